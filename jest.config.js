@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/spec/**/*.spec.ts'],
+  collectCoverageFrom: ['lib/**/*.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: {
+    './lib/protocol/': { lines: 95, branches: 95 },
+    './lib/state/': { lines: 95, branches: 95 },
+  },
+};

@@ -1,0 +1,148 @@
+import {
+  EVENT_ARGS_KEY,
+  EVENT_KWARGS_KEY,
+  EVENT_TYPE_KEY,
+  HEADER_SIZE,
+  LENGTH_PREFIX_SIZE,
+  MAX_PACKAGE_SIZE,
+  TIME_ORDER_KEY,
+} from './constants';
+import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } from './errors';
+import type { Header } from './header';
+import { readHeader } from './header';
+import { MsgpackDecoder } from './msgpackDecoder';
+import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
+
+const msgpack = new MsgpackDecoder();
+
+/**
+ * Decodes a plain package.
+ *
+ * Whatever bytes it is given, a decoder returns a package or throws one of the errors below,
+ * never anything else, so a receive loop can drop and count what it cannot read.
+ *
+ * ## Example
+ * ```ts
+ * const { header, events } = decodePackage(datagram);
+ * ```
+ *
+ * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {TruncatedDatagramError} If it is shorter than a header.
+ * @throws {MalformedPayloadError} If an event does not decode.
+ * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ */
+export function decodePackage(datagram: Uint8Array): Package {
+  const { header, view } = open(datagram);
+  return { header, events: readEvents(datagram, HEADER_SIZE, view) };
+}
+
+/**
+ * Decodes a client package: header, `time_order`, events.
+ *
+ * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {TruncatedDatagramError} If it ends before `time_order`.
+ * @throws {MalformedPayloadError} If an event does not decode.
+ * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ */
+export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
+  const { header, view } = open(datagram);
+  requireBytes(view, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'time_order');
+  const timeOrder = view.getUint16(HEADER_SIZE);
+  return {
+    header,
+    timeOrder,
+    events: readEvents(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, view),
+  };
+}
+
+/**
+ * Decodes a server package: header, game-state update, events.
+ *
+ * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {TruncatedDatagramError} If it ends before the update's length.
+ * @throws {MalformedPayloadError} If the update or an event does not decode, or the update is not
+ *   a map with a `time_order` in 0..65535.
+ * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ */
+export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
+  const { header, view } = open(datagram);
+  requireBytes(view, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
+  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, view, 'game-state update');
+  return { header, update: toUpdate(value), events: readEvents(datagram, end, view) };
+}
+
+function open(datagram: Uint8Array): { header: Header; view: DataView } {
+  if (datagram.length > MAX_PACKAGE_SIZE) {
+    throw new PackageOverflowError(
+      `a package has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
+    );
+  }
+  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  return { header: readHeader(view), view };
+}
+
+function requireBytes(view: DataView, byteLength: number, field: string): void {
+  if (view.byteLength < byteLength) {
+    throw new TruncatedDatagramError(`the datagram ends before ${field}`);
+  }
+}
+
+function readEvents(datagram: Uint8Array, offset: number, view: DataView): GameEvent[] {
+  const events: GameEvent[] = [];
+  let position = offset;
+  while (position < datagram.length) {
+    const [value, end] = readLengthPrefixed(datagram, position, view, 'event');
+    events.push(toEvent(value));
+    position = end;
+  }
+  return events;
+}
+
+/** Reads a u16 length and the msgpack value of that many bytes after it. */
+function readLengthPrefixed(
+  datagram: Uint8Array,
+  offset: number,
+  view: DataView,
+  what: string,
+): [value: unknown, end: number] {
+  if (offset + LENGTH_PREFIX_SIZE > datagram.length) {
+    throw new MalformedPayloadError(`the datagram ends inside the length of an ${what}`);
+  }
+  const start = offset + LENGTH_PREFIX_SIZE;
+  const end = start + view.getUint16(offset);
+  if (end > datagram.length) {
+    throw new MalformedPayloadError(`the length of an ${what} runs past the end of the datagram`);
+  }
+  return [msgpack.decode(datagram, start, end), end];
+}
+
+function toEvent(value: unknown): GameEvent {
+  if (!isMap(value)) throw new MalformedPayloadError('an event is not a msgpack map');
+  const type = value[EVENT_TYPE_KEY];
+  const args = value[EVENT_ARGS_KEY];
+  const kwargs = value[EVENT_KWARGS_KEY];
+  if (typeof type !== 'string') throw new MalformedPayloadError('an event type is not a string');
+  if (!Array.isArray(args)) {
+    throw new MalformedPayloadError(`the handler_args of a ${type} event are not an array`);
+  }
+  if (!isMap(kwargs)) {
+    throw new MalformedPayloadError(`the handler_kwargs of a ${type} event are not a map`);
+  }
+  return { type, args, kwargs };
+}
+
+function toUpdate(value: unknown): UpdatePayload {
+  if (!isMap(value)) throw new MalformedPayloadError('a game-state update is not a msgpack map');
+  const timeOrder = value[TIME_ORDER_KEY];
+  if (typeof timeOrder !== 'number' || !Number.isInteger(timeOrder)) {
+    throw new MalformedPayloadError('a game-state update has no integer time_order');
+  }
+  if (timeOrder < 0 || timeOrder > 0xffff) {
+    throw new MalformedPayloadError(`a game-state update has time_order ${timeOrder}`);
+  }
+  return value as UpdatePayload;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}

@@ -1,0 +1,139 @@
+import {
+  EVENT_ARGS_KEY,
+  EVENT_KWARGS_KEY,
+  EVENT_TYPE_KEY,
+  GAME_STATUS_KEY,
+  HEADER_SIZE,
+  LENGTH_PREFIX_SIZE,
+  MAX_PACKAGE_SIZE,
+  TIME_ORDER_KEY,
+} from './constants';
+import { PackageOverflowError, UnencodableValueError } from './errors';
+import { writeHeader } from './header';
+import { MsgpackEncoder } from './msgpackEncoder';
+import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
+import { toSqn } from './sequence';
+import { copyWireTypes } from './wireTypes';
+
+/**
+ * The encoders share one buffer and one msgpack encoder: a package is written in place and copied
+ * out once, at the end. Encoding is synchronous, so nothing else can use them meanwhile.
+ */
+const buffer = new Uint8Array(MAX_PACKAGE_SIZE);
+const view = new DataView(buffer.buffer);
+const msgpack = new MsgpackEncoder();
+
+/**
+ * Encodes a plain package: header and events.
+ *
+ * ## Example
+ * ```ts
+ * const datagram = encodePackage({
+ *   header: { sequence: 1, ack: 0, ackBitfield: 0 },
+ *   events: [{ type: 'JOIN', args: ['ann'], kwargs: {} }],
+ * });
+ * ```
+ *
+ * @return The datagram, at most 2048 bytes.
+ * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {UnencodableValueError} If an event argument cannot be sent (see {@link MsgpackEncoder}).
+ * @throws {SequenceRangeError} If a header field is not a sequence number.
+ */
+export function encodePackage(pkg: Package): Uint8Array {
+  writeHeader(view, pkg.header);
+  return finish(writeEvents(pkg.events, HEADER_SIZE));
+}
+
+/**
+ * Encodes a client package: header, the client's `time_order`, events.
+ *
+ * @throws {SequenceRangeError} If `timeOrder` or a header field is not a sequence number.
+ * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {UnencodableValueError} If an event argument cannot be sent.
+ */
+export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
+  writeHeader(view, pkg.header);
+  view.setUint16(HEADER_SIZE, toSqn(pkg.timeOrder, 'timeOrder'));
+  return finish(writeEvents(pkg.events, HEADER_SIZE + LENGTH_PREFIX_SIZE));
+}
+
+/**
+ * Encodes a server package: header, the length-prefixed msgpack game-state update, events.
+ *
+ * @throws {SequenceRangeError} If the update's `time_order` or a header field is out of range.
+ * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {UnencodableValueError} If the update or an event argument cannot be sent.
+ */
+export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
+  writeHeader(view, pkg.header);
+  toSqn(pkg.update[TIME_ORDER_KEY], 'update time_order');
+  const end = writeLengthPrefixed(inPygaseOrder(pkg.update), HEADER_SIZE);
+  return finish(writeEvents(pkg.events, end));
+}
+
+/**
+ * Encodes one event as the msgpack map PyGaSe sends, without a package around it: to know its
+ * size before choosing a package for it.
+ *
+ * @throws {PackageOverflowError} If the event alone would not fit in a package.
+ * @throws {UnencodableValueError} If an argument cannot be sent, or the event's fields have the
+ *   wrong types.
+ */
+export function encodeEvent(event: GameEvent): Uint8Array {
+  const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;
+  return buffer.slice(start, msgpack.encodeInto(eventMap(event), buffer, start, MAX_PACKAGE_SIZE));
+}
+
+function writeEvents(events: readonly GameEvent[], offset: number): number {
+  let end = offset;
+  for (const event of events) end = writeLengthPrefixed(eventMap(event), end);
+  return end;
+}
+
+function writeLengthPrefixed(value: unknown, offset: number): number {
+  const start = offset + LENGTH_PREFIX_SIZE;
+  if (start > MAX_PACKAGE_SIZE) throw overflow();
+  const end = msgpack.encodeInto(value, buffer, start, MAX_PACKAGE_SIZE);
+  view.setUint16(offset, end - start);
+  return end;
+}
+
+/**
+ * PyGaSe writes an update's own keys first, then `game_status`, then `time_order`. The update is
+ * copied only when its keys are in another order.
+ */
+function inPygaseOrder(update: UpdatePayload): UpdatePayload {
+  const keys = Object.keys(update);
+  const hasStatus = Object.prototype.hasOwnProperty.call(update, GAME_STATUS_KEY);
+  const last = keys[keys.length - 1];
+  const beforeLast = keys[keys.length - 2];
+  if (last === TIME_ORDER_KEY && (!hasStatus || beforeLast === GAME_STATUS_KEY)) return update;
+  const { [TIME_ORDER_KEY]: timeOrder, [GAME_STATUS_KEY]: gameStatus, ...own } = update;
+  const ordered: Record<string, unknown> = own;
+  if (hasStatus) ordered[GAME_STATUS_KEY] = gameStatus;
+  ordered[TIME_ORDER_KEY] = timeOrder;
+  copyWireTypes(update, ordered);
+  return ordered as UpdatePayload;
+}
+
+function eventMap(event: GameEvent): Record<string, unknown> {
+  const { type, args, kwargs } = event;
+  if (typeof type !== 'string') {
+    throw new UnencodableValueError(`an event type must be a string, got ${typeof type}`);
+  }
+  if (!Array.isArray(args)) {
+    throw new UnencodableValueError(`the args of a ${type} event must be an array`);
+  }
+  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+    throw new UnencodableValueError(`the kwargs of a ${type} event must be a plain object`);
+  }
+  return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };
+}
+
+function finish(end: number): Uint8Array {
+  return buffer.slice(0, end);
+}
+
+function overflow(): PackageOverflowError {
+  return new PackageOverflowError(`the package would exceed ${MAX_PACKAGE_SIZE} bytes`);
+}

@@ -1,0 +1,58 @@
+/** Stable codes of the errors rxgase throws; tests and callers match on these, not on messages. */
+export type RxgaseErrorCode =
+  | 'ERR_SEQUENCE_RANGE'
+  | 'ERR_PROTOCOL_ID_MISMATCH'
+  | 'ERR_TRUNCATED_DATAGRAM'
+  | 'ERR_MALFORMED_PAYLOAD'
+  | 'ERR_PACKAGE_OVERFLOW'
+  | 'ERR_UNENCODABLE_VALUE';
+
+/** The base class of every error rxgase throws on purpose. */
+export abstract class RxgaseError extends Error {
+  /** A stable code naming the kind of failure. */
+  abstract readonly code: RxgaseErrorCode;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A number given as a sequence number (or `time_order`) is not an integer in 0..65535. */
+export class SequenceRangeError extends RxgaseError {
+  readonly code = 'ERR_SEQUENCE_RANGE';
+}
+
+/** The base class of the errors a datagram that cannot be decoded throws. */
+export abstract class DecodeError extends RxgaseError {}
+
+/** The datagram does not start with PyGaSe's protocol id: it is not a PyGaSe package. */
+export class ProtocolIdMismatchError extends DecodeError {
+  readonly code = 'ERR_PROTOCOL_ID_MISMATCH';
+}
+
+/** The datagram ends before a field its kind of package always has (header, time_order, length). */
+export class TruncatedDatagramError extends DecodeError {
+  readonly code = 'ERR_TRUNCATED_DATAGRAM';
+}
+
+/**
+ * The datagram has all its fixed fields, but what they frame is not valid: a length past the end,
+ * msgpack that does not parse, an event that is not a map or has fields of the wrong type.
+ */
+export class MalformedPayloadError extends DecodeError {
+  readonly code = 'ERR_MALFORMED_PAYLOAD';
+}
+
+/** A package, or a datagram received, is larger than the 2048 bytes PyGaSe allows. */
+export class PackageOverflowError extends RxgaseError {
+  readonly code = 'ERR_PACKAGE_OVERFLOW';
+}
+
+/**
+ * A value cannot be sent: msgpack has no form for it (a function, a symbol, a class instance,
+ * `undefined` in an array, a cycle, a BigInt outside 64 bits) or a header field is out of range.
+ */
+export class UnencodableValueError extends RxgaseError {
+  readonly code = 'ERR_UNENCODABLE_VALUE';
+}

@@ -1,0 +1,277 @@
+import { MAX_NESTING_DEPTH } from './constants';
+import { MalformedPayloadError } from './errors';
+import type { FloatWidth } from './wireTypes';
+import { noteFloat, noteIntegerKey } from './wireTypes';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** Strings up to this many bytes are decoded by hand when they are ASCII: faster than TextDecoder. */
+const SHORT_STRING = 32;
+
+/**
+ * A msgpack decoder for the values PyGaSe sends: nil, booleans, integers, floats, strings, binary,
+ * arrays and maps with string or integer keys. It is a cursor over a `DataView` that checks the
+ * length before every read, so whatever bytes it is given it returns a value or throws a
+ * {@link MalformedPayloadError}, never anything else. Reuse one instance: it allocates nothing per
+ * call beyond the values it returns.
+ *
+ * Integers beyond 2^53 come back as `bigint`, so no digit is lost. Binary values are copied out of
+ * the input, so the returned value does not keep the datagram alive. Integral floats, float64s and
+ * integer map keys are noted (see `wireTypes.ts`) so that the value encodes back to the same bytes.
+ */
+export class MsgpackDecoder {
+  private bytes: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(this.bytes.buffer);
+  private pos = 0;
+  private end = 0;
+  /** Set when the value just read was a float whose width a number cannot show. */
+  private floatToNote: FloatWidth | 0 = 0;
+
+  /**
+   * Decodes the one msgpack value that fills `bytes[start..end)` exactly.
+   *
+   * @throws {MalformedPayloadError} If those bytes are not exactly one supported msgpack value.
+   */
+  decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    this.pos = start;
+    this.end = end;
+    const value = this.readValue(0);
+    if (this.pos !== end) {
+      throw new MalformedPayloadError(`${end - this.pos} bytes follow the msgpack value`);
+    }
+    return value;
+  }
+
+  private readValue(depth: number): unknown {
+    this.floatToNote = 0;
+    const head = this.readU8();
+    if (head <= 0x7f) return head; // positive fixint
+    if (head <= 0x8f) return this.readMap(head - 0x80, depth); // fixmap
+    if (head <= 0x9f) return this.readArray(head - 0x90, depth); // fixarray
+    if (head <= 0xbf) return this.readString(head - 0xa0); // fixstr
+    if (head >= 0xe0) return head - 0x100; // negative fixint
+    switch (head) {
+      case 0xc0: // nil
+        return null;
+      case 0xc2: // false
+        return false;
+      case 0xc3: // true
+        return true;
+      case 0xc4: // bin 8
+        return this.readBinary(this.readU8());
+      case 0xc5: // bin 16
+        return this.readBinary(this.readU16());
+      case 0xc6: // bin 32
+        return this.readBinary(this.readU32());
+      case 0xca: // float 32
+        return this.readFloat32();
+      case 0xcb: // float 64
+        return this.readFloat64();
+      case 0xcc: // uint 8
+        return this.readU8();
+      case 0xcd: // uint 16
+        return this.readU16();
+      case 0xce: // uint 32
+        return this.readU32();
+      case 0xcf: // uint 64
+        return this.readU64();
+      case 0xd0: // int 8
+        this.need(1);
+        return this.view.getInt8(this.pos++);
+      case 0xd1: // int 16
+        return this.readI16();
+      case 0xd2: // int 32
+        return this.readI32();
+      case 0xd3: // int 64
+        return this.readI64();
+      case 0xd9: // str 8
+        return this.readString(this.readU8());
+      case 0xda: // str 16
+        return this.readString(this.readU16());
+      case 0xdb: // str 32
+        return this.readString(this.readU32());
+      case 0xdc: // array 16
+        return this.readArray(this.readU16(), depth);
+      case 0xdd: // array 32
+        return this.readArray(this.readU32(), depth);
+      case 0xde: // map 16
+        return this.readMap(this.readU16(), depth);
+      case 0xdf: // map 32
+        return this.readMap(this.readU32(), depth);
+      case 0xc1: // never used
+        throw new MalformedPayloadError('msgpack byte 0xc1 is never used');
+      default: // fixext 1..16, ext 8/16/32
+        throw new MalformedPayloadError(
+          `msgpack extension types are not part of the protocol (0x${head.toString(16)})`,
+        );
+    }
+  }
+
+  private readArray(size: number, depth: number): unknown[] {
+    this.enter(depth, size, 'array');
+    const array = new Array<unknown>(size);
+    for (let i = 0; i < size; i++) {
+      array[i] = this.readValue(depth + 1);
+      if (this.floatToNote !== 0) {
+        noteFloat(array, i, this.floatToNote);
+        this.floatToNote = 0;
+      }
+    }
+    return array;
+  }
+
+  private readMap(size: number, depth: number): Record<string, unknown> {
+    this.enter(depth, size * 2, 'map');
+    const map: Record<string, unknown> = {};
+    for (let i = 0; i < size; i++) {
+      const key = this.readKey(map);
+      const value = this.readValue(depth + 1);
+      if (key === '__proto__') {
+        // A plain assignment would set the prototype instead of adding the entry.
+        Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        map[key] = value;
+      }
+      if (this.floatToNote !== 0) {
+        noteFloat(map, key, this.floatToNote);
+        this.floatToNote = 0;
+      }
+    }
+    return map;
+  }
+
+  private readKey(map: Record<string, unknown>): string {
+    const head = this.bytes[this.pos];
+    let key: string;
+    if (head !== undefined && ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb))) {
+      key = this.readValue(0) as string;
+    } else {
+      const value = this.readValue(0);
+      if (typeof value !== 'number' || !Number.isInteger(value) || this.floatToNote !== 0) {
+        throw new MalformedPayloadError('a msgpack map key must be a string or an integer');
+      }
+      key = String(value);
+      noteIntegerKey(map, key);
+    }
+    if (Object.prototype.hasOwnProperty.call(map, key)) {
+      throw new MalformedPayloadError(`the key ${JSON.stringify(key)} appears twice in one map`);
+    }
+    return key;
+  }
+
+  private readString(byteLength: number): string {
+    this.need(byteLength);
+    const start = this.pos;
+    const end = start + byteLength;
+    this.pos = end;
+    if (byteLength <= SHORT_STRING) {
+      let ascii = '';
+      let i = start;
+      for (; i < end; i++) {
+        const byte = this.bytes[i] as number;
+        if (byte >= 0x80) break;
+        ascii += String.fromCharCode(byte);
+      }
+      if (i === end) return ascii;
+    }
+    try {
+      return utf8.decode(this.bytes.subarray(start, end));
+    } catch {
+      throw new MalformedPayloadError('a msgpack string is not valid UTF-8');
+    }
+  }
+
+  private readBinary(byteLength: number): Uint8Array {
+    this.need(byteLength);
+    const start = this.pos;
+    this.pos += byteLength;
+    return this.bytes.slice(start, this.pos);
+  }
+
+  private readFloat32(): number {
+    this.need(4);
+    const value = this.view.getFloat32(this.pos);
+    this.pos += 4;
+    if (Number.isInteger(value)) this.floatToNote = 32;
+    return value;
+  }
+
+  private readFloat64(): number {
+    this.need(8);
+    const value = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    this.floatToNote = 64;
+    return value;
+  }
+
+  private readU8(): number {
+    this.need(1);
+    return this.view.getUint8(this.pos++);
+  }
+
+  private readU16(): number {
+    this.need(2);
+    const value = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return value;
+  }
+
+  private readI16(): number {
+    this.need(2);
+    const value = this.view.getInt16(this.pos);
+    this.pos += 2;
+    return value;
+  }
+
+  private readU32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return value;
+  }
+
+  private readI32(): number {
+    this.need(4);
+    const value = this.view.getInt32(this.pos);
+    this.pos += 4;
+    return value;
+  }
+
+  private readU64(): number | bigint {
+    this.need(8);
+    const value = this.view.getBigUint64(this.pos);
+    this.pos += 8;
+    return value <= MAX_SAFE ? Number(value) : value;
+  }
+
+  private readI64(): number | bigint {
+    this.need(8);
+    const value = this.view.getBigInt64(this.pos);
+    this.pos += 8;
+    return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value;
+  }
+
+  /** Refuses a container nested too deep, or claiming more entries than bytes remain. */
+  private enter(depth: number, minimumBytes: number, kind: string): void {
+    if (depth >= MAX_NESTING_DEPTH) {
+      throw new MalformedPayloadError(`msgpack values nest deeper than ${MAX_NESTING_DEPTH} levels`);
+    }
+    if (minimumBytes > this.end - this.pos) {
+      throw new MalformedPayloadError(
+        `a msgpack ${kind} claims more entries than the ${this.end - this.pos} bytes left`,
+      );
+    }
+  }
+
+  private need(byteLength: number): void {
+    if (byteLength > this.end - this.pos) {
+      throw new MalformedPayloadError('a msgpack value runs past the end of its bytes');
+    }
+  }
+}

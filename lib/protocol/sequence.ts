@@ -1,0 +1,79 @@
+import { MAX_SEQUENCE } from './constants';
+import { SequenceRangeError } from './errors';
+
+/**
+ * Sequence numbers are 16-bit and wrap from 65535 to 1; 0 means "none yet". They form a cycle of
+ * 65535 values, so differences are folded into -32767..32767: the shorter way round decides which
+ * of two numbers is newer.
+ */
+const CYCLE = MAX_SEQUENCE;
+const HALF_CYCLE = (CYCLE - 1) / 2;
+
+/**
+ * Checks that `value` is a sequence number and returns it.
+ *
+ * @param value A candidate sequence number.
+ * @param name What the value is, for the error message.
+ * @return `value`, an integer in 0..65535.
+ * @throws {SequenceRangeError} If `value` is not an integer in 0..65535.
+ */
+export function toSqn(value: number, name = 'sequence number'): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SEQUENCE) {
+    throw new SequenceRangeError(`${name} must be an integer in 0..${MAX_SEQUENCE}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Adds `n` to a sequence number, wrapping from 65535 to 1 as PyGaSe's `Sqn` does.
+ *
+ * ## Example
+ * ```ts
+ * sqnAdd(65535, 1); // 1
+ * sqnAdd(2, -1); // 1
+ * ```
+ *
+ * @param sqn A sequence number.
+ * @param n How many steps to go forward; negative goes back, but not below 0.
+ * @return The sequence number `n` steps after `sqn`.
+ * @throws {SequenceRangeError} If `sqn` is out of range or the result would be negative.
+ */
+export function sqnAdd(sqn: number, n: number): number {
+  const sum = toSqn(sqn) + n;
+  return toSqn(sum > MAX_SEQUENCE ? sum - CYCLE : sum);
+}
+
+/**
+ * How far `a` is ahead of `b`, the short way round the wrap: in -32767..32767.
+ *
+ * ## Example
+ * ```ts
+ * sqnDiff(5, 65530); // 10
+ * sqnDiff(65435, 20000); // -20100
+ * ```
+ *
+ * @param a A sequence number.
+ * @param b A sequence number.
+ * @return Positive if `a` is newer than `b`, negative if older, 0 if equal.
+ */
+export function sqnDiff(a: number, b: number): number {
+  const diff = toSqn(a) - toSqn(b);
+  if (diff > HALF_CYCLE) return diff - CYCLE;
+  if (diff < -HALF_CYCLE) return diff + CYCLE;
+  return diff;
+}
+
+/**
+ * Whether sequence number `a` is newer than `b`, across the wrap. The one definition of "newer"
+ * in rxgase: headers, acks and game-state `time_order`s all use it.
+ *
+ * ## Example
+ * ```ts
+ * isNewer(5, 3); // true
+ * isNewer(5, 65500); // true: 5 comes after the wrap
+ * isNewer(5, 100); // false
+ * ```
+ */
+export function isNewer(a: number, b: number): boolean {
+  return sqnDiff(a, b) > 0;
+}
