@@ -67,7 +67,7 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
 export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
   const { header, view } = open(datagram);
   requireBytes(view, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
-  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, view, 'game-state update');
+  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, view, 'the game-state update');
   return { header, update: toUpdate(value), events: readEvents(datagram, end, view) };
 }
 
@@ -91,7 +91,7 @@ function readEvents(datagram: Uint8Array, offset: number, view: DataView): GameE
   const events: GameEvent[] = [];
   let position = offset;
   while (position < datagram.length) {
-    const [value, end] = readLengthPrefixed(datagram, position, view, 'event');
+    const [value, end] = readLengthPrefixed(datagram, position, view, 'an event');
     events.push(toEvent(value));
     position = end;
   }
@@ -106,12 +106,12 @@ function readLengthPrefixed(
   what: string,
 ): [value: unknown, end: number] {
   if (offset + LENGTH_PREFIX_SIZE > datagram.length) {
-    throw new MalformedPayloadError(`the datagram ends inside the length of an ${what}`);
+    throw new MalformedPayloadError(`the datagram ends inside the length of ${what}`);
   }
   const start = offset + LENGTH_PREFIX_SIZE;
   const end = start + view.getUint16(offset);
   if (end > datagram.length) {
-    throw new MalformedPayloadError(`the length of an ${what} runs past the end of the datagram`);
+    throw new MalformedPayloadError(`the length of ${what} runs past the end of the datagram`);
   }
   return [msgpack.decode(datagram, start, end), end];
 }
@@ -144,5 +144,10 @@ function toUpdate(value: unknown): UpdatePayload {
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  );
 }

@@ -5,7 +5,8 @@ export type RxgaseErrorCode =
   | 'ERR_TRUNCATED_DATAGRAM'
   | 'ERR_MALFORMED_PAYLOAD'
   | 'ERR_PACKAGE_OVERFLOW'
-  | 'ERR_UNENCODABLE_VALUE';
+  | 'ERR_UNENCODABLE_VALUE'
+  | 'ERR_INVALID_STATE';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
@@ -55,4 +56,9 @@ export class PackageOverflowError extends RxgaseError {
  */
 export class UnencodableValueError extends RxgaseError {
   readonly code = 'ERR_UNENCODABLE_VALUE';
+}
+
+/** A game state or update is not what the state model can hold, such as an unknown `game_status`. */
+export class InvalidStateError extends RxgaseError {
+  readonly code = 'ERR_INVALID_STATE';
 }

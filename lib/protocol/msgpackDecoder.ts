@@ -134,7 +134,12 @@ export class MsgpackDecoder {
       const value = this.readValue(depth + 1);
       if (key === '__proto__') {
         // A plain assignment would set the prototype instead of adding the entry.
-        Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(map, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } else {
         map[key] = value;
       }
@@ -260,7 +265,9 @@ export class MsgpackDecoder {
   /** Refuses a container nested too deep, or claiming more entries than bytes remain. */
   private enter(depth: number, minimumBytes: number, kind: string): void {
     if (depth >= MAX_NESTING_DEPTH) {
-      throw new MalformedPayloadError(`msgpack values nest deeper than ${MAX_NESTING_DEPTH} levels`);
+      throw new MalformedPayloadError(
+        `msgpack values nest deeper than ${MAX_NESTING_DEPTH} levels`,
+      );
     }
     if (minimumBytes > this.end - this.pos) {
       throw new MalformedPayloadError(

@@ -136,9 +136,12 @@ export class MsgpackEncoder {
     this.reserve(1 + value.length); // every UTF-16 unit takes at least a byte: refuse early
     const encoded = utf8.encode(value);
     const length = encoded.length;
-    if (length < 32) this.writeU8(0xa0 + length); // fixstr
-    else if (length < 0x100) this.writeHeadU8(0xd9, length); // str 8
-    else if (length < 0x10000) this.writeHeadU16(0xda, length); // str 16
+    if (length < 32)
+      this.writeU8(0xa0 + length); // fixstr
+    else if (length < 0x100)
+      this.writeHeadU8(0xd9, length); // str 8
+    else if (length < 0x10000)
+      this.writeHeadU16(0xda, length); // str 16
     else this.writeHeadU32(0xdb, length); // str 32
     this.writeBytes(encoded);
   }
@@ -160,8 +163,10 @@ export class MsgpackEncoder {
 
   private writeBinary(value: Uint8Array): void {
     const length = value.length;
-    if (length < 0x100) this.writeHeadU8(0xc4, length); // bin 8
-    else if (length < 0x10000) this.writeHeadU16(0xc5, length); // bin 16
+    if (length < 0x100)
+      this.writeHeadU8(0xc4, length); // bin 8
+    else if (length < 0x10000)
+      this.writeHeadU16(0xc5, length); // bin 16
     else this.writeHeadU32(0xc6, length); // bin 32
     this.writeBytes(value);
   }

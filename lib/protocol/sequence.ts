@@ -67,13 +67,19 @@ export function sqnDiff(a: number, b: number): number {
  * Whether sequence number `a` is newer than `b`, across the wrap. The one definition of "newer"
  * in rxgase: headers, acks and game-state `time_order`s all use it.
  *
+ * 0 means "none yet": every other number is newer than 0, and 0 is newer than none. (PyGaSe folds
+ * 0 into the cycle like any number, so a client with no state yet refuses updates past 32767.)
+ *
  * ## Example
  * ```ts
  * isNewer(5, 3); // true
  * isNewer(5, 65500); // true: 5 comes after the wrap
  * isNewer(5, 100); // false
+ * isNewer(40000, 0); // true: anything is newer than nothing
  * ```
  */
 export function isNewer(a: number, b: number): boolean {
+  if (toSqn(b) === 0) return toSqn(a) !== 0;
+  if (toSqn(a) === 0) return false;
   return sqnDiff(a, b) > 0;
 }

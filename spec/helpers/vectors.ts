@@ -82,7 +82,7 @@ export function parseJsonKeepingFloats(text: string): unknown {
       pos++;
       const map: Raw = {};
       skip();
-      if (text[pos] === '}') return pos++, { value: map, float: false };
+      if (text[pos] === '}') return (pos++, { value: map, float: false });
       do {
         const key = value().value as string;
         expect(':');
@@ -97,7 +97,7 @@ export function parseJsonKeepingFloats(text: string): unknown {
       pos++;
       const array: unknown[] = [];
       skip();
-      if (text[pos] === ']') return pos++, { value: array, float: false };
+      if (text[pos] === ']') return (pos++, { value: array, float: false });
       do {
         const item = value();
         if (item.float) noteFloat(array, array.length, 32);

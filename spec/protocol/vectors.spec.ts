@@ -1,20 +1,18 @@
-import {
-  decodeClientPackage,
-  decodePackage,
-  decodeServerPackage,
-} from '../../lib/protocol/decode';
-import {
-  encodeClientPackage,
-  encodePackage,
-  encodeServerPackage,
-} from '../../lib/protocol/encode';
+import { decodeClientPackage, decodePackage, decodeServerPackage } from '../../lib/protocol/decode';
+import { encodeClientPackage, encodePackage, encodeServerPackage } from '../../lib/protocol/encode';
 import type { ClientPackage, Package, ServerPackage } from '../../lib/protocol/packages';
 import { loadVectors } from '../helpers/vectors';
 
 const codecs = {
   package: { decode: decodePackage, encode: (p: Package) => encodePackage(p) },
-  client: { decode: decodeClientPackage, encode: (p: Package) => encodeClientPackage(p as ClientPackage) },
-  server: { decode: decodeServerPackage, encode: (p: Package) => encodeServerPackage(p as ServerPackage) },
+  client: {
+    decode: decodeClientPackage,
+    encode: (p: Package) => encodeClientPackage(p as ClientPackage),
+  },
+  server: {
+    decode: decodeServerPackage,
+    encode: (p: Package) => encodeServerPackage(p as ServerPackage),
+  },
 };
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -23,9 +21,15 @@ describe('the PyGaSe wire vectors', () => {
   const vectors = loadVectors();
 
   it('are all there', () => {
-    expect(vectors.map((v) => v.kind).sort()).toEqual(
-      ['client', 'client', 'package', 'package', 'package', 'server', 'server'],
-    );
+    expect(vectors.map((v) => v.kind).sort()).toEqual([
+      'client',
+      'client',
+      'package',
+      'package',
+      'package',
+      'server',
+      'server',
+    ]);
   });
 
   describe.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, vector) => {

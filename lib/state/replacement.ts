@@ -1,0 +1,14 @@
+/**
+ * "Set this key to exactly this value": unlike a plain object in an update, a replacement does not
+ * merge into what the state holds there, it takes its place.
+ *
+ * {@link mergeUpdates} makes these where a key is deleted or set to a plain value and then set to
+ * an object: applied one after the other, the two updates leave exactly the new object, and only a
+ * replacement says so in one update. (PyGaSe merges the object into whatever the state held, so a
+ * player who leaves and rejoins keeps stale keys.)
+ *
+ * PyGaSe's wire format has no form for it; toward PyGaSe peers it travels as its value.
+ */
+export class Replacement {
+  constructor(readonly value: Readonly<Record<string, unknown>>) {}
+}

@@ -1,0 +1,260 @@
+import { MAX_PACKAGE_SIZE } from '../../lib/protocol/constants';
+import { decodeClientPackage, decodePackage, decodeServerPackage } from '../../lib/protocol/decode';
+import {
+  encodeClientPackage,
+  encodeEvent,
+  encodePackage,
+  encodeServerPackage,
+} from '../../lib/protocol/encode';
+import {
+  DecodeError,
+  MalformedPayloadError,
+  PackageOverflowError,
+  ProtocolIdMismatchError,
+  SequenceRangeError,
+  TruncatedDatagramError,
+  UnencodableValueError,
+} from '../../lib/protocol/errors';
+import { MsgpackEncoder } from '../../lib/protocol/msgpackEncoder';
+import type { GameEvent } from '../../lib/protocol/packages';
+
+const header = { sequence: 4, ack: 5, ackBitfield: 0xaaaaaaaa };
+const test: GameEvent = { type: 'TEST', args: ['Foo', 'Bar'], kwargs: {} };
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const bytes = (hexString: string): Uint8Array => Uint8Array.from(Buffer.from(hexString, 'hex'));
+
+describe('packages', () => {
+  describe('round trips', () => {
+    it('a plain package with an event', () => {
+      const pkg = { header, events: [test] };
+      expect(decodePackage(encodePackage(pkg))).toEqual(pkg);
+    });
+
+    it('a client package with its time_order', () => {
+      const pkg = { header, timeOrder: 1, events: [test] };
+      expect(decodeClientPackage(encodeClientPackage(pkg))).toEqual(pkg);
+    });
+
+    it('a server package with an update', () => {
+      const pkg = { header, update: { time_order: 2 }, events: [test] };
+      expect(decodeServerPackage(encodeServerPackage(pkg))).toEqual(pkg);
+    });
+
+    it('packages without events', () => {
+      expect(decodePackage(encodePackage({ header, events: [] }))).toEqual({ header, events: [] });
+      expect(hex(encodeClientPackage({ header, timeOrder: 0, events: [] }))).toBe(
+        'ffd0fab900040005aaaaaaaa0000',
+      );
+    });
+
+    it('events with positional and keyword arguments of every msgpack kind', () => {
+      const event: GameEvent = {
+        type: 'MOVE',
+        args: [0, -1, 1.5, 'ann', true, null, [1, [2]], { x: 1 }, Uint8Array.of(1, 2)],
+        kwargs: { player: 'ann', position: [1.5, 2.25], big: 2n ** 60n },
+      };
+      const pkg = { header, events: [event, test] };
+      expect(decodePackage(encodePackage(pkg))).toEqual(pkg);
+    });
+  });
+
+  describe('encoding', () => {
+    it('writes a server update with its own keys first, then game_status, then time_order', () => {
+      const update = { time_order: 12, game_status: 1, foo: 1 };
+      const datagram = encodeServerPackage({ header, update, events: [] });
+      expect(Object.keys(decodeServerPackage(datagram).update)).toEqual([
+        'foo',
+        'game_status',
+        'time_order',
+      ]);
+      expect(update).toEqual({ time_order: 12, game_status: 1, foo: 1 });
+    });
+
+    it('throws a PackageOverflowError for an event with 2048 - 13 bytes of payload', () => {
+      const big: GameEvent = {
+        type: 'TEST',
+        args: [new Uint8Array(MAX_PACKAGE_SIZE - 13)],
+        kwargs: {},
+      };
+      expect(() => encodePackage({ header, events: [big] })).toThrow(PackageOverflowError);
+      expect(() => encodePackage({ header, events: [big] })).toThrow(
+        expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+      );
+    });
+
+    it('fills a package to exactly 2048 bytes and not one more', () => {
+      // header 12 + length 2 + map header 1 + "type" 5 + "TEST" 5 + "handler_args" 13
+      // + array header 1 + bin 16 header 3 + n + "handler_kwargs" 15 + empty map 1
+      const fixed = 12 + 2 + 1 + 5 + 5 + 13 + 1 + 3 + 15 + 1;
+      const event = (n: number): GameEvent => ({
+        type: 'TEST',
+        args: [new Uint8Array(n)],
+        kwargs: {},
+      });
+      expect(encodePackage({ header, events: [event(MAX_PACKAGE_SIZE - fixed)] })).toHaveLength(
+        MAX_PACKAGE_SIZE,
+      );
+      expect(() =>
+        encodePackage({ header, events: [event(MAX_PACKAGE_SIZE - fixed + 1)] }),
+      ).toThrow(PackageOverflowError);
+    });
+
+    it('overflows when many small events add up past 2048 bytes', () => {
+      const events = Array.from({ length: 200 }, () => test);
+      expect(() => encodePackage({ header, events })).toThrow(PackageOverflowError);
+    });
+
+    it('overflows on a server update that does not fit', () => {
+      const update = { time_order: 1, blob: new Uint8Array(MAX_PACKAGE_SIZE) };
+      expect(() => encodeServerPackage({ header, update, events: [] })).toThrow(
+        PackageOverflowError,
+      );
+    });
+
+    it('throws a SequenceRangeError for a time_order out of range', () => {
+      expect(() => encodeClientPackage({ header, timeOrder: 65536, events: [] })).toThrow(
+        SequenceRangeError,
+      );
+      expect(() => encodeServerPackage({ header, update: { time_order: -1 }, events: [] })).toThrow(
+        SequenceRangeError,
+      );
+    });
+
+    it.each([
+      ['a type that is not a string', { type: 3, args: [], kwargs: {} }],
+      ['args that are not an array', { type: 'X', args: 'a', kwargs: {} }],
+      ['kwargs that are not an object', { type: 'X', args: [], kwargs: [] }],
+      ['kwargs that are null', { type: 'X', args: [], kwargs: null }],
+      ['a function argument', { type: 'X', args: [() => 1], kwargs: {} }],
+    ])('throws an UnencodableValueError for an event with %s', (_what, event) => {
+      expect(() => encodePackage({ header, events: [event as unknown as GameEvent] })).toThrow(
+        UnencodableValueError,
+      );
+    });
+
+    it('encodes one event alone, as it will appear in a package', () => {
+      const datagram = encodePackage({ header, events: [test] });
+      const event = encodeEvent(test);
+      expect(hex(datagram.subarray(14))).toBe(hex(event));
+      expect((datagram[12]! << 8) | datagram[13]!).toBe(event.length);
+    });
+
+    it('returns a datagram of its own: the next encoding does not change it', () => {
+      const first = encodePackage({ header, events: [test] });
+      const copy = hex(first);
+      encodePackage({ header: { sequence: 9, ack: 9, ackBitfield: 9 }, events: [] });
+      expect(hex(first)).toBe(copy);
+    });
+  });
+
+  describe('decoding', () => {
+    const valid = hex(encodePackage({ header, events: [test] }));
+
+    it('throws a ProtocolIdMismatchError for another protocol', () => {
+      const datagram = bytes(valid);
+      expect(() => decodePackage(datagram.subarray(1))).toThrow(ProtocolIdMismatchError);
+      expect(() => decodePackage(bytes('00'))).toThrow(ProtocolIdMismatchError);
+    });
+
+    it('throws a TruncatedDatagramError for a datagram shorter than its fixed fields', () => {
+      expect(() => decodePackage(new Uint8Array(0))).toThrow(TruncatedDatagramError);
+      expect(() => decodePackage(bytes('ffd0fab90001'))).toThrow(TruncatedDatagramError);
+      expect(() => decodeClientPackage(bytes('ffd0fab9000100000000000000'))).toThrow(
+        expect.objectContaining({ code: 'ERR_TRUNCATED_DATAGRAM' }),
+      );
+      expect(() => decodeServerPackage(bytes('ffd0fab9000100000000000000'))).toThrow(
+        TruncatedDatagramError,
+      );
+    });
+
+    it('throws a MalformedPayloadError for an event length past the end', () => {
+      const datagram = bytes(valid);
+      datagram[13] = datagram[13]! + 1;
+      expect(() => decodePackage(datagram)).toThrow(MalformedPayloadError);
+      expect(() => decodePackage(bytes(valid).subarray(0, 13))).toThrow(
+        expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+      );
+    });
+
+    it('throws a MalformedPayloadError for an update length past the end', () => {
+      const datagram = bytes('ffd0fab9000100000000000000058100');
+      expect(() => decodeServerPackage(datagram)).toThrow(MalformedPayloadError);
+      expect(() => decodeServerPackage(datagram)).toThrow(/runs past the end of the datagram/);
+    });
+
+    const msgpack = new MsgpackEncoder();
+    /** A datagram with one length-prefixed msgpack value after the fixed fields. */
+    const framed = (fixed: string, payload: Uint8Array): Uint8Array =>
+      Uint8Array.from([...bytes(fixed), payload.length >> 8, payload.length & 0xff, ...payload]);
+    const plainHeader = 'ffd0fab9000100000000000000';
+
+    it.each([
+      ['not a map', msgpack.encode(1), /not a msgpack map/],
+      ['an array', msgpack.encode([]), /not a msgpack map/],
+      ['bytes', msgpack.encode(new Uint8Array(0)), /not a msgpack map/],
+      ['a map without a type', msgpack.encode({}), /type is not a string/],
+      [
+        'a map whose type is not a string',
+        msgpack.encode({ type: 1, handler_args: [], handler_kwargs: {} }),
+        /type is not a string/,
+      ],
+      [
+        'a map whose args are not an array',
+        msgpack.encode({ type: 'X', handler_args: {}, handler_kwargs: {} }),
+        /handler_args of a X event are not an array/,
+      ],
+      [
+        'a map whose kwargs are not a map',
+        msgpack.encode({ type: 'X', handler_args: [], handler_kwargs: [] }),
+        /handler_kwargs of a X event are not a map/,
+      ],
+      ['msgpack that does not parse', bytes('c1'), /never used/],
+      ['msgpack with bytes left over', bytes('8000'), /1 bytes follow/],
+    ])('throws a MalformedPayloadError for an event that is %s', (_what, event, reason) => {
+      const datagram = framed(plainHeader.slice(0, 24), event);
+      expect(() => decodePackage(datagram)).toThrow(MalformedPayloadError);
+      expect(() => decodePackage(datagram)).toThrow(reason);
+    });
+
+    it.each([
+      ['not a map', msgpack.encode(1), /not a msgpack map/],
+      ['a map without time_order', msgpack.encode({}), /no integer time_order/],
+      ['a map with a string time_order', msgpack.encode({ time_order: '' }), /no integer/],
+      ['a map with a float time_order', msgpack.encode({ time_order: 1.5 }), /no integer/],
+      ['a map with time_order past 65535', msgpack.encode({ time_order: 65536 }), /65536/],
+      ['a map with a negative time_order', msgpack.encode({ time_order: -1 }), /-1/],
+    ])('throws a MalformedPayloadError for an update that is %s', (_what, update, reason) => {
+      const datagram = framed(plainHeader.slice(0, 24), update);
+      expect(() => decodeServerPackage(datagram)).toThrow(MalformedPayloadError);
+      expect(() => decodeServerPackage(datagram)).toThrow(reason);
+    });
+
+    it('throws a PackageOverflowError for a datagram over 2048 bytes', () => {
+      const datagram = new Uint8Array(MAX_PACKAGE_SIZE + 1);
+      datagram.set(bytes(valid));
+      expect(() => decodePackage(datagram)).toThrow(PackageOverflowError);
+    });
+
+    it('reports every decode failure as a DecodeError but overflow', () => {
+      for (const bad of ['', '00', 'ffd0fab9', valid.slice(0, -2)]) {
+        let caught: unknown;
+        try {
+          decodePackage(bytes(bad));
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught instanceof DecodeError).toBe(true);
+      }
+    });
+
+    it('decodes a datagram that is a view into a larger buffer', () => {
+      const datagram = bytes(valid);
+      const padded = new Uint8Array(datagram.length + 10);
+      padded.set(datagram, 5);
+      expect(decodePackage(padded.subarray(5, 5 + datagram.length))).toEqual({
+        header,
+        events: [test],
+      });
+    });
+  });
+});
