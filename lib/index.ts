@@ -23,7 +23,7 @@ export {
   UnencodableValueError,
 } from './protocol/errors';
 export type { RxgaseErrorCode } from './protocol/errors';
-export { isNewer, sqnAdd, sqnDiff, toSqn } from './protocol/sequence';
+export { isNewer, sqnAdd, sqnBack, sqnDiff, toSqn } from './protocol/sequence';
 export { acknowledges, readHeader, writeHeader } from './protocol/header';
 export type { Header } from './protocol/header';
 export type {

@@ -196,7 +196,8 @@ export class MsgpackDecoder {
     this.need(byteLength);
     const start = this.pos;
     this.pos += byteLength;
-    return this.bytes.slice(start, this.pos);
+    // A copy, and a plain Uint8Array: Buffer's slice() would share the datagram's memory.
+    return new Uint8Array(this.bytes.subarray(start, this.pos));
   }
 
   private readFloat32(): number {

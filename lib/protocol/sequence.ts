@@ -44,6 +44,29 @@ export function sqnAdd(sqn: number, n: number): number {
 }
 
 /**
+ * The sequence number `n` steps before `sqn`, wrapping from 1 back to 65535: the inverse of
+ * {@link sqnAdd}, for walking back through an ack bitfield.
+ *
+ * ## Example
+ * ```ts
+ * sqnBack(5, 2); // 3
+ * sqnBack(1, 1); // 65535
+ * ```
+ *
+ * @param sqn A sequence number other than 0 ("none yet" has nothing before it).
+ * @param n How many steps to go back, 0..65534.
+ * @throws {SequenceRangeError} If `sqn` is 0 or out of range, or `n` is not in 0..65534.
+ */
+export function sqnBack(sqn: number, n: number): number {
+  if (toSqn(sqn) === 0) throw new SequenceRangeError('there is no sequence number before 0');
+  if (!Number.isInteger(n) || n < 0 || n >= CYCLE) {
+    throw new SequenceRangeError(`can step back 0..${CYCLE - 1} sequence numbers, not ${n}`);
+  }
+  const back = sqn - n;
+  return back >= 1 ? back : back + CYCLE;
+}
+
+/**
  * How far `a` is ahead of `b`, the short way round the wrap: in -32767..32767.
  *
  * ## Example

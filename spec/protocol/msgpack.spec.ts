@@ -182,11 +182,14 @@ describe('the msgpack codec', () => {
       expect(decode('d38000000000000000')).toBe(-(2n ** 63n));
     });
 
-    it('copies binary out of the datagram', () => {
-      const datagram = bytes('c403010203');
+    it.each([
+      ['a Uint8Array', bytes('c403010203')],
+      ['a Buffer, as node:dgram delivers', Buffer.from('c403010203', 'hex')],
+    ])('copies binary out of the datagram when it is %s', (_what, datagram) => {
       const value = decoder.decode(datagram) as Uint8Array;
       datagram[2] = 9;
       expect(Array.from(value)).toEqual([1, 2, 3]);
+      expect(Object.getPrototypeOf(value)).toBe(Uint8Array.prototype);
     });
 
     it('reads a map key `__proto__` as an entry, not as the prototype', () => {

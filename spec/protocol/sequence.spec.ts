@@ -1,6 +1,6 @@
 import { SequenceRangeError } from '../../lib/protocol/errors';
 import { MAX_SEQUENCE } from '../../lib/protocol/constants';
-import { isNewer, sqnAdd, sqnDiff, toSqn } from '../../lib/protocol/sequence';
+import { isNewer, sqnAdd, sqnBack, sqnDiff, toSqn } from '../../lib/protocol/sequence';
 
 describe('sequence numbers', () => {
   describe('toSqn', () => {
@@ -42,6 +42,28 @@ describe('sequence numbers', () => {
 
     it('refuses a sequence number out of range', () => {
       expect(() => sqnAdd(65536, 1)).toThrow(SequenceRangeError);
+    });
+  });
+
+  describe('sqnBack', () => {
+    it('steps back, from 1 to 65535 across the wrap', () => {
+      expect(sqnBack(5, 2)).toBe(3);
+      expect(sqnBack(5, 0)).toBe(5);
+      expect(sqnBack(1, 1)).toBe(MAX_SEQUENCE);
+      expect(sqnBack(2, 3)).toBe(MAX_SEQUENCE - 1);
+    });
+
+    it('undoes sqnAdd', () => {
+      for (let sqn = 1; sqn <= MAX_SEQUENCE; sqn += 97) {
+        for (const n of [0, 1, 31, 32, 32767, 65534]) expect(sqnBack(sqnAdd(sqn, n), n)).toBe(sqn);
+      }
+    });
+
+    it('refuses to step back from 0, or by a step out of range', () => {
+      expect(() => sqnBack(0, 1)).toThrow(SequenceRangeError);
+      expect(() => sqnBack(5, -1)).toThrow(SequenceRangeError);
+      expect(() => sqnBack(5, 65535)).toThrow(SequenceRangeError);
+      expect(() => sqnBack(5, 1.5)).toThrow(SequenceRangeError);
     });
   });
 

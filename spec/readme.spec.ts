@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+/**
+ * The README's TypeScript examples are type-checked against lib/ and run, with `console.assert`
+ * made to throw, so an example that no longer compiles or no longer holds fails the build.
+ */
+const ROOT = join(__dirname, '..');
+const LIB = join(ROOT, 'lib/index');
+const examples = [
+  ...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g),
+].map((match, i) => ({
+  fileName: join(ROOT, 'spec', `readme-example-${i + 1}.ts`),
+  source: (match[1] as string).replaceAll("from 'rxgase'", `from '${LIB}'`),
+}));
+
+describe('the README examples', () => {
+  it('are there', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('type-check against the library', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(ROOT, 'tsconfig.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+          throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+        },
+      },
+    );
+    const options = { ...config!.options, noEmit: true, noUnusedLocals: false };
+    const host = ts.createCompilerHost(options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (fileName, language) => {
+      const example = examples.find((e) => e.fileName === fileName);
+      return example
+        ? ts.createSourceFile(fileName, `export {};\n${example.source}`, language)
+        : getSourceFile(fileName, language);
+    };
+    const program = ts.createProgram(
+      examples.map((e) => e.fileName),
+      options,
+      host,
+    );
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => examples.some((e) => e.fileName === d.file?.fileName))
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(diagnostics).toEqual([]);
+  });
+
+  it.each(examples.map((e, i) => [i + 1, e] as const))(
+    'example %i runs and its assertions hold',
+    (_n, example) => {
+      const { outputText } = ts.transpileModule(example.source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+      });
+      const strictConsole = {
+        ...console,
+        log: () => undefined,
+        assert: (condition: unknown, ...message: unknown[]) => {
+          if (!condition) throw new Error(`README assertion failed ${message.join(' ')}`);
+        },
+      };
+      const run = new Function('require', 'exports', 'console', outputText) as (
+        require: NodeJS.Require,
+        exports: object,
+        console: Console,
+      ) => void;
+      expect(() => run(require, {}, strictConsole as Console)).not.toThrow();
+    },
+  );
+});
