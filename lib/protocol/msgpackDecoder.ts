@@ -1,7 +1,7 @@
 import { MAX_NESTING_DEPTH } from './constants';
 import { MalformedPayloadError } from './errors';
 import type { FloatWidth } from './wireTypes';
-import { noteFloat, noteIntegerKey } from './wireTypes';
+import { isIndexKey, noteFloat, noteIntegerKey, noteKeyOrder } from './wireTypes';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -129,8 +129,21 @@ export class MsgpackDecoder {
   private readMap(size: number, depth: number): Record<string, unknown> {
     this.enter(depth, size * 2, 'map');
     const map: Record<string, unknown> = {};
+    // JavaScript enumerates integer-like keys first, ascending; note the wire order if that differs.
+    let keys: string[] | undefined;
+    let seenOther = false;
+    let lastIndex = -1;
     for (let i = 0; i < size; i++) {
       const key = this.readKey(map);
+      if (keys !== undefined) {
+        keys.push(key);
+      } else if (isIndexKey(key)) {
+        const index = Number(key);
+        if (seenOther || index < lastIndex) keys = [...Object.keys(map), key];
+        lastIndex = index;
+      } else {
+        seenOther = true;
+      }
       const value = this.readValue(depth + 1);
       if (key === '__proto__') {
         // A plain assignment would set the prototype instead of adding the entry.
@@ -148,6 +161,7 @@ export class MsgpackDecoder {
         this.floatToNote = 0;
       }
     }
+    if (keys !== undefined) noteKeyOrder(map, keys);
     return map;
   }
 

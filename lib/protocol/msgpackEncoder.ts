@@ -190,11 +190,11 @@ export class MsgpackEncoder {
 
   private writeMap(map: Readonly<Record<string, unknown>>): void {
     this.enter(map);
-    const keys = Object.keys(map);
+    const types: WireTypes | undefined = wireTypesOf(map);
+    const keys = types?.keyOrder ? inWireOrder(map, types.keyOrder) : Object.keys(map);
     let size = 0;
     for (const key of keys) if (map[key] !== undefined) size++;
     this.writeContainerHead(size, 0x80, 0xde); // fixmap / map 16 / map 32
-    const types: WireTypes | undefined = wireTypesOf(map);
     for (const key of keys) {
       const value = map[key];
       if (value === undefined) continue; // as JSON does: an undefined entry is an absent one
@@ -257,6 +257,15 @@ export class MsgpackEncoder {
       throw new PackageOverflowError(`the encoding would exceed the limit of ${this.limit} bytes`);
     }
   }
+}
+
+/** The keys of `map` in the order they came over the wire, then any added since. */
+function inWireOrder(map: object, order: readonly string[]): string[] {
+  const own = Object.keys(map);
+  const known = new Set(order);
+  return order
+    .filter((key) => Object.prototype.hasOwnProperty.call(map, key))
+    .concat(own.filter((key) => !known.has(key)));
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {
