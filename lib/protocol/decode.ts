@@ -2,11 +2,13 @@ import {
   EVENT_ARGS_KEY,
   EVENT_KWARGS_KEY,
   EVENT_TYPE_KEY,
+  GAME_STATUS_KEY,
   HEADER_SIZE,
   LENGTH_PREFIX_SIZE,
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
+import { isDeleteMarker } from './deleteMarker';
 import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } from './errors';
 import type { Header } from './header';
 import { readHeader } from './header';
@@ -61,7 +63,7 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
  * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
  * @throws {TruncatedDatagramError} If it ends before the update's length.
  * @throws {MalformedPayloadError} If the update or an event does not decode, or the update is not
- *   a map with a `time_order` in 0..65535.
+ *   a map with a `time_order` in 0..65535 and, if any, a `game_status` of 0 or 1.
  * @throws {PackageOverflowError} If it is longer than 2048 bytes.
  */
 export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
@@ -139,6 +141,15 @@ function toUpdate(value: unknown): UpdatePayload {
   }
   if (timeOrder < 0 || timeOrder > 0xffff) {
     throw new MalformedPayloadError(`a game-state update has time_order ${timeOrder}`);
+  }
+  const gameStatus = value[GAME_STATUS_KEY];
+  if (
+    gameStatus !== undefined &&
+    gameStatus !== 0 &&
+    gameStatus !== 1 &&
+    !isDeleteMarker(gameStatus)
+  ) {
+    throw new MalformedPayloadError(`a game-state update has game_status ${String(gameStatus)}`);
   }
   return value as UpdatePayload;
 }

@@ -8,6 +8,7 @@ import {
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
+import { isDeleteMarker } from './deleteMarker';
 import { PackageOverflowError, UnencodableValueError } from './errors';
 import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
@@ -62,11 +63,22 @@ export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
  *
  * @throws {SequenceRangeError} If the update's `time_order` or a header field is out of range.
  * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If the update or an event argument cannot be sent.
+ * @throws {UnencodableValueError} If the update or an event argument cannot be sent, or the
+ *   update's `game_status` is not 0 or 1.
  */
 export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
   writeHeader(view, pkg.header);
   toSqn(pkg.update[TIME_ORDER_KEY], 'update time_order');
+  const gameStatus = pkg.update[GAME_STATUS_KEY];
+  if (
+    gameStatus !== undefined &&
+    gameStatus !== 0 &&
+    gameStatus !== 1 &&
+    !isDeleteMarker(gameStatus)
+  ) {
+    // A PyGaSe client's receive loop dies on GameStatus(n) for any other n; it ignores the marker.
+    throw new UnencodableValueError(`game_status must be 0 or 1, got ${String(gameStatus)}`);
+  }
   const end = writeLengthPrefixed(inPygaseOrder(pkg.update), HEADER_SIZE);
   return finish(writeEvents(pkg.events, end));
 }
@@ -99,18 +111,14 @@ function writeLengthPrefixed(value: unknown, offset: number): number {
 }
 
 /**
- * PyGaSe writes an update's own keys first, then `game_status`, then `time_order`. The update is
- * copied only when its keys are in another order.
+ * PyGaSe writes an update's keys in the order they were set and `time_order` last. The update is
+ * copied only when `time_order` is elsewhere.
  */
 function inPygaseOrder(update: UpdatePayload): UpdatePayload {
   const keys = Object.keys(update);
-  const hasStatus = Object.prototype.hasOwnProperty.call(update, GAME_STATUS_KEY);
-  const last = keys[keys.length - 1];
-  const beforeLast = keys[keys.length - 2];
-  if (last === TIME_ORDER_KEY && (!hasStatus || beforeLast === GAME_STATUS_KEY)) return update;
-  const { [TIME_ORDER_KEY]: timeOrder, [GAME_STATUS_KEY]: gameStatus, ...own } = update;
+  if (keys[keys.length - 1] === TIME_ORDER_KEY) return update;
+  const { [TIME_ORDER_KEY]: timeOrder, ...own } = update;
   const ordered: Record<string, unknown> = own;
-  if (hasStatus) ordered[GAME_STATUS_KEY] = gameStatus;
   ordered[TIME_ORDER_KEY] = timeOrder;
   copyWireTypes(update, ordered);
   return ordered as UpdatePayload;

@@ -1,9 +1,11 @@
 import { MAX_NESTING_DEPTH } from './constants';
 import { MalformedPayloadError } from './errors';
+import { setEntry } from './setEntry';
 import type { FloatWidth } from './wireTypes';
 import { isIndexKey, noteFloat, noteIntegerKey, noteKeyOrder } from './wireTypes';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it, as Python does.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
@@ -145,17 +147,7 @@ export class MsgpackDecoder {
         seenOther = true;
       }
       const value = this.readValue(depth + 1);
-      if (key === '__proto__') {
-        // A plain assignment would set the prototype instead of adding the entry.
-        Object.defineProperty(map, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        map[key] = value;
-      }
+      setEntry(map, key, value);
       if (this.floatToNote !== 0) {
         noteFloat(map, key, this.floatToNote);
         this.floatToNote = 0;
@@ -165,18 +157,22 @@ export class MsgpackDecoder {
     return map;
   }
 
+  /** Reads a map key: a string, or an integer noted as one. Nothing else is even read. */
   private readKey(map: Record<string, unknown>): string {
-    const head = this.bytes[this.pos];
+    this.need(1);
+    const head = this.bytes[this.pos] as number;
     let key: string;
-    if (head !== undefined && ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb))) {
-      key = this.readValue(0) as string;
-    } else {
-      const value = this.readValue(0);
-      if (typeof value !== 'number' || !Number.isInteger(value) || this.floatToNote !== 0) {
-        throw new MalformedPayloadError('a msgpack map key must be a string or an integer');
+    if ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb)) {
+      key = this.readValue(0) as string; // fixstr, str 8/16/32
+    } else if (head <= 0x7f || head >= 0xe0 || (head >= 0xcc && head <= 0xd3)) {
+      const value = this.readValue(0); // fixint, uint 8..64, int 8..64
+      if (typeof value !== 'number') {
+        throw new MalformedPayloadError('a msgpack map key is an integer beyond 2^53');
       }
       key = String(value);
       noteIntegerKey(map, key);
+    } else {
+      throw new MalformedPayloadError('a msgpack map key must be a string or an integer');
     }
     if (Object.prototype.hasOwnProperty.call(map, key)) {
       throw new MalformedPayloadError(`the key ${JSON.stringify(key)} appears twice in one map`);

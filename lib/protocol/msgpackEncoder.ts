@@ -4,7 +4,6 @@ import type { FloatWidth, WireTypes } from './wireTypes';
 import { wireTypesOf } from './wireTypes';
 
 const utf8 = new TextEncoder();
-const FLOAT32_MAX = 3.4028234663852886e38;
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
@@ -81,20 +80,22 @@ export class MsgpackEncoder {
   }
 
   private writeNumber(value: number, float: FloatWidth | undefined): void {
-    if (float === undefined && Number.isSafeInteger(value)) return this.writeInteger(value);
-    if (float === undefined && Number.isInteger(value) && Math.abs(value) < 2 ** 64) {
-      return this.writeBigInt(BigInt(value));
+    if (float === undefined && Number.isInteger(value)) {
+      if (Number.isSafeInteger(value)) return this.writeInteger(value);
+      if (value >= -(2 ** 63) && value < 2 ** 64) return this.writeBigInt(BigInt(value));
     }
-    if (float === 64 || (Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX)) {
-      this.reserve(9);
-      this.bytes[this.pos++] = 0xcb; // float 64
-      this.view.setFloat64(this.pos, value);
-      this.pos += 8;
-    } else {
+    // float32, as PyGaSe writes every float; but an integral value float32 would round (or
+    // overflow to infinity) goes as float64, exact: an integer is never silently changed.
+    if (float !== 64 && (!Number.isInteger(value) || Math.fround(value) === value)) {
       this.reserve(5);
       this.bytes[this.pos++] = 0xca; // float 32
       this.view.setFloat32(this.pos, value);
       this.pos += 4;
+    } else {
+      this.reserve(9);
+      this.bytes[this.pos++] = 0xcb; // float 64
+      this.view.setFloat64(this.pos, value);
+      this.pos += 8;
     }
   }
 
@@ -134,6 +135,12 @@ export class MsgpackEncoder {
   private writeString(value: string): void {
     if (value.length < 32 && this.writeShortAscii(value)) return;
     this.reserve(1 + value.length); // every UTF-16 unit takes at least a byte: refuse early
+    if (!value.isWellFormed()) {
+      // UTF-8 has no form for a lone surrogate; TextEncoder would write U+FFFD instead.
+      throw new UnencodableValueError(
+        'a string holds a lone UTF-16 surrogate, which UTF-8 cannot carry',
+      );
+    }
     const encoded = utf8.encode(value);
     const length = encoded.length;
     if (length < 32)

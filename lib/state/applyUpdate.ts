@@ -2,7 +2,8 @@ import { isNewer } from '../protocol/sequence';
 import type { GameState, GameStateUpdate } from './gameState';
 import { RESERVED_KEYS, isGameStatus } from './gameState';
 import { isToDelete } from './toDelete';
-import { isPlainObject, materialize, setEntry } from './values';
+import { hasEntry, isPlainObject, materialize } from './values';
+import { setEntry } from '../protocol/setEntry';
 
 /**
  * Applies an update to a game state, as PyGaSe's `state += update` does, without touching either:
@@ -16,6 +17,9 @@ import { isPlainObject, materialize, setEntry } from './values';
  * - An entry whose value is `undefined` is absent, as it is on the wire.
  * - `game_status` is taken when it is a {@link GameStatus}; `time_order` is always the update's,
  *   never a custom key's.
+ *
+ * @throws {InvalidStateError} If the update holds something that is not plain data (a function,
+ *   a symbol, a Date, a Map, a class instance): the state stays plain data that can be sent.
  *
  * ## Example
  * ```ts
@@ -53,10 +57,9 @@ export function applyValue(current: unknown, change: unknown): unknown {
 
 function applyEntry(target: Record<string, unknown>, key: string, change: unknown): void {
   if (change === undefined) return; // as on the wire, where an undefined entry is an absent one
-  const has = Object.prototype.hasOwnProperty.call(target, key);
-  const value = applyValue(has ? target[key] : undefined, change);
+  const value = applyValue(hasEntry(target, key) ? target[key] : undefined, change);
   if (value === undefined) {
-    if (has) Reflect.deleteProperty(target, key);
+    Reflect.deleteProperty(target, key);
   } else {
     setEntry(target, key, value);
   }

@@ -4,7 +4,8 @@ import type { GameStateUpdate } from './gameState';
 import { GAME_STATUS_KEY, TIME_ORDER_KEY } from '../protocol/constants';
 import { isGameStatus } from './gameState';
 import { Replacement } from './replacement';
-import { copyData, isPlainObject, materialize, setEntry } from './values';
+import { copyData, hasEntry, isPlainObject, materialize } from './values';
+import { setEntry } from '../protocol/setEntry';
 
 /**
  * Combines two updates into one that does what applying both does, as PyGaSe's `update + update`:
@@ -34,7 +35,7 @@ export function mergeUpdates(first: GameStateUpdate, second: GameStateUpdate): G
     : [first, second];
   const merged = mergeMaps(older, newer);
   // A game_status PyGaSe would ignore (TO_DELETE) must not hide the older one it would keep.
-  const status = isGameStatus(newer.game_status) ? newer.game_status : older.game_status;
+  const status = [newer.game_status, older.game_status].find(isGameStatus);
   if (status === undefined) Reflect.deleteProperty(merged, GAME_STATUS_KEY);
   else merged[GAME_STATUS_KEY] = status;
   merged[TIME_ORDER_KEY] = newer.time_order;
@@ -49,8 +50,11 @@ function mergeMaps(
   for (const key of Object.keys(newer)) {
     const change = newer[key];
     if (change === undefined) continue;
-    const has = Object.prototype.hasOwnProperty.call(older, key);
-    setEntry(merged, key, has ? mergeValues(older[key], change) : copyData(change));
+    setEntry(
+      merged,
+      key,
+      hasEntry(older, key) ? mergeValues(older[key], change) : copyData(change),
+    );
   }
   return merged;
 }

@@ -7,7 +7,9 @@
  * replacement says so in one update. (PyGaSe merges the object into whatever the state held, so a
  * player who leaves and rejoins keeps stale keys.)
  *
- * PyGaSe's wire format has no form for it; toward PyGaSe peers it travels as its value.
+ * PyGaSe's wire format has no form for it, so the PyGaSe codec refuses an update that holds one
+ * (`UnencodableValueError`) rather than send something a PyGaSe peer would merge into stale keys:
+ * whoever sends updates to a PyGaSe peer must send what it can apply instead.
  */
 export class Replacement {
   constructor(readonly value: Readonly<Record<string, unknown>>) {}

@@ -1,3 +1,5 @@
+import { DELETE_MARKER, isDeleteMarker } from '../protocol/deleteMarker';
+
 /**
  * The value that deletes a key: put it in a game-state update and applying the update removes the
  * key from the state, at any depth. It is PyGaSe's marker, the four bytes `d2 81 e5 ba`, and goes
@@ -8,16 +10,7 @@
  * applyUpdate(state, { time_order: 8, players: { ann: TO_DELETE } });
  * ```
  */
-export const TO_DELETE: Readonly<Uint8Array> = Uint8Array.of(0xd2, 0x81, 0xe5, 0xba);
+export const TO_DELETE: Readonly<Uint8Array> = DELETE_MARKER;
 
 /** Whether `value` is {@link TO_DELETE}, or bytes equal to it. */
-export function isToDelete(value: unknown): boolean {
-  return (
-    value instanceof Uint8Array &&
-    value.length === 4 &&
-    value[0] === 0xd2 &&
-    value[1] === 0x81 &&
-    value[2] === 0xe5 &&
-    value[3] === 0xba
-  );
-}
+export const isToDelete: (value: unknown) => boolean = isDeleteMarker;

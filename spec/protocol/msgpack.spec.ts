@@ -62,6 +62,9 @@ describe('the msgpack codec', () => {
       [2 ** 53 + 2, 'cf0020000000000002'],
       [0.5, 'ca3f000000'],
       [1e39, 'cb48078287f49c4a1d'],
+      [3.4028234663852886e38, 'ca7f7fffff'],
+      [2 ** 64, 'ca5f800000'],
+      [-(2 ** 63), 'd38000000000000000'],
       [Infinity, 'ca7f800000'],
       [2n ** 64n - 1n, 'cfffffffffffffffff'],
       [-(2n ** 63n), 'd38000000000000000'],
@@ -125,6 +128,12 @@ describe('the msgpack codec', () => {
     ])('throws an UnencodableValueError for %s', (_what, value, reason) => {
       expect(() => encode(value)).toThrow(UnencodableValueError);
       expect(() => encode({ nested: [value] })).toThrow(reason);
+    });
+
+    it('throws an UnencodableValueError for a lone surrogate, which UTF-8 cannot carry', () => {
+      expect(() => encode('\ud800')).toThrow(UnencodableValueError);
+      expect(() => encode({ name: 'ann\udfff' })).toThrow(/lone UTF-16 surrogate/);
+      expect(encode('😀')).toBe('a4f09f9880');
     });
 
     it('throws an UnencodableValueError for a cycle', () => {
@@ -198,7 +207,6 @@ describe('the msgpack codec', () => {
       expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
       expect(Object.keys(value)).toEqual(['__proto__']);
       expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ a: 1 });
-      expect(({} as Record<string, unknown>).a).toBeUndefined();
       expect(encode(value)).toBe('81a95f5f70726f746f5f5f81a16101');
     });
 
@@ -215,7 +223,7 @@ describe('the msgpack codec', () => {
       ['a string claiming more bytes than there are', 'dbffffffff61', /runs past the end/],
       ['a map key that is an array', '819001', /string or an integer/],
       ['a map key that is a float', '81ca4040000001', /string or an integer/],
-      ['a map key that is a BigInt', '81cfffffffffffffffff01', /string or an integer/],
+      ['a map key that is a BigInt', '81cfffffffffffffffff01', /beyond 2\^53/],
       ['a key twice', '82a16101a16102', /appears twice/],
       ['an integer key and its string twin', '820001a13002', /appears twice/],
       ['invalid UTF-8', 'a2c328', /UTF-8/],
@@ -223,6 +231,20 @@ describe('the msgpack codec', () => {
     ])('throws a MalformedPayloadError for %s', (_what, input, reason) => {
       expect(() => decode(input)).toThrow(MalformedPayloadError);
       expect(() => decode(input)).toThrow(reason);
+    });
+
+    it('keeps a leading byte order mark in a string, as Python does', () => {
+      expect(decode('a4efbbbf61')).toBe('\ufeffa');
+      expect(encode(decode('91a4efbbbf61'))).toBe('91a4efbbbf61');
+    });
+
+    it('refuses a map key that is not a string or an integer before reading it', () => {
+      // Each 0x81 is a map whose key would be the next map: nesting through keys, 2000 deep.
+      const nested = new Uint8Array(2000).fill(0x81);
+      const decodeDeep = (depth: number): unknown =>
+        depth === 0 ? decoder.decode(nested) : decodeDeep(depth - 1);
+      expect(() => decodeDeep(5000)).toThrow(MalformedPayloadError);
+      expect(() => decodeDeep(5000)).toThrow(/must be a string or an integer/);
     });
 
     it(`throws a MalformedPayloadError past ${MAX_NESTING_DEPTH} levels`, () => {
@@ -309,6 +331,12 @@ describe('the msgpack codec', () => {
       expect(encode(copy)).toBe('82a178ca40400000a17901');
       copyWireTypes({}, copy);
       expect(encode(copy)).toBe('82a178ca40400000a17901');
+    });
+
+    it('writes a noted float32 whose new integral value float32 would round as float64', () => {
+      const value = decode('91ca3f800000') as number[];
+      value[0] = 123456789;
+      expect(encode(value)).toBe('91cb419d6f3454000000');
     });
 
     it('writes a noted entry by its current value once it is no longer integral', () => {

@@ -59,15 +59,24 @@ describe('packages', () => {
   });
 
   describe('encoding', () => {
-    it('writes a server update with its own keys first, then game_status, then time_order', () => {
+    it('writes a server update with its keys in the order set and time_order last, as PyGaSe', () => {
       const update = { time_order: 12, game_status: 1, foo: 1 };
       const datagram = encodeServerPackage({ header, update, events: [] });
       expect(Object.keys(decodeServerPackage(datagram).update)).toEqual([
-        'foo',
         'game_status',
+        'foo',
         'time_order',
       ]);
-      expect(update).toEqual({ time_order: 12, game_status: 1, foo: 1 });
+      expect(Object.keys(update)).toEqual(['time_order', 'game_status', 'foo']);
+    });
+
+    it('refuses a game_status a PyGaSe client would fail on, and takes 0, 1 and TO_DELETE', () => {
+      const send = (game_status: unknown) => () =>
+        encodeServerPackage({ header, update: { time_order: 1, game_status }, events: [] });
+      expect(send(7)).toThrow(UnencodableValueError);
+      expect(send('1')).toThrow(/game_status must be 0 or 1/);
+      for (const fine of [0, 1, Uint8Array.of(0xd2, 0x81, 0xe5, 0xba)])
+        expect(send(fine)).not.toThrow();
     });
 
     it('throws a PackageOverflowError for an event with 2048 - 13 bytes of payload', () => {
@@ -223,6 +232,11 @@ describe('packages', () => {
       ['a map with a float time_order', msgpack.encode({ time_order: 1.5 }), /no integer/],
       ['a map with time_order past 65535', msgpack.encode({ time_order: 65536 }), /65536/],
       ['a map with a negative time_order', msgpack.encode({ time_order: -1 }), /-1/],
+      [
+        'a map with game_status 2',
+        msgpack.encode({ time_order: 1, game_status: 2 }),
+        /game_status 2/,
+      ],
     ])('throws a MalformedPayloadError for an update that is %s', (_what, update, reason) => {
       const datagram = framed(plainHeader.slice(0, 24), update);
       expect(() => decodeServerPackage(datagram)).toThrow(MalformedPayloadError);

@@ -1,19 +1,14 @@
 import fc from 'fast-check';
+import { encodeServerPackage } from '../../lib/protocol/encode';
+import { UnencodableValueError } from '../../lib/protocol/errors';
 import { sqnAdd } from '../../lib/protocol/sequence';
 import { applyUpdate } from '../../lib/state/applyUpdate';
 import type { GameState, GameStateUpdate } from '../../lib/state/gameState';
 import { GameStatus, createGameState } from '../../lib/state/gameState';
 import { mergeUpdates } from '../../lib/state/mergeUpdates';
 import { Replacement } from '../../lib/state/replacement';
+import { deepFreeze } from '../helpers/deepFreeze';
 import { TO_DELETE, isToDelete } from '../../lib/state/toDelete';
-
-const deepFreeze = <T>(value: T): T => {
-  if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
-    Object.values(value).forEach(deepFreeze);
-    Object.freeze(value);
-  }
-  return value;
-};
 
 describe('mergeUpdates', () => {
   it('lets the newer values and time_order win', () => {
@@ -110,6 +105,23 @@ describe('mergeUpdates', () => {
     expect(merged.b?.w).not.toBe(newer.b.w);
   });
 
+  it('treats an undefined entry of the older update as absent', () => {
+    const merged = mergeUpdates({ time_order: 1, a: undefined }, { time_order: 2, a: { y: 2 } });
+    const state = createGameState({ a: { x: 1 } });
+    expect(applyUpdate(state, merged).a).toEqual({ x: 1, y: 2 });
+  });
+
+  it('gives an update the PyGaSe codec refuses where it holds a Replacement', () => {
+    const merged = mergeUpdates({ time_order: 1, p: TO_DELETE }, { time_order: 2, p: { a: 1 } });
+    expect(() =>
+      encodeServerPackage({
+        header: { sequence: 1, ack: 0, ackBitfield: 0 },
+        update: merged,
+        events: [],
+      }),
+    ).toThrow(UnencodableValueError);
+  });
+
   it('leaves out entries that are undefined', () => {
     expect(mergeUpdates({ time_order: 1, a: 1 }, { time_order: 2, a: undefined })).toEqual({
       time_order: 2,
@@ -125,6 +137,8 @@ describe('update properties', () => {
     fc.constantFrom('x', 'y'),
     fc.constant(null),
     fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+    fc.uint8Array({ maxLength: 2 }),
+    fc.uint8Array({ maxLength: 2 }).map((bytes) => Buffer.from(bytes)),
   );
   const { data, change } = fc.letrec((tie) => ({
     // What a state holds: plain data.
@@ -138,6 +152,7 @@ describe('update properties', () => {
       { depthSize: 'small', maxDepth: 3 },
       leaf,
       fc.constant(TO_DELETE),
+      fc.constant(undefined),
       fc.dictionary(key, tie('change'), { maxKeys: 3 }),
       fc.dictionary(key, tie('change'), { maxKeys: 2 }).map((value) => new Replacement(value)),
     ),
