@@ -8,7 +8,7 @@ import {
   TruncatedDatagramError,
 } from '../../lib/protocol/errors';
 import type { ClientPackage, Package, ServerPackage } from '../../lib/protocol/packages';
-import { seededRandom } from '../helpers/random';
+import { seededRandom } from '../../lib/transport/random';
 import { loadVectors } from '../helpers/vectors';
 
 const NAMED_ERRORS = [

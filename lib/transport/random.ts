@@ -1,6 +1,9 @@
 /**
- * A small seeded PRNG (mulberry32): the same seed gives the same numbers on every machine, so a
- * fuzz failure can be replayed from its seed.
+ * A small seeded pseudo-random generator (mulberry32): the same seed gives the same numbers on
+ * every machine, so a simulated network, or a fuzz run, can be replayed from its seed.
+ *
+ * @param seed Any 32-bit integer.
+ * @return A function giving numbers in [0, 1).
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

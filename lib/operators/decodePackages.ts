@@ -1,0 +1,45 @@
+import { filter, map } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { RxgaseError } from '../protocol/errors';
+import type { Package } from '../protocol/packages';
+
+/**
+ * Decodes datagrams into packages, dropping the ones that do not decode.
+ *
+ * Informally: bytes in, packages out, and garbage never errors the stream.
+ *
+ * A datagram the decoder refuses with one of rxgase's named errors (wrong protocol id, truncated,
+ * malformed, oversize) is dropped and reported to `onDropped`, so it can be counted; anything
+ * else the decoder throws is a bug and errors the stream, as does an `onDropped` that throws.
+ *
+ * ## Example
+ * ```ts
+ * let dropped = 0;
+ * datagrams$.pipe(
+ *   map(({ data }) => data),
+ *   decodePackages(decodeServerPackage, () => dropped++),
+ * );
+ * ```
+ *
+ * @param decode One of the package decoders, such as `decodeClientPackage`.
+ * @param onDropped Called with the error and the datagram for each datagram dropped.
+ * @return An operator from datagram bytes to the packages they hold.
+ */
+export function decodePackages<P extends Package>(
+  decode: (datagram: Uint8Array) => P,
+  onDropped: (error: RxgaseError, datagram: Uint8Array) => void = () => undefined,
+): OperatorFunction<Uint8Array, P> {
+  return (source) =>
+    source.pipe(
+      map((datagram) => {
+        try {
+          return decode(datagram);
+        } catch (error) {
+          if (!(error instanceof RxgaseError)) throw error;
+          onDropped(error, datagram);
+          return undefined;
+        }
+      }),
+      filter((pkg): pkg is P => pkg !== undefined),
+    );
+}

@@ -1,0 +1,84 @@
+import { Observable, asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+
+/**
+ * How much sooner than the send interval an urgent package may follow the last one: an eighth,
+ * so a link at PyGaSe's 40 Hz flushes an event within about 3 ms, and never sends more than eight
+ * times its rate however many events come.
+ */
+export const URGENT_GAP_DIVISOR = 8;
+
+/**
+ * Decides when packages go out. One goes out at once on subscription, then one every send
+ * interval as a keepalive, whether or not there is anything to say. A value from the source (an
+ * event dispatched, a package with events to ack) asks for a package sooner: it goes out as soon
+ * as an eighth of the interval has passed since the last, and the keepalive counts from it.
+ * (PyGaSe only sends on its 40 Hz beat, so every event waits up to 25 ms each way.)
+ *
+ * Informally: a keepalive beat that urgent things can jump ahead of, within limits.
+ *
+ * ## Example
+ * ```ts
+ * urgent$.pipe(paceSends(sendIntervalMs$, scheduler)).subscribe(() => sendNextPackage());
+ * ```
+ *
+ * @param sendIntervalMs$ The send interval, from congestion avoidance; nothing is sent before its
+ *   first value.
+ * @param scheduler Where time is read and sends are scheduled; default `asyncScheduler`.
+ * @return An operator from urgent requests to the moments to send, counted from 0.
+ */
+export function paceSends(
+  sendIntervalMs$: Observable<number>,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<unknown, number> {
+  return (urgent$) =>
+    new Observable<number>((subscriber) => {
+      let intervalMs: number | undefined;
+      let lastSent = -Infinity;
+      let nextAt = Infinity;
+      let urgentAt = Infinity;
+      let count = 0;
+      let next: Subscription | undefined;
+
+      const sendAt = (at: number): void => {
+        next?.unsubscribe();
+        nextAt = at;
+        const delay = at - scheduler.now();
+        if (delay <= 0) send();
+        else next = scheduler.schedule(send, delay);
+      };
+      function send(): void {
+        lastSent = scheduler.now();
+        urgentAt = Infinity;
+        sendAt(lastSent + (intervalMs as number));
+        subscriber.next(count++);
+      }
+
+      const intervals = sendIntervalMs$.subscribe({
+        next: (ms) => {
+          const first = intervalMs === undefined;
+          intervalMs = ms;
+          if (first) send();
+          else sendAt(Math.min(urgentAt, lastSent + ms));
+        },
+        error: (error: unknown) => subscriber.error(error),
+      });
+      const urgent = urgent$.subscribe({
+        next: () => {
+          if (intervalMs === undefined) return; // the first send, at the first interval, takes it
+          const soonest = lastSent + intervalMs / URGENT_GAP_DIVISOR;
+          if (soonest < nextAt) {
+            urgentAt = soonest;
+            sendAt(soonest);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        intervals.unsubscribe();
+        urgent.unsubscribe();
+        next?.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,97 @@
+import { filter, map, scan } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { ACK_BITFIELD_SIZE } from '../protocol/constants';
+import type { Package } from '../protocol/packages';
+import { sqnDiff } from '../protocol/sequence';
+
+/** What a peer knows of the packages it received: what it acks in its next header. */
+export interface ReceiveWindow {
+  /** The newest sequence number received; 0 before any. */
+  readonly remoteSequence: number;
+  /** Which of the 32 sequence numbers before it arrived: bit 31 = remoteSequence - 1. */
+  readonly ackBitfield: number;
+}
+
+/** What became of a received sequence number. */
+export type ReceiveVerdict =
+  /** Newer than any before. */
+  | 'new'
+  /** Older, but within the 32 the window remembers, and not seen yet: accepted. */
+  | 'late'
+  /** Seen before: dropped. */
+  | 'duplicate'
+  /** More than 32 behind (or sequence 0): the window cannot tell, so it is dropped. */
+  | 'stale';
+
+/** A package the window accepted, with the window after it. */
+export interface Received<P extends Package> {
+  readonly package: P;
+  readonly window: ReceiveWindow;
+  readonly late: boolean;
+}
+
+export const EMPTY_WINDOW: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 };
+
+/**
+ * The receive window's step, pure: the window after `sequence` arrives, and the verdict.
+ *
+ * Unlike PyGaSe, a jump by more than one marks the previous newest sequence as received (PyGaSe
+ * forgets it, so its ack is never sent), and a package more than 32 behind is dropped instead of
+ * raising `IndexError` in the receive loop.
+ */
+export function receiveSequence(
+  window: ReceiveWindow,
+  sequence: number,
+): { window: ReceiveWindow; verdict: ReceiveVerdict } {
+  const { remoteSequence, ackBitfield } = window;
+  if (sequence === 0) return { window, verdict: 'stale' };
+  if (remoteSequence === 0) return { window: { remoteSequence: sequence, ackBitfield: 0 }, verdict: 'new' };
+  const ahead = sqnDiff(sequence, remoteSequence);
+  if (ahead > 0) {
+    // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
+    const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
+    const oldNewest = ahead <= ACK_BITFIELD_SIZE ? 2 ** (ACK_BITFIELD_SIZE - ahead) : 0;
+    return { window: { remoteSequence: sequence, ackBitfield: (shifted | oldNewest) >>> 0 }, verdict: 'new' };
+  }
+  if (ahead === 0) return { window, verdict: 'duplicate' };
+  const behind = -ahead;
+  if (behind > ACK_BITFIELD_SIZE) return { window, verdict: 'stale' };
+  const bit = 2 ** (ACK_BITFIELD_SIZE - behind);
+  if ((ackBitfield & bit) !== 0) return { window, verdict: 'duplicate' };
+  return { window: { remoteSequence, ackBitfield: (ackBitfield | bit) >>> 0 }, verdict: 'late' };
+}
+
+/**
+ * Runs received packages through the receive window: remote sequence number plus a 32-bit ack
+ * bitfield. New and late packages pass, each with the window after it; duplicates and stale
+ * packages are dropped and reported to `onDropped`.
+ *
+ * Informally: every package at most once, and what to ack in the next header.
+ *
+ * ## Example
+ * ```ts
+ * packages$.pipe(trackReceived((verdict) => stats[verdict]++)).subscribe(({ package: p, window }) => {
+ *   nextHeader = { sequence: next, ack: window.remoteSequence, ackBitfield: window.ackBitfield };
+ * });
+ * ```
+ *
+ * @param onDropped Called with the verdict and the package for each package dropped.
+ * @return An operator passing each package seen for the first time, with its window.
+ */
+export function trackReceived<P extends Package>(
+  onDropped: (verdict: 'duplicate' | 'stale', pkg: P) => void = () => undefined,
+): OperatorFunction<P, Received<P>> {
+  return (source) =>
+    source.pipe(
+      scan(
+        (last, pkg: P) => ({ pkg, ...receiveSequence(last.window, pkg.header.sequence) }),
+        { pkg: undefined as P | undefined, window: EMPTY_WINDOW, verdict: 'stale' as ReceiveVerdict },
+      ),
+      filter(({ pkg, verdict }) => {
+        if (verdict === 'new' || verdict === 'late') return true;
+        onDropped(verdict, pkg as P);
+        return false;
+      }),
+      map(({ pkg, window, verdict }) => ({ package: pkg as P, window, late: verdict === 'late' })),
+    );
+}

@@ -1,0 +1,97 @@
+import { createSocket } from 'node:dgram';
+import type { SocketType } from 'node:dgram';
+import { Observable, Subject, share } from 'rxjs';
+import type { Address, Datagram, Transport } from './datagram';
+
+/** How a UDP transport binds. Every field says its default. */
+export interface UdpTransportOptions {
+  /** The port to bind; 0, the default, lets the operating system choose one. */
+  readonly port?: number;
+  /** The address to bind; default `127.0.0.1`. */
+  readonly host?: string;
+  /** `udp4` (the default) or `udp6`. */
+  readonly type?: SocketType;
+  /**
+   * The socket's receive buffer in bytes; default {@link DEFAULT_RECEIVE_BUFFER_SIZE}. The
+   * system's usual 208 KiB drops datagrams when a busy server falls a few milliseconds behind.
+   * The kernel may grant less (see `net.core.rmem_max` on Linux).
+   */
+  readonly receiveBufferSize?: number;
+}
+
+export const DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
+/** A transport over a `node:dgram` socket. */
+export interface UdpTransport extends Transport {
+  /** Errors that do not end the transport, such as a send the system refused. */
+  readonly errors$: Observable<Error>;
+}
+
+/**
+ * Binds a UDP socket and gives it as a {@link Transport}.
+ *
+ * ## Example
+ * ```ts
+ * const transport = await bindUdp({ port: 0 });
+ * transport.datagrams$.subscribe(({ data, address }) => console.log(data.length, address));
+ * transport.send({ data: Uint8Array.of(1, 2, 3), address: { host: '127.0.0.1', port: 9999 } });
+ * transport.close();
+ * ```
+ *
+ * @return The bound transport; its `address` has the port the system chose.
+ * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
+ *   rejects with the system's error.
+ */
+export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTransport> {
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    type = 'udp4',
+    receiveBufferSize = DEFAULT_RECEIVE_BUFFER_SIZE,
+  } = options;
+  const socket = createSocket({ type, recvBufferSize: receiveBufferSize });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = socket.address();
+  const address: Address = { host: bound.address, port: bound.port };
+  const errors = new Subject<Error>();
+  let closed = false;
+
+  const datagrams$ = new Observable<Datagram>((subscriber) => {
+    if (closed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const onMessage = (data: Buffer, remote: { address: string; port: number }): void =>
+      subscriber.next({ data, address: { host: remote.address, port: remote.port } });
+    const onError = (error: Error): void => subscriber.error(error);
+    const onClose = (): void => subscriber.complete();
+    socket.on('message', onMessage).on('error', onError).on('close', onClose);
+    return () => {
+      socket.off('message', onMessage).off('error', onError).off('close', onClose);
+    };
+  }).pipe(share());
+
+  return {
+    datagrams$,
+    address,
+    errors$: errors.asObservable(),
+    send({ data, address: to }: Datagram): void {
+      if (closed) return;
+      socket.send(data, to.port, to.host, (error) => {
+        if (error) errors.next(error);
+      });
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      socket.close();
+      errors.complete();
+    },
+  };
+}
