@@ -1,0 +1,110 @@
+import { decodePackages } from '../../lib/operators/decodePackages';
+import { decodePackage } from '../../lib/protocol/decode';
+import { encodePackage } from '../../lib/protocol/encode';
+import type { RxgaseError } from '../../lib/protocol/errors';
+import type { Package } from '../../lib/protocol/packages';
+import { testScheduler } from '../helpers/marbles';
+
+const pkg = (sequence: number): Package => ({
+  header: { sequence, ack: 0, ackBitfield: 0 },
+  events: [{ type: 'E', args: [sequence], kwargs: {} }],
+});
+const bytes = { a: encodePackage(pkg(1)), b: encodePackage(pkg(2)), x: Uint8Array.of(1, 2, 3) };
+const packages = { a: pkg(1), b: pkg(2) };
+
+describe('decodePackages', () => {
+  it('decodes each datagram into its package', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold('-a-b-|', bytes);
+      const e1subs = '  ^----!';
+      const expected = '-a-b-|';
+      expectObservable(e1.pipe(decodePackages(decodePackage))).toBe(expected, packages);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('drops what does not decode, reports it, and goes on', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const dropped: string[] = [];
+      const e1 = cold('-x-a-x-b|', bytes);
+      const e1subs = '  ^-------!';
+      const expected = '---a---b|';
+      const decoded = e1.pipe(
+        decodePackages(decodePackage, (error: RxgaseError) => dropped.push(error.code)),
+      );
+      expectObservable(decoded).toBe(expected, packages);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('reports each dropped datagram with its bytes', () => {
+    const reports: Uint8Array[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const e1 = cold('-x-x|', bytes);
+      expectObservable(
+        e1.pipe(decodePackages(decodePackage, (_e, datagram) => reports.push(datagram))),
+      ).toBe('----|');
+    });
+    expect(reports).toEqual([bytes.x, bytes.x]);
+  });
+
+  it('completes on an empty source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold<Uint8Array>('|');
+      expectObservable(e1.pipe(decodePackages(decodePackage))).toBe('|');
+      expectSubscriptions(e1.subscriptions).toBe('(^!)');
+    });
+  });
+
+  it('never emits on a never source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold<Uint8Array>('-');
+      expectObservable(e1.pipe(decodePackages(decodePackage))).toBe('-');
+      expectSubscriptions(e1.subscriptions).toBe('^');
+    });
+  });
+
+  it('passes on an error of the source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold<Uint8Array>('-a-#', bytes);
+      expectObservable(e1.pipe(decodePackages(decodePackage))).toBe('-a-#', packages);
+      expectSubscriptions(e1.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('stops listening when unsubscribed early', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('--a--b--a--|', bytes);
+      const unsub = '  ------!     ';
+      const e1subs = ' ^-----!     ';
+      expectObservable(e1.pipe(decodePackages(decodePackage)), unsub).toBe('--a--b-', packages);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors when the report callback throws', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold('-a-x-b|', bytes);
+      const decoded = e1.pipe(
+        decodePackages(decodePackage, () => {
+          throw new Error('counter broke');
+        }),
+      );
+      expectObservable(decoded).toBe('-a-#', packages, new Error('counter broke'));
+      expectSubscriptions(e1.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('errors when the decoder throws something other than a named error: a bug', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const broken = (): Package => {
+        throw new TypeError('bug');
+      };
+      expectObservable(cold('-a|', bytes).pipe(decodePackages(broken))).toBe(
+        '-#',
+        {},
+        new TypeError('bug'),
+      );
+    });
+  });
+});

@@ -1,0 +1,96 @@
+import { paceSends } from '../../lib/operators/paceSends';
+import { testScheduler } from '../helpers/marbles';
+
+describe('paceSends', () => {
+  it('sends at once, then every interval as a keepalive', () => {
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const urgent = hot('-');
+      const interval = cold('a', { a: 80 });
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 200ms !').toBe('a 79ms b 79ms c', {
+        a: 0,
+        b: 1,
+        c: 2,
+      });
+      expectSubscriptions(urgent.subscriptions).toBe('^ 200ms !');
+      expectSubscriptions(interval.subscriptions).toBe('^ 200ms !');
+    });
+  });
+
+  it('sends an urgent package at once when an eighth of the interval has passed', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const urgent = hot('- 29ms u', { u: 1 });
+      const interval = cold('a', { a: 80 });
+      // sends at 0 and, urgently, at 30; the keepalive then counts from 30: 110
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 150ms !').toBe('a 29ms b 79ms c', {
+        a: 0,
+        b: 1,
+        c: 2,
+      });
+    });
+  });
+
+  it('holds an urgent package until an eighth of the interval has passed, and sends once for many', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const urgent = hot('--uuu', { u: 1 });
+      const interval = cold('a', { a: 80 });
+      // sent at 0; the requests at 2..4 wait for 10, then the keepalive counts from 10
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 100ms !').toBe('a 9ms b 79ms c', {
+        a: 0,
+        b: 1,
+        c: 2,
+      });
+    });
+  });
+
+  it('follows a new interval, counted from the last send', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const urgent = hot('-');
+      const interval = cold('a 9ms b', { a: 80, b: 40 });
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 100ms !').toBe('a 39ms b 39ms c', {
+        a: 0,
+        b: 1,
+        c: 2,
+      });
+    });
+  });
+
+  it('sends nothing before the first interval, then takes an earlier request with the first send', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const urgent = hot('u', { u: 1 });
+      const interval = cold('-- a', { a: 80 });
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 50ms !').toBe('--a', { a: 0 });
+    });
+  });
+
+  it('completes when the requests complete, and passes on errors', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const done = cold('---|');
+      const failed = cold('---#');
+      const broken = cold('-', {});
+      expectObservable(done.pipe(paceSends(cold('a', { a: 80 })))).toBe('a--|', { a: 0 });
+      expectObservable(failed.pipe(paceSends(cold('a', { a: 80 })))).toBe('a--#', { a: 0 });
+      expectObservable(broken.pipe(paceSends(cold('a-#', { a: 80 })))).toBe('a-#', { a: 0 });
+      expectSubscriptions(done.subscriptions).toBe('^--!');
+      expectSubscriptions(failed.subscriptions).toBe('^--!');
+      expectSubscriptions(broken.subscriptions).toBe('^-!');
+    });
+  });
+
+  it('completes at once on an empty source', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const empty = cold('|');
+      expectObservable(empty.pipe(paceSends(cold('a', { a: 80 })))).toBe('(a|)', { a: 0 });
+      expectSubscriptions(empty.subscriptions).toBe('(^!)');
+    });
+  });
+
+  it('cancels its timers when unsubscribed early', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const urgent = hot('-----u--', { u: 1 });
+      const interval = cold('a', { a: 3 });
+      expectObservable(urgent.pipe(paceSends(interval)), '----!').toBe('a--b-', { a: 0, b: 1 });
+      expectSubscriptions(urgent.subscriptions).toBe('^---!');
+      expectSubscriptions(interval.subscriptions).toBe('^---!');
+    });
+  });
+});

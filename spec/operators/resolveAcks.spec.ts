@@ -1,0 +1,106 @@
+import type { AckOutcome, SentPackage } from '../../lib/operators/resolveAcks';
+import { resolveAcks } from '../../lib/operators/resolveAcks';
+import type { Header } from '../../lib/protocol/header';
+import { testScheduler } from '../helpers/marbles';
+
+const h = (ack: number, bits = 0): Header => ({ sequence: 1, ack, ackBitfield: bits >>> 0 });
+const sent = (sequence: number): SentPackage => ({ sequence });
+const acked = (sequence: number, rttMs: number): AckOutcome => ({ kind: 'acked', sequence, rttMs });
+const timedOut = (sequence: number): AckOutcome => ({ kind: 'timedOut', sequence });
+
+describe('resolveAcks', () => {
+  it('acks a package by the ack field, with its round trip time', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const sent$ = hot('  -s--------', { s: sent(1) });
+      const headers = cold('----a-----', { a: h(1) });
+      const expected = '    ----x-----';
+      expectObservable(headers.pipe(resolveAcks(sent$, 1000))).toBe(expected, { x: acked(1, 3) });
+      expectSubscriptions(headers.subscriptions).toBe('^---------');
+    });
+  });
+
+  it("resolves PyGaSe's case: pending 2, 3, 4, 5 and ack 4 with bits 01 leave 3 and 5", () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const sent$ = hot('  (wxyz)------', { w: sent(2), x: sent(3), y: sent(4), z: sent(5) });
+      const headers = hot('---a--------', { a: h(4, 0b01 << 30) });
+      const expected = '   ---(bc)-----';
+      expectObservable(headers.pipe(resolveAcks(sent$, 1000)), '^ 20ms !').toBe(expected, {
+        b: acked(2, 3),
+        c: acked(4, 3),
+      });
+    });
+  });
+
+  it('uses all 32 bits of the bitfield: bit 0 acks ack - 32', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const sent$ = hot('  s---', { s: sent(68) });
+      const headers = hot('--a-', { a: h(100, 1) });
+      expectObservable(headers.pipe(resolveAcks(sent$, 1000))).toBe('--x-', { x: acked(68, 2) });
+    });
+  });
+
+  it('times a package out on the scheduler, though nothing arrives', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const sent$ = hot('-s-t', { s: sent(1), t: sent(2) });
+      const headers = cold('-');
+      expectObservable(headers.pipe(resolveAcks(sent$, 10))).toBe('-- 9ms x-y', {
+        x: timedOut(1),
+        y: timedOut(2),
+      });
+    });
+  });
+
+  it('ignores an ack after the timeout, and a second ack', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const sent$ = hot('  s-t--------------', { s: sent(1), t: sent(2) });
+      const headers = hot('--b-b- 10ms a----', { a: h(1), b: h(2) });
+      expectObservable(headers.pipe(resolveAcks(sent$, 5))).toBe('--x--y-----------', {
+        x: acked(2, 0),
+        y: timedOut(1),
+      });
+    });
+  });
+
+  it('emits nothing for headers when nothing was sent, and completes with both sources', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const sent$ = cold<SentPackage>('---|');
+      const headers = cold('-a-a|', { a: h(1) });
+      expectObservable(headers.pipe(resolveAcks(sent$, 5))).toBe('----|');
+      expectSubscriptions(headers.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('completes on empty sources, stays silent on never', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const empty = cold<Header>('|');
+      const never = cold<Header>('-');
+      expectObservable(empty.pipe(resolveAcks(cold<SentPackage>('|'), 5))).toBe('|');
+      expectObservable(never.pipe(resolveAcks(cold<SentPackage>('-'), 5))).toBe('-');
+      expectSubscriptions(empty.subscriptions).toBe('(^!)');
+      expectSubscriptions(never.subscriptions).toBe('^');
+    });
+  });
+
+  it('passes on an error of the headers or of the sent packages', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const headers = cold<Header>('--#');
+      expectObservable(headers.pipe(resolveAcks(hot<SentPackage>('s', { s: sent(1) }), 5))).toBe(
+        '--#',
+      );
+      expectSubscriptions(headers.subscriptions).toBe('^-!');
+      const more = cold<Header>('-');
+      expectObservable(more.pipe(resolveAcks(cold<SentPackage>('---#'), 5))).toBe('---#');
+      expectSubscriptions(more.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('cancels its timers when unsubscribed early', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const sent$ = hot('  s-------', { s: sent(1) });
+      const headers = hot('--------', {});
+      expectObservable(headers.pipe(resolveAcks(sent$, 5)), '--!').toBe('---');
+      expectSubscriptions(headers.subscriptions).toBe('^-!');
+      expectSubscriptions(sent$.subscriptions).toBe('^-!');
+    });
+  });
+});
