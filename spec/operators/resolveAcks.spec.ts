@@ -42,7 +42,7 @@ describe('resolveAcks', () => {
   it('times a package out on the scheduler, though nothing arrives', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const sent$ = hot('-s-t', { s: sent(1), t: sent(2) });
-      const headers = cold('-');
+      const headers = cold<Header>('-');
       expectObservable(headers.pipe(resolveAcks(sent$, 10))).toBe('-- 9ms x-y', {
         x: timedOut(1),
         y: timedOut(2),
@@ -97,7 +97,7 @@ describe('resolveAcks', () => {
   it('cancels its timers when unsubscribed early', () => {
     testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
       const sent$ = hot('  s-------', { s: sent(1) });
-      const headers = hot('--------', {});
+      const headers = hot<Header>('--------');
       expectObservable(headers.pipe(resolveAcks(sent$, 5)), '--!').toBe('---');
       expectSubscriptions(headers.subscriptions).toBe('^-!');
       expectSubscriptions(sent$.subscriptions).toBe('^-!');
