@@ -1,4 +1,16 @@
-import { asyncScheduler, defer, filter, ignoreElements, map, merge, mergeMap, of, share, take, timeout } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  filter,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  of,
+  share,
+  take,
+  timeout,
+} from 'rxjs';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { Header } from '../protocol/header';
 import { acknowledges } from '../protocol/header';

@@ -45,13 +45,17 @@ export function receiveSequence(
 ): { window: ReceiveWindow; verdict: ReceiveVerdict } {
   const { remoteSequence, ackBitfield } = window;
   if (sequence === 0) return { window, verdict: 'stale' };
-  if (remoteSequence === 0) return { window: { remoteSequence: sequence, ackBitfield: 0 }, verdict: 'new' };
+  if (remoteSequence === 0)
+    return { window: { remoteSequence: sequence, ackBitfield: 0 }, verdict: 'new' };
   const ahead = sqnDiff(sequence, remoteSequence);
   if (ahead > 0) {
     // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
     const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
     const oldNewest = ahead <= ACK_BITFIELD_SIZE ? 2 ** (ACK_BITFIELD_SIZE - ahead) : 0;
-    return { window: { remoteSequence: sequence, ackBitfield: (shifted | oldNewest) >>> 0 }, verdict: 'new' };
+    return {
+      window: { remoteSequence: sequence, ackBitfield: (shifted | oldNewest) >>> 0 },
+      verdict: 'new',
+    };
   }
   if (ahead === 0) return { window, verdict: 'duplicate' };
   const behind = -ahead;
@@ -83,10 +87,11 @@ export function trackReceived<P extends Package>(
 ): OperatorFunction<P, Received<P>> {
   return (source) =>
     source.pipe(
-      scan(
-        (last, pkg: P) => ({ pkg, ...receiveSequence(last.window, pkg.header.sequence) }),
-        { pkg: undefined as P | undefined, window: EMPTY_WINDOW, verdict: 'stale' as ReceiveVerdict },
-      ),
+      scan((last, pkg: P) => ({ pkg, ...receiveSequence(last.window, pkg.header.sequence) }), {
+        pkg: undefined as P | undefined,
+        window: EMPTY_WINDOW,
+        verdict: 'stale' as ReceiveVerdict,
+      }),
       filter(({ pkg, verdict }) => {
         if (verdict === 'new' || verdict === 'late') return true;
         onDropped(verdict, pkg as P);

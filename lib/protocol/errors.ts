@@ -6,7 +6,9 @@ export type RxgaseErrorCode =
   | 'ERR_MALFORMED_PAYLOAD'
   | 'ERR_PACKAGE_OVERFLOW'
   | 'ERR_UNENCODABLE_VALUE'
-  | 'ERR_INVALID_STATE';
+  | 'ERR_INVALID_STATE'
+  | 'ERR_ACK_TIMEOUT'
+  | 'ERR_CONNECTION_CLOSED';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
@@ -61,4 +63,14 @@ export class UnencodableValueError extends RxgaseError {
 /** A game state or update is not what the state model can hold, such as an unknown `game_status`. */
 export class InvalidStateError extends RxgaseError {
   readonly code = 'ERR_INVALID_STATE';
+}
+
+/** An event was not acknowledged: the package carrying it, and every retry, timed out. */
+export class AckTimeoutError extends RxgaseError {
+  readonly code = 'ERR_ACK_TIMEOUT';
+}
+
+/** The connection closed before an event dispatched on it was acknowledged. */
+export class ConnectionClosedError extends RxgaseError {
+  readonly code = 'ERR_CONNECTION_CLOSED';
 }

@@ -42,7 +42,9 @@ export class MemoryNetwork {
         if (!this.endpoints.has(key)) return;
         // A copy, as a real network makes: the sender may reuse its buffer.
         const copy = new Uint8Array(data);
-        this.scheduler.schedule(() => this.endpoints.get(addressKey(to))?.next({ data: copy, address }));
+        this.scheduler.schedule(() =>
+          this.endpoints.get(addressKey(to))?.next({ data: copy, address }),
+        );
       },
       close: () => {
         if (this.endpoints.get(key) !== inbox) return;
