@@ -354,5 +354,7 @@ export class Connection<P extends Package = Package> {
     this.counts.eventsSent += batch.length;
     this.sent.next({ sequence });
     this.options.send(datagram);
+    // Events that did not fit go in the next package, as soon as the pace allows.
+    if (this.queue.length > 0) this.dispatched.next();
   }
 }

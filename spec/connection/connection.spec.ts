@@ -1,0 +1,218 @@
+import { VirtualAction, VirtualTimeScheduler, map } from 'rxjs';
+import type { ConnectionOptions } from '../../lib/connection/connection';
+import { Connection, ConnectionStatus } from '../../lib/connection/connection';
+import { plainPackages } from '../../lib/connection/packageCodec';
+import { decodePackage } from '../../lib/protocol/decode';
+import { encodePackage } from '../../lib/protocol/encode';
+import {
+  AckTimeoutError,
+  ConnectionClosedError,
+  PackageOverflowError,
+  UnencodableValueError,
+} from '../../lib/protocol/errors';
+import type { GameEvent, Package } from '../../lib/protocol/packages';
+import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+
+const event = (type: string, ...args: unknown[]): GameEvent => ({ type, args, kwargs: {} });
+
+/** A connection whose peer is the test itself: what it sends is recorded, what it gets is given. */
+function harness(options: Partial<ConnectionOptions<Package>> = {}) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const network = new MemoryNetwork(scheduler);
+  const self = network.bind({ host: 'self', port: 1 });
+  const peer = network.bind({ host: 'peer', port: 2 });
+  const sent: { at: number; pkg: Package }[] = [];
+  peer.datagrams$.subscribe(({ data }) =>
+    sent.push({ at: scheduler.now(), pkg: decodePackage(data) }),
+  );
+  const connection = new Connection({
+    remote: peer.address,
+    incoming$: self.datagrams$.pipe(map((d) => d.data)),
+    send: (data) => self.send({ data, address: peer.address }),
+    codec: plainPackages,
+    scheduler,
+    ...options,
+  });
+  const reply = (sequence: number, ack: number, ackBitfield = 0, events: GameEvent[] = []): void =>
+    peer.send({
+      data: encodePackage({ header: { sequence, ack, ackBitfield }, events }),
+      address: self.address,
+    });
+  const at = (ms: number, work: () => void): void => void scheduler.schedule(work, ms);
+  const runUntil = (ms: number): void => {
+    at(ms, () => connection.close());
+    scheduler.flush();
+  };
+  return { scheduler, connection, sent, reply, at, runUntil, peer, self };
+}
+
+describe('Connection', () => {
+  it('sends a package at once when opened, then one every 25 ms', () => {
+    const { connection, sent, runUntil } = harness();
+    connection.open();
+    runUntil(100);
+    expect(sent.map((s) => s.at)).toEqual([0, 25, 50, 75]);
+    expect(sent.map((s) => s.pkg.header.sequence)).toEqual([1, 2, 3, 4]);
+    expect(sent[0]!.pkg.header).toEqual({ sequence: 1, ack: 0, ackBitfield: 0 });
+  });
+
+  it('goes Connecting, Connected on the first package, Disconnected after 5 s of silence', () => {
+    const { connection, reply, at, scheduler } = harness();
+    const statuses: [number, ConnectionStatus][] = [];
+    connection.status$.subscribe((status) => statuses.push([scheduler.now(), status]));
+    connection.open();
+    at(30, () => reply(1, 1));
+    scheduler.flush();
+    expect(statuses).toEqual([
+      [0, ConnectionStatus.Disconnected],
+      [0, ConnectionStatus.Connecting],
+      [30, ConnectionStatus.Connected],
+      [5030, ConnectionStatus.Disconnected],
+    ]);
+  });
+
+  it('acks what it received in the header of its next package', () => {
+    const { connection, sent, reply, at, runUntil } = harness();
+    connection.open();
+    at(10, () => reply(1, 0));
+    at(11, () => reply(3, 0));
+    runUntil(30);
+    expect(sent[1]!.pkg.header).toEqual({ sequence: 2, ack: 3, ackBitfield: 0b01 << 30 });
+  });
+
+  it('flushes a dispatched event at once on an idle link, not at the next beat', () => {
+    const { connection, sent, at, runUntil } = harness();
+    connection.open();
+    at(10, () => void connection.dispatchEvent(event('JOIN', 'ann')));
+    runUntil(40);
+    expect(sent.map((s) => [s.at, s.pkg.events.map((e) => e.type)])).toEqual([
+      [0, []],
+      [10, ['JOIN']],
+      [35, []],
+    ]);
+  });
+
+  it('answers a package carrying events promptly, so the ack goes back at once', () => {
+    const { connection, sent, reply, at, runUntil } = harness();
+    connection.open();
+    at(10, () => reply(1, 0, 0, [event('PING')]));
+    runUntil(30);
+    expect(sent.map((s) => s.at)).toEqual([0, 10]);
+    expect(sent[1]!.pkg.header.ack).toBe(1);
+  });
+
+  it('completes a dispatch when the package carrying the event is acked', () => {
+    const { connection, reply, at, runUntil } = harness();
+    const outcome: string[] = [];
+    connection.open();
+    at(10, () =>
+      connection.dispatchEvent(event('JOIN')).subscribe({ complete: () => outcome.push('acked') }),
+    );
+    at(20, () => reply(1, 2)); // package 2 carried the event
+    runUntil(50);
+    expect(outcome).toEqual(['acked']);
+    expect(connection.stats).toMatchObject({ acked: 1, eventsOut: 1, eventsSent: 1 });
+  });
+
+  it('re-sends an event up to its retries, then errors with AckTimeoutError', () => {
+    const { connection, sent, scheduler, runUntil } = harness({ connectionTimeoutMs: 60_000 });
+    let failure: unknown;
+    connection.open();
+    connection
+      .dispatchEvent(event('JOIN'), { retries: 2 })
+      .subscribe({ error: (e) => (failure = e) });
+    runUntil(5000);
+    const carrying = sent.filter((s) => s.pkg.events.length > 0).map((s) => s.at);
+    // Dispatched just after the first package went: out an eighth of the beat later, then again
+    // as soon as each package carrying it times out.
+    expect(carrying).toEqual([3.125, 1003.125, 2003.125]);
+    expect(failure).toBeInstanceOf(AckTimeoutError);
+    expect((failure as AckTimeoutError).message).toMatch(/after 3 attempt/);
+    expect(connection.stats).toMatchObject({ resends: 2, eventsOut: 1, eventsSent: 3 });
+    expect(scheduler.now()).toBe(5000);
+  });
+
+  it('packs as many events as fit in 2048 bytes, the rest into the next packages', () => {
+    const { connection, sent, runUntil } = harness();
+    connection.open();
+    for (let i = 0; i < 3; i++) connection.dispatchEvent(event('BIG', new Uint8Array(900)));
+    runUntil(60);
+    expect(sent.map((s) => s.pkg.events.length)).toEqual([0, 2, 1, 0, 0]);
+    expect(sent.map((s) => s.at)).toEqual([0, 3.125, 6.25, 31.25, 56.25]);
+  });
+
+  it('refuses at the call an event that cannot be sent or can never fit', () => {
+    const { connection } = harness();
+    expect(() => connection.dispatchEvent(event('BAD', () => 1))).toThrow(UnencodableValueError);
+    expect(() => connection.dispatchEvent(event('BIG', new Uint8Array(2048)))).toThrow(
+      PackageOverflowError,
+    );
+  });
+
+  it('hands on received events once, though the package arrives twice', () => {
+    const { connection, reply, at, runUntil } = harness();
+    const received: string[] = [];
+    connection.events$.subscribe((e) => received.push(e.type));
+    connection.open();
+    at(5, () => reply(1, 0, 0, [event('A'), event('B')]));
+    at(6, () => reply(1, 0, 0, [event('A'), event('B')]));
+    at(7, () => reply(2, 0, 0, [event('C')]));
+    runUntil(20);
+    expect(received).toEqual(['A', 'B', 'C']);
+    expect(connection.stats).toMatchObject({
+      datagramsIn: 3,
+      packagesIn: 2,
+      duplicates: 1,
+      eventsIn: 3,
+    });
+  });
+
+  it('drops and counts datagrams that do not decode, and goes on', () => {
+    const { connection, peer, self, reply, at, runUntil } = harness();
+    connection.open();
+    at(5, () => peer.send({ data: Uint8Array.of(1, 2, 3), address: self.address }));
+    at(6, () => reply(1, 0));
+    runUntil(10);
+    expect(connection.stats).toMatchObject({ datagramsIn: 2, dropped: 1, packagesIn: 1 });
+    expect(connection.currentStatus).toBe(ConnectionStatus.Disconnected);
+  });
+
+  it('measures the round trip time and smooths it into the latency', () => {
+    const { connection, reply, at, runUntil } = harness();
+    const latencies: number[] = [];
+    connection.latency$.subscribe((latency) => latencies.push(latency));
+    connection.open();
+    at(40, () => reply(1, 1)); // package 1 went at 0
+    at(65, () => reply(2, 2)); // package 2 went at 25
+    runUntil(70);
+    expect(latencies).toEqual([0, 4, 7.6]);
+  });
+
+  it('fails pending events and stops every timer when closed', () => {
+    const { connection, scheduler } = harness();
+    let failure: unknown;
+    const completions: string[] = [];
+    connection.events$.subscribe({ complete: () => completions.push('events') });
+    connection.status$.subscribe({ complete: () => completions.push('status') });
+    connection.open();
+    connection
+      .dispatchEvent(event('JOIN'), { retries: 5 })
+      .subscribe({ error: (e) => (failure = e) });
+    scheduler.schedule(() => connection.close(), 10);
+    scheduler.flush();
+    expect(failure).toBeInstanceOf(ConnectionClosedError);
+    expect(completions.sort()).toEqual(['events', 'status']);
+    expect(scheduler.now()).toBe(10);
+    expect(scheduler.actions).toHaveLength(0);
+  });
+
+  it('refuses to queue on a closed connection', () => {
+    const { connection } = harness();
+    connection.open();
+    connection.close();
+    let failure: unknown;
+    connection.dispatchEvent(event('LATE')).subscribe({ error: (e) => (failure = e) });
+    expect(failure).toBeInstanceOf(ConnectionClosedError);
+    expect(connection.currentStatus).toBe(ConnectionStatus.Disconnected);
+  });
+});
