@@ -12,6 +12,8 @@ export {
   PROTOCOL_ID,
 } from './protocol/constants';
 export {
+  AckTimeoutError,
+  ConnectionClosedError,
   DecodeError,
   InvalidStateError,
   MalformedPayloadError,
@@ -47,3 +49,34 @@ export { TO_DELETE, isToDelete } from './state/toDelete';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { mergeUpdates } from './state/mergeUpdates';
+
+export { addressKey } from './transport/datagram';
+export type { Address, Datagram, Transport } from './transport/datagram';
+export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
+export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
+export { MemoryNetwork } from './transport/memoryNetwork';
+export { simulateNetwork } from './transport/simulateNetwork';
+export type { NetworkConditions } from './transport/simulateNetwork';
+export { seededRandom } from './transport/random';
+
+export { decodePackages } from './operators/decodePackages';
+export { EMPTY_WINDOW, receiveSequence, trackReceived } from './operators/trackReceived';
+export type { ReceiveVerdict, ReceiveWindow, Received } from './operators/trackReceived';
+export { PACKAGE_TIMEOUT_MS, resolveAcks } from './operators/resolveAcks';
+export type { AckOutcome, SentPackage } from './operators/resolveAcks';
+export { LATENCY_SMOOTHING, smoothLatency } from './operators/smoothLatency';
+export {
+  CONGESTION,
+  avoidCongestion,
+  initialThrottle,
+  throttleStep,
+} from './operators/avoidCongestion';
+export type { Quality, ThrottleState } from './operators/avoidCongestion';
+export { URGENT_GAP_DIVISOR, paceSends } from './operators/paceSends';
+export { CONNECTION_TIMEOUT_MS, whenSilent } from './operators/whenSilent';
+
+export { Connection, ConnectionStatus } from './connection/connection';
+export type { ConnectionOptions, DispatchOptions } from './connection/connection';
+export type { ConnectionStats } from './connection/stats';
+export { clientPackages, plainPackages } from './connection/packageCodec';
+export type { PackageCodec } from './connection/packageCodec';

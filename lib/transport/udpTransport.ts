@@ -83,9 +83,14 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     errors$: errors.asObservable(),
     send({ data, address: to }: Datagram): void {
       if (closed) return;
-      socket.send(data, to.port, to.host, (error) => {
-        if (error) errors.next(error);
-      });
+      try {
+        socket.send(data, to.port, to.host, (error) => {
+          if (error) errors.next(error);
+        });
+      } catch (error) {
+        // node:dgram checks the port before sending: report it like any refused send.
+        errors.next(error as Error);
+      }
     },
     close(): void {
       if (closed) return;

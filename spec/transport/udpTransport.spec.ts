@@ -1,0 +1,72 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { bindUdp } from '../../lib/transport/udpTransport';
+
+describe('bindUdp, over real UDP on 127.0.0.1', () => {
+  it('binds a port the system chooses, and carries datagrams both ways', async () => {
+    const a = await bindUdp();
+    const b = await bindUdp({ port: 0, host: '127.0.0.1' });
+    try {
+      expect(a.address.host).toBe('127.0.0.1');
+      expect(a.address.port).toBeGreaterThan(0);
+      expect(a.address.port).not.toBe(b.address.port);
+      const arriving = firstValueFrom(b.datagrams$);
+      a.send({ data: Uint8Array.of(1, 2, 3), address: b.address });
+      const datagram = await arriving;
+      expect(Array.from(datagram.data)).toEqual([1, 2, 3]);
+      expect(datagram.address).toEqual(a.address);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('delivers many datagrams in a burst', async () => {
+    const a = await bindUdp();
+    const b = await bindUdp();
+    try {
+      const arriving = firstValueFrom(b.datagrams$.pipe(take(500), toArray()));
+      for (let i = 0; i < 500; i++)
+        a.send({ data: Uint8Array.of(i & 0xff, i >> 8), address: b.address });
+      expect(await arriving).toHaveLength(500);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('completes the datagrams when closed, and frees the port', async () => {
+    const a = await bindUdp();
+    const done = firstValueFrom(a.datagrams$.pipe(toArray()));
+    a.close();
+    expect(await done).toEqual([]);
+    expect(await firstValueFrom(a.datagrams$.pipe(toArray()))).toEqual([]);
+    a.send({ data: Uint8Array.of(1), address: a.address });
+    const again = await bindUdp({ port: a.address.port });
+    again.close();
+  });
+
+  it('rejects when the port is taken', async () => {
+    const a = await bindUdp();
+    try {
+      await expect(bindUdp({ port: a.address.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      a.close();
+    }
+  });
+
+  it('reports a send the system refuses on errors$, and goes on', async () => {
+    const a = await bindUdp();
+    try {
+      const errors: Error[] = [];
+      a.errors$.subscribe((error) => errors.push(error));
+      a.send({ data: Uint8Array.of(1), address: { host: '127.0.0.1', port: 0 } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' });
+      const arriving = firstValueFrom(a.datagrams$);
+      a.send({ data: Uint8Array.of(2), address: a.address });
+      expect(Array.from((await arriving).data)).toEqual([2]);
+    } finally {
+      a.close();
+    }
+  });
+});
