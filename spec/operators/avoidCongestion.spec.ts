@@ -85,6 +85,22 @@ describe('avoidCongestion', () => {
     });
   });
 
+  it("walks PyGaSe's congestion test on its 500 ms checks", () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // The latencies of PyGaSe's walk, each set just before the check that sees it:
+      // bad at 2000 (good lasted 2 s: throttle stays 1 s), good at 2500, full rate at 4000;
+      // bad at 4500, good at 5000, bad again at 5500 (good lasted 0.5 s: throttle doubles to
+      // 2 s), good at 6000, and the full rate only once that held for 2 s: at 8500.
+      const latency = hot('1900ms a 499ms b 1999ms a 499ms b 499ms a 499ms b', { a: 260, b: 240 });
+      const expected = 'g 1999ms b 499ms s 1499ms g 499ms b 499ms s 499ms b 499ms s 2499ms g';
+      expectObservable(latency.pipe(avoidCongestion()), '^ 9000ms !').toBe(expected, {
+        g: GOOD,
+        b: BAD,
+        s: { quality: 'good', sendIntervalMs: 50 },
+      });
+    });
+  });
+
   it('uses the latency at the last value before each check, 0 before any', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const latency = hot('- 100ms a 50ms b', { a: 300, b: 10 });
