@@ -1,0 +1,113 @@
+import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { InvalidStateError, SequenceRangeError } from '../../lib/protocol/errors';
+import { applyUpdate } from '../../lib/state/applyUpdate';
+import type { GameState } from '../../lib/state/gameState';
+import { GameStatus, createGameState } from '../../lib/state/gameState';
+import { mergeUpdates } from '../../lib/state/mergeUpdates';
+import { TO_DELETE } from '../../lib/state/toDelete';
+
+describe('GameStateStore', () => {
+  it('starts with the initial state and a cache of one empty update', () => {
+    const store = new GameStateStore();
+    expect(store.getGameState()).toEqual({ time_order: 0, game_status: GameStatus.Paused });
+    expect(store.getUpdateCache()).toEqual([{ time_order: 0 }]);
+  });
+
+  it('applies a pushed update and keeps it in the cache', () => {
+    const store = new GameStateStore();
+    store.pushUpdate({ time_order: 1, test: 'foobar' });
+    expect(store.getUpdateCache()).toHaveLength(2);
+    expect(store.getGameState()).toMatchObject({ time_order: 1, test: 'foobar' });
+  });
+
+  it('keeps the last 100 updates, which merge into the newest time_order', () => {
+    const store = new GameStateStore();
+    for (let i = 0; i < 200; i++) {
+      expect(store.getUpdateCache()).toHaveLength(Math.min(i + 1, 100));
+      store.pushUpdate({ time_order: i + 1 });
+      expect(store.getUpdateCache().reduce(mergeUpdates).time_order).toBe(i + 1);
+    }
+  });
+
+  it('hands out a copy of the cache, which pushes do not change', () => {
+    const store = new GameStateStore();
+    store.pushUpdate({ time_order: 2 });
+    const cache = store.getUpdateCache();
+    store.pushUpdate({ time_order: 3 });
+    expect(cache).toHaveLength(2);
+  });
+
+  it('feeds state$ with each new state, and ignores stale updates', () => {
+    const store = new GameStateStore(createGameState({ foo: 0 }));
+    const seen: unknown[] = [];
+    store.state$.subscribe((state) => seen.push(state.foo));
+    store.pushUpdate({ time_order: 1, foo: 1 });
+    store.pushUpdate({ time_order: 1, foo: 99 });
+    store.pushUpdate({ time_order: 2, foo: TO_DELETE });
+    expect(seen).toEqual([0, 1, 1, undefined]);
+    expect(store.getGameState().time_order).toBe(2);
+  });
+
+  it('refuses updates it could not send, at the call', () => {
+    const store = new GameStateStore();
+    expect(() => store.pushUpdate({ time_order: 70000 })).toThrow(SequenceRangeError);
+    expect(() => store.pushUpdate({ time_order: 1, when: new Date() })).toThrow(InvalidStateError);
+    expect(store.getGameState().time_order).toBe(0);
+    expect(store.getUpdateCache()).toHaveLength(1);
+  });
+
+  describe('updateSince', () => {
+    const play = (): { store: GameStateStore } => {
+      const store = new GameStateStore(createGameState({ players: {} }));
+      store.pushUpdate({ time_order: 1, game_status: GameStatus.Active });
+      store.pushUpdate({ time_order: 2, players: { ann: { x: 1, score: 3 } } });
+      store.pushUpdate({ time_order: 3, players: { ann: TO_DELETE } });
+      store.pushUpdate({ time_order: 4, players: { ann: { x: 5 } }, round: 2 });
+      return { store };
+    };
+
+    it('gives a client with no state the whole state, every key', () => {
+      const { store } = play();
+      expect(store.updateSince(0)).toEqual(store.getGameState());
+    });
+
+    it('gives a client exactly what it lacks, deleting what the server no longer has', () => {
+      const store = new GameStateStore(createGameState({ players: {} }));
+      const clientStates: GameState[] = [store.getGameState()];
+      const updates = [
+        { time_order: 1, game_status: GameStatus.Active },
+        { time_order: 2, players: { ann: { x: 1, score: 3 } } },
+        { time_order: 3, players: { ann: TO_DELETE } },
+        { time_order: 4, players: { ann: { x: 5 } }, round: 2 },
+      ];
+      for (const update of updates) {
+        store.pushUpdate(update);
+        clientStates.push(store.getGameState());
+      }
+      for (const client of clientStates) {
+        expect(applyUpdate(client, store.updateSince(client.time_order))).toEqual(
+          client.time_order === 4 ? client : store.getGameState(),
+        );
+      }
+      // The player who left and came back has no stale score: PyGaSe's sum would keep it.
+      expect(store.updateSince(2)).toEqual({
+        players: { ann: { score: TO_DELETE, x: 5 } },
+        round: 2,
+        game_status: GameStatus.Active,
+        time_order: 4,
+      });
+    });
+
+    it('says only the time_order to a client that is up to date', () => {
+      const { store } = play();
+      expect(store.updateSince(4)).toEqual({ time_order: 4 });
+    });
+
+    it('gives the whole state to a client older than the cache', () => {
+      const store = new GameStateStore(createGameState({ n: 0 }), 10);
+      for (let t = 1; t <= 30; t++) store.pushUpdate({ time_order: t, n: t });
+      expect(store.updateSince(5)).toEqual(store.getGameState());
+      expect(store.updateSince(25)).toEqual({ n: 30, game_status: 0, time_order: 30 });
+    });
+  });
+});
