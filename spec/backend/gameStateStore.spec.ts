@@ -57,7 +57,7 @@ describe('GameStateStore', () => {
   });
 
   describe('updateSince', () => {
-    const play = (): { store: GameStateStore } => {
+    const play = () => {
       const store = new GameStateStore(createGameState({ players: {} }));
       store.pushUpdate({ time_order: 1, game_status: GameStatus.Active });
       store.pushUpdate({ time_order: 2, players: { ann: { x: 1, score: 3 } } });
