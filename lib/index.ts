@@ -15,6 +15,7 @@ export {
   AckTimeoutError,
   ConnectionClosedError,
   DecodeError,
+  InvalidArgumentError,
   InvalidStateError,
   MalformedPayloadError,
   PackageOverflowError,
@@ -80,3 +81,17 @@ export type { ConnectionOptions, DispatchOptions } from './connection/connection
 export type { ConnectionStats } from './connection/stats';
 export { clientPackages, plainPackages } from './connection/packageCodec';
 export type { PackageCodec } from './connection/packageCodec';
+
+export { silentLogger } from './protocol/logger';
+export type { Logger } from './protocol/logger';
+export { diffStates } from './state/diffStates';
+export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
+export { GameStateMachine } from './backend/gameStateMachine';
+export type {
+  GameEventHandler,
+  GameStateMachineOptions,
+  HandlerContext,
+  HandlerFailure,
+  StateChanges,
+  TimeStep,
+} from './backend/gameStateMachine';

@@ -70,6 +70,12 @@ describe('the public API', () => {
         'ConnectionStatus',
         'clientPackages',
         'plainPackages',
+        'InvalidArgumentError',
+        'silentLogger',
+        'diffStates',
+        'GameStateStore',
+        'UPDATE_CACHE_SIZE',
+        'GameStateMachine',
       ].sort(),
     );
   });
@@ -85,6 +91,7 @@ describe('the public API', () => {
       new rxgase.InvalidStateError('x'),
       new rxgase.AckTimeoutError('x'),
       new rxgase.ConnectionClosedError('x'),
+      new rxgase.InvalidArgumentError('x'),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
     for (const error of errors) {

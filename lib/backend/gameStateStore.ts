@@ -49,10 +49,12 @@ export class GameStateStore<S extends GameState = GameState> {
     this.state = new BehaviorSubject<S>(initial);
     this.state$ = this.state.asObservable();
     this.history.set(initial.time_order, initial);
-    this.updates.pipe(scan((state: S, update) => applyUpdate(state, update), initial)).subscribe((state) => {
-      this.history.set(state.time_order, state);
-      this.state.next(state);
-    });
+    this.updates
+      .pipe(scan((state: S, update) => applyUpdate(state, update), initial))
+      .subscribe((state) => {
+        this.history.set(state.time_order, state);
+        this.state.next(state);
+      });
   }
 
   /** The current game state. */

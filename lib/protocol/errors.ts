@@ -8,7 +8,8 @@ export type RxgaseErrorCode =
   | 'ERR_UNENCODABLE_VALUE'
   | 'ERR_INVALID_STATE'
   | 'ERR_ACK_TIMEOUT'
-  | 'ERR_CONNECTION_CLOSED';
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_INVALID_ARGUMENT';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
@@ -73,4 +74,9 @@ export class AckTimeoutError extends RxgaseError {
 /** The connection closed before an event dispatched on it was acknowledged. */
 export class ConnectionClosedError extends RxgaseError {
   readonly code = 'ERR_CONNECTION_CLOSED';
+}
+
+/** An argument to the API is not what it must be: a handler that is not a function, say. */
+export class InvalidArgumentError extends RxgaseError {
+  readonly code = 'ERR_INVALID_ARGUMENT';
 }
