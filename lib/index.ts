@@ -24,6 +24,7 @@ export {
   SequenceRangeError,
   TruncatedDatagramError,
   UnencodableValueError,
+  WaitTimeoutError,
 } from './protocol/errors';
 export type { RxgaseErrorCode } from './protocol/errors';
 export { isNewer, sqnAdd, sqnBack, sqnDiff, toSqn } from './protocol/sequence';
@@ -95,3 +96,15 @@ export type {
   StateChanges,
   TimeStep,
 } from './backend/gameStateMachine';
+export { Server } from './server/server';
+export type {
+  ClientConnection,
+  ClientEvent,
+  DispatchOutcome,
+  ServerDispatchOptions,
+  ServerEventHandler,
+  ServerOptions,
+} from './server/server';
+export { serverPackages } from './server/serverPackages';
+export { Client, DEFAULT_WAIT_MS } from './client/client';
+export type { ClientEventHandler, ClientOptions } from './client/client';

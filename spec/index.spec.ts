@@ -76,6 +76,11 @@ describe('the public API', () => {
         'GameStateStore',
         'UPDATE_CACHE_SIZE',
         'GameStateMachine',
+        'WaitTimeoutError',
+        'Server',
+        'serverPackages',
+        'Client',
+        'DEFAULT_WAIT_MS',
       ].sort(),
     );
   });
@@ -92,6 +97,7 @@ describe('the public API', () => {
       new rxgase.AckTimeoutError('x'),
       new rxgase.ConnectionClosedError('x'),
       new rxgase.InvalidArgumentError('x'),
+      new rxgase.WaitTimeoutError('x'),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
     for (const error of errors) {

@@ -1,12 +1,13 @@
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE } from '../protocol/constants';
-import { decodeClientPackage, decodePackage } from '../protocol/decode';
+import { decodePackage, decodeServerPackage } from '../protocol/decode';
 import { encodeClientPackage, encodePackage } from '../protocol/encode';
 import type { Header } from '../protocol/header';
-import type { ClientPackage, GameEvent, Package } from '../protocol/packages';
+import type { GameEvent, Package, ServerPackage } from '../protocol/packages';
 
 /**
- * How a connection reads and writes its packages: the kind of package (plain, client, server) and
- * what rides in it besides the header and events.
+ * How a connection reads what it receives and writes what it sends: the kinds of package (plain;
+ * server packages in and client packages out on a client; the reverse on a server) and what rides
+ * in them besides the header and events.
  */
 export interface PackageCodec<P extends Package> {
   decode(datagram: Uint8Array): P;
@@ -23,13 +24,14 @@ export const plainPackages: PackageCodec<Package> = {
 };
 
 /**
- * A client's packages, which tell the server the `time_order` of the client's game state.
+ * A client's side: server packages in, client packages out, which tell the server the
+ * `time_order` of the client's game state.
  *
  * @param timeOrder Read for each package sent.
  */
-export function clientPackages(timeOrder: () => number): PackageCodec<ClientPackage> {
+export function clientPackages(timeOrder: () => number): PackageCodec<ServerPackage> {
   return {
-    decode: decodeClientPackage,
+    decode: decodeServerPackage,
     encode: (header, events) => encodeClientPackage({ header, timeOrder: timeOrder(), events }),
     baseSize: () => HEADER_SIZE + LENGTH_PREFIX_SIZE,
   };

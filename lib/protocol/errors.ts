@@ -9,15 +9,16 @@ export type RxgaseErrorCode =
   | 'ERR_INVALID_STATE'
   | 'ERR_ACK_TIMEOUT'
   | 'ERR_CONNECTION_CLOSED'
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_WAIT_TIMEOUT';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
   /** A stable code naming the kind of failure. */
   abstract readonly code: RxgaseErrorCode;
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -79,4 +80,9 @@ export class ConnectionClosedError extends RxgaseError {
 /** An argument to the API is not what it must be: a handler that is not a function, say. */
 export class InvalidArgumentError extends RxgaseError {
   readonly code = 'ERR_INVALID_ARGUMENT';
+}
+
+/** Something awaited did not happen in time: a connection's first state, a condition on it. */
+export class WaitTimeoutError extends RxgaseError {
+  readonly code = 'ERR_WAIT_TIMEOUT';
 }

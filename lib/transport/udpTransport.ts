@@ -61,6 +61,11 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   const address: Address = { host: bound.address, port: bound.port };
   const errors = new Subject<Error>();
   let closed = false;
+  let pending = 0;
+  const finish = (): void => {
+    socket.close();
+    errors.complete();
+  };
 
   const datagrams$ = new Observable<Datagram>((subscriber) => {
     if (closed) {
@@ -83,20 +88,23 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     errors$: errors.asObservable(),
     send({ data, address: to }: Datagram): void {
       if (closed) return;
+      pending++;
       try {
         socket.send(data, to.port, to.host, (error) => {
           if (error) errors.next(error);
+          if (--pending === 0 && closed) finish();
         });
       } catch (error) {
         // node:dgram checks the port before sending: report it like any refused send.
+        pending--;
         errors.next(error as Error);
       }
     },
     close(): void {
       if (closed) return;
       closed = true;
-      socket.close();
-      errors.complete();
+      // What was sent before close still goes out: the socket closes after its last send.
+      if (pending === 0) finish();
     },
   };
 }

@@ -1,0 +1,276 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  BehaviorSubject,
+  Subject,
+  asyncScheduler,
+  filter,
+  firstValueFrom,
+  map,
+  scan,
+  throwError,
+  timeout,
+} from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Connection } from '../connection/connection';
+import { clientPackages } from '../connection/packageCodec';
+import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import type { Logger } from '../protocol/logger';
+import { silentLogger } from '../protocol/logger';
+import type { GameEvent, ServerPackage, UpdatePayload } from '../protocol/packages';
+import { applyUpdate } from '../state/applyUpdate';
+import type { GameState } from '../state/gameState';
+import { createGameState } from '../state/gameState';
+import { materialize } from '../state/values';
+import type { Address, Transport } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import { bindUdp } from '../transport/udpTransport';
+
+/** How long `connect`, `waitUntil` and `tryTo` wait by default. */
+export const DEFAULT_WAIT_MS = 5000;
+
+/** What a PyGaSe client sends, as a bare datagram, to shut the server down. */
+const SHUTDOWN_WORD = new TextEncoder().encode('shutdown');
+
+/** How a client connects. Every field says its default. */
+export interface ClientOptions {
+  /** Where every timer runs; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Default silent. */
+  readonly logger?: Logger;
+  /** Opens the client's own transport; default a UDP socket on a port the system chooses. */
+  readonly bind?: () => Promise<Transport>;
+  /** Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4). */
+  readonly resolve?: (hostname: string) => Promise<string>;
+}
+
+/**
+ * A client handler: called with the event's positional arguments, then its keyword arguments.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ClientEventHandler = (...args: any[]) => void;
+
+/**
+ * Connects to a server and keeps a copy of its game state, as `state$`.
+ *
+ * ## Example
+ * ```ts
+ * const client = new Client();
+ * await client.connect(8080, 'localhost');
+ * client.state$.subscribe((state) => console.log(state.foo));
+ * client.dispatchEvent('SET_BAR', [], { new_bar: 0.9 }, { retries: 3 }).subscribe();
+ * await client.waitUntil((state) => state.bar === 0.9);
+ * await client.disconnect();
+ * ```
+ */
+export class Client<S extends GameState = GameState> {
+  /** The game state as the client knows it: the server's, as of its last update. */
+  readonly state$: Observable<S>;
+  /** Events from the server. */
+  readonly events$: Observable<GameEvent>;
+  /** Event handlers that threw. */
+  readonly errors$: Observable<{ readonly type: string; readonly error: unknown }>;
+
+  private readonly state = new BehaviorSubject<S>(createGameState({}) as S);
+  private readonly events = new Subject<GameEvent>();
+  private readonly errors = new Subject<{ type: string; error: unknown }>();
+  private readonly handlers = new Map<string, ClientEventHandler>();
+  private readonly scheduler: SchedulerLike;
+  private readonly logger: Logger;
+  private transport: Transport | undefined;
+  private current: Connection<ServerPackage> | undefined;
+  private server: Address | undefined;
+  private hasState = false;
+
+  constructor(private readonly options: ClientOptions = {}) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.logger = options.logger ?? silentLogger;
+    this.state$ = this.state.asObservable();
+    this.events$ = this.events.asObservable();
+    this.errors$ = this.errors.asObservable();
+  }
+
+  /** The current game state. */
+  get gameState(): S {
+    return this.state.value;
+  }
+
+  /** The connection to the server, with `status$`, `latency$`, `quality$` and stats. */
+  get connection(): Connection<ServerPackage> | undefined {
+    return this.current;
+  }
+
+  /**
+   * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
+   * `gameState` is never a state the server did not send.
+   *
+   * @throws {InvalidArgumentError} If the port is not in 1..65535, or the client is connected.
+   * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
+   */
+  async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
+      throw new InvalidArgumentError(`the port must be an integer in 1..65535, got ${port}`);
+    }
+    if (this.current !== undefined)
+      throw new InvalidArgumentError('the client is already connected');
+    const host = await (this.options.resolve ?? resolveIPv4)(hostname);
+    const server: Address = { host, port };
+    const transport = await (this.options.bind ?? (() => bindUdp({ host: '0.0.0.0' })))();
+    this.transport = transport;
+    this.server = server;
+    this.hasState = false;
+    const from = addressKey(server);
+    const connection = new Connection<ServerPackage>({
+      remote: server,
+      incoming$: transport.datagrams$.pipe(
+        filter(({ address }) => addressKey(address) === from),
+        map(({ data }) => data),
+      ),
+      send: (data) => transport.send({ data, address: server }),
+      codec: clientPackages(() => this.state.value.time_order),
+      scheduler: this.scheduler,
+    });
+    this.current = connection;
+    connection.packages$
+      .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.state.value))
+      .subscribe((state) => this.state.next(state));
+    connection.events$.subscribe((event) => {
+      this.events.next(event);
+      this.handle(event);
+    });
+    this.logger.info(`Connecting to ${from} ...`);
+    connection.open();
+    try {
+      await this.waitUntil(() => this.hasState, timeoutMs);
+      this.logger.info(`Connected to ${from}.`);
+    } catch (error) {
+      await this.disconnect();
+      throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Resolves with the state once `predicate` holds for it, at once if it holds now.
+   *
+   * @throws {WaitTimeoutError} If it does not hold within `timeoutMs`.
+   */
+  waitUntil(predicate: (state: S) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<S> {
+    return this.tryTo((state) => {
+      if (!predicate(state)) throw new Error('not yet');
+      return state;
+    }, timeoutMs);
+  }
+
+  /**
+   * Runs `fn` on the state, and again on each new state while it throws (a key not there yet,
+   * say); resolves with what it returns the first time it does not throw.
+   *
+   * @throws {WaitTimeoutError} If it still throws after `timeoutMs`.
+   */
+  tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
+    let lastError: unknown;
+    return firstValueFrom(
+      this.state.pipe(
+        map((state) => {
+          try {
+            return { ok: true as const, value: fn(state) };
+          } catch (error) {
+            lastError = error;
+            return { ok: false as const };
+          }
+        }),
+        filter((attempt): attempt is { ok: true; value: R } => attempt.ok),
+        map((attempt) => attempt.value),
+        timeout({
+          first: timeoutMs,
+          with: () =>
+            throwError(
+              () =>
+                new WaitTimeoutError(`still not possible after ${timeoutMs} ms`, {
+                  cause: lastError,
+                }),
+            ),
+          scheduler: this.scheduler,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Sends an event to the server; the result completes on its ack, or errors with an
+   * `AckTimeoutError` once `retries` re-sends timed out too.
+   *
+   * @throws {InvalidArgumentError} If the client is not connected.
+   * @throws {UnencodableValueError} If an argument cannot be sent.
+   */
+  dispatchEvent(
+    type: string,
+    args: readonly unknown[] = [],
+    kwargs: Readonly<Record<string, unknown>> = {},
+    options: { readonly retries?: number } = {},
+  ): Observable<void> {
+    if (this.current === undefined) throw new InvalidArgumentError('the client is not connected');
+    return this.current.dispatchEvent({ type, args, kwargs }, options);
+  }
+
+  /**
+   * Makes `handler` handle the events of `type` the server sends.
+   *
+   * @throws {InvalidArgumentError} If `handler` is not a function.
+   */
+  registerEventHandler(type: string, handler: ClientEventHandler): void {
+    if (typeof handler !== 'function') {
+      throw new InvalidArgumentError(
+        `the handler for ${type} events must be a function, got ${typeof handler}`,
+      );
+    }
+    this.handlers.set(type, handler);
+  }
+
+  /** The events of one type from the server. */
+  on(type: string): Observable<GameEvent> {
+    return this.events$.pipe(filter((event) => event.type === type));
+  }
+
+  /**
+   * Closes the connection. With `shutdownServer`, first asks the server to shut down, which it
+   * does only for its host client.
+   */
+  async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
+    const { current, transport, server } = this;
+    this.current = undefined;
+    this.transport = undefined;
+    if (options.shutdownServer && transport !== undefined && server !== undefined) {
+      transport.send({ data: SHUTDOWN_WORD, address: server });
+    }
+    current?.close();
+    transport?.close();
+    if (current !== undefined) this.logger.info('Disconnected.');
+    return Promise.resolve();
+  }
+
+  /** The client's state after an update: the first is the whole state, taken as it is. */
+  private take(state: S, update: UpdatePayload): S {
+    if (this.hasState) return applyUpdate(state, update);
+    this.hasState = true;
+    return materialize(update) as S;
+  }
+
+  private handle(event: GameEvent): void {
+    const handler = this.handlers.get(event.type);
+    if (handler === undefined) return;
+    try {
+      handler(...event.args, { ...event.kwargs });
+    } catch (error) {
+      this.logger.error(`The ${event.type} handler threw; the client goes on.`, error);
+      this.errors.next({ type: event.type, error });
+    }
+  }
+}
+
+async function resolveIPv4(hostname: string): Promise<string> {
+  if (isIP(hostname) !== 0) return hostname;
+  return (await lookup(hostname, { family: 4 })).address;
+}
