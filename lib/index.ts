@@ -108,3 +108,5 @@ export type {
 export { serverPackages } from './server/serverPackages';
 export { Client, DEFAULT_WAIT_MS } from './client/client';
 export type { ClientEventHandler, ClientOptions } from './client/client';
+export { Backend } from './backend/backend';
+export type { BackendOptions } from './backend/backend';

@@ -81,6 +81,7 @@ describe('the public API', () => {
         'serverPackages',
         'Client',
         'DEFAULT_WAIT_MS',
+        'Backend',
       ].sort(),
     );
   });

@@ -89,7 +89,7 @@ export class Server<S extends GameState = GameState> {
   private transport: Transport | undefined;
   private listening: Subscription | undefined;
   private host: Address | undefined;
-  private stopped: (() => void) | undefined;
+  private readonly waiting: (() => void)[] = [];
   private droppedDatagrams = 0;
 
   constructor(
@@ -149,7 +149,7 @@ export class Server<S extends GameState = GameState> {
   /** Resolves when the server shuts down: by {@link shutdown} or by its host client. */
   whenShutDown(): Promise<void> {
     if (this.transport === undefined) return Promise.resolve();
-    return new Promise((resolve) => (this.stopped = resolve));
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /**
@@ -214,8 +214,7 @@ export class Server<S extends GameState = GameState> {
     this.host = undefined;
     transport.close();
     this.logger.info(`Server on ${addressKey(transport.address)} shut down.`);
-    this.stopped?.();
-    this.stopped = undefined;
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   private route(
