@@ -8,11 +8,28 @@ import ts from 'typescript';
  */
 const ROOT = join(__dirname, '..');
 const LIB = join(ROOT, 'lib/index');
+/** Splits an example into its imports and the rest, which runs inside an async function. */
+function asModule(source: string): string {
+  const lines = source.split('\n');
+  let end = 0;
+  let inImport = false;
+  lines.forEach((line, i) => {
+    if (line.startsWith('import ')) inImport = true;
+    if (inImport && line.trimEnd().endsWith(';')) {
+      inImport = false;
+      end = i + 1;
+    }
+  });
+  const imports = lines.slice(0, end).join('\n');
+  const body = lines.slice(end).join('\n');
+  return `${imports}\nexport async function example(): Promise<void> {\n${body}\n}\n`;
+}
+
 const examples = [
   ...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g),
 ].map((match, i) => ({
   fileName: join(ROOT, 'spec', `readme-example-${i + 1}.ts`),
-  source: (match[1] as string).replaceAll("from 'rxgase'", `from '${LIB}'`),
+  source: asModule((match[1] as string).replaceAll("from 'rxgase'", `from '${LIB}'`)),
 }));
 
 describe('the README examples', () => {
@@ -37,7 +54,7 @@ describe('the README examples', () => {
     host.getSourceFile = (fileName, language) => {
       const example = examples.find((e) => e.fileName === fileName);
       return example
-        ? ts.createSourceFile(fileName, `export {};\n${example.source}`, language)
+        ? ts.createSourceFile(fileName, example.source, language)
         : getSourceFile(fileName, language);
     };
     const program = ts.createProgram(
@@ -54,7 +71,7 @@ describe('the README examples', () => {
 
   it.each(examples.map((e, i) => [i + 1, e] as const))(
     'example %i runs and its assertions hold',
-    (_n, example) => {
+    async (_n, example) => {
       const { outputText } = ts.transpileModule(example.source, {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       });
@@ -65,12 +82,14 @@ describe('the README examples', () => {
           if (!condition) throw new Error(`README assertion failed ${message.join(' ')}`);
         },
       };
-      const run = new Function('require', 'exports', 'console', outputText) as (
+      const exports: { example?: () => Promise<void> } = {};
+      const load = new Function('require', 'exports', 'console', outputText) as (
         require: NodeJS.Require,
         exports: object,
         console: Console,
       ) => void;
-      expect(() => run(require, {}, strictConsole as Console)).not.toThrow();
+      load(require, exports, strictConsole as Console);
+      await expect(exports.example?.()).resolves.toBeUndefined();
     },
   );
 });
