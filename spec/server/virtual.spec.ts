@@ -1,0 +1,170 @@
+import { VirtualAction, VirtualTimeScheduler, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { GameStateMachine } from '../../lib/backend/gameStateMachine';
+import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { Client } from '../../lib/client/client';
+import type { GameState } from '../../lib/state/gameState';
+import { createGameState } from '../../lib/state/gameState';
+import { TO_DELETE } from '../../lib/state/toDelete';
+import { Server } from '../../lib/server/server';
+import type { Transport } from '../../lib/transport/datagram';
+import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
+import { simulateNetwork } from '../../lib/transport/simulateNetwork';
+
+type Arena = GameState<{ players: Record<string, { x: number; score?: number }>; round: number }>;
+
+/**
+ * A server and clients on an in-memory network in virtual time. Promises (connect, waitUntil)
+ * settle between steps of virtual time, so whole sessions run in milliseconds, the same way each
+ * time.
+ */
+function world(conditions?: NetworkConditions) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const network = new MemoryNetwork(scheduler);
+  let seed = 10;
+  const lossy = (transport: Transport): Transport =>
+    conditions === undefined
+      ? transport
+      : {
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(
+            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
+          ),
+        };
+  const store = new GameStateStore<Arena>(createGameState({ players: {}, round: 1 }) as Arena);
+  const machine = new GameStateMachine(store, { timeStep: () => ({}), scheduler });
+  machine.registerEventHandler('JOIN', (name: string) => ({
+    players: { [name]: { x: 0, score: 0 } },
+  }));
+  machine.registerEventHandler('MOVE', (name: string, x: number) => ({
+    players: { [name]: { x } },
+  }));
+  machine.registerEventHandler('LEAVE', (name: string) => ({ players: { [name]: TO_DELETE } }));
+  const server = new Server(store, {
+    scheduler,
+    bind: async (port, host) => lossy(network.bind({ host, port: port || 7000 })),
+  });
+  const client = (name: string): Client<Arena> =>
+    new Client<Arena>({
+      scheduler,
+      bind: async () => lossy(network.bind({ host: name })),
+      resolve: async (host) => host,
+    });
+  /** Lets `ms` of virtual time pass, settling promises as it goes. */
+  const pass = async (ms: number): Promise<void> => {
+    const until = scheduler.now() + ms;
+    while (scheduler.now() < until) {
+      scheduler.maxFrames = Math.min(until, scheduler.now() + 5);
+      scheduler.flush();
+      if (scheduler.actions.length === 0 || scheduler.actions[0]!.delay > scheduler.maxFrames) {
+        scheduler.frame = scheduler.maxFrames;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  /** Awaits a promise while virtual time passes, up to `ms`. */
+  const within = async <T>(promise: Promise<T>, ms = 10_000): Promise<T> => {
+    let done = false;
+    const settled = promise.finally(() => (done = true));
+    for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
+    return settled;
+  };
+  return { scheduler, server, machine, store, client, pass, within };
+}
+
+describe('server and clients in virtual time', () => {
+  it('plays a session: late joiners get every key, events change the state, the host shuts down', async () => {
+    const { server, machine, store, client, pass, within } = world();
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(20);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await within(
+      lastValueFrom(ann.dispatchEvent('JOIN', ['ann'], {}, { retries: 3 }), { defaultValue: 0 }),
+    );
+    await within(ann.waitUntil((s) => 'ann' in s.players));
+    await within(lastValueFrom(ann.dispatchEvent('MOVE', ['ann', 5]), { defaultValue: 0 }));
+    await pass(100);
+
+    const bob = client('bob');
+    await within(bob.connect(7000, 'server'));
+    expect(bob.gameState.players).toEqual({ ann: { x: 5, score: 0 } });
+    expect(bob.gameState.round).toBe(1);
+
+    // Ann leaves and joins again: nobody keeps her old score, whatever they missed.
+    await within(lastValueFrom(ann.dispatchEvent('LEAVE', ['ann']), { defaultValue: 0 }));
+    await within(lastValueFrom(ann.dispatchEvent('JOIN', ['ann']), { defaultValue: 0 }));
+    await within(bob.waitUntil((s) => s.players.ann?.x === 0));
+    expect(bob.gameState.players).toEqual(store.getGameState().players);
+
+    const bobHears = firstValueFrom(bob.on('NEWS'));
+    const outcomes = await within(
+      lastValueFrom(server.dispatchEvent('NEWS', ['round 2']).pipe(toArray())),
+    );
+    expect(outcomes.map((o) => o.acked)).toEqual([true, true]);
+    expect(await within(bobHears)).toEqual({ type: 'NEWS', args: ['round 2'], kwargs: {} });
+
+    const shutDown = server.whenShutDown();
+    await within(bob.disconnect({ shutdownServer: true }));
+    await pass(200);
+    expect(server.address).toBeDefined();
+    await within(ann.disconnect({ shutdownServer: true }));
+    await within(shutDown);
+    expect(server.address).toBeUndefined();
+    machine.stop();
+    await bob.disconnect();
+  });
+
+  it('reports an event that cannot arrive as timed out after its retries', async () => {
+    const { server, machine, client, pass, within } = world();
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await server.shutdown();
+    const outcome = lastValueFrom(ann.dispatchEvent('JOIN', ['ann'], {}, { retries: 2 }), {
+      defaultValue: 0,
+    });
+    await expect(within(outcome)).rejects.toMatchObject({ code: 'ERR_ACK_TIMEOUT' });
+    await pass(10);
+    await ann.disconnect();
+  });
+
+  it('keeps clients in sync over a lossy link: 100 ms each way, jitter, 10% loss, duplicates', async () => {
+    const { server, machine, store, client, within } = world({
+      latencyMs: 100,
+      jitterMs: 40,
+      loss: 0.1,
+      duplicate: 0.1,
+    });
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(20);
+    const players = ['ann', 'bob', 'cy'].map((name) => ({ name, client: client(name) }));
+    for (const { client: c } of players) await within(c.connect(7000, 'server'));
+    for (const { name, client: c } of players) {
+      await within(
+        lastValueFrom(c.dispatchEvent('JOIN', [name], {}, { retries: 5 }), { defaultValue: 0 }),
+      );
+    }
+    for (let x = 1; x <= 5; x++) {
+      for (const { name, client: c } of players) {
+        await within(
+          lastValueFrom(c.dispatchEvent('MOVE', [name, x], {}, { retries: 5 }), {
+            defaultValue: 0,
+          }),
+        );
+      }
+    }
+    for (const { client: c } of players) {
+      await within(
+        c.waitUntil(
+          (s) =>
+            Object.values(s.players).every((p) => p.x === 5) && Object.keys(s.players).length === 3,
+        ),
+      );
+      expect(c.gameState.players).toEqual(store.getGameState().players);
+    }
+    machine.stop();
+    for (const { client: c } of players) await c.disconnect();
+    await server.shutdown();
+  });
+});
