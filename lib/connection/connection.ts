@@ -170,12 +170,15 @@ export class Connection<P extends Package = Package> {
     const { codec, scheduler } = { codec: this.options.codec, scheduler: this.scheduler };
     const counts = this.counts;
 
-    const received$ = this.options.incoming$.pipe(
+    const decoded$ = this.options.incoming$.pipe(
       tap((datagram) => {
         counts.datagramsIn++;
         counts.bytesIn += datagram.length;
       }),
       decodePackages(codec.decode, () => counts.dropped++),
+      share(),
+    );
+    const received$ = decoded$.pipe(
       trackReceived((verdict) => counts[verdict === 'duplicate' ? 'duplicates' : 'stale']++),
       share(),
     );
@@ -194,8 +197,10 @@ export class Connection<P extends Package = Package> {
       received$.pipe(filter(({ package: pkg }) => pkg.events.length > 0)),
     );
 
-    this.running.add(received$.subscribe((received) => this.receive(received)));
-    this.running.add(outcomes$.subscribe((outcome) => this.resolve(outcome)));
+    // Whatever fails (the transport, a decoder's bug) ends the connection, as a timeout would.
+    const fail = { error: () => this.close() };
+    this.running.add(received$.subscribe({ next: (received) => this.receive(received), ...fail }));
+    this.running.add(outcomes$.subscribe({ next: (outcome) => this.resolve(outcome), ...fail }));
     this.running.add(
       outcomes$
         .pipe(
@@ -203,13 +208,16 @@ export class Connection<P extends Package = Package> {
           map((outcome) => outcome.rttMs),
           smoothLatency(),
         )
-        .subscribe((latency) => this.latency.next(latency)),
+        .subscribe({ next: (latency) => this.latency.next(latency), ...fail }),
     );
-    this.running.add(congestion$.subscribe(({ quality }) => this.quality.next(quality)));
     this.running.add(
-      received$
+      congestion$.subscribe({ next: ({ quality }) => this.quality.next(quality), ...fail }),
+    );
+    // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
+    this.running.add(
+      decoded$
         .pipe(whenSilent(this.options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS, scheduler))
-        .subscribe(() => this.close()),
+        .subscribe({ next: () => this.close(), ...fail }),
     );
     this.running.add(
       urgent$
@@ -222,7 +230,7 @@ export class Connection<P extends Package = Package> {
             scheduler,
           ),
         )
-        .subscribe(() => this.sendNextPackage()),
+        .subscribe({ next: () => this.sendNextPackage(), ...fail }),
     );
     return this;
   }
@@ -268,14 +276,14 @@ export class Connection<P extends Package = Package> {
     if (this.closed) return;
     this.closed = true;
     this.running.unsubscribe();
+    this.status.next(ConnectionStatus.Disconnected);
     const reason = new ConnectionClosedError(
       `the connection to ${this.remote.host}:${this.remote.port} closed`,
     );
-    for (const pending of [...this.inFlight.values()].flat().concat(this.queue))
-      pending.outcome.error(reason);
+    const pending = [...this.inFlight.values()].flat().concat(this.queue);
     this.inFlight.clear();
     this.queue.length = 0;
-    this.status.next(ConnectionStatus.Disconnected);
+    for (const { outcome } of pending) outcome.error(reason);
     for (const subject of [this.status, this.latency, this.quality, this.packages, this.events]) {
       subject.complete();
     }
@@ -304,20 +312,21 @@ export class Connection<P extends Package = Package> {
       return;
     }
     this.counts.timedOut++;
+    // Re-queue first, then tell: a handler of the failures may close the connection, and the
+    // events still to be re-sent must be where close() finds them.
     const again = batch.filter((pending) => pending.retriesLeft > 0);
+    for (const pending of again) pending.retriesLeft--;
+    this.counts.resends += again.length;
+    this.queue.unshift(...again);
     for (const pending of batch) {
-      if (pending.retriesLeft > 0) continue;
+      if (again.includes(pending)) continue;
       pending.outcome.error(
         new AckTimeoutError(
           `the ${pending.event.type} event was not acknowledged after ${pending.attempts} attempt(s)`,
         ),
       );
     }
-    if (again.length === 0) return;
-    for (const pending of again) pending.retriesLeft--;
-    this.counts.resends += again.length;
-    this.queue.unshift(...again);
-    this.dispatched.next();
+    if (again.length > 0) this.dispatched.next();
   }
 
   private sendNextPackage(): void {
@@ -327,13 +336,26 @@ export class Connection<P extends Package = Package> {
       ack: this.window.remoteSequence,
       ackBitfield: this.window.ackBitfield,
     };
-    let room = MAX_PACKAGE_SIZE - this.options.codec.baseSize();
+    const fullRoom = MAX_PACKAGE_SIZE - this.options.codec.baseSize();
+    let room = fullRoom;
     const batch: PendingEvent[] = [];
-    while (this.queue.length > 0 && (this.queue[0] as PendingEvent).size <= room) {
-      const pending = this.queue.shift() as PendingEvent;
-      room -= pending.size;
-      pending.attempts++;
-      batch.push(pending);
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as PendingEvent;
+      if (head.size > fullRoom) {
+        // What rides besides the events grew since the dispatch: this one can never go.
+        this.queue.shift();
+        head.outcome.error(
+          new PackageOverflowError(
+            `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${fullRoom}`,
+          ),
+        );
+        continue;
+      }
+      if (head.size > room) break;
+      this.queue.shift();
+      room -= head.size;
+      head.attempts++;
+      batch.push(head);
     }
     let datagram: Uint8Array;
     try {
@@ -346,6 +368,7 @@ export class Connection<P extends Package = Package> {
       // and the connection goes on.
       for (const pending of batch) pending.outcome.error(error);
       this.counts.encodeFailures++;
+      if (this.queue.length > 0) this.dispatched.next();
       return;
     }
     if (batch.length > 0) this.inFlight.set(sequence, batch);

@@ -28,6 +28,7 @@ export interface ConnectionStats {
   readonly encodeFailures: number;
 }
 
+/** Stats with every count at 0, for a new connection to count into. */
 export function emptyStats(): { -readonly [K in keyof ConnectionStats]: number } {
   return {
     datagramsIn: 0,

@@ -1,5 +1,6 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { InvalidArgumentError } from '../protocol/errors';
 
 /**
  * How much sooner than the send interval an urgent package may follow the last one: an eighth,
@@ -25,7 +26,8 @@ export const URGENT_GAP_DIVISOR = 8;
  * @param sendIntervalMs$ The send interval, from congestion avoidance; nothing is sent before its
  *   first value.
  * @param scheduler Where time is read and sends are scheduled; default `asyncScheduler`.
- * @return An operator from urgent requests to the moments to send, counted from 0.
+ * @return An operator from urgent requests to the moments to send, counted from 0; it errors
+ *   with an `InvalidArgumentError` on a send interval that is not positive.
  */
 export function paceSends(
   sendIntervalMs$: Observable<number>,
@@ -56,6 +58,12 @@ export function paceSends(
 
       const intervals = sendIntervalMs$.subscribe({
         next: (ms) => {
+          if (!(ms > 0)) {
+            subscriber.error(
+              new InvalidArgumentError(`a send interval must be positive, got ${ms} ms`),
+            );
+            return;
+          }
           const first = intervalMs === undefined;
           intervalMs = ms;
           if (first) send();

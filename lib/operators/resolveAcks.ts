@@ -6,10 +6,9 @@ import {
   map,
   merge,
   mergeMap,
-  of,
   share,
   take,
-  timeout,
+  timer,
 } from 'rxjs';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { Header } from '../protocol/header';
@@ -62,16 +61,14 @@ export function resolveAcks(
       const outcomes = sent$.pipe(
         mergeMap(({ sequence }): Observable<AckOutcome> => {
           const sentAt = scheduler.now();
-          return received.pipe(
-            filter((header) => acknowledges(header, sequence)),
-            take(1),
-            map(() => ({ kind: 'acked' as const, sequence, rttMs: scheduler.now() - sentAt })),
-            timeout({
-              first: timeoutMs,
-              with: () => of({ kind: 'timedOut' as const, sequence }),
-              scheduler,
-            }),
-          );
+          // The timeout runs on its own: it fires even when the headers have ended meanwhile.
+          return merge<AckOutcome[]>(
+            received.pipe(
+              filter((header) => acknowledges(header, sequence)),
+              map(() => ({ kind: 'acked' as const, sequence, rttMs: scheduler.now() - sentAt })),
+            ),
+            timer(timeoutMs, scheduler).pipe(map(() => ({ kind: 'timedOut' as const, sequence }))),
+          ).pipe(take(1));
         }),
       );
       // Keep listening to the headers even while nothing is pending, so errors surface.

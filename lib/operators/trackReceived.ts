@@ -30,6 +30,7 @@ export interface Received<P extends Package> {
   readonly late: boolean;
 }
 
+/** The window before any package arrived. */
 export const EMPTY_WINDOW: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 };
 
 /**

@@ -39,7 +39,7 @@ export class MemoryNetwork {
       datagrams$: inbox.asObservable(),
       address,
       send: ({ data, address: to }) => {
-        if (!this.endpoints.has(key)) return;
+        if (this.endpoints.get(key) !== inbox) return; // closed, whoever holds the address now
         // A copy, as a real network makes: the sender may reuse its buffer.
         const copy = new Uint8Array(data);
         this.scheduler.schedule(() =>

@@ -19,11 +19,15 @@ export interface UdpTransportOptions {
   readonly receiveBufferSize?: number;
 }
 
+/** The receive buffer rxgase asks for: 4 MiB. */
 export const DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
 /** A transport over a `node:dgram` socket. */
 export interface UdpTransport extends Transport {
-  /** Errors that do not end the transport, such as a send the system refused. */
+  /**
+   * The socket's errors, such as a send the system refused: reported, never thrown, and the
+   * transport goes on.
+   */
   readonly errors$: Observable<Error>;
 }
 
@@ -50,6 +54,7 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     receiveBufferSize = DEFAULT_RECEIVE_BUFFER_SIZE,
   } = options;
   const socket = createSocket({ type, recvBufferSize: receiveBufferSize });
+  const errors = new Subject<Error>();
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, host, () => {
@@ -57,9 +62,10 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
       resolve();
     });
   });
+  // Always listened to: an 'error' nobody listens to would crash the process. Reported on errors$.
+  socket.on('error', (error) => errors.next(error));
   const bound = socket.address();
   const address: Address = { host: bound.address, port: bound.port };
-  const errors = new Subject<Error>();
   let closed = false;
   let pending = 0;
   const finish = (): void => {
@@ -74,11 +80,10 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     }
     const onMessage = (data: Buffer, remote: { address: string; port: number }): void =>
       subscriber.next({ data, address: { host: remote.address, port: remote.port } });
-    const onError = (error: Error): void => subscriber.error(error);
     const onClose = (): void => subscriber.complete();
-    socket.on('message', onMessage).on('error', onError).on('close', onClose);
+    socket.on('message', onMessage).on('close', onClose);
     return () => {
-      socket.off('message', onMessage).off('error', onError).off('close', onClose);
+      socket.off('message', onMessage).off('close', onClose);
     };
   }).pipe(share());
 

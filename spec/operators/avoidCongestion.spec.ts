@@ -1,3 +1,4 @@
+import { BehaviorSubject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { ThrottleState } from '../../lib/operators/avoidCongestion';
 import {
   CONGESTION,
@@ -101,7 +102,20 @@ describe('avoidCongestion', () => {
     });
   });
 
-  it('uses the latency at the last value before each check, 0 before any', () => {
+  it('runs its checks on the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 1000);
+    const seen: [number, string][] = [];
+    new BehaviorSubject(300)
+      .pipe(avoidCongestion(scheduler))
+      .subscribe(({ quality }) => seen.push([scheduler.now(), quality]));
+    scheduler.flush();
+    expect(seen).toEqual([
+      [0, 'good'],
+      [500, 'bad'],
+    ]);
+  });
+
+  it('uses the latest latency at each check', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const latency = hot('- 100ms a 50ms b', { a: 300, b: 10 });
       expectObservable(latency.pipe(avoidCongestion()), '^ 1200ms !').toBe('g', { g: GOOD });

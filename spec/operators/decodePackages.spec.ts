@@ -24,8 +24,8 @@ describe('decodePackages', () => {
   });
 
   it('drops what does not decode, reports it, and goes on', () => {
+    const dropped: string[] = [];
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const dropped: string[] = [];
       const e1 = cold('-x-a-x-b|', bytes);
       const e1subs = '  ^-------!';
       const expected = '---a---b|';
@@ -35,6 +35,20 @@ describe('decodePackages', () => {
       expectObservable(decoded).toBe(expected, packages);
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
+    expect(dropped).toEqual(['ERR_PROTOCOL_ID_MISMATCH', 'ERR_PROTOCOL_ID_MISMATCH']);
+  });
+
+  it('names why each datagram was dropped', () => {
+    const dropped: string[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const garbage = { x: bytes.x, y: Uint8Array.of(0xff, 0xd0, 0xfa, 0xb9, 0) };
+      expectObservable(
+        cold('-x-y|', garbage).pipe(
+          decodePackages(decodePackage, (error) => dropped.push(error.code)),
+        ),
+      ).toBe('----|');
+    });
+    expect(dropped).toEqual(['ERR_PROTOCOL_ID_MISMATCH', 'ERR_TRUNCATED_DATAGRAM']);
   });
 
   it('reports each dropped datagram with its bytes', () => {

@@ -1,4 +1,6 @@
+import { Subject, VirtualAction, VirtualTimeScheduler, of } from 'rxjs';
 import { paceSends } from '../../lib/operators/paceSends';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { testScheduler } from '../helpers/marbles';
 
 describe('paceSends', () => {
@@ -52,6 +54,39 @@ describe('paceSends', () => {
         c: 2,
       });
     });
+  });
+
+  it('keeps an urgent send that is due sooner when the interval changes', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      // sent at 0; the request at 2 is due at 10; the interval changes to 160 at 5: still 10
+      const urgent = hot('--u', { u: 1 });
+      const interval = cold('a 4ms b', { a: 80, b: 160 });
+      expectObservable(urgent.pipe(paceSends(interval)), '^ 100ms !').toBe('a 9ms b', {
+        a: 0,
+        b: 1,
+      });
+    });
+  });
+
+  it('errors on a send interval that is not positive', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const failed = hot('-').pipe(paceSends(cold('a', { a: 0 })));
+      expectObservable(failed).toBe(
+        '#',
+        {},
+        new InvalidArgumentError('a send interval must be positive, got 0 ms'),
+      );
+    });
+  });
+
+  it('runs its beat on the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 100);
+    const sends: number[] = [];
+    new Subject<void>()
+      .pipe(paceSends(of(40), scheduler))
+      .subscribe(() => sends.push(scheduler.now()));
+    scheduler.flush();
+    expect(sends).toEqual([0, 40, 80]);
   });
 
   it('sends nothing before the first interval, then takes an earlier request with the first send', () => {

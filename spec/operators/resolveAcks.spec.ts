@@ -1,3 +1,4 @@
+import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { AckOutcome, SentPackage } from '../../lib/operators/resolveAcks';
 import { resolveAcks } from '../../lib/operators/resolveAcks';
 import type { Header } from '../../lib/protocol/header';
@@ -59,6 +60,28 @@ describe('resolveAcks', () => {
         y: timedOut(1),
       });
     });
+  });
+
+  it('times out what is pending even after the headers ended', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const sent$ = hot('-s---', { s: sent(1) });
+      const headers = cold<Header>('--|');
+      expectObservable(headers.pipe(resolveAcks(sent$, 5)), '^ 10ms !').toBe('------x', {
+        x: timedOut(1),
+      });
+    });
+  });
+
+  it('runs its timeouts on the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const outcomes: [number, AckOutcome][] = [];
+    const sent$ = new Subject<SentPackage>();
+    new Subject<Header>()
+      .pipe(resolveAcks(sent$, 1000, scheduler))
+      .subscribe((outcome) => outcomes.push([scheduler.now(), outcome]));
+    sent$.next(sent(7));
+    scheduler.flush();
+    expect(outcomes).toEqual([[1000, timedOut(7)]]);
   });
 
   it('emits nothing for headers when nothing was sent, and completes with both sources', () => {

@@ -1,3 +1,4 @@
+import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { whenSilent } from '../../lib/operators/whenSilent';
 import { testScheduler } from '../helpers/marbles';
 
@@ -23,6 +24,14 @@ describe('whenSilent', () => {
       expectObservable(cold('-a|', { a: 1 }).pipe(whenSilent(3))).toBe('----(x|)', { x: 3 });
       expectObservable(cold('|').pipe(whenSilent(3))).toBe('---(x|)', { x: 3 });
     });
+  });
+
+  it('runs its timer on the scheduler it is given', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const at: number[] = [];
+    new Subject<void>().pipe(whenSilent(5000, scheduler)).subscribe(() => at.push(scheduler.now()));
+    scheduler.flush();
+    expect(at).toEqual([5000]);
   });
 
   it('passes on an error, and cancels its timer when unsubscribed early', () => {

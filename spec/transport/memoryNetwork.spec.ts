@@ -61,6 +61,19 @@ describe('MemoryNetwork', () => {
     expect(() => network.bind(b.address)).not.toThrow();
   });
 
+  it('does not let a closed endpoint send as whoever binds its address next', () => {
+    const { scheduler, network } = setup();
+    const old = network.bind({ host: 'a', port: 1 });
+    const b = network.bind({ host: 'b', port: 2 });
+    const received: Datagram[] = [];
+    b.datagrams$.subscribe((d) => received.push(d));
+    old.close();
+    network.bind({ host: 'a', port: 1 });
+    old.send({ data: Uint8Array.of(1), address: b.address });
+    scheduler.flush();
+    expect(received).toEqual([]);
+  });
+
   it('names addresses as keys, IPv6 in brackets', () => {
     expect(addressKey({ host: '127.0.0.1', port: 80 })).toBe('127.0.0.1:80');
     expect(addressKey({ host: '::1', port: 80 })).toBe('[::1]:80');
