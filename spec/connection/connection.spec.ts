@@ -253,13 +253,15 @@ describe('Connection', () => {
       connection.dispatchEvent(event('BIG', new Uint8Array(1000))).subscribe({
         error: (e: PackageOverflowError) => outcomes.push(`BIG ${e.code}`),
       });
-      connection
-        .dispatchEvent(event('SMALL'))
-        .subscribe({ complete: () => outcomes.push('SMALL') });
+      connection.dispatchEvent(event('SMALL')).subscribe({
+        complete: () => outcomes.push('SMALL acked'),
+        error: (e: ConnectionClosedError) => outcomes.push(`SMALL ${e.code}`),
+      });
       base = 1500;
     });
     runUntil(20);
-    expect(outcomes).toEqual(['BIG ERR_PACKAGE_OVERFLOW']);
+    // Nobody acks here: SMALL went out, and fails only when the connection closes.
+    expect(outcomes).toEqual(['BIG ERR_PACKAGE_OVERFLOW', 'SMALL ERR_CONNECTION_CLOSED']);
     expect(sent.flatMap((s) => s.pkg.events.map((e) => e.type))).toEqual(['SMALL']);
   });
 
