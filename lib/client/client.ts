@@ -58,8 +58,8 @@ export type ClientEventHandler = (...args: any[]) => void;
  * const client = new Client();
  * await client.connect(8080, 'localhost');
  * client.state$.subscribe((state) => console.log(state.foo));
- * client.dispatchEvent('SET_BAR', [], { new_bar: 0.9 }, { retries: 3 }).subscribe({ error: console.warn });
- * await client.waitUntil((state) => state.bar === 0.9);
+ * client.dispatchEvent('SET_BAR', [], { new_bar: 2.5 }, { retries: 3 }).subscribe({ error: console.warn });
+ * await client.waitUntil((state) => state.bar === 2.5);
  * await client.disconnect();
  * ```
  */
