@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   console.log(`${bots.length} bots playing. Stop with Ctrl-C.`);
   const timer = setInterval(() => {
     for (const bot of bots) {
-      const next = step(bot.client.gameState, bot.id);
+      const next = step(bot.client.state, bot.id);
       if (next !== undefined) bot.move(next);
     }
   }, 100);

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8080 });
   const name = argv[argv.indexOf('--name') + 1] ?? 'player';
   const me = await joinGame(port, host, argv.includes('--name') ? name : 'player');
-  const screen = setInterval(() => process.stdout.write(render(me.client.gameState, me.id)), 100);
+  const screen = setInterval(() => process.stdout.write(render(me.client.state, me.id)), 100);
   const quit = (): void => {
     clearInterval(screen);
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (process.stdin.isTTY) process.stdin.setRawMode(true);
   process.stdin.on('data', (key: Buffer) => {
     const code = key.toString();
-    const position = me.client.gameState.players[me.id]?.position;
+    const position = me.client.state.players[me.id]?.position;
     if (code === 'q' || code === '\x03') return quit();
     if (position === undefined) return;
     const moves: Record<string, [number, number]> = {

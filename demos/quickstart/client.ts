@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const client = new Client<Quickstart>({ logger: consoleLogger });
   await client.connect(port, host);
   const print = (state: Quickstart): void => console.log(JSON.stringify(state));
-  print(client.gameState);
+  print(client.state);
   // Values float32 holds exactly: PyGaSe's protocol sends every float as float32, so 0.1 comes back as
   // 0.10000000149011612.
   for (const bar of [0.25, 1.0, 2.5]) {

@@ -71,7 +71,7 @@ export class Client<S extends GameState = GameState> {
   /** Event handlers that threw. */
   readonly errors$: Observable<{ readonly type: string; readonly error: unknown }>;
 
-  private readonly state = new BehaviorSubject<S>(createGameState({}) as S);
+  private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
   private readonly events = new Subject<GameEvent>();
   private readonly errors = new Subject<{ type: string; error: unknown }>();
   private readonly handlers = new Map<string, ClientEventHandler>();
@@ -85,14 +85,14 @@ export class Client<S extends GameState = GameState> {
   constructor(private readonly options: ClientOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
-    this.state$ = this.state.asObservable();
+    this.state$ = this.current$.asObservable();
     this.events$ = this.events.asObservable();
     this.errors$ = this.errors.asObservable();
   }
 
   /** The current game state. */
-  get gameState(): S {
-    return this.state.value;
+  get state(): S {
+    return this.current$.value;
   }
 
   /** The connection to the server, with `status$`, `latency$`, `quality$` and stats. */
@@ -102,7 +102,7 @@ export class Client<S extends GameState = GameState> {
 
   /**
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
-   * `gameState` is never a state the server did not send.
+   * `state` is never a state the server did not send.
    *
    * @throws {InvalidArgumentError} If the port is not in 1..65535, or the client is connected.
    * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
@@ -127,13 +127,13 @@ export class Client<S extends GameState = GameState> {
         map(({ data }) => data),
       ),
       send: (data) => transport.send({ data, address: server }),
-      codec: clientPackages(() => this.state.value.time_order),
+      codec: clientPackages(() => this.current$.value.time_order),
       scheduler: this.scheduler,
     });
     this.current = connection;
     connection.packages$
-      .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.state.value))
-      .subscribe((state) => this.state.next(state));
+      .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.current$.value))
+      .subscribe((state) => this.current$.next(state));
     connection.events$.subscribe((event) => {
       this.events.next(event);
       this.handle(event);
@@ -172,7 +172,7 @@ export class Client<S extends GameState = GameState> {
   tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
     let lastError: unknown;
     return firstValueFrom(
-      this.state.pipe(
+      this.current$.pipe(
         map((state) => {
           try {
             return { ok: true as const, value: fn(state) };

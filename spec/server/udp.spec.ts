@@ -50,8 +50,8 @@ describe('a quickstart backend and its clients over real UDP on 127.0.0.1', () =
 
   it('connects, and has the whole state at once', async () => {
     const client = await connect();
-    expect(client.gameState).toMatchObject({ bar: 0.5, game_status: GameStatus.Active });
-    expect(typeof client.gameState.foo).toBe('number');
+    expect(client.state).toMatchObject({ bar: 0.5, game_status: GameStatus.Active });
+    expect(typeof client.state.foo).toBe('number');
     expect(backend.server.connections.size).toBe(1);
   });
 
@@ -71,8 +71,8 @@ describe('a quickstart backend and its clients over real UDP on 127.0.0.1', () =
 
   it('gives a client joining late every key', async () => {
     const late = await connect();
-    expect(Object.keys(late.gameState).sort()).toEqual(['bar', 'foo', 'game_status', 'time_order']);
-    expect(late.gameState.bar).toBe(2);
+    expect(Object.keys(late.state).sort()).toEqual(['bar', 'foo', 'game_status', 'time_order']);
+    expect(late.state.bar).toBe(2);
     expect(backend.server.connections.size).toBe(2);
   });
 
@@ -105,9 +105,22 @@ describe('a quickstart backend and its clients over real UDP on 127.0.0.1', () =
     expect(backend.server.address).toBeUndefined();
   });
 
+  it('tells a client its event timed out when the server is gone', async () => {
+    const other = quickstart();
+    const { port: otherPort } = await other.server.run(0, '127.0.0.1', other.machine);
+    const client = new Client<Quickstart>();
+    clients.push(client);
+    await client.connect(otherPort, '127.0.0.1');
+    await other.server.shutdown();
+    const outcome = lastValueFrom(client.dispatchEvent('SET_BAR', [], { new_bar: 3 }), {
+      defaultValue: 0,
+    });
+    await expect(outcome).rejects.toMatchObject({ code: 'ERR_ACK_TIMEOUT' });
+  });
+
   it('runs again after a shutdown, for new clients', async () => {
     ({ port } = await backend.server.run(0, '127.0.0.1', backend.machine));
     const client = await connect();
-    expect(client.gameState.bar).toBe(2);
+    expect(client.state.bar).toBe(2);
   });
 });

@@ -88,14 +88,14 @@ describe('server and clients in virtual time', () => {
 
     const bob = client('bob');
     await within(bob.connect(7000, 'server'));
-    expect(bob.gameState.players).toEqual({ ann: { x: 5, score: 0 } });
-    expect(bob.gameState.round).toBe(1);
+    expect(bob.state.players).toEqual({ ann: { x: 5, score: 0 } });
+    expect(bob.state.round).toBe(1);
 
     // Ann leaves and joins again: nobody keeps her old score, whatever they missed.
     await within(lastValueFrom(ann.dispatchEvent('LEAVE', ['ann']), { defaultValue: 0 }));
     await within(lastValueFrom(ann.dispatchEvent('JOIN', ['ann']), { defaultValue: 0 }));
     await within(bob.waitUntil((s) => s.players.ann?.x === 0));
-    expect(bob.gameState.players).toEqual(store.getGameState().players);
+    expect(bob.state.players).toEqual(store.getGameState().players);
 
     const bobHears = firstValueFrom(bob.on('NEWS'));
     const outcomes = await within(
@@ -113,6 +113,25 @@ describe('server and clients in virtual time', () => {
     expect(server.address).toBeUndefined();
     machine.stop();
     await bob.disconnect();
+  });
+
+  it('drops a client that falls silent for 5 s, and takes it back as a new connection', async () => {
+    const { server, machine, client, pass, within } = world();
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    expect(server.connections.size).toBe(1);
+    ann.connection?.close(); // the client vanishes without a word
+    await pass(4900);
+    expect(server.connections.size).toBe(1);
+    await pass(200);
+    expect(server.connections.size).toBe(0);
+    await ann.disconnect();
+    const again = client('ann2');
+    await within(again.connect(7000, 'server'));
+    expect(server.connections.size).toBe(1);
+    await again.disconnect();
+    await server.shutdown();
   });
 
   it('reports an event that cannot arrive as timed out after its retries', async () => {
@@ -161,7 +180,7 @@ describe('server and clients in virtual time', () => {
             Object.values(s.players).every((p) => p.x === 5) && Object.keys(s.players).length === 3,
         ),
       );
-      expect(c.gameState.players).toEqual(store.getGameState().players);
+      expect(c.state.players).toEqual(store.getGameState().players);
     }
     machine.stop();
     for (const { client: c } of players) await c.disconnect();
