@@ -2,10 +2,13 @@ import { BehaviorSubject, Subject, scan } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { toSqn } from '../protocol/sequence';
 import { applyUpdate } from '../state/applyUpdate';
-import { diffStates } from '../state/diffStates';
+import { diffFromAny } from '../state/diffStates';
 import type { GameState, GameStateUpdate } from '../state/gameState';
 import { createGameState } from '../state/gameState';
 import { copyData } from '../state/values';
+
+/** The state of a client that has none: every key of a full state is new to it. */
+const NO_STATE: GameState = createGameState({});
 
 /** How many recent updates the store keeps: PyGaSe's 100. */
 export const UPDATE_CACHE_SIZE = 100;
@@ -14,11 +17,12 @@ export const UPDATE_CACHE_SIZE = 100;
  * Holds the game state and its recent history. Updates pushed to it are applied in order (stale
  * ones change nothing) by a `scan` that feeds `state$`.
  *
- * For a client whose state has `time_order` t, {@link updateSince} gives exactly what the client
- * lacks: the difference between the state at t, which the store still holds for the last 100
- * updates, and the current state; and the whole state when t is 0 or older than that. (PyGaSe
- * sends the sum of the cached updates, which cannot delete a key its client holds and the server
- * no longer does, and sends a late joiner no state at all.)
+ * For a client that reported `time_order` t, {@link updateSince} gives what brings it to the
+ * current state exactly: the difference from every state since t (which the store holds for the
+ * last 100 updates), since the client may have applied newer updates while its report travelled;
+ * and the whole state when t is 0 or older than that. (PyGaSe sends the sum of the cached updates,
+ * which cannot delete a key its client holds and the server no longer does, and sends a late
+ * joiner no state at all.)
  *
  * ## Example
  * ```ts
@@ -38,6 +42,8 @@ export class GameStateStore<S extends GameState = GameState> {
   /** The states the cached updates made, by time_order, for the difference a client needs. */
   private readonly history = new Map<number, S>();
   private readonly cacheSize: number;
+  /** updateSince's answers for the current state, by the client's time_order. */
+  private readonly sinceMemo = new Map<number, GameStateUpdate>();
 
   /**
    * @param initialGameState The state before the game begins; default an empty one.
@@ -53,6 +59,7 @@ export class GameStateStore<S extends GameState = GameState> {
       .pipe(scan((state: S, update) => applyUpdate(state, update), initial))
       .subscribe((state) => {
         this.history.set(state.time_order, state);
+        this.sinceMemo.clear();
         this.state.next(state);
       });
   }
@@ -88,16 +95,38 @@ export class GameStateStore<S extends GameState = GameState> {
   }
 
   /**
-   * What a client whose state has `time_order` `timeOrder` needs to hold the current state: the
-   * difference from the state it has, or the whole state when it has none (0) or one the store no
-   * longer remembers. When the client is up to date, an update with the current `time_order` and
-   * nothing else.
+   * What a client that reported `timeOrder` needs to hold the current state, whichever state since
+   * then it holds: the differences from all of them, or the whole state when it has none (0) or
+   * one the store no longer remembers. When the client is up to date, an update with the current
+   * `time_order` and nothing else.
    */
   updateSince(timeOrder: number): GameStateUpdate {
     const current = this.state.value;
-    if (timeOrder === current.time_order) return { time_order: timeOrder };
-    const known = timeOrder === 0 ? undefined : this.history.get(timeOrder);
-    if (known === undefined) return { ...current };
-    return diffStates(known, current);
+    const known = timeOrder !== 0 && this.history.has(timeOrder);
+    if (known && timeOrder === current.time_order) return { time_order: timeOrder };
+    const key = known ? timeOrder : 0;
+    let update = this.sinceMemo.get(key);
+    if (update === undefined) {
+      // A client with no state, or one the store forgot, may still hold a full state it took
+      // from an earlier package: the whole state, with whatever any remembered state had deleted.
+      const from = known ? this.statesSince(timeOrder) : [NO_STATE, ...this.history.values()];
+      update = diffFromAny(from, current);
+      this.sinceMemo.set(key, update);
+    }
+    return update;
+  }
+
+  /**
+   * The states from the one at `timeOrder` on: a client that reported `timeOrder` holds one of
+   * them, since it may have applied newer updates while its report travelled.
+   */
+  private statesSince(timeOrder: number): GameState[] {
+    const states: GameState[] = [this.history.get(timeOrder) as S];
+    const start = this.cache.findIndex((update) => update.time_order === timeOrder);
+    for (const update of this.cache.slice(start + 1)) {
+      const state = this.history.get(update.time_order);
+      if (state !== undefined && !states.includes(state)) states.push(state);
+    }
+    return states;
   }
 }

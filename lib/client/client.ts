@@ -12,7 +12,7 @@ import {
   timeout,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Connection } from '../connection/connection';
+import { Connection, ConnectionStatus } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
@@ -81,6 +81,7 @@ export class Client<S extends GameState = GameState> {
   private current: Connection<ServerPackage> | undefined;
   private server: Address | undefined;
   private hasState = false;
+  private connecting = false;
 
   constructor(private readonly options: ClientOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -111,14 +112,26 @@ export class Client<S extends GameState = GameState> {
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
       throw new InvalidArgumentError(`the port must be an integer in 1..65535, got ${port}`);
     }
-    if (this.current !== undefined)
+    if (this.current !== undefined || this.connecting) {
       throw new InvalidArgumentError('the client is already connected');
+    }
+    this.connecting = true;
+    try {
+      await this.open(port, hostname, timeoutMs);
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private async open(port: number, hostname: string, timeoutMs: number): Promise<void> {
     const host = await (this.options.resolve ?? resolveIPv4)(hostname);
     const server: Address = { host, port };
     const transport = await (this.options.bind ?? (() => bindUdp({ host: '0.0.0.0' })))();
     this.transport = transport;
     this.server = server;
+    // A new connection starts from no state: the server sends it whole.
     this.hasState = false;
+    this.current$.next(createGameState({}) as S);
     const from = addressKey(server);
     const connection = new Connection<ServerPackage>({
       remote: server,
@@ -140,11 +153,18 @@ export class Client<S extends GameState = GameState> {
     });
     this.logger.info(`Connecting to ${from} ...`);
     connection.open();
+    // Subscribed once open (before, the status is Disconnected, which means nothing yet): a
+    // connection that timed out is let go, so the client can connect again.
+    connection.status$.subscribe((status) => {
+      if (status !== ConnectionStatus.Disconnected || this.current !== connection) return;
+      this.logger.info(`Lost the connection to ${from}.`);
+      void this.disconnect();
+    });
     try {
       await this.waitUntil(() => this.hasState, timeoutMs);
       this.logger.info(`Connected to ${from}.`);
     } catch (error) {
-      await this.disconnect();
+      if (this.current === connection) await this.disconnect();
       throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
         cause: error,
       });

@@ -346,7 +346,7 @@ export class Connection<P extends Package = Package> {
         this.queue.shift();
         head.outcome.error(
           new PackageOverflowError(
-            `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${fullRoom}`,
+            `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${Math.max(0, fullRoom)}`,
           ),
         );
         continue;

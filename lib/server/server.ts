@@ -90,6 +90,7 @@ export class Server<S extends GameState = GameState> {
   private listening: Subscription | undefined;
   private host: Address | undefined;
   private readonly waiting: (() => void)[] = [];
+  private starting = false;
   private droppedDatagrams = 0;
 
   constructor(
@@ -136,8 +137,16 @@ export class Server<S extends GameState = GameState> {
     if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
       throw new InvalidArgumentError(`the port must be an integer in 0..65535, got ${port}`);
     }
-    if (this.transport !== undefined) throw new InvalidArgumentError('the server already runs');
-    const transport = await this.bind(port, hostname);
+    if (this.transport !== undefined || this.starting) {
+      throw new InvalidArgumentError('the server already runs');
+    }
+    this.starting = true;
+    let transport: Transport;
+    try {
+      transport = await this.bind(port, hostname);
+    } finally {
+      this.starting = false;
+    }
     this.transport = transport;
     this.listening = transport.datagrams$.subscribe(({ data, address }) =>
       this.route(data, address, eventWire),

@@ -1,5 +1,5 @@
 import type { PackageCodec } from '../connection/packageCodec';
-import { HEADER_SIZE, LENGTH_PREFIX_SIZE } from '../protocol/constants';
+import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { encodeServerPackage } from '../protocol/encode';
 import { MsgpackEncoder } from '../protocol/msgpackEncoder';
@@ -27,7 +27,15 @@ export function serverPackages(
     const server = store.getGameState().time_order;
     if (memo?.client !== client || memo.server !== server) {
       const update = store.updateSince(client);
-      memo = { client, server, update, size: msgpack.encode(update, 1 << 16).length };
+      let size: number;
+      try {
+        size = msgpack.encode(update, MAX_PACKAGE_SIZE).length;
+      } catch {
+        // Too big for a package (or not encodable): no room for events; encode() will throw the
+        // reason, and the connection counts the package it could not send.
+        size = MAX_PACKAGE_SIZE;
+      }
+      memo = { client, server, update, size };
     }
     return memo;
   };

@@ -55,6 +55,43 @@ function diffMaps(
 
 const NONE: ReadonlySet<string> = new Set();
 
+/**
+ * The update that turns any of the states `from` into `to`: the union of their differences. A
+ * receiver known to hold one of them, but not which, ends exactly in `to` (a server sending to a
+ * client that may have applied newer updates since it last reported). Keys that any of them
+ * holds and `to` does not are deleted; every value that differs in any of them is set.
+ */
+export function diffFromAny(from: readonly GameState[], to: GameState): GameStateUpdate {
+  let union: Record<string, unknown> = {};
+  for (const state of from) {
+    if (state !== to) union = unionDiffs(union, diffMaps(state, to, RESERVED_KEYS));
+  }
+  union.game_status = to.game_status;
+  union.time_order = to.time_order;
+  return union as unknown as GameStateUpdate;
+}
+
+/**
+ * Two differences toward the same state, as one: where both go into a map they merge (a full
+ * value and a nested difference of it agree on every key they share), elsewhere they agree.
+ */
+function unionDiffs(
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const union: Record<string, unknown> = { ...a };
+  for (const key of Object.keys(b)) {
+    const mine = hasEntry(a, key) ? a[key] : undefined;
+    const theirs = b[key];
+    setEntry(
+      union,
+      key,
+      isPlainObject(mine) && isPlainObject(theirs) ? unionDiffs(mine, theirs) : theirs,
+    );
+  }
+  return union;
+}
+
 /** Deep equality of plain data: what the wire would carry the same. */
 function equalData(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { InvalidStateError, SequenceRangeError } from '../../lib/protocol/errors';
 import { applyUpdate } from '../../lib/state/applyUpdate';
@@ -68,7 +69,11 @@ describe('GameStateStore', () => {
 
     it('gives a client with no state the whole state, every key', () => {
       const { store } = play();
-      expect(store.updateSince(0)).toEqual(store.getGameState());
+      const update = store.updateSince(0);
+      expect(applyUpdate(createGameState({}), update)).toEqual(store.getGameState());
+      for (const key of Object.keys(store.getGameState())) expect(update).toHaveProperty(key);
+      // and deletes what a client may hold from an earlier full state: ann's old score
+      expect(update.players).toEqual({ ann: { x: 5, score: TO_DELETE } });
     });
 
     it('gives a client exactly what it lacks, deleting what the server no longer has', () => {
@@ -98,6 +103,56 @@ describe('GameStateStore', () => {
       });
     });
 
+    it('brings a client that moved on since it reported to the current state too', () => {
+      // The client reported 1, then applied the update for 2 and holds proj; 3 deletes proj.
+      const store = new GameStateStore(createGameState({ a: 1 }));
+      store.pushUpdate({ time_order: 1 });
+      store.pushUpdate({ time_order: 2, proj: 1 });
+      const client = applyUpdate(store.updateSince(0) as GameState, store.updateSince(1));
+      expect(client).toMatchObject({ time_order: 2, proj: 1 });
+      store.pushUpdate({ time_order: 3, proj: TO_DELETE });
+      expect(applyUpdate(client, store.updateSince(1))).toEqual(store.getGameState());
+    });
+
+    it('brings every state since the one reported to the current one, whatever happened between', () => {
+      const key = fc.constantFrom('a', 'b', 'c');
+      const { value } = fc.letrec((tie) => ({
+        value: fc.oneof(
+          { depthSize: 'small', maxDepth: 2 },
+          fc.integer({ min: 0, max: 3 }),
+          fc.constant(TO_DELETE),
+          fc.dictionary(key, tie('value'), { maxKeys: 2 }),
+        ),
+      }));
+      fc.assert(
+        fc.property(
+          fc.array(fc.dictionary(key, value, { maxKeys: 3 }), { minLength: 1, maxLength: 8 }),
+          (changes) => {
+            const store = new GameStateStore(createGameState({}));
+            const states: GameState[] = [store.getGameState()];
+            changes.forEach((change, i) => {
+              store.pushUpdate({ ...change, time_order: i + 1 });
+              states.push(store.getGameState());
+            });
+            const now = store.getGameState();
+            states.forEach((reported, t) => {
+              for (const held of states.slice(t)) {
+                expect(applyUpdate(held, store.updateSince(reported.time_order))).toEqual(
+                  held.time_order === now.time_order ? held : now,
+                );
+              }
+            });
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('gives the whole state to a client with none, even before the game began', () => {
+      const store = new GameStateStore(createGameState({ a: 1 }));
+      expect(store.updateSince(0)).toEqual({ a: 1, time_order: 0, game_status: 0 });
+    });
+
     it('says only the time_order to a client that is up to date', () => {
       const { store } = play();
       expect(store.updateSince(4)).toEqual({ time_order: 4 });
@@ -106,7 +161,9 @@ describe('GameStateStore', () => {
     it('gives the whole state to a client older than the cache', () => {
       const store = new GameStateStore(createGameState({ n: 0 }), 10);
       for (let t = 1; t <= 30; t++) store.pushUpdate({ time_order: t, n: t });
-      expect(store.updateSince(5)).toEqual(store.getGameState());
+      expect(applyUpdate(createGameState({ n: 3 }), store.updateSince(5))).toEqual(
+        store.getGameState(),
+      );
       expect(store.updateSince(25)).toEqual({ n: 30, game_status: 0, time_order: 30 });
     });
   });

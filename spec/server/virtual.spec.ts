@@ -66,6 +66,7 @@ function world(conditions?: NetworkConditions) {
   const within = async <T>(promise: Promise<T>, ms = 10_000): Promise<T> => {
     let done = false;
     const settled = promise.finally(() => (done = true));
+    settled.catch(() => undefined); // handled by whoever awaits what within() returns
     for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
     return settled;
   };
@@ -131,6 +132,95 @@ describe('server and clients in virtual time', () => {
     await within(again.connect(7000, 'server'));
     expect(server.connections.size).toBe(1);
     await again.disconnect();
+    await server.shutdown();
+  });
+
+  it('keeps a client exact while keys come and go every tick over a slow link', async () => {
+    const { scheduler, server, machine, store, client, pass, within } = world({ latencyMs: 30 });
+    machine.registerEventHandler('NOOP', () => ({}));
+    let round = 0;
+    // Each tick adds a key and deletes the one before: what a client holds changes under it.
+    const churn = new GameStateMachine(store, {
+      timeStep: () => {
+        round++;
+        return { [`p${round}`]: round, ...(round > 1 && { [`p${round - 1}`]: TO_DELETE }) };
+      },
+      scheduler,
+    });
+    await server.run(7000, 'server', churn);
+    churn.runGameLoop(20);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await pass(2000);
+    churn.stop();
+    await pass(500);
+    expect(ann.state).toEqual(store.getGameState());
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
+  it('connects the same client again from scratch, with the whole state', async () => {
+    const { server, machine, store, client, pass, within } = world();
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(20);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await within(
+      lastValueFrom(ann.dispatchEvent('JOIN', ['ann'], {}, { retries: 3 }), { defaultValue: 0 }),
+    );
+    await ann.disconnect();
+    await pass(6000);
+    await within(ann.connect(7000, 'server'));
+    expect(ann.state).toEqual(store.getGameState());
+    expect(Object.keys(ann.state.players)).toEqual(['ann']);
+    machine.stop();
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
+  it('refuses a second connect or run while the first is under way', async () => {
+    const { server, machine, client, within } = world();
+    const [first, second] = await Promise.allSettled([
+      server.run(7000, 'server', machine),
+      server.run(7001, 'server', machine),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_ARGUMENT' } });
+    const ann = client('ann');
+    const attempts = Promise.allSettled([ann.connect(7000, 'server'), ann.connect(7000, 'server')]);
+    const [a, b] = await within(attempts);
+    expect(a.status).toBe('fulfilled');
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_ARGUMENT' } });
+    expect(server.connections.size).toBe(1);
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
+  it('lets a client notice the server is gone, and connect again later', async () => {
+    const { server, machine, client, pass, within } = world();
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await server.shutdown();
+    await pass(5500);
+    expect(ann.connection).toBeUndefined();
+    await server.run(7000, 'server', machine);
+    await within(ann.connect(7000, 'server'));
+    expect(ann.connection).toBeDefined();
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
+  it('survives a state too big to send: the client is told why it cannot connect', async () => {
+    const { server, machine, store, client, within } = world();
+    store.pushUpdate({ time_order: 1, huge: 'x'.repeat(70_000) });
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    await expect(within(ann.connect(7000, 'server', 1000))).rejects.toMatchObject({
+      code: 'ERR_WAIT_TIMEOUT',
+    });
+    const [connection] = [...server.connections.values()];
+    expect(connection?.stats.encodeFailures).toBeGreaterThan(0);
     await server.shutdown();
   });
 
