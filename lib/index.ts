@@ -85,7 +85,7 @@ export type { PackageCodec } from './connection/packageCodec';
 
 export { silentLogger } from './protocol/logger';
 export type { Logger } from './protocol/logger';
-export { diffStates } from './state/diffStates';
+export { diffFromAny, diffStates } from './state/diffStates';
 export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
 export { GameStateMachine } from './backend/gameStateMachine';
 export type {

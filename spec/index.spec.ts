@@ -73,6 +73,7 @@ describe('the public API', () => {
         'InvalidArgumentError',
         'silentLogger',
         'diffStates',
+        'diffFromAny',
         'GameStateStore',
         'UPDATE_CACHE_SIZE',
         'GameStateMachine',
