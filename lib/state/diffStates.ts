@@ -23,10 +23,7 @@ import { copyData, hasEntry, isPlainObject } from './values';
  * ```
  */
 export function diffStates(from: GameState, to: GameState): GameStateUpdate {
-  const update = diffMaps(from, to, RESERVED_KEYS);
-  update.game_status = to.game_status;
-  update.time_order = to.time_order;
-  return update as unknown as GameStateUpdate;
+  return diffFromAny([from], to);
 }
 
 function diffMaps(
