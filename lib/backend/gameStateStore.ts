@@ -43,7 +43,7 @@ export class GameStateStore<S extends GameState = GameState> {
   private readonly history = new Map<number, S>();
   private readonly cacheSize: number;
   /** updateSince's answers for the current state, by the client's time_order. */
-  private readonly sinceMemo = new Map<number, GameStateUpdate>();
+  private readonly sinceMemo = new Map<string, GameStateUpdate>();
 
   /**
    * @param initialGameState The state before the game begins; default an empty one.
@@ -96,21 +96,27 @@ export class GameStateStore<S extends GameState = GameState> {
 
   /**
    * What a client that reported `timeOrder` needs to hold the current state, whichever state since
-   * then it holds: the differences from all of them, or the whole state when it has none (0) or
-   * one the store no longer remembers. When the client is up to date, an update with the current
+   * then it holds: the differences from all of them. A client with no state (0), or one the store
+   * no longer remembers, gets the whole state; if full states went to it before (from
+   * `fullSince` on) while its report travelled, the whole state also deletes what those held and
+   * the current one does not. When the client is up to date, an update with the current
    * `time_order` and nothing else.
+   *
+   * Deletions of keys a client does not hold are sent only when it may hold them: PyGaSe's client
+   * writes a deletion of a key it lacks into its state as the marker's bytes.
    */
-  updateSince(timeOrder: number): GameStateUpdate {
+  updateSince(timeOrder: number, fullSince?: number): GameStateUpdate {
     const current = this.state.value;
     const known = timeOrder !== 0 && this.history.has(timeOrder);
     if (known && timeOrder === current.time_order) return { time_order: timeOrder };
-    const key = known ? timeOrder : 0;
+    const held = fullSince !== undefined && this.history.has(fullSince) ? fullSince : undefined;
+    const key = known ? `${timeOrder}` : `0 ${held ?? ''}`;
     let update = this.sinceMemo.get(key);
     if (update === undefined) {
-      // A client with no state, or one the store forgot, may still hold a full state it took
-      // from an earlier package: the whole state, with whatever any remembered state had deleted.
-      const from = known ? this.statesSince(timeOrder) : [NO_STATE, ...this.history.values()];
-      update = diffFromAny(from, current);
+      if (known) update = diffFromAny(this.statesSince(timeOrder), current);
+      else if (held !== undefined)
+        update = diffFromAny([NO_STATE, ...this.statesSince(held)], current);
+      else update = { ...current };
       this.sinceMemo.set(key, update);
     }
     return update;

@@ -22,11 +22,14 @@ export function serverPackages(
 ): PackageCodec<ClientPackage> {
   // The update is worked out once for each pair of client and server states, not for each use.
   let memo: { client: number; server: number; update: GameStateUpdate; size: number } | undefined;
+  // The time_order of the first full state sent while the client reported none: it may hold it.
+  let fullSince: number | undefined;
   const current = (): { update: GameStateUpdate; size: number } => {
     const client = clientTimeOrder();
     const server = store.getGameState().time_order;
     if (memo?.client !== client || memo.server !== server) {
-      const update = store.updateSince(client);
+      const update = store.updateSince(client, client === 0 ? fullSince : undefined);
+      if (client === 0) fullSince ??= update.time_order;
       let size: number;
       try {
         size = msgpack.encode(update, MAX_PACKAGE_SIZE).length;

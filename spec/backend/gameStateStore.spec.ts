@@ -69,11 +69,19 @@ describe('GameStateStore', () => {
 
     it('gives a client with no state the whole state, every key', () => {
       const { store } = play();
-      const update = store.updateSince(0);
-      expect(applyUpdate(createGameState({}), update)).toEqual(store.getGameState());
-      for (const key of Object.keys(store.getGameState())) expect(update).toHaveProperty(key);
-      // and deletes what a client may hold from an earlier full state: ann's old score
+      expect(store.updateSince(0)).toEqual(store.getGameState());
+    });
+
+    it('deletes from a whole state what earlier full states held, for a client that may hold one', () => {
+      const { store } = play(); // ann had a score at 2, was deleted at 3, is back without one at 4
+      const update = store.updateSince(0, 2);
       expect(update.players).toEqual({ ann: { x: 5, score: TO_DELETE } });
+      const client = applyUpdate(createGameState({}), {
+        time_order: 2,
+        game_status: GameStatus.Active,
+        players: { ann: { x: 1, score: 3 } },
+      });
+      expect(applyUpdate(client, update)).toEqual(store.getGameState());
     });
 
     it('gives a client exactly what it lacks, deleting what the server no longer has', () => {
@@ -137,7 +145,10 @@ describe('GameStateStore', () => {
             const now = store.getGameState();
             states.forEach((reported, t) => {
               for (const held of states.slice(t)) {
-                expect(applyUpdate(held, store.updateSince(reported.time_order))).toEqual(
+                // A client that reported none but holds a state took it from a full state.
+                const fullSince = t === 0 && held.time_order > 0 ? 1 : undefined;
+                const update = store.updateSince(reported.time_order, fullSince);
+                expect(applyUpdate(held, update)).toEqual(
                   held.time_order === now.time_order ? held : now,
                 );
               }
