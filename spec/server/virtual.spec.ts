@@ -89,6 +89,12 @@ describe('server and clients in virtual time', () => {
 
     const bob = client('bob');
     await within(bob.connect(7000, 'server'));
+    // tryTo runs again on each new state while it throws: here, until ann's x is there.
+    expect(await within(bob.tryTo((s) => (s.players.ann as { x: number }).x.toFixed(0)))).toBe('5');
+    await expect(within(bob.tryTo(() => JSON.parse('{'), 300))).rejects.toMatchObject({
+      code: 'ERR_WAIT_TIMEOUT',
+      cause: expect.any(SyntaxError),
+    });
     expect(bob.state.players).toEqual({ ann: { x: 5, score: 0 } });
     expect(bob.state.round).toBe(1);
 
