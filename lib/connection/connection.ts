@@ -25,10 +25,11 @@ import { EMPTY_WINDOW, trackReceived } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, whenSilent } from '../operators/whenSilent';
 import { LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent } from '../protocol/encode';
-import { AckTimeoutError, ConnectionClosedError, PackageOverflowError } from '../protocol/errors';
+import { ConnectionClosedError, PackageOverflowError } from '../protocol/errors';
 import type { GameEvent, Package } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
 import type { Address } from '../transport/datagram';
+import { OutgoingEvents } from './outgoingEvents';
 import type { PackageCodec } from './packageCodec';
 import type { ConnectionStats } from './stats';
 import { emptyStats } from './stats';
@@ -63,15 +64,6 @@ export interface ConnectionOptions<P extends Package> {
 export interface DispatchOptions {
   /** How many times to send the event again when the package carrying it times out; default 0. */
   readonly retries?: number;
-}
-
-interface PendingEvent {
-  readonly event: GameEvent;
-  /** Its bytes in a package: the msgpack map and its length prefix. */
-  readonly size: number;
-  retriesLeft: number;
-  attempts: number;
-  readonly outcome: AsyncSubject<void>;
 }
 
 /**
@@ -118,8 +110,7 @@ export class Connection<P extends Package = Package> {
   private readonly events = new Subject<GameEvent>();
   private readonly dispatched = new Subject<void>();
   private readonly sent = new Subject<SentPackage>();
-  private readonly queue: PendingEvent[] = [];
-  private readonly inFlight = new Map<number, PendingEvent[]>();
+  private readonly outgoing = new OutgoingEvents();
   private readonly running = new Subscription();
   private readonly counts: { -readonly [K in keyof ConnectionStats]: ConnectionStats[K] } =
     emptyStats();
@@ -254,18 +245,17 @@ export class Connection<P extends Package = Package> {
         `the ${event.type} event takes ${size} bytes, a package has room for ${room}`,
       );
     }
-    const outcome = new AsyncSubject<void>();
     if (this.closed) {
-      outcome.error(
+      const closed = new AsyncSubject<void>();
+      closed.error(
         new ConnectionClosedError(`the ${event.type} event was not sent: the connection is closed`),
       );
-      return outcome.asObservable();
+      return closed.asObservable();
     }
-    const retries = options.retries ?? 0;
-    this.queue.push({ event, size, retriesLeft: retries, attempts: 0, outcome });
+    const outcome = this.outgoing.add(event, size, options.retries ?? 0);
     this.counts.eventsOut++;
     this.dispatched.next();
-    return outcome.asObservable();
+    return outcome;
   }
 
   /**
@@ -280,10 +270,7 @@ export class Connection<P extends Package = Package> {
     const reason = new ConnectionClosedError(
       `the connection to ${this.remote.host}:${this.remote.port} closed`,
     );
-    const pending = [...this.inFlight.values()].flat().concat(this.queue);
-    this.inFlight.clear();
-    this.queue.length = 0;
-    for (const { outcome } of pending) outcome.error(reason);
+    this.outgoing.clear(reason);
     for (const subject of [this.status, this.latency, this.quality, this.packages, this.events]) {
       subject.complete();
     }
@@ -304,29 +291,15 @@ export class Connection<P extends Package = Package> {
   }
 
   private resolve(outcome: AckOutcome): void {
-    const batch = this.inFlight.get(outcome.sequence) ?? [];
-    this.inFlight.delete(outcome.sequence);
     if (outcome.kind === 'acked') {
       this.counts.acked++;
-      for (const pending of batch) pending.outcome.complete();
+      this.outgoing.acked(outcome.sequence);
       return;
     }
     this.counts.timedOut++;
-    // Re-queue first, then tell: a handler of the failures may close the connection, and the
-    // events still to be re-sent must be where close() finds them.
-    const again = batch.filter((pending) => pending.retriesLeft > 0);
-    for (const pending of again) pending.retriesLeft--;
-    this.counts.resends += again.length;
-    this.queue.unshift(...again);
-    for (const pending of batch) {
-      if (again.includes(pending)) continue;
-      pending.outcome.error(
-        new AckTimeoutError(
-          `the ${pending.event.type} event was not acknowledged after ${pending.attempts} attempt(s)`,
-        ),
-      );
-    }
-    if (again.length > 0) this.dispatched.next();
+    const again = this.outgoing.timedOut(outcome.sequence);
+    this.counts.resends += again;
+    if (again > 0) this.dispatched.next();
   }
 
   private sendNextPackage(): void {
@@ -336,27 +309,7 @@ export class Connection<P extends Package = Package> {
       ack: this.window.remoteSequence,
       ackBitfield: this.window.ackBitfield,
     };
-    const fullRoom = MAX_PACKAGE_SIZE - this.options.codec.baseSize();
-    let room = fullRoom;
-    const batch: PendingEvent[] = [];
-    while (this.queue.length > 0) {
-      const head = this.queue[0] as PendingEvent;
-      if (head.size > fullRoom) {
-        // What rides besides the events grew since the dispatch: this one can never go.
-        this.queue.shift();
-        head.outcome.error(
-          new PackageOverflowError(
-            `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${Math.max(0, fullRoom)}`,
-          ),
-        );
-        continue;
-      }
-      if (head.size > room) break;
-      this.queue.shift();
-      room -= head.size;
-      head.attempts++;
-      batch.push(head);
-    }
+    const batch = this.outgoing.take(MAX_PACKAGE_SIZE - this.options.codec.baseSize());
     let datagram: Uint8Array;
     try {
       datagram = this.options.codec.encode(
@@ -366,18 +319,18 @@ export class Connection<P extends Package = Package> {
     } catch (error) {
       // What rides besides the events could not be encoded: the events fail with the reason,
       // and the connection goes on.
-      for (const pending of batch) pending.outcome.error(error);
+      this.outgoing.fail(batch, error);
       this.counts.encodeFailures++;
-      if (this.queue.length > 0) this.dispatched.next();
+      if (this.outgoing.waiting) this.dispatched.next();
       return;
     }
-    if (batch.length > 0) this.inFlight.set(sequence, batch);
+    this.outgoing.sent(sequence, batch);
     this.counts.datagramsOut++;
     this.counts.bytesOut += datagram.length;
     this.counts.eventsSent += batch.length;
     this.sent.next({ sequence });
     this.options.send(datagram);
     // Events that did not fit go in the next package, as soon as the pace allows.
-    if (this.queue.length > 0) this.dispatched.next();
+    if (this.outgoing.waiting) this.dispatched.next();
   }
 }

@@ -1,0 +1,112 @@
+import { AsyncSubject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { AckTimeoutError, PackageOverflowError } from '../protocol/errors';
+import type { GameEvent } from '../protocol/packages';
+
+interface PendingEvent {
+  readonly event: GameEvent;
+  /** Its bytes in a package: the msgpack map and its length prefix. */
+  readonly size: number;
+  retriesLeft: number;
+  attempts: number;
+  readonly outcome: AsyncSubject<void>;
+}
+
+/**
+ * The events a connection has to send: the queue, the events in flight in each sent package, and
+ * the fate of each, told through the Observable {@link add} returned.
+ */
+export class OutgoingEvents {
+  private readonly queue: PendingEvent[] = [];
+  private readonly inFlight = new Map<number, PendingEvent[]>();
+
+  /** Whether events wait for a package. */
+  get waiting(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Queues an event of `size` bytes; the result completes on its ack or errors with the reason. */
+  add(event: GameEvent, size: number, retries: number): Observable<void> {
+    const outcome = new AsyncSubject<void>();
+    this.queue.push({ event, size, retriesLeft: retries, attempts: 0, outcome });
+    return outcome.asObservable();
+  }
+
+  /**
+   * Takes from the queue, in order, the events that fit in a package with `room` bytes for
+   * events. One that could not fit even alone (what rides beside the events grew since it was
+   * queued) fails with a `PackageOverflowError`.
+   */
+  take(room: number): readonly PendingEvent[] {
+    let left = room;
+    const batch: PendingEvent[] = [];
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as PendingEvent;
+      if (head.size > room) {
+        this.queue.shift();
+        head.outcome.error(
+          new PackageOverflowError(
+            `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${Math.max(0, room)}`,
+          ),
+        );
+        continue;
+      }
+      if (head.size > left) break;
+      this.queue.shift();
+      left -= head.size;
+      head.attempts++;
+      batch.push(head);
+    }
+    return batch;
+  }
+
+  /** The events of `batch` went out in the package with sequence number `sequence`. */
+  sent(sequence: number, batch: readonly PendingEvent[]): void {
+    if (batch.length > 0) this.inFlight.set(sequence, [...batch]);
+  }
+
+  /** The events of `batch` cannot be sent, for `reason`. */
+  fail(batch: readonly PendingEvent[], reason: unknown): void {
+    for (const pending of batch) pending.outcome.error(reason);
+  }
+
+  /** The package `sequence` was acked: its events arrived. */
+  acked(sequence: number): void {
+    const batch = this.inFlight.get(sequence) ?? [];
+    this.inFlight.delete(sequence);
+    for (const pending of batch) pending.outcome.complete();
+  }
+
+  /**
+   * The package `sequence` timed out: its events with retries left go back to the front of the
+   * queue, the others fail with an `AckTimeoutError`.
+   *
+   * @return How many events go again.
+   */
+  timedOut(sequence: number): number {
+    const batch = this.inFlight.get(sequence) ?? [];
+    this.inFlight.delete(sequence);
+    // Re-queue first, then tell: a handler of the failures may close the connection, and the
+    // events still to be re-sent must be where close() finds them.
+    const again = batch.filter((pending) => pending.retriesLeft > 0);
+    for (const pending of again) pending.retriesLeft--;
+    this.queue.unshift(...again);
+    for (const pending of batch) {
+      if (again.includes(pending)) continue;
+      pending.outcome.error(
+        new AckTimeoutError(
+          `the ${pending.event.type} event was not acknowledged after ${pending.attempts} attempt(s)`,
+        ),
+      );
+    }
+    return again.length;
+  }
+
+  /** Fails every event queued or in flight with `reason`, and forgets them. */
+  clear(reason: unknown): void {
+    const pending = [...this.inFlight.values()].flat().concat(this.queue);
+    this.inFlight.clear();
+    this.queue.length = 0;
+    for (const { outcome } of pending) outcome.error(reason);
+  }
+}
