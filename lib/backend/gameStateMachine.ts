@@ -2,6 +2,7 @@ import { Subject, asyncScheduler, timer } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidArgumentError, InvalidStateError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
+import { EventHandlers } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
@@ -81,7 +82,7 @@ export class GameStateMachine<S extends GameState = GameState> {
   /** Time steps and handlers that threw. The loop goes on. */
   readonly errors$: Observable<HandlerFailure>;
 
-  private readonly handlers = new Map<string, GameEventHandler>();
+  private readonly handlers = new EventHandlers<GameEventHandler>();
   private readonly queue: { event: GameEvent; clientAddress: Address | undefined }[] = [];
   private readonly errors = new Subject<HandlerFailure>();
   private readonly scheduler: SchedulerLike;
@@ -131,12 +132,7 @@ export class GameStateMachine<S extends GameState = GameState> {
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: GameEventHandler): void {
-    if (typeof handler !== 'function') {
-      throw new InvalidArgumentError(
-        `the handler for ${type} events must be a function, got ${typeof handler}`,
-      );
-    }
-    this.handlers.set(type, handler);
+    this.handlers.register(type, handler);
   }
 
   /** Queues an event for the next tick; events of a type without a handler are skipped then. */

@@ -16,6 +16,8 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
+import { EventHandlers } from '../connection/eventHandlers';
+import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent, ServerPackage, UpdatePayload } from '../protocol/packages';
 import { applyUpdate } from '../state/applyUpdate';
@@ -69,12 +71,11 @@ export class Client<S extends GameState = GameState> {
   /** Events from the server. */
   readonly events$: Observable<GameEvent>;
   /** Event handlers that threw. */
-  readonly errors$: Observable<{ readonly type: string; readonly error: unknown }>;
+  readonly errors$: Observable<HandlerError>;
 
   private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
   private readonly events = new Subject<GameEvent>();
-  private readonly errors = new Subject<{ type: string; error: unknown }>();
-  private readonly handlers = new Map<string, ClientEventHandler>();
+  private readonly handlers: EventHandlers<ClientEventHandler>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private transport: Transport | undefined;
@@ -88,7 +89,8 @@ export class Client<S extends GameState = GameState> {
     this.logger = options.logger ?? silentLogger;
     this.state$ = this.current$.asObservable();
     this.events$ = this.events.asObservable();
-    this.errors$ = this.errors.asObservable();
+    this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
+    this.errors$ = this.handlers.errors$;
   }
 
   /** The current game state. */
@@ -149,7 +151,7 @@ export class Client<S extends GameState = GameState> {
       .subscribe((state) => this.current$.next(state));
     connection.events$.subscribe((event) => {
       this.events.next(event);
-      this.handle(event);
+      this.handlers.handle(event);
     });
     this.logger.info(`Connecting to ${from} ...`);
     connection.open();
@@ -241,12 +243,7 @@ export class Client<S extends GameState = GameState> {
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: ClientEventHandler): void {
-    if (typeof handler !== 'function') {
-      throw new InvalidArgumentError(
-        `the handler for ${type} events must be a function, got ${typeof handler}`,
-      );
-    }
-    this.handlers.set(type, handler);
+    this.handlers.register(type, handler);
   }
 
   /** The events of one type from the server. */
@@ -276,17 +273,6 @@ export class Client<S extends GameState = GameState> {
     if (this.hasState) return applyUpdate(state, update);
     this.hasState = true;
     return materialize(update) as S;
-  }
-
-  private handle(event: GameEvent): void {
-    const handler = this.handlers.get(event.type);
-    if (handler === undefined) return;
-    try {
-      handler(...event.args, { ...event.kwargs });
-    } catch (error) {
-      this.logger.error(`The ${event.type} handler threw; the client goes on.`, error);
-      this.errors.next({ type: event.type, error });
-    }
   }
 }
 

@@ -6,6 +6,8 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { decodeClientPackage } from '../protocol/decode';
 import { InvalidArgumentError, RxgaseError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
+import { EventHandlers } from '../connection/eventHandlers';
+import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
@@ -74,15 +76,14 @@ export class Server<S extends GameState = GameState> {
   /** Events from every client, with the sender. */
   readonly events$: Observable<ClientEvent>;
   /** Event handlers that threw. */
-  readonly errors$: Observable<{ readonly type: string; readonly error: unknown }>;
+  readonly errors$: Observable<HandlerError>;
 
   private readonly clients = new Map<
     string,
     { connection: ClientConnection; incoming: Subject<Uint8Array> }
   >();
   private readonly events = new Subject<ClientEvent>();
-  private readonly errors = new Subject<{ type: string; error: unknown }>();
-  private readonly handlers = new Map<string, ServerEventHandler>();
+  private readonly handlers: EventHandlers<ServerEventHandler>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
@@ -101,7 +102,8 @@ export class Server<S extends GameState = GameState> {
     this.logger = options.logger ?? silentLogger;
     this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
     this.events$ = this.events.asObservable();
-    this.errors$ = this.errors.asObservable();
+    this.handlers = new EventHandlers<ServerEventHandler>(this.logger, 'server');
+    this.errors$ = this.handlers.errors$;
   }
 
   /** The client connections, by address (`host:port`). */
@@ -204,12 +206,7 @@ export class Server<S extends GameState = GameState> {
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: ServerEventHandler): void {
-    if (typeof handler !== 'function') {
-      throw new InvalidArgumentError(
-        `the handler for ${type} events must be a function, got ${typeof handler}`,
-      );
-    }
-    this.handlers.set(type, handler);
+    this.handlers.register(type, handler);
   }
 
   /** Stops listening and closes every client connection. The server can run again afterwards. */
@@ -285,7 +282,7 @@ export class Server<S extends GameState = GameState> {
     connection.events$.subscribe((event) => {
       this.events.next({ event, client: address });
       eventWire?.pushEvent(event, address);
-      this.handle(event, address);
+      this.handlers.handle(event, { clientAddress: address });
     });
     connection.open();
     // Subscribed once open: before that the status is Disconnected, which means nothing yet.
@@ -300,17 +297,6 @@ export class Server<S extends GameState = GameState> {
     });
 
     return incoming;
-  }
-
-  private handle(event: GameEvent, clientAddress: Address): void {
-    const handler = this.handlers.get(event.type);
-    if (handler === undefined) return;
-    try {
-      handler(...event.args, { ...event.kwargs, clientAddress });
-    } catch (error) {
-      this.logger.error(`The ${event.type} handler threw; the server goes on.`, error);
-      this.errors.next({ type: event.type, error });
-    }
   }
 }
 
