@@ -10,6 +10,7 @@ export {
   MAX_PACKAGE_SIZE,
   MAX_SEQUENCE,
   PROTOCOL_ID,
+  SHUTDOWN_WORD,
 } from './protocol/constants';
 export {
   AckTimeoutError,
@@ -81,6 +82,9 @@ export { Connection, ConnectionStatus } from './connection/connection';
 export type { ConnectionOptions, DispatchOptions } from './connection/connection';
 export type { ConnectionStats } from './connection/stats';
 export { clientPackages, plainPackages } from './connection/packageCodec';
+export { connectTo } from './connection/connectTo';
+export { EventHandlers } from './connection/eventHandlers';
+export type { HandlerError } from './connection/eventHandlers';
 export type { PackageCodec } from './connection/packageCodec';
 
 export { silentLogger } from './protocol/logger';

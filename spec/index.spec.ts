@@ -83,6 +83,9 @@ describe('the public API', () => {
         'Client',
         'DEFAULT_WAIT_MS',
         'Backend',
+        'connectTo',
+        'EventHandlers',
+        'SHUTDOWN_WORD',
       ].sort(),
     );
   });

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
-import { filter, lastValueFrom, map } from 'rxjs';
-import { Connection, addressKey, bindUdp, plainPackages } from '../../lib/index';
+import { lastValueFrom } from 'rxjs';
+import { bindUdp, connectTo, plainPackages } from '../../lib/index';
+import type { Connection } from '../../lib/index';
 import type { Transport } from '../../lib/index';
 import type { Result } from '../measure';
 import { now, percentile } from '../measure';
@@ -32,16 +33,7 @@ async function udpPingPong(): Promise<number[]> {
 }
 
 function connect(self: Transport, peer: Transport): Connection {
-  const from = addressKey(peer.address);
-  return new Connection({
-    remote: peer.address,
-    incoming$: self.datagrams$.pipe(
-      filter((d) => addressKey(d.address) === from),
-      map((d) => d.data),
-    ),
-    send: (data) => self.send({ data, address: peer.address }),
-    codec: plainPackages,
-  }).open();
+  return connectTo(self, peer.address, { codec: plainPackages }).open();
 }
 
 /** Resolves after about `ms` of real time: the gap that makes a link idle between events. */

@@ -12,7 +12,10 @@ import {
   timeout,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Connection, ConnectionStatus } from '../connection/connection';
+import type { Connection } from '../connection/connection';
+import { ConnectionStatus } from '../connection/connection';
+import { connectTo } from '../connection/connectTo';
+import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
 import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
@@ -30,9 +33,6 @@ import { bindUdp } from '../transport/udpTransport';
 
 /** How long `connect`, `waitUntil` and `tryTo` wait by default. */
 export const DEFAULT_WAIT_MS = 5000;
-
-/** What a PyGaSe client sends, as a bare datagram, to shut the server down. */
-const SHUTDOWN_WORD = new TextEncoder().encode('shutdown');
 
 /** How a client connects. Every field says its default. */
 export interface ClientOptions {
@@ -135,13 +135,7 @@ export class Client<S extends GameState = GameState> {
     this.hasState = false;
     this.current$.next(createGameState({}) as S);
     const from = addressKey(server);
-    const connection = new Connection<ServerPackage>({
-      remote: server,
-      incoming$: transport.datagrams$.pipe(
-        filter(({ address }) => addressKey(address) === from),
-        map(({ data }) => data),
-      ),
-      send: (data) => transport.send({ data, address: server }),
+    const connection = connectTo(transport, server, {
       codec: clientPackages(() => this.current$.value.time_order),
       scheduler: this.scheduler,
     });

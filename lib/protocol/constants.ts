@@ -58,3 +58,15 @@ export const GAME_STATUS_KEY = 'game_status';
 
 /** How deep msgpack values may nest before a payload is refused. */
 export const MAX_NESTING_DEPTH = 64;
+
+/** The bare datagram a PyGaSe client sends to ask the server to shut down: UTF-8 `shutdown`. */
+export const SHUTDOWN_WORD: Readonly<Uint8Array> = Uint8Array.of(
+  0x73,
+  0x68,
+  0x75,
+  0x74,
+  0x64,
+  0x6f,
+  0x77,
+  0x6e,
+);

@@ -3,6 +3,7 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
+import { SHUTDOWN_WORD } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { InvalidArgumentError, RxgaseError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
@@ -15,9 +16,6 @@ import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
 import { serverPackages } from './serverPackages';
-
-/** What a PyGaSe client sends, as a bare datagram, to shut the server down. */
-const SHUTDOWN_WORD = 'shutdown';
 
 /** How a server listens. Every field says its default. */
 export interface ServerOptions {
@@ -301,5 +299,5 @@ export class Server<S extends GameState = GameState> {
 }
 
 function isShutdownWord(data: Uint8Array): boolean {
-  return data.length === SHUTDOWN_WORD.length && new TextDecoder().decode(data) === SHUTDOWN_WORD;
+  return data.length === SHUTDOWN_WORD.length && data.every((byte, i) => byte === SHUTDOWN_WORD[i]);
 }

@@ -1,22 +1,14 @@
-import { filter, firstValueFrom, lastValueFrom, map } from 'rxjs';
-import { Connection, ConnectionStatus } from '../../lib/connection/connection';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
+import type { Connection } from '../../lib/connection/connection';
+import { ConnectionStatus } from '../../lib/connection/connection';
+import { connectTo } from '../../lib/connection/connectTo';
 import { plainPackages } from '../../lib/connection/packageCodec';
-import { addressKey } from '../../lib/transport/datagram';
 import type { Transport } from '../../lib/transport/datagram';
 import { bindUdp } from '../../lib/transport/udpTransport';
 
 /** A connection from one UDP socket to another, on real timers. */
 function connect(self: Transport, peer: Transport): Connection {
-  const from = addressKey(peer.address);
-  return new Connection({
-    remote: peer.address,
-    incoming$: self.datagrams$.pipe(
-      filter((d) => addressKey(d.address) === from),
-      map((d) => d.data),
-    ),
-    send: (data) => self.send({ data, address: peer.address }),
-    codec: plainPackages,
-  });
+  return connectTo(self, peer.address, { codec: plainPackages });
 }
 
 describe('two connections over real UDP on 127.0.0.1', () => {
