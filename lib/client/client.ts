@@ -8,16 +8,28 @@ import {
   firstValueFrom,
   map,
   scan,
+  take,
   throwError,
   timeout,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Connection } from '../connection/connection';
-import { ConnectionStatus } from '../connection/connection';
-import { connectTo } from '../connection/connectTo';
+import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
-import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import type { CloseReason } from '../protocol/rxgasePackets';
+import {
+  HOST_TOKEN_SIZE,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
+  decodeRxgasePacket,
+  encodeClose,
+  encodeShutdownRequest,
+  isRxgasePacket,
+  sameBytes,
+} from '../protocol/rxgasePackets';
+import type { Accepted } from './handshake';
+import { handshake } from './handshake';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
@@ -44,6 +56,14 @@ export interface ClientOptions {
   readonly bind?: () => Promise<Transport>;
   /** Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4). */
   readonly resolve?: (hostname: string) => Promise<string>;
+  /**
+   * `rxgase` (the default): connect with the rxgase handshake, events handled exactly once,
+   * close reasons, a token for the host. `pygase`: PyGaSe's own protocol, to play on a Python
+   * PyGaSe server, which knows no other (and may stop reading at a datagram it cannot decode).
+   */
+  readonly protocol?: 'rxgase' | 'pygase';
+  /** How many events may be queued or unacknowledged at once; default 1024. */
+  readonly maxPendingEvents?: number;
 }
 
 /**
@@ -72,7 +92,11 @@ export class Client<S extends GameState = GameState> {
   readonly events$: Observable<GameEvent>;
   /** Event handlers that threw. */
   readonly errors$: Observable<HandlerError>;
+  /** Why each connection ended: `disconnected` when the client left, else the server's word. */
+  readonly disconnected$: Observable<CloseReason>;
 
+  private readonly disconnections = new Subject<CloseReason>();
+  private accepted: Accepted | undefined;
   private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
   private readonly events = new Subject<GameEvent>();
   private readonly handlers: EventHandlers<ClientEventHandler>;
@@ -91,6 +115,12 @@ export class Client<S extends GameState = GameState> {
     this.events$ = this.events.asObservable();
     this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
     this.errors$ = this.handlers.errors$;
+    this.disconnected$ = this.disconnections.asObservable();
+  }
+
+  /** Whether the server made this client its host: the one that may shut it down. */
+  get isHost(): boolean {
+    return this.accepted?.hostToken !== undefined;
   }
 
   /** The current game state. */
@@ -107,12 +137,19 @@ export class Client<S extends GameState = GameState> {
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
    * `state` is never a state the server did not send.
    *
-   * @throws {InvalidArgumentError} If the port is not in 1..65535, or the client is connected.
+   * @throws {InvalidArgumentError} If the port is not in 1..65535, the hostname not a non-empty
+   *   string, or the client is connected.
+   * @throws {ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
    * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
       throw new InvalidArgumentError(`the port must be an integer in 1..65535, got ${port}`);
+    }
+    if (typeof hostname !== 'string' || hostname.length === 0) {
+      throw new InvalidArgumentError(
+        `the hostname must be a non-empty string, got ${String(hostname)}`,
+      );
     }
     if (this.current !== undefined || this.connecting) {
       throw new InvalidArgumentError('the client is already connected');
@@ -135,11 +172,41 @@ export class Client<S extends GameState = GameState> {
     this.hasState = false;
     this.current$.next(createGameState({}) as S);
     const from = addressKey(server);
-    const connection = connectTo(transport, server, {
+    const started = this.scheduler.now();
+    this.logger.info(`Connecting to ${from} ...`);
+    let accepted: Accepted | undefined;
+    if (this.options.protocol !== 'pygase') {
+      try {
+        accepted = await firstValueFrom(
+          handshake(transport, server, this.scheduler).pipe(
+            timeout({ first: timeoutMs, scheduler: this.scheduler }),
+          ),
+        );
+      } catch (error) {
+        transport.close();
+        this.transport = undefined;
+        if (error instanceof ConnectionRefusedError) throw error;
+        throw new WaitTimeoutError(`${from} did not answer within ${timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+    }
+    this.accepted = accepted;
+    const connection = new Connection<ServerPackage>({
+      remote: server,
+      incoming$: transport.datagrams$.pipe(
+        filter(({ address, data }) => addressKey(address) === from && !isControlPacket(data)),
+        map(({ data }) => data),
+      ),
+      send: (data) => transport.send({ data, address: server }),
       codec: clientPackages(() => this.current$.value.time_order),
       scheduler: this.scheduler,
+      logger: this.logger,
+      maxPendingEvents: this.options.maxPendingEvents,
+      ...(accepted === undefined ? {} : { session: accepted.session }),
     });
     this.current = connection;
+    if (accepted !== undefined) this.listenForClose(transport, from, connection, accepted.session);
     connection.packages$
       .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.current$.value))
       .subscribe((state) => this.current$.next(state));
@@ -147,17 +214,18 @@ export class Client<S extends GameState = GameState> {
       this.events.next(event);
       this.handlers.handle(event);
     });
-    this.logger.info(`Connecting to ${from} ...`);
     connection.open();
     // Subscribed once open (before, the status is Disconnected, which means nothing yet): a
     // connection that timed out is let go, so the client can connect again.
     connection.status$.subscribe((status) => {
-      if (status !== ConnectionStatus.Disconnected || this.current !== connection) return;
-      this.logger.info(`Lost the connection to ${from}.`);
+      if (status !== ConnectionStatus.Disconnected) return;
+      this.disconnections.next(connection.closeReason ?? 'disconnected');
+      if (this.current !== connection) return;
+      this.logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
       void this.disconnect();
     });
     try {
-      await this.waitUntil(() => this.hasState, timeoutMs);
+      await this.waitUntil(() => this.hasState, timeoutMs - (this.scheduler.now() - started));
       this.logger.info(`Connected to ${from}.`);
     } catch (error) {
       if (this.current === connection) await this.disconnect();
@@ -246,20 +314,57 @@ export class Client<S extends GameState = GameState> {
   }
 
   /**
-   * Closes the connection. With `shutdownServer`, first asks the server to shut down, which it
-   * does only for its host client.
+   * Closes the connection, and tells an rxgase server so. With `shutdownServer`, first asks the
+   * server to shut down, which it does only for its host client.
    */
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
-    const { current, transport, server } = this;
+    const { current, transport, server, accepted } = this;
     this.current = undefined;
     this.transport = undefined;
-    if (options.shutdownServer && transport !== undefined && server !== undefined) {
-      transport.send({ data: SHUTDOWN_WORD, address: server });
+    this.accepted = undefined;
+    const send = (data: Uint8Array): void => transport?.send({ data, address: server as Address });
+    if (options.shutdownServer) {
+      send(
+        accepted === undefined
+          ? SHUTDOWN_WORD
+          : encodeShutdownRequest(accepted.session, accepted.hostToken ?? NO_HOST_TOKEN),
+      );
+    }
+    if (accepted !== undefined && current?.currentStatus !== ConnectionStatus.Disconnected) {
+      // Twice: the server frees the client's place at once if either arrives.
+      const close = encodeClose(accepted.session, 'disconnected');
+      send(close);
+      send(close);
     }
     current?.close();
     transport?.close();
     if (current !== undefined) this.logger.info('Disconnected.');
     return Promise.resolve();
+  }
+
+  /** Closes `connection` when the server sends a close packet of its session, with its reason. */
+  private listenForClose(
+    transport: Transport,
+    from: string,
+    connection: Connection<ServerPackage>,
+    session: Uint8Array,
+  ): void {
+    transport.datagrams$
+      .pipe(
+        filter(({ address, data }) => addressKey(address) === from && isControlPacket(data)),
+        map(({ data }) => {
+          try {
+            return decodeRxgasePacket(data);
+          } catch {
+            return undefined;
+          }
+        }),
+        filter((packet) => packet?.kind === 'close' && sameBytes(packet.token, session)),
+        take(1),
+      )
+      .subscribe((packet) => {
+        if (packet?.kind === 'close') connection.close(packet.reason);
+      });
   }
 
   /** The client's state after an update: the first is the whole state, taken as it is. */
@@ -268,6 +373,13 @@ export class Client<S extends GameState = GameState> {
     this.hasState = true;
     return materialize(update) as S;
   }
+}
+
+const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
+
+/** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
+function isControlPacket(data: Uint8Array): boolean {
+  return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
 }
 
 async function resolveIPv4(hostname: string): Promise<string> {

@@ -7,9 +7,14 @@ import {
   asyncScheduler,
   distinctUntilChanged,
   filter,
+  endWith,
+  ignoreElements,
+  interval,
   map,
   merge,
   share,
+  startWith,
+  takeUntil,
   tap,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
@@ -23,15 +28,26 @@ import { smoothLatency } from '../operators/smoothLatency';
 import type { ReceiveWindow, Received } from '../operators/trackReceived';
 import { EMPTY_WINDOW, trackReceived } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, whenSilent } from '../operators/whenSilent';
-import { LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
+import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent } from '../protocol/encode';
-import { ConnectionClosedError, PackageOverflowError } from '../protocol/errors';
+import {
+  ConnectionClosedError,
+  EventQueueFullError,
+  PackageOverflowError,
+} from '../protocol/errors';
+import type { Logger } from '../protocol/logger';
+import { silentLogger } from '../protocol/logger';
+import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameEvent, Package } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
 import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
+import type { Framed, Framing } from './framing';
+import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
 import { OutgoingEvents } from './outgoingEvents';
 import type { PackageCodec } from './packageCodec';
-import type { ConnectionStats } from './stats';
+import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats } from './stats';
 
 /** The state of a connection, with PyGaSe's values. */
@@ -58,6 +74,16 @@ export interface ConnectionOptions<P extends Package> {
   readonly connectionTimeoutMs?: number;
   /** How long a sent package waits for its ack; default 1000 ms. */
   readonly packageTimeoutMs?: number;
+  /**
+   * The rxgase session token: given, packages go in rxgase data packets with this token and an id
+   * for each event, and each event is handled once however often it arrives. Default none:
+   * PyGaSe's packages, each event handled at least once.
+   */
+  readonly session?: Uint8Array;
+  /** How many events may be queued or wait for their ack at once; default 1024. */
+  readonly maxPendingEvents?: number;
+  /** Default silent; DEBUG for every package sent and received. */
+  readonly logger?: Logger;
 }
 
 /** How an event is sent. */
@@ -99,29 +125,35 @@ export class Connection<P extends Package = Package> {
   /** Whether congestion avoidance sees the link as good or bad. */
   readonly quality$: Observable<Quality>;
   /** Every package received for the first time, with the receive window after it. */
-  readonly packages$: Observable<Received<P>>;
+  readonly packages$: Observable<Received<Framed<P>>>;
   /** The events in those packages, in order. */
   readonly events$: Observable<GameEvent>;
 
   private readonly status = new BehaviorSubject<ConnectionStatus>(ConnectionStatus.Disconnected);
   private readonly latency = new BehaviorSubject<number>(0);
   private readonly quality = new BehaviorSubject<Quality>('good');
-  private readonly packages = new Subject<Received<P>>();
+  private readonly packages = new Subject<Received<Framed<P>>>();
   private readonly events = new Subject<GameEvent>();
   private readonly dispatched = new Subject<void>();
   private readonly sent = new Subject<SentPackage>();
   private readonly outgoing = new OutgoingEvents();
   private readonly running = new Subscription();
-  private readonly counts: { -readonly [K in keyof ConnectionStats]: ConnectionStats[K] } =
-    emptyStats();
+  private readonly counts: ConnectionCounts = emptyStats();
   private readonly scheduler: SchedulerLike;
+  private readonly framing: Framing;
+  private readonly logger: Logger;
+  private readonly name: string;
   private window: ReceiveWindow = EMPTY_WINDOW;
+  private reason: CloseReason | undefined;
   private localSequence = 0;
   private opened = false;
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
+    this.logger = options.logger ?? silentLogger;
+    this.name = addressKey(options.remote);
     this.status$ = this.status.pipe(distinctUntilChanged());
     this.latency$ = this.latency.asObservable();
     this.quality$ = this.quality.pipe(distinctUntilChanged());
@@ -144,9 +176,34 @@ export class Connection<P extends Package = Package> {
     return this.latency.value;
   }
 
-  /** What went in and out so far. */
+  /** Why the connection closed; undefined while it is open. */
+  get closeReason(): CloseReason | undefined {
+    return this.reason;
+  }
+
+  /** What went in and out so far, the round trip time, and what is pending now. */
   get stats(): ConnectionStats {
-    return { ...this.counts };
+    const { acked, timedOut, datagramsOut } = this.counts;
+    return {
+      ...this.counts,
+      rttMs: this.latency.value,
+      loss: acked + timedOut === 0 ? 0 : timedOut / (acked + timedOut),
+      pendingEvents: this.outgoing.pending,
+      pendingAcks: datagramsOut - acked - timedOut,
+    };
+  }
+
+  /**
+   * The stats every `periodMs` (default 1000) on the connection's scheduler, from subscription
+   * until the connection closes.
+   */
+  stats$(periodMs = 1000): Observable<ConnectionStats> {
+    return interval(periodMs, this.scheduler).pipe(
+      startWith(0),
+      // The status completes when the connection closes.
+      takeUntil(this.status.pipe(ignoreElements(), endWith(undefined))),
+      map(() => this.stats),
+    );
   }
 
   /**
@@ -166,7 +223,13 @@ export class Connection<P extends Package = Package> {
         counts.datagramsIn++;
         counts.bytesIn += datagram.length;
       }),
-      decodePackages(codec.decode, () => counts.dropped++),
+      decodePackages(
+        (datagram) => this.framing.decode(datagram, codec.decode),
+        (error) => {
+          counts.dropped++;
+          this.logger.debug(`Dropped a datagram from ${this.name}: ${error.message}`);
+        },
+      ),
       share(),
     );
     const received$ = decoded$.pipe(
@@ -188,8 +251,8 @@ export class Connection<P extends Package = Package> {
       received$.pipe(filter(({ package: pkg }) => pkg.events.length > 0)),
     );
 
-    // Whatever fails (the transport, a decoder's bug) ends the connection, as a timeout would.
-    const fail = { error: () => this.close() };
+    // Whatever fails (the transport, a decoder's bug) ends the connection.
+    const fail = { error: () => this.close('error') };
     this.running.add(received$.subscribe({ next: (received) => this.receive(received), ...fail }));
     this.running.add(outcomes$.subscribe({ next: (outcome) => this.resolve(outcome), ...fail }));
     this.running.add(
@@ -208,7 +271,7 @@ export class Connection<P extends Package = Package> {
     this.running.add(
       decoded$
         .pipe(whenSilent(this.options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS, scheduler))
-        .subscribe({ next: () => this.close(), ...fail }),
+        .subscribe({ next: () => this.close('timeout'), ...fail }),
     );
     this.running.add(
       urgent$
@@ -236,10 +299,11 @@ export class Connection<P extends Package = Package> {
    *
    * @throws {UnencodableValueError} If an argument of the event cannot be sent.
    * @throws {PackageOverflowError} If the event alone does not fit in a package.
+   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
-    const size = encodeEvent(event).length + LENGTH_PREFIX_SIZE;
-    const room = MAX_PACKAGE_SIZE - this.options.codec.baseSize();
+    const size = eventSize(encodeEvent(event).length, this.framing);
+    const room = this.room();
     if (size > room) {
       throw new PackageOverflowError(
         `the ${event.type} event takes ${size} bytes, a package has room for ${room}`,
@@ -252,6 +316,12 @@ export class Connection<P extends Package = Package> {
       );
       return closed.asObservable();
     }
+    const limit = this.options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
+    if (this.outgoing.pending >= limit) {
+      throw new EventQueueFullError(
+        `${limit} events wait to be sent or acknowledged; the ${event.type} event was not queued`,
+      );
+    }
     const outcome = this.outgoing.add(event, size, options.retries ?? 0);
     this.counts.eventsOut++;
     this.dispatched.next();
@@ -261,16 +331,18 @@ export class Connection<P extends Package = Package> {
   /**
    * Stops the connection: every timer is cancelled, status becomes Disconnected and the streams
    * complete; events not yet acknowledged fail with a {@link ConnectionClosedError}.
+   *
+   * @param reason Why, as {@link closeReason} tells; default `disconnected`.
    */
-  close(): void {
+  close(reason: CloseReason = 'disconnected'): void {
     if (this.closed) return;
     this.closed = true;
+    this.reason = reason;
     this.running.unsubscribe();
     this.status.next(ConnectionStatus.Disconnected);
-    const reason = new ConnectionClosedError(
-      `the connection to ${this.remote.host}:${this.remote.port} closed`,
+    this.outgoing.clear(
+      new ConnectionClosedError(`the connection to ${this.name} closed (${reason})`),
     );
-    this.outgoing.clear(reason);
     for (const subject of [this.status, this.latency, this.quality, this.packages, this.events]) {
       subject.complete();
     }
@@ -278,16 +350,27 @@ export class Connection<P extends Package = Package> {
     this.sent.complete();
   }
 
-  private receive(received: Received<P>): void {
+  private receive(received: Received<Framed<P>>): void {
     this.window = received.window;
     this.counts.packagesIn++;
     if (this.status.value !== ConnectionStatus.Connected)
       this.status.next(ConnectionStatus.Connected);
+    this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
     this.packages.next(received);
-    for (const event of received.package.events) {
+    const { events, eventIds } = received.package;
+    for (let i = 0; i < events.length; i++) {
+      if (!this.framing.firstTime(eventIds?.[i])) {
+        this.counts.duplicateEvents++;
+        continue;
+      }
       this.counts.eventsIn++;
-      this.events.next(event);
+      this.events.next(events[i] as GameEvent);
     }
+  }
+
+  /** Bytes a package has for events. */
+  private room(): number {
+    return MAX_PACKAGE_SIZE - this.framing.overhead - this.options.codec.baseSize();
   }
 
   private resolve(outcome: AckOutcome): void {
@@ -309,12 +392,15 @@ export class Connection<P extends Package = Package> {
       ack: this.window.remoteSequence,
       ackBitfield: this.window.ackBitfield,
     };
-    const batch = this.outgoing.take(MAX_PACKAGE_SIZE - this.options.codec.baseSize());
+    const batch = this.outgoing.take(this.room(), this.framing.maxEvents);
     let datagram: Uint8Array;
     try {
-      datagram = this.options.codec.encode(
-        header,
-        batch.map((pending) => pending.event),
+      datagram = this.framing.encode(
+        this.options.codec.encode(
+          header,
+          batch.map((pending) => pending.event),
+        ),
+        batch.map((pending) => pending.id),
       );
     } catch (error) {
       // What rides besides the events could not be encoded: the events fail with the reason,
@@ -329,6 +415,7 @@ export class Connection<P extends Package = Package> {
     this.counts.bytesOut += datagram.length;
     this.counts.eventsSent += batch.length;
     this.sent.next({ sequence });
+    this.logger.debug(`Sent package ${sequence} to ${this.name} (${datagram.length} bytes).`);
     this.options.send(datagram);
     // Events that did not fit go in the next package, as soon as the pace allows.
     if (this.outgoing.waiting) this.dispatched.next();

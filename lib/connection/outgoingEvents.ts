@@ -2,9 +2,12 @@ import { AsyncSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { AckTimeoutError, PackageOverflowError } from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
+import { nextEventId } from './eventIds';
 
 interface PendingEvent {
   readonly event: GameEvent;
+  /** Its id, the same in every package that carries it. */
+  readonly id: number;
   /** Its bytes in a package: the msgpack map and its length prefix. */
   readonly size: number;
   retriesLeft: number;
@@ -19,28 +22,36 @@ interface PendingEvent {
 export class OutgoingEvents {
   private readonly queue: PendingEvent[] = [];
   private readonly inFlight = new Map<number, PendingEvent[]>();
+  private inFlightCount = 0;
+  private lastId = 0;
 
   /** Whether events wait for a package. */
   get waiting(): boolean {
     return this.queue.length > 0;
   }
 
+  /** How many events are queued or in flight. */
+  get pending(): number {
+    return this.queue.length + this.inFlightCount;
+  }
+
   /** Queues an event of `size` bytes; the result completes on its ack or errors with the reason. */
   add(event: GameEvent, size: number, retries: number): Observable<void> {
     const outcome = new AsyncSubject<void>();
-    this.queue.push({ event, size, retriesLeft: retries, attempts: 0, outcome });
+    this.lastId = nextEventId(this.lastId);
+    this.queue.push({ event, id: this.lastId, size, retriesLeft: retries, attempts: 0, outcome });
     return outcome.asObservable();
   }
 
   /**
    * Takes from the queue, in order, the events that fit in a package with `room` bytes for
-   * events. One that could not fit even alone (what rides beside the events grew since it was
-   * queued) fails with a `PackageOverflowError`.
+   * events, `maxCount` at most. One that could not fit even alone (what rides beside the events
+   * grew since it was queued) fails with a `PackageOverflowError`.
    */
-  take(room: number): readonly PendingEvent[] {
+  take(room: number, maxCount = Infinity): readonly PendingEvent[] {
     let left = room;
     const batch: PendingEvent[] = [];
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && batch.length < maxCount) {
       const head = this.queue[0] as PendingEvent;
       if (head.size > room) {
         this.queue.shift();
@@ -62,7 +73,9 @@ export class OutgoingEvents {
 
   /** The events of `batch` went out in the package with sequence number `sequence`. */
   sent(sequence: number, batch: readonly PendingEvent[]): void {
-    if (batch.length > 0) this.inFlight.set(sequence, [...batch]);
+    if (batch.length === 0) return;
+    this.inFlight.set(sequence, [...batch]);
+    this.inFlightCount += batch.length;
   }
 
   /** The events of `batch` cannot be sent, for `reason`. */
@@ -72,8 +85,7 @@ export class OutgoingEvents {
 
   /** The package `sequence` was acked: its events arrived. */
   acked(sequence: number): void {
-    const batch = this.inFlight.get(sequence) ?? [];
-    this.inFlight.delete(sequence);
+    const batch = this.landed(sequence);
     for (const pending of batch) pending.outcome.complete();
   }
 
@@ -84,8 +96,7 @@ export class OutgoingEvents {
    * @return How many events go again.
    */
   timedOut(sequence: number): number {
-    const batch = this.inFlight.get(sequence) ?? [];
-    this.inFlight.delete(sequence);
+    const batch = this.landed(sequence);
     // Re-queue first, then tell: a handler of the failures may close the connection, and the
     // events still to be re-sent must be where close() finds them.
     const again = batch.filter((pending) => pending.retriesLeft > 0);
@@ -106,7 +117,16 @@ export class OutgoingEvents {
   clear(reason: unknown): void {
     const pending = [...this.inFlight.values()].flat().concat(this.queue);
     this.inFlight.clear();
+    this.inFlightCount = 0;
     this.queue.length = 0;
     for (const { outcome } of pending) outcome.error(reason);
+  }
+
+  /** The events of the package `sequence`, no longer in flight. */
+  private landed(sequence: number): readonly PendingEvent[] {
+    const batch = this.inFlight.get(sequence) ?? [];
+    this.inFlight.delete(sequence);
+    this.inFlightCount -= batch.length;
+    return batch;
   }
 }

@@ -11,8 +11,10 @@ export interface ConnectionStats {
   readonly duplicates: number;
   /** Packages more than 32 behind the newest, dropped. */
   readonly stale: number;
-  /** Events received in packages taken. */
+  /** Events received in packages taken, handed on. */
   readonly eventsIn: number;
+  /** Events received again (an rxgase peer re-sent them), acked but not handed on again. */
+  readonly duplicateEvents: number;
   /** Datagrams and bytes sent. */
   readonly datagramsOut: number;
   readonly bytesOut: number;
@@ -26,10 +28,25 @@ export interface ConnectionStats {
   readonly timedOut: number;
   /** Packages that could not be encoded, and so were not sent. */
   readonly encodeFailures: number;
+  /** The smoothed round trip time in milliseconds (0 before the first ack). */
+  readonly rttMs: number;
+  /** The share of sent packages that timed out, of those acked or timed out. */
+  readonly loss: number;
+  /** Events queued or waiting for their ack, now. */
+  readonly pendingEvents: number;
+  /** Packages sent and waiting for their ack, now. */
+  readonly pendingAcks: number;
 }
 
+/** What a connection counts: the stats without what it works out when asked. */
+export type ConnectionCounts = {
+  -readonly [
+    K in Exclude<keyof ConnectionStats, 'rttMs' | 'loss' | 'pendingEvents' | 'pendingAcks'>
+  ]: number;
+};
+
 /** Stats with every count at 0, for a new connection to count into. */
-export function emptyStats(): { -readonly [K in keyof ConnectionStats]: number } {
+export function emptyStats(): ConnectionCounts {
   return {
     datagramsIn: 0,
     bytesIn: 0,
@@ -38,6 +55,7 @@ export function emptyStats(): { -readonly [K in keyof ConnectionStats]: number }
     duplicates: 0,
     stale: 0,
     eventsIn: 0,
+    duplicateEvents: 0,
     datagramsOut: 0,
     bytesOut: 0,
     eventsOut: 0,

@@ -10,7 +10,10 @@ export type RxgaseErrorCode =
   | 'ERR_ACK_TIMEOUT'
   | 'ERR_CONNECTION_CLOSED'
   | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_WAIT_TIMEOUT';
+  | 'ERR_WAIT_TIMEOUT'
+  | 'ERR_SESSION_MISMATCH'
+  | 'ERR_EVENT_QUEUE_FULL'
+  | 'ERR_CONNECTION_REFUSED';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
@@ -85,4 +88,27 @@ export class InvalidArgumentError extends RxgaseError {
 /** Something awaited did not happen in time: a connection's first state, a condition on it. */
 export class WaitTimeoutError extends RxgaseError {
   readonly code = 'ERR_WAIT_TIMEOUT';
+}
+
+/** An rxgase packet carries another session's token: spoofed, or left over from an old session. */
+export class SessionMismatchError extends DecodeError {
+  readonly code = 'ERR_SESSION_MISMATCH';
+}
+
+/** A connection already holds as many events, queued or waiting for their ack, as it may. */
+export class EventQueueFullError extends RxgaseError {
+  readonly code = 'ERR_EVENT_QUEUE_FULL';
+}
+
+/** The server refused the connection, or closed it; `reason` says why (`server full`, ...). */
+export class ConnectionRefusedError extends RxgaseError {
+  readonly code = 'ERR_CONNECTION_REFUSED';
+
+  constructor(
+    message: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }

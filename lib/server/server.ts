@@ -1,10 +1,23 @@
-import { Subject, asyncScheduler, catchError, endWith, ignoreElements, merge, of } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import {
+  Subject,
+  asyncScheduler,
+  catchError,
+  endWith,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  of,
+  startWith,
+} from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
+import { encodeEvent } from '../protocol/encode';
 import { InvalidArgumentError, RxgaseError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -15,7 +28,24 @@ import type { GameState } from '../state/gameState';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
+import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
+import {
+  HOST_TOKEN_SIZE,
+  RXGASE_PROTOCOL_VERSION,
+  TOKEN_SIZE,
+  decodeRxgasePacket,
+  encodeAccept,
+  encodeChallenge,
+  encodeClose,
+  isRxgasePacket,
+  sameBytes,
+} from '../protocol/rxgasePackets';
+import { Cookies } from './cookies';
+import type { RateLimit } from './rateLimiter';
+import { RateLimiter } from './rateLimiter';
 import { serverPackages } from './serverPackages';
+import type { ServerStats } from './serverStats';
+import { addUp, emptyGateCounts, emptySums } from './serverStats';
 
 /** How a server listens. Every field says its default. */
 export interface ServerOptions {
@@ -25,6 +55,34 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Opens the transport to listen on; default UDP (`bindUdp`). */
   readonly bind?: (port: number, hostname: string) => Promise<Transport>;
+  /** How many clients may be connected at once; default 256. More are refused (`server full`). */
+  readonly maxClients?: number;
+  /**
+   * Whether PyGaSe clients, which do not speak the rxgase protocol, may connect; default true.
+   * They cannot prove their address, so anyone can open a connection in their name: refuse them
+   * on a public server that only rxgase clients use.
+   */
+  readonly legacyClients?: boolean;
+  /** How many datagrams each address may send; default 500 a second, bursts of 250 (`DEFAULT_RATE_LIMIT`); false: no limit. */
+  readonly rateLimit?: RateLimit | false;
+  /** How many events each connection may hold queued or unacknowledged; default 1024. */
+  readonly maxPendingEvents?: number;
+}
+
+/** The server's default for {@link ServerOptions.maxClients}. */
+export const DEFAULT_MAX_CLIENTS = 256;
+
+/** A client that connected: with the rxgase protocol or PyGaSe's, and whether it is the host. */
+export interface ClientConnected {
+  readonly client: Address;
+  readonly protocol: 'rxgase' | 'pygase';
+  readonly host: boolean;
+}
+
+/** A client whose connection ended, and why. */
+export interface ClientDisconnected {
+  readonly client: Address;
+  readonly reason: CloseReason;
 }
 
 /** An event a client sent, and who sent it. */
@@ -59,14 +117,22 @@ export type ClientConnection = Connection<ClientPackage>;
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
  * {@link Connection} per client address, demultiplexed from one socket, each sending its client
- * what the client's state lacks. The first client is the host: only it may shut the server down
- * over the wire. Clients that fall silent for 5 s are dropped.
+ * what the client's state lacks.
+ *
+ * rxgase clients connect with a handshake: the server answers a connect request with a cookie and
+ * allocates nothing until the client echoes it, so no one can open connections in another
+ * address's name, and no answer is larger than what it answers. PyGaSe clients are taken on their
+ * first package, unless `legacyClients` is false. The first client connected is the host, the one
+ * that may shut the server down over the wire: an rxgase host with the token it got in the
+ * handshake, a PyGaSe host with PyGaSe's shutdown word from its address. When it leaves, the next
+ * client to connect is the host. Clients that fall silent for 5 s are dropped and reported.
  *
  * ## Example
  * ```ts
- * const server = new Server(store);
+ * const server = new Server(store, { maxClients: 32 });
  * const { port } = await server.run(8080, 'localhost', stateMachine);
  * server.events$.subscribe(({ event, client }) => console.log(event.type, 'from', client.port));
+ * server.disconnected$.subscribe(({ client, reason }) => console.log(client.port, 'left:', reason));
  * server.dispatchEvent('WELCOME', ['ann'], {}, { targetClient: 'all', retries: 3 });
  * ```
  */
@@ -75,33 +141,46 @@ export class Server<S extends GameState = GameState> {
   readonly events$: Observable<ClientEvent>;
   /** Event handlers that threw. */
   readonly errors$: Observable<HandlerError>;
+  /** Each client that connects. */
+  readonly connected$: Observable<ClientConnected>;
+  /** Each client whose connection ends: it left, timed out, was kicked, or the server shut down. */
+  readonly disconnected$: Observable<ClientDisconnected>;
 
-  private readonly clients = new Map<
-    string,
-    { connection: ClientConnection; incoming: Subject<Uint8Array> }
-  >();
+  private readonly clients = new Map<string, ClientEntry>();
   private readonly events = new Subject<ClientEvent>();
+  private readonly connectedClients = new Subject<ClientConnected>();
+  private readonly disconnectedClients = new Subject<ClientDisconnected>();
   private readonly handlers: EventHandlers<ServerEventHandler>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
+  private readonly cookies = new Cookies();
+  private readonly counts = emptyGateCounts();
+  private readonly retired = emptySums();
+  private limiter: RateLimiter | undefined;
   private transport: Transport | undefined;
   private listening: Subscription | undefined;
-  private host: Address | undefined;
+  private host:
+    { readonly key: string; readonly address: Address; readonly token?: Uint8Array } | undefined;
   private readonly waiting: (() => void)[] = [];
   private starting = false;
-  private droppedDatagrams = 0;
 
   constructor(
     readonly gameStateStore: GameStateStore<S>,
-    options: ServerOptions = {},
+    private readonly options: ServerOptions = {},
   ) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
     this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
     this.events$ = this.events.asObservable();
+    this.connected$ = this.connectedClients.asObservable();
+    this.disconnected$ = this.disconnectedClients.asObservable();
     this.handlers = new EventHandlers<ServerEventHandler>(this.logger, 'server');
     this.errors$ = this.handlers.errors$;
+    const { maxClients = DEFAULT_MAX_CLIENTS } = options;
+    if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
+      throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
+    }
   }
 
   /** The client connections, by address (`host:port`). */
@@ -109,9 +188,9 @@ export class Server<S extends GameState = GameState> {
     return new Map([...this.clients].map(([key, { connection }]) => [key, connection]));
   }
 
-  /** The first client that connected: the one allowed to shut the server down. */
+  /** The client allowed to shut the server down: the first of those connected. */
   get hostClient(): Address | undefined {
-    return this.host;
+    return this.host?.address;
   }
 
   /** The address the server listens on, while it runs. */
@@ -119,9 +198,24 @@ export class Server<S extends GameState = GameState> {
     return this.transport?.address;
   }
 
-  /** Datagrams from unknown addresses that were not client packages, dropped. */
+  /** Datagrams dropped before reaching a connection: rate limited, malformed or refused. */
   get dropped(): number {
-    return this.droppedDatagrams;
+    return this.counts.rateLimited + this.counts.malformed + this.counts.refused;
+  }
+
+  /** What went through the server so far, its connections' counts summed in. */
+  get stats(): ServerStats {
+    const sums = { ...this.retired };
+    for (const { connection } of this.clients.values()) addUp(sums, connection.stats);
+    return { ...this.counts, ...sums, clients: this.clients.size };
+  }
+
+  /** The stats every `periodMs` (default 1000) on the server's scheduler. */
+  stats$(periodMs = 1000): Observable<ServerStats> {
+    return interval(periodMs, this.scheduler).pipe(
+      startWith(0),
+      map(() => this.stats),
+    );
   }
 
   /**
@@ -131,11 +225,17 @@ export class Server<S extends GameState = GameState> {
    * @param port Default 0: a port the system chooses.
    * @param hostname Default `localhost`.
    * @return The address the server listens on.
-   * @throws {InvalidArgumentError} If the port is not in 0..65535 or the server already runs.
+   * @throws {InvalidArgumentError} If the port is not in 0..65535, the hostname is not a
+   *   non-empty string, or the server already runs.
    */
   async run(port = 0, hostname = 'localhost', eventWire?: GameStateMachine<S>): Promise<Address> {
     if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
       throw new InvalidArgumentError(`the port must be an integer in 0..65535, got ${port}`);
+    }
+    if (typeof hostname !== 'string' || hostname.length === 0) {
+      throw new InvalidArgumentError(
+        `the hostname must be a non-empty string, got ${String(hostname)}`,
+      );
     }
     if (this.transport !== undefined || this.starting) {
       throw new InvalidArgumentError('the server already runs');
@@ -148,6 +248,8 @@ export class Server<S extends GameState = GameState> {
       this.starting = false;
     }
     this.transport = transport;
+    const { rateLimit } = this.options;
+    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
     this.listening = transport.datagrams$.subscribe(({ data, address }) =>
       this.route(data, address, eventWire),
     );
@@ -168,6 +270,7 @@ export class Server<S extends GameState = GameState> {
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
    * @throws {InvalidArgumentError} If `targetClient` is not connected.
    * @throws {UnencodableValueError} If an argument cannot be sent.
+   * @throws {PackageOverflowError} If the event does not fit in a package.
    */
   dispatchEvent(
     type: string,
@@ -177,6 +280,8 @@ export class Server<S extends GameState = GameState> {
   ): Observable<DispatchOutcome> {
     const { targetClient = 'all', retries = 0 } = options;
     const event: GameEvent = { type, args, kwargs };
+    // Checked once for all, so a bad event fails at the call even with no client connected.
+    encodeEvent(event);
     let targets = [...this.clients.values()].map(({ connection }) => connection);
     if (targetClient !== 'all') {
       const client = this.clients.get(addressKey(targetClient));
@@ -186,15 +291,22 @@ export class Server<S extends GameState = GameState> {
       targets = [client.connection];
     }
     return merge(
-      ...targets.map((connection) =>
-        connection.dispatchEvent(event, { retries }).pipe(
+      ...targets.map((connection) => {
+        let outcome: Observable<void>;
+        try {
+          outcome = connection.dispatchEvent(event, { retries });
+        } catch (error) {
+          // This client's queue is full (or its package has no room): its outcome says so.
+          return of<DispatchOutcome>({ client: connection.remote, acked: false, error });
+        }
+        return outcome.pipe(
           ignoreElements(),
           endWith<DispatchOutcome>({ client: connection.remote, acked: true }),
           catchError((error: unknown) =>
             of<DispatchOutcome>({ client: connection.remote, acked: false, error }),
           ),
-        ),
-      ),
+        );
+      }),
     );
   }
 
@@ -207,13 +319,27 @@ export class Server<S extends GameState = GameState> {
     this.handlers.register(type, handler);
   }
 
-  /** Stops listening and closes every client connection. The server can run again afterwards. */
+  /**
+   * Ends a client's connection; an rxgase client is told it was kicked.
+   *
+   * @return Whether that client was connected.
+   */
+  kick(client: Address): boolean {
+    const entry = this.clients.get(addressKey(client));
+    entry?.connection.close('kicked');
+    return entry !== undefined;
+  }
+
+  /**
+   * Stops listening and closes every client connection, telling rxgase clients why. The server
+   * can run again afterwards.
+   */
   async shutdown(): Promise<void> {
     if (this.transport === undefined) return;
     const transport = this.transport;
     this.transport = undefined;
     this.listening?.unsubscribe();
-    for (const { connection } of this.clients.values()) connection.close();
+    for (const { connection } of [...this.clients.values()]) connection.close('shutdown');
     this.clients.clear();
     this.host = undefined;
     transport.close();
@@ -226,54 +352,171 @@ export class Server<S extends GameState = GameState> {
     address: Address,
     eventWire: GameStateMachine<S> | undefined,
   ): void {
+    const counts = this.counts;
+    counts.datagramsIn++;
+    counts.bytesIn += data.length;
     const key = addressKey(address);
-    if (isShutdownWord(data)) return this.shutdownFrom(key);
+    if (this.limiter !== undefined && !this.limiter.allow(key, this.scheduler.now())) {
+      counts.rateLimited++;
+      return;
+    }
     const known = this.clients.get(key);
-    if (known !== undefined) return known.incoming.next(data);
+    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known, eventWire);
+    if (isShutdownWord(data)) return this.shutdownWordFrom(key);
+    if (known !== undefined) {
+      counts.routed++;
+      return known.incoming.next(data);
+    }
     let first: ClientPackage;
     try {
       first = decodeClientPackage(data);
     } catch (error) {
       if (!(error instanceof RxgaseError)) throw error;
-      this.droppedDatagrams++;
+      counts.malformed++;
       return;
     }
-    this.accept(address, first, eventWire).next(data);
+    if (this.options.legacyClients === false || this.isFull()) {
+      counts.refused++;
+      return;
+    }
+    counts.routed++;
+    this.open(address, key, { timeOrder: first.timeOrder }, eventWire).incoming.next(data);
   }
 
-  /** PyGaSe's shutdown word: honoured from the host client only. */
-  private shutdownFrom(key: string): void {
-    if (this.host !== undefined && addressKey(this.host) === key) {
+  /** An rxgase packet: data for a connection, or a step of the handshake. */
+  private routePacket(
+    data: Uint8Array,
+    address: Address,
+    key: string,
+    known: ClientEntry | undefined,
+    eventWire: GameStateMachine<S> | undefined,
+  ): void {
+    const counts = this.counts;
+    let packet: RxgasePacket;
+    try {
+      packet = decodeRxgasePacket(data);
+    } catch (error) {
+      if (!(error instanceof RxgaseError)) throw error;
+      counts.malformed++;
+      return;
+    }
+    const send = (reply: Uint8Array): void => this.transport?.send({ data: reply, address });
+    switch (packet.kind) {
+      case 'data':
+        if (known === undefined) break;
+        counts.routed++;
+        return known.incoming.next(data);
+      case 'connect request':
+        counts.control++;
+        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
+          return send(encodeClose(packet.nonce, 'version mismatch'));
+        }
+        if (this.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
+        return send(
+          encodeChallenge(
+            packet.nonce,
+            this.cookies.issue(address, packet.nonce, this.scheduler.now()),
+          ),
+        );
+      case 'challenge response': {
+        if (!this.cookies.verify(packet.cookie, address, packet.nonce, this.scheduler.now())) break;
+        counts.control++;
+        if (known?.handshake !== undefined && sameBytes(known.handshake.nonce, packet.nonce)) {
+          // Its accept was lost: the same again.
+          return send(known.handshake.accept);
+        }
+        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
+          return send(encodeClose(packet.nonce, 'version mismatch'));
+        }
+        if (this.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
+        // A new session from an address that had one: the old one is over.
+        known?.connection.close('disconnected');
+        const entry = this.open(address, key, { timeOrder: 0, nonce: packet.nonce }, eventWire);
+        return send((entry.handshake as Handshake).accept);
+      }
+      case 'close':
+        if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))
+          break;
+        counts.control++;
+        return known.connection.close('disconnected');
+      case 'shutdown request':
+        if (
+          this.host?.key === key &&
+          this.host.token !== undefined &&
+          known?.handshake !== undefined &&
+          sameBytes(packet.session, known.handshake.session) &&
+          sameBytes(packet.hostToken, this.host.token)
+        ) {
+          counts.control++;
+          this.logger.info(`Shutdown requested by the host client ${key}.`);
+          return void this.shutdown();
+        }
+        this.logger.warn(`Shutdown requested by ${key} without the host's token: refused.`);
+        break;
+      default:
+        // A challenge or an accept: the server sends those, it never takes them.
+        break;
+    }
+    counts.refused++;
+  }
+
+  /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
+  private shutdownWordFrom(key: string): void {
+    if (this.host?.key === key && this.host.token === undefined) {
+      this.counts.control++;
       this.logger.info(`Shutdown requested by the host client ${key}.`);
       void this.shutdown();
     } else {
+      this.counts.refused++;
       this.logger.warn(`Shutdown requested by ${key}, which is not the host client: refused.`);
     }
   }
 
-  private accept(
+  /** Whether a new client would be one too many; `replacing` is the one it would replace. */
+  private isFull(replacing?: ClientEntry): boolean {
+    const others = this.clients.size - (replacing === undefined ? 0 : 1);
+    return others >= (this.options.maxClients ?? DEFAULT_MAX_CLIENTS);
+  }
+
+  /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
+  private open(
     address: Address,
-    first: ClientPackage,
+    key: string,
+    first: { readonly timeOrder: number; readonly nonce?: Uint8Array },
     eventWire: GameStateMachine<S> | undefined,
-  ): Subject<Uint8Array> {
-    const key = addressKey(address);
+  ): ClientEntry {
     const transport = this.transport as Transport;
     let clientTimeOrder = first.timeOrder;
     const incoming = new Subject<Uint8Array>();
+    const isHost = this.host === undefined;
+    let handshake: Handshake | undefined;
+    if (first.nonce !== undefined) {
+      const session = new Uint8Array(randomBytes(TOKEN_SIZE));
+      const hostToken = isHost ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
+      handshake = {
+        nonce: new Uint8Array(first.nonce),
+        session,
+        hostToken,
+        accept: encodeAccept(session, hostToken),
+      };
+    }
+    const send = (data: Uint8Array): void => transport.send({ data, address });
     const connection = new Connection<ClientPackage>({
       remote: address,
       incoming$: incoming,
-      send: (data) => transport.send({ data, address }),
+      send,
       codec: serverPackages(this.gameStateStore, () => clientTimeOrder),
       scheduler: this.scheduler,
+      logger: this.logger,
+      maxPendingEvents: this.options.maxPendingEvents,
+      ...(handshake === undefined ? {} : { session: handshake.session }),
     });
-    this.clients.set(key, { connection, incoming });
-    if (this.host === undefined) {
-      this.host = address;
-      this.logger.info(`Client ${key} connected; it is the host.`);
-    } else {
-      this.logger.info(`Client ${key} connected.`);
-    }
+    const entry: ClientEntry = { connection, incoming, handshake };
+    this.clients.set(key, entry);
+    this.counts.connects++;
+    if (isHost) this.host = { key, address, token: handshake?.hostToken };
+    const protocol = handshake === undefined ? 'pygase' : 'rxgase';
+    this.logger.info(`Client ${key} connected (${protocol})${isHost ? '; it is the host' : ''}.`);
     connection.packages$.subscribe(({ package: pkg, late }) => {
       if (!late) clientTimeOrder = pkg.timeOrder;
     });
@@ -285,17 +528,41 @@ export class Server<S extends GameState = GameState> {
     connection.open();
     // Subscribed once open: before that the status is Disconnected, which means nothing yet.
     connection.status$.subscribe((status) => {
-      if (
-        status !== ConnectionStatus.Disconnected ||
-        this.clients.get(key)?.connection !== connection
-      )
-        return;
-      this.clients.delete(key);
-      this.logger.info(`Client ${key} disconnected.`);
+      if (status === ConnectionStatus.Disconnected) this.closed(key, entry, send);
     });
-
-    return incoming;
+    this.connectedClients.next({ client: address, protocol, host: isHost });
+    return entry;
   }
+
+  /** A client's connection ended: it goes, is counted and reported; an rxgase client is told why. */
+  private closed(key: string, entry: ClientEntry, send: (data: Uint8Array) => void): void {
+    const { connection, handshake } = entry;
+    const reason = connection.closeReason ?? 'disconnected';
+    // 'disconnected' is the client's own word: it needs no answer.
+    if (handshake !== undefined && reason !== 'disconnected')
+      send(encodeClose(handshake.session, reason));
+    addUp(this.retired, connection.stats);
+    this.counts.disconnects++;
+    if (this.clients.get(key) === entry) this.clients.delete(key);
+    if (this.host?.key === key) this.host = undefined;
+    this.logger.info(`Client ${key} disconnected (${reason}).`);
+    this.disconnectedClients.next({ client: connection.remote, reason });
+  }
+}
+
+/** A connected client, with what its handshake settled if it speaks rxgase. */
+interface ClientEntry {
+  readonly connection: ClientConnection;
+  readonly incoming: Subject<Uint8Array>;
+  readonly handshake: Handshake | undefined;
+}
+
+interface Handshake {
+  readonly nonce: Uint8Array;
+  readonly session: Uint8Array;
+  readonly hostToken: Uint8Array | undefined;
+  /** The accept sent, to send again if the client did not get it. */
+  readonly accept: Uint8Array;
 }
 
 function isShutdownWord(data: Uint8Array): boolean {

@@ -98,17 +98,33 @@ describe('a quickstart backend and its clients over real UDP on 127.0.0.1', () =
     const shutDown = backend.server.whenShutDown();
     const refused = firstValueFrom(backend.warnings);
     await guest.disconnect({ shutdownServer: true });
-    expect(await refused).toMatch(/not the host client: refused/);
+    expect(await refused).toMatch(/without the host's token: refused/);
     expect(backend.server.address).toBeDefined();
     await host.disconnect({ shutdownServer: true });
     await shutDown;
     expect(backend.server.address).toBeUndefined();
   });
 
-  it('tells a client its event timed out when the server is gone', async () => {
+  it('tells an rxgase client the server shut down: its pending event fails at once', async () => {
     const other = quickstart();
     const { port: otherPort } = await other.server.run(0, '127.0.0.1', other.machine);
     const client = new Client<Quickstart>();
+    clients.push(client);
+    await client.connect(otherPort, '127.0.0.1');
+    const reason = firstValueFrom(client.disconnected$);
+    const outcome = lastValueFrom(client.dispatchEvent('SET_BAR', [], { new_bar: 3 }), {
+      defaultValue: 0,
+    });
+    await other.server.shutdown();
+    expect(await reason).toBe('shutdown');
+    await expect(outcome).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+    expect(client.connection).toBeUndefined();
+  });
+
+  it('tells a PyGaSe client its event timed out when the server is gone', async () => {
+    const other = quickstart();
+    const { port: otherPort } = await other.server.run(0, '127.0.0.1', other.machine);
+    const client = new Client<Quickstart>({ protocol: 'pygase' });
     clients.push(client);
     await client.connect(otherPort, '127.0.0.1');
     await other.server.shutdown();

@@ -2,6 +2,7 @@ import { VirtualAction, VirtualTimeScheduler, firstValueFrom, lastValueFrom, toA
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
+import type { ClientOptions } from '../../lib/client/client';
 import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';
@@ -44,8 +45,9 @@ function world(conditions?: NetworkConditions) {
     scheduler,
     bind: async (port, host) => lossy(network.bind({ host, port: port || 7000 })),
   });
-  const client = (name: string): Client<Arena> =>
+  const client = (name: string, options: ClientOptions = {}): Client<Arena> =>
     new Client<Arena>({
+      ...options,
       scheduler,
       bind: async () => lossy(network.bind({ host: name })),
       resolve: async (host) => host,
@@ -233,7 +235,7 @@ describe('server and clients in virtual time', () => {
   it('reports an event that cannot arrive as timed out after its retries', async () => {
     const { server, machine, client, pass, within } = world();
     await server.run(7000, 'server', machine);
-    const ann = client('ann');
+    const ann = client('ann', { protocol: 'pygase' });
     await within(ann.connect(7000, 'server'));
     await server.shutdown();
     const outcome = lastValueFrom(ann.dispatchEvent('JOIN', ['ann'], {}, { retries: 2 }), {

@@ -1,0 +1,117 @@
+import {
+  filter,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  share,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { ConnectionRefusedError } from '../protocol/errors';
+import type { RxgasePacket } from '../protocol/rxgasePackets';
+import {
+  TOKEN_SIZE,
+  decodeRxgasePacket,
+  encodeChallengeResponse,
+  encodeConnectRequest,
+  isRxgasePacket,
+  sameBytes,
+} from '../protocol/rxgasePackets';
+import type { Address, Transport } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+
+/** How long a client waits for each answer of the handshake before asking again. */
+export const HANDSHAKE_RESEND_MS = 250;
+
+/** What a handshake settles: the session token, and the host token if the client is the host. */
+export interface Accepted {
+  readonly session: Uint8Array;
+  readonly hostToken: Uint8Array | undefined;
+}
+
+/**
+ * The client's side of the rxgase handshake: a connect request, sent again every 250 ms until the
+ * server's challenge comes; the challenge's cookie echoed, sent again every 250 ms until the
+ * server accepts. Emits what the server accepted with and completes; errors with a
+ * {@link ConnectionRefusedError} when the server refuses (`server full`, `version mismatch`).
+ * Never ends on its own otherwise: bound it with a timeout.
+ *
+ * ## Example
+ * ```ts
+ * const { session, hostToken } = await firstValueFrom(
+ *   handshake(transport, server).pipe(timeout({ first: 5000 })),
+ * );
+ * ```
+ *
+ * @param nonce 8 bytes that tell this handshake's answers from others; default random.
+ */
+export function handshake(
+  transport: Transport,
+  server: Address,
+  scheduler: SchedulerLike,
+  nonce: Uint8Array = randomToken(),
+): Observable<Accepted> {
+  const from = addressKey(server);
+  const answers$: Observable<RxgasePacket> = transport.datagrams$.pipe(
+    filter(({ address, data }) => addressKey(address) === from && isRxgasePacket(data)),
+    map(({ data }) => {
+      try {
+        return decodeRxgasePacket(data);
+      } catch {
+        return undefined;
+      }
+    }),
+    filter((packet): packet is RxgasePacket => packet !== undefined),
+    share(),
+  );
+  /** Sends `request` until `answer$` emits, at once and every 250 ms. */
+  const ask = <T>(request: Uint8Array, answer$: Observable<T>): Observable<T> =>
+    merge(
+      answer$,
+      timer(0, HANDSHAKE_RESEND_MS, scheduler).pipe(
+        tap(() => transport.send({ data: request, address: server })),
+        ignoreElements(),
+      ),
+    ).pipe(take(1));
+  const challenge$ = answers$.pipe(
+    filter(
+      (p): p is Extract<RxgasePacket, { kind: 'challenge' }> =>
+        p.kind === 'challenge' && sameBytes(p.nonce, nonce),
+    ),
+  );
+  const accept$ = answers$.pipe(
+    filter((p): p is Extract<RxgasePacket, { kind: 'accept' }> => p.kind === 'accept'),
+    map(({ session, hostToken }): Accepted => ({ session, hostToken })),
+  );
+  const refusal$ = answers$.pipe(
+    filter(
+      (p): p is Extract<RxgasePacket, { kind: 'close' }> =>
+        p.kind === 'close' && sameBytes(p.token, nonce),
+    ),
+    mergeMap(({ reason }) =>
+      throwError(
+        () =>
+          new ConnectionRefusedError(
+            `the server at ${from} refused the connection: ${reason}`,
+            reason,
+          ),
+      ),
+    ),
+  );
+  return merge(
+    refusal$,
+    ask(encodeConnectRequest(nonce), challenge$).pipe(
+      switchMap(({ cookie }) => ask(encodeChallengeResponse(nonce, cookie), accept$)),
+    ),
+  ).pipe(take(1));
+}
+
+/** 8 random bytes, from the platform's cryptographic source (Node and browsers alike). */
+export function randomToken(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(TOKEN_SIZE));
+}

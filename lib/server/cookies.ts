@@ -1,0 +1,62 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { COOKIE_SIZE } from '../protocol/rxgasePackets';
+import { sameBytes } from '../protocol/rxgasePackets';
+import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+
+/** How long a cookie's time window lasts; a cookie is good in its window and the next. */
+export const COOKIE_WINDOW_MS = 10_000;
+
+const WINDOW_SIZE = 4;
+const MAC_SIZE = COOKIE_SIZE - WINDOW_SIZE;
+
+/**
+ * The server's stateless challenge, in the manner of netcode.io: a cookie is a time window and a
+ * keyed hash (HMAC-SHA256, cut to 16 bytes) of the client's address, its nonce and that window,
+ * under a secret only the server knows. The server keeps nothing per cookie it hands out; a client
+ * that echoes a good one proves it receives at its address.
+ *
+ * ## Example
+ * ```ts
+ * const cookies = new Cookies();
+ * const cookie = cookies.issue(client, nonce, scheduler.now());
+ * cookies.verify(cookie, client, nonce, scheduler.now()); // true for the next 10 to 20 s
+ * ```
+ */
+export class Cookies {
+  /** @param secret Default 32 random bytes, new for each server. */
+  constructor(private readonly secret: Uint8Array = randomBytes(32)) {}
+
+  /** A cookie for `address` and `nonce`, good in the window of `nowMs` and the next. */
+  issue(address: Address, nonce: Uint8Array, nowMs: number): Uint8Array {
+    const window = windowOf(nowMs);
+    const cookie = new Uint8Array(COOKIE_SIZE);
+    new DataView(cookie.buffer).setUint32(0, window);
+    cookie.set(this.mac(address, nonce, window), WINDOW_SIZE);
+    return cookie;
+  }
+
+  /** Whether `cookie` was issued by this server for `address` and `nonce`, and is still good. */
+  verify(cookie: Uint8Array, address: Address, nonce: Uint8Array, nowMs: number): boolean {
+    if (cookie.length !== COOKIE_SIZE) return false;
+    const window = new DataView(cookie.buffer, cookie.byteOffset, cookie.byteLength).getUint32(0);
+    const age = windowOf(nowMs) - window;
+    if (age < 0 || age > 1) return false;
+    return sameBytes(cookie.subarray(WINDOW_SIZE), this.mac(address, nonce, window));
+  }
+
+  private mac(address: Address, nonce: Uint8Array, window: number): Uint8Array {
+    const windowBytes = new Uint8Array(WINDOW_SIZE);
+    new DataView(windowBytes.buffer).setUint32(0, window);
+    return createHmac('sha256', this.secret)
+      .update(addressKey(address))
+      .update(nonce)
+      .update(windowBytes)
+      .digest()
+      .subarray(0, MAC_SIZE);
+  }
+}
+
+function windowOf(nowMs: number): number {
+  return Math.floor(nowMs / COOKIE_WINDOW_MS) >>> 0;
+}

@@ -1,0 +1,102 @@
+import type { ConnectionStats } from '../connection/stats';
+
+/**
+ * What went through a server, counted from its start. Every datagram received lands in exactly
+ * one of `rateLimited`, `malformed`, `refused`, `control` and `routed`; what was routed is counted
+ * further by its connection, whose counts the server adds up (closed connections included).
+ */
+export interface ServerStats {
+  /** Datagrams and bytes received, whatever became of them. */
+  readonly datagramsIn: number;
+  readonly bytesIn: number;
+  /** Dropped: their address sent more than its rate limit allows. */
+  readonly rateLimited: number;
+  /** Dropped: from no client, and not a package or packet that decodes. */
+  readonly malformed: number;
+  /**
+   * Dropped: they decode, but are not taken: a bad or stale cookie, another session's token, a
+   * shutdown request without the host's token, a legacy peer when those are refused, a new client
+   * when the server is full.
+   */
+  readonly refused: number;
+  /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
+  readonly control: number;
+  /** Handed to a client's connection, which counts them again below. */
+  readonly routed: number;
+  /** Clients connected now, connections accepted, and connections ended. */
+  readonly clients: number;
+  readonly connects: number;
+  readonly disconnects: number;
+  /** Summed over every connection the server had. */
+  readonly packagesIn: number;
+  readonly dropped: number;
+  readonly duplicates: number;
+  readonly stale: number;
+  readonly eventsIn: number;
+  readonly duplicateEvents: number;
+  readonly datagramsOut: number;
+  readonly bytesOut: number;
+  readonly resends: number;
+  readonly acked: number;
+  readonly timedOut: number;
+  readonly encodeFailures: number;
+}
+
+/** The counts of the server's own. */
+export type GateCounts = {
+  -readonly [
+    K in
+      | 'datagramsIn'
+      | 'bytesIn'
+      | 'rateLimited'
+      | 'malformed'
+      | 'refused'
+      | 'control'
+      | 'routed'
+      | 'connects'
+      | 'disconnects'
+  ]: number;
+};
+
+/** The connection counts a server adds up. */
+export const SUMMED = [
+  'packagesIn',
+  'dropped',
+  'duplicates',
+  'stale',
+  'eventsIn',
+  'duplicateEvents',
+  'datagramsOut',
+  'bytesOut',
+  'resends',
+  'acked',
+  'timedOut',
+  'encodeFailures',
+] as const satisfies readonly (keyof ConnectionStats & keyof ServerStats)[];
+
+export type Summed = { -readonly [K in (typeof SUMMED)[number]]: number };
+
+/** Counts at zero. */
+export function emptyGateCounts(): GateCounts {
+  return {
+    datagramsIn: 0,
+    bytesIn: 0,
+    rateLimited: 0,
+    malformed: 0,
+    refused: 0,
+    control: 0,
+    routed: 0,
+    connects: 0,
+    disconnects: 0,
+  };
+}
+
+/** Sums at zero. */
+export function emptySums(): Summed {
+  return Object.fromEntries(SUMMED.map((key) => [key, 0])) as Summed;
+}
+
+/** Adds the counts of `stats` to `sums`. */
+export function addUp(sums: Summed, stats: ConnectionStats): void {
+  for (const key of SUMMED) sums[key] += stats[key];
+}

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import { encodeClientPackage } from '../../lib/protocol/encode';
+import {
+  CONNECT_REQUEST_SIZE,
+  RXGASE_PROTOCOL_VERSION,
+  decodeRxgasePacket,
+  encodeAccept,
+  encodeChallenge,
+  encodeChallengeResponse,
+  encodeClose,
+  encodeConnectRequest,
+  encodeData,
+  encodeShutdownRequest,
+  isRxgasePacket,
+  sameBytes,
+} from '../../lib/protocol/rxgasePackets';
+import type { CloseReason } from '../../lib/protocol/rxgasePackets';
+
+const token = (seed: number): Uint8Array => Uint8Array.from({ length: 8 }, (_, i) => seed + i);
+const bytes = (n: number, seed = 0): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => seed + i);
+
+describe('rxgase packets', () => {
+  it('starts every packet with the rxgase protocol id, which is not PyGaSe’s', () => {
+    const request = encodeConnectRequest(token(1));
+    expect([...request.subarray(0, 5)]).toEqual([0xff, 0xd0, 0xfa, 0xba, 1]);
+    expect(isRxgasePacket(request)).toBe(true);
+    expect(
+      isRxgasePacket(
+        encodeClientPackage({
+          header: { sequence: 1, ack: 0, ackBitfield: 0 },
+          timeOrder: 0,
+          events: [],
+        }),
+      ),
+    ).toBe(false);
+    expect(isRxgasePacket(Uint8Array.of(0xff, 0xd0, 0xfa))).toBe(false);
+  });
+
+  it('pads a connect request to 64 bytes, more than any answer to it', () => {
+    const request = encodeConnectRequest(token(1));
+    expect(request.length).toBe(CONNECT_REQUEST_SIZE);
+    const answers = [
+      encodeChallenge(token(1), bytes(20)),
+      encodeClose(token(1), 'server full'),
+      encodeClose(token(1), 'version mismatch'),
+    ];
+    for (const answer of answers) expect(answer.length).toBeLessThan(request.length);
+    // And the accept that answers a challenge response is smaller than it too.
+    expect(encodeAccept(token(2), bytes(16)).length).toBeLessThanOrEqual(
+      encodeChallengeResponse(token(1), bytes(20)).length,
+    );
+  });
+
+  it('reads back what it writes, for every kind', () => {
+    expect(decodeRxgasePacket(encodeConnectRequest(token(1)))).toEqual({
+      kind: 'connect request',
+      version: RXGASE_PROTOCOL_VERSION,
+      nonce: token(1),
+    });
+    expect(decodeRxgasePacket(encodeConnectRequest(token(1), 9))).toMatchObject({ version: 9 });
+    expect(decodeRxgasePacket(encodeChallenge(token(1), bytes(20)))).toEqual({
+      kind: 'challenge',
+      nonce: token(1),
+      cookie: bytes(20),
+    });
+    expect(decodeRxgasePacket(encodeChallengeResponse(token(1), bytes(20, 5), 2))).toEqual({
+      kind: 'challenge response',
+      version: 2,
+      nonce: token(1),
+      cookie: bytes(20, 5),
+    });
+    expect(decodeRxgasePacket(encodeAccept(token(3), bytes(16, 7)))).toEqual({
+      kind: 'accept',
+      session: token(3),
+      hostToken: bytes(16, 7),
+    });
+    expect(decodeRxgasePacket(encodeAccept(token(3)))).toEqual({
+      kind: 'accept',
+      session: token(3),
+      hostToken: undefined,
+    });
+    expect(decodeRxgasePacket(encodeShutdownRequest(token(3), bytes(16, 7)))).toEqual({
+      kind: 'shutdown request',
+      session: token(3),
+      hostToken: bytes(16, 7),
+    });
+    const reasons: CloseReason[] = [
+      'server full',
+      'version mismatch',
+      'shutdown',
+      'timeout',
+      'kicked',
+      'disconnected',
+      'error',
+    ];
+    for (const reason of reasons) {
+      expect(decodeRxgasePacket(encodeClose(token(4), reason))).toEqual({
+        kind: 'close',
+        token: token(4),
+        reason,
+      });
+    }
+  });
+
+  it('wraps a PyGaSe package in a data packet with its event ids', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 20 }),
+        fc.uint8Array({ maxLength: 1000 }),
+        (session, eventIds, pkg) => {
+          const packet = decodeRxgasePacket(encodeData(session, eventIds, pkg));
+          expect(packet).toEqual({ kind: 'data', session, eventIds, package: pkg });
+        },
+      ),
+    );
+  });
+
+  it('refuses a data packet over 2048 bytes or with more than 255 ids', () => {
+    expect(() => encodeData(token(1), [], new Uint8Array(2048 - 14 + 1))).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
+    expect(encodeData(token(1), [], new Uint8Array(2048 - 14)).length).toBe(2048);
+    expect(() => encodeData(token(1), new Array(256).fill(1), new Uint8Array(0))).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
+  });
+
+  it('refuses tokens and cookies of the wrong size when writing', () => {
+    expect(() => encodeConnectRequest(bytes(7))).toThrow(
+      expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+    );
+    expect(() => encodeChallenge(token(1), bytes(19))).toThrow(
+      expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+    );
+  });
+
+  describe('decoding bad bytes', () => {
+    const code = (datagram: Uint8Array): string => {
+      try {
+        decodeRxgasePacket(datagram);
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+      return 'decoded';
+    };
+
+    it('throws ERR_PROTOCOL_ID_MISMATCH for another protocol id', () => {
+      expect(code(Uint8Array.of(0xff, 0xd0, 0xfa, 0xb9, 0))).toBe('ERR_PROTOCOL_ID_MISMATCH');
+      expect(code(new Uint8Array(0))).toBe('ERR_PROTOCOL_ID_MISMATCH');
+    });
+
+    it('throws ERR_TRUNCATED_DATAGRAM when a packet ends early', () => {
+      expect(code(Uint8Array.of(0xff, 0xd0, 0xfa, 0xba))).toBe('ERR_TRUNCATED_DATAGRAM');
+      expect(code(encodeConnectRequest(token(1)).subarray(0, 20))).toBe('ERR_TRUNCATED_DATAGRAM');
+      expect(code(encodeData(token(1), [1, 2], bytes(3)).subarray(0, 16))).toBe(
+        'ERR_TRUNCATED_DATAGRAM',
+      );
+      expect(code(encodeData(token(1), [], bytes(0)).subarray(0, 10))).toBe(
+        'ERR_TRUNCATED_DATAGRAM',
+      );
+    });
+
+    it('throws ERR_MALFORMED_PAYLOAD for an unknown kind, reason, flag or size', () => {
+      const kind = encodeClose(token(1), 'kicked');
+      kind[4] = 7;
+      expect(code(kind)).toBe('ERR_MALFORMED_PAYLOAD');
+      const reason = encodeClose(token(1), 'kicked');
+      reason[13] = 0;
+      expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
+      reason[13] = 8;
+      expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
+      const flags = encodeAccept(token(1));
+      flags[13] = 2;
+      expect(code(flags)).toBe('ERR_MALFORMED_PAYLOAD');
+      const long = new Uint8Array(CONNECT_REQUEST_SIZE + 1);
+      long.set(encodeConnectRequest(token(1)));
+      expect(code(long)).toBe('ERR_MALFORMED_PAYLOAD');
+    });
+
+    it('throws ERR_PACKAGE_OVERFLOW for a datagram over 2048 bytes', () => {
+      const big = new Uint8Array(2049);
+      big.set(encodeData(token(1), [], bytes(0)));
+      expect(code(big)).toBe('ERR_PACKAGE_OVERFLOW');
+    });
+
+    it('throws only named errors, whatever the bytes', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat({ max: 7 }), (tail, kind) => {
+          const datagram = Uint8Array.of(0xff, 0xd0, 0xfa, 0xba, kind, ...tail);
+          expect(code(datagram)).toMatch(/^(decoded|ERR_[A-Z_]+)$/);
+        }),
+      );
+    });
+  });
+
+  it('compares tokens by value', () => {
+    expect(sameBytes(token(1), token(1))).toBe(true);
+    expect(sameBytes(token(1), token(2))).toBe(false);
+    expect(sameBytes(token(1), bytes(7, 1))).toBe(false);
+  });
+});
