@@ -38,7 +38,13 @@ const data = fc.letrec((tie) => ({
     fc.string({ maxLength: 300 }),
     fc.uint8Array({ maxLength: 300 }),
     fc.array(tie('value'), { maxLength: 20 }),
-    fc.dictionary(fc.string({ maxLength: 10 }), tie('value'), { maxKeys: 20 }),
+    // `__proto__` is left out: @msgpack/msgpack refuses it as a key (ours reads it as an entry,
+    // tested on its own below), so the two cannot be compared on it.
+    fc.dictionary(
+      fc.string({ maxLength: 10 }).filter((key) => key !== '__proto__'),
+      tie('value'),
+      { maxKeys: 20 },
+    ),
   ),
 })).value;
 
