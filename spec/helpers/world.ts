@@ -1,0 +1,89 @@
+import { VirtualAction, VirtualTimeScheduler, filter } from 'rxjs';
+import { GameStateMachine } from '../../lib/backend/gameStateMachine';
+import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { Client } from '../../lib/client/client';
+import type { ClientOptions } from '../../lib/client/client';
+import type { GameState } from '../../lib/state/gameState';
+import { createGameState } from '../../lib/state/gameState';
+import { TO_DELETE } from '../../lib/state/toDelete';
+import { Server } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/server';
+import type { Transport } from '../../lib/transport/datagram';
+import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
+import { simulateNetwork } from '../../lib/transport/simulateNetwork';
+
+export type Arena = GameState<{
+  players: Record<string, { x: number; score?: number }>;
+  round: number;
+}>;
+
+/**
+ * A server and clients on an in-memory network in virtual time. Promises (connect, waitUntil)
+ * settle between steps of virtual time, so whole sessions run in milliseconds, the same way each
+ * time.
+ */
+export function world(conditions?: NetworkConditions, serverOptions: ServerOptions = {}) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const network = new MemoryNetwork(scheduler);
+  let seed = 10;
+  const lossy = (transport: Transport): Transport =>
+    conditions === undefined
+      ? transport
+      : {
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(
+            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
+          ),
+        };
+  const store = new GameStateStore<Arena>(createGameState({ players: {}, round: 1 }) as Arena);
+  const machine = new GameStateMachine(store, { timeStep: () => ({}), scheduler });
+  machine.registerEventHandler('JOIN', (name: string) => ({
+    players: { [name]: { x: 0, score: 0 } },
+  }));
+  machine.registerEventHandler('MOVE', (name: string, x: number) => ({
+    players: { [name]: { x } },
+  }));
+  machine.registerEventHandler('LEAVE', (name: string) => ({ players: { [name]: TO_DELETE } }));
+  const server = new Server(store, {
+    ...serverOptions,
+    scheduler,
+    bind: async (port, host) => lossy(network.bind({ host, port: port || 7000 })),
+  });
+  const cut = new Set<string>();
+  const client = (name: string, options: ClientOptions = {}): Client<Arena> =>
+    new Client<Arena>({
+      ...options,
+      scheduler,
+      bind: async () => {
+        const transport = lossy(network.bind({ host: name }));
+        // While the client's name is in `cut`, nothing reaches it.
+        return {
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(filter(() => !cut.has(name))),
+        };
+      },
+      resolve: async (host) => host,
+    });
+  /** Lets `ms` of virtual time pass, settling promises as it goes. */
+  const pass = async (ms: number): Promise<void> => {
+    const until = scheduler.now() + ms;
+    while (scheduler.now() < until) {
+      scheduler.maxFrames = Math.min(until, scheduler.now() + 5);
+      scheduler.flush();
+      if (scheduler.actions.length === 0 || scheduler.actions[0]!.delay > scheduler.maxFrames) {
+        scheduler.frame = scheduler.maxFrames;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  /** Awaits a promise while virtual time passes, up to `ms`. */
+  const within = async <T>(promise: Promise<T>, ms = 10_000): Promise<T> => {
+    let done = false;
+    const settled = promise.finally(() => (done = true));
+    settled.catch(() => undefined); // handled by whoever awaits what within() returns
+    for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
+    return settled;
+  };
+  return { scheduler, network, cut, server, machine, store, client, pass, within };
+}
