@@ -30,7 +30,10 @@ import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
+  DATA_OVERHEAD,
   HOST_TOKEN_SIZE,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
   RXGASE_PROTOCOL_VERSION,
   TOKEN_SIZE,
   decodeRxgasePacket,
@@ -356,11 +359,17 @@ export class Server<S extends GameState = GameState> {
     counts.datagramsIn++;
     counts.bytesIn += data.length;
     const key = addressKey(address);
+    const known = this.clients.get(key);
+    // A client's own data, with its session token, is never limited: else anyone could silence
+    // a client by flooding the server in its name.
+    if (known?.handshake !== undefined && isSessionData(data, known.handshake.session)) {
+      counts.routed++;
+      return known.incoming.next(data);
+    }
     if (this.limiter !== undefined && !this.limiter.allow(key, this.scheduler.now())) {
       counts.rateLimited++;
       return;
     }
-    const known = this.clients.get(key);
     if (isRxgasePacket(data)) return this.routePacket(data, address, key, known, eventWire);
     if (isShutdownWord(data)) return this.shutdownWordFrom(key);
     if (known !== undefined) {
@@ -563,6 +572,16 @@ interface Handshake {
   readonly hostToken: Uint8Array | undefined;
   /** The accept sent, to send again if the client did not get it. */
   readonly accept: Uint8Array;
+}
+
+/** Whether `data` is an rxgase data packet of the session `session`. */
+function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
+  return (
+    data.length >= DATA_OVERHEAD &&
+    data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
+    isRxgasePacket(data) &&
+    sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
+  );
 }
 
 function isShutdownWord(data: Uint8Array): boolean {

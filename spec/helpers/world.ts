@@ -23,7 +23,11 @@ export type Arena = GameState<{
  * settle between steps of virtual time, so whole sessions run in milliseconds, the same way each
  * time.
  */
-export function world(conditions?: NetworkConditions, serverOptions: ServerOptions = {}) {
+export function world(
+  conditions?: NetworkConditions,
+  serverOptions: ServerOptions = {},
+  wrapServer: (transport: Transport) => Transport = (transport) => transport,
+) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
   const network = new MemoryNetwork(scheduler);
   let seed = 10;
@@ -48,7 +52,7 @@ export function world(conditions?: NetworkConditions, serverOptions: ServerOptio
   const server = new Server(store, {
     ...serverOptions,
     scheduler,
-    bind: async (port, host) => lossy(network.bind({ host, port: port || 7000 })),
+    bind: async (port, host) => wrapServer(lossy(network.bind({ host, port: port || 7000 }))),
   });
   const cut = new Set<string>();
   const client = (name: string, options: ClientOptions = {}): Client<Arena> =>
