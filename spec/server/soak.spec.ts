@@ -1,0 +1,89 @@
+import { GameStatus } from '../../lib/state/gameState';
+import type { Client } from '../../lib/client/client';
+import type { Arena } from '../helpers/world';
+import { world } from '../helpers/world';
+
+/** How many clients, for how many virtual minutes: `SOAK_CLIENTS`, `SOAK_MINUTES`. */
+const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 100);
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 1);
+
+/**
+ * A long game on a bad network (yojimbo's soak settings: 250 ms latency, 100 ms jitter, 25% loss,
+ * 25% duplicates), in virtual time. `npm test` plays one minute; `npm run soak` plays ten.
+ */
+describe('a soak on a bad network', () => {
+  it(`keeps ${CLIENTS} clients for ${MINUTES} virtual minute(s): events once each, states in sync, memory bounded`, async () => {
+    const { server, machine, store, client, scheduler, pass, within } = world(
+      { latencyMs: 250, jitterMs: 100, loss: 0.25, duplicate: 0.25 },
+      { maxClients: CLIENTS },
+    );
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(50);
+    // Each MOVE names its client and its number: a handler that runs twice for one is a failure.
+    const handled = new Set<string>();
+    let handledTwice = 0;
+    server.registerEventHandler('MOVE', (name: string, x: number) => {
+      const key = `${name}/${x}`;
+      if (handled.has(key)) handledTwice++;
+      handled.add(key);
+    });
+    const names = Array.from({ length: CLIENTS }, (_, i) => `p${i}`);
+    const clients: Client<Arena>[] = [];
+    for (const name of names) {
+      const player = client(name);
+      clients.push(player);
+      await within(player.connect(7000, 'server', 60_000), 60_000);
+    }
+    const outcomes = { dispatched: 0, acked: 0, failed: 0 };
+    let peak = { pendingEvents: 0, pendingAcks: 0, timers: 0 };
+    const end = scheduler.now() + MINUTES * 60_000;
+    for (let round = 0; scheduler.now() < end; round++) {
+      for (const [i, player] of clients.entries()) {
+        if (player.connection === undefined) continue;
+        outcomes.dispatched++;
+        player.dispatchEvent('MOVE', [names[i], round], {}, { retries: 5 }).subscribe({
+          complete: () => outcomes.acked++,
+          error: () => outcomes.failed++,
+        });
+      }
+      await pass(1000);
+      const connections = [
+        ...clients.map((player) => player.connection),
+        ...server.connections.values(),
+      ];
+      let pendingEvents = 0;
+      let pendingAcks = 0;
+      for (const connection of connections) {
+        pendingEvents += connection?.stats.pendingEvents ?? 0;
+        pendingAcks += connection?.stats.pendingAcks ?? 0;
+      }
+      peak = {
+        pendingEvents: Math.max(peak.pendingEvents, pendingEvents),
+        pendingAcks: Math.max(peak.pendingAcks, pendingAcks),
+        timers: Math.max(peak.timers, scheduler.actions.length),
+      };
+    }
+    // Quiet: every event is settled, and the states converge.
+    await pass(20_000);
+    expect(outcomes.acked + outcomes.failed).toBe(outcomes.dispatched);
+    expect(outcomes.acked).toBeGreaterThan(outcomes.dispatched * 0.99);
+    expect(handledTwice).toBe(0);
+    expect(server.connections.size).toBe(CLIENTS);
+    const serverState = store.getGameState();
+    for (const player of clients) {
+      expect(player.state.time_order).toBe(serverState.time_order);
+      expect(player.state.game_status).toBe(GameStatus.Active);
+    }
+    // Bounded: per connection, the events of a few rounds and the packages of one timeout.
+    const connections = 2 * CLIENTS;
+    expect(peak.pendingEvents).toBeLessThanOrEqual(connections * 8);
+    expect(peak.pendingAcks).toBeLessThanOrEqual(connections * 64);
+    expect(peak.timers).toBeLessThanOrEqual(connections * 100);
+    process.stdout.write(
+      `soak: ${JSON.stringify({ ...outcomes, handledTwice, peak, stats: server.stats })}\n`,
+    );
+    for (const player of clients) await player.disconnect();
+    machine.stop();
+    await server.shutdown();
+  }, 600_000);
+});
