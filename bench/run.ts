@@ -1,6 +1,10 @@
 /**
  * The benchmark: `npm run bench`, or `npm run bench -- --json results.json`. Each scenario
  * measures its own baseline in the same run, so the ratios hold on a noisy machine.
+ *
+ * `npm run bench` first compiles lib/ and bench/ with tsc (bench/tsconfig.json, into
+ * node_modules/.cache/rxgase-bench) and runs that: the code as the package ships it. Under tsx's
+ * loader every imported name is read through a getter, which costs the codec about a third.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

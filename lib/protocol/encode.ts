@@ -138,8 +138,24 @@ function eventMap(event: GameEvent): Record<string, unknown> {
   return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };
 }
 
+/**
+ * Datagrams are copied out into views of a shared slab, as Node's `Buffer.allocUnsafe` does for
+ * small buffers: a view is much cheaper to make than an ArrayBuffer of its own for every datagram.
+ * A datagram keeps its slab alive, which is what a pool costs.
+ */
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
 function finish(end: number): Uint8Array {
-  return buffer.slice(0, end);
+  if (slabUsed + end > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slabUsed += end;
+  for (let i = 0; i < end; i++) slab[start + i] = buffer[i] as number;
+  return slab.subarray(start, slabUsed);
 }
 
 function overflow(): PackageOverflowError {
