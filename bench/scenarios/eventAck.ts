@@ -6,10 +6,8 @@ import type { Transport } from '../../lib/index';
 import type { Result } from '../measure';
 import { now, percentile } from '../measure';
 
-const ROUNDS = 1000;
-
 /** Raw UDP ping-pong round trips on 127.0.0.1, in ms: the floor for an event's ack. */
-async function udpPingPong(): Promise<number[]> {
+async function udpPingPong(rounds: number): Promise<number[]> {
   const echo = createSocket('udp4');
   const ping = createSocket('udp4');
   await Promise.all([
@@ -19,7 +17,7 @@ async function udpPingPong(): Promise<number[]> {
   echo.on('message', (data, from) => echo.send(data, from.port, from.address));
   const port = echo.address().port;
   const times: number[] = [];
-  for (let i = 0; i < ROUNDS + 100; i++) {
+  for (let i = 0; i < rounds + 100; i++) {
     const start = now();
     await new Promise<void>((resolve) => {
       ping.once('message', () => resolve());
@@ -45,12 +43,12 @@ function pause(ms: number): Promise<void> {
  * An event dispatched until its ack is in, in ms: `burst` at a time, with `idleMs` (plus up to as
  * much again, at random) between rounds, so an idle link meets events at every phase of its beat.
  */
-async function eventAcks(burst: number, idleMs: number): Promise<number[]> {
+async function eventAcks(rounds: number, burst: number, idleMs: number): Promise<number[]> {
   const [a, b] = await Promise.all([bindUdp(), bindUdp()]);
   const client = connect(a, b);
   const server = connect(b, a);
   const times: number[] = [];
-  for (let i = 0; i < ROUNDS / burst + 10; i++) {
+  for (let i = 0; i < rounds / burst + 10; i++) {
     if (idleMs > 0) await pause(idleMs + Math.random() * idleMs);
     const start = now();
     await Promise.all(
@@ -78,11 +76,11 @@ async function eventAcks(burst: number, idleMs: number): Promise<number[]> {
  * link and in bursts of 10, against the raw ping-pong; and, for the record, events back to back,
  * where the send pace (an eighth of the 25 ms beat between urgent packages) sets the time.
  */
-export async function eventAck(): Promise<Result[]> {
-  const pingPong = await udpPingPong();
-  const single = await eventAcks(1, 5);
-  const burst = await eventAcks(10, 5);
-  const backToBack = await eventAcks(1, 0);
+export async function eventAck(rounds = 1000): Promise<Result[]> {
+  const pingPong = await udpPingPong(rounds);
+  const single = await eventAcks(rounds, 1, 5);
+  const burst = await eventAcks(rounds, 10, 5);
+  const backToBack = await eventAcks(rounds, 1, 0);
   const base50 = percentile(pingPong, 50);
   const base99 = percentile(pingPong, 99);
   const p50 = percentile(single, 50);

@@ -108,12 +108,14 @@ export class GameStateStore<S extends GameState = GameState> {
   updateSince(timeOrder: number, fullSince?: number): GameStateUpdate {
     const current = this.state.value;
     const known = timeOrder !== 0 && this.history.has(timeOrder);
-    if (known && timeOrder === current.time_order) return { time_order: timeOrder };
     const held = fullSince !== undefined && this.history.has(fullSince) ? fullSince : undefined;
     const key = known ? `${timeOrder}` : `0 ${held ?? ''}`;
+    // The same object for every client at the same time_order, until the state changes: the server
+    // encodes each update once for all of them.
     let update = this.sinceMemo.get(key);
     if (update === undefined) {
-      if (known) update = diffFromAny(this.statesSince(timeOrder), current);
+      if (known && timeOrder === current.time_order) update = { time_order: timeOrder };
+      else if (known) update = diffFromAny(this.statesSince(timeOrder), current);
       else if (held !== undefined)
         update = diffFromAny([NO_STATE, ...this.statesSince(held)], current);
       else update = { ...current };

@@ -44,13 +44,19 @@ export function paceSends(
 
       const sendAt = (at: number): void => {
         next?.unsubscribe();
-        nextAt = at;
-        const delay = at - scheduler.now();
+        const now = scheduler.now();
+        // Due already: it goes now, and counts from now.
+        nextAt = Math.max(at, now);
+        const delay = at - now;
         if (delay <= 0) send();
         else next = scheduler.schedule(send, delay);
       };
       function send(): void {
-        lastSent = scheduler.now();
+        // The beat counts from when the package was due, not from when a busy event loop got to
+        // it: so 40 Hz stays 40 Hz instead of drifting a millisecond or so a beat. A package more
+        // than a beat late starts the beat afresh.
+        const now = scheduler.now();
+        lastSent = nextAt <= now && now - nextAt < (intervalMs as number) ? nextAt : now;
         urgentAt = Infinity;
         sendAt(lastSent + (intervalMs as number));
         subscriber.next(count++);

@@ -1,16 +1,5 @@
-import {
-  asyncScheduler,
-  defer,
-  filter,
-  ignoreElements,
-  map,
-  merge,
-  mergeMap,
-  share,
-  take,
-  timer,
-} from 'rxjs';
-import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import { acknowledges } from '../protocol/header';
 
@@ -33,6 +22,11 @@ export type AckOutcome =
  * ignores the 32nd), and times out `timeoutMs` after it was sent, on the scheduler, whether or
  * not anything arrives meanwhile (PyGaSe notices only when the next package comes in).
  *
+ * Packages are sent in order and all wait alike, so the oldest one pending is always the next to
+ * time out: one timer, set for it, serves them all (a timer per package cost a server more than
+ * its codec). Acks do not move the timer; when it fires early for a package acked meanwhile, it
+ * is simply set again for the oldest one left.
+ *
  * Informally: each sent package ends as acked, with its round trip time, or as timed out.
  *
  * ## Example
@@ -54,24 +48,74 @@ export function resolveAcks(
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<Header, AckOutcome> {
   return (headers) =>
-    defer(() => {
-      const received = headers.pipe(
-        share({ resetOnComplete: false, resetOnError: false, resetOnRefCountZero: true }),
-      );
-      const outcomes = sent$.pipe(
-        mergeMap(({ sequence }): Observable<AckOutcome> => {
-          const sentAt = scheduler.now();
-          // The timeout runs on its own: it fires even when the headers have ended meanwhile.
-          return merge<AckOutcome[]>(
-            received.pipe(
-              filter((header) => acknowledges(header, sequence)),
-              map(() => ({ kind: 'acked' as const, sequence, rttMs: scheduler.now() - sentAt })),
-            ),
-            timer(timeoutMs, scheduler).pipe(map(() => ({ kind: 'timedOut' as const, sequence }))),
-          ).pipe(take(1));
-        }),
-      );
-      // Keep listening to the headers even while nothing is pending, so errors surface.
-      return merge(outcomes, received.pipe(ignoreElements()));
+    new Observable<AckOutcome>((subscriber) => {
+      // Oldest first, since packages are sent in order.
+      const pending: { readonly sequence: number; readonly sentAt: number }[] = [];
+      let timer: Subscription | undefined;
+      let expiring = false;
+      let sentEnded = false;
+      let headersEnded = false;
+
+      const completeWhenSettled = (): void => {
+        if (sentEnded && headersEnded && pending.length === 0) subscriber.complete();
+      };
+      const setTimer = (): void => {
+        const oldest = pending[0];
+        if (timer !== undefined || expiring || oldest === undefined) return;
+        timer = scheduler.schedule(expire, oldest.sentAt + timeoutMs - scheduler.now());
+      };
+      // Times out every package whose time is up; an outcome's handler may send more meanwhile.
+      function expire(): void {
+        timer = undefined;
+        expiring = true;
+        const now = scheduler.now();
+        for (
+          let oldest = pending[0];
+          oldest && oldest.sentAt + timeoutMs <= now;
+          oldest = pending[0]
+        ) {
+          pending.shift();
+          subscriber.next({ kind: 'timedOut', sequence: oldest.sequence });
+        }
+        expiring = false;
+        setTimer();
+        completeWhenSettled();
+      }
+      const onHeader = (header: Header): void => {
+        const now = scheduler.now();
+        const acked = pending.filter(({ sequence }) => acknowledges(header, sequence));
+        if (acked.length === 0) return;
+        pending.splice(0, pending.length, ...pending.filter((sent) => !acked.includes(sent)));
+        for (const { sequence, sentAt } of acked) {
+          subscriber.next({ kind: 'acked', sequence, rttMs: now - sentAt });
+        }
+        completeWhenSettled();
+      };
+
+      const sending = sent$.subscribe({
+        next: ({ sequence }) => {
+          pending.push({ sequence, sentAt: scheduler.now() });
+          setTimer();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          sentEnded = true;
+          completeWhenSettled();
+        },
+      });
+      // Headers are listened to even while nothing is pending, so that their errors surface.
+      const receiving = headers.subscribe({
+        next: onHeader,
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          headersEnded = true;
+          completeWhenSettled();
+        },
+      });
+      return () => {
+        sending.unsubscribe();
+        receiving.unsubscribe();
+        timer?.unsubscribe();
+      };
     });
 }

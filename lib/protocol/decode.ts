@@ -79,7 +79,8 @@ function open(datagram: Uint8Array): { header: Header; view: DataView } {
       `a package has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
     );
   }
-  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  // The msgpack decoder's view of the datagram: one view serves the header and the payloads.
+  const view = msgpack.viewOf(datagram);
   return { header: readHeader(view), view };
 }
 

@@ -10,6 +10,7 @@ import {
 } from './constants';
 import { isDeleteMarker } from './deleteMarker';
 import { PackageOverflowError, UnencodableValueError } from './errors';
+import type { Header } from './header';
 import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
@@ -68,8 +69,51 @@ export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
  */
 export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
   writeHeader(view, pkg.header);
-  toSqn(pkg.update[TIME_ORDER_KEY], 'update time_order');
-  const gameStatus = pkg.update[GAME_STATUS_KEY];
+  checkUpdate(pkg.update);
+  const end = writeLengthPrefixed(inPygaseOrder(pkg.update), HEADER_SIZE);
+  return finish(writeEvents(pkg.events, end));
+}
+
+/**
+ * Encodes a game-state update alone, as it goes in a server package: so that a server encodes an
+ * update once and sends the bytes to every client that needs that update
+ * ({@link encodeServerPackageWith}).
+ *
+ * @return The update's msgpack, at most 2048 - 14 bytes.
+ * @throws {SequenceRangeError} If the update's `time_order` is out of range.
+ * @throws {PackageOverflowError} If the update would not fit in a package.
+ * @throws {UnencodableValueError} If the update cannot be sent, or its `game_status` is not 0 or 1.
+ */
+export function encodeUpdate(update: UpdatePayload): Uint8Array {
+  checkUpdate(update);
+  const end = writeLengthPrefixed(inPygaseOrder(update), HEADER_SIZE);
+  return buffer.slice(HEADER_SIZE + LENGTH_PREFIX_SIZE, end);
+}
+
+/**
+ * Encodes a server package around an update already encoded by {@link encodeUpdate}: the same
+ * bytes as {@link encodeServerPackage} gives for that update.
+ *
+ * @throws {SequenceRangeError} If a header field is out of range.
+ * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {UnencodableValueError} If an event argument cannot be sent.
+ */
+export function encodeServerPackageWith(
+  header: Header,
+  update: Uint8Array,
+  events: readonly GameEvent[],
+): Uint8Array {
+  writeHeader(view, header);
+  const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;
+  if (start + update.length > MAX_PACKAGE_SIZE) throw overflow();
+  view.setUint16(HEADER_SIZE, update.length);
+  buffer.set(update, start);
+  return finish(writeEvents(events, start + update.length));
+}
+
+function checkUpdate(update: UpdatePayload): void {
+  toSqn(update[TIME_ORDER_KEY], 'update time_order');
+  const gameStatus = update[GAME_STATUS_KEY];
   if (
     gameStatus !== undefined &&
     gameStatus !== 0 &&
@@ -79,8 +123,6 @@ export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
     // A PyGaSe client's receive loop dies on GameStatus(n) for any other n; it ignores the marker.
     throw new UnencodableValueError(`game_status must be 0 or 1, got ${String(gameStatus)}`);
   }
-  const end = writeLengthPrefixed(inPygaseOrder(pkg.update), HEADER_SIZE);
-  return finish(writeEvents(pkg.events, end));
 }
 
 /**
@@ -138,8 +180,24 @@ function eventMap(event: GameEvent): Record<string, unknown> {
   return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };
 }
 
+/**
+ * Datagrams are copied out into views of a shared slab, as Node's `Buffer.allocUnsafe` does for
+ * small buffers: a view is much cheaper to make than an ArrayBuffer of its own for every datagram.
+ * A datagram keeps its slab alive, which is what a pool costs.
+ */
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
 function finish(end: number): Uint8Array {
-  return buffer.slice(0, end);
+  if (slabUsed + end > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slabUsed += end;
+  for (let i = 0; i < end; i++) slab[start + i] = buffer[i] as number;
+  return slab.subarray(start, slabUsed);
 }
 
 function overflow(): PackageOverflowError {

@@ -12,6 +12,12 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 /** Strings up to this many bytes are decoded by hand when they are ASCII: faster than TextDecoder. */
 const SHORT_STRING = 32;
 
+/** Map keys up to this many bytes are looked up in the key cache before they are decoded. */
+const CACHED_KEY_LENGTH = 16;
+
+/** Slots of the key cache: a game's maps repeat a few hundred keys in every package. */
+const KEY_CACHE_SLOTS = 1024;
+
 /**
  * A msgpack decoder for the values PyGaSe sends: nil, booleans, integers, floats, strings, binary,
  * arrays and maps with string or integer keys. It is a cursor over a `DataView` that checks the
@@ -30,6 +36,23 @@ export class MsgpackDecoder {
   private end = 0;
   /** Set when the value just read was a float whose width a number cannot show. */
   private floatToNote: FloatWidth | 0 = 0;
+  /**
+   * Short ASCII map keys decoded before, by a hash of their bytes: a hit costs a comparison
+   * instead of a new string. A slot holds the last key that hashed to it.
+   */
+  private readonly keyCache = new Array<string | undefined>(KEY_CACHE_SLOTS).fill(undefined);
+
+  /**
+   * A `DataView` of `bytes`: the one the decoder reads them through, so that a caller reading a
+   * header from the same datagram makes no second view.
+   */
+  viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.view;
+  }
 
   /**
    * Decodes the one msgpack value that fills `bytes[start..end)` exactly.
@@ -37,10 +60,7 @@ export class MsgpackDecoder {
    * @throws {MalformedPayloadError} If those bytes are not exactly one supported msgpack value.
    */
   decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-    if (bytes !== this.bytes) {
-      this.bytes = bytes;
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
+    this.viewOf(bytes);
     this.pos = start;
     this.end = end;
     const value = this.readValue(0);
@@ -162,8 +182,10 @@ export class MsgpackDecoder {
     this.need(1);
     const head = this.bytes[this.pos] as number;
     let key: string;
-    if ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb)) {
-      key = this.readValue(0) as string; // fixstr, str 8/16/32
+    if (head >= 0xa0 && head <= 0xbf) {
+      key = this.readFixstrKey(head - 0xa0); // fixstr
+    } else if (head >= 0xd9 && head <= 0xdb) {
+      key = this.readValue(0) as string; // str 8/16/32
     } else if (head <= 0x7f || head >= 0xe0 || (head >= 0xcc && head <= 0xd3)) {
       const value = this.readValue(0); // fixint, uint 8..64, int 8..64
       if (typeof value !== 'number') {
@@ -177,6 +199,33 @@ export class MsgpackDecoder {
     if (Object.prototype.hasOwnProperty.call(map, key)) {
       throw new MalformedPayloadError(`the key ${JSON.stringify(key)} appears twice in one map`);
     }
+    return key;
+  }
+
+  /** A fixstr map key, from the key cache when it holds it. */
+  private readFixstrKey(byteLength: number): string {
+    if (byteLength > CACHED_KEY_LENGTH) return this.readValue(0) as string;
+    this.need(1 + byteLength);
+    const bytes = this.bytes;
+    const start = this.pos + 1;
+    const end = start + byteLength;
+    // FNV-1a; it also finds out whether the key is ASCII, the only keys cached.
+    let hash = 0x811c9dc5;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i] as number;
+      high |= byte;
+      hash = Math.imul(hash ^ byte, 0x01000193);
+    }
+    if (high >= 0x80) return this.readValue(0) as string;
+    const slot = (hash >>> 0) % KEY_CACHE_SLOTS;
+    const cached = this.keyCache[slot];
+    if (cached !== undefined && cached.length === byteLength && holdsAscii(cached, bytes, start)) {
+      this.pos = end;
+      return cached;
+    }
+    const key = this.readValue(0) as string;
+    this.keyCache[slot] = key;
     return key;
   }
 
@@ -292,4 +341,12 @@ export class MsgpackDecoder {
       throw new MalformedPayloadError('a msgpack value runs past the end of its bytes');
     }
   }
+}
+
+/** Whether `text`, ASCII, is the bytes from `start` on. */
+function holdsAscii(text: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  }
+  return true;
 }

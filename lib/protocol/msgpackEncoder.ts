@@ -40,7 +40,7 @@ export class MsgpackEncoder {
     }
     this.pos = offset;
     this.limit = Math.min(limit, target.length);
-    this.ancestors.length = 0;
+    if (this.ancestors.length > 0) this.ancestors.length = 0; // left over from a throw
     this.writeValue(value, undefined);
     return this.pos;
   }

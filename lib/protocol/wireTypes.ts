@@ -26,10 +26,12 @@ export interface WireTypes {
 }
 
 const notes = new WeakMap<object, WireTypes>();
+/** Whether any container was ever noted: until then the encoder need not look. */
+let anyNotes = false;
 
 /** The wire-type notes of `container`, if it was decoded with any. */
 export function wireTypesOf(container: object): WireTypes | undefined {
-  return notes.get(container);
+  return anyNotes ? notes.get(container) : undefined;
 }
 
 /** Notes that entry `key` of `container` was a float of the given width. */
@@ -67,6 +69,7 @@ export function isIndexKey(key: string): boolean {
 export function copyWireTypes(original: object, copy: object): void {
   const types = notes.get(original);
   if (types === undefined) return;
+  anyNotes = true;
   notes.set(copy, {
     ...(types.floats && { floats: new Map(types.floats) }),
     ...(types.integerKeys && { integerKeys: new Set(types.integerKeys) }),
@@ -78,6 +81,7 @@ function notesFor(container: object): WireTypes {
   let types = notes.get(container);
   if (types === undefined) {
     types = {};
+    anyNotes = true;
     notes.set(container, types);
   }
   return types;

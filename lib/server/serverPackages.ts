@@ -1,13 +1,31 @@
 import type { PackageCodec } from '../connection/packageCodec';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
-import { encodeServerPackage } from '../protocol/encode';
-import { MsgpackEncoder } from '../protocol/msgpackEncoder';
+import { encodeServerPackage, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
 import type { ClientPackage } from '../protocol/packages';
 import type { GameStateUpdate } from '../state/gameState';
 import type { GameStateStore } from '../backend/gameStateStore';
 
-const msgpack = new MsgpackEncoder();
+/**
+ * Updates encoded, shared by every client: the store gives clients at the same `time_order` the
+ * same update object until the state changes, so one encoding serves them all. `undefined` marks
+ * an update that does not encode.
+ */
+const encodedUpdates = new WeakMap<GameStateUpdate, Uint8Array | undefined>();
+
+function encoded(update: GameStateUpdate): Uint8Array | undefined {
+  if (encodedUpdates.has(update)) return encodedUpdates.get(update);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = encodeUpdate(update);
+  } catch {
+    // Too big for a package, or not encodable: encodeServerPackage will throw the reason, and the
+    // connection counts the package it could not send.
+    bytes = undefined;
+  }
+  encodedUpdates.set(update, bytes);
+  return bytes;
+}
 
 /**
  * The server's side of a client connection: client packages in, server packages out, each
@@ -21,30 +39,29 @@ export function serverPackages(
   clientTimeOrder: () => number,
 ): PackageCodec<ClientPackage> {
   // The update is worked out once for each pair of client and server states, not for each use.
-  let memo: { client: number; server: number; update: GameStateUpdate; size: number } | undefined;
+  let memo: { client: number; server: number; update: GameStateUpdate } | undefined;
   // The time_order of the first full state sent while the client reported none: it may hold it.
   let fullSince: number | undefined;
-  const current = (): { update: GameStateUpdate; size: number } => {
+  const current = (): GameStateUpdate => {
     const client = clientTimeOrder();
     const server = store.getGameState().time_order;
     if (memo?.client !== client || memo.server !== server) {
       const update = store.updateSince(client, client === 0 ? fullSince : undefined);
       if (client === 0) fullSince ??= update.time_order;
-      let size: number;
-      try {
-        size = msgpack.encode(update, MAX_PACKAGE_SIZE).length;
-      } catch {
-        // Too big for a package (or not encodable): no room for events; encode() will throw the
-        // reason, and the connection counts the package it could not send.
-        size = MAX_PACKAGE_SIZE;
-      }
-      memo = { client, server, update, size };
+      memo = { client, server, update };
     }
-    return memo;
+    return memo.update;
   };
   return {
     decode: decodeClientPackage,
-    encode: (header, events) => encodeServerPackage({ header, update: current().update, events }),
-    baseSize: () => HEADER_SIZE + LENGTH_PREFIX_SIZE + current().size,
+    encode: (header, events) => {
+      const update = current();
+      const bytes = encoded(update);
+      return bytes === undefined
+        ? encodeServerPackage({ header, update, events })
+        : encodeServerPackageWith(header, bytes, events);
+    },
+    baseSize: () =>
+      HEADER_SIZE + LENGTH_PREFIX_SIZE + (encoded(current())?.length ?? MAX_PACKAGE_SIZE),
   };
 }

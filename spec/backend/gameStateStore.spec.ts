@@ -58,6 +58,20 @@ describe('GameStateStore', () => {
   });
 
   describe('updateSince', () => {
+    it('gives clients at the same time_order the same update, until the state changes', () => {
+      const store = new GameStateStore(createGameState({ foo: 0 }));
+      store.pushUpdate({ time_order: 1, foo: 1 });
+      store.pushUpdate({ time_order: 2, foo: 2 });
+      for (const timeOrder of [0, 1, 2]) {
+        expect(store.updateSince(timeOrder)).toBe(store.updateSince(timeOrder));
+      }
+      const before = store.updateSince(2);
+      expect(before).toEqual({ time_order: 2 });
+      store.pushUpdate({ time_order: 3, foo: 3 });
+      expect(store.updateSince(2)).not.toBe(before);
+      expect(store.updateSince(2)).toMatchObject({ time_order: 3, foo: 3 });
+    });
+
     const play = () => {
       const store = new GameStateStore(createGameState({ players: {} }));
       store.pushUpdate({ time_order: 1, game_status: GameStatus.Active });

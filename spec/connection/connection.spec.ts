@@ -124,8 +124,10 @@ describe('Connection', () => {
     runUntil(5000);
     const carrying = sent.filter((s) => s.pkg.events.length > 0).map((s) => s.at);
     // Dispatched just after the first package went: out an eighth of the beat later, then again
-    // as soon as each package carrying it times out.
-    expect(carrying).toEqual([3.125, 1003.125, 2003.125]);
+    // as soon as each package carrying it times out. Here each timeout falls on a beat, whose
+    // package (set off before the timeout's timer was set) goes first: the resend follows an
+    // eighth of the beat after it.
+    expect(carrying).toEqual([3.125, 1006.25, 2009.375]);
     expect(failure).toBeInstanceOf(AckTimeoutError);
     expect(connection.stats).toMatchObject({ resends: 2, eventsOut: 1, eventsSent: 3 });
     expect(scheduler.now()).toBe(5000);

@@ -84,6 +84,40 @@ describe('resolveAcks', () => {
     expect(outcomes).toEqual([[1000, timedOut(7)]]);
   });
 
+  it('times out the next package on time when the one before it was acked', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const sent$ = hot('  s--t------------', { s: sent(1), t: sent(2) });
+      const headers = hot('----a-----------', { a: h(1) });
+      const expected = '   ----x--------y--';
+      expectObservable(headers.pipe(resolveAcks(sent$, 10)), '^ 15ms !').toBe(expected, {
+        x: acked(1, 4),
+        y: timedOut(2),
+      });
+      expectSubscriptions(headers.subscriptions).toBe('^---------------!');
+    });
+  });
+
+  it('keeps one timer for any number of pending packages', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const sent$ = new Subject<SentPackage>();
+    const outcomes: AckOutcome[] = [];
+    new Subject<Header>()
+      .pipe(resolveAcks(sent$, 1000, scheduler))
+      .subscribe((outcome) => outcomes.push(outcome));
+    for (let sequence = 1; sequence <= 100; sequence++) sent$.next(sent(sequence));
+    expect(scheduler.actions).toHaveLength(1);
+    scheduler.flush();
+    expect(outcomes).toEqual(Array.from({ length: 100 }, (_, i) => timedOut(i + 1)));
+  });
+
+  it('completes once the sources ended and the last pending package timed out', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const sent$ = cold('s|', { s: sent(1) });
+      const headers = cold<Header>('--|');
+      expectObservable(headers.pipe(resolveAcks(sent$, 5))).toBe('-----(x|)', { x: timedOut(1) });
+    });
+  });
+
   it('emits nothing for headers when nothing was sent, and completes with both sources', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const sent$ = cold<SentPackage>('---|');

@@ -261,6 +261,19 @@ describe('the msgpack codec', () => {
       expect(() => decode('81a161'.repeat(MAX_NESTING_DEPTH + 1) + '01')).toThrow(/nest deeper/);
     });
 
+    it('reads each short key as written, however many keys share the key cache', () => {
+      // More keys than the cache has slots, alike in length and prefix, each map read twice:
+      // the second read comes from the cache where the slot still holds the key.
+      const keys = Array.from({ length: 5000 }, (_, i) =>
+        `k${i.toString(36)}`.padEnd(1 + (i % 16)),
+      );
+      for (const key of [...keys, ...keys.reverse()]) {
+        const written = reference.float32.encode({ [key]: 1, [`${key}!`]: 2 });
+        expect(Object.keys(decoder.decode(written) as object)).toEqual([key, `${key}!`]);
+        expect(Object.keys(decoder.decode(written) as object)).toEqual([key, `${key}!`]);
+      }
+    });
+
     it('decodes only the given range of a buffer', () => {
       expect(decoder.decode(bytes('ff01ff'), 1, 2)).toBe(1);
       expect(() => decoder.decode(bytes('ff9201ff'), 1, 3)).toThrow(MalformedPayloadError);

@@ -5,6 +5,8 @@ import {
   encodeEvent,
   encodePackage,
   encodeServerPackage,
+  encodeServerPackageWith,
+  encodeUpdate,
 } from '../../lib/protocol/encode';
 import {
   DecodeError,
@@ -24,6 +26,30 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytes = (hexString: string): Uint8Array => Uint8Array.from(Buffer.from(hexString, 'hex'));
 
 describe('packages', () => {
+  describe('an update encoded once', () => {
+    it('makes the same server package as the update itself, time_order last', () => {
+      const update = { time_order: 9, players: { ann: [1.5, 2] }, score: 3 };
+      const encoded = encodeUpdate(update);
+      expect(hex(encodeServerPackageWith(header, encoded, [test]))).toBe(
+        hex(encodeServerPackage({ header, update, events: [test] })),
+      );
+      const moved = { players: {}, time_order: 10, score: 1 };
+      expect(hex(encodeServerPackageWith(header, encodeUpdate(moved), []))).toBe(
+        hex(encodeServerPackage({ header, update: moved, events: [] })),
+      );
+    });
+
+    it('refuses what encodeServerPackage refuses, with the same errors', () => {
+      expect(() => encodeUpdate({ time_order: 70000 })).toThrow(SequenceRangeError);
+      expect(() => encodeUpdate({ time_order: 1, game_status: 7 })).toThrow(UnencodableValueError);
+      const big = { time_order: 1, blob: new Uint8Array(MAX_PACKAGE_SIZE) };
+      expect(() => encodeUpdate(big)).toThrow(PackageOverflowError);
+      const full = encodeUpdate({ time_order: 1, blob: new Uint8Array(MAX_PACKAGE_SIZE - 40) });
+      const events = [{ type: 'X', args: ['a'.repeat(40)], kwargs: {} }];
+      expect(() => encodeServerPackageWith(header, full, events)).toThrow(PackageOverflowError);
+    });
+  });
+
   describe('round trips', () => {
     it('a plain package with an event', () => {
       const pkg = { header, events: [test] };

@@ -1,0 +1,194 @@
+/**
+ * Load for the server scenarios, from a process of its own: many clients, each on a socket of its
+ * own, speaking the PyGaSe client protocol at 40 Hz (or, for the floor, bare datagrams).
+ *
+ * Requests: `{ kind: 'bind', mode, port, clients }` binds the clients' sockets; then
+ * `{ kind: 'run', ...timing }` (see {@link LoadTiming}) runs them and answers with the counts of
+ * the measurement window once it and the drain after it are over; the sockets close.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import type { GameEvent } from '../../lib/index';
+import { answerRequests } from './child';
+import type { Behaviour, LoadCounts } from './protocolClient';
+import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
+
+/** What the clients do. */
+export type LoadMode =
+  /** Quickstart clients: in sync with the state, a PING event each second. */
+  | 'quickstart'
+  /** Chase players: JOIN, then a MOVE ten times a second. */
+  | 'chase'
+  /** Bare datagrams at 40 Hz, counted when they come back: against an echo server. */
+  | 'raw'
+  /** Bare datagrams as fast as an echo server returns them: its ceiling. */
+  | 'flood';
+
+/** When a load runs. Times are wall-clock ms, the one clock the processes share. */
+export interface LoadTiming {
+  /** When the first client starts. */
+  readonly startAt: number;
+  /** Clients start one after the other over this long. */
+  readonly rampMs: number;
+  /** Then everything runs this long before the counting starts. */
+  readonly warmupMs: number;
+  /** Packages sent and received in this window count. */
+  readonly measureMs: number;
+  /** After the window, the clients go on this long so that late acks still count. */
+  readonly drainMs: number;
+}
+
+/** The counts of the window, and how far behind its own beat the load process fell. */
+export interface LoadResult extends LoadCounts {
+  /** The latest a package went out after it was due, in ms: the load's own limit. */
+  readonly maxLateMs: number;
+}
+
+/** A client of any mode, as the beat drives it. */
+interface Beating {
+  nextSendAt: number;
+  send(now: number): void;
+  close(): void;
+}
+
+const PING_EVERY_MS = 1000;
+const MOVE_EVERY_MS = 100;
+const BARE_DATAGRAM = new Uint8Array(48);
+/** How many datagrams each flooding socket keeps in flight. */
+const FLOOD_WINDOW = 16;
+
+/** A PING a second, starting at a random phase. */
+const quickstart: Behaviour = {
+  events(client, now) {
+    const due = (client.notes.pingAt as number | undefined) ?? now + Math.random() * PING_EVERY_MS;
+    if (due > now) {
+      client.notes.pingAt = due;
+      return [];
+    }
+    client.notes.pingAt = due + PING_EVERY_MS;
+    return [{ type: 'PING', args: [Math.floor(now)], kwargs: {} }];
+  },
+};
+
+/** JOIN until the server names the player, then MOVE ten times a second, on a random walk. */
+const chase: Behaviour = {
+  holdsState: true,
+  events(client, now) {
+    const id = client.notes.id as string | undefined;
+    if (id === undefined) {
+      if (client.notes.joined === true) return [];
+      client.notes.joined = true;
+      return [{ type: 'JOIN', args: ['bot'], kwargs: {} }];
+    }
+    if (((client.notes.moveAt as number | undefined) ?? 0) > now) return [];
+    client.notes.moveAt = now + MOVE_EVERY_MS;
+    const [x, y] = (client.notes.position as [number, number] | undefined) ?? [320, 210];
+    const step = (): number => (Math.random() - 0.5) * 12;
+    const position: [number, number] = [x + step(), y + step()];
+    client.notes.position = position;
+    return [{ type: 'MOVE', args: [id, position], kwargs: {} }];
+  },
+  onEvent(client, event: GameEvent) {
+    if (event.type === 'PLAYER_CREATED') client.notes.id = event.args[0];
+  },
+};
+
+const counts = noCounts();
+let counting = false;
+let clients: Beating[] = [];
+let mode: LoadMode = 'raw';
+let port = 0;
+
+async function bind(body: { mode: LoadMode; port: number; clients: number }): Promise<void> {
+  mode = body.mode;
+  port = body.port;
+  if (mode === 'quickstart' || mode === 'chase') {
+    const behaviour = mode === 'chase' ? chase : quickstart;
+    clients = await Promise.all(
+      Array.from({ length: body.clients }, () =>
+        ProtocolClient.bind(port, behaviour, counts, () => counting),
+      ),
+    );
+    return;
+  }
+  const sockets = await Promise.all(Array.from({ length: body.clients }, () => bound()));
+  clients = sockets.map((socket) => bare(socket));
+}
+
+/** A bare client: a datagram when due, counted when the echo brings it back. */
+function bare(socket: Socket): Beating {
+  const send = (): void => {
+    if (counting) counts.sent++;
+    socket.send(BARE_DATAGRAM, port, '127.0.0.1');
+  };
+  const state = { heard: true };
+  socket.on('message', (data) => {
+    state.heard = true;
+    if (counting) {
+      counts.received++;
+      counts.bytesIn += data.length;
+    }
+    // Flooding: each datagram back is answered by the next.
+    if (mode === 'flood') send();
+  });
+  return {
+    nextSendAt: Infinity,
+    send(): void {
+      if (mode !== 'flood') return send();
+      // A socket that heard nothing since the last top-up lost its datagrams: send a window again.
+      if (!state.heard) for (let i = 0; i < FLOOD_WINDOW; i++) send();
+      state.heard = false;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * Sends each client's packages when due, every millisecond, drift-free (each is due 25 ms after
+ * the last was due; a flooding socket is topped up every 100 ms), and opens and closes the window.
+ */
+function run(timing: LoadTiming): Promise<LoadResult> {
+  const toLocal = (wallClock: number): number => performance.now() + (wallClock - Date.now());
+  const start = toLocal(timing.startAt);
+  const windowOpens = start + timing.rampMs + timing.warmupMs;
+  const windowCloses = windowOpens + timing.measureMs;
+  const ends = windowCloses + timing.drainMs;
+  const interval = mode === 'flood' ? 100 : SEND_INTERVAL_MS;
+  clients.forEach((client, i) => {
+    client.nextSendAt = start + (timing.rampMs * i) / clients.length;
+    if (mode === 'flood') client.nextSendAt = start;
+  });
+  let maxLateMs = 0;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      counting = now >= windowOpens && now < windowCloses;
+      for (const client of clients) {
+        if (client.nextSendAt > now) continue;
+        if (counting) maxLateMs = Math.max(maxLateMs, now - client.nextSendAt);
+        client.send(now);
+        client.nextSendAt += interval;
+      }
+      if (now < ends) return;
+      clearInterval(timer);
+      for (const client of clients) client.close();
+      clients = [];
+      resolve({ ...counts, maxLateMs });
+    }, 1);
+  });
+}
+
+async function bound(): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 256 * 1024 });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return socket;
+}
+
+answerRequests(
+  (
+    body:
+      | { kind: 'bind'; mode: LoadMode; port: number; clients: number }
+      | ({ kind: 'run' } & LoadTiming),
+  ) => (body.kind === 'bind' ? bind(body) : run(body)),
+);

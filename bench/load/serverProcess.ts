@@ -1,0 +1,91 @@
+/**
+ * The server side of the load scenarios, in a process of its own so that its CPU time is its own:
+ * an rxgase Backend running a game, or a bare `node:dgram` echo, the floor it is measured against.
+ *
+ * Requests: `{ kind: 'start', game }` answers `{ port }`; `{ kind: 'usage' }` answers the CPU time
+ * used so far and what was handled.
+ */
+import { createSocket } from 'node:dgram';
+import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
+import type { GameState, HandlerContext } from '../../lib/index';
+import type { Chase } from '../../demos/chase/game';
+import { FIELD, initialChase, join, onMove, timeStep } from '../../demos/chase/game';
+import { answerRequests } from './child';
+
+/** Which server runs. */
+export type ServedGame = 'quickstart' | 'chase' | 'echo';
+
+/** What the server process reports. */
+export interface Usage {
+  /** CPU time of the process so far, user and system, in ms. */
+  readonly cpuMs: number;
+  /** Connected clients (rxgase), or 0. */
+  readonly connections: number;
+  /** Datagrams received and sent (echo), or 0. */
+  readonly datagrams: number;
+}
+
+let usage: () => Omit<Usage, 'cpuMs'> = () => ({ connections: 0, datagrams: 0 });
+
+/** PyGaSe's quickstart game: `foo` grows by `bar` a second; PING events are counted. */
+async function quickstart(): Promise<number> {
+  type Quickstart = GameState<{ foo: number; bar: number; pings: number }>;
+  const backend = new Backend<Quickstart>(
+    createGameState({ foo: 0.0, bar: 0.5, pings: 0 }) as Quickstart,
+    (state, dt) => ({ foo: state.foo + state.bar * dt }),
+    {
+      PING: (_sentAt: number, context: HandlerContext<Quickstart>) => ({
+        pings: context.gameState.pings + 1,
+      }),
+    },
+  );
+  const { port } = await backend.run('127.0.0.1', 0);
+  usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });
+  return port;
+}
+
+/** The chase demo's server: JOIN gets a player and a PLAYER_CREATED event back, MOVE moves it. */
+async function chase(): Promise<number> {
+  const backend = new Backend<Chase>(initialChase(), timeStep, { MOVE: onMove });
+  let players = 0;
+  backend.gameStateMachine.registerEventHandler(
+    'JOIN',
+    (name: string, context: HandlerContext<Chase>) => {
+      const id = String(players++);
+      const position: [number, number] = [
+        (players * 37) % FIELD.width,
+        (players * 53) % FIELD.height,
+      ];
+      if (context.clientAddress !== undefined) {
+        const target = { targetClient: context.clientAddress, retries: 5 };
+        backend.server.dispatchEvent('PLAYER_CREATED', [id], {}, target).subscribe();
+      }
+      return join(context.gameState, id, name, position);
+    },
+  );
+  const { port } = await backend.run('127.0.0.1', 0);
+  usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });
+  return port;
+}
+
+/** Every datagram straight back to its sender: what a server without a protocol costs. */
+async function echo(): Promise<number> {
+  const socket = createSocket({ type: 'udp4', recvBufferSize: DEFAULT_RECEIVE_BUFFER_SIZE });
+  let datagrams = 0;
+  socket.on('message', (data, from) => {
+    datagrams += 2;
+    socket.send(data, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  usage = () => ({ connections: 0, datagrams });
+  return socket.address().port;
+}
+
+answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) => {
+  if (body.kind === 'start') {
+    const start = { quickstart, chase, echo }[body.game];
+    return start().then((port) => ({ port }));
+  }
+  const { user, system } = process.cpuUsage();
+  return { cpuMs: (user + system) / 1000, ...usage() } satisfies Usage;
+});
