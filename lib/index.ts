@@ -57,6 +57,17 @@ export { addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
+export { DEFAULT_WEBSOCKET_BUFFER_LIMIT, listenWebSocket } from './transport/webSocketServer';
+export type { WebSocketServerOptions, WebSocketServerTransport } from './transport/webSocketServer';
+export { webSocketClientTransport } from './transport/webSocketClient';
+export type {
+  WebSocketClientOptions,
+  WebSocketClientTransport,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './transport/webSocketClient';
+export { mergeTransports } from './transport/mergeTransports';
+export type { MergedTransport } from './transport/mergeTransports';
 export { MemoryNetwork } from './transport/memoryNetwork';
 export { simulateNetwork } from './transport/simulateNetwork';
 export type { NetworkConditions } from './transport/simulateNetwork';
