@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import {
   BehaviorSubject,
   Subject,
@@ -29,7 +27,7 @@ import { createGameState } from '../state/gameState';
 import { materialize } from '../state/values';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import { bindUdp } from '../transport/udpTransport';
+import { bindClientTransport, resolveHostname } from './platform';
 
 /** How long `connect`, `waitUntil` and `tryTo` wait by default. */
 export const DEFAULT_WAIT_MS = 5000;
@@ -40,9 +38,15 @@ export interface ClientOptions {
   readonly scheduler?: SchedulerLike;
   /** Default silent. */
   readonly logger?: Logger;
-  /** Opens the client's own transport; default a UDP socket on a port the system chooses. */
+  /**
+   * Opens the client's own transport; default a UDP socket on a port the system chooses (in the
+   * browser build, `webSocketClientTransport()`).
+   */
   readonly bind?: () => Promise<Transport>;
-  /** Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4). */
+  /**
+   * Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4), in the
+   * browser build the hostname as it is.
+   */
   readonly resolve?: (hostname: string) => Promise<string>;
 }
 
@@ -126,9 +130,9 @@ export class Client<S extends GameState = GameState> {
   }
 
   private async open(port: number, hostname: string, timeoutMs: number): Promise<void> {
-    const host = await (this.options.resolve ?? resolveIPv4)(hostname);
+    const host = await (this.options.resolve ?? resolveHostname)(hostname);
     const server: Address = { host, port };
-    const transport = await (this.options.bind ?? (() => bindUdp({ host: '0.0.0.0' })))();
+    const transport = await (this.options.bind ?? bindClientTransport)();
     this.transport = transport;
     this.server = server;
     // A new connection starts from no state: the server sends it whole.
@@ -268,9 +272,4 @@ export class Client<S extends GameState = GameState> {
     this.hasState = true;
     return materialize(update) as S;
   }
-}
-
-async function resolveIPv4(hostname: string): Promise<string> {
-  if (isIP(hostname) !== 0) return hostname;
-  return (await lookup(hostname, { family: 4 })).address;
 }
