@@ -69,6 +69,19 @@ export type {
 export { mergeTransports } from './transport/mergeTransports';
 export type { MergedTransport } from './transport/mergeTransports';
 export { MemoryNetwork } from './transport/memoryNetwork';
+export {
+  DISCOVERY_GROUP,
+  DISCOVERY_PORT,
+  MAX_DISCOVERY_SIZE,
+  decodeDiscovery,
+  encodeDiscoveryAnswer,
+  encodeDiscoveryRequest,
+} from './discovery/discoveryCodec';
+export type { DiscoveryInfo, DiscoveryMessage } from './discovery/discoveryCodec';
+export { discover } from './discovery/discover';
+export type { DiscoverOptions, DiscoveredServer } from './discovery/discover';
+export { answerDiscovery } from './discovery/answerDiscovery';
+export type { AnswerDiscoveryOptions, DiscoveryResponder } from './discovery/answerDiscovery';
 export { simulateNetwork } from './transport/simulateNetwork';
 export type { NetworkConditions } from './transport/simulateNetwork';
 export { seededRandom } from './transport/random';

@@ -27,7 +27,8 @@ import { createGameState } from '../state/gameState';
 import { materialize } from '../state/values';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import { bindClientTransport, resolveHostname } from './platform';
+import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
+import { bindClientTransport, discoverServers, resolveHostname } from './platform';
 
 /** How long `connect`, `waitUntil` and `tryTo` wait by default. */
 export const DEFAULT_WAIT_MS = 5000;
@@ -95,6 +96,11 @@ export class Client<S extends GameState = GameState> {
     this.events$ = this.events.asObservable();
     this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
     this.errors$ = this.handlers.errors$;
+  }
+
+  /** Lists the servers on the LAN that answer discovery, as they answer: see `discover`. */
+  static discover(options?: DiscoverOptions): Observable<DiscoveredServer> {
+    return discoverServers(options);
   }
 
   /** The current game state. */

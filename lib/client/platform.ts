@@ -19,3 +19,6 @@ export async function resolveHostname(hostname: string): Promise<string> {
   if (isIP(hostname) !== 0) return hostname;
   return (await lookup(hostname, { family: 4 })).address;
 }
+
+/** Looks for servers on the LAN: {@link discover}. */
+export { discover as discoverServers } from '../discovery/discover';
