@@ -8,12 +8,19 @@ import { addressKey } from './datagram';
  * that `ws`'s `WebSocket` class has too.
  */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'`, so binary messages arrive as `ArrayBuffer`s. */
   binaryType: string;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Bytes sent but not yet on the wire. */
   readonly bufferedAmount: number;
+  /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /** Closes after what was sent before. */
   close(code?: number, reason?: string): void;
+  /** Listens for the socket opening, closing or failing. */
   addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  /** Listens for messages. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
