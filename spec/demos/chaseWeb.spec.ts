@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { firstValueFrom } from 'rxjs';
+import { discover } from '../../lib/discovery/discover';
 import type { Browser, Page } from 'playwright-core';
 import type { Joined } from '../../demos/chase/player';
 import type { ServedChase } from '../../demos/chase/web/serve';
@@ -42,7 +44,13 @@ describe('the web chase demo, in headless Chromium', () => {
       throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     }
     screenshots = await mkdtemp(join(tmpdir(), 'rxgase-chase-'));
-    served = await serveChase({ host: '127.0.0.1', httpPort: 0, udpPort: 0, bots: 1 });
+    served = await serveChase({
+      host: '127.0.0.1',
+      httpPort: 0,
+      udpPort: 0,
+      bots: 1,
+      discoveryPort: 0,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -137,6 +145,18 @@ describe('the web chase demo, in headless Chromium', () => {
       [...served.backend.server.connections.keys()].filter((key) => key.startsWith('ws://')),
     ).toHaveLength(3);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('answers LAN discovery with its UDP and WebSocket ports', async () => {
+    const found = await firstValueFrom(
+      discover({ port: served.discovery!.address.port, address: '127.0.0.1', timeoutMs: WAIT_MS }),
+    );
+    expect(found).toMatchObject({
+      name: 'chase',
+      host: '127.0.0.1',
+      port: served.udp.port,
+      webSocketPort: served.webSocket.port,
+    });
   });
 
   it('draws the field on the canvas, and takes a screenshot of it', async () => {

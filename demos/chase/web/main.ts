@@ -3,6 +3,7 @@
  *
  *   npm start [-- --port 8000 --udp-port 8080 --bots 3 --host localhost]
  */
+import { DISCOVERY_PORT } from '../../../lib/index';
 import { consoleLogger, hostAndPort } from '../../args';
 import { serveChase } from './serve';
 
@@ -21,11 +22,13 @@ async function main(): Promise<void> {
     udpPort: number('--udp-port', 8080),
     bots: number('--bots', 3),
     logger: consoleLogger,
+    discoveryPort: DISCOVERY_PORT,
   });
   console.log(`
 Chase is up. Open ${served.url} in a browser, pick a name, and move with the arrow keys.
   page and WebSocket   ${served.url}
   UDP                  ${served.udp.host}:${served.udp.port}
+  LAN discovery        UDP port ${served.discovery?.address.port}
 Play in a terminal too:  npm run demo:chase:client -- --port ${served.udp.port} --name ann
 Stop with Ctrl-C.`);
   process.once('SIGINT', () => void served.close());

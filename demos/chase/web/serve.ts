@@ -8,7 +8,14 @@ import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Address, Backend, Logger } from '../../../lib/index';
-import { bindUdp, listenWebSocket, mergeTransports, silentLogger } from '../../../lib/index';
+import {
+  answerDiscovery,
+  bindUdp,
+  listenWebSocket,
+  mergeTransports,
+  silentLogger,
+} from '../../../lib/index';
+import type { DiscoveryResponder } from '../../../lib/index';
 import type { Bots } from '../bot';
 import { playBots } from '../bot';
 import type { Chase } from '../game';
@@ -26,6 +33,8 @@ export interface ServeOptions {
   readonly bots?: number;
   /** Default silent. */
   readonly logger?: Logger;
+  /** The port to answer LAN discovery on (0: one the system chooses); default none. */
+  readonly discoveryPort?: number;
 }
 
 /** A running web chase demo. */
@@ -37,6 +46,8 @@ export interface ServedChase {
   /** Where it takes WebSocket clients: the HTTP server's address. */
   readonly webSocket: Address;
   readonly backend: Backend<Chase>;
+  /** The LAN discovery responder, when asked for. */
+  readonly discovery: DiscoveryResponder | undefined;
   /** Stops the bots, the game and the HTTP server. */
   close(): Promise<void>;
 }
@@ -75,6 +86,7 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     udpPort = 8080,
     bots = 3,
     logger = silentLogger,
+    discoveryPort,
   } = options;
   const [page, script] = await Promise.all([
     readFile(join(__dirname, 'index.html'), 'utf8'),
@@ -120,13 +132,32 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     http.close();
     throw error;
   }
+  const discovery =
+    discoveryPort === undefined
+      ? undefined
+      : await answerDiscovery({
+          port: discoveryPort,
+          info: () => ({
+            name: 'chase',
+            port: udp.port,
+            webSocketPort: httpAddress.port,
+            clients: backend.server.connections.size,
+          }),
+        }).catch(async (error: unknown) => {
+          await playing?.stop();
+          await backend.shutdown();
+          http.close();
+          throw error;
+        });
   const urlHost = httpAddress.host.includes(':') ? `[${httpAddress.host}]` : httpAddress.host;
   return {
     url: `http://${host === 'localhost' ? 'localhost' : urlHost}:${httpAddress.port}/`,
     udp,
     webSocket: { ...httpAddress, scheme: 'ws' },
     backend,
+    discovery,
     close: async () => {
+      discovery?.close();
       await playing?.stop();
       await backend.shutdown();
       http.closeAllConnections();
