@@ -15,7 +15,9 @@ export {
 export {
   AckTimeoutError,
   ConnectionClosedError,
+  ConnectionRefusedError,
   DecodeError,
+  EventQueueFullError,
   InvalidArgumentError,
   InvalidStateError,
   MalformedPayloadError,
@@ -23,6 +25,7 @@ export {
   ProtocolIdMismatchError,
   RxgaseError,
   SequenceRangeError,
+  SessionMismatchError,
   TruncatedDatagramError,
   UnencodableValueError,
   WaitTimeoutError,
@@ -57,7 +60,31 @@ export { addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
+export { DEFAULT_WEBSOCKET_BUFFER_LIMIT, listenWebSocket } from './transport/webSocketServer';
+export type { WebSocketServerOptions, WebSocketServerTransport } from './transport/webSocketServer';
+export { webSocketClientTransport } from './transport/webSocketClient';
+export type {
+  WebSocketClientOptions,
+  WebSocketClientTransport,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './transport/webSocketClient';
+export { mergeTransports } from './transport/mergeTransports';
+export type { MergedTransport } from './transport/mergeTransports';
 export { MemoryNetwork } from './transport/memoryNetwork';
+export {
+  DISCOVERY_GROUP,
+  DISCOVERY_PORT,
+  MAX_DISCOVERY_SIZE,
+  decodeDiscovery,
+  encodeDiscoveryAnswer,
+  encodeDiscoveryRequest,
+} from './discovery/discoveryCodec';
+export type { DiscoveryInfo, DiscoveryMessage } from './discovery/discoveryCodec';
+export { discover } from './discovery/discover';
+export type { DiscoverOptions, DiscoveredServer } from './discovery/discover';
+export { answerDiscovery } from './discovery/answerDiscovery';
+export type { AnswerDiscoveryOptions, DiscoveryResponder } from './discovery/answerDiscovery';
 export { simulateNetwork } from './transport/simulateNetwork';
 export type { NetworkConditions } from './transport/simulateNetwork';
 export { seededRandom } from './transport/random';
@@ -81,6 +108,7 @@ export { CONNECTION_TIMEOUT_MS, whenSilent } from './operators/whenSilent';
 export { Connection, ConnectionStatus } from './connection/connection';
 export type { ConnectionOptions, DispatchOptions } from './connection/connection';
 export type { ConnectionStats } from './connection/stats';
+export type { Framed } from './connection/framing';
 export { clientPackages, plainPackages } from './connection/packageCodec';
 export { connectTo } from './connection/connectTo';
 export { EventHandlers } from './connection/eventHandlers';
@@ -100,8 +128,10 @@ export type {
   StateChanges,
   TimeStep,
 } from './backend/gameStateMachine';
-export { Server } from './server/server';
+export { DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
+  ClientConnected,
+  ClientDisconnected,
   ClientConnection,
   ClientEvent,
   DispatchOutcome,
@@ -110,6 +140,12 @@ export type {
   ServerOptions,
 } from './server/server';
 export { serverPackages } from './server/serverPackages';
+export type { ServerStats } from './server/serverStats';
+export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
+export type { RateLimit } from './server/rateLimiter';
+export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
+export type { CloseReason } from './protocol/rxgasePackets';
+export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
 export { Client, DEFAULT_WAIT_MS } from './client/client';
 export type { ClientEventHandler, ClientOptions } from './client/client';
 export { Backend } from './backend/backend';

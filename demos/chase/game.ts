@@ -4,7 +4,8 @@
  * caught for 5 seconds.
  */
 import type { GameState, StateChanges } from '../../lib/index';
-import { createGameState } from '../../lib/index';
+// From the browser entry, so the web page can share the rules.
+import { createGameState } from '../../lib/browser';
 
 export const FIELD = { width: 640, height: 420 } as const;
 export const PROTECTION_SECONDS = 5;

@@ -1,6 +1,10 @@
-/** What the terminal client and the bots share: joining, and moving. */
+/**
+ * What the terminal client, the bots and the web page share: joining, and moving. It imports the
+ * browser entry, which has all it needs and runs in Node as well.
+ */
 import { filter, firstValueFrom, map } from 'rxjs';
-import { Client } from '../../lib/index';
+import { Client } from '../../lib/browser';
+import type { ClientOptions } from '../../lib/browser';
 import type { Chase } from './game';
 
 export interface Joined {
@@ -9,9 +13,17 @@ export interface Joined {
   move(position: [number, number]): void;
 }
 
-/** Connects, joins under `name`, and resolves once the server said which player we are. */
-export async function joinGame(port: number, host: string, name: string): Promise<Joined> {
-  const client = new Client<Chase>();
+/**
+ * Connects (over UDP, unless `options` say otherwise), joins under `name`, and resolves once the
+ * server said which player we are.
+ */
+export async function joinGame(
+  port: number,
+  host: string,
+  name: string,
+  options: ClientOptions = {},
+): Promise<Joined> {
+  const client = new Client<Chase>(options);
   await client.connect(port, host);
   const created = firstValueFrom(
     client.on('PLAYER_CREATED').pipe(map((event) => String(event.args[0]))),

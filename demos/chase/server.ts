@@ -1,45 +1,15 @@
 /**
- * The chase game's server.
+ * The chase game's server, over UDP. (`npm start` serves it to browsers too: see web/main.ts.)
  *
  *   npm run demo:chase -- --port 8080 --host localhost
  */
-import { Backend } from '../../lib/index';
-import type { HandlerContext } from '../../lib/index';
 import { consoleLogger, hostAndPort } from '../args';
-import type { Chase } from './game';
-import { FIELD, initialChase, join, onMove, timeStep } from './game';
+import { chaseBackend } from './backend';
 
 async function main(): Promise<void> {
   const { host, port } = hostAndPort(process.argv.slice(2), { host: 'localhost', port: 8080 });
-  const backend: Backend<Chase> = new Backend<Chase>(
-    initialChase(),
-    timeStep,
-    { MOVE: onMove },
-    { logger: consoleLogger },
-  );
-  let players = 0;
-  backend.gameStateMachine.registerEventHandler(
-    'JOIN',
-    (name: string, context: HandlerContext<Chase>) => {
-      const position: [number, number] = [
-        Math.random() * FIELD.width,
-        Math.random() * FIELD.height,
-      ];
-      const id = String(players++);
-      const changes = join(context.gameState, id, name, position);
-      console.log(`${name} joined as player ${id}.`);
-      if (context.clientAddress !== undefined) {
-        backend.server
-          .dispatchEvent(
-            'PLAYER_CREATED',
-            [id],
-            {},
-            { targetClient: context.clientAddress, retries: 5 },
-          )
-          .subscribe();
-      }
-      return changes;
-    },
+  const backend = chaseBackend({ logger: consoleLogger }, (name, id) =>
+    console.log(`${name} joined as player ${id}.`),
   );
   const address = await backend.run(host, port);
   console.log(`Chase server on ${address.host}:${address.port}. Stop with Ctrl-C.`);

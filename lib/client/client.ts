@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import {
   BehaviorSubject,
   Subject,
@@ -41,7 +39,8 @@ import { createGameState } from '../state/gameState';
 import { materialize } from '../state/values';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import { bindUdp } from '../transport/udpTransport';
+import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
+import { bindClientTransport, discoverServers, resolveHostname } from './platform';
 
 /** How long `connect`, `waitUntil` and `tryTo` wait by default. */
 export const DEFAULT_WAIT_MS = 5000;
@@ -52,9 +51,15 @@ export interface ClientOptions {
   readonly scheduler?: SchedulerLike;
   /** Default silent. */
   readonly logger?: Logger;
-  /** Opens the client's own transport; default a UDP socket on a port the system chooses. */
+  /**
+   * Opens the client's own transport; default a UDP socket on a port the system chooses (in the
+   * browser build, `webSocketClientTransport()`).
+   */
   readonly bind?: () => Promise<Transport>;
-  /** Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4). */
+  /**
+   * Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4), in the
+   * browser build the hostname as it is.
+   */
   readonly resolve?: (hostname: string) => Promise<string>;
   /**
    * `rxgase` (the default): connect with the rxgase handshake, events handled exactly once,
@@ -123,6 +128,11 @@ export class Client<S extends GameState = GameState> {
     return this.accepted?.hostToken !== undefined;
   }
 
+  /** Lists the servers on the LAN that answer discovery, as they answer: see `discover`. */
+  static discover(options?: DiscoverOptions): Observable<DiscoveredServer> {
+    return discoverServers(options);
+  }
+
   /** The current game state. */
   get state(): S {
     return this.current$.value;
@@ -163,9 +173,9 @@ export class Client<S extends GameState = GameState> {
   }
 
   private async open(port: number, hostname: string, timeoutMs: number): Promise<void> {
-    const host = await (this.options.resolve ?? resolveIPv4)(hostname);
+    const host = await (this.options.resolve ?? resolveHostname)(hostname);
     const server: Address = { host, port };
-    const transport = await (this.options.bind ?? (() => bindUdp({ host: '0.0.0.0' })))();
+    const transport = await (this.options.bind ?? bindClientTransport)();
     this.transport = transport;
     this.server = server;
     // A new connection starts from no state: the server sends it whole.
@@ -380,9 +390,4 @@ const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
 /** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
 function isControlPacket(data: Uint8Array): boolean {
   return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
-}
-
-async function resolveIPv4(hostname: string): Promise<string> {
-  if (isIP(hostname) !== 0) return hostname;
-  return (await lookup(hostname, { family: 4 })).address;
 }

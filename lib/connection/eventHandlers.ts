@@ -14,6 +14,8 @@ export interface HandlerError {
 /**
  * Handlers by event type, as the server, the client and the game state machine keep them: one per
  * type, each checked to be a function when it is registered.
+ *
+ * @typeParam H The handlers' function type.
  */
 export class EventHandlers<H extends (...args: never[]) => unknown> {
   /** Handlers that threw in {@link handle}. */

@@ -10,7 +10,9 @@ import type { GameEvent, Package, ServerPackage } from '../protocol/packages';
  * in them besides the header and events.
  */
 export interface PackageCodec<P extends Package> {
+  /** Reads a received datagram; throws a `DecodeError` for one that is not a package. */
   decode(datagram: Uint8Array): P;
+  /** Writes the next package to send. */
   encode(header: Header, events: readonly GameEvent[]): Uint8Array;
   /** How many bytes the next package takes before its events, to know how many events fit. */
   baseSize(): number;

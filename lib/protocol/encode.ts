@@ -38,7 +38,7 @@ const msgpack = new MsgpackEncoder();
  *
  * @return The datagram, at most 2048 bytes.
  * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If an event argument cannot be sent (see {@link MsgpackEncoder}).
+ * @throws {UnencodableValueError} If an event argument cannot be sent (see `MsgpackEncoder` in lib/protocol/msgpackEncoder.ts).
  * @throws {SequenceRangeError} If a header field is not a sequence number.
  */
 export function encodePackage(pkg: Package): Uint8Array {

@@ -4,9 +4,13 @@
  * that threw.
  */
 export interface Logger {
+  /** The details, such as each package sent and received. */
   debug(message: string, ...details: unknown[]): void;
+  /** Startups, shutdowns, connects and disconnects. */
   info(message: string, ...details: unknown[]): void;
+  /** What was refused, such as a shutdown asked by a client that is not the host. */
   warn(message: string, ...details: unknown[]): void;
+  /** What failed, such as an event handler that threw. */
   error(message: string, ...details: unknown[]): void;
 }
 

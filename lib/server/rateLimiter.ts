@@ -8,6 +8,7 @@ export interface RateLimit {
   readonly maxAddresses?: number;
 }
 
+/** The server's default rate limit: 500 datagrams a second per address, bursts of 250. */
 export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
   datagramsPerSecond: 500,
   burst: 250,

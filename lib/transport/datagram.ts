@@ -1,9 +1,14 @@
 import type { Observable } from 'rxjs';
 
-/** Where a datagram comes from or goes to. */
+/**
+ * Where a datagram comes from or goes to. A UDP address has no `scheme`; a WebSocket peer has
+ * `scheme: 'ws'` (or `'wss'`), so it never shares a key with a UDP peer at the same host and port.
+ */
 export interface Address {
   readonly host: string;
   readonly port: number;
+  /** How the peer is reached when not over UDP: `'ws'` or `'wss'`; absent for UDP. */
+  readonly scheme?: string;
 }
 
 /** A datagram and the address at the other end: its sender when received, its target when sent. */
@@ -13,7 +18,7 @@ export interface Datagram {
 }
 
 /**
- * Where datagrams come from and go to: UDP, an in-memory network, later WebSocket.
+ * Where datagrams come from and go to: UDP, WebSocket, an in-memory network.
  *
  * `datagrams$` is hot: it emits what arrives while someone listens, errors when the transport
  * fails, and completes when it is closed.
@@ -28,9 +33,13 @@ export interface Transport {
   close(): void;
 }
 
-/** A string naming an address, to key maps by: `host:port`, IPv6 hosts in brackets. */
+/**
+ * A string naming an address, to key maps by: `host:port`, IPv6 hosts in brackets, and with
+ * `scheme://` before it when the address has a scheme (`ws://127.0.0.1:8081`).
+ */
 export function addressKey(address: Address): string {
-  return address.host.includes(':')
+  const hostAndPort = address.host.includes(':')
     ? `[${address.host}]:${address.port}`
     : `${address.host}:${address.port}`;
+  return address.scheme === undefined ? hostAndPort : `${address.scheme}://${hostAndPort}`;
 }

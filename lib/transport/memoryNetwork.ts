@@ -25,12 +25,17 @@ export class MemoryNetwork {
   constructor(private readonly scheduler: SchedulerLike = asyncScheduler) {}
 
   /**
-   * Adds an endpoint at `host` (default `memory`) and `port` (default: the next free one).
+   * Adds an endpoint at `host` (default `memory`) and `port` (default: the next free one), with
+   * `scheme` if given, to stand for a WebSocket peer.
    *
    * @throws {Error} If the address is taken.
    */
   bind(where: Partial<Address> = {}): Transport {
-    const address: Address = { host: where.host ?? 'memory', port: where.port ?? this.freePort() };
+    const address: Address = {
+      host: where.host ?? 'memory',
+      port: where.port ?? this.freePort(),
+      ...(where.scheme !== undefined && { scheme: where.scheme }),
+    };
     const key = addressKey(address);
     if (this.endpoints.has(key)) throw new Error(`the address ${key} is taken`);
     const inbox = new Subject<Datagram>();

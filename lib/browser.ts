@@ -1,0 +1,63 @@
+/**
+ * rxgase for the browser: the {@link Client} over the browser's own WebSocket, and what a client
+ * needs beside it, with no Node built-in. `npm run build:browser` bundles it as an ES module,
+ * `dist/rxgase.browser.mjs` (`import { Client } from 'rxgase/browser'`); in this build a `Client`
+ * connects over WebSocket by default.
+ *
+ * ## Example
+ * ```ts
+ * import { Client } from 'rxgase/browser';
+ *
+ * const client = new Client();
+ * await client.connect(8081, location.hostname); // the server's WebSocket port
+ * client.state$.subscribe((state) => draw(state));
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export {
+  ACK_BITFIELD_SIZE,
+  HEADER_SIZE,
+  MAX_PACKAGE_SIZE,
+  MAX_SEQUENCE,
+  PROTOCOL_ID,
+} from './protocol/constants';
+export {
+  AckTimeoutError,
+  ConnectionClosedError,
+  DecodeError,
+  InvalidArgumentError,
+  InvalidStateError,
+  MalformedPayloadError,
+  PackageOverflowError,
+  ProtocolIdMismatchError,
+  RxgaseError,
+  SequenceRangeError,
+  TruncatedDatagramError,
+  UnencodableValueError,
+  WaitTimeoutError,
+} from './protocol/errors';
+export type { RxgaseErrorCode } from './protocol/errors';
+export type { GameEvent, ServerPackage, UpdatePayload } from './protocol/packages';
+export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';
+export type { GameState, GameStateUpdate } from './state/gameState';
+export { TO_DELETE, isToDelete } from './state/toDelete';
+export { Replacement } from './state/replacement';
+export { applyUpdate } from './state/applyUpdate';
+export { addressKey } from './transport/datagram';
+export type { Address, Datagram, Transport } from './transport/datagram';
+export { webSocketClientTransport } from './transport/webSocketClient';
+export type {
+  WebSocketClientOptions,
+  WebSocketClientTransport,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './transport/webSocketClient';
+export { ConnectionStatus } from './connection/connection';
+export type { Connection } from './connection/connection';
+export type { ConnectionStats } from './connection/stats';
+export { silentLogger } from './protocol/logger';
+export type { Logger } from './protocol/logger';
+export { Client, DEFAULT_WAIT_MS } from './client/client';
+export type { ClientEventHandler, ClientOptions } from './client/client';

@@ -1,0 +1,24 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Transport } from '../transport/datagram';
+import { bindUdp } from '../transport/udpTransport';
+
+/*
+ * What a Client uses unless told otherwise, in Node: UDP, and DNS for hostnames. The browser build
+ * swaps this file for platform.browser.ts (see "browser" in package.json), so no Node built-in
+ * reaches a browser.
+ */
+
+/** Opens a client's transport: a UDP socket on a port the system chooses. */
+export function bindClientTransport(): Promise<Transport> {
+  return bindUdp({ host: '0.0.0.0' });
+}
+
+/** Turns a hostname into the IPv4 address datagrams come from. */
+export async function resolveHostname(hostname: string): Promise<string> {
+  if (isIP(hostname) !== 0) return hostname;
+  return (await lookup(hostname, { family: 4 })).address;
+}
+
+/** Looks for servers on the LAN: {@link discover}. */
+export { discover as discoverServers } from '../discovery/discover';
