@@ -15,19 +15,18 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
 import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
-import type { CloseReason } from '../protocol/rxgasePackets';
+import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
   HOST_TOKEN_SIZE,
   PACKET_PREFIX_SIZE,
   PacketKind,
-  decodeRxgasePacket,
   encodeClose,
   encodeShutdownRequest,
   isRxgasePacket,
   sameBytes,
 } from '../protocol/rxgasePackets';
 import type { Accepted } from './handshake';
-import { handshake } from './handshake';
+import { handshake, packetsFrom } from './handshake';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
@@ -216,7 +215,8 @@ export class Client<S extends GameState = GameState> {
       ...(accepted === undefined ? {} : { session: accepted.session }),
     });
     this.current = connection;
-    if (accepted !== undefined) this.listenForClose(transport, from, connection, accepted.session);
+    if (accepted !== undefined)
+      this.listenForClose(transport, server, connection, accepted.session);
     connection.packages$
       .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.current$.value))
       .subscribe((state) => this.current$.next(state));
@@ -355,26 +355,19 @@ export class Client<S extends GameState = GameState> {
   /** Closes `connection` when the server sends a close packet of its session, with its reason. */
   private listenForClose(
     transport: Transport,
-    from: string,
+    server: Address,
     connection: Connection<ServerPackage>,
     session: Uint8Array,
   ): void {
-    transport.datagrams$
+    packetsFrom(transport, server)
       .pipe(
-        filter(({ address, data }) => addressKey(address) === from && isControlPacket(data)),
-        map(({ data }) => {
-          try {
-            return decodeRxgasePacket(data);
-          } catch {
-            return undefined;
-          }
-        }),
-        filter((packet) => packet?.kind === 'close' && sameBytes(packet.token, session)),
+        filter(
+          (packet): packet is Extract<RxgasePacket, { kind: 'close' }> =>
+            packet.kind === 'close' && sameBytes(packet.token, session),
+        ),
         take(1),
       )
-      .subscribe((packet) => {
-        if (packet?.kind === 'close') connection.close(packet.reason);
-      });
+      .subscribe((packet) => connection.close(packet.reason));
   }
 
   /** The client's state after an update: the first is the whole state, taken as it is. */

@@ -44,7 +44,7 @@ export interface Accepted {
  * ## Example
  * ```ts
  * const { session, hostToken } = await firstValueFrom(
- *   handshake(transport, server).pipe(timeout({ first: 5000 })),
+ *   handshake(transport, server, asyncScheduler).pipe(timeout({ first: 5000 })),
  * );
  * ```
  *
@@ -57,18 +57,7 @@ export function handshake(
   nonce: Uint8Array = randomToken(),
 ): Observable<Accepted> {
   const from = addressKey(server);
-  const answers$: Observable<RxgasePacket> = transport.datagrams$.pipe(
-    filter(({ address, data }) => addressKey(address) === from && isRxgasePacket(data)),
-    map(({ data }) => {
-      try {
-        return decodeRxgasePacket(data);
-      } catch {
-        return undefined;
-      }
-    }),
-    filter((packet): packet is RxgasePacket => packet !== undefined),
-    share(),
-  );
+  const answers$ = packetsFrom(transport, server).pipe(share());
   /** Sends `request` until `answer$` emits, at once and every 250 ms. */
   const ask = <T>(request: Uint8Array, answer$: Observable<T>): Observable<T> =>
     merge(
@@ -109,6 +98,25 @@ export function handshake(
       switchMap(({ cookie }) => ask(encodeChallengeResponse(nonce, cookie), accept$)),
     ),
   ).pipe(take(1));
+}
+
+/**
+ * The rxgase packets `server` sends to `transport`, decoded; what does not decode is left out.
+ * The client's connection takes the data packets itself: this is for the handshake and the close.
+ */
+export function packetsFrom(transport: Transport, server: Address): Observable<RxgasePacket> {
+  const from = addressKey(server);
+  return transport.datagrams$.pipe(
+    filter(({ address, data }) => addressKey(address) === from && isRxgasePacket(data)),
+    map(({ data }) => {
+      try {
+        return decodeRxgasePacket(data);
+      } catch {
+        return undefined;
+      }
+    }),
+    filter((packet): packet is RxgasePacket => packet !== undefined),
+  );
 }
 
 /** 8 random bytes, from the platform's cryptographic source (Node and browsers alike). */
