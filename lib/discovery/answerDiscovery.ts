@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { bindSocket } from '../transport/udpTransport';
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { RxgaseError } from '../protocol/errors';
@@ -66,13 +67,7 @@ export async function answerDiscovery(
   const info = options.info;
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   const errors = new Subject<Error>();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+  await bindSocket(socket, port, host);
   // Always listened to: an 'error' nobody listens to would crash the process.
   socket.on('error', (error) => errors.next(error));
   let answered = 0;

@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import type { SocketType } from 'node:dgram';
+import type { Socket, SocketType } from 'node:dgram';
 import { Observable, Subject, share } from 'rxjs';
 import type { Address, Datagram, Transport } from './datagram';
 
@@ -55,13 +55,7 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   } = options;
   const socket = createSocket({ type, recvBufferSize: receiveBufferSize });
   const errors = new Subject<Error>();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+  await bindSocket(socket, port, host);
   // Always listened to: an 'error' nobody listens to would crash the process. Reported on errors$.
   socket.on('error', (error) => errors.next(error));
   const bound = socket.address();
@@ -112,4 +106,18 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
       if (pending === 0) finish();
     },
   };
+}
+
+/**
+ * Binds `socket` to `port` on `host`: resolves once bound, rejects with the system's error (the
+ * port is taken, say) if it cannot.
+ */
+export function bindSocket(socket: Socket, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
 }
