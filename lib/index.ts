@@ -87,6 +87,7 @@ export { answerDiscovery } from './discovery/answerDiscovery';
 export type { AnswerDiscoveryOptions, DiscoveryResponder } from './discovery/answerDiscovery';
 export { simulateNetwork } from './transport/simulateNetwork';
 export type { NetworkConditions } from './transport/simulateNetwork';
+export { SimulationScheduler } from './transport/simulationScheduler';
 export { seededRandom } from './transport/random';
 
 export { decodePackages } from './operators/decodePackages';

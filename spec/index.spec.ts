@@ -61,6 +61,7 @@ describe('the public API', () => {
         'discover',
         'answerDiscovery',
         'simulateNetwork',
+        'SimulationScheduler',
         'seededRandom',
         'decodePackages',
         'EMPTY_WINDOW',

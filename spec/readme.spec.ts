@@ -91,5 +91,7 @@ describe('the README examples', () => {
       load(require, exports, strictConsole as Console);
       await expect(exports.example?.()).resolves.toBeUndefined();
     },
+    // A minute of a virtual game takes a second or two, more on a loaded machine.
+    30_000,
   );
 });

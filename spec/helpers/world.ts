@@ -1,4 +1,4 @@
-import { VirtualAction, VirtualTimeScheduler, filter } from 'rxjs';
+import { filter } from 'rxjs';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
@@ -12,6 +12,7 @@ import type { Transport } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
 import { simulateNetwork } from '../../lib/transport/simulateNetwork';
+import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 
 export type Arena = GameState<{
   players: Record<string, { x: number; score?: number }>;
@@ -28,7 +29,7 @@ export function world(
   serverOptions: ServerOptions = {},
   wrapServer: (transport: Transport) => Transport = (transport) => transport,
 ) {
-  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
   let seed = 10;
   const lossy = (transport: Transport): Transport =>
@@ -73,11 +74,7 @@ export function world(
   const pass = async (ms: number): Promise<void> => {
     const until = scheduler.now() + ms;
     while (scheduler.now() < until) {
-      scheduler.maxFrames = Math.min(until, scheduler.now() + 5);
-      scheduler.flush();
-      if (scheduler.actions.length === 0 || scheduler.actions[0]!.delay > scheduler.maxFrames) {
-        scheduler.frame = scheduler.maxFrames;
-      }
+      scheduler.advanceTo(Math.min(until, scheduler.now() + 5));
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
