@@ -1,13 +1,9 @@
-/* global process */
 /** @type {import('jest').Config} */
 module.exports = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   testMatch: ['<rootDir>/spec/**/*.spec.ts'],
-  // The soak plays for minutes of CPU time: `npm run soak` runs it (and a longer fuzz).
-  testPathIgnorePatterns: process.env.RXGASE_SOAK
-    ? ['/node_modules/']
-    : ['/node_modules/', 'soak\\.spec\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/'],
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
   coverageThreshold: {

@@ -2,7 +2,8 @@ import { BehaviorSubject, Subject, scan } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { toSqn } from '../protocol/sequence';
 import { applyUpdate } from '../state/applyUpdate';
-import { diffFromAny } from '../state/diffStates';
+import type { TouchedKeys } from '../state/diffStates';
+import { diffFromAny, diffTouched, touchKeys } from '../state/diffStates';
 import type { GameState, GameStateUpdate } from '../state/gameState';
 import { createGameState } from '../state/gameState';
 import { copyData } from '../state/values';
@@ -41,6 +42,8 @@ export class GameStateStore<S extends GameState = GameState> {
   private readonly cache: GameStateUpdate[] = [{ time_order: 0 }];
   /** The states the cached updates made, by time_order, for the difference a client needs. */
   private readonly history = new Map<number, S>();
+  /** The update in the cache that made each state of the history. */
+  private readonly madeBy = new Map<number, GameStateUpdate>();
   private readonly cacheSize: number;
   /** updateSince's answers for the current state, by the client's time_order. */
   private readonly sinceMemo = new Map<string, GameStateUpdate>();
@@ -55,6 +58,7 @@ export class GameStateStore<S extends GameState = GameState> {
     this.state = new BehaviorSubject<S>(initial);
     this.state$ = this.state.asObservable();
     this.history.set(initial.time_order, initial);
+    this.madeBy.set(initial.time_order, this.cache[0] as GameStateUpdate);
     this.updates
       .pipe(scan((state: S, update) => applyUpdate(state, update), initial))
       .subscribe((state) => {
@@ -86,12 +90,17 @@ export class GameStateStore<S extends GameState = GameState> {
     const own = copyData(update) as GameStateUpdate;
     this.cache.push(own);
     if (this.cache.length > this.cacheSize) {
+      // A state is known while the update that made it is cached: the ones after it say what
+      // changed since.
       const dropped = this.cache.shift() as GameStateUpdate;
-      if (!this.cache.some((kept) => kept.time_order === dropped.time_order)) {
+      if (this.madeBy.get(dropped.time_order) === dropped) {
         this.history.delete(dropped.time_order);
+        this.madeBy.delete(dropped.time_order);
       }
     }
+    const before = this.state.value;
     this.updates.next(own);
+    if (this.state.value !== before) this.madeBy.set(this.state.value.time_order, own);
   }
 
   /**
@@ -115,8 +124,9 @@ export class GameStateStore<S extends GameState = GameState> {
     let update = this.sinceMemo.get(key);
     if (update === undefined) {
       if (known && timeOrder === current.time_order) update = { time_order: timeOrder };
-      else if (known) update = diffFromAny(this.statesSince(timeOrder), current);
-      else if (held !== undefined)
+      else if (known) {
+        update = diffTouched(this.statesSince(timeOrder), current, this.touchedSince(timeOrder));
+      } else if (held !== undefined)
         update = diffFromAny([NO_STATE, ...this.statesSince(held)], current);
       else update = { ...current };
       this.sinceMemo.set(key, update);
@@ -124,17 +134,30 @@ export class GameStateStore<S extends GameState = GameState> {
     return update;
   }
 
+  /** The keys the updates after the one that made the state at `timeOrder` touched. */
+  private touchedSince(timeOrder: number): TouchedKeys {
+    const touched: TouchedKeys = new Map();
+    for (let i = this.cachedAfter(timeOrder); i < this.cache.length; i++) {
+      touchKeys(touched, this.cache[i] as GameStateUpdate);
+    }
+    return touched;
+  }
+
   /**
    * The states from the one at `timeOrder` on: a client that reported `timeOrder` holds one of
    * them, since it may have applied newer updates while its report travelled.
    */
   private statesSince(timeOrder: number): GameState[] {
-    const states: GameState[] = [this.history.get(timeOrder) as S];
-    const start = this.cache.findIndex((update) => update.time_order === timeOrder);
-    for (const update of this.cache.slice(start + 1)) {
-      const state = this.history.get(update.time_order);
-      if (state !== undefined && !states.includes(state)) states.push(state);
+    const states = new Set<GameState>([this.history.get(timeOrder) as S]);
+    for (let i = this.cachedAfter(timeOrder); i < this.cache.length; i++) {
+      const state = this.history.get((this.cache[i] as GameStateUpdate).time_order);
+      if (state !== undefined) states.add(state);
     }
-    return states;
+    return [...states];
+  }
+
+  /** Where in the cache the updates after the state at `timeOrder` (a known one) begin. */
+  private cachedAfter(timeOrder: number): number {
+    return this.cache.indexOf(this.madeBy.get(timeOrder) as GameStateUpdate) + 1;
   }
 }

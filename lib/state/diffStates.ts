@@ -26,28 +26,80 @@ export function diffStates(from: GameState, to: GameState): GameStateUpdate {
   return diffFromAny([from], to);
 }
 
+/**
+ * The keys that some updates touched, at every depth: below a key, either the keys touched inside
+ * its map (the updates merged plain objects into it) or {@link WHOLE_VALUE} (an update set,
+ * replaced or deleted the value there).
+ */
+export type TouchedKeys = Map<string, TouchedKeys | typeof WHOLE_VALUE>;
+
+/** In {@link TouchedKeys}: the value at this key may have changed anywhere inside. */
+export const WHOLE_VALUE = 'whole value';
+
+/** Adds to `touched` the keys `update` touches when applied. */
+export function touchKeys(touched: TouchedKeys, update: Readonly<Record<string, unknown>>): void {
+  for (const key of Object.keys(update)) {
+    const known = touched.get(key);
+    if (known === WHOLE_VALUE) continue;
+    const value = update[key];
+    if (isPlainObject(value)) {
+      const inside: TouchedKeys = known ?? new Map();
+      touchKeys(inside, value);
+      touched.set(key, inside);
+    } else {
+      touched.set(key, WHOLE_VALUE);
+    }
+  }
+}
+
 function diffMaps(
   from: Readonly<Record<string, unknown>>,
   to: Readonly<Record<string, unknown>>,
-  skip: ReadonlySet<string> = NONE,
+  skip: ReadonlySet<string>,
+  within: TouchedKeys | undefined,
 ): Record<string, unknown> {
   const diff: Record<string, unknown> = {};
-  for (const key of Object.keys(from)) {
-    if (!skip.has(key) && hasEntry(from, key) && !hasEntry(to, key)) setEntry(diff, key, TO_DELETE);
-  }
-  for (const key of Object.keys(to)) {
-    if (skip.has(key) || !hasEntry(to, key)) continue;
-    const before = hasEntry(from, key) ? from[key] : undefined;
-    const after = to[key];
-    if (before === after) continue;
-    if (isPlainObject(before) && isPlainObject(after)) {
-      const nested = diffMaps(before, after);
-      if (Object.keys(nested).length > 0) setEntry(diff, key, nested);
-    } else if (before === undefined || !equalData(before, after)) {
-      setEntry(diff, key, copyData(after));
+  if (within === undefined) {
+    for (const key of Object.keys(from)) {
+      if (!skip.has(key) && !hasEntry(to, key) && hasEntry(from, key)) {
+        setEntry(diff, key, TO_DELETE);
+      }
     }
+    for (const key of Object.keys(to)) {
+      if (!skip.has(key)) diffEntry(diff, key, from, to, undefined);
+    }
+    return diff;
+  }
+  // Only where updates went: everywhere else the two states hold the very same values.
+  for (const [key, inside] of within) {
+    if (skip.has(key)) continue;
+    if (!hasEntry(to, key)) {
+      if (hasEntry(from, key)) setEntry(diff, key, TO_DELETE);
+      continue;
+    }
+    diffEntry(diff, key, from, to, inside === WHOLE_VALUE ? undefined : inside);
   }
   return diff;
+}
+
+/** Sets in `diff` what turns `from`'s value at `key` into `to`'s, if `to` has one. */
+function diffEntry(
+  diff: Record<string, unknown>,
+  key: string,
+  from: Readonly<Record<string, unknown>>,
+  to: Readonly<Record<string, unknown>>,
+  within: TouchedKeys | undefined,
+): void {
+  if (!hasEntry(to, key)) return;
+  const after = to[key];
+  const before = hasEntry(from, key) ? from[key] : undefined;
+  if (before === after) return;
+  if (isPlainObject(before) && isPlainObject(after)) {
+    const nested = diffMaps(before, after, NONE, within);
+    if (Object.keys(nested).length > 0) setEntry(diff, key, nested);
+  } else if (before === undefined || !equalData(before, after)) {
+    setEntry(diff, key, copyData(after));
+  }
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -59,9 +111,22 @@ const NONE: ReadonlySet<string> = new Set();
  * holds and `to` does not are deleted; every value that differs in any of them is set.
  */
 export function diffFromAny(from: readonly GameState[], to: GameState): GameStateUpdate {
+  return diffTouched(from, to, undefined);
+}
+
+/**
+ * {@link diffFromAny}, looking only where updates went: `within` must hold every key the updates
+ * between the states of `from` and `to` touched (more does no harm). The store knows them, and a
+ * game's updates touch a few keys of a large state.
+ */
+export function diffTouched(
+  from: readonly GameState[],
+  to: GameState,
+  within: TouchedKeys | undefined,
+): GameStateUpdate {
   let union: Record<string, unknown> = {};
   for (const state of from) {
-    if (state !== to) union = unionDiffs(union, diffMaps(state, to, RESERVED_KEYS));
+    if (state !== to) union = unionDiffs(union, diffMaps(state, to, RESERVED_KEYS, within));
   }
   union.game_status = to.game_status;
   union.time_order = to.time_order;

@@ -12,7 +12,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Whether `map` holds `key` with a value: an `undefined` entry counts as absent, as on the wire. */
 export function hasEntry(map: Readonly<Record<string, unknown>>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(map, key) && map[key] !== undefined;
+  return map[key] !== undefined && Object.prototype.hasOwnProperty.call(map, key);
 }
 
 /**

@@ -5,6 +5,7 @@ import { applyUpdate } from '../../lib/state/applyUpdate';
 import type { GameState } from '../../lib/state/gameState';
 import { GameStatus, createGameState } from '../../lib/state/gameState';
 import { mergeUpdates } from '../../lib/state/mergeUpdates';
+import { Replacement } from '../../lib/state/replacement';
 import { TO_DELETE } from '../../lib/state/toDelete';
 
 describe('GameStateStore', () => {
@@ -162,6 +163,60 @@ describe('GameStateStore', () => {
                 // A client that reported none but holds a state took it from a full state.
                 const fullSince = t === 0 && held.time_order > 0 ? 1 : undefined;
                 const update = store.updateSince(reported.time_order, fullSince);
+                expect(applyUpdate(held, update)).toEqual(
+                  held.time_order === now.time_order ? held : now,
+                );
+              }
+            });
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('stays exact with replacements, stale updates and many keys, looking only where updates went', () => {
+      const key = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+      const { value } = fc.letrec((tie) => ({
+        value: fc.oneof(
+          { depthSize: 'small', maxDepth: 3 },
+          fc.integer({ min: 0, max: 3 }),
+          fc.constant(TO_DELETE),
+          fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+          fc.dictionary(key, tie('value'), { maxKeys: 3 }),
+          fc
+            .dictionary(key, fc.integer({ min: 0, max: 3 }), { maxKeys: 2 })
+            .map((map) => new Replacement(map)),
+        ),
+      }));
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({ change: fc.dictionary(key, value, { maxKeys: 4 }), stale: fc.boolean() }),
+            { minLength: 1, maxLength: 12 },
+          ),
+          (steps) => {
+            const store = new GameStateStore(createGameState({}), 6);
+            const states: GameState[] = [store.getGameState()];
+            // Which push made each state: the cache holds the last 6, and a state is known while
+            // the update that made it is there (the cache starts with an empty update, push 0).
+            const madeBy: number[] = [0];
+            let pushes = 0;
+            let timeOrder = 0;
+            for (const { change, stale } of steps) {
+              pushes++;
+              if (stale && timeOrder > 1) {
+                store.pushUpdate({ ...change, time_order: timeOrder - 1 }); // changes nothing
+              } else {
+                store.pushUpdate({ ...change, time_order: ++timeOrder });
+                states.push(store.getGameState());
+                madeBy.push(pushes);
+              }
+            }
+            const now = store.getGameState();
+            states.forEach((reported, t) => {
+              if (t === 0 || (madeBy[t] as number) <= pushes - 6) return; // the whole state
+              for (const held of states.slice(t)) {
+                const update = store.updateSince(reported.time_order);
                 expect(applyUpdate(held, update)).toEqual(
                   held.time_order === now.time_order ? held : now,
                 );
