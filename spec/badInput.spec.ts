@@ -66,6 +66,13 @@ function fail(): never {
   throw new Error('not yet');
 }
 
+/** `levels` arrays, each inside the next. */
+function deep(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
 const cyclic: Record<string, unknown> = { name: 'loop' };
 cyclic.self = cyclic;
 
@@ -79,6 +86,9 @@ const unencodable: [string, unknown[], Record<string, unknown>, string][] = [
   ['a BigInt below -2^63', [-(2n ** 63n) - 1n], {}, 'args[0]'],
   ['a Date', [], { when: new Date(0) }, 'kwargs.when'],
   ['a Map', [new Map([[1, 2]])], {}, 'args[0]'],
+  ['a string with a lone surrogate', ['ann\ud800'], {}, 'args[0]'],
+  // The event map, its args and 63 arrays in them: the last is the 65th level, one too many.
+  ['nesting past 64 levels', [deep(63)], {}, `args${'[0]'.repeat(63)}`],
 ];
 
 describe('bad input at the API', () => {
@@ -233,6 +243,14 @@ describe('bad input at the API', () => {
         await server.shutdown();
       },
     );
+
+    it('refuses a bad port or hostname at Backend.run, and starts nothing', async () => {
+      const backend = new Backend(createGameState({ foo: 0 }), () => ({}));
+      await expect(backend.run('localhost', -1)).rejects.toThrow(InvalidArgumentError);
+      await expect(backend.run('local host', 0)).rejects.toThrow(/holds " "/);
+      expect(backend.server.address).toBeUndefined();
+      expect(backend.gameStateMachine.isRunning).toBe(false);
+    });
 
     it('refuses port 0 for a client (a server may let the system choose)', async () => {
       const { client } = world();
