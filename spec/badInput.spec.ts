@@ -133,7 +133,7 @@ describe('bad input at the API', () => {
       },
     );
 
-    it('refuses events that are not events: a type that is not a string, args that are not an array', async () => {
+    it('refuses events that are not events, and targets that are not clients', async () => {
       const game = await playing();
       const { ann, server } = game;
       for (const call of [
@@ -144,7 +144,37 @@ describe('bad input at the API', () => {
       ]) {
         expect(thrown(call)).toMatchObject({ code: 'ERR_UNENCODABLE_VALUE' });
       }
+      // A target that is not an address, or not a client's.
+      for (const targetClient of ['ann', 49152, null, { host: 'bob', port: 49152 }]) {
+        const error = thrown(() =>
+          server.dispatchEvent(
+            'X',
+            [],
+            {},
+            { targetClient: targetClient as { host: string; port: number } },
+          ),
+        );
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error.message).toMatch(/targetClient must be|no client is connected from bob:49152/);
+      }
+      // Retries that are not a whole number.
+      for (const retries of [-1, 1.5, NaN, '3']) {
+        const options = { retries: retries as number };
+        for (const call of [
+          () => ann.dispatchEvent('X', [], {}, options),
+          () => server.dispatchEvent('X', [], {}, options),
+          () => ann.connection!.dispatchEvent({ type: 'X', args: [], kwargs: {} }, options),
+          () => game.serverSide().dispatchEvent({ type: 'X', args: [], kwargs: {} }, options),
+        ]) {
+          expect(thrown(call)).toMatchObject({
+            code: 'ERR_INVALID_ARGUMENT',
+            message: expect.stringMatching(/retries must be a whole number/),
+          });
+        }
+      }
       expect(ann.connection!.stats.pendingEvents).toBe(0);
+      expect(ann.connection!.stats.eventsOut).toBe(1); // the JOIN
+      expect(game.serverSide().stats.pendingEvents).toBe(0);
       await game.stillPlays(3);
       await game.done();
     });

@@ -291,8 +291,11 @@ export class Client<S extends GameState = GameState> {
    * Sends an event to the server; the result completes on its ack, or errors with an
    * `AckTimeoutError` once `retries` re-sends timed out too.
    *
-   * @throws {InvalidArgumentError} If the client is not connected.
-   * @throws {UnencodableValueError} If an argument cannot be sent.
+   * @throws {InvalidArgumentError} If the client is not connected, or `retries` is not a whole
+   *   number.
+   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {PackageOverflowError} If the event does not fit in a package.
+   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent(
     type: string,

@@ -24,6 +24,7 @@ import {
 import { decodeClientPackage } from '../protocol/decode';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
 import { eventSize, pygaseFraming } from '../connection/framing';
+import { checkRetries } from '../connection/outgoingEvents';
 import { InvalidArgumentError, PackageOverflowError, RxgaseError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -272,7 +273,8 @@ export class Server<S extends GameState = GameState> {
    * when its package times out (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {InvalidArgumentError} If `targetClient` is not an address, or not connected.
+   * @throws {InvalidArgumentError} If `targetClient` is not an address, or not connected, or
+   *   `retries` is not a whole number.
    * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {PackageOverflowError} If the event does not fit in a server package even beside the
    *   smallest update. (One that does not fit beside the update a client needs now fails in that
@@ -286,6 +288,7 @@ export class Server<S extends GameState = GameState> {
   ): Observable<DispatchOutcome> {
     const { targetClient = 'all', retries = 0 } = options;
     const event: GameEvent = { type, args, kwargs };
+    checkRetries(retries);
     // Checked once for all, so a bad event fails at the call even with no client connected.
     const size = eventSize(encodeEvent(event).length, pygaseFraming);
     if (size > MAX_SERVER_EVENTS_SIZE) {
