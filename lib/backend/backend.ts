@@ -1,4 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
+import { InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import type { GameState } from '../state/gameState';
 import { Server } from '../server/server';
@@ -36,12 +37,24 @@ export class Backend<S extends GameState = GameState> {
   readonly gameStateMachine: GameStateMachine<S>;
   readonly server: Server<S>;
 
+  /**
+   * @throws {InvalidArgumentError} If `timeStep` or a handler is not a function.
+   * @throws {InvalidStateError} If the initial state is not plain data.
+   */
   constructor(
     initialGameState: S,
     timeStep: TimeStep<S>,
     eventHandlers: Readonly<Record<string, GameEventHandler>> = {},
     options: BackendOptions = {},
   ) {
+    if (typeof timeStep !== 'function') {
+      throw new InvalidArgumentError(`the time step must be a function, got ${typeof timeStep}`);
+    }
+    if (typeof eventHandlers !== 'object' || eventHandlers === null) {
+      throw new InvalidArgumentError(
+        `the event handlers must be an object of functions by event type, got ${String(eventHandlers)}`,
+      );
+    }
     this.gameStateStore = new GameStateStore(initialGameState);
     this.gameStateMachine = new GameStateMachine(this.gameStateStore, {
       timeStep,

@@ -92,10 +92,16 @@ export class GameStateMachine<S extends GameState = GameState> {
   private lastTick: number | undefined;
   private seconds = 0;
 
+  /** @throws {InvalidArgumentError} If `options.timeStep` is given and is not a function. */
   constructor(
     private readonly store: GameStateStore<S>,
     options: GameStateMachineOptions<S> = {},
   ) {
+    if (options.timeStep !== undefined && typeof options.timeStep !== 'function') {
+      throw new InvalidArgumentError(
+        `the time step must be a function, got ${typeof options.timeStep}`,
+      );
+    }
     this.step = options.timeStep;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;

@@ -6,7 +6,8 @@ import type { TouchedKeys } from '../state/diffStates';
 import { diffFromAny, diffTouched, touchKeys } from '../state/diffStates';
 import type { GameState, GameStateUpdate } from '../state/gameState';
 import { createGameState } from '../state/gameState';
-import { copyData } from '../state/values';
+import { InvalidStateError } from '../protocol/errors';
+import { copyData, isPlainObject } from '../state/values';
 
 /** The state of a client that has none: every key of a full state is new to it. */
 const NO_STATE: GameState = createGameState({});
@@ -51,9 +52,12 @@ export class GameStateStore<S extends GameState = GameState> {
   /**
    * @param initialGameState The state before the game begins; default an empty one.
    * @param cacheSize How many recent updates to keep; default 100.
+   * @throws {InvalidStateError} If the initial state is not a plain object of plain data.
    */
   constructor(initialGameState?: S, cacheSize = UPDATE_CACHE_SIZE) {
     const initial = initialGameState ?? (createGameState({}) as S);
+    checkUpdate(initial, 'the initial game state');
+    copyData(initial); // refuses what is not plain data, at the call
     this.cacheSize = cacheSize;
     this.state = new BehaviorSubject<S>(initial);
     this.state$ = this.state.asObservable();
@@ -83,9 +87,11 @@ export class GameStateStore<S extends GameState = GameState> {
    * newer than the state's is kept but changes nothing, as in PyGaSe.
    *
    * @throws {SequenceRangeError} If `time_order` is not in 0..65535.
-   * @throws {InvalidStateError} If the update holds something that is not plain data.
+   * @throws {InvalidStateError} If the update is not a plain object, or holds something that is not
+   *   plain data (its `path` says where); the state and the cache stay as they were.
    */
   pushUpdate(update: GameStateUpdate): void {
+    checkUpdate(update, 'an update');
     toSqn(update.time_order, 'time_order');
     const own = copyData(update) as GameStateUpdate;
     this.cache.push(own);
@@ -159,5 +165,12 @@ export class GameStateStore<S extends GameState = GameState> {
   /** Where in the cache the updates after the state at `timeOrder` (a known one) begin. */
   private cachedAfter(timeOrder: number): number {
     return this.cache.indexOf(this.madeBy.get(timeOrder) as GameStateUpdate) + 1;
+  }
+}
+
+function checkUpdate(update: unknown, what: string): void {
+  if (!isPlainObject(update)) {
+    const kind = update === null ? 'null' : Array.isArray(update) ? 'an array' : typeof update;
+    throw new InvalidStateError(`${what} must be a plain object with a time_order, got ${kind}`);
   }
 }

@@ -38,6 +38,7 @@ import { createGameState } from '../state/gameState';
 import { materialize } from '../state/values';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
+import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { bindClientTransport, discoverServers, resolveHostname } from './platform';
 
@@ -146,20 +147,14 @@ export class Client<S extends GameState = GameState> {
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
    * `state` is never a state the server did not send.
    *
-   * @throws {InvalidArgumentError} If the port is not in 1..65535, the hostname not a non-empty
-   *   string, or the client is connected.
+   * @throws {InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
+   *   IP address or a DNS name (see `checkHostname`), or the client is connected.
    * @throws {ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
    * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-    if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
-      throw new InvalidArgumentError(`the port must be an integer in 1..65535, got ${port}`);
-    }
-    if (typeof hostname !== 'string' || hostname.length === 0) {
-      throw new InvalidArgumentError(
-        `the hostname must be a non-empty string, got ${String(hostname)}`,
-      );
-    }
+    checkPort(port, 1);
+    checkHostname(hostname);
     if (this.current !== undefined || this.connecting) {
       throw new InvalidArgumentError('the client is already connected');
     }
@@ -296,8 +291,11 @@ export class Client<S extends GameState = GameState> {
    * Sends an event to the server; the result completes on its ack, or errors with an
    * `AckTimeoutError` once `retries` re-sends timed out too.
    *
-   * @throws {InvalidArgumentError} If the client is not connected.
-   * @throws {UnencodableValueError} If an argument cannot be sent.
+   * @throws {InvalidArgumentError} If the client is not connected, or `retries` is not a whole
+   *   number.
+   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {PackageOverflowError} If the event does not fit in a package.
+   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent(
     type: string,

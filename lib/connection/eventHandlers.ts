@@ -37,9 +37,12 @@ export class EventHandlers<H extends (...args: never[]) => unknown> {
   /**
    * Makes `handler` handle the events of `type`, in place of any before it.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {InvalidArgumentError} If `type` is not a string or `handler` not a function.
    */
   register(type: string, handler: H): void {
+    if (typeof type !== 'string') {
+      throw new InvalidArgumentError(`an event type must be a string, got ${typeof type}`);
+    }
     if (typeof handler !== 'function') {
       throw new InvalidArgumentError(
         `the handler for ${type} events must be a function, got ${typeof handler}`,

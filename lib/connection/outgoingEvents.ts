@@ -1,8 +1,21 @@
 import { AsyncSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { AckTimeoutError, PackageOverflowError } from '../protocol/errors';
+import { AckTimeoutError, InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
 import { nextEventId } from './eventIds';
+
+/**
+ * Checks how many times an event may be sent again: a whole number, 0 or more.
+ *
+ * @throws {InvalidArgumentError} If it is not.
+ */
+export function checkRetries(retries: unknown): void {
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) {
+    throw new InvalidArgumentError(
+      `retries must be a whole number, 0 or more, got ${typeof retries === 'number' ? retries : typeof retries}`,
+    );
+  }
+}
 
 interface PendingEvent {
   readonly event: GameEvent;
@@ -35,8 +48,13 @@ export class OutgoingEvents {
     return this.queue.length + this.inFlightCount;
   }
 
-  /** Queues an event of `size` bytes; the result completes on its ack or errors with the reason. */
+  /**
+   * Queues an event of `size` bytes; the result completes on its ack or errors with the reason.
+   *
+   * @throws {InvalidArgumentError} If `retries` is not a whole number: nothing is queued.
+   */
   add(event: GameEvent, size: number, retries: number): Observable<void> {
+    checkRetries(retries);
     const outcome = new AsyncSubject<void>();
     this.lastId = nextEventId(this.lastId);
     this.queue.push({ event, id: this.lastId, size, retriesLeft: retries, attempts: 0, outcome });

@@ -15,6 +15,7 @@ import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
 import { toSqn } from './sequence';
+import { atPath } from './valuePath';
 import { copyWireTypes } from './wireTypes';
 
 /**
@@ -135,7 +136,36 @@ function checkUpdate(update: UpdatePayload): void {
  */
 export function encodeEvent(event: GameEvent): Uint8Array {
   const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;
-  return buffer.slice(start, msgpack.encodeInto(eventMap(event), buffer, start, MAX_PACKAGE_SIZE));
+  const map = eventMap(event);
+  let end: number;
+  try {
+    end = msgpack.encodeInto(map, buffer, start, MAX_PACKAGE_SIZE);
+  } catch (error) {
+    throw inEvent(event.type, error);
+  }
+  return buffer.slice(start, end);
+}
+
+/**
+ * The error an event's encoding threw, told in the terms of `dispatchEvent`: which event, and
+ * where in its `args` or `kwargs` the value refused sits.
+ */
+function inEvent(type: string, error: unknown): unknown {
+  if (error instanceof PackageOverflowError) {
+    return new PackageOverflowError(
+      `the ${type} event alone would exceed the ${MAX_PACKAGE_SIZE} bytes of a package`,
+      { cause: error },
+    );
+  }
+  if (!(error instanceof UnencodableValueError) || error.path === undefined) return error;
+  let path = error.path;
+  if (path.startsWith(EVENT_ARGS_KEY)) path = `args${path.slice(EVENT_ARGS_KEY.length)}`;
+  if (path.startsWith(EVENT_KWARGS_KEY)) path = `kwargs${path.slice(EVENT_KWARGS_KEY.length)}`;
+  const problem = error.message.slice(0, error.message.length - atPath(error.path).length);
+  return new UnencodableValueError(`the ${type} event cannot be sent: ${problem}${atPath(path)}`, {
+    path,
+    cause: error,
+  });
 }
 
 function writeEvents(events: readonly GameEvent[], offset: number): number {

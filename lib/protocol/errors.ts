@@ -63,11 +63,29 @@ export class PackageOverflowError extends RxgaseError {
  */
 export class UnencodableValueError extends RxgaseError {
   readonly code = 'ERR_UNENCODABLE_VALUE';
+  /** Where the value refused sits in what was encoded (`args[0].pos`); absent when unknown. */
+  readonly path: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { readonly path?: string }) {
+    super(message, options);
+    this.path = options?.path;
+  }
 }
 
-/** A game state or update is not what the state model can hold, such as an unknown `game_status`. */
+/**
+ * A game state or update is not what the state model can hold: an unknown `game_status`, or
+ * something that is not plain data (a function, a symbol, a class instance, `undefined` in an
+ * array, a cycle, a BigInt beyond 64 bits), which could not be sent to clients.
+ */
 export class InvalidStateError extends RxgaseError {
   readonly code = 'ERR_INVALID_STATE';
+  /** Where the value refused sits in the state or update (`players.ann.joined`); absent when unknown. */
+  readonly path: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { readonly path?: string }) {
+    super(message, options);
+    this.path = options?.path;
+  }
 }
 
 /** An event was not acknowledged: the package carrying it, and every retry, timed out. */

@@ -2,6 +2,7 @@ import { MAX_NESTING_DEPTH, MAX_PACKAGE_SIZE } from './constants';
 import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { FloatWidth, WireTypes } from './wireTypes';
 import { wireTypesOf } from './wireTypes';
+import { atPath, pathTo } from './valuePath';
 
 const utf8 = new TextEncoder();
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -71,11 +72,12 @@ export class MsgpackEncoder {
         if (value instanceof Uint8Array) return this.writeBinary(value);
         if (Array.isArray(value)) return this.writeArray(value);
         if (isPlainObject(value)) return this.writeMap(value);
-        throw new UnencodableValueError(
+        throw this.refuse(
           `msgpack cannot carry a ${value.constructor?.name ?? 'non-plain'} object; send plain objects, arrays, strings, numbers, booleans, null or Uint8Array`,
+          value,
         );
       default:
-        throw new UnencodableValueError(`msgpack cannot carry a value of type ${typeof value}`);
+        throw this.refuse(`msgpack cannot carry a value of type ${typeof value}`, value);
     }
   }
 
@@ -127,7 +129,7 @@ export class MsgpackEncoder {
       this.bytes[this.pos++] = 0xd3; // int 64
       this.view.setBigInt64(this.pos, value);
     } else {
-      throw new UnencodableValueError(`the integer ${value} does not fit in msgpack's 64 bits`);
+      throw this.refuse(`the integer ${value} does not fit in msgpack's 64 bits`, value);
     }
     this.pos += 8;
   }
@@ -137,9 +139,7 @@ export class MsgpackEncoder {
     this.reserve(1 + value.length); // every UTF-16 unit takes at least a byte: refuse early
     if (!value.isWellFormed()) {
       // UTF-8 has no form for a lone surrogate; TextEncoder would write U+FFFD instead.
-      throw new UnencodableValueError(
-        'a string holds a lone UTF-16 surrogate, which UTF-8 cannot carry',
-      );
+      throw this.refuse('a string holds a lone UTF-16 surrogate, which UTF-8 cannot carry', value);
     }
     const encoded = utf8.encode(value);
     const length = encoded.length;
@@ -186,8 +186,9 @@ export class MsgpackEncoder {
     for (let i = 0; i < length; i++) {
       const item = array[i];
       if (item === undefined) {
-        throw new UnencodableValueError(
-          `msgpack cannot carry undefined (array item ${i}); use null for "no value"`,
+        throw this.refuse(
+          'msgpack cannot carry undefined in an array; use null for "no value"',
+          item,
         );
       }
       this.writeValue(item, floats?.get(i));
@@ -220,12 +221,18 @@ export class MsgpackEncoder {
 
   private enter(container: object): void {
     if (this.ancestors.includes(container)) {
-      throw new UnencodableValueError('msgpack cannot carry a cyclic structure');
+      throw this.refuse('msgpack cannot carry a cycle: a value holds itself', container);
     }
     if (this.ancestors.length >= MAX_NESTING_DEPTH) {
-      throw new UnencodableValueError(`values may nest at most ${MAX_NESTING_DEPTH} levels deep`);
+      throw this.refuse(`values may nest at most ${MAX_NESTING_DEPTH} levels deep`, container);
     }
     this.ancestors.push(container);
+  }
+
+  /** The error for `value`, refused: with where it sits in what is being encoded. */
+  private refuse(problem: string, value: unknown): UnencodableValueError {
+    const path = pathTo(this.ancestors, value);
+    return new UnencodableValueError(`${problem}${atPath(path)}`, { path });
   }
 
   private writeU8(byte: number): void {

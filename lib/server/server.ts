@@ -15,10 +15,17 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
-import { SHUTDOWN_WORD } from '../protocol/constants';
+import {
+  HEADER_SIZE,
+  LENGTH_PREFIX_SIZE,
+  MAX_PACKAGE_SIZE,
+  SHUTDOWN_WORD,
+} from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
-import { encodeEvent } from '../protocol/encode';
-import { InvalidArgumentError, RxgaseError } from '../protocol/errors';
+import { encodeEvent, encodeUpdate } from '../protocol/encode';
+import { eventSize, pygaseFraming } from '../connection/framing';
+import { checkRetries } from '../connection/outgoingEvents';
+import { InvalidArgumentError, PackageOverflowError, RxgaseError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
@@ -27,6 +34,7 @@ import type { ClientPackage, GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
+import { checkHostname, checkPort } from '../transport/checkAddress';
 import { bindUdp } from '../transport/udpTransport';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
@@ -228,18 +236,12 @@ export class Server<S extends GameState = GameState> {
    * @param port Default 0: a port the system chooses.
    * @param hostname Default `localhost`.
    * @return The address the server listens on.
-   * @throws {InvalidArgumentError} If the port is not in 0..65535, the hostname is not a
-   *   non-empty string, or the server already runs.
+   * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
+   *   IP address or a DNS name (see `checkHostname`), or the server already runs.
    */
   async run(port = 0, hostname = 'localhost', eventWire?: GameStateMachine<S>): Promise<Address> {
-    if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
-      throw new InvalidArgumentError(`the port must be an integer in 0..65535, got ${port}`);
-    }
-    if (typeof hostname !== 'string' || hostname.length === 0) {
-      throw new InvalidArgumentError(
-        `the hostname must be a non-empty string, got ${String(hostname)}`,
-      );
-    }
+    checkPort(port, 0);
+    checkHostname(hostname);
     if (this.transport !== undefined || this.starting) {
       throw new InvalidArgumentError('the server already runs');
     }
@@ -271,9 +273,12 @@ export class Server<S extends GameState = GameState> {
    * when its package times out (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {InvalidArgumentError} If `targetClient` is not connected.
-   * @throws {UnencodableValueError} If an argument cannot be sent.
-   * @throws {PackageOverflowError} If the event does not fit in a package.
+   * @throws {InvalidArgumentError} If `targetClient` is not an address, or not connected, or
+   *   `retries` is not a whole number.
+   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {PackageOverflowError} If the event does not fit in a server package even beside the
+   *   smallest update. (One that does not fit beside the update a client needs now fails in that
+   *   client's outcome.)
    */
   dispatchEvent(
     type: string,
@@ -283,10 +288,21 @@ export class Server<S extends GameState = GameState> {
   ): Observable<DispatchOutcome> {
     const { targetClient = 'all', retries = 0 } = options;
     const event: GameEvent = { type, args, kwargs };
+    checkRetries(retries);
     // Checked once for all, so a bad event fails at the call even with no client connected.
-    encodeEvent(event);
+    const size = eventSize(encodeEvent(event).length, pygaseFraming);
+    if (size > MAX_SERVER_EVENTS_SIZE) {
+      throw new PackageOverflowError(
+        `the ${type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
+      );
+    }
     let targets = [...this.clients.values()].map(({ connection }) => connection);
     if (targetClient !== 'all') {
+      if (!isAddress(targetClient)) {
+        throw new InvalidArgumentError(
+          `targetClient must be 'all' or a client's address ({ host, port }), got ${String(targetClient)}`,
+        );
+      }
       const client = this.clients.get(addressKey(targetClient));
       if (client === undefined) {
         throw new InvalidArgumentError(`no client is connected from ${addressKey(targetClient)}`);
@@ -557,6 +573,19 @@ export class Server<S extends GameState = GameState> {
     this.logger.info(`Client ${key} disconnected (${reason}).`);
     this.disconnectedClients.next({ client: connection.remote, reason });
   }
+}
+
+/**
+ * The most bytes a server package has for events: beside its header and the smallest update (a
+ * `time_order` alone), to a PyGaSe client (an rxgase one takes a few bytes more per event).
+ */
+const MAX_SERVER_EVENTS_SIZE =
+  MAX_PACKAGE_SIZE - HEADER_SIZE - LENGTH_PREFIX_SIZE - encodeUpdate({ time_order: 0xffff }).length;
+
+function isAddress(value: unknown): value is Address {
+  if (typeof value !== 'object' || value === null) return false;
+  const { host, port } = value as Partial<Address>;
+  return typeof host === 'string' && typeof port === 'number';
 }
 
 /** A connected client, with what its handshake settled if it speaks rxgase. */

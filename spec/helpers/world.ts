@@ -1,4 +1,5 @@
 import { filter } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
@@ -18,6 +19,26 @@ export type Arena = GameState<{
   players: Record<string, { x: number; score?: number }>;
   round: number;
 }>;
+
+/**
+ * The arena game: players JOIN (at x 0, score 0), MOVE to an x, and LEAVE; the time step changes
+ * nothing. Its loop runs on `scheduler`, default the real clock.
+ */
+export function arena(scheduler?: SchedulerLike) {
+  const store = new GameStateStore<Arena>(createGameState({ players: {}, round: 1 }) as Arena);
+  const machine = new GameStateMachine(store, {
+    timeStep: () => ({}),
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+  machine.registerEventHandler('JOIN', (name: string) => ({
+    players: { [name]: { x: 0, score: 0 } },
+  }));
+  machine.registerEventHandler('MOVE', (name: string, x: number) => ({
+    players: { [name]: { x } },
+  }));
+  machine.registerEventHandler('LEAVE', (name: string) => ({ players: { [name]: TO_DELETE } }));
+  return { store, machine };
+}
 
 /**
  * A server and clients on an in-memory network in virtual time. Promises (connect, waitUntil)
@@ -41,15 +62,7 @@ export function world(
             simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
           ),
         };
-  const store = new GameStateStore<Arena>(createGameState({ players: {}, round: 1 }) as Arena);
-  const machine = new GameStateMachine(store, { timeStep: () => ({}), scheduler });
-  machine.registerEventHandler('JOIN', (name: string) => ({
-    players: { [name]: { x: 0, score: 0 } },
-  }));
-  machine.registerEventHandler('MOVE', (name: string, x: number) => ({
-    players: { [name]: { x } },
-  }));
-  machine.registerEventHandler('LEAVE', (name: string) => ({ players: { [name]: TO_DELETE } }));
+  const { store, machine } = arena(scheduler);
   const server = new Server(store, {
     ...serverOptions,
     scheduler,

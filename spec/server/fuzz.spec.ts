@@ -1,14 +1,7 @@
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
-import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
-import {
-  encodeClose,
-  encodeConnectRequest,
-  encodeShutdownRequest,
-  isRxgasePacket,
-} from '../../lib/protocol/rxgasePackets';
 import type { Datagram, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
-import { seededRandom } from '../../lib/transport/random';
+import { badDatagrams } from '../helpers/badDatagrams';
 import type { Arena } from '../helpers/world';
 import { world } from '../helpers/world';
 
@@ -55,82 +48,20 @@ describe('the server under a flood of bad datagrams', () => {
       await within(lastValueFrom(player.dispatchEvent('JOIN', [PLAYERS[i]]), { defaultValue: 0 }));
     }
 
-    const random = seededRandom(2026);
-    const int = (n: number): number => Math.floor(random() * n);
-    const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-    const randomBytes = (n: number): Uint8Array => {
-      const words = new Uint32Array(Math.ceil(n / 4));
-      for (let i = 0; i < words.length; i++) words[i] = random() * 2 ** 32;
-      return new Uint8Array(words.buffer, 0, n);
-    };
+    const fuzz = badDatagrams(2026);
     const strangers = Array.from({ length: 5000 }, (_, i) => ({
       host: `10.0.${i >> 8}.${i & 255}`,
       port: 1000 + i,
     }));
     const playerAddresses = PLAYERS.map((name, i) => ({ host: name, port: 49152 + i }));
-    const mutate = (real: Uint8Array): Uint8Array => {
-      const copy = new Uint8Array(real);
-      switch (int(7)) {
-        case 0: // truncated
-          return copy.subarray(0, int(copy.length));
-        case 1: // bits flipped
-          for (let i = 0, n = 1 + int(4); i < n; i++) copy[int(copy.length)]! ^= 1 << int(8);
-          return copy;
-        case 2: // a wrong length somewhere
-          if (copy.length > 2) copy.set([int(256), int(256)], int(copy.length - 1));
-          return copy;
-        case 3: {
-          // a huge msgpack header (array 32, map 32, str 32, bin 32) in the middle
-          const at = int(copy.length);
-          const header = pick([[0xdd], [0xdf], [0xdb], [0xc6]]).concat([0xff, 0xff, 0xff, 0xf0]);
-          return Uint8Array.from([...copy.subarray(0, at), ...header, ...copy.subarray(at)]);
-        }
-        case 4: // another protocol id
-          copy[3] = pick([0xb9, 0xbb, 0x00]);
-          return copy;
-        case 5: {
-          // grown past what a package may be
-          const grown = new Uint8Array(2049 + int(1000));
-          for (let at = 0; at < grown.length; at += copy.length) {
-            grown.set(copy.subarray(0, grown.length - at), at);
-          }
-          return grown;
-        }
-        default: // replayed as it was
-          return copy;
-      }
-    };
     /** From a stranger: anything. In a player's name: what a spoofer who cannot see their packets can forge. */
     const badDatagram = (): Datagram => {
-      if (random() < 0.8) {
-        const data =
-          random() < 0.3
-            ? randomBytes(int(random() < 0.9 ? 80 : 3000))
-            : random() < 0.2
-              ? pick([
-                  encodeConnectRequest(randomBytes(8)),
-                  SHUTDOWN_WORD,
-                  encodeClose(randomBytes(8), 'kicked'),
-                ])
-              : mutate(pick(recorded));
+      if (fuzz.random() < 0.8) {
+        const data = fuzz.fromStranger(recorded);
         strangerBytes += data.length;
-        return { data, address: pick(strangers) };
+        return { data, address: fuzz.pick(strangers) };
       }
-      const real = pick(recorded);
-      const data = pick([
-        () => new Uint8Array(real), // an exact replay
-        () => {
-          // the session token guessed wrong
-          const forged = new Uint8Array(real);
-          if (isRxgasePacket(forged)) forged.set(randomBytes(8), 5);
-          return forged;
-        },
-        () => randomBytes(int(100)),
-        () => encodeShutdownRequest(randomBytes(8), randomBytes(16)),
-        () => encodeClose(randomBytes(8), 'disconnected'),
-        () => SHUTDOWN_WORD,
-      ])();
-      return { data, address: pick(playerAddresses) };
+      return { data: fuzz.inPlayersName(recorded), address: fuzz.pick(playerAddresses) };
     };
 
     const before = server.stats;
