@@ -2,7 +2,9 @@
  * A client for the quickstart backend: sets bar a few times, resets foo, and prints the state it
  * sees as JSON lines.
  *
- *   npm run demo:client -- --port 8080 --host localhost [--shutdown]
+ *   npm run demo:client -- --port 8080 --host localhost [--shutdown] [--pygase]
+ *
+ * `--pygase` speaks PyGaSe's own protocol, to play on a Python PyGaSe backend.
  */
 import { lastValueFrom } from 'rxjs';
 import { Client } from '../../lib/index';
@@ -14,7 +16,10 @@ type Quickstart = GameState<{ foo: number; bar: number }>;
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8080 });
-  const client = new Client<Quickstart>({ logger: consoleLogger });
+  const client = new Client<Quickstart>({
+    logger: consoleLogger,
+    protocol: argv.includes('--pygase') ? 'pygase' : 'rxgase',
+  });
   await client.connect(port, host);
   const print = (state: Quickstart): void => console.log(JSON.stringify(state));
   print(client.state);
