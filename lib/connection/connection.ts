@@ -299,7 +299,8 @@ export class Connection<P extends Package = Package> {
    *
    * @throws {UnencodableValueError} If an argument of the event cannot be sent.
    * @throws {PackageOverflowError} If the event alone does not fit in a package.
-   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
+   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged, or
+   *   the oldest of them is 4096 event ids behind (a receiver could no longer tell it apart).
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
     const size = eventSize(encodeEvent(event).length, this.framing);
@@ -316,11 +317,11 @@ export class Connection<P extends Package = Package> {
       );
       return closed.asObservable();
     }
-    const limit = this.options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
-    if (this.outgoing.pending >= limit) {
-      throw new EventQueueFullError(
-        `${limit} events wait to be sent or acknowledged; the ${event.type} event was not queued`,
-      );
+    const refusal = this.outgoing.refusal(
+      this.options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
+    );
+    if (refusal !== undefined) {
+      throw new EventQueueFullError(`${refusal}; the ${event.type} event was not queued`);
     }
     const outcome = this.outgoing.add(event, size, options.retries ?? 0);
     this.counts.eventsOut++;

@@ -1,9 +1,9 @@
 /**
- * How many event ids back a receiver remembers. A sender has at most
- * {@link DEFAULT_MAX_PENDING_EVENTS} events queued or in flight, so the id of any event it may
- * still send is less than that far behind the newest it sent: a window four times as wide holds
- * every id that can come again, and an id behind the window is one already handled or given up.
- * A power of two, so slots stay put across the wrap of the u32 ids.
+ * How many event ids back a receiver remembers. A sender queues no event whose id is this far
+ * past the oldest event it still waits to see acknowledged (its `dispatchEvent` refuses with an
+ * `EventQueueFullError` until that one settles), so every id that can come again is within the
+ * window of the newest the receiver saw, and an id behind the window is one already handled or
+ * given up. A power of two, so slots stay put across the wrap of the u32 ids.
  */
 export const EVENT_ID_WINDOW = 4096;
 

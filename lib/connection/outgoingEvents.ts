@@ -2,7 +2,7 @@ import { AsyncSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { AckTimeoutError, InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
-import { nextEventId } from './eventIds';
+import { EVENT_ID_WINDOW, nextEventId } from './eventIds';
 
 /**
  * Checks how many times an event may be sent again: a whole number, 0 or more.
@@ -37,6 +37,8 @@ export class OutgoingEvents {
   private readonly inFlight = new Map<number, PendingEvent[]>();
   private inFlightCount = 0;
   private lastId = 0;
+  /** The ids of the events not yet settled, oldest first: ids are given in order. */
+  private readonly unsettled = new Set<number>();
 
   /** Whether events wait for a package. */
   get waiting(): boolean {
@@ -49,6 +51,21 @@ export class OutgoingEvents {
   }
 
   /**
+   * Why no more events may be queued now, or undefined: `limit` events are pending, or the oldest
+   * pending event is so far behind the next id that a receiver, which remembers the last
+   * {@link EVENT_ID_WINDOW} ids, could no longer tell its resend from an event it handled.
+   */
+  refusal(limit: number): string | undefined {
+    if (this.pending >= limit) return `${limit} events wait to be sent or acknowledged`;
+    const oldest = this.unsettled.values().next();
+    if (oldest.done === true) return undefined;
+    const behind = (nextEventId(this.lastId) - oldest.value) >>> 0;
+    return behind < EVENT_ID_WINDOW
+      ? undefined
+      : `the oldest event waiting for its ack (${oldest.value}) is ${behind} ids behind the next, and a receiver remembers ${EVENT_ID_WINDOW}`;
+  }
+
+  /**
    * Queues an event of `size` bytes; the result completes on its ack or errors with the reason.
    *
    * @throws {InvalidArgumentError} If `retries` is not a whole number: nothing is queued.
@@ -58,6 +75,7 @@ export class OutgoingEvents {
     const outcome = new AsyncSubject<void>();
     this.lastId = nextEventId(this.lastId);
     this.queue.push({ event, id: this.lastId, size, retriesLeft: retries, attempts: 0, outcome });
+    this.unsettled.add(this.lastId);
     return outcome.asObservable();
   }
 
@@ -73,7 +91,7 @@ export class OutgoingEvents {
       const head = this.queue[0] as PendingEvent;
       if (head.size > room) {
         this.queue.shift();
-        head.outcome.error(
+        this.settled(head).error(
           new PackageOverflowError(
             `the ${head.event.type} event takes ${head.size} bytes, a package now has room for ${Math.max(0, room)}`,
           ),
@@ -98,13 +116,13 @@ export class OutgoingEvents {
 
   /** The events of `batch` cannot be sent, for `reason`. */
   fail(batch: readonly PendingEvent[], reason: unknown): void {
-    for (const pending of batch) pending.outcome.error(reason);
+    for (const pending of batch) this.settled(pending).error(reason);
   }
 
   /** The package `sequence` was acked: its events arrived. */
   acked(sequence: number): void {
     const batch = this.landed(sequence);
-    for (const pending of batch) pending.outcome.complete();
+    for (const pending of batch) this.settled(pending).complete();
   }
 
   /**
@@ -122,7 +140,7 @@ export class OutgoingEvents {
     this.queue.unshift(...again);
     for (const pending of batch) {
       if (again.includes(pending)) continue;
-      pending.outcome.error(
+      this.settled(pending).error(
         new AckTimeoutError(
           `the ${pending.event.type} event was not acknowledged after ${pending.attempts} attempt(s)`,
         ),
@@ -137,7 +155,13 @@ export class OutgoingEvents {
     this.inFlight.clear();
     this.inFlightCount = 0;
     this.queue.length = 0;
-    for (const { outcome } of pending) outcome.error(reason);
+    for (const event of pending) this.settled(event).error(reason);
+  }
+
+  /** The outcome of an event, to tell what became of it: it is no longer pending. */
+  private settled(pending: PendingEvent): AsyncSubject<void> {
+    this.unsettled.delete(pending.id);
+    return pending.outcome;
   }
 
   /** The events of the package `sequence`, no longer in flight. */
