@@ -42,6 +42,7 @@ export type {
   UpdatePayload,
 } from './protocol/packages';
 export {
+  appendEvents,
   encodeClientPackage,
   encodeEvent,
   encodePackage,

@@ -28,6 +28,7 @@ describe('the public API', () => {
         'decodePackage',
         'decodeServerPackage',
         'encodeClientPackage',
+        'appendEvents',
         'encodeEvent',
         'encodePackage',
         'encodeServerPackage',

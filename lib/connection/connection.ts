@@ -26,7 +26,7 @@ import type { ReceiveWindow, Received } from '../operators/trackReceived';
 import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, SilenceTimer } from '../operators/whenSilent';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
-import { encodeEvent } from '../protocol/encode';
+import { appendEvents, encodeEvent } from '../protocol/encode';
 import {
   ConnectionClosedError,
   EventQueueFullError,
@@ -145,6 +145,8 @@ export class Connection<P extends Package = Package> {
   private readonly scheduler: SchedulerLike;
   private readonly framing: Framing;
   private readonly logger: Logger;
+  /** Whether anyone listens to the line logged for each package: else it is not even written. */
+  private readonly logsPackages: boolean;
   private readonly name: string;
   private readonly decode: (datagram: Uint8Array) => Framed<P> | undefined;
   private window: ReceiveWindow = EMPTY_WINDOW;
@@ -164,6 +166,7 @@ export class Connection<P extends Package = Package> {
     );
     this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
     this.logger = options.logger ?? silentLogger;
+    this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
     this.status$ = this.status.pipe(distinctUntilChanged());
     this.latency$ = this.latency.asObservable();
@@ -294,7 +297,8 @@ export class Connection<P extends Package = Package> {
    * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
-    const size = eventSize(encodeEvent(event).length, this.framing);
+    const bytes = encodeEvent(event);
+    const size = eventSize(bytes.length, this.framing);
     const room = this.room();
     if (size > room) {
       throw new PackageOverflowError(
@@ -314,7 +318,7 @@ export class Connection<P extends Package = Package> {
         `${limit} events wait to be sent or acknowledged; the ${event.type} event was not queued`,
       );
     }
-    const outcome = this.outgoing.add(event, size, options.retries ?? 0);
+    const outcome = this.outgoing.add(event, bytes, size, options.retries ?? 0);
     this.counts.eventsOut++;
     this.urgent.next();
     return outcome;
@@ -371,7 +375,8 @@ export class Connection<P extends Package = Package> {
     this.counts.packagesIn++;
     if (this.status.value !== ConnectionStatus.Connected)
       this.status.next(ConnectionStatus.Connected);
-    this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
+    if (this.logsPackages)
+      this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
     this.packages.next(received);
     const { events, eventIds } = received.package;
     for (let i = 0; i < events.length; i++) {
@@ -409,13 +414,16 @@ export class Connection<P extends Package = Package> {
       ack: this.window.remoteSequence,
       ackBitfield: this.window.ackBitfield,
     };
-    const batch = this.outgoing.take(this.room(), this.framing.maxEvents);
+    // Most packages carry no event: then there is no room to work out.
+    const batch = this.outgoing.waiting
+      ? this.outgoing.take(this.room(), this.framing.maxEvents)
+      : [];
     let datagram: Uint8Array;
     try {
       datagram = this.framing.encode(
-        this.options.codec.encode(
-          header,
-          batch.map((pending) => pending.event),
+        appendEvents(
+          this.options.codec.encode(header),
+          batch.map((pending) => pending.bytes),
         ),
         batch.map((pending) => pending.id),
       );
@@ -432,7 +440,8 @@ export class Connection<P extends Package = Package> {
     this.counts.bytesOut += datagram.length;
     this.counts.eventsSent += batch.length;
     this.acks.sent(sequence);
-    this.logger.debug(`Sent package ${sequence} to ${this.name} (${datagram.length} bytes).`);
+    if (this.logsPackages)
+      this.logger.debug(`Sent package ${sequence} to ${this.name} (${datagram.length} bytes).`);
     this.options.send(datagram);
     // Events that did not fit go in the next package, as soon as the pace allows.
     if (this.outgoing.waiting) this.urgent.next();

@@ -6,6 +6,8 @@ import { nextEventId } from './eventIds';
 
 interface PendingEvent {
   readonly event: GameEvent;
+  /** Its msgpack map, encoded once for every package that carries it. */
+  readonly bytes: Uint8Array;
   /** Its id, the same in every package that carries it. */
   readonly id: number;
   /** Its bytes in a package: the msgpack map and its length prefix. */
@@ -35,11 +37,22 @@ export class OutgoingEvents {
     return this.queue.length + this.inFlightCount;
   }
 
-  /** Queues an event of `size` bytes; the result completes on its ack or errors with the reason. */
-  add(event: GameEvent, size: number, retries: number): Observable<void> {
+  /**
+   * Queues an event encoded as `bytes`, taking `size` bytes in a package; the result completes on
+   * its ack or errors with the reason.
+   */
+  add(event: GameEvent, bytes: Uint8Array, size: number, retries: number): Observable<void> {
     const outcome = new AsyncSubject<void>();
     this.lastId = nextEventId(this.lastId);
-    this.queue.push({ event, id: this.lastId, size, retriesLeft: retries, attempts: 0, outcome });
+    this.queue.push({
+      event,
+      bytes,
+      id: this.lastId,
+      size,
+      retriesLeft: retries,
+      attempts: 0,
+      outcome,
+    });
     return outcome.asObservable();
   }
 
