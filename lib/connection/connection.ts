@@ -90,17 +90,16 @@ export interface DispatchOptions {
 }
 
 /**
- * One peer of a PyGaSe connection: the protocol operators' steps, composed. It sends a package every send
- * interval (40 Hz, 20 Hz when the link is bad) and at once when there is an event to send or to
- * ack; keeps the receive window and acks what arrives; resolves the acks of what it sent, which
- * gives the latency and drives congestion avoidance; and counts as disconnected after 5 s of
- * silence.
+ * One peer of a PyGaSe connection: the protocol operators' steps, composed. It sends a package
+ * every send interval (40 Hz, 20 Hz when the link is bad) and at once when there is an event to
+ * send or to ack; keeps the receive window and acks what arrives; resolves the acks of what it
+ * sent, which gives the latency and drives congestion avoidance; and counts as disconnected after
+ * 5 s of silence.
  *
- * A datagram received goes through the whole protocol in one call: the
- * steps of `decodePackages`, `trackReceived`, `resolveAcks`, `smoothLatency` and `whenSilent`
- * (`decodeOrDrop`, `receiveSequence`, `PendingAcks`, `smoothStep`, `SilenceTimer`) in a row,
- * which a server does some 40 times a second for each client: an RxJS operator chain cost it
- * ten times as much.
+ * Each datagram received goes through the whole protocol in one call, the steps of
+ * `decodePackages`, `trackReceived`, `resolveAcks`, `smoothLatency` and `whenSilent` in a row
+ * (`decodeOrDrop`, `receiveSequence`, `PendingAcks`, `smoothStep`, `SilenceTimer`): a server does
+ * it 40 times a second for each client, and those operators chained cost it ten times as much.
  *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.

@@ -37,22 +37,12 @@ export class OutgoingEvents {
     return this.queue.length + this.inFlightCount;
   }
 
-  /**
-   * Queues an event encoded as `bytes`, taking `size` bytes in a package; the result completes on
-   * its ack or errors with the reason.
-   */
+  /** Queues an event of `size` bytes; the result completes on its ack or errors with the reason. */
   add(event: GameEvent, bytes: Uint8Array, size: number, retries: number): Observable<void> {
     const outcome = new AsyncSubject<void>();
     this.lastId = nextEventId(this.lastId);
-    this.queue.push({
-      event,
-      bytes,
-      id: this.lastId,
-      size,
-      retriesLeft: retries,
-      attempts: 0,
-      outcome,
-    });
+    const id = this.lastId;
+    this.queue.push({ event, bytes, id, size, retriesLeft: retries, attempts: 0, outcome });
     return outcome.asObservable();
   }
 
