@@ -19,6 +19,8 @@ export function checkRetries(retries: unknown): void {
 
 interface PendingEvent {
   readonly event: GameEvent;
+  /** Its msgpack map, encoded once for every package that carries it. */
+  readonly bytes: Uint8Array;
   /** Its id, the same in every package that carries it. */
   readonly id: number;
   /** Its bytes in a package: the msgpack map and its length prefix. */
@@ -66,16 +68,18 @@ export class OutgoingEvents {
   }
 
   /**
-   * Queues an event of `size` bytes; the result completes on its ack or errors with the reason.
+   * Queues an event, encoded as `bytes`, of `size` bytes in a package; the result completes on
+   * its ack or errors with the reason.
    *
    * @throws {InvalidArgumentError} If `retries` is not a whole number: nothing is queued.
    */
-  add(event: GameEvent, size: number, retries: number): Observable<void> {
+  add(event: GameEvent, bytes: Uint8Array, size: number, retries: number): Observable<void> {
     checkRetries(retries);
     const outcome = new AsyncSubject<void>();
     this.lastId = nextEventId(this.lastId);
-    this.queue.push({ event, id: this.lastId, size, retriesLeft: retries, attempts: 0, outcome });
-    this.unsettled.add(this.lastId);
+    const id = this.lastId;
+    this.queue.push({ event, bytes, id, size, retriesLeft: retries, attempts: 0, outcome });
+    this.unsettled.add(id);
     return outcome.asObservable();
   }
 

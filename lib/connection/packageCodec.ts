@@ -2,7 +2,7 @@ import { HEADER_SIZE, LENGTH_PREFIX_SIZE } from '../protocol/constants';
 import { decodePackage, decodeServerPackage } from '../protocol/decode';
 import { encodeClientPackage, encodePackage } from '../protocol/encode';
 import type { Header } from '../protocol/header';
-import type { GameEvent, Package, ServerPackage } from '../protocol/packages';
+import type { Package, ServerPackage } from '../protocol/packages';
 
 /**
  * How a connection reads what it receives and writes what it sends: the kinds of package (plain;
@@ -12,8 +12,11 @@ import type { GameEvent, Package, ServerPackage } from '../protocol/packages';
 export interface PackageCodec<P extends Package> {
   /** Reads a received datagram; throws a `DecodeError` for one that is not a package. */
   decode(datagram: Uint8Array): P;
-  /** Writes the next package to send. */
-  encode(header: Header, events: readonly GameEvent[]): Uint8Array;
+  /**
+   * Writes the next package to send, without events: the connection appends those, encoded once
+   * when they were dispatched (`appendEvents`).
+   */
+  encode(header: Header): Uint8Array;
   /** How many bytes the next package takes before its events, to know how many events fit. */
   baseSize(): number;
 }
@@ -21,7 +24,7 @@ export interface PackageCodec<P extends Package> {
 /** Plain packages: header and events, as between two peers without a game state. */
 export const plainPackages: PackageCodec<Package> = {
   decode: decodePackage,
-  encode: (header, events) => encodePackage({ header, events }),
+  encode: (header) => encodePackage({ header, events: [] }),
   baseSize: () => HEADER_SIZE,
 };
 
@@ -34,7 +37,7 @@ export const plainPackages: PackageCodec<Package> = {
 export function clientPackages(timeOrder: () => number): PackageCodec<ServerPackage> {
   return {
     decode: decodeServerPackage,
-    encode: (header, events) => encodeClientPackage({ header, timeOrder: timeOrder(), events }),
+    encode: (header) => encodeClientPackage({ header, timeOrder: timeOrder(), events: [] }),
     baseSize: () => HEADER_SIZE + LENGTH_PREFIX_SIZE,
   };
 }

@@ -7,12 +7,13 @@ import {
   ignoreElements,
   interval,
   map,
+  merge,
   scan,
   startWith,
   takeUntil,
-  withLatestFrom,
+  tap,
 } from 'rxjs';
-import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 
 /** Whether the link is fast enough for the full send rate. */
 export type Quality = 'good' | 'bad';
@@ -85,6 +86,9 @@ export function throttleStep(state: ThrottleState, now: number, latencyMs: numbe
   return state;
 }
 
+/** What congestion avoidance decides: how good the link is, and how often to send. */
+export type CongestionSetting = Pick<ThrottleState, 'quality' | 'sendIntervalMs'>;
+
 /**
  * Congestion avoidance, PyGaSe's: every 500 ms the state machine ({@link throttleStep}) looks at
  * the latest latency and sets the quality and the send interval. Emits the first setting at once
@@ -102,24 +106,52 @@ export function throttleStep(state: ThrottleState, now: number, latencyMs: numbe
  */
 export function avoidCongestion(
   scheduler: SchedulerLike = asyncScheduler,
-): OperatorFunction<number, Pick<ThrottleState, 'quality' | 'sendIntervalMs'>> {
+): OperatorFunction<number, CongestionSetting> {
   return (source) =>
     defer(() => {
-      const start = initialThrottle(scheduler.now());
+      let latest = 0;
       return source.pipe(
-        startWith(0),
         connect((latency$) =>
-          interval(CONGESTION.checkIntervalMs, scheduler).pipe(
-            withLatestFrom(latency$),
-            scan((state, [, latency]) => throttleStep(state, scheduler.now(), latency), start),
-            startWith(start),
-            map(({ quality, sendIntervalMs }) => ({ quality, sendIntervalMs })),
-            distinctUntilChanged(
-              (a, b) => a.quality === b.quality && a.sendIntervalMs === b.sendIntervalMs,
+          merge(
+            congestionChecks(() => latest, scheduler),
+            latency$.pipe(
+              tap((latency) => (latest = latency)),
+              ignoreElements(),
             ),
-            takeUntil(latency$.pipe(ignoreElements(), endWith(true))),
-          ),
+          ).pipe(takeUntil(latency$.pipe(ignoreElements(), endWith(true)))),
         ),
       );
     });
+}
+
+/**
+ * The checks of {@link avoidCongestion}, on a latency that is read when needed rather than
+ * streamed: for a connection, which learns a new latency with every ack, some 40 times a second,
+ * and needs it only twice a second. Emits the first setting at once and then each change, and
+ * never completes.
+ *
+ * ## Example
+ * ```ts
+ * congestionChecks(() => connection.currentLatency, scheduler).subscribe(({ quality }) => ...);
+ * ```
+ *
+ * @param latency Reads the latest latency in ms.
+ * @param scheduler Where the checks run; default `asyncScheduler`.
+ * @return The quality and send interval (ms) the latency calls for.
+ */
+export function congestionChecks(
+  latency: () => number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<CongestionSetting> {
+  return defer(() => {
+    const start = initialThrottle(scheduler.now());
+    return interval(CONGESTION.checkIntervalMs, scheduler).pipe(
+      scan((state) => throttleStep(state, scheduler.now(), latency()), start),
+      startWith(start),
+      map(({ quality, sendIntervalMs }) => ({ quality, sendIntervalMs })),
+      distinctUntilChanged(
+        (a, b) => a.quality === b.quality && a.sendIntervalMs === b.sendIntervalMs,
+      ),
+    );
+  });
 }

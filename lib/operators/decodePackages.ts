@@ -31,15 +31,38 @@ export function decodePackages<P extends Package>(
 ): OperatorFunction<Uint8Array, P> {
   return (source) =>
     source.pipe(
-      map((datagram) => {
-        try {
-          return decode(datagram);
-        } catch (error) {
-          if (!(error instanceof RxgaseError)) throw error;
-          onDropped(error, datagram);
-          return undefined;
-        }
-      }),
+      map(decodeOrDrop(decode, onDropped)),
       filter((pkg): pkg is P => pkg !== undefined),
     );
+}
+
+/**
+ * The step of {@link decodePackages} for one datagram: `decode` made to return `undefined` for a
+ * datagram it refuses with one of rxgase's named errors, after telling `onDropped`. Anything
+ * else it throws, a bug, is thrown on.
+ *
+ * ## Example
+ * ```ts
+ * const read = decodeOrDrop(decodeServerPackage, () => dropped++);
+ * const pkg = read(datagram);
+ * if (pkg !== undefined) handle(pkg);
+ * ```
+ *
+ * @param decode One of the package decoders, such as `decodeClientPackage`.
+ * @param onDropped Called with the error and the datagram for each datagram dropped.
+ * @return The decoder that drops instead of throwing.
+ */
+export function decodeOrDrop<P extends Package>(
+  decode: (datagram: Uint8Array) => P,
+  onDropped: (error: RxgaseError, datagram: Uint8Array) => void = () => undefined,
+): (datagram: Uint8Array) => P | undefined {
+  return (datagram) => {
+    try {
+      return decode(datagram);
+    } catch (error) {
+      if (!(error instanceof RxgaseError)) throw error;
+      onDropped(error, datagram);
+      return undefined;
+    }
+  };
 }

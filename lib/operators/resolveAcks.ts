@@ -49,54 +49,22 @@ export function resolveAcks(
 ): OperatorFunction<Header, AckOutcome> {
   return (headers) =>
     new Observable<AckOutcome>((subscriber) => {
-      // Oldest first, since packages are sent in order.
-      const pending: { readonly sequence: number; readonly sentAt: number }[] = [];
-      let timer: Subscription | undefined;
-      let expiring = false;
       let sentEnded = false;
       let headersEnded = false;
-
       const completeWhenSettled = (): void => {
-        if (sentEnded && headersEnded && pending.length === 0) subscriber.complete();
+        if (sentEnded && headersEnded && acks.size === 0) subscriber.complete();
       };
-      const setTimer = (): void => {
-        const oldest = pending[0];
-        if (timer !== undefined || expiring || oldest === undefined) return;
-        timer = scheduler.schedule(expire, oldest.sentAt + timeoutMs - scheduler.now());
-      };
-      // Times out every package whose time is up; an outcome's handler may send more meanwhile.
-      function expire(): void {
-        timer = undefined;
-        expiring = true;
-        const now = scheduler.now();
-        for (
-          let oldest = pending[0];
-          oldest && oldest.sentAt + timeoutMs <= now;
-          oldest = pending[0]
-        ) {
-          pending.shift();
-          subscriber.next({ kind: 'timedOut', sequence: oldest.sequence });
-        }
-        expiring = false;
-        setTimer();
-        completeWhenSettled();
-      }
-      const onHeader = (header: Header): void => {
-        const now = scheduler.now();
-        const acked = pending.filter(({ sequence }) => acknowledges(header, sequence));
-        if (acked.length === 0) return;
-        pending.splice(0, pending.length, ...pending.filter((sent) => !acked.includes(sent)));
-        for (const { sequence, sentAt } of acked) {
-          subscriber.next({ kind: 'acked', sequence, rttMs: now - sentAt });
-        }
-        completeWhenSettled();
-      };
+      const acks = new PendingAcks(
+        (outcome) => {
+          subscriber.next(outcome);
+          completeWhenSettled();
+        },
+        timeoutMs,
+        scheduler,
+      );
 
       const sending = sent$.subscribe({
-        next: ({ sequence }) => {
-          pending.push({ sequence, sentAt: scheduler.now() });
-          setTimer();
-        },
+        next: ({ sequence }) => acks.sent(sequence),
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sentEnded = true;
@@ -105,7 +73,7 @@ export function resolveAcks(
       });
       // Headers are listened to even while nothing is pending, so that their errors surface.
       const receiving = headers.subscribe({
-        next: onHeader,
+        next: (header) => acks.receive(header),
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           headersEnded = true;
@@ -115,7 +83,98 @@ export function resolveAcks(
       return () => {
         sending.unsubscribe();
         receiving.unsubscribe();
-        timer?.unsubscribe();
+        acks.stop();
       };
     });
+}
+
+/**
+ * The packages sent and waiting for their ack, and the one timer that times them out: what
+ * {@link resolveAcks} keeps, for a caller that has each send and each header at hand rather than
+ * as streams, such as a connection's receive path. Each outcome goes to `onOutcome` as it is
+ * known: acked ones when a header comes in, timed-out ones when the timer fires.
+ *
+ * ## Example
+ * ```ts
+ * const acks = new PendingAcks((outcome) => console.log(outcome.kind, outcome.sequence));
+ * acks.sent(1);
+ * acks.receive({ sequence: 9, ack: 1, ackBitfield: 0 }); // acked 1
+ * acks.stop();
+ * ```
+ */
+export class PendingAcks {
+  // Oldest first, since packages are sent in order.
+  private readonly pending: { readonly sequence: number; readonly sentAt: number }[] = [];
+  private timer: Subscription | undefined;
+  private expiring = false;
+  private stopped = false;
+
+  /**
+   * @param onOutcome Told what became of each package; it may send more meanwhile.
+   * @param timeoutMs How long an unacked package waits; default 1000.
+   * @param scheduler Where time is read and timeouts run; default `asyncScheduler`.
+   */
+  constructor(
+    private readonly onOutcome: (outcome: AckOutcome) => void,
+    private readonly timeoutMs = PACKAGE_TIMEOUT_MS,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {}
+
+  /** How many packages wait for their ack. */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** The package `sequence` was sent now. */
+  sent(sequence: number): void {
+    this.pending.push({ sequence, sentAt: this.scheduler.now() });
+    this.setTimer();
+  }
+
+  /** A header came back: the packages it acknowledges are acked, in the order they were sent. */
+  receive(header: Header): void {
+    const { pending } = this;
+    let acked: (typeof pending)[number][] | undefined;
+    let kept = 0;
+    for (const sent of pending) {
+      if (acknowledges(header, sent.sequence)) (acked ??= []).push(sent);
+      else pending[kept++] = sent;
+    }
+    if (acked === undefined) return;
+    pending.length = kept;
+    const now = this.scheduler.now();
+    for (const { sequence, sentAt } of acked) {
+      this.onOutcome({ kind: 'acked', sequence, rttMs: now - sentAt });
+    }
+  }
+
+  /** Cancels the timer: nothing times out any more. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private setTimer(): void {
+    const oldest = this.pending[0];
+    if (this.timer !== undefined || this.expiring || this.stopped || oldest === undefined) return;
+    this.timer = this.scheduler.schedule(
+      () => this.expire(),
+      oldest.sentAt + this.timeoutMs - this.scheduler.now(),
+    );
+  }
+
+  // Times out every package whose time is up; an outcome's handler may send more meanwhile.
+  private expire(): void {
+    this.timer = undefined;
+    this.expiring = true;
+    const { pending, timeoutMs } = this;
+    const now = this.scheduler.now();
+    for (let oldest = pending[0]; oldest && oldest.sentAt + timeoutMs <= now; oldest = pending[0]) {
+      pending.shift();
+      this.onOutcome({ kind: 'timedOut', sequence: oldest.sequence });
+    }
+    this.expiring = false;
+    this.setTimer();
+  }
 }

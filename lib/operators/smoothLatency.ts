@@ -19,5 +19,23 @@ export const LATENCY_SMOOTHING = 0.1;
  * @return An operator from round trip times to the latency after each.
  */
 export function smoothLatency(smoothing = LATENCY_SMOOTHING): OperatorFunction<number, number> {
-  return (source) => source.pipe(scan((latency, rtt) => latency + smoothing * (rtt - latency), 0));
+  return (source) => source.pipe(scan((latency, rtt) => smoothStep(latency, rtt, smoothing), 0));
+}
+
+/**
+ * The step of {@link smoothLatency}, pure: the latency after one more round trip time.
+ *
+ * ## Example
+ * ```ts
+ * smoothStep(0, 40); // 4
+ * smoothStep(4, 40); // 7.6
+ * ```
+ *
+ * @param latency The latency so far, in ms (0 before the first round trip).
+ * @param rttMs The round trip time just measured.
+ * @param smoothing The weight of the new round trip, 0..1; default 0.1.
+ * @return The new latency.
+ */
+export function smoothStep(latency: number, rttMs: number, smoothing = LATENCY_SMOOTHING): number {
+  return latency + smoothing * (rttMs - latency);
 }

@@ -1,5 +1,5 @@
-import { asyncScheduler, map, startWith, switchMap, take, timer } from 'rxjs';
-import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 
 /** How long a connection waits for a package before it counts as lost: PyGaSe's 5 s. */
 export const CONNECTION_TIMEOUT_MS = 5000;
@@ -24,10 +24,79 @@ export function whenSilent(
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<unknown, number> {
   return (source) =>
-    source.pipe(
-      startWith(undefined),
-      switchMap(() => timer(timeoutMs, scheduler)),
-      take(1),
-      map(() => timeoutMs),
-    );
+    new Observable<number>((subscriber) => {
+      const silence = new SilenceTimer(
+        () => {
+          subscriber.next(timeoutMs);
+          subscriber.complete();
+        },
+        timeoutMs,
+        scheduler,
+      );
+      const listening = source.subscribe({
+        next: () => silence.heard(),
+        error: (error: unknown) => subscriber.error(error),
+      });
+      return () => {
+        listening.unsubscribe();
+        silence.stop();
+      };
+    });
+}
+
+/**
+ * The timer behind {@link whenSilent}, for a caller that hears from its peer directly: it calls
+ * `onSilent` once the last {@link heard} (or the start) is `timeoutMs` ago.
+ *
+ * Hearing from the peer only notes the time. The one timer fires when the silence would be over
+ * if nothing had been heard since it was set, and sets itself again for the rest of the silence
+ * as it stands: one timer a silence, not one for every package a connection receives.
+ *
+ * ## Example
+ * ```ts
+ * const silence = new SilenceTimer(() => connection.close('timeout'), 5000, scheduler);
+ * datagrams$.subscribe(() => silence.heard());
+ * // and when done: silence.stop();
+ * ```
+ */
+export class SilenceTimer {
+  private lastHeard: number;
+  private timer: Subscription | undefined;
+
+  /**
+   * Starts counting the silence, now.
+   *
+   * @param onSilent Called once, when the silence has lasted `timeoutMs`.
+   * @param timeoutMs How long a silence counts as lost; default 5000.
+   * @param scheduler Where time is read and the timer runs; default `asyncScheduler`.
+   */
+  constructor(
+    private readonly onSilent: () => void,
+    private readonly timeoutMs = CONNECTION_TIMEOUT_MS,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    this.lastHeard = scheduler.now();
+    this.timer = scheduler.schedule(() => this.check(), timeoutMs);
+  }
+
+  /** The peer was heard from, now: the silence starts again. */
+  heard(): void {
+    this.lastHeard = this.scheduler.now();
+  }
+
+  /** Cancels the timer: `onSilent` will not be called. */
+  stop(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private check(): void {
+    const silentFor = this.scheduler.now() - this.lastHeard;
+    if (silentFor >= this.timeoutMs) {
+      this.timer = undefined;
+      this.onSilent();
+      return;
+    }
+    this.timer = this.scheduler.schedule(() => this.check(), this.timeoutMs - silentFor);
+  }
 }

@@ -112,6 +112,38 @@ export function encodeServerPackageWith(
   return finish(writeEvents(events, start + update.length));
 }
 
+/**
+ * Appends events already encoded by {@link encodeEvent} to a package encoded without events, as
+ * each length-prefixed map would be written: so that an event is encoded once, when it is
+ * dispatched, however many packages carry it.
+ *
+ * ## Example
+ * ```ts
+ * const join: GameEvent = { type: 'JOIN', args: ['ann'], kwargs: {} };
+ * const header = { sequence: 1, ack: 0, ackBitfield: 0 };
+ * const datagram = appendEvents(encodePackage({ header, events: [] }), [encodeEvent(join)]);
+ * // the same bytes as encodePackage({ header, events: [join] })
+ * ```
+ *
+ * @param pkg A package encoded with no events.
+ * @param events The events' msgpack maps, as {@link encodeEvent} gives them.
+ * @return The package with the events, or `pkg` itself when there are none.
+ * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ */
+export function appendEvents(pkg: Uint8Array, events: readonly Uint8Array[]): Uint8Array {
+  if (events.length === 0) return pkg;
+  buffer.set(pkg, 0);
+  let end = pkg.length;
+  for (const event of events) {
+    const start = end + LENGTH_PREFIX_SIZE;
+    if (start + event.length > MAX_PACKAGE_SIZE) throw overflow();
+    view.setUint16(end, event.length);
+    buffer.set(event, start);
+    end = start + event.length;
+  }
+  return finish(end);
+}
+
 function checkUpdate(update: UpdatePayload): void {
   toSqn(update[TIME_ORDER_KEY], 'update time_order');
   const gameStatus = update[GAME_STATUS_KEY];

@@ -54,12 +54,12 @@ export function serverPackages(
   };
   return {
     decode: decodeClientPackage,
-    encode: (header, events) => {
+    encode: (header) => {
       const update = current();
       const bytes = encoded(update);
       return bytes === undefined
-        ? encodeServerPackage({ header, update, events })
-        : encodeServerPackageWith(header, bytes, events);
+        ? encodeServerPackage({ header, update, events: [] })
+        : encodeServerPackageWith(header, bytes, []);
     },
     baseSize: () =>
       HEADER_SIZE + LENGTH_PREFIX_SIZE + (encoded(current())?.length ?? MAX_PACKAGE_SIZE),

@@ -1,5 +1,7 @@
 import { createSocket } from 'node:dgram';
-import type { Socket, SocketType } from 'node:dgram';
+import type { Socket, SocketOptions, SocketType } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { Observable, Subject, share } from 'rxjs';
 import type { Address, Datagram, Transport } from './datagram';
 
@@ -53,7 +55,11 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     type = 'udp4',
     receiveBufferSize = DEFAULT_RECEIVE_BUFFER_SIZE,
   } = options;
-  const socket = createSocket({ type, recvBufferSize: receiveBufferSize });
+  const socket = createSocket({
+    type,
+    recvBufferSize: receiveBufferSize,
+    lookup: lookupUnlessIp,
+  });
   const errors = new Subject<Error>();
   await bindSocket(socket, port, host);
   // Always listened to: an 'error' nobody listens to would crash the process. Reported on errors$.
@@ -107,6 +113,17 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     },
   };
 }
+
+/**
+ * node:dgram looks up the address of every datagram it sends, and the system's lookup answers for
+ * an IP address on the next tick: a deferred call for every package a server sends. An IP address
+ * is its own answer, at once; a name is looked up as before.
+ */
+const lookupUnlessIp: SocketOptions['lookup'] = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family === 0) lookup(hostname, options, callback);
+  else callback(null, hostname, family);
+};
 
 /**
  * Binds `socket` to `port` on `host`: resolves once bound, rejects with the system's error (the

@@ -142,6 +142,19 @@ describe('Connection', () => {
     expect(sent.map((s) => s.at)).toEqual([0, 3.125, 6.25, 31.25, 56.25]);
   });
 
+  it('sends an event as it was when dispatched, though its arguments change afterwards', () => {
+    const { connection, sent, at, runUntil } = harness();
+    connection.open();
+    const args: unknown[] = [1];
+    // Just after the first package: this one goes an eighth of the beat later.
+    at(1, () => {
+      connection.dispatchEvent({ type: 'MOVE', args, kwargs: {} });
+      args.splice(0, 1, 2, 'and more');
+    });
+    runUntil(20);
+    expect(sent.flatMap((s) => s.pkg.events)).toEqual([event('MOVE', 1)]);
+  });
+
   it('refuses at the call an event that cannot be sent or can never fit', () => {
     const { connection } = harness();
     expect(() => connection.dispatchEvent(event('BAD', () => 1))).toThrow(UnencodableValueError);

@@ -3,6 +3,7 @@ import type { ThrottleState } from '../../lib/operators/avoidCongestion';
 import {
   CONGESTION,
   avoidCongestion,
+  congestionChecks,
   initialThrottle,
   throttleStep,
 } from '../../lib/operators/avoidCongestion';
@@ -141,6 +142,18 @@ describe('avoidCongestion', () => {
       expectObservable(never.pipe(avoidCongestion()), '^ 2000ms !').toBe('g', { g: GOOD });
       expectSubscriptions(empty.subscriptions).toBe('(^!)');
       expectSubscriptions(never.subscriptions).toBe('^ 2000ms !');
+    });
+  });
+});
+
+describe('congestionChecks', () => {
+  it('reads the latency at each check, and emits the first setting and each change', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      let latency = 0;
+      const checks = congestionChecks(() => latency);
+      // Read at 500, 1000 and 1500 only: the rise at 600 and the fall at 900 go unseen.
+      hot('600ms a 299ms b 299ms a', { a: 300, b: 10 }).subscribe((value) => (latency = value));
+      expectObservable(checks, '^ 1600ms !').toBe('g 1499ms b', { g: GOOD, b: BAD });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { decodePackages } from '../../lib/operators/decodePackages';
+import { decodeOrDrop, decodePackages } from '../../lib/operators/decodePackages';
 import { decodePackage } from '../../lib/protocol/decode';
 import { encodePackage } from '../../lib/protocol/encode';
 import type { RxgaseError } from '../../lib/protocol/errors';
@@ -120,5 +120,22 @@ describe('decodePackages', () => {
         new TypeError('bug'),
       );
     });
+  });
+});
+
+describe('decodeOrDrop', () => {
+  it('decodes a datagram, and gives undefined for one that does not decode, reporting it', () => {
+    const dropped: string[] = [];
+    const read = decodeOrDrop(decodePackage, (error: RxgaseError) => dropped.push(error.code));
+    expect(read(bytes.a)).toEqual(pkg(1));
+    expect(read(bytes.x)).toBeUndefined();
+    expect(dropped).toEqual(['ERR_PROTOCOL_ID_MISMATCH']);
+  });
+
+  it('throws on what the decoder throws that is not one of rxgase errors: a bug', () => {
+    const read = decodeOrDrop((): Package => {
+      throw new TypeError('bug');
+    });
+    expect(() => read(bytes.a)).toThrow(TypeError);
   });
 });

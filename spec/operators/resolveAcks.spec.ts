@@ -1,6 +1,6 @@
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { AckOutcome, SentPackage } from '../../lib/operators/resolveAcks';
-import { resolveAcks } from '../../lib/operators/resolveAcks';
+import { PendingAcks, resolveAcks } from '../../lib/operators/resolveAcks';
 import type { Header } from '../../lib/protocol/header';
 import { testScheduler } from '../helpers/marbles';
 
@@ -159,5 +159,40 @@ describe('resolveAcks', () => {
       expectSubscriptions(headers.subscriptions).toBe('^-!');
       expectSubscriptions(sent$.subscriptions).toBe('^-!');
     });
+  });
+});
+
+describe('PendingAcks', () => {
+  it('tells each outcome as it is known: acks as headers come, timeouts on the scheduler', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const outcomes: [number, AckOutcome][] = [];
+    const acks = new PendingAcks(
+      (outcome) => outcomes.push([scheduler.now(), outcome]),
+      100,
+      scheduler,
+    );
+    acks.sent(1);
+    scheduler.schedule(() => acks.sent(2), 10);
+    scheduler.schedule(() => acks.sent(3), 20);
+    scheduler.schedule(() => acks.receive(h(3, 1 << 31)), 30); // acks 3, and 2 by bit 31
+    scheduler.flush();
+    expect(outcomes).toEqual([
+      [30, acked(2, 20)],
+      [30, acked(3, 10)],
+      [100, timedOut(1)],
+    ]);
+    expect(acks.size).toBe(0);
+  });
+
+  it('times nothing out once stopped, though packages were pending', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const outcomes: AckOutcome[] = [];
+    const acks = new PendingAcks((outcome) => outcomes.push(outcome), 100, scheduler);
+    acks.sent(1);
+    acks.stop();
+    acks.sent(2);
+    scheduler.flush();
+    expect(outcomes).toEqual([]);
+    expect(scheduler.now()).toBe(0);
   });
 });

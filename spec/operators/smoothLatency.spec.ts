@@ -1,4 +1,4 @@
-import { smoothLatency } from '../../lib/operators/smoothLatency';
+import { smoothLatency, smoothStep } from '../../lib/operators/smoothLatency';
 import { testScheduler } from '../helpers/marbles';
 
 describe('smoothLatency', () => {
@@ -34,5 +34,13 @@ describe('smoothLatency', () => {
       expectSubscriptions(error.subscriptions).toBe('^-!');
       expectSubscriptions(long.subscriptions).toBe('^-!');
     });
+  });
+});
+
+describe('smoothStep', () => {
+  it('is one step of smoothLatency: a tenth of the way to the round trip time', () => {
+    expect(smoothStep(0, 40)).toBe(4);
+    expect(smoothStep(4, 40)).toBe(7.6);
+    expect(smoothStep(10, 0, 0.5)).toBe(5);
   });
 });

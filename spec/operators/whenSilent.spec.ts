@@ -1,5 +1,6 @@
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import { whenSilent } from '../../lib/operators/whenSilent';
+import type { SchedulerLike } from 'rxjs';
+import { SilenceTimer, whenSilent } from '../../lib/operators/whenSilent';
 import { testScheduler } from '../helpers/marbles';
 
 describe('whenSilent', () => {
@@ -43,5 +44,42 @@ describe('whenSilent', () => {
       expectSubscriptions(error.subscriptions).toBe('^!');
       expectSubscriptions(long.subscriptions).toBe('^--!');
     });
+  });
+});
+
+describe('SilenceTimer', () => {
+  /** A virtual scheduler, and how many timers were set on it through the view given out. */
+  function counted() {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    let timers = 0;
+    const view: SchedulerLike = {
+      now: () => scheduler.now(),
+      schedule: (...args: Parameters<SchedulerLike['schedule']>) => {
+        timers++;
+        return scheduler.schedule(...args);
+      },
+    };
+    return { scheduler, view, timers: () => timers };
+  }
+
+  it('calls back once the last sign of life is the timeout ago, with one timer a silence', () => {
+    const { scheduler, view, timers } = counted();
+    const silent: number[] = [];
+    const silence = new SilenceTimer(() => silent.push(scheduler.now()), 5000, view);
+    for (let t = 100; t <= 3000; t += 100) scheduler.schedule(() => silence.heard(), t);
+    scheduler.flush();
+    expect(silent).toEqual([8000]);
+    // The first timer, and at 5000 one more for the rest of the silence: not one per package.
+    expect(timers()).toBe(2);
+  });
+
+  it('calls back at the timeout when nothing is heard, and never once stopped', () => {
+    const { scheduler, view } = counted();
+    const silent: string[] = [];
+    new SilenceTimer(() => silent.push(`first at ${scheduler.now()}`), 5000, view);
+    const stopped = new SilenceTimer(() => silent.push('stopped'), 5000, view);
+    scheduler.schedule(() => stopped.stop(), 4000);
+    scheduler.flush();
+    expect(silent).toEqual(['first at 5000']);
   });
 });

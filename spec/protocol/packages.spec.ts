@@ -1,6 +1,7 @@
 import { MAX_PACKAGE_SIZE } from '../../lib/protocol/constants';
 import { decodeClientPackage, decodePackage, decodeServerPackage } from '../../lib/protocol/decode';
 import {
+  appendEvents,
   encodeClientPackage,
   encodeEvent,
   encodePackage,
@@ -47,6 +48,35 @@ describe('packages', () => {
       const full = encodeUpdate({ time_order: 1, blob: new Uint8Array(MAX_PACKAGE_SIZE - 40) });
       const events = [{ type: 'X', args: ['a'.repeat(40)], kwargs: {} }];
       expect(() => encodeServerPackageWith(header, full, events)).toThrow(PackageOverflowError);
+    });
+  });
+
+  describe('events encoded once', () => {
+    it('make the same packages as the events themselves, of every kind', () => {
+      const other: GameEvent = { type: 'MOVE', args: [1.5], kwargs: { to: 'left' } };
+      const events = [encodeEvent(test), encodeEvent(other)];
+      expect(hex(appendEvents(encodePackage({ header, events: [] }), events))).toBe(
+        hex(encodePackage({ header, events: [test, other] })),
+      );
+      expect(
+        hex(appendEvents(encodeClientPackage({ header, timeOrder: 7, events: [] }), events)),
+      ).toBe(hex(encodeClientPackage({ header, timeOrder: 7, events: [test, other] })));
+      const update = { time_order: 9, score: 3 };
+      expect(hex(appendEvents(encodeServerPackage({ header, update, events: [] }), events))).toBe(
+        hex(encodeServerPackage({ header, update, events: [test, other] })),
+      );
+    });
+
+    it('leave a package without events as it is', () => {
+      const pkg = encodePackage({ header, events: [] });
+      expect(appendEvents(pkg, [])).toBe(pkg);
+    });
+
+    it('throw a PackageOverflowError when they do not fit', () => {
+      const big = encodeEvent({ type: 'BIG', args: [new Uint8Array(1000)], kwargs: {} });
+      const pkg = encodePackage({ header, events: [] });
+      expect(appendEvents(pkg, [big]).length).toBeLessThanOrEqual(MAX_PACKAGE_SIZE);
+      expect(() => appendEvents(pkg, [big, big, big])).toThrow(PackageOverflowError);
     });
   });
 

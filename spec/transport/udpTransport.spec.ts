@@ -20,6 +20,21 @@ describe('bindUdp, over real UDP on 127.0.0.1', () => {
     }
   });
 
+  it('sends to a host name as to an IP address, looking the name up', async () => {
+    const a = await bindUdp({ host: 'localhost' });
+    const b = await bindUdp();
+    try {
+      const arriving = firstValueFrom(b.datagrams$.pipe(take(2), toArray()));
+      a.send({ data: Uint8Array.of(1), address: { host: 'localhost', port: b.address.port } });
+      a.send({ data: Uint8Array.of(2), address: b.address });
+      // The name's lookup takes a while: the datagram to the IP address may arrive first.
+      expect((await arriving).map((d) => d.data[0]).sort()).toEqual([1, 2]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('delivers many datagrams in a burst', async () => {
     const a = await bindUdp();
     const b = await bindUdp();
