@@ -36,7 +36,7 @@ import type { Logger } from '../protocol/logger';
 import { silentLogger } from '../protocol/logger';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameEvent, Package } from '../protocol/packages';
-import { sqnAdd } from '../protocol/sequence';
+import { sqnAdd, sqnBack } from '../protocol/sequence';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
@@ -79,6 +79,11 @@ export interface ConnectionOptions<P extends Package> {
   readonly session?: Uint8Array;
   /** How many events may be queued or wait for their ack at once; default 1024. */
   readonly maxPendingEvents?: number;
+  /**
+   * The sequence number of the first package sent; default 1. A server picks it at random for a
+   * PyGaSe client, whose ack of it then shows that the client gets what is sent to its address.
+   */
+  readonly firstSequence?: number;
   /** Default silent; DEBUG for every package sent and received. */
   readonly logger?: Logger;
 }
@@ -152,12 +157,15 @@ export class Connection<P extends Package = Package> {
   private readonly acks: PendingAcks;
   private silence: SilenceTimer | undefined;
   private reason: CloseReason | undefined;
-  private localSequence = 0;
+  private localSequence: number;
   private opened = false;
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     this.scheduler = options.scheduler ?? asyncScheduler;
+    // The number before the first: sending adds one.
+    this.localSequence =
+      options.firstSequence === undefined ? 0 : sqnBack(options.firstSequence, 1);
     this.acks = new PendingAcks(
       (outcome) => this.resolve(outcome),
       options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS,

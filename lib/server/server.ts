@@ -9,7 +9,9 @@ import {
   map,
   merge,
   of,
+  skip,
   startWith,
+  take,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
@@ -51,6 +53,7 @@ import {
   isRxgasePacket,
   sameBytes,
 } from '../protocol/rxgasePackets';
+import { AddressCheck } from './addressCheck';
 import { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
@@ -167,6 +170,8 @@ export class Server<S extends GameState = GameState> {
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
   private readonly cookies = new Cookies();
   private readonly counts = emptyGateCounts();
+  /** PyGaSe clients connected whose address is not verified yet. */
+  private unverified = 0;
   private readonly retired = emptySums();
   private limiter: RateLimiter | undefined;
   private transport: Transport | undefined;
@@ -400,7 +405,11 @@ export class Server<S extends GameState = GameState> {
       counts.malformed++;
       return;
     }
-    if (this.options.legacyClients === false || this.isFull()) {
+    if (
+      this.options.legacyClients === false ||
+      this.isFull() ||
+      this.unverified >= this.maxClients()
+    ) {
       counts.refused++;
       return;
     }
@@ -497,10 +506,18 @@ export class Server<S extends GameState = GameState> {
     }
   }
 
-  /** Whether a new client would be one too many; `replacing` is the one it would replace. */
+  /**
+   * Whether a new client would be one too many; `replacing` is the one it would replace. PyGaSe
+   * clients not yet verified do not count: a stranger spoofing their packages takes no one's
+   * place (they have as many places again of their own).
+   */
   private isFull(replacing?: ClientEntry): boolean {
-    const others = this.clients.size - (replacing === undefined ? 0 : 1);
-    return others >= (this.options.maxClients ?? DEFAULT_MAX_CLIENTS);
+    const others = this.clients.size - this.unverified - (replacing?.verified === true ? 1 : 0);
+    return others >= this.maxClients();
+  }
+
+  private maxClients(): number {
+    return this.options.maxClients ?? DEFAULT_MAX_CLIENTS;
   }
 
   /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
@@ -513,7 +530,7 @@ export class Server<S extends GameState = GameState> {
     const transport = this.transport as Transport;
     let clientTimeOrder = first.timeOrder;
     const incoming = new Subject<Uint8Array>();
-    const isHost = this.host === undefined;
+    const isHost = this.host === undefined && first.nonce !== undefined;
     let handshake: Handshake | undefined;
     if (first.nonce !== undefined) {
       const session = new Uint8Array(randomBytes(TOKEN_SIZE));
@@ -525,7 +542,16 @@ export class Server<S extends GameState = GameState> {
         accept: encodeAccept(session, hostToken),
       };
     }
-    const send = (data: Uint8Array): void => transport.send({ data, address });
+    // Until a PyGaSe client acks a package, it gets no more bytes than it sent: its address may
+    // be spoofed. A random first sequence number makes the ack impossible to guess.
+    const guard = handshake === undefined ? new AddressCheck() : undefined;
+    const send = (data: Uint8Array): void => {
+      if (!entry.verified && guard?.withholds(data.length, connection.stats.bytesIn) === true) {
+        this.counts.withheld++;
+        return;
+      }
+      transport.send({ data, address });
+    };
     const connection = new Connection<ClientPackage>({
       remote: address,
       incoming$: incoming,
@@ -534,29 +560,81 @@ export class Server<S extends GameState = GameState> {
       scheduler: this.scheduler,
       logger: this.logger,
       maxPendingEvents: this.options.maxPendingEvents,
-      ...(handshake === undefined ? {} : { session: handshake.session }),
+      ...(handshake === undefined
+        ? { firstSequence: randomSequence() }
+        : { session: handshake.session }),
     });
-    const entry: ClientEntry = { connection, incoming, handshake };
+    const entry: ClientEntry = {
+      connection,
+      incoming,
+      handshake,
+      verified: guard === undefined,
+      release: () => {
+        const { events, dropped } = guard?.release() ?? { events: [], dropped: 0 };
+        if (dropped > 0) {
+          this.logger.warn(`Client ${key} sent ${dropped} events more than held before its ack.`);
+        }
+        for (const event of events) this.handle(event, address, eventWire);
+      },
+    };
     this.clients.set(key, entry);
     this.counts.connects++;
-    if (isHost) this.host = { key, address, token: handshake?.hostToken };
-    const protocol = handshake === undefined ? 'pygase' : 'rxgase';
-    this.logger.info(`Client ${key} connected (${protocol})${isHost ? '; it is the host' : ''}.`);
+    if (!entry.verified) this.unverified++;
     connection.packages$.subscribe(({ package: pkg, late }) => {
       if (!late) clientTimeOrder = pkg.timeOrder;
     });
+    // The latency moves on each ack: the first tells the address is the client's.
+    if (!entry.verified) {
+      connection.latency$.pipe(skip(1), take(1)).subscribe(() => this.verify(key, entry));
+    }
     connection.events$.subscribe((event) => {
-      this.events.next({ event, client: address });
-      eventWire?.pushEvent(event, address);
-      this.handlers.handle(event, { clientAddress: address });
+      if (!entry.verified) return guard?.hold(event);
+
+      this.handle(event, address, eventWire);
     });
     connection.open();
     // Subscribed once open: before that the status is Disconnected, which means nothing yet.
     connection.status$.subscribe((status) => {
       if (status === ConnectionStatus.Disconnected) this.closed(key, entry, send);
     });
-    this.connectedClients.next({ client: address, protocol, host: isHost });
+    if (entry.verified) this.welcome(key, entry, isHost);
+    else this.logger.debug(`Client ${key} (pygase) sent a package; waiting for its first ack.`);
     return entry;
+  }
+
+  /** A PyGaSe client acked a package: its address is its own. */
+  private verify(key: string, entry: ClientEntry): void {
+    entry.verified = true;
+    this.unverified--;
+    if (this.isFull(entry)) {
+      // Dropped, as the server refuses PyGaSe clients when full: they have no close packet.
+      this.counts.refused++;
+      this.logger.info(`Client ${key} (pygase) refused: the server is full.`);
+      return entry.connection.close('server full');
+    }
+    this.welcome(key, entry, this.host === undefined);
+    entry.release();
+  }
+
+  /** A client is there: it is reported, and the host if there is none. */
+  private welcome(key: string, entry: ClientEntry, isHost: boolean): void {
+    const address = entry.connection.remote;
+    if (isHost) this.host = { key, address, token: entry.handshake?.hostToken };
+    const protocol = entry.handshake === undefined ? 'pygase' : 'rxgase';
+    entry.welcomed = true;
+    this.logger.info(`Client ${key} connected (${protocol})${isHost ? '; it is the host' : ''}.`);
+    this.connectedClients.next({ client: address, protocol, host: isHost });
+  }
+
+  /** An event from a client: out on `events$`, to the game loop and to the handlers. */
+  private handle(
+    event: GameEvent,
+    address: Address,
+    eventWire: GameStateMachine<S> | undefined,
+  ): void {
+    this.events.next({ event, client: address });
+    eventWire?.pushEvent(event, address);
+    this.handlers.handle(event, { clientAddress: address });
   }
 
   /** A client's connection ended: it goes, is counted and reported; an rxgase client is told why. */
@@ -568,8 +646,11 @@ export class Server<S extends GameState = GameState> {
       send(encodeClose(handshake.session, reason));
     addUp(this.retired, connection.stats);
     this.counts.disconnects++;
+    if (!entry.verified) this.unverified--;
     if (this.clients.get(key) === entry) this.clients.delete(key);
     if (this.host?.key === key) this.host = undefined;
+    // Only who was reported connected is reported gone; the rest never showed it was there.
+    if (!entry.welcomed) return;
     this.logger.info(`Client ${key} disconnected (${reason}).`);
     this.disconnectedClients.next({ client: connection.remote, reason });
   }
@@ -593,6 +674,17 @@ interface ClientEntry {
   readonly connection: ClientConnection;
   readonly incoming: Subject<Uint8Array>;
   readonly handshake: Handshake | undefined;
+  /** Whether the client showed the address is its own: by the handshake, or by an ack. */
+  verified: boolean;
+  /** Whether connected$ reported it. */
+  welcomed?: boolean;
+  /** Hands on the events a PyGaSe client sent before it was verified. */
+  readonly release: () => void;
+}
+
+/** A sequence number in 1..65535, at random. */
+function randomSequence(): number {
+  return (randomBytes(2).readUInt16BE(0) % 0xffff) + 1;
 }
 
 interface Handshake {

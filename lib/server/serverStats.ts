@@ -23,6 +23,11 @@ export interface ServerStats {
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
   readonly routed: number;
+  /**
+   * Datagrams not sent: to a PyGaSe client not yet verified, they would have made more bytes than
+   * came from its address.
+   */
+  readonly withheld: number;
   /** Clients connected now, connections accepted, and connections ended. */
   readonly clients: number;
   readonly connects: number;
@@ -53,6 +58,7 @@ export type GateCounts = {
       | 'refused'
       | 'control'
       | 'routed'
+      | 'withheld'
       | 'connects'
       | 'disconnects'
   ]: number;
@@ -86,6 +92,7 @@ export function emptyGateCounts(): GateCounts {
     refused: 0,
     control: 0,
     routed: 0,
+    withheld: 0,
     connects: 0,
     disconnects: 0,
   };

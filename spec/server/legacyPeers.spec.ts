@@ -1,0 +1,184 @@
+import { lastValueFrom } from 'rxjs';
+import { Client } from '../../lib/client/client';
+import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
+import { decodeServerPackage } from '../../lib/protocol/decode';
+import { encodeClientPackage } from '../../lib/protocol/encode';
+import type { GameEvent } from '../../lib/protocol/packages';
+import { Server } from '../../lib/server/server';
+import type { Transport } from '../../lib/transport/datagram';
+import { bindUdp } from '../../lib/transport/udpTransport';
+import type { Arena } from '../helpers/world';
+import { arena, world } from '../helpers/world';
+
+const SERVER = { host: 'server', port: 7000 };
+
+/** A PyGaSe client package from `from`, acking `ack`, with `events`. */
+function pygasePackage(sequence: number, ack = 0, events: GameEvent[] = []): Uint8Array {
+  return encodeClientPackage({ header: { sequence, ack, ackBitfield: 0 }, timeOrder: 0, events });
+}
+
+/** What an address receives: datagrams and bytes, and the sequence numbers of server packages. */
+function record(transport: Transport) {
+  const seen = { datagrams: 0, bytes: 0, sequences: [] as number[] };
+  transport.datagrams$.subscribe(({ data }) => {
+    seen.datagrams++;
+    seen.bytes += data.length;
+    seen.sequences.push(decodeServerPackage(data).header.sequence);
+  });
+  return seen;
+}
+
+/**
+ * PyGaSe's packages carry no token: anyone can send one in another's name. The server answers an
+ * address that sent PyGaSe packages with no more bytes than it sent until the address acks a
+ * package, which only who receives them can do (the first sequence number is random).
+ */
+describe('PyGaSe clients, whose address the server cannot take on trust', () => {
+  it('sends a spoofed address no more bytes than were sent in its name, and takes nothing from it', async () => {
+    const { server, machine, network, pass } = world();
+    await server.run(7000, 'server', machine);
+    const moves: unknown[] = [];
+    server.registerEventHandler('MOVE', (...args: unknown[]) => moves.push(args));
+    const connected: unknown[] = [];
+    server.connected$.subscribe((client) => connected.push(client));
+    // The victim never answers: whoever sends in its name does not see what it gets.
+    const victim = network.bind({ host: 'victim' });
+    const got = record(victim);
+    let sent = 0;
+    for (let sequence = 1; sequence <= 40; sequence++) {
+      const data = pygasePackage(sequence, sequence, [
+        { type: 'MOVE', args: ['victim', sequence], kwargs: {} },
+      ]);
+      sent += data.length;
+      victim.send({ data, address: SERVER });
+      victim.send({ data: SHUTDOWN_WORD, address: SERVER });
+      sent += SHUTDOWN_WORD.length;
+      await pass(25);
+    }
+    await pass(2000);
+    expect(got.bytes).toBeGreaterThan(0);
+    expect(got.bytes).toBeLessThanOrEqual(sent);
+    expect(server.stats.withheld).toBeGreaterThan(0);
+    // Never a client: not reported, not the host, its events not handled, its shutdown refused.
+    expect(connected).toEqual([]);
+    expect(server.hostClient).toBeUndefined();
+    expect(moves).toEqual([]);
+    expect(server.address).toBeDefined();
+    // Silent for 5 s, it is gone, and nothing more went to it.
+    await pass(5000);
+    expect(server.connections.size).toBe(0);
+    expect(got.bytes).toBeLessThanOrEqual(sent);
+    await server.shutdown();
+  });
+
+  it('takes a PyGaSe client once it acks: reported, host if there is none, its early events handled then', async () => {
+    const { server, machine, network, pass } = world();
+    await server.run(7000, 'server', machine);
+    const moves: unknown[] = [];
+    server.registerEventHandler('MOVE', (...args: unknown[]) => moves.push(args.slice(0, 2)));
+    const connected: unknown[] = [];
+    server.connected$.subscribe(({ protocol, host }) => connected.push({ protocol, host }));
+    // A PyGaSe client by hand: a MOVE in its first package, then packages that ack nothing.
+    const old = network.bind({ host: 'old' });
+    const got = record(old);
+    const move: GameEvent = { type: 'MOVE', args: ['old', 7], kwargs: {} };
+    old.send({ data: pygasePackage(1, 0, [move]), address: SERVER });
+    let sequence = 1;
+    while (got.sequences.length === 0 && sequence < 100) {
+      await pass(25);
+      old.send({ data: pygasePackage(++sequence), address: SERVER });
+    }
+    await pass(25);
+    expect(got.sequences.length).toBeGreaterThan(0);
+    expect(moves).toEqual([]);
+    expect(connected).toEqual([]);
+    // Its ack of what it got shows the address is its own.
+    old.send({ data: pygasePackage(++sequence, got.sequences[0]), address: SERVER });
+    await pass(25);
+    expect(connected).toEqual([{ protocol: 'pygase', host: true }]);
+    expect(moves).toEqual([['old', 7]]);
+    // Verified, it gets what it needs, however little it sends.
+    const before = got.datagrams;
+    await pass(500);
+    expect(got.datagrams - before).toBeGreaterThan(10);
+    // As the host, its shutdown word is honoured.
+    old.send({ data: SHUTDOWN_WORD, address: SERVER });
+    await pass(25);
+    expect(server.address).toBeUndefined();
+  });
+
+  it('lets no spoofed PyGaSe address take a real client’s place', async () => {
+    const { server, machine, network, client, within, pass } = world(undefined, {
+      maxClients: 1,
+    });
+    await server.run(7000, 'server', machine);
+    const strangers = ['s1', 's2', 's3'].map((host) => network.bind({ host }));
+    for (const stranger of strangers) stranger.send({ data: pygasePackage(1), address: SERVER });
+    await pass(50);
+    expect(server.connections.size).toBe(1);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    expect(ann.isHost).toBe(true);
+    expect(server.stats.refused).toBeGreaterThanOrEqual(2);
+    await ann.disconnect();
+    await server.shutdown();
+  });
+});
+
+describe('PyGaSe clients over UDP on 127.0.0.1', () => {
+  const opened: { close(): unknown }[] = [];
+  afterEach(async () => {
+    for (const thing of opened.splice(0).reverse()) await thing.close();
+  });
+
+  it('gets a socket that never acks no more bytes than it sent, and takes a real PyGaSe client', async () => {
+    const { store, machine } = arena();
+    const server = new Server(store);
+    const { port } = await server.run(0, '127.0.0.1', machine);
+    machine.runGameLoop(20);
+    opened.push({ close: () => server.shutdown() }, { close: () => machine.stop() });
+    const silent = await bindUdp();
+    opened.push(silent);
+    const got = { datagrams: 0, bytes: 0 };
+    silent.datagrams$.subscribe(({ data }) => {
+      got.datagrams++;
+      got.bytes += data.length;
+    });
+    let sent = 0;
+    const to = { host: '127.0.0.1', port };
+    const attempts = (): number =>
+      [...server.connections.values()].reduce((sum, c) => sum + c.stats.datagramsOut, 0);
+    // Ten packages, each once the server took the one before; then 40 of the server's beats.
+    for (let sequence = 1; sequence <= 10; sequence++) {
+      const data = pygasePackage(sequence, sequence);
+      sent += data.length;
+      silent.send({ data, address: to });
+      await until(() => server.stats.datagramsIn >= sequence);
+    }
+    await until(() => attempts() >= 40);
+    // Everything the server let go has arrived: nothing is in flight to hide an excess.
+    const delivered = attempts() - server.stats.withheld;
+    await until(() => got.datagrams >= delivered);
+    expect(server.stats.withheld).toBeGreaterThan(0);
+    expect(got.bytes).toBeLessThanOrEqual(sent);
+    expect(server.hostClient).toBeUndefined();
+    // A PyGaSe client proper acks what it gets, and plays.
+    const client = new Client<Arena>({ protocol: 'pygase' });
+    opened.push({ close: () => client.disconnect() });
+    await client.connect(port, '127.0.0.1');
+    await lastValueFrom(client.dispatchEvent('JOIN', ['old'], {}, { retries: 5 }), {
+      defaultValue: 0,
+    });
+    await client.waitUntil((state) => state.players.old !== undefined);
+    await until(() => server.hostClient !== undefined);
+    expect(server.hostClient?.port).not.toBe(silent.address.port);
+  });
+});
+
+/** Resolves once `condition` holds, looking every few milliseconds; fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 5000) throw new Error('the condition did not come to hold in 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
