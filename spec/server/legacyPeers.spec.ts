@@ -93,7 +93,7 @@ describe('PyGaSe clients, whose address the server cannot take on trust', () => 
     expect(moves).toEqual([]);
     expect(connected).toEqual([]);
     // Its ack of what it got shows the address is its own.
-    old.send({ data: pygasePackage(++sequence, got.sequences[0]), address: SERVER });
+    old.send({ data: pygasePackage(sequence + 1, got.sequences[0]), address: SERVER });
     await pass(25);
     expect(connected).toEqual([{ protocol: 'pygase', host: true }]);
     expect(moves).toEqual([['old', 7]]);
