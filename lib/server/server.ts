@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   Subject,
   asyncScheduler,
@@ -9,14 +8,11 @@ import {
   map,
   merge,
   of,
-  skip,
   startWith,
-  take,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
-import { Connection, ConnectionStatus } from '../connection/connection';
 import {
   HEADER_SIZE,
   LENGTH_PREFIX_SIZE,
@@ -38,28 +34,32 @@ import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import { bindUdp } from '../transport/udpTransport';
-import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
+import type { RxgasePacket } from '../protocol/rxgasePackets';
 import {
   DATA_OVERHEAD,
-  HOST_TOKEN_SIZE,
   PACKET_PREFIX_SIZE,
   PacketKind,
   RXGASE_PROTOCOL_VERSION,
   TOKEN_SIZE,
   decodeRxgasePacket,
-  encodeAccept,
   encodeChallenge,
   encodeClose,
   isRxgasePacket,
   sameBytes,
 } from '../protocol/rxgasePackets';
-import { AddressCheck } from './addressCheck';
+import { ClientRegistry } from './clientRegistry';
+import type {
+  ClientConnected,
+  ClientConnection,
+  ClientDisconnected,
+  ClientEntry,
+  Handshake,
+} from './clientRegistry';
 import { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
-import { serverPackages } from './serverPackages';
 import type { ServerStats } from './serverStats';
-import { addUp, emptyGateCounts, emptySums } from './serverStats';
+import { emptyGateCounts } from './serverStats';
 
 /** How a server listens. Every field says its default. */
 export interface ServerOptions {
@@ -86,18 +86,7 @@ export interface ServerOptions {
 /** The server's default for {@link ServerOptions.maxClients}. */
 export const DEFAULT_MAX_CLIENTS = 256;
 
-/** A client that connected: with the rxgase protocol or PyGaSe's, and whether it is the host. */
-export interface ClientConnected {
-  readonly client: Address;
-  readonly protocol: 'rxgase' | 'pygase';
-  readonly host: boolean;
-}
-
-/** A client whose connection ended, and why. */
-export interface ClientDisconnected {
-  readonly client: Address;
-  readonly reason: CloseReason;
-}
+export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
 
 /** An event a client sent, and who sent it. */
 export interface ClientEvent {
@@ -125,9 +114,6 @@ export interface ServerDispatchOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ServerEventHandler = (...args: any[]) => void;
 
-/** A client connection of a server. */
-export type ClientConnection = Connection<ClientPackage>;
-
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
  * {@link Connection} per client address, demultiplexed from one socket, each sending its client
@@ -136,10 +122,11 @@ export type ClientConnection = Connection<ClientPackage>;
  * rxgase clients connect with a handshake: the server answers a connect request with a cookie and
  * allocates nothing until the client echoes it, so no one can open connections in another
  * address's name, and no answer is larger than what it answers. PyGaSe clients are taken on their
- * first package, unless `legacyClients` is false. The first client connected is the host, the one
- * that may shut the server down over the wire: an rxgase host with the token it got in the
- * handshake, a PyGaSe host with PyGaSe's shutdown word from its address. When it leaves, the next
- * client to connect is the host. Clients that fall silent for 5 s are dropped and reported.
+ * first package, unless `legacyClients` is false, but on trust only once they ack a package: until
+ * then their address gets no more bytes than it sent and their events wait. The first client
+ * connected is the host, the one that may shut the server down over the wire: an rxgase host with
+ * the token it got in the handshake, a PyGaSe host with PyGaSe's shutdown word from its address.
+ * When it leaves, the next client to connect is the host. Clients that fall silent for 5 s are dropped and reported.
  *
  * ## Example
  * ```ts
@@ -160,24 +147,18 @@ export class Server<S extends GameState = GameState> {
   /** Each client whose connection ends: it left, timed out, was kicked, or the server shut down. */
   readonly disconnected$: Observable<ClientDisconnected>;
 
-  private readonly clients = new Map<string, ClientEntry>();
+  private readonly clients: ClientRegistry<S>;
   private readonly events = new Subject<ClientEvent>();
-  private readonly connectedClients = new Subject<ClientConnected>();
-  private readonly disconnectedClients = new Subject<ClientDisconnected>();
   private readonly handlers: EventHandlers<ServerEventHandler>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
   private readonly cookies = new Cookies();
   private readonly counts = emptyGateCounts();
-  /** PyGaSe clients connected whose address is not verified yet. */
-  private unverified = 0;
-  private readonly retired = emptySums();
   private limiter: RateLimiter | undefined;
   private transport: Transport | undefined;
   private listening: Subscription | undefined;
-  private host:
-    { readonly key: string; readonly address: Address; readonly token?: Uint8Array } | undefined;
+  private eventWire: GameStateMachine<S> | undefined;
   private readonly waiting: (() => void)[] = [];
   private starting = false;
 
@@ -189,24 +170,34 @@ export class Server<S extends GameState = GameState> {
     this.logger = options.logger ?? silentLogger;
     this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
     this.events$ = this.events.asObservable();
-    this.connected$ = this.connectedClients.asObservable();
-    this.disconnected$ = this.disconnectedClients.asObservable();
     this.handlers = new EventHandlers<ServerEventHandler>(this.logger, 'server');
     this.errors$ = this.handlers.errors$;
     const { maxClients = DEFAULT_MAX_CLIENTS } = options;
     if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
       throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
     }
+    this.clients = new ClientRegistry<S>({
+      store: gameStateStore,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      maxClients,
+      maxPendingEvents: options.maxPendingEvents,
+      counts: this.counts,
+      send: (data, address) => this.transport?.send({ data, address }),
+      handle: (event, client) => this.handle(event, client),
+    });
+    this.connected$ = this.clients.connected$;
+    this.disconnected$ = this.clients.disconnected$;
   }
 
   /** The client connections, by address (`host:port`). */
   get connections(): ReadonlyMap<string, ClientConnection> {
-    return new Map([...this.clients].map(([key, { connection }]) => [key, connection]));
+    return new Map([...this.clients.all()].map(([key, { connection }]) => [key, connection]));
   }
 
   /** The client allowed to shut the server down: the first of those connected. */
   get hostClient(): Address | undefined {
-    return this.host?.address;
+    return this.clients.host?.address;
   }
 
   /** The address the server listens on, while it runs. */
@@ -221,9 +212,7 @@ export class Server<S extends GameState = GameState> {
 
   /** What went through the server so far, its connections' counts summed in. */
   get stats(): ServerStats {
-    const sums = { ...this.retired };
-    for (const { connection } of this.clients.values()) addUp(sums, connection.stats);
-    return { ...this.counts, ...sums, clients: this.clients.size };
+    return { ...this.counts, ...this.clients.sums(), clients: this.clients.size };
   }
 
   /** The stats every `periodMs` (default 1000) on the server's scheduler. */
@@ -260,8 +249,9 @@ export class Server<S extends GameState = GameState> {
     this.transport = transport;
     const { rateLimit } = this.options;
     this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
+    this.eventWire = eventWire;
     this.listening = transport.datagrams$.subscribe(({ data, address }) =>
-      this.route(data, address, eventWire),
+      this.route(data, address),
     );
     this.logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
@@ -301,7 +291,7 @@ export class Server<S extends GameState = GameState> {
         `the ${type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
       );
     }
-    let targets = [...this.clients.values()].map(({ connection }) => connection);
+    let targets = [...this.clients.all()].map(([, { connection }]) => connection);
     if (targetClient !== 'all') {
       if (!isAddress(targetClient)) {
         throw new InvalidArgumentError(
@@ -361,21 +351,16 @@ export class Server<S extends GameState = GameState> {
   async shutdown(): Promise<void> {
     if (this.transport === undefined) return;
     const transport = this.transport;
-    this.transport = undefined;
     this.listening?.unsubscribe();
-    for (const { connection } of [...this.clients.values()]) connection.close('shutdown');
-    this.clients.clear();
-    this.host = undefined;
+    // Closed while the transport is there: rxgase clients are told.
+    this.clients.closeAll('shutdown');
+    this.transport = undefined;
     transport.close();
     this.logger.info(`Server on ${addressKey(transport.address)} shut down.`);
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
-  private route(
-    data: Uint8Array,
-    address: Address,
-    eventWire: GameStateMachine<S> | undefined,
-  ): void {
+  private route(data: Uint8Array, address: Address): void {
     const counts = this.counts;
     counts.datagramsIn++;
     counts.bytesIn += data.length;
@@ -391,7 +376,7 @@ export class Server<S extends GameState = GameState> {
       counts.rateLimited++;
       return;
     }
-    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known, eventWire);
+    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known);
     if (isShutdownWord(data)) return this.shutdownWordFrom(key);
     if (known !== undefined) {
       counts.routed++;
@@ -405,16 +390,12 @@ export class Server<S extends GameState = GameState> {
       counts.malformed++;
       return;
     }
-    if (
-      this.options.legacyClients === false ||
-      this.isFull() ||
-      this.unverified >= this.maxClients()
-    ) {
+    if (this.options.legacyClients === false || !this.clients.takesUnverified()) {
       counts.refused++;
       return;
     }
     counts.routed++;
-    this.open(address, key, { timeOrder: first.timeOrder }, eventWire).incoming.next(data);
+    this.clients.open(address, key, { timeOrder: first.timeOrder }).incoming.next(data);
   }
 
   /** An rxgase packet: data for a connection, or a step of the handshake. */
@@ -423,7 +404,6 @@ export class Server<S extends GameState = GameState> {
     address: Address,
     key: string,
     known: ClientEntry | undefined,
-    eventWire: GameStateMachine<S> | undefined,
   ): void {
     const counts = this.counts;
     let packet: RxgasePacket;
@@ -445,7 +425,7 @@ export class Server<S extends GameState = GameState> {
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
-        if (this.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
+        if (this.clients.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
         return send(
           encodeChallenge(
             packet.nonce,
@@ -462,10 +442,10 @@ export class Server<S extends GameState = GameState> {
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
-        if (this.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
+        if (this.clients.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
         // A new session from an address that had one: the old one is over.
         known?.connection.close('disconnected');
-        const entry = this.open(address, key, { timeOrder: 0, nonce: packet.nonce }, eventWire);
+        const entry = this.clients.open(address, key, { timeOrder: 0, nonce: packet.nonce });
         return send((entry.handshake as Handshake).accept);
       }
       case 'close':
@@ -475,11 +455,11 @@ export class Server<S extends GameState = GameState> {
         return known.connection.close('disconnected');
       case 'shutdown request':
         if (
-          this.host?.key === key &&
-          this.host.token !== undefined &&
+          this.clients.host?.key === key &&
+          this.clients.host.token !== undefined &&
           known?.handshake !== undefined &&
           sameBytes(packet.session, known.handshake.session) &&
-          sameBytes(packet.hostToken, this.host.token)
+          sameBytes(packet.hostToken, this.clients.host.token)
         ) {
           counts.control++;
           this.logger.info(`Shutdown requested by the host client ${key}.`);
@@ -496,7 +476,8 @@ export class Server<S extends GameState = GameState> {
 
   /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
   private shutdownWordFrom(key: string): void {
-    if (this.host?.key === key && this.host.token === undefined) {
+    const host = this.clients.host;
+    if (host?.key === key && host.token === undefined) {
       this.counts.control++;
       this.logger.info(`Shutdown requested by the host client ${key}.`);
       void this.shutdown();
@@ -506,153 +487,11 @@ export class Server<S extends GameState = GameState> {
     }
   }
 
-  /**
-   * Whether a new client would be one too many; `replacing` is the one it would replace. PyGaSe
-   * clients not yet verified do not count: a stranger spoofing their packages takes no one's
-   * place (they have as many places again of their own).
-   */
-  private isFull(replacing?: ClientEntry): boolean {
-    const others = this.clients.size - this.unverified - (replacing?.verified === true ? 1 : 0);
-    return others >= this.maxClients();
-  }
-
-  private maxClients(): number {
-    return this.options.maxClients ?? DEFAULT_MAX_CLIENTS;
-  }
-
-  /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
-  private open(
-    address: Address,
-    key: string,
-    first: { readonly timeOrder: number; readonly nonce?: Uint8Array },
-    eventWire: GameStateMachine<S> | undefined,
-  ): ClientEntry {
-    const transport = this.transport as Transport;
-    let clientTimeOrder = first.timeOrder;
-    const incoming = new Subject<Uint8Array>();
-    const isHost = this.host === undefined && first.nonce !== undefined;
-    let handshake: Handshake | undefined;
-    if (first.nonce !== undefined) {
-      const session = new Uint8Array(randomBytes(TOKEN_SIZE));
-      const hostToken = isHost ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
-      handshake = {
-        nonce: new Uint8Array(first.nonce),
-        session,
-        hostToken,
-        accept: encodeAccept(session, hostToken),
-      };
-    }
-    // Until a PyGaSe client acks a package, it gets no more bytes than it sent: its address may
-    // be spoofed. A random first sequence number makes the ack impossible to guess.
-    const guard = handshake === undefined ? new AddressCheck() : undefined;
-    const send = (data: Uint8Array): void => {
-      if (!entry.verified && guard?.withholds(data.length, connection.stats.bytesIn) === true) {
-        this.counts.withheld++;
-        return;
-      }
-      transport.send({ data, address });
-    };
-    const connection = new Connection<ClientPackage>({
-      remote: address,
-      incoming$: incoming,
-      send,
-      codec: serverPackages(this.gameStateStore, () => clientTimeOrder),
-      scheduler: this.scheduler,
-      logger: this.logger,
-      maxPendingEvents: this.options.maxPendingEvents,
-      ...(handshake === undefined
-        ? { firstSequence: randomSequence() }
-        : { session: handshake.session }),
-    });
-    const entry: ClientEntry = {
-      connection,
-      incoming,
-      handshake,
-      verified: guard === undefined,
-      release: () => {
-        const { events, dropped } = guard?.release() ?? { events: [], dropped: 0 };
-        if (dropped > 0) {
-          this.logger.warn(`Client ${key} sent ${dropped} events more than held before its ack.`);
-        }
-        for (const event of events) this.handle(event, address, eventWire);
-      },
-    };
-    this.clients.set(key, entry);
-    this.counts.connects++;
-    if (!entry.verified) this.unverified++;
-    connection.packages$.subscribe(({ package: pkg, late }) => {
-      if (!late) clientTimeOrder = pkg.timeOrder;
-    });
-    // The latency moves on each ack: the first tells the address is the client's.
-    if (!entry.verified) {
-      connection.latency$.pipe(skip(1), take(1)).subscribe(() => this.verify(key, entry));
-    }
-    connection.events$.subscribe((event) => {
-      if (!entry.verified) return guard?.hold(event);
-
-      this.handle(event, address, eventWire);
-    });
-    connection.open();
-    // Subscribed once open: before that the status is Disconnected, which means nothing yet.
-    connection.status$.subscribe((status) => {
-      if (status === ConnectionStatus.Disconnected) this.closed(key, entry, send);
-    });
-    if (entry.verified) this.welcome(key, entry, isHost);
-    else this.logger.debug(`Client ${key} (pygase) sent a package; waiting for its first ack.`);
-    return entry;
-  }
-
-  /** A PyGaSe client acked a package: its address is its own. */
-  private verify(key: string, entry: ClientEntry): void {
-    entry.verified = true;
-    this.unverified--;
-    if (this.isFull(entry)) {
-      // Dropped, as the server refuses PyGaSe clients when full: they have no close packet.
-      this.counts.refused++;
-      this.logger.info(`Client ${key} (pygase) refused: the server is full.`);
-      return entry.connection.close('server full');
-    }
-    this.welcome(key, entry, this.host === undefined);
-    entry.release();
-  }
-
-  /** A client is there: it is reported, and the host if there is none. */
-  private welcome(key: string, entry: ClientEntry, isHost: boolean): void {
-    const address = entry.connection.remote;
-    if (isHost) this.host = { key, address, token: entry.handshake?.hostToken };
-    const protocol = entry.handshake === undefined ? 'pygase' : 'rxgase';
-    entry.welcomed = true;
-    this.logger.info(`Client ${key} connected (${protocol})${isHost ? '; it is the host' : ''}.`);
-    this.connectedClients.next({ client: address, protocol, host: isHost });
-  }
-
   /** An event from a client: out on `events$`, to the game loop and to the handlers. */
-  private handle(
-    event: GameEvent,
-    address: Address,
-    eventWire: GameStateMachine<S> | undefined,
-  ): void {
+  private handle(event: GameEvent, address: Address): void {
     this.events.next({ event, client: address });
-    eventWire?.pushEvent(event, address);
+    this.eventWire?.pushEvent(event, address);
     this.handlers.handle(event, { clientAddress: address });
-  }
-
-  /** A client's connection ended: it goes, is counted and reported; an rxgase client is told why. */
-  private closed(key: string, entry: ClientEntry, send: (data: Uint8Array) => void): void {
-    const { connection, handshake } = entry;
-    const reason = connection.closeReason ?? 'disconnected';
-    // 'disconnected' is the client's own word: it needs no answer.
-    if (handshake !== undefined && reason !== 'disconnected')
-      send(encodeClose(handshake.session, reason));
-    addUp(this.retired, connection.stats);
-    this.counts.disconnects++;
-    if (!entry.verified) this.unverified--;
-    if (this.clients.get(key) === entry) this.clients.delete(key);
-    if (this.host?.key === key) this.host = undefined;
-    // Only who was reported connected is reported gone; the rest never showed it was there.
-    if (!entry.welcomed) return;
-    this.logger.info(`Client ${key} disconnected (${reason}).`);
-    this.disconnectedClients.next({ client: connection.remote, reason });
   }
 }
 
@@ -667,32 +506,6 @@ function isAddress(value: unknown): value is Address {
   if (typeof value !== 'object' || value === null) return false;
   const { host, port } = value as Partial<Address>;
   return typeof host === 'string' && typeof port === 'number';
-}
-
-/** A connected client, with what its handshake settled if it speaks rxgase. */
-interface ClientEntry {
-  readonly connection: ClientConnection;
-  readonly incoming: Subject<Uint8Array>;
-  readonly handshake: Handshake | undefined;
-  /** Whether the client showed the address is its own: by the handshake, or by an ack. */
-  verified: boolean;
-  /** Whether connected$ reported it. */
-  welcomed?: boolean;
-  /** Hands on the events a PyGaSe client sent before it was verified. */
-  readonly release: () => void;
-}
-
-/** A sequence number in 1..65535, at random. */
-function randomSequence(): number {
-  return (randomBytes(2).readUInt16BE(0) % 0xffff) + 1;
-}
-
-interface Handshake {
-  readonly nonce: Uint8Array;
-  readonly session: Uint8Array;
-  readonly hostToken: Uint8Array | undefined;
-  /** The accept sent, to send again if the client did not get it. */
-  readonly accept: Uint8Array;
 }
 
 /** Whether `data` is an rxgase data packet of the session `session`. */

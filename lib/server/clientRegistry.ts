@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { Subject, skip, take } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { GameStateStore } from '../backend/gameStateStore';
+import { Connection, ConnectionStatus } from '../connection/connection';
+import type { Logger } from '../protocol/logger';
+import type { ClientPackage, GameEvent } from '../protocol/packages';
+import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
+import type { CloseReason } from '../protocol/rxgasePackets';
+import type { GameState } from '../state/gameState';
+import type { Address } from '../transport/datagram';
+import { AddressCheck } from './addressCheck';
+import { serverPackages } from './serverPackages';
+import type { GateCounts, Summed } from './serverStats';
+import { addUp, emptySums } from './serverStats';
+
+/** A server's connection to one client. */
+export type ClientConnection = Connection<ClientPackage>;
+
+/** A client that connected. */
+export interface ClientConnected {
+  readonly client: Address;
+  readonly protocol: 'rxgase' | 'pygase';
+  /** Whether it is the host, the client allowed to shut the server down. */
+  readonly host: boolean;
+}
+
+/** A client whose connection ended, and why. */
+export interface ClientDisconnected {
+  readonly client: Address;
+  readonly reason: CloseReason;
+}
+
+/** A connected client, with what its handshake settled if it speaks rxgase. */
+export interface ClientEntry {
+  readonly connection: ClientConnection;
+  /** Where the server puts the client's datagrams. */
+  readonly incoming: Subject<Uint8Array>;
+  readonly handshake: Handshake | undefined;
+  /** Whether the client showed the address is its own: by the handshake, or by an ack. */
+  verified: boolean;
+  /** Whether connected$ reported it. */
+  welcomed: boolean;
+  /** Hands on the events a PyGaSe client sent before it was verified. */
+  readonly release: () => void;
+}
+
+/** What an rxgase client's handshake settled. */
+export interface Handshake {
+  readonly nonce: Uint8Array;
+  readonly session: Uint8Array;
+  readonly hostToken: Uint8Array | undefined;
+  /** The accept sent, to send again if the client did not get it. */
+  readonly accept: Uint8Array;
+}
+
+/** The client allowed to shut the server down. */
+export interface Host {
+  readonly key: string;
+  readonly address: Address;
+  /** An rxgase host's token; a PyGaSe host has none. */
+  readonly token?: Uint8Array;
+}
+
+/** What the registry needs of its server. */
+export interface RegistryContext<S extends GameState> {
+  readonly store: GameStateStore<S>;
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  readonly maxClients: number;
+  readonly maxPendingEvents: number | undefined;
+  /** The server's own counts: connects, disconnects, withheld and refused move here. */
+  readonly counts: GateCounts;
+  /** Sends a datagram to a client. */
+  readonly send: (data: Uint8Array, to: Address) => void;
+  /** An event from a verified client. */
+  readonly handle: (event: GameEvent, client: Address) => void;
+}
+
+/**
+ * A server's clients, by address key: each one's connection from opening to closing, which of
+ * them is the host, and the PyGaSe clients not yet verified. What comes from the network is the
+ * server's to route; what becomes of a connection is the registry's.
+ */
+export class ClientRegistry<S extends GameState> {
+  /** Each client that connects (a PyGaSe client once it acked a package). */
+  readonly connected$: Observable<ClientConnected>;
+  /** Each client reported connected whose connection ends. */
+  readonly disconnected$: Observable<ClientDisconnected>;
+
+  private readonly entries = new Map<string, ClientEntry>();
+  private readonly connected = new Subject<ClientConnected>();
+  private readonly disconnected = new Subject<ClientDisconnected>();
+  /** The counts of closed connections. */
+  private readonly retired = emptySums();
+  /** PyGaSe clients connected whose address is not verified yet. */
+  private unverified = 0;
+  private currentHost: Host | undefined;
+
+  constructor(private readonly context: RegistryContext<S>) {
+    this.connected$ = this.connected.asObservable();
+    this.disconnected$ = this.disconnected.asObservable();
+  }
+
+  /** The client at `key`, if connected. */
+  get(key: string): ClientEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** How many connections there are, verified or not. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Every connection, by address key. */
+  all(): IterableIterator<[string, ClientEntry]> {
+    return this.entries.entries();
+  }
+
+  /** The host, if any. */
+  get host(): Host | undefined {
+    return this.currentHost;
+  }
+
+  /** The counts of every connection the server had, closed ones included. */
+  sums(): Summed {
+    const sums = { ...this.retired };
+    for (const { connection } of this.entries.values()) addUp(sums, connection.stats);
+    return sums;
+  }
+
+  /**
+   * Whether a new client would be one too many; `replacing` is the one it would replace. PyGaSe
+   * clients not yet verified do not count: a stranger spoofing their packages takes no one's
+   * place (they have as many places again of their own).
+   */
+  isFull(replacing?: ClientEntry): boolean {
+    const others = this.entries.size - this.unverified - (replacing?.verified === true ? 1 : 0);
+    return others >= this.context.maxClients;
+  }
+
+  /** Whether one more PyGaSe client may wait to be verified. */
+  takesUnverified(): boolean {
+    return !this.isFull() && this.unverified < this.context.maxClients;
+  }
+
+  /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
+  open(
+    address: Address,
+    key: string,
+    first: { readonly timeOrder: number; readonly nonce?: Uint8Array },
+  ): ClientEntry {
+    const { context } = this;
+    let clientTimeOrder = first.timeOrder;
+    const incoming = new Subject<Uint8Array>();
+    const handshake = first.nonce === undefined ? undefined : this.handshake(first.nonce);
+    // Until a PyGaSe client acks a package, it gets no more bytes than it sent: its address may
+    // be spoofed. A random first sequence number makes the ack impossible to guess.
+    const guard = handshake === undefined ? new AddressCheck() : undefined;
+    const send = (data: Uint8Array): void => {
+      if (!entry.verified && guard?.withholds(data.length, connection.stats.bytesIn) === true) {
+        context.counts.withheld++;
+        return;
+      }
+      context.send(data, address);
+    };
+    const connection = new Connection<ClientPackage>({
+      remote: address,
+      incoming$: incoming,
+      send,
+      codec: serverPackages(context.store, () => clientTimeOrder),
+      scheduler: context.scheduler,
+      logger: context.logger,
+      maxPendingEvents: context.maxPendingEvents,
+      ...(handshake === undefined
+        ? { firstSequence: randomSequence() }
+        : { session: handshake.session }),
+    });
+    const entry: ClientEntry = {
+      connection,
+      incoming,
+      handshake,
+      verified: guard === undefined,
+      welcomed: false,
+      release: () => {
+        const { events, dropped } = guard?.release() ?? { events: [], dropped: 0 };
+        if (dropped > 0) {
+          context.logger.warn(
+            `Client ${key} sent ${dropped} events more than held before its ack.`,
+          );
+        }
+        for (const event of events) context.handle(event, address);
+      },
+    };
+    this.entries.set(key, entry);
+    context.counts.connects++;
+    if (!entry.verified) this.unverified++;
+    connection.packages$.subscribe(({ package: pkg, late }) => {
+      if (!late) clientTimeOrder = pkg.timeOrder;
+    });
+    // The latency moves on each ack: the first tells that the address is the client's.
+    if (!entry.verified) {
+      connection.latency$.pipe(skip(1), take(1)).subscribe(() => this.verify(key, entry));
+    }
+    connection.events$.subscribe((event) => {
+      if (entry.verified) context.handle(event, address);
+      else guard?.hold(event);
+    });
+    connection.open();
+    // Subscribed once open: before that the status is Disconnected, which means nothing yet.
+    connection.status$.subscribe((status) => {
+      if (status === ConnectionStatus.Disconnected) this.closed(key, entry, send);
+    });
+    if (entry.verified) this.welcome(key, entry);
+    else context.logger.debug(`Client ${key} (pygase) sent a package; waiting for its first ack.`);
+    return entry;
+  }
+
+  /** Closes every connection for `reason`; the registry is empty afterwards. */
+  closeAll(reason: CloseReason): void {
+    for (const { connection } of [...this.entries.values()]) connection.close(reason);
+    this.entries.clear();
+    this.currentHost = undefined;
+  }
+
+  /** The tokens of a new rxgase client; a host token if it is to be the host. */
+  private handshake(nonce: Uint8Array): Handshake {
+    const session = new Uint8Array(randomBytes(TOKEN_SIZE));
+    const hostToken =
+      this.currentHost === undefined ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
+    return {
+      nonce: new Uint8Array(nonce),
+      session,
+      hostToken,
+      accept: encodeAccept(session, hostToken),
+    };
+  }
+
+  /** A PyGaSe client acked a package: its address is its own. */
+  private verify(key: string, entry: ClientEntry): void {
+    entry.verified = true;
+    this.unverified--;
+    if (this.isFull(entry)) {
+      // Dropped, as the server refuses PyGaSe clients when full: they have no close packet.
+      this.context.counts.refused++;
+      this.context.logger.info(`Client ${key} (pygase) refused: the server is full.`);
+      return entry.connection.close('server full');
+    }
+    this.welcome(key, entry);
+    entry.release();
+  }
+
+  /** A client is there: it is reported, and made the host if there is none. */
+  private welcome(key: string, entry: ClientEntry): void {
+    const address = entry.connection.remote;
+    const isHost = this.currentHost === undefined;
+    if (isHost) this.currentHost = { key, address, token: entry.handshake?.hostToken };
+    const protocol = entry.handshake === undefined ? 'pygase' : 'rxgase';
+    entry.welcomed = true;
+    this.context.logger.info(
+      `Client ${key} connected (${protocol})${isHost ? '; it is the host' : ''}.`,
+    );
+    this.connected.next({ client: address, protocol, host: isHost });
+  }
+
+  /** A client's connection ended: it goes, is counted and reported; an rxgase client is told why. */
+  private closed(key: string, entry: ClientEntry, send: (data: Uint8Array) => void): void {
+    const { connection, handshake } = entry;
+    const reason = connection.closeReason ?? 'disconnected';
+    // 'disconnected' is the client's own word: it needs no answer.
+    if (handshake !== undefined && reason !== 'disconnected') {
+      send(encodeClose(handshake.session, reason));
+    }
+    addUp(this.retired, connection.stats);
+    this.context.counts.disconnects++;
+    if (!entry.verified) this.unverified--;
+    if (this.entries.get(key) === entry) this.entries.delete(key);
+    if (this.currentHost?.key === key) this.currentHost = undefined;
+    // Only who was reported connected is reported gone; the rest never showed it was there.
+    if (!entry.welcomed) return;
+    this.context.logger.info(`Client ${key} disconnected (${reason}).`);
+    this.disconnected.next({ client: connection.remote, reason });
+  }
+}
+
+/** A sequence number in 1..65535, at random. */
+function randomSequence(): number {
+  return (randomBytes(2).readUInt16BE(0) % 0xffff) + 1;
+}
