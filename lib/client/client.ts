@@ -15,6 +15,7 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
 import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { checkPositive } from '../protocol/checkOption';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
   HOST_TOKEN_SIZE,
@@ -121,6 +122,9 @@ export class Client<S extends GameState = GameState> {
     this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
+    }
   }
 
   /** Whether the server made this client its host: the one that may shut it down. */

@@ -28,6 +28,7 @@ import { smoothLatency } from '../operators/smoothLatency';
 import type { ReceiveWindow, Received } from '../operators/trackReceived';
 import { EMPTY_WINDOW, trackReceived } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, whenSilent } from '../operators/whenSilent';
+import { checkPositive } from '../protocol/checkOption';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent } from '../protocol/encode';
 import {
@@ -150,6 +151,9 @@ export class Connection<P extends Package = Package> {
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
+    }
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
     this.logger = options.logger ?? silentLogger;

@@ -53,7 +53,8 @@ import {
 } from '../protocol/rxgasePackets';
 import { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
-import { RateLimiter } from './rateLimiter';
+import { RateLimiter, checkRateLimit } from './rateLimiter';
+import { checkPositive } from '../protocol/checkOption';
 import { serverPackages } from './serverPackages';
 import type { ServerStats } from './serverStats';
 import { addUp, emptyGateCounts, emptySums } from './serverStats';
@@ -191,6 +192,10 @@ export class Server<S extends GameState = GameState> {
     const { maxClients = DEFAULT_MAX_CLIENTS } = options;
     if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
       throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
+    }
+    checkRateLimit(options.rateLimit);
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
   }
 
