@@ -54,6 +54,7 @@ describe('the public API', () => {
         'MemoryNetwork',
         'DISCOVERY_GROUP',
         'DISCOVERY_PORT',
+        'DISCOVERY_REQUEST_SIZE',
         'MAX_DISCOVERY_SIZE',
         'decodeDiscovery',
         'encodeDiscoveryAnswer',
