@@ -68,7 +68,10 @@ export interface ClientOptions {
    * PyGaSe server, which knows no other (and may stop reading at a datagram it cannot decode).
    */
   readonly protocol?: 'rxgase' | 'pygase';
-  /** How many events may be queued or unacknowledged at once; default 1024. */
+  /**
+   * How many events may be queued or unacknowledged at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
 }
 

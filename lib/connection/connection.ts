@@ -81,7 +81,10 @@ export interface ConnectionOptions<P extends Package> {
    * PyGaSe's packages, each event handled at least once.
    */
   readonly session?: Uint8Array;
-  /** How many events may be queued or wait for their ack at once; default 1024. */
+  /**
+   * How many events may be queued or wait for their ack at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
   /** Default silent; DEBUG for every package sent and received. */
   readonly logger?: Logger;

@@ -75,9 +75,16 @@ export interface ServerOptions {
    * on a public server that only rxgase clients use.
    */
   readonly legacyClients?: boolean;
-  /** How many datagrams each address may send; default 500 a second, bursts of 250 (`DEFAULT_RATE_LIMIT`); false: no limit. */
+  /**
+   * How many datagrams each address may send; default 500 a second, bursts of 250
+   * (`DEFAULT_RATE_LIMIT`); false: no limit. Fields that are not positive numbers make the
+   * constructor throw `InvalidArgumentError` (see `checkRateLimit`).
+   */
   readonly rateLimit?: RateLimit | false;
-  /** How many events each connection may hold queued or unacknowledged; default 1024. */
+  /**
+   * How many events each connection may hold queued or unacknowledged; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
 }
 
