@@ -76,6 +76,7 @@ export { MemoryNetwork } from './transport/memoryNetwork';
 export {
   DISCOVERY_GROUP,
   DISCOVERY_PORT,
+  DISCOVERY_REQUEST_SIZE,
   MAX_DISCOVERY_SIZE,
   decodeDiscovery,
   encodeDiscoveryAnswer,

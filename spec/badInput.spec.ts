@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { EMPTY, firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
 import { GameStateMachine } from '../lib/backend/gameStateMachine';
 import type { GameEventHandler, TimeStep } from '../lib/backend/gameStateMachine';
@@ -15,6 +15,12 @@ import { applyUpdate } from '../lib/state/applyUpdate';
 import type { GameStateUpdate } from '../lib/state/gameState';
 import { createGameState } from '../lib/state/gameState';
 import type { ClientConnection } from '../lib/server/server';
+import { Server } from '../lib/server/server';
+import { Client } from '../lib/client/client';
+import { Connection } from '../lib/connection/connection';
+import { plainPackages } from '../lib/connection/packageCodec';
+import { RateLimiter } from '../lib/server/rateLimiter';
+import type { RateLimit } from '../lib/server/rateLimiter';
 import type { Arena } from './helpers/world';
 import { world } from './helpers/world';
 
@@ -498,5 +504,76 @@ describe('bad input at the API', () => {
         );
       },
     );
+  });
+});
+
+describe('limits that are not limits, at the constructors', () => {
+  const notPositive: [string, unknown][] = [
+    ['NaN', NaN],
+    ['0', 0],
+    ['a negative number', -5],
+    ['Infinity', Infinity],
+    ['a string', '10'],
+    ['null', null],
+  ];
+  const store = () => new GameStateStore(createGameState({}));
+  const connection = (maxPendingEvents: unknown) =>
+    new Connection({
+      remote: { host: 'peer', port: 1 },
+      incoming$: EMPTY,
+      send: () => undefined,
+      codec: plainPackages,
+      maxPendingEvents: maxPendingEvents as number,
+    });
+
+  it.each([...notPositive, ['a fraction', 2.5]])(
+    'refuses a maxPendingEvents of %s at Server, Client and Connection',
+    (_what, value) => {
+      const options = { maxPendingEvents: value as number };
+      for (const make of [
+        () => new Server(store(), options),
+        () => new Client(options),
+        () => connection(value),
+      ]) {
+        expect(thrown(make)).toBeInstanceOf(InvalidArgumentError);
+        expect(thrown(make).message).toMatch(/^maxPendingEvents must be a whole number/);
+      }
+    },
+  );
+
+  it.each(
+    (['datagramsPerSecond', 'burst', 'maxAddresses'] as const).flatMap((field) =>
+      notPositive.map(([what, value]): [string, string, unknown] => [field, what, value]),
+    ),
+  )('refuses a rateLimit.%s of %s at the Server and the RateLimiter', (field, _what, value) => {
+    const rateLimit = { [field]: value } as RateLimit;
+    for (const make of [
+      () => new Server(store(), { rateLimit }),
+      () => new RateLimiter(rateLimit),
+    ]) {
+      expect(thrown(make)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect(thrown(make).message).toContain(`rateLimit.${field} must be`);
+    }
+  });
+
+  it('refuses a burst under 1 (nothing would pass), a fractional maxAddresses, and a rateLimit that is no object', () => {
+    for (const rateLimit of [{ burst: 0.5 }, { maxAddresses: 1.5 }, true, 5, null, 'off']) {
+      expect(
+        thrown(() => new Server(store(), { rateLimit: rateLimit as RateLimit })),
+      ).toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
+  it('takes good limits, and false for no rate limit', () => {
+    expect(
+      () =>
+        new Server(store(), {
+          rateLimit: { datagramsPerSecond: 0.5, burst: 1, maxAddresses: 1 },
+          maxPendingEvents: 1,
+        }),
+    ).not.toThrow();
+    expect(() => new Server(store(), { rateLimit: false })).not.toThrow();
+    expect(() => new Client({ maxPendingEvents: 4096 })).not.toThrow();
+    expect(connection(1).stats.pendingEvents).toBe(0);
   });
 });

@@ -55,6 +55,7 @@ describe('the public API', () => {
         'MemoryNetwork',
         'DISCOVERY_GROUP',
         'DISCOVERY_PORT',
+        'DISCOVERY_REQUEST_SIZE',
         'MAX_DISCOVERY_SIZE',
         'decodeDiscovery',
         'encodeDiscoveryAnswer',

@@ -15,6 +15,7 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
 import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { checkPositive } from '../protocol/checkOption';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
   HOST_TOKEN_SIZE,
@@ -67,7 +68,10 @@ export interface ClientOptions {
    * PyGaSe server, which knows no other (and may stop reading at a datagram it cannot decode).
    */
   readonly protocol?: 'rxgase' | 'pygase';
-  /** How many events may be queued or unacknowledged at once; default 1024. */
+  /**
+   * How many events may be queued or unacknowledged at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
 }
 
@@ -121,6 +125,9 @@ export class Client<S extends GameState = GameState> {
     this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
+    }
   }
 
   /** Whether the server made this client its host: the one that may shut it down. */

@@ -25,6 +25,7 @@ import { smoothStep } from '../operators/smoothLatency';
 import type { ReceiveWindow, Received } from '../operators/trackReceived';
 import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, SilenceTimer } from '../operators/whenSilent';
+import { checkPositive } from '../protocol/checkOption';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { appendEvents, encodeEvent } from '../protocol/encode';
 import {
@@ -77,7 +78,10 @@ export interface ConnectionOptions<P extends Package> {
    * PyGaSe's packages, each event handled at least once.
    */
   readonly session?: Uint8Array;
-  /** How many events may be queued or wait for their ack at once; default 1024. */
+  /**
+   * How many events may be queued or wait for their ack at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
   /**
    * The sequence number of the first package sent; default 1. A server picks it at random for a
@@ -162,6 +166,9 @@ export class Connection<P extends Package = Package> {
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
+    }
     this.scheduler = options.scheduler ?? asyncScheduler;
     // The number before the first: sending adds one.
     this.localSequence =

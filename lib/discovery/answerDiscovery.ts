@@ -36,6 +36,11 @@ export interface DiscoveryResponder {
   readonly answered: number;
   /** Datagrams that were not discovery requests, dropped. */
   readonly dropped: number;
+  /**
+   * Requests left unanswered because the answer would have been larger than they were: an
+   * older rxgase's unpadded request, or someone's attempt to reflect bigger answers at a victim.
+   */
+  readonly tooShort: number;
   /** Socket errors, a refused send, an `info` that threw: reported, never thrown. */
   readonly errors$: Observable<Error>;
   /** Stops answering and frees the port. */
@@ -46,7 +51,9 @@ export interface DiscoveryResponder {
  * Answers LAN discovery requests (see {@link discover}) with `info`, on a UDP port that takes
  * broadcasts and, unless `group` is `null`, a multicast group. Several servers on one machine can
  * share the port: each gets the multicast requests. Anything else that arrives is dropped and
- * counted.
+ * counted. No request gets an answer larger than itself (`discover` pads its requests to the
+ * size of the largest answer): a shorter one is left unanswered and counted in `tooShort`, so the
+ * responder cannot be used to amplify a flood at a spoofed address.
  *
  * ## Example
  * ```ts
@@ -72,6 +79,7 @@ export async function answerDiscovery(
   socket.on('error', (error) => errors.next(error));
   let answered = 0;
   let dropped = 0;
+  let tooShort = 0;
   let multicast = false;
   if (group !== null) {
     try {
@@ -100,6 +108,10 @@ export async function answerDiscovery(
       errors.next(error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    if (answer.length > data.length) {
+      tooShort++;
+      return;
+    }
     answered++;
     socket.send(answer, remote.port, remote.address, (error) => {
       if (error) errors.next(error);
@@ -115,6 +127,9 @@ export async function answerDiscovery(
     },
     get dropped() {
       return dropped;
+    },
+    get tooShort() {
+      return tooShort;
     },
     errors$: errors.asObservable(),
     close(): void {

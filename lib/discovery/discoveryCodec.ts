@@ -10,9 +10,12 @@ import {
  *
  *   offset 0  4 bytes  magic "RXGD" (52 58 47 44), so nothing else is taken for a request
  *   offset 4  u8       kind: 1 = request, 2 = answer
- *   offset 5  ...      answer only: UTF-8 JSON object, a DiscoveryInfo
+ *   offset 5  ...      request: zeros, padding it to DISCOVERY_REQUEST_SIZE bytes
+ *                      answer: UTF-8 JSON object, a DiscoveryInfo
  *
- * A datagram is at most MAX_DISCOVERY_SIZE bytes.
+ * A datagram is at most MAX_DISCOVERY_SIZE bytes. A request is padded to the size of the largest
+ * answer, and a server answers no request with more bytes than it carried: a request sent in a
+ * victim's name gets the victim no more bytes than the sender spent (no amplification).
  */
 
 /** The port servers answer discovery on by default. */
@@ -21,6 +24,8 @@ export const DISCOVERY_PORT = 8088;
 export const DISCOVERY_GROUP = '239.255.80.88';
 /** The largest discovery datagram, in bytes. */
 export const MAX_DISCOVERY_SIZE = 1024;
+/** The size a client pads its discovery request to: that of the largest answer. */
+export const DISCOVERY_REQUEST_SIZE = MAX_DISCOVERY_SIZE;
 
 const MAGIC = Uint8Array.of(0x52, 0x58, 0x47, 0x44);
 const KIND_REQUEST = 1;
@@ -43,9 +48,12 @@ export interface DiscoveryInfo {
 export type DiscoveryMessage =
   { readonly kind: 'request' } | { readonly kind: 'answer'; readonly info: DiscoveryInfo };
 
-/** The request a client sends: always the same five bytes. */
+/**
+ * The request a client sends: always the same {@link DISCOVERY_REQUEST_SIZE} bytes, the magic and
+ * the kind padded with zeros, so that any answer is as small as the request or smaller.
+ */
 export function encodeDiscoveryRequest(): Uint8Array {
-  const data = new Uint8Array(HEADER_SIZE);
+  const data = new Uint8Array(DISCOVERY_REQUEST_SIZE);
   data.set(MAGIC);
   data[MAGIC.length] = KIND_REQUEST;
   return data;
@@ -78,7 +86,8 @@ const isPort = (value: unknown): value is number =>
  *
  * @throws {TruncatedDatagramError} If it is shorter than its header.
  * @throws {ProtocolIdMismatchError} If it does not start with the magic bytes.
- * @throws {MalformedPayloadError} If its kind is unknown, or an answer is not a DiscoveryInfo.
+ * @throws {MalformedPayloadError} If its kind is unknown, a request is padded with other than
+ *   zeros, or an answer is not a DiscoveryInfo.
  * @throws {PackageOverflowError} If it is over {@link MAX_DISCOVERY_SIZE} bytes.
  */
 export function decodeDiscovery(data: Uint8Array): DiscoveryMessage {
@@ -93,8 +102,9 @@ export function decodeDiscovery(data: Uint8Array): DiscoveryMessage {
   }
   const kind = data[MAGIC.length];
   if (kind === KIND_REQUEST) {
-    if (data.length === HEADER_SIZE) return { kind: 'request' };
-    throw new MalformedPayloadError('a discovery request with bytes after its header');
+    // Any length: a short one (an older rxgase's five bytes) is for the responder to weigh.
+    if (data.subarray(HEADER_SIZE).every((byte) => byte === 0)) return { kind: 'request' };
+    throw new MalformedPayloadError('a discovery request padded with other than zeros');
   }
   if (kind !== KIND_ANSWER) throw new MalformedPayloadError(`unknown discovery kind ${kind}`);
   let parsed: unknown;

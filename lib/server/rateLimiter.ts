@@ -1,3 +1,6 @@
+import { checkPositive } from '../protocol/checkOption';
+import { InvalidArgumentError } from '../protocol/errors';
+
 /** How many datagrams an address may send. Every field says its default. */
 export interface RateLimit {
   /** The sustained rate; default 500 a second (a client sends 40, and at most 320 in a flood). */
@@ -14,6 +17,29 @@ export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
   burst: 250,
   maxAddresses: 65_536,
 };
+
+/**
+ * Checks a server's `rateLimit` option: `false`, or an object whose fields, where given, are
+ * positive numbers (`burst` at least 1, `maxAddresses` a whole number).
+ *
+ * @throws {InvalidArgumentError} If it is not, naming the field.
+ */
+export function checkRateLimit(rateLimit: unknown): void {
+  if (rateLimit === false || rateLimit === undefined) return;
+  if (typeof rateLimit !== 'object' || rateLimit === null) {
+    throw new InvalidArgumentError(
+      `rateLimit must be false or an object, got ${rateLimit === null ? 'null' : `a ${typeof rateLimit}`}`,
+    );
+  }
+  const { datagramsPerSecond, burst, maxAddresses } = rateLimit as RateLimit;
+  if (datagramsPerSecond !== undefined) {
+    checkPositive('rateLimit.datagramsPerSecond', datagramsPerSecond);
+  }
+  if (burst !== undefined) checkPositive('rateLimit.burst', burst, { min: 1 });
+  if (maxAddresses !== undefined) {
+    checkPositive('rateLimit.maxAddresses', maxAddresses, { whole: true });
+  }
+}
 
 interface Bucket {
   tokens: number;
@@ -35,7 +61,9 @@ export class RateLimiter {
   private readonly limit: Required<RateLimit>;
   private readonly buckets = new Map<string, Bucket>();
 
+  /** @throws {InvalidArgumentError} If a field is not a positive number: see {@link checkRateLimit}. */
   constructor(limit: RateLimit = {}) {
+    checkRateLimit(limit);
     this.limit = { ...DEFAULT_RATE_LIMIT, ...limit };
   }
 

@@ -57,7 +57,8 @@ import type {
 } from './clientRegistry';
 import { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
-import { RateLimiter } from './rateLimiter';
+import { RateLimiter, checkRateLimit } from './rateLimiter';
+import { checkPositive } from '../protocol/checkOption';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 
@@ -77,9 +78,16 @@ export interface ServerOptions {
    * on a public server that only rxgase clients use.
    */
   readonly legacyClients?: boolean;
-  /** How many datagrams each address may send; default 500 a second, bursts of 250 (`DEFAULT_RATE_LIMIT`); false: no limit. */
+  /**
+   * How many datagrams each address may send; default 500 a second, bursts of 250
+   * (`DEFAULT_RATE_LIMIT`); false: no limit. Fields that are not positive numbers make the
+   * constructor throw `InvalidArgumentError` (see `checkRateLimit`).
+   */
   readonly rateLimit?: RateLimit | false;
-  /** How many events each connection may hold queued or unacknowledged; default 1024. */
+  /**
+   * How many events each connection may hold queued or unacknowledged; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
   readonly maxPendingEvents?: number;
 }
 
@@ -175,6 +183,10 @@ export class Server<S extends GameState = GameState> {
     const { maxClients = DEFAULT_MAX_CLIENTS } = options;
     if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
       throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
+    }
+    checkRateLimit(options.rateLimit);
+    if (options.maxPendingEvents !== undefined) {
+      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
     this.clients = new ClientRegistry<S>({
       store: gameStateStore,

@@ -1,10 +1,14 @@
 import { createSocket } from 'node:dgram';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { filter, firstValueFrom, interval, lastValueFrom, timeout, toArray } from 'rxjs';
 import { Client } from '../../lib/client/client';
 import { answerDiscovery } from '../../lib/discovery/answerDiscovery';
 import type { DiscoveryResponder } from '../../lib/discovery/answerDiscovery';
 import { discover } from '../../lib/discovery/discover';
-import { DISCOVERY_GROUP } from '../../lib/discovery/discoveryCodec';
+import {
+  DISCOVERY_GROUP,
+  encodeDiscoveryAnswer,
+  encodeDiscoveryRequest,
+} from '../../lib/discovery/discoveryCodec';
 
 /** LAN discovery, on the loopback interface only: by multicast and by broadcast. */
 describe('LAN discovery on 127.0.0.1', () => {
@@ -98,6 +102,39 @@ describe('LAN discovery on 127.0.0.1', () => {
       );
       expect(server).toMatchObject({ name: 'x' });
       expect(responder.dropped).toBe(1);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('answers no request with more bytes than it carried: a short one is left unanswered and counted', async () => {
+    const info = { name: 'x'.repeat(200), port: 5000 };
+    const responder = await respond({ info, port: 0, group: null });
+    const answerSize = encodeDiscoveryAnswer(info).length;
+    const sender = createSocket('udp4');
+    await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
+    const back: number[] = [];
+    sender.on('message', (data) => back.push(data.length));
+    const ask = (data: Uint8Array) =>
+      new Promise((resolve) => sender.send(data, responder.address.port, '127.0.0.1', resolve));
+    try {
+      // An older rxgase's five bytes, and one byte short of the answer: nothing back.
+      const request = encodeDiscoveryRequest();
+      await ask(request.subarray(0, 5));
+      await ask(request.subarray(0, answerSize - 1));
+      // Exactly the answer's size, and the padded request: answered, in as many bytes or fewer.
+      await ask(request.subarray(0, answerSize));
+      await ask(request);
+      await firstValueFrom(
+        interval(10).pipe(
+          filter(() => back.length === 2),
+          timeout(5000),
+        ),
+      );
+      expect(back).toEqual([answerSize, answerSize]);
+      expect(responder.tooShort).toBe(2);
+      expect(responder.answered).toBe(2);
+      expect(responder.dropped).toBe(0);
     } finally {
       sender.close();
     }

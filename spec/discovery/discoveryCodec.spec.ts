@@ -1,4 +1,5 @@
 import {
+  DISCOVERY_REQUEST_SIZE,
   MAX_DISCOVERY_SIZE,
   decodeDiscovery,
   encodeDiscoveryAnswer,
@@ -9,9 +10,33 @@ const answer = (json: string): Uint8Array =>
   Uint8Array.from([0x52, 0x58, 0x47, 0x44, 2, ...new TextEncoder().encode(json)]);
 
 describe('the discovery codec', () => {
-  it('encodes a request as the magic RXGD and kind 1, and decodes it', () => {
-    expect(Array.from(encodeDiscoveryRequest())).toEqual([0x52, 0x58, 0x47, 0x44, 1]);
-    expect(decodeDiscovery(encodeDiscoveryRequest())).toEqual({ kind: 'request' });
+  it('encodes a request as the magic RXGD and kind 1, padded with zeros to the largest answer', () => {
+    const request = encodeDiscoveryRequest();
+    expect(request.length).toBe(DISCOVERY_REQUEST_SIZE);
+    expect(DISCOVERY_REQUEST_SIZE).toBe(MAX_DISCOVERY_SIZE);
+    expect(Array.from(request.subarray(0, 5))).toEqual([0x52, 0x58, 0x47, 0x44, 1]);
+    expect(request.subarray(5).every((byte) => byte === 0)).toBe(true);
+    expect(decodeDiscovery(request)).toEqual({ kind: 'request' });
+  });
+
+  it('decodes a shorter request too (the responder weighs it), but not one padded with other bytes', () => {
+    expect(decodeDiscovery(Uint8Array.of(0x52, 0x58, 0x47, 0x44, 1))).toEqual({ kind: 'request' });
+    expect(decodeDiscovery(encodeDiscoveryRequest().subarray(0, 100))).toEqual({
+      kind: 'request',
+    });
+    const padded = encodeDiscoveryRequest();
+    padded[700] = 1;
+    expect(() => decodeDiscovery(padded)).toThrow(
+      expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+    );
+  });
+
+  it('fits every answer it encodes in the size of a request', () => {
+    const name = 'x'.repeat(MAX_DISCOVERY_SIZE - 5 - '{"name":"","port":1}'.length);
+    expect(encodeDiscoveryAnswer({ name, port: 1 }).length).toBe(DISCOVERY_REQUEST_SIZE);
+    expect(() => encodeDiscoveryAnswer({ name: `${name}x`, port: 1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
   });
 
   it('round-trips an answer, with and without the optional fields', () => {
@@ -38,7 +63,7 @@ describe('the discovery codec', () => {
     expect(() => decodeDiscovery(Uint8Array.of(0x52, 0x58, 0x47, 0x44, 9))).toThrow(
       expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
     );
-    expect(() => decodeDiscovery(Uint8Array.of(0x52, 0x58, 0x47, 0x44, 1, 0))).toThrow(
+    expect(() => decodeDiscovery(Uint8Array.of(0x52, 0x58, 0x47, 0x44, 1, 7))).toThrow(
       expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
     );
     expect(() => decodeDiscovery(new Uint8Array(MAX_DISCOVERY_SIZE + 1))).toThrow(

@@ -69,12 +69,17 @@ export function world(
     bind: async (port, host) => wrapServer(lossy(network.bind({ host, port: port || 7000 }))),
   });
   const cut = new Set<string>();
-  const client = (name: string, options: ClientOptions = {}): Client<Arena> =>
+  /** Each client's transport by name, the latest bound: to send in its name, from its address. */
+  const transports = new Map<string, Transport>();
+  /** A client on host `name`, bound to `port` when given (the same address again), else a free one. */
+  const client = (name: string, options: ClientOptions = {}, port?: number): Client<Arena> =>
     new Client<Arena>({
       ...options,
       scheduler,
       bind: async () => {
-        const transport = lossy(network.bind({ host: name }));
+        const bound = network.bind({ host: name, ...(port === undefined ? {} : { port }) });
+        transports.set(name, bound);
+        const transport = lossy(bound);
         // While the client's name is in `cut`, nothing reaches it.
         return {
           ...transport,
@@ -99,5 +104,5 @@ export function world(
     for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
     return settled;
   };
-  return { scheduler, network, cut, server, machine, store, client, pass, within };
+  return { scheduler, network, cut, transports, server, machine, store, client, pass, within };
 }

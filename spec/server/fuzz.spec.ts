@@ -21,6 +21,9 @@ describe('the server under a flood of bad datagrams', () => {
     const flood = new Subject<Datagram>();
     const replies = { bytes: 0 };
     let strangerBytes = 0;
+    /** Bytes each stranger sent, and bytes the server sent back to it, by address. */
+    const fromStranger = new Map<string, number>();
+    const toStranger = new Map<string, number>();
     const players = new Set(PLAYERS.map((name, i) => addressKey({ host: name, port: 49152 + i })));
     const recorded: Uint8Array[] = [];
     const { server, machine, client, store, pass, within } = world(
@@ -37,6 +40,8 @@ describe('the server under a flood of bad datagrams', () => {
         send: (datagram) => {
           if (players.has(addressKey(datagram.address))) return transport.send(datagram);
           replies.bytes += datagram.data.length;
+          const key = addressKey(datagram.address);
+          toStranger.set(key, (toStranger.get(key) ?? 0) + datagram.data.length);
         },
       }),
     );
@@ -59,7 +64,10 @@ describe('the server under a flood of bad datagrams', () => {
       if (fuzz.random() < 0.8) {
         const data = fuzz.fromStranger(recorded);
         strangerBytes += data.length;
-        return { data, address: fuzz.pick(strangers) };
+        const address = fuzz.pick(strangers);
+        const key = addressKey(address);
+        fromStranger.set(key, (fromStranger.get(key) ?? 0) + data.length);
+        return { data, address };
       }
       return { data: fuzz.inPlayersName(recorded), address: fuzz.pick(playerAddresses) };
     };
@@ -92,6 +100,10 @@ describe('the server under a flood of bad datagrams', () => {
     expect([...server.connections.keys()].sort()).toEqual([...players].sort());
     expect(after.connects).toBe(PLAYERS.length);
     expect(replies.bytes).toBeLessThanOrEqual(strangerBytes);
+    // Nor to any one of them: a few big datagrams from one cannot pay for answers to another.
+    expect(toStranger.size).toBeGreaterThan(0);
+    const overpaid = [...toStranger].filter(([key, bytes]) => bytes > (fromStranger.get(key) ?? 0));
+    expect(overpaid).toEqual([]);
     // The game is what the players made it: each at its last move, no one else in it.
     const last = Math.ceil(DATAGRAMS / BATCH) - 1;
     expect(store.getGameState().players).toEqual(

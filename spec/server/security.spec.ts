@@ -1,5 +1,10 @@
-import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { ConnectionRefusedError, EventQueueFullError } from '../../lib/protocol/errors';
+import { filter, firstValueFrom, lastValueFrom, tap } from 'rxjs';
+import {
+  AckTimeoutError,
+  ConnectionRefusedError,
+  EventQueueFullError,
+} from '../../lib/protocol/errors';
+import type { DispatchOutcome } from '../../lib/server/server';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { encodeClientPackage } from '../../lib/protocol/encode';
 import {
@@ -9,9 +14,21 @@ import {
   encodeShutdownRequest,
 } from '../../lib/protocol/rxgasePackets';
 import type { Datagram } from '../../lib/transport/datagram';
+import type { HandlerError } from '../../lib/connection/eventHandlers';
+import { ConnectionStatus } from '../../lib/connection/connection';
+import type { Logger } from '../../lib/protocol/logger';
 import { world } from '../helpers/world';
 
 const nonce = Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9);
+
+/** A logger that writes each line into `log` as `[level, message, ...details]`. */
+function recording(log: unknown[][]): Logger {
+  const at =
+    (level: string) =>
+    (...line: unknown[]) =>
+      void log.push([level, ...line]);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 describe('the server on guard, in virtual time', () => {
   it('connects an rxgase client by handshake, and a PyGaSe client on its first package', async () => {
@@ -117,7 +134,7 @@ describe('the server on guard, in virtual time', () => {
   });
 
   it('refuses a shutdown without the host token, or from elsewhere; honours the host', async () => {
-    const { server, machine, client, network, pass, within } = world();
+    const { server, machine, client, transports, pass, within } = world();
     await server.run(7000, 'server', machine);
     const ann = client('ann');
     const bob = client('bob');
@@ -128,8 +145,11 @@ describe('the server on guard, in virtual time', () => {
     await pass(10);
     const refused = server.stats.refused;
     expect(refused).toBeGreaterThanOrEqual(1);
-    // Someone else sends PyGaSe's shutdown word, and a request with a made-up token, in Ann's name.
-    const ghost = network.bind({ host: 'ann', port: 1 });
+    // Someone else sends PyGaSe's shutdown word, and a request with a made-up token, in Ann's
+    // name: from her very address, the host's, as the server sees it.
+    const ghost = transports.get('ann')!;
+    expect(server.hostClient).toEqual(ghost.address);
+    expect(server.connections.has('ann:49152')).toBe(true);
     ghost.send({ data: SHUTDOWN_WORD, address: { host: 'server', port: 7000 } });
     ghost.send({
       data: encodeShutdownRequest(new Uint8Array(8), new Uint8Array(16)),
@@ -174,6 +194,52 @@ describe('the server on guard, in virtual time', () => {
     }
   });
 
+  it("hands each server event to an rxgase client's handler once on a lossy, duplicating network; a PyGaSe client's at least once", async () => {
+    const EVENTS = 60;
+    const counts: Record<string, number[]> = {};
+    for (const protocol of ['rxgase', 'pygase'] as const) {
+      // For 1.5 s in the middle the server hears nothing from Ann: the events it sends her then
+      // arrive, but their acks do not, so it sends them again.
+      let deaf = false;
+      const { server, machine, client, pass, within } = world(
+        { latencyMs: 50, jitterMs: 20, loss: 0.25, duplicate: 0.25 },
+        {},
+        (transport) => ({
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(
+            filter(({ address }) => !deaf || address.host !== 'ann'),
+          ),
+        }),
+      );
+      await server.run(7000, 'server', machine);
+      const handled = Array.from({ length: EVENTS }, () => 0);
+      const ann = client('ann', { protocol });
+      ann.registerEventHandler('SCORE', (n: number) => handled[n]!++);
+      await within(ann.connect(7000, 'server'));
+      const outcomes: DispatchOutcome[] = [];
+      for (let n = 0; n < EVENTS; n++) {
+        deaf = n >= 20 && n < 50;
+        server
+          .dispatchEvent('SCORE', [n], {}, { retries: 10 })
+          .subscribe((outcome) => outcomes.push(outcome));
+        await pass(50);
+      }
+      await pass(5000);
+      expect(outcomes).toHaveLength(EVENTS);
+      expect(outcomes.every(({ acked }) => acked)).toBe(true);
+      const connection = [...server.connections.values()][0]!;
+      expect(connection.stats.resends).toBeGreaterThan(0);
+      if (protocol === 'rxgase') expect(ann.connection!.stats.duplicateEvents).toBeGreaterThan(0);
+      counts[protocol] = handled;
+      await ann.disconnect();
+      await server.shutdown();
+    }
+    expect(counts.rxgase).toEqual(Array.from({ length: EVENTS }, () => 1));
+    // PyGaSe's protocol has no event ids: an event re-sent after its ack was lost runs again.
+    expect(counts.pygase!.every((n) => n >= 1)).toBe(true);
+    expect(counts.pygase!.some((n) => n > 1)).toBe(true);
+  });
+
   it('removes a client that timed out and reports why; one that is kicked is told', async () => {
     const { server, machine, client, pass, within } = world();
     await server.run(7000, 'server', machine);
@@ -203,6 +269,116 @@ describe('the server on guard, in virtual time', () => {
     ]);
   });
 
+  it('takes a client back from the same address after it timed out, as a new connection with the whole state', async () => {
+    let deaf = false;
+    const { server, machine, store, client, pass, within } = world(undefined, {}, (transport) => ({
+      ...transport,
+      // While deaf, the server hears nothing from Ann's host.
+      datagrams$: transport.datagrams$.pipe(
+        filter(({ address }) => !deaf || address.host !== 'ann'),
+      ),
+    }));
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(50);
+    const gone: unknown[] = [];
+    server.disconnected$.subscribe((client) => gone.push(client));
+    const ann = client('ann', {}, 40_000);
+    const bob = client('bob');
+    await within(ann.connect(7000, 'server'));
+    await within(bob.connect(7000, 'server'));
+    for (const [player, name] of [
+      [ann, 'ann'],
+      [bob, 'bob'],
+    ] as const) {
+      await within(lastValueFrom(player.dispatchEvent('JOIN', [name]), { defaultValue: 0 }));
+    }
+    const connects = server.stats.connects;
+    deaf = true;
+    const annHears = firstValueFrom(ann.disconnected$);
+    await pass(5500);
+    expect(gone).toEqual([{ client: { host: 'ann', port: 40_000 }, reason: 'timeout' }]);
+    expect(server.connections.has('ann:40000')).toBe(false);
+    expect(await within(annHears)).toBe('timeout');
+    // While Ann is away the game goes on without her.
+    await within(lastValueFrom(bob.dispatchEvent('MOVE', ['bob', 7]), { defaultValue: 0 }));
+    await within(lastValueFrom(bob.dispatchEvent('LEAVE', ['ann']), { defaultValue: 0 }));
+    deaf = false;
+    const back = client('ann', {}, 40_000);
+    await within(back.connect(7000, 'server'));
+    expect(server.connections.has('ann:40000')).toBe(true);
+    expect(server.stats.connects).toBe(connects + 1);
+    await pass(100);
+    expect(back.state).toEqual(store.getGameState());
+    expect(back.state.players).toEqual({ bob: { x: 7, score: 0 } });
+    machine.stop();
+    await back.disconnect();
+    await bob.disconnect();
+    await server.shutdown();
+  });
+
+  it("limits a flood from a stranger, and one in a player's name, while the player plays on", async () => {
+    const fromAnn: Uint8Array[] = [];
+    const { server, machine, client, network, transports, scheduler, pass, within } = world(
+      undefined,
+      {},
+      (transport) => ({
+        ...transport,
+        datagrams$: transport.datagrams$.pipe(
+          tap(({ data, address }) => address.host === 'ann' && fromAnn.push(data)),
+        ),
+      }),
+    );
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(50);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    await within(lastValueFrom(ann.dispatchEvent('JOIN', ['ann']), { defaultValue: 0 }));
+    const serverSide = [...server.connections.values()][0]!;
+    const to = { host: 'server', port: 7000 };
+    const garbage = (i: number) => Uint8Array.of(0xff, 0xd0, 0xfa, 0xba, i & 255, 1, 2, 3);
+    /** Ann moves to x while `flood` runs 50 datagrams every 5 ms for 2 s; her move is acked. */
+    const movesUnder = async (x: number, flood: (i: number) => void): Promise<void> => {
+      const moved = lastValueFrom(ann.dispatchEvent('MOVE', ['ann', x], {}, { retries: 3 }), {
+        defaultValue: 'acked',
+      });
+      for (let i = 0; i < 400; i++) {
+        for (let j = 0; j < 50; j++) flood(i * 50 + j);
+        await pass(5);
+      }
+      expect(await within(moved)).toBe('acked');
+      await within(ann.waitUntil((state) => state.players.ann?.x === x));
+    };
+
+    // A stranger sends 10,000 a second: most are dropped, counted, unread.
+    // What passes is the burst and the rate (default 250, and 500 a second), read and dropped.
+    const mallory = network.bind({ host: 'mallory' });
+    const began = scheduler.now();
+    await movesUnder(1, (i) => mallory.send({ data: garbage(i), address: to }));
+    const limited = server.stats.rateLimited;
+    expect(limited).toBeGreaterThan(15_000);
+    expect(server.stats.malformed).toBeLessThanOrEqual(250 + (scheduler.now() - began) / 2);
+    expect(server.stats.malformed + limited).toBe(20_000);
+
+    // The same from Ann's own address: garbage, and her own session traffic replayed.
+    const ghost = transports.get('ann')!;
+    const replays = fromAnn.slice();
+    expect(replays.length).toBeGreaterThan(10);
+    await movesUnder(2, (i) =>
+      ghost.send({ data: i % 2 === 0 ? garbage(i) : replays[i % replays.length]!, address: to }),
+    );
+    expect(server.stats.rateLimited).toBeGreaterThan(limited + 5000);
+    // Her replayed packages reach her connection, which drops them as seen before.
+    expect(serverSide.stats.duplicates + serverSide.stats.stale).toBeGreaterThan(9000);
+    // Ann is still the same connection, and still plays.
+    expect([...server.connections.values()]).toEqual([serverSide]);
+    expect(ann.connection?.currentStatus).toBe(ConnectionStatus.Connected);
+    await within(lastValueFrom(ann.dispatchEvent('MOVE', ['ann', 3]), { defaultValue: 0 }));
+    await within(ann.waitUntil((state) => state.players.ann?.x === 3));
+    machine.stop();
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
   it('refuses an event past maxPendingEvents with a named error, nothing dropped silently', async () => {
     const { server, machine, client, within } = world();
     await server.run(7000, 'server', machine);
@@ -221,28 +397,112 @@ describe('the server on guard, in virtual time', () => {
     await server.shutdown();
   });
 
-  it('goes on when a handler throws, on the server and on the client, and reports it', async () => {
-    const { server, machine, client, within } = world();
+  it('frees the slot of an event that timed out, at the client and at the server', async () => {
+    const { server, machine, client, cut, pass, within } = world(undefined, {
+      maxPendingEvents: 2,
+    });
     await server.run(7000, 'server', machine);
+    const ann = client('ann', { maxPendingEvents: 2 });
+    await within(ann.connect(7000, 'server'));
+    const serverSide = [...server.connections.values()][0]!;
+    // Nothing reaches Ann for 1.5 s: her events' acks and the server's events are lost, once.
+    cut.add('ann');
+    const failures: unknown[] = [];
+    const outcomes: DispatchOutcome[] = [];
+    for (const type of ['A', 'B']) {
+      ann.dispatchEvent(type).subscribe({ error: (error) => failures.push(error) });
+      server.dispatchEvent(type).subscribe((outcome) => outcomes.push(outcome));
+    }
+    expect(() => ann.dispatchEvent('C')).toThrow(EventQueueFullError);
+    expect(await lastValueFrom(server.dispatchEvent('C'))).toMatchObject({
+      acked: false,
+      error: expect.any(EventQueueFullError),
+    });
+    expect(ann.connection!.stats.pendingEvents).toBe(2);
+    expect(serverSide.stats.pendingEvents).toBe(2);
+    await pass(1500);
+    cut.delete('ann');
+    expect(failures).toEqual([expect.any(AckTimeoutError), expect.any(AckTimeoutError)]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ acked: false, error: expect.any(AckTimeoutError) }),
+      expect.objectContaining({ acked: false, error: expect.any(AckTimeoutError) }),
+    ]);
+    // Failed, they hold nothing: both queues take two events again, and they arrive.
+    expect(ann.connection!.stats.pendingEvents).toBe(0);
+    expect(serverSide.stats.pendingEvents).toBe(0);
+    const again = [
+      lastValueFrom(ann.dispatchEvent('C'), { defaultValue: 'acked' }),
+      lastValueFrom(ann.dispatchEvent('D'), { defaultValue: 'acked' }),
+    ];
+    const serverAgain = [
+      lastValueFrom(server.dispatchEvent('C')),
+      lastValueFrom(server.dispatchEvent('D')),
+    ];
+    expect(await within(Promise.all(again))).toEqual(['acked', 'acked']);
+    expect(await within(Promise.all(serverAgain))).toEqual([
+      expect.objectContaining({ acked: true }),
+      expect.objectContaining({ acked: true }),
+    ]);
+    expect(ann.connection!.stats.pendingEvents).toBe(0);
+    expect(serverSide.stats.pendingEvents).toBe(0);
+    await ann.disconnect();
+    await server.shutdown();
+  });
+
+  it('goes on when a handler throws, on the server and on the client: reported, logged, the loop ticking', async () => {
+    const serverLog: unknown[][] = [];
+    const clientLog: unknown[][] = [];
+    const { server, machine, store, client, pass, within } = world(undefined, {
+      logger: recording(serverLog),
+    });
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(50);
     let pings = 0;
     server.registerEventHandler('PING', (n: number) => {
       pings++;
       if (n === 1) throw new Error('bad ping');
     });
-    const serverErrors = firstValueFrom(server.errors$);
-    const ann = client('ann');
-    ann.registerEventHandler('PONG', () => {
-      throw new Error('bad pong');
+    const serverErrors: HandlerError[] = [];
+    server.errors$.subscribe((error) => serverErrors.push(error));
+    const ann = client('ann', { logger: recording(clientLog) });
+    const pongs: number[] = [];
+    ann.registerEventHandler('PONG', (n: number) => {
+      pongs.push(n);
+      if (n === 1) throw new Error('bad pong');
     });
-    const clientErrors = firstValueFrom(ann.errors$);
+    const clientErrors: HandlerError[] = [];
+    ann.errors$.subscribe((error) => clientErrors.push(error));
     await within(ann.connect(7000, 'server'));
+    const connection = ann.connection!;
+    const serverSide = [...server.connections.values()][0]!;
     await within(lastValueFrom(ann.dispatchEvent('PING', [1]), { defaultValue: 0 }));
+    await within(lastValueFrom(server.dispatchEvent('PONG', [1])));
+    await within(ann.tryTo(() => expect(clientErrors).toHaveLength(1)));
+    expect(serverErrors).toEqual([{ type: 'PING', error: new Error('bad ping') }]);
+    expect(clientErrors).toEqual([{ type: 'PONG', error: new Error('bad pong') }]);
+    const errorsIn = (log: unknown[][]) => log.filter(([level]) => level === 'error');
+    expect(errorsIn(serverLog)).toEqual([
+      ['error', expect.stringContaining('PING'), new Error('bad ping')],
+    ]);
+    expect(errorsIn(clientLog)).toEqual([
+      ['error', expect.stringContaining('PONG'), new Error('bad pong')],
+    ]);
+    // The game loop ticks on, and the same connection carries events both ways.
+    const before = store.getGameState().time_order;
+    await pass(500);
+    expect(store.getGameState().time_order).toBeGreaterThan(before);
+    await within(lastValueFrom(ann.dispatchEvent('JOIN', ['ann']), { defaultValue: 0 }));
     await within(lastValueFrom(ann.dispatchEvent('PING', [2]), { defaultValue: 0 }));
+    await within(ann.waitUntil((state) => state.players.ann !== undefined));
+    expect(await within(lastValueFrom(server.dispatchEvent('PONG', [2])))).toMatchObject({
+      acked: true,
+    });
+    await within(ann.tryTo(() => expect(pongs).toEqual([1, 2])));
     expect(pings).toBe(2);
-    expect(await serverErrors).toMatchObject({ type: 'PING', error: new Error('bad ping') });
-    await within(lastValueFrom(server.dispatchEvent('PONG'), { defaultValue: 0 }));
-    expect(await within(clientErrors)).toMatchObject({ type: 'PONG' });
-    expect(ann.connection?.currentStatus).toBe(1);
+    expect(ann.connection).toBe(connection);
+    expect([...server.connections.values()][0]).toBe(serverSide);
+    expect(connection.currentStatus).toBe(ConnectionStatus.Connected);
+    machine.stop();
     await ann.disconnect();
     await server.shutdown();
   });

@@ -77,6 +77,8 @@ describe('the server under bad datagrams over real UDP on 127.0.0.1', () => {
     const { store, machine } = arena();
     const floodPorts = new Set<number>();
     const arrived = { flood: 0, player: 0 };
+    /** The bytes the server received from each flooding socket, by port. */
+    const arrivedBytes = new Map<number, number>();
     const marks = new Subject<number>();
     const marksSeen = new Map<number, Set<number>>();
     const recorded: Uint8Array[] = [];
@@ -92,6 +94,7 @@ describe('the server under bad datagrams over real UDP on 127.0.0.1', () => {
               return;
             }
             arrived.flood++;
+            arrivedBytes.set(address.port, (arrivedBytes.get(address.port) ?? 0) + data.length);
             const batch = markOf(data);
             if (batch === undefined) return;
             const ports = marksSeen.get(batch) ?? new Set<number>();
@@ -122,7 +125,15 @@ describe('the server under bad datagrams over real UDP on 127.0.0.1', () => {
       }),
     );
     const bytes = { sent: 0, back: 0 };
-    for (const socket of sockets) socket.on('message', (data) => (bytes.back += data.length));
+    /** The bytes that came back to each flooding socket, by port. */
+    const backBytes = new Map<number, number>();
+    for (const socket of sockets) {
+      const port = socket.address().port;
+      socket.on('message', (data) => {
+        bytes.back += data.length;
+        backBytes.set(port, (backBytes.get(port) ?? 0) + data.length);
+      });
+    }
 
     const fuzz = badDatagrams(2027);
     const before = { stats: server.stats, ...arrived };
@@ -170,6 +181,10 @@ describe('the server under bad datagrams over real UDP on 127.0.0.1', () => {
     expect(server.connections.size).toBe(1);
     expect(took('connects')).toBe(0);
     expect(bytes.back).toBeLessThanOrEqual(bytes.sent);
+    // Nor to any one socket more than the server received from it.
+    expect(backBytes.size).toBeGreaterThan(0);
+    const overpaid = [...backBytes].filter(([port, back]) => back > (arrivedBytes.get(port) ?? 0));
+    expect(overpaid).toEqual([]);
     // Ann's moves all arrived, each handled once, and her state is the server's.
     expect(moved).toBe(DATAGRAMS / BATCH + 1);
     await until(() => store.getGameState().players.ann?.x === FINAL_X, store.state$);

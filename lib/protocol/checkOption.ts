@@ -1,0 +1,30 @@
+import { InvalidArgumentError } from './errors';
+
+/**
+ * Checks a numeric option given to a constructor: a finite number of at least `min` (above 0 when
+ * `min` is 0), and a whole one where `whole` says so. A limit that is `NaN`, negative or a string
+ * would otherwise pass every comparison silently and turn the limit off, or block everything.
+ *
+ * @param name The option's name, for the message (`maxPendingEvents`, `rateLimit.burst`).
+ * @throws {InvalidArgumentError} If it is not.
+ */
+export function checkPositive(
+  name: string,
+  value: unknown,
+  { whole = false, min = 0 }: { readonly whole?: boolean; readonly min?: number } = {},
+): void {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value <= 0 ||
+    (whole && !Number.isInteger(value))
+  ) {
+    const shown =
+      typeof value === 'number' ? String(value) : value === null ? 'null' : `a ${typeof value}`;
+    const what = whole ? 'a whole number' : 'a finite number';
+    throw new InvalidArgumentError(
+      `${name} must be ${what} ${min > 0 ? `of at least ${min}` : 'above 0'}, got ${shown}`,
+    );
+  }
+}
