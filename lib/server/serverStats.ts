@@ -28,7 +28,10 @@ export interface ServerStats {
    * came from its address.
    */
   readonly withheld: number;
-  /** Clients connected now, connections accepted, and connections ended. */
+  /**
+   * Connections now (PyGaSe clients not yet verified by an ack included), connections opened, and
+   * connections ended.
+   */
   readonly clients: number;
   readonly connects: number;
   readonly disconnects: number;
