@@ -13,51 +13,27 @@ import {
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
-import {
-  HEADER_SIZE,
-  LENGTH_PREFIX_SIZE,
-  MAX_PACKAGE_SIZE,
-  SHUTDOWN_WORD,
-} from '../protocol/constants';
-import { decodeClientPackage } from '../protocol/decode';
+import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
 import { eventSize, pygaseFraming } from '../connection/framing';
 import { checkRetries } from '../connection/outgoingEvents';
-import { InvalidArgumentError, PackageOverflowError, RxgaseError } from '../protocol/errors';
+import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
-import type { ClientPackage, GameEvent } from '../protocol/packages';
+import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import { bindUdp } from '../transport/udpTransport';
-import type { RxgasePacket } from '../protocol/rxgasePackets';
-import {
-  DATA_OVERHEAD,
-  PACKET_PREFIX_SIZE,
-  PacketKind,
-  RXGASE_PROTOCOL_VERSION,
-  TOKEN_SIZE,
-  decodeRxgasePacket,
-  encodeChallenge,
-  encodeClose,
-  isRxgasePacket,
-  sameBytes,
-} from '../protocol/rxgasePackets';
 import { ClientRegistry } from './clientRegistry';
-import type {
-  ClientConnected,
-  ClientConnection,
-  ClientDisconnected,
-  ClientEntry,
-  Handshake,
-} from './clientRegistry';
+import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
 import { Cookies } from './cookies';
+import { Gate } from './gate';
 import type { RateLimit } from './rateLimiter';
-import { RateLimiter, checkRateLimit } from './rateLimiter';
+import { checkRateLimit } from './rateLimiter';
 import { checkPositive } from '../protocol/checkOption';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
@@ -163,7 +139,6 @@ export class Server<S extends GameState = GameState> {
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
   private readonly cookies = new Cookies();
   private readonly counts = emptyGateCounts();
-  private limiter: RateLimiter | undefined;
   private transport: Transport | undefined;
   private listening: Subscription | undefined;
   private eventWire: GameStateMachine<S> | undefined;
@@ -259,11 +234,21 @@ export class Server<S extends GameState = GameState> {
       this.starting = false;
     }
     this.transport = transport;
-    const { rateLimit } = this.options;
-    this.limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit);
     this.eventWire = eventWire;
+    // A gate for each run: the rate limits start afresh.
+    const gate = new Gate<S>({
+      clients: this.clients,
+      cookies: this.cookies,
+      counts: this.counts,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      legacyClients: this.options.legacyClients !== false,
+      rateLimit: this.options.rateLimit,
+      send: (data, address) => transport.send({ data, address }),
+      shutdown: () => void this.shutdown(),
+    });
     this.listening = transport.datagrams$.subscribe(({ data, address }) =>
-      this.route(data, address),
+      gate.route(data, address),
     );
     this.logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
@@ -372,133 +357,6 @@ export class Server<S extends GameState = GameState> {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
-  private route(data: Uint8Array, address: Address): void {
-    const counts = this.counts;
-    counts.datagramsIn++;
-    counts.bytesIn += data.length;
-    const key = addressKey(address);
-    const known = this.clients.get(key);
-    // A client's own data, with its session token, is never limited: else anyone could silence
-    // a client by flooding the server in its name.
-    if (known?.handshake !== undefined && isSessionData(data, known.handshake.session)) {
-      counts.routed++;
-      return known.incoming.next(data);
-    }
-    if (this.limiter !== undefined && !this.limiter.allow(key, this.scheduler.now())) {
-      counts.rateLimited++;
-      return;
-    }
-    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known);
-    if (isShutdownWord(data)) return this.shutdownWordFrom(key);
-    if (known !== undefined) {
-      counts.routed++;
-      return known.incoming.next(data);
-    }
-    let first: ClientPackage;
-    try {
-      first = decodeClientPackage(data);
-    } catch (error) {
-      if (!(error instanceof RxgaseError)) throw error;
-      counts.malformed++;
-      return;
-    }
-    if (this.options.legacyClients === false || !this.clients.takesUnverified()) {
-      counts.refused++;
-      return;
-    }
-    counts.routed++;
-    this.clients.open(address, key, { timeOrder: first.timeOrder }).incoming.next(data);
-  }
-
-  /** An rxgase packet: data for a connection, or a step of the handshake. */
-  private routePacket(
-    data: Uint8Array,
-    address: Address,
-    key: string,
-    known: ClientEntry | undefined,
-  ): void {
-    const counts = this.counts;
-    let packet: RxgasePacket;
-    try {
-      packet = decodeRxgasePacket(data);
-    } catch (error) {
-      if (!(error instanceof RxgaseError)) throw error;
-      counts.malformed++;
-      return;
-    }
-    const send = (reply: Uint8Array): void => this.transport?.send({ data: reply, address });
-    switch (packet.kind) {
-      case 'data':
-        if (known === undefined) break;
-        counts.routed++;
-        return known.incoming.next(data);
-      case 'connect request':
-        counts.control++;
-        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-          return send(encodeClose(packet.nonce, 'version mismatch'));
-        }
-        if (this.clients.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
-        return send(
-          encodeChallenge(
-            packet.nonce,
-            this.cookies.issue(address, packet.nonce, this.scheduler.now()),
-          ),
-        );
-      case 'challenge response': {
-        if (!this.cookies.verify(packet.cookie, address, packet.nonce, this.scheduler.now())) break;
-        counts.control++;
-        if (known?.handshake !== undefined && sameBytes(known.handshake.nonce, packet.nonce)) {
-          // Its accept was lost: the same again.
-          return send(known.handshake.accept);
-        }
-        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-          return send(encodeClose(packet.nonce, 'version mismatch'));
-        }
-        if (this.clients.isFull(known)) return send(encodeClose(packet.nonce, 'server full'));
-        // A new session from an address that had one: the old one is over.
-        known?.connection.close('disconnected');
-        const entry = this.clients.open(address, key, { timeOrder: 0, nonce: packet.nonce });
-        return send((entry.handshake as Handshake).accept);
-      }
-      case 'close':
-        if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))
-          break;
-        counts.control++;
-        return known.connection.close('disconnected');
-      case 'shutdown request':
-        if (
-          this.clients.host?.key === key &&
-          this.clients.host.token !== undefined &&
-          known?.handshake !== undefined &&
-          sameBytes(packet.session, known.handshake.session) &&
-          sameBytes(packet.hostToken, this.clients.host.token)
-        ) {
-          counts.control++;
-          this.logger.info(`Shutdown requested by the host client ${key}.`);
-          return void this.shutdown();
-        }
-        this.logger.warn(`Shutdown requested by ${key} without the host's token: refused.`);
-        break;
-      default:
-        // A challenge or an accept: the server sends those, it never takes them.
-        break;
-    }
-    counts.refused++;
-  }
-
-  /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
-  private shutdownWordFrom(key: string): void {
-    const host = this.clients.host;
-    if (host?.key === key && host.token === undefined) {
-      this.counts.control++;
-      this.logger.info(`Shutdown requested by the host client ${key}.`);
-      void this.shutdown();
-    } else {
-      this.counts.refused++;
-      this.logger.warn(`Shutdown requested by ${key}, which is not the host client: refused.`);
-    }
-  }
-
   /** An event from a client: out on `events$`, to the game loop and to the handlers. */
   private handle(event: GameEvent, address: Address): void {
     this.events.next({ event, client: address });
@@ -518,18 +376,4 @@ function isAddress(value: unknown): value is Address {
   if (typeof value !== 'object' || value === null) return false;
   const { host, port } = value as Partial<Address>;
   return typeof host === 'string' && typeof port === 'number';
-}
-
-/** Whether `data` is an rxgase data packet of the session `session`. */
-function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
-  return (
-    data.length >= DATA_OVERHEAD &&
-    data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
-    isRxgasePacket(data) &&
-    sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
-  );
-}
-
-function isShutdownWord(data: Uint8Array): boolean {
-  return data.length === SHUTDOWN_WORD.length && data.every((byte, i) => byte === SHUTDOWN_WORD[i]);
 }

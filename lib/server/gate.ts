@@ -1,0 +1,213 @@
+import type { SchedulerLike } from 'rxjs';
+import { SHUTDOWN_WORD } from '../protocol/constants';
+import { decodeClientPackage } from '../protocol/decode';
+import { RxgaseError } from '../protocol/errors';
+import type { Logger } from '../protocol/logger';
+import type { ClientPackage } from '../protocol/packages';
+import type { RxgasePacket } from '../protocol/rxgasePackets';
+import {
+  DATA_OVERHEAD,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
+  RXGASE_PROTOCOL_VERSION,
+  TOKEN_SIZE,
+  decodeRxgasePacket,
+  encodeChallenge,
+  encodeClose,
+  isRxgasePacket,
+  sameBytes,
+} from '../protocol/rxgasePackets';
+import type { GameState } from '../state/gameState';
+import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import type { ClientEntry, ClientRegistry, Handshake } from './clientRegistry';
+import type { Cookies } from './cookies';
+import type { RateLimit } from './rateLimiter';
+import { RateLimiter } from './rateLimiter';
+import type { GateCounts } from './serverStats';
+
+/** What the gate needs of its server. */
+export interface GateContext<S extends GameState> {
+  readonly clients: ClientRegistry<S>;
+  readonly cookies: Cookies;
+  readonly counts: GateCounts;
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  readonly legacyClients: boolean;
+  readonly rateLimit: RateLimit | false | undefined;
+  /** Sends a datagram to an address. */
+  readonly send: (data: Uint8Array, to: Address) => void;
+  /** Shuts the server down: its host asked. */
+  readonly shutdown: () => void;
+}
+
+/**
+ * Where a server's datagrams come in: each is counted, and goes to its client's connection, to a
+ * step of the rxgase handshake, to PyGaSe's shutdown word, to a new PyGaSe client's connection,
+ * or is dropped, in exactly one of the counts of `ServerStats`. A client's own session traffic
+ * comes first and is never rate limited; the rest is, per address.
+ */
+export class Gate<S extends GameState> {
+  private readonly limiter: RateLimiter | undefined;
+
+  constructor(private readonly context: GateContext<S>) {
+    this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
+  }
+
+  /** Takes a datagram from `address`: to its connection, to the handshake, or counted and dropped. */
+  route(data: Uint8Array, address: Address): void {
+    const counts = this.context.counts;
+    counts.datagramsIn++;
+    counts.bytesIn += data.length;
+    const key = addressKey(address);
+    const known = this.context.clients.get(key);
+    // A client's own data, with its session token, is never limited: else anyone could silence
+    // a client by flooding the server in its name.
+    if (known?.handshake !== undefined && isSessionData(data, known.handshake.session)) {
+      counts.routed++;
+      return known.incoming.next(data);
+    }
+    if (this.limiter !== undefined && !this.limiter.allow(key, this.context.scheduler.now())) {
+      counts.rateLimited++;
+      return;
+    }
+    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known);
+    if (isShutdownWord(data)) return this.shutdownWordFrom(key);
+    if (known !== undefined) {
+      counts.routed++;
+      return known.incoming.next(data);
+    }
+    let first: ClientPackage;
+    try {
+      first = decodeClientPackage(data);
+    } catch (error) {
+      if (!(error instanceof RxgaseError)) throw error;
+      counts.malformed++;
+      return;
+    }
+    if (!this.context.legacyClients || !this.context.clients.takesUnverified()) {
+      counts.refused++;
+      return;
+    }
+    counts.routed++;
+    this.context.clients.open(address, key, { timeOrder: first.timeOrder }).incoming.next(data);
+  }
+
+  /** An rxgase packet: data for a connection, or a step of the handshake. */
+  private routePacket(
+    data: Uint8Array,
+    address: Address,
+    key: string,
+    known: ClientEntry | undefined,
+  ): void {
+    const counts = this.context.counts;
+    let packet: RxgasePacket;
+    try {
+      packet = decodeRxgasePacket(data);
+    } catch (error) {
+      if (!(error instanceof RxgaseError)) throw error;
+      counts.malformed++;
+      return;
+    }
+    const send = (reply: Uint8Array): void => this.context.send(reply, address);
+    switch (packet.kind) {
+      case 'data':
+        if (known === undefined) break;
+        counts.routed++;
+        return known.incoming.next(data);
+      case 'connect request':
+        counts.control++;
+        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
+          return send(encodeClose(packet.nonce, 'version mismatch'));
+        }
+        if (this.context.clients.isFull(known))
+          return send(encodeClose(packet.nonce, 'server full'));
+        return send(
+          encodeChallenge(
+            packet.nonce,
+            this.context.cookies.issue(address, packet.nonce, this.context.scheduler.now()),
+          ),
+        );
+      case 'challenge response': {
+        if (
+          !this.context.cookies.verify(
+            packet.cookie,
+            address,
+            packet.nonce,
+            this.context.scheduler.now(),
+          )
+        )
+          break;
+        counts.control++;
+        if (known?.handshake !== undefined && sameBytes(known.handshake.nonce, packet.nonce)) {
+          // Its accept was lost: the same again.
+          return send(known.handshake.accept);
+        }
+        if (packet.version !== RXGASE_PROTOCOL_VERSION) {
+          return send(encodeClose(packet.nonce, 'version mismatch'));
+        }
+        if (this.context.clients.isFull(known))
+          return send(encodeClose(packet.nonce, 'server full'));
+        // A new session from an address that had one: the old one is over.
+        known?.connection.close('disconnected');
+        const entry = this.context.clients.open(address, key, {
+          timeOrder: 0,
+          nonce: packet.nonce,
+        });
+        return send((entry.handshake as Handshake).accept);
+      }
+      case 'close':
+        if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))
+          break;
+        counts.control++;
+        return known.connection.close('disconnected');
+      case 'shutdown request':
+        if (
+          this.context.clients.host?.key === key &&
+          this.context.clients.host.token !== undefined &&
+          known?.handshake !== undefined &&
+          sameBytes(packet.session, known.handshake.session) &&
+          sameBytes(packet.hostToken, this.context.clients.host.token)
+        ) {
+          counts.control++;
+          this.context.logger.info(`Shutdown requested by the host client ${key}.`);
+          return this.context.shutdown();
+        }
+        this.context.logger.warn(`Shutdown requested by ${key} without the host's token: refused.`);
+        break;
+      default:
+        // A challenge or an accept: the server sends those, it never takes them.
+        break;
+    }
+    counts.refused++;
+  }
+
+  /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
+  private shutdownWordFrom(key: string): void {
+    const host = this.context.clients.host;
+    if (host?.key === key && host.token === undefined) {
+      this.context.counts.control++;
+      this.context.logger.info(`Shutdown requested by the host client ${key}.`);
+      this.context.shutdown();
+    } else {
+      this.context.counts.refused++;
+      this.context.logger.warn(
+        `Shutdown requested by ${key}, which is not the host client: refused.`,
+      );
+    }
+  }
+}
+
+/** Whether `data` is an rxgase data packet of the session `session`. */
+function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
+  return (
+    data.length >= DATA_OVERHEAD &&
+    data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
+    isRxgasePacket(data) &&
+    sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
+  );
+}
+
+function isShutdownWord(data: Uint8Array): boolean {
+  return data.length === SHUTDOWN_WORD.length && data.every((byte, i) => byte === SHUTDOWN_WORD[i]);
+}
