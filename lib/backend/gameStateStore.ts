@@ -45,6 +45,8 @@ export class GameStateStore<S extends GameState = GameState> {
   private readonly history = new Map<number, S>();
   /** The update in the cache that made each state of the history. */
   private readonly madeBy = new Map<number, GameStateUpdate>();
+  /** The other way round: the time_order of the state each cached update made. */
+  private readonly made = new WeakMap<GameStateUpdate, number>();
   private readonly cacheSize: number;
   /** updateSince's answers for the current state, by the client's time_order. */
   private readonly sinceMemo = new Map<string, GameStateUpdate>();
@@ -62,7 +64,7 @@ export class GameStateStore<S extends GameState = GameState> {
     this.state = new BehaviorSubject<S>(initial);
     this.state$ = this.state.asObservable();
     this.history.set(initial.time_order, initial);
-    this.madeBy.set(initial.time_order, this.cache[0] as GameStateUpdate);
+    this.remember(initial.time_order, this.cache[0] as GameStateUpdate);
     this.updates
       .pipe(scan((state: S, update) => applyUpdate(state, update), initial))
       .subscribe((state) => {
@@ -99,14 +101,21 @@ export class GameStateStore<S extends GameState = GameState> {
       // A state is known while the update that made it is cached: the ones after it say what
       // changed since.
       const dropped = this.cache.shift() as GameStateUpdate;
-      if (this.madeBy.get(dropped.time_order) === dropped) {
-        this.history.delete(dropped.time_order);
-        this.madeBy.delete(dropped.time_order);
+      const madeState = this.made.get(dropped);
+      if (madeState !== undefined && this.madeBy.get(madeState) === dropped) {
+        this.history.delete(madeState);
+        this.madeBy.delete(madeState);
       }
     }
     const before = this.state.value;
     this.updates.next(own);
-    if (this.state.value !== before) this.madeBy.set(this.state.value.time_order, own);
+    if (this.state.value !== before) this.remember(this.state.value.time_order, own);
+  }
+
+  /** The state at `timeOrder` was made by `update`. */
+  private remember(timeOrder: number, update: GameStateUpdate): void {
+    this.madeBy.set(timeOrder, update);
+    this.made.set(update, timeOrder);
   }
 
   /**

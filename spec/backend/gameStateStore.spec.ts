@@ -228,6 +228,15 @@ describe('GameStateStore', () => {
       );
     });
 
+    it('forgets a state that began the game once its updates left the cache, whatever its time_order', () => {
+      const store = new GameStateStore(createGameState({ a: 0, b: 0, time_order: 7 }), 5);
+      const first = store.getGameState();
+      store.pushUpdate({ time_order: 8, a: 1 });
+      for (let t = 9; t <= 14; t++) store.pushUpdate({ time_order: t, b: t });
+      // The update that set `a` is gone from the cache: the state of time 7 is no longer known.
+      expect(applyUpdate(first, store.updateSince(7))).toEqual(store.getGameState());
+    });
+
     it('gives the whole state to a client with none, even before the game began', () => {
       const store = new GameStateStore(createGameState({ a: 1 }));
       expect(store.updateSince(0)).toEqual({ a: 1, time_order: 0, game_status: 0 });
