@@ -132,7 +132,7 @@ export type {
   StateChanges,
   TimeStep,
 } from './backend/gameStateMachine';
-export { DEFAULT_MAX_CLIENTS, Server } from './server/server';
+export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
   ClientConnected,
   ClientDisconnected,

@@ -109,6 +109,7 @@ describe('the public API', () => {
         'ConnectionRefusedError',
         'EventQueueFullError',
         'SessionMismatchError',
+        'DEFAULT_LEGACY_JOINS_PER_SECOND',
         'DEFAULT_MAX_CLIENTS',
         'DEFAULT_RATE_LIMIT',
         'RXGASE_PROTOCOL_ID',

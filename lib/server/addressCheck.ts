@@ -1,28 +1,51 @@
+import { SEQUENCE_OFFSET } from '../protocol/constants';
 import type { GameEvent } from '../protocol/packages';
 
 /** How many events a PyGaSe client's connection holds until the client is verified. */
 export const MAX_HELD_EVENTS = 1024;
 
+/** How many of the sequence numbers sent to an unverified client are remembered. */
+const REMEMBERED_SEQUENCES = 64;
+
+/** What a PyGaSe client's ack shows: it got a package sent to it, nothing yet, or a forgery. */
+export type AckVerdict = 'verified' | 'none yet' | 'never sent';
+
 /**
  * What a server keeps for a PyGaSe client until the client shows that its address is its own by
- * acking a package (its packages carry no token, so anyone can send them in another's name): the
- * bytes sent to it, never more than it sent, and the events it sent, handled only once it is
- * verified. A stranger spoofing a PyGaSe client's packages thus gets no more bytes than it sent
- * to the address it names, and its events are never handled.
+ * acking a package the server did send there (its packages carry no token, so anyone can send
+ * them in another's name): the bytes sent to it, never more than it sent; the sequence numbers of
+ * what went out, which start at random; and the events it sent, handled only once it is verified.
+ * A stranger spoofing a PyGaSe client's packages thus gets no more bytes than it sent to the
+ * address it names, and its events are never handled; a guessed ack that misses ends it.
  */
 export class AddressCheck {
-  private sent = 0;
+  private sentBytes = 0;
+  private readonly sequences = new Set<number>();
   private held: GameEvent[] = [];
   private overflow = 0;
 
   /**
-   * Whether a datagram of `size` bytes must not go out: with it, more bytes would have gone to
-   * the address than the `received` that came from it. If it may, it counts as sent.
+   * Whether a package must not go out: with it, more bytes would have gone to the address than
+   * the `received` that came from it. If it may, its sequence number is remembered.
    */
-  withholds(size: number, received: number): boolean {
-    if (this.sent + size > received) return true;
-    this.sent += size;
+  withholds(datagram: Uint8Array, received: number): boolean {
+    if (this.sentBytes + datagram.length > received) return true;
+    this.sentBytes += datagram.length;
+    const sequence = new DataView(datagram.buffer, datagram.byteOffset).getUint16(SEQUENCE_OFFSET);
+    this.sequences.add(sequence);
+    if (this.sequences.size > REMEMBERED_SEQUENCES) {
+      this.sequences.delete(this.sequences.values().next().value as number);
+    }
     return false;
+  }
+
+  /**
+   * What the `ack` of a package from the client shows. Only the ack itself counts, not the
+   * bitfield, which would let one forged package try 33 numbers.
+   */
+  judge(ack: number): AckVerdict {
+    if (ack === 0) return 'none yet';
+    return this.sequences.has(ack) ? 'verified' : 'never sent';
   }
 
   /** Keeps an event until the client is verified; past {@link MAX_HELD_EVENTS}, drops it. */

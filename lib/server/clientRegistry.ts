@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Subject, skip, take } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
@@ -9,7 +9,9 @@ import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../proto
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
 import { AddressCheck } from './addressCheck';
+import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts, Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
@@ -93,8 +95,8 @@ export class ClientRegistry<S extends GameState> {
   private readonly disconnected = new Subject<ClientDisconnected>();
   /** The counts of closed connections. */
   private readonly retired = emptySums();
-  /** PyGaSe clients connected whose address is not verified yet. */
-  private unverified = 0;
+  /** PyGaSe clients connected whose address is not verified yet, oldest first. */
+  private readonly unverified = new Set<ClientEntry>();
   private currentHost: Host | undefined;
 
   constructor(private readonly context: RegistryContext<S>) {
@@ -135,13 +137,25 @@ export class ClientRegistry<S extends GameState> {
    * place (they have as many places again of their own).
    */
   isFull(replacing?: ClientEntry): boolean {
-    const others = this.entries.size - this.unverified - (replacing?.verified === true ? 1 : 0);
+    const others =
+      this.entries.size - this.unverified.size - (replacing?.verified === true ? 1 : 0);
     return others >= this.context.maxClients;
   }
 
-  /** Whether one more PyGaSe client may wait to be verified. */
-  takesUnverified(): boolean {
-    return !this.isFull() && this.unverified < this.context.maxClients;
+  /**
+   * Makes room for one more PyGaSe client to wait for its verification, if the server is not
+   * full: when as many wait as `maxClients`, the one waiting longest goes (a real client acks
+   * within a round trip or two; a stranger spoofing packages never does).
+   *
+   * @return Whether there is room.
+   */
+  makeRoomForUnverified(): boolean {
+    if (this.isFull()) return false;
+    const oldest = this.unverified.values().next();
+    if (this.unverified.size >= this.context.maxClients && oldest.done !== true) {
+      this.dropUnverified(oldest.value, 'waited longest for its ack');
+    }
+    return true;
   }
 
   /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
@@ -158,7 +172,7 @@ export class ClientRegistry<S extends GameState> {
     // be spoofed. A random first sequence number makes the ack impossible to guess.
     const guard = handshake === undefined ? new AddressCheck() : undefined;
     const send = (data: Uint8Array): void => {
-      if (!entry.verified && guard?.withholds(data.length, connection.stats.bytesIn) === true) {
+      if (!entry.verified && guard?.withholds(data, connection.stats.bytesIn) === true) {
         context.counts.withheld++;
         return;
       }
@@ -194,18 +208,19 @@ export class ClientRegistry<S extends GameState> {
     };
     this.entries.set(key, entry);
     context.counts.connects++;
-    if (!entry.verified) this.unverified++;
+    if (!entry.verified) this.unverified.add(entry);
     connection.packages$.subscribe(({ package: pkg, late }) => {
       if (!late) clientTimeOrder = pkg.timeOrder;
+      // Before its events: those of the package that verifies it are handled at once.
+      if (guard !== undefined && !entry.verified)
+        this.check(key, entry, guard.judge(pkg.header.ack));
     });
-    // The latency moves on each ack: the first tells that the address is the client's.
-    if (!entry.verified) {
-      connection.latency$.pipe(skip(1), take(1)).subscribe(() => this.verify(key, entry));
-    }
     connection.events$.subscribe((event) => {
       if (entry.verified) context.handle(event, address);
       else guard?.hold(event);
     });
+    // The accept goes before the first package, which the client takes only after it.
+    if (handshake !== undefined) context.send(handshake.accept, address);
     connection.open();
     // Subscribed once open: before that the status is Disconnected, which means nothing yet.
     connection.status$.subscribe((status) => {
@@ -236,18 +251,31 @@ export class ClientRegistry<S extends GameState> {
     };
   }
 
-  /** A PyGaSe client acked a package: its address is its own. */
-  private verify(key: string, entry: ClientEntry): void {
+  /** What an unverified PyGaSe client's ack shows decides whether it stays. */
+  private check(key: string, entry: ClientEntry, verdict: AckVerdict): void {
+    if (verdict === 'none yet') return;
+    if (verdict === 'never sent')
+      return this.dropUnverified(entry, 'acked what was never sent to it');
+    // The ack of a package that went to the address: the address is the client's.
     entry.verified = true;
-    this.unverified--;
+    this.unverified.delete(entry);
     if (this.isFull(entry)) {
       // Dropped, as the server refuses PyGaSe clients when full: they have no close packet.
-      this.context.counts.refused++;
+      this.context.counts.unverifiedClosed++;
       this.context.logger.info(`Client ${key} (pygase) refused: the server is full.`);
       return entry.connection.close('server full');
     }
     this.welcome(key, entry);
     entry.release();
+  }
+
+  /** Ends the connection of a PyGaSe client never verified, and its events with it. */
+  private dropUnverified(entry: ClientEntry, why: string): void {
+    this.context.counts.unverifiedClosed++;
+    this.context.logger.debug(
+      `Dropped the PyGaSe client at ${addressKey(entry.connection.remote)}, unverified: it ${why}.`,
+    );
+    entry.connection.close('error');
   }
 
   /** A client is there: it is reported, and made the host if there is none. */
@@ -273,7 +301,7 @@ export class ClientRegistry<S extends GameState> {
     }
     addUp(this.retired, connection.stats);
     this.context.counts.disconnects++;
-    if (!entry.verified) this.unverified--;
+    this.unverified.delete(entry);
     if (this.entries.get(key) === entry) this.entries.delete(key);
     if (this.currentHost?.key === key) this.currentHost = undefined;
     // Only who was reported connected is reported gone; the rest never showed it was there.

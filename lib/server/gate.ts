@@ -20,7 +20,7 @@ import {
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import type { ClientEntry, ClientRegistry, Handshake } from './clientRegistry';
+import type { ClientEntry, ClientRegistry } from './clientRegistry';
 import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
@@ -34,6 +34,8 @@ export interface GateContext<S extends GameState> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly legacyClients: boolean;
+  /** How many new PyGaSe clients a second, all addresses together; false: no limit. */
+  readonly legacyJoinsPerSecond: number | false;
   readonly rateLimit: RateLimit | false | undefined;
   /** Sends a datagram to an address. */
   readonly send: (data: Uint8Array, to: Address) => void;
@@ -49,9 +51,19 @@ export interface GateContext<S extends GameState> {
  */
 export class Gate<S extends GameState> {
   private readonly limiter: RateLimiter | undefined;
+  /**
+   * New PyGaSe clients, across all addresses: each can try one guess at an ack, so a stranger
+   * guessing sequence numbers gets that many tries a second, one in 65,535 each.
+   */
+  private readonly legacyJoins: RateLimiter | undefined;
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
+    const joins = context.legacyJoinsPerSecond;
+    this.legacyJoins =
+      joins === false
+        ? undefined
+        : new RateLimiter({ datagramsPerSecond: joins, burst: 2 * joins, maxAddresses: 1 });
   }
 
   /** Takes a datagram from `address`: to its connection, to the handshake, or counted and dropped. */
@@ -85,7 +97,11 @@ export class Gate<S extends GameState> {
       counts.malformed++;
       return;
     }
-    if (!this.context.legacyClients || !this.context.clients.takesUnverified()) {
+    if (
+      !this.context.legacyClients ||
+      this.legacyJoins?.allow('pygase', this.context.scheduler.now()) === false ||
+      !this.context.clients.makeRoomForUnverified()
+    ) {
       counts.refused++;
       return;
     }
@@ -150,11 +166,9 @@ export class Gate<S extends GameState> {
           return send(encodeClose(packet.nonce, 'server full'));
         // A new session from an address that had one: the old one is over.
         known?.connection.close('disconnected');
-        const entry = this.context.clients.open(address, key, {
-          timeOrder: 0,
-          nonce: packet.nonce,
-        });
-        return send((entry.handshake as Handshake).accept);
+        // It sends the client its accept.
+        this.context.clients.open(address, key, { timeOrder: 0, nonce: packet.nonce });
+        return;
       }
       case 'close':
         if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))

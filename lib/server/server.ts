@@ -50,10 +50,17 @@ export interface ServerOptions {
   readonly maxClients?: number;
   /**
    * Whether PyGaSe clients, which do not speak the rxgase protocol, may connect; default true.
-   * They cannot prove their address, so anyone can open a connection in their name: refuse them
-   * on a public server that only rxgase clients use.
+   * Their packages carry no token: the server takes them on trust only once they ack a package,
+   * and a stranger who guesses the 16-bit sequence number may still pass. Refuse them on a
+   * public server that only rxgase clients use.
    */
   readonly legacyClients?: boolean;
+  /**
+   * How many new PyGaSe clients the server takes a second, all addresses together, in bursts of
+   * twice as many; default 20 (`DEFAULT_LEGACY_JOINS_PER_SECOND`); false: no limit. Each new one
+   * may try one guess at the ack that verifies it, so this bounds a stranger's guessing.
+   */
+  readonly legacyJoinsPerSecond?: number | false;
   /**
    * How many datagrams each address may send; default 500 a second, bursts of 250
    * (`DEFAULT_RATE_LIMIT`); false: no limit. Fields that are not positive numbers make the
@@ -66,6 +73,9 @@ export interface ServerOptions {
    */
   readonly maxPendingEvents?: number;
 }
+
+/** The server's default for {@link ServerOptions.legacyJoinsPerSecond}. */
+export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
 
 /** The server's default for {@link ServerOptions.maxClients}. */
 export const DEFAULT_MAX_CLIENTS = 256;
@@ -160,6 +170,9 @@ export class Server<S extends GameState = GameState> {
       throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
     }
     checkRateLimit(options.rateLimit);
+    if (options.legacyJoinsPerSecond !== undefined && options.legacyJoinsPerSecond !== false) {
+      checkPositive('legacyJoinsPerSecond', options.legacyJoinsPerSecond);
+    }
     if (options.maxPendingEvents !== undefined) {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
@@ -243,6 +256,7 @@ export class Server<S extends GameState = GameState> {
       scheduler: this.scheduler,
       logger: this.logger,
       legacyClients: this.options.legacyClients !== false,
+      legacyJoinsPerSecond: this.options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
       rateLimit: this.options.rateLimit,
       send: (data, address) => transport.send({ data, address }),
       shutdown: () => void this.shutdown(),
@@ -288,7 +302,9 @@ export class Server<S extends GameState = GameState> {
         `the ${type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
       );
     }
-    let targets = [...this.clients.all()].map(([, { connection }]) => connection);
+    // PyGaSe clients not yet verified are not sent events: their address may not be theirs.
+    const verified = [...this.clients.all()].filter(([, entry]) => entry.verified);
+    let targets = verified.map(([, { connection }]) => connection);
     if (targetClient !== 'all') {
       if (!isAddress(targetClient)) {
         throw new InvalidArgumentError(
@@ -296,7 +312,7 @@ export class Server<S extends GameState = GameState> {
         );
       }
       const client = this.clients.get(addressKey(targetClient));
-      if (client === undefined) {
+      if (client === undefined || !client.verified) {
         throw new InvalidArgumentError(`no client is connected from ${addressKey(targetClient)}`);
       }
       targets = [client.connection];

@@ -29,6 +29,12 @@ export interface ServerStats {
    */
   readonly withheld: number;
   /**
+   * Connections of PyGaSe clients closed before they were verified: they acked a package never
+   * sent to their address, or made way for a newer one after waiting longest, or came when the
+   * server was full.
+   */
+  readonly unverifiedClosed: number;
+  /**
    * Connections now (PyGaSe clients not yet verified by an ack included), connections opened, and
    * connections ended.
    */
@@ -62,6 +68,7 @@ export type GateCounts = {
       | 'control'
       | 'routed'
       | 'withheld'
+      | 'unverifiedClosed'
       | 'connects'
       | 'disconnects'
   ]: number;
@@ -96,6 +103,7 @@ export function emptyGateCounts(): GateCounts {
     control: 0,
     routed: 0,
     withheld: 0,
+    unverifiedClosed: 0,
     connects: 0,
     disconnects: 0,
   };

@@ -215,7 +215,10 @@ describe('the server on guard, in virtual time', () => {
       const handled = Array.from({ length: EVENTS }, () => 0);
       const ann = client('ann', { protocol });
       ann.registerEventHandler('SCORE', (n: number) => handled[n]!++);
+      // A PyGaSe client gets events once the server has its ack (until then, none of them).
+      const welcomed = firstValueFrom(server.connected$);
       await within(ann.connect(7000, 'server'));
+      await within(welcomed);
       const outcomes: DispatchOutcome[] = [];
       for (let n = 0; n < EVENTS; n++) {
         deaf = n >= 20 && n < 50;
