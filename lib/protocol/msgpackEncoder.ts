@@ -3,6 +3,7 @@ import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { FloatWidth, WireTypes } from './wireTypes';
 import { wireTypesOf } from './wireTypes';
 import { atPath, pathTo } from './valuePath';
+import { isWellFormed } from './wellFormed';
 
 const utf8 = new TextEncoder();
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -137,7 +138,7 @@ export class MsgpackEncoder {
   private writeString(value: string): void {
     if (value.length < 32 && this.writeShortAscii(value)) return;
     this.reserve(1 + value.length); // every UTF-16 unit takes at least a byte: refuse early
-    if (!value.isWellFormed()) {
+    if (!isWellFormed(value)) {
       // UTF-8 has no form for a lone surrogate; TextEncoder would write U+FFFD instead.
       throw this.refuse('a string holds a lone UTF-16 surrogate, which UTF-8 cannot carry', value);
     }

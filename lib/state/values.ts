@@ -4,6 +4,7 @@ import { setEntry } from '../protocol/setEntry';
 import { atPath, pathTo } from '../protocol/valuePath';
 import { Replacement } from './replacement';
 import { isToDelete } from './toDelete';
+import { isWellFormed } from '../protocol/wellFormed';
 
 /** Whether `value` is a plain object: a map of the game state, not an array, bytes or a class. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -71,7 +72,7 @@ function copy(value: unknown, mode: Mode): unknown {
     case 'undefined':
       return value;
     case 'string':
-      if (!value.isWellFormed()) throw refuse('a string with a lone UTF-16 surrogate', value);
+      if (!isWellFormed(value)) throw refuse('a string with a lone UTF-16 surrogate', value);
       return value;
     case 'bigint':
       if (value > UINT64_MAX || value < INT64_MIN) {
@@ -115,7 +116,7 @@ function copyMap(map: Readonly<Record<string, unknown>>, mode: Mode): Record<str
   for (const key of Object.keys(map)) {
     const entry = map[key];
     if (entry === undefined || (mode === Mode.Materialize && isToDelete(entry))) continue;
-    if (!key.isWellFormed()) throw refuse('a key with a lone UTF-16 surrogate', key);
+    if (!isWellFormed(key)) throw refuse('a key with a lone UTF-16 surrogate', key);
     setEntry(result, key, copy(entry, mode));
   }
   ancestors.pop();
