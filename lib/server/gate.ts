@@ -223,5 +223,5 @@ function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
 }
 
 function isShutdownWord(data: Uint8Array): boolean {
-  return data.length === SHUTDOWN_WORD.length && data.every((byte, i) => byte === SHUTDOWN_WORD[i]);
+  return sameBytes(data, SHUTDOWN_WORD);
 }
