@@ -9,6 +9,7 @@ import {
   merge,
   of,
   startWith,
+  takeUntil,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { GameStateMachine } from '../backend/gameStateMachine';
@@ -153,6 +154,8 @@ export class Server<S extends GameState = GameState> {
   private listening: Subscription | undefined;
   private eventWire: GameStateMachine<S> | undefined;
   private readonly waiting: (() => void)[] = [];
+  /** Emits when the server shuts down. */
+  private readonly stopped = new Subject<void>();
   private starting = false;
 
   constructor(
@@ -215,10 +218,14 @@ export class Server<S extends GameState = GameState> {
     return { ...this.counts, ...this.clients.sums(), clients: this.clients.size };
   }
 
-  /** The stats every `periodMs` (default 1000) on the server's scheduler. */
+  /**
+   * The stats every `periodMs` (default 1000) on the server's scheduler, from subscription until
+   * the server shuts down.
+   */
   stats$(periodMs = 1000): Observable<ServerStats> {
     return interval(periodMs, this.scheduler).pipe(
       startWith(0),
+      takeUntil(this.stopped),
       map(() => this.stats),
     );
   }
@@ -371,6 +378,7 @@ export class Server<S extends GameState = GameState> {
     transport.close();
     this.logger.info(`Server on ${addressKey(transport.address)} shut down.`);
     for (const resolve of this.waiting.splice(0)) resolve();
+    this.stopped.next();
   }
 
   /** An event from a client: out on `events$`, to the game loop and to the handlers. */
