@@ -168,8 +168,8 @@ export class ClientRegistry<S extends GameState> {
     let clientTimeOrder = first.timeOrder;
     const incoming = new Subject<Uint8Array>();
     const handshake = first.nonce === undefined ? undefined : this.handshake(first.nonce);
-    // Until a PyGaSe client acks a package, it gets no more bytes than it sent: its address may
-    // be spoofed. A random first sequence number makes the ack impossible to guess.
+    // Until a PyGaSe client acks a package sent to it, it gets no more bytes than it sent: its
+    // address may be spoofed. A random first sequence number makes the ack hard to guess.
     const guard = handshake === undefined ? new AddressCheck() : undefined;
     const send = (data: Uint8Array): void => {
       if (!entry.verified && guard?.withholds(data, connection.stats.bytesIn) === true) {
@@ -212,8 +212,9 @@ export class ClientRegistry<S extends GameState> {
     connection.packages$.subscribe(({ package: pkg, late }) => {
       if (!late) clientTimeOrder = pkg.timeOrder;
       // Before its events: those of the package that verifies it are handled at once.
-      if (guard !== undefined && !entry.verified)
+      if (guard !== undefined && !entry.verified) {
         this.check(key, entry, guard.judge(pkg.header.ack));
+      }
     });
     connection.events$.subscribe((event) => {
       if (entry.verified) context.handle(event, address);
