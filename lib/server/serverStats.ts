@@ -1,11 +1,33 @@
 import type { ConnectionStats } from '../connection/stats';
 
+/** The connection counts a server adds up. */
+export const SUMMED = [
+  'packagesIn',
+  'dropped',
+  'duplicates',
+  'stale',
+  'eventsIn',
+  'duplicateEvents',
+  'datagramsOut',
+  'bytesOut',
+  'resends',
+  'acked',
+  'timedOut',
+  'encodeFailures',
+] as const satisfies readonly (keyof ConnectionStats)[];
+
+/** The names of the connection counts a server adds up. */
+type SummedKey = (typeof SUMMED)[number];
+
+export type Summed = { -readonly [K in SummedKey]: number };
+
 /**
  * What went through a server, counted from its start. Every datagram received lands in exactly
  * one of `rateLimited`, `malformed`, `refused`, `control` and `routed`; what was routed is counted
- * further by its connection, whose counts the server adds up (closed connections included).
+ * further by its connection, whose counts the server adds up (closed connections included): the
+ * fields it shares with {@link ConnectionStats} are sums over every connection the server had.
  */
-export interface ServerStats {
+export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
   /** Datagrams and bytes received, whatever became of them. */
   readonly datagramsIn: number;
   readonly bytesIn: number;
@@ -41,56 +63,12 @@ export interface ServerStats {
   readonly clients: number;
   readonly connects: number;
   readonly disconnects: number;
-  /** Summed over every connection the server had. */
-  readonly packagesIn: number;
-  readonly dropped: number;
-  readonly duplicates: number;
-  readonly stale: number;
-  readonly eventsIn: number;
-  readonly duplicateEvents: number;
-  readonly datagramsOut: number;
-  readonly bytesOut: number;
-  readonly resends: number;
-  readonly acked: number;
-  readonly timedOut: number;
-  readonly encodeFailures: number;
 }
 
 /** The counts of the server's own. */
 export type GateCounts = {
-  -readonly [
-    K in
-      | 'datagramsIn'
-      | 'bytesIn'
-      | 'rateLimited'
-      | 'malformed'
-      | 'refused'
-      | 'control'
-      | 'routed'
-      | 'withheld'
-      | 'unverifiedClosed'
-      | 'connects'
-      | 'disconnects'
-  ]: number;
+  -readonly [K in Exclude<keyof ServerStats, SummedKey | 'clients'>]: number;
 };
-
-/** The connection counts a server adds up. */
-export const SUMMED = [
-  'packagesIn',
-  'dropped',
-  'duplicates',
-  'stale',
-  'eventsIn',
-  'duplicateEvents',
-  'datagramsOut',
-  'bytesOut',
-  'resends',
-  'acked',
-  'timedOut',
-  'encodeFailures',
-] as const satisfies readonly (keyof ConnectionStats & keyof ServerStats)[];
-
-export type Summed = { -readonly [K in (typeof SUMMED)[number]]: number };
 
 /** Counts at zero. */
 export function emptyGateCounts(): GateCounts {
