@@ -40,9 +40,18 @@ export {
 } from './protocol/errors';
 export type { RxgaseErrorCode } from './protocol/errors';
 export type { GameEvent, ServerPackage, UpdatePayload } from './protocol/packages';
+export type {
+  AnyEvents,
+  AnyPayload,
+  EventOf,
+  EventType,
+  GameEvents,
+  PayloadAndOptions,
+} from './protocol/events';
 export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';
 export type { GameState, GameStateUpdate } from './state/gameState';
 export { TO_DELETE, isToDelete } from './state/toDelete';
+export type { ToDelete } from './state/toDelete';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { addressKey } from './transport/datagram';
@@ -61,3 +70,5 @@ export { silentLogger } from './protocol/logger';
 export type { Logger } from './protocol/logger';
 export { Client, DEFAULT_WAIT_MS } from './client/client';
 export type { ClientEventHandler, ClientOptions } from './client/client';
+export { pygaseHandler } from './connection/eventHandlers';
+export type { EventArgs, PygaseHandler } from './connection/eventHandlers';

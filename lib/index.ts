@@ -35,6 +35,14 @@ export { isNewer, sqnAdd, sqnBack, sqnDiff, toSqn } from './protocol/sequence';
 export { acknowledges, readHeader, writeHeader } from './protocol/header';
 export type { Header } from './protocol/header';
 export type {
+  AnyEvents,
+  AnyPayload,
+  EventOf,
+  EventType,
+  GameEvents,
+  PayloadAndOptions,
+} from './protocol/events';
+export type {
   ClientPackage,
   GameEvent,
   Package,
@@ -53,6 +61,8 @@ export { decodeClientPackage, decodePackage, decodeServerPackage } from './proto
 export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';
 export type { GameState, GameStateUpdate } from './state/gameState';
 export { TO_DELETE, isToDelete } from './state/toDelete';
+export type { ToDelete } from './state/toDelete';
+export type { ChangeTo, ChangesOf, CheckedChanges, StateChanges } from './state/stateChanges';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { mergeUpdates } from './state/mergeUpdates';
@@ -115,8 +125,8 @@ export type { ConnectionStats } from './connection/stats';
 export type { Framed } from './connection/framing';
 export { clientPackages, plainPackages } from './connection/packageCodec';
 export { connectTo } from './connection/connectTo';
-export { EventHandlers } from './connection/eventHandlers';
-export type { HandlerError } from './connection/eventHandlers';
+export { EventHandlers, pygaseHandler } from './connection/eventHandlers';
+export type { EventArgs, HandlerError, PygaseHandler } from './connection/eventHandlers';
 export type { PackageCodec } from './connection/packageCodec';
 
 export { silentLogger } from './protocol/logger';
@@ -126,10 +136,10 @@ export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
 export { GameStateMachine } from './backend/gameStateMachine';
 export type {
   GameEventHandler,
+  GameEventHandlers,
   GameStateMachineOptions,
   HandlerContext,
   HandlerFailure,
-  StateChanges,
   TimeStep,
 } from './backend/gameStateMachine';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
@@ -139,8 +149,10 @@ export type {
   ClientConnection,
   ClientEvent,
   DispatchOutcome,
+  EventWire,
   ServerDispatchOptions,
   ServerEventHandler,
+  ServerHandlerContext,
   ServerOptions,
 } from './server/server';
 export { serverPackages } from './server/serverPackages';

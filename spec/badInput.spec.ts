@@ -142,14 +142,22 @@ describe('bad input at the API', () => {
     it('refuses events that are not events, and targets that are not clients', async () => {
       const game = await playing();
       const { ann, server } = game;
-      for (const call of [
-        () => ann.dispatchEvent(42 as unknown as string),
-        () => ann.dispatchEvent('X', 'not args' as unknown as unknown[]),
-        () => ann.dispatchEvent('X', [], [] as unknown as Record<string, unknown>),
-        () => server.dispatchEvent('X', [], null as unknown as Record<string, unknown>),
-      ]) {
-        expect(thrown(call)).toMatchObject({ code: 'ERR_UNENCODABLE_VALUE' });
+      for (const [call, message] of [
+        [() => ann.dispatchEvent(42 as unknown as string), /event type must be a string/],
+        [() => ann.dispatchEvent('X', 'not args' as never), /payload must be an object/],
+        [() => ann.dispatchEvent('X', [], [] as never), /kwargs must be an object, got an array/],
+        [() => server.dispatchEvent('X', [], null as never), /kwargs must be an object/],
+        [() => ann.dispatchEvent('X', {} as never, { retries: 1 }, {}), /got more/],
+        // A payload where the options go is not sent as an empty event.
+        [() => ann.dispatchEvent('X', undefined, { x: 1 } as never), /options have no x/],
+        [() => server.dispatchEvent('X', {}, { target: 'all' } as never), /options have no target/],
+      ] as const) {
+        expect(thrown(call)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message });
       }
+      // What msgpack cannot carry is refused by the encoder, with where it sits.
+      expect(thrown(() => ann.dispatchEvent('X', { f: () => 0 }))).toMatchObject({
+        code: 'ERR_UNENCODABLE_VALUE',
+      });
       // A target that is not an address, or not a client's.
       for (const targetClient of ['ann', 49152, null, { host: 'bob', port: 49152 }]) {
         const error = thrown(() =>
@@ -362,7 +370,7 @@ describe('bad input at the API', () => {
         ...(bad === undefined ? [] : [() => new Backend(state, bad as TimeStep)]),
         ...(bad === undefined
           ? []
-          : [() => new GameStateMachine(store, { timeStep: bad as TimeStep })]),
+          : [() => new GameStateMachine(store, { timeStep: bad as never })]),
       ]) {
         expect(thrown(call)).toBeInstanceOf(InvalidArgumentError);
       }
@@ -465,7 +473,9 @@ describe('bad input at the API', () => {
       let ticks = 0;
       const machine = new GameStateMachine(store, {
         scheduler,
-        timeStep: (state) => (++ticks % 2 === 0 ? { t: state.t + 1 } : { t: () => 0 }),
+        // A function where a number goes: the type says no, and so must the loop at run time.
+        timeStep: (state) =>
+          ++ticks % 2 === 0 ? { t: state.t + 1 } : { t: (() => 0) as unknown as number },
       });
       const failures: unknown[] = [];
       machine.errors$.subscribe(({ source, error }) => failures.push([source, error]));

@@ -6,7 +6,7 @@
  * used so far and what was handled.
  */
 import { createSocket } from 'node:dgram';
-import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
+import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState, pygaseHandler } from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
 import type { Chase } from '../../demos/chase/game';
 import { FIELD, initialChase, join, onMove, timeStep } from '../../demos/chase/game';
@@ -34,7 +34,7 @@ async function quickstart(): Promise<number> {
     createGameState({ foo: 0.0, bar: 0.5, pings: 0 }) as Quickstart,
     (state, dt) => ({ foo: state.foo + state.bar * dt }),
     {
-      PING: (_sentAt: number, context: HandlerContext<Quickstart>) => ({
+      PING: (_payload, context: HandlerContext<Quickstart>) => ({
         pings: context.gameState.pings + 1,
       }),
     },
@@ -48,11 +48,11 @@ async function quickstart(): Promise<number> {
 
 /** The chase demo's server: JOIN gets a player and a PLAYER_CREATED event back, MOVE moves it. */
 async function chase(): Promise<number> {
-  const backend = new Backend<Chase>(initialChase(), timeStep, { MOVE: onMove });
+  const backend = new Backend<Chase>(initialChase(), timeStep, { MOVE: pygaseHandler(onMove) });
   let players = 0;
   backend.gameStateMachine.registerEventHandler(
     'JOIN',
-    (name: string, context: HandlerContext<Chase>) => {
+    pygaseHandler((name: string, context: HandlerContext<Chase>) => {
       const id = String(players++);
       const position: [number, number] = [
         (players * 37) % FIELD.width,
@@ -63,7 +63,7 @@ async function chase(): Promise<number> {
         backend.server.dispatchEvent('PLAYER_CREATED', [id], {}, target).subscribe();
       }
       return join(context.gameState, id, name, position);
-    },
+    }),
   );
   const { port } = await backend.run('127.0.0.1', 0);
   usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });

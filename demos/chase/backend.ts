@@ -1,5 +1,5 @@
 /** The chase game's backend, for the terminal server and the web demo alike. */
-import { Backend } from '../../lib/index';
+import { Backend, pygaseHandler } from '../../lib/index';
 import type { BackendOptions, HandlerContext } from '../../lib/index';
 import type { Chase } from './game';
 import { FIELD, initialChase, join, onMove, timeStep } from './game';
@@ -15,13 +15,13 @@ export function chaseBackend(
   const backend: Backend<Chase> = new Backend<Chase>(
     initialChase(),
     timeStep,
-    { MOVE: onMove },
+    { MOVE: pygaseHandler(onMove) },
     options,
   );
   let players = 0;
   backend.gameStateMachine.registerEventHandler(
     'JOIN',
-    (name: string, context: HandlerContext<Chase>) => {
+    pygaseHandler((name: string, context: HandlerContext<Chase>) => {
       const position: [number, number] = [
         Math.random() * FIELD.width,
         Math.random() * FIELD.height,
@@ -40,7 +40,7 @@ export function chaseBackend(
           .subscribe();
       }
       return changes;
-    },
+    }),
   );
   return backend;
 }

@@ -5,18 +5,16 @@
  *   npm run demo:quickstart -- --port 8080 --host localhost
  */
 import { Backend, GameStatus, createGameState } from '../../lib/index';
-import type { GameState } from '../../lib/index';
 import { consoleLogger, hostAndPort } from '../args';
-
-type Quickstart = GameState<{ foo: number; bar: number }>;
+import type { Quickstart, QuickstartEvents } from './game';
 
 async function main(): Promise<void> {
   const { host, port } = hostAndPort(process.argv.slice(2), { host: 'localhost', port: 8080 });
-  const backend = new Backend<Quickstart>(
+  const backend = new Backend<Quickstart, QuickstartEvents>(
     createGameState({ foo: 0.0, bar: 0.5 }) as Quickstart,
     (state, dt) => ({ foo: state.foo + state.bar * dt }),
     {
-      SET_BAR: ({ new_bar }: { new_bar: number }) => ({ bar: new_bar }),
+      SET_BAR: ({ new_bar }) => ({ bar: new_bar }),
       RESET_FOO: () => ({ foo: 0.0 }),
     },
     { logger: consoleLogger },

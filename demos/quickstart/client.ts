@@ -8,15 +8,13 @@
  */
 import { lastValueFrom } from 'rxjs';
 import { Client } from '../../lib/index';
-import type { GameState } from '../../lib/index';
 import { consoleLogger, hostAndPort } from '../args';
-
-type Quickstart = GameState<{ foo: number; bar: number }>;
+import type { Quickstart, QuickstartEvents } from './game';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8080 });
-  const client = new Client<Quickstart>({
+  const client = new Client<Quickstart, QuickstartEvents>({
     logger: consoleLogger,
     protocol: argv.includes('--pygase') ? 'pygase' : 'rxgase',
   });
@@ -26,12 +24,12 @@ async function main(): Promise<void> {
   // Values float32 holds exactly: PyGaSe's protocol sends every float as float32, so 0.1 comes back as
   // 0.10000000149011612.
   for (const bar of [0.25, 1.0, 2.5]) {
-    await lastValueFrom(client.dispatchEvent('SET_BAR', [], { new_bar: bar }, { retries: 5 }), {
+    await lastValueFrom(client.dispatchEvent('SET_BAR', { new_bar: bar }, { retries: 5 }), {
       defaultValue: undefined,
     });
     print(await client.waitUntil((state) => state.bar === bar));
   }
-  await lastValueFrom(client.dispatchEvent('RESET_FOO', [], {}, { retries: 5 }), {
+  await lastValueFrom(client.dispatchEvent('RESET_FOO', {}, { retries: 5 }), {
     defaultValue: undefined,
   });
   print(await client.waitUntil((state) => state.foo < 0.1));

@@ -5,7 +5,8 @@ import type { GameState } from '../state/gameState';
 import { Server } from '../server/server';
 import type { ServerOptions } from '../server/server';
 import type { Address } from '../transport/datagram';
-import type { GameEventHandler, TimeStep } from './gameStateMachine';
+import type { AnyEvents, GameEvents } from '../protocol/events';
+import type { GameEventHandlers, TimeStep } from './gameStateMachine';
 import { GameStateMachine } from './gameStateMachine';
 import { GameStateStore } from './gameStateStore';
 
@@ -32,10 +33,10 @@ export interface BackendOptions extends ServerOptions {
  * await backend.run('localhost', 8080);
  * ```
  */
-export class Backend<S extends GameState = GameState> {
+export class Backend<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   readonly gameStateStore: GameStateStore<S>;
-  readonly gameStateMachine: GameStateMachine<S>;
-  readonly server: Server<S>;
+  readonly gameStateMachine: GameStateMachine<S, E>;
+  readonly server: Server<S, E>;
 
   /**
    * @throws {InvalidArgumentError} If `timeStep` or a handler is not a function.
@@ -44,26 +45,19 @@ export class Backend<S extends GameState = GameState> {
   constructor(
     initialGameState: S,
     timeStep: TimeStep<S>,
-    eventHandlers: Readonly<Record<string, GameEventHandler>> = {},
+    eventHandlers: GameEventHandlers<S, E> = {},
     options: BackendOptions = {},
   ) {
     if (typeof timeStep !== 'function') {
       throw new InvalidArgumentError(`the time step must be a function, got ${typeof timeStep}`);
     }
-    if (typeof eventHandlers !== 'object' || eventHandlers === null) {
-      throw new InvalidArgumentError(
-        `the event handlers must be an object of functions by event type, got ${String(eventHandlers)}`,
-      );
-    }
     this.gameStateStore = new GameStateStore(initialGameState);
-    this.gameStateMachine = new GameStateMachine(this.gameStateStore, {
+    this.gameStateMachine = new GameStateMachine<S, E>(this.gameStateStore, {
       timeStep,
+      eventHandlers,
       ...(options.scheduler && { scheduler: options.scheduler }),
       ...(options.logger && { logger: options.logger }),
     });
-    for (const [type, handler] of Object.entries(eventHandlers)) {
-      this.gameStateMachine.registerEventHandler(type, handler);
-    }
     this.server = new Server(this.gameStateStore, options);
   }
 

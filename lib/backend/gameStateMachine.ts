@@ -3,48 +3,70 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidArgumentError, InvalidStateError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
+import type { EventArgs } from '../connection/eventHandlers';
+import type { AnyEvents, AnyPayload, EventType, GameEvents } from '../protocol/events';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
 import type { GameState, GameStateUpdate } from '../state/gameState';
 import { GameStatus, RESERVED_KEYS } from '../state/gameState';
 import { mergeUpdates } from '../state/mergeUpdates';
+import type { CheckedChanges, StateChanges } from '../state/stateChanges';
 import { copyData, isPlainObject } from '../state/values';
 import { setEntry } from '../protocol/setEntry';
 import type { Address } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
 
-/** The changes a time step or an event handler returns: keys of the state, nothing else. */
-export type StateChanges = Readonly<Record<string, unknown>>;
-
 /**
  * Advances the game by `dt` seconds: returns the changes, or nothing when nothing changed.
  * Returning `game_status: GameStatus.Paused` stops the loop.
+ *
+ * @category Server
  */
 export type TimeStep<S extends GameState = GameState> = (
   gameState: S,
   dt: number,
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
-) => StateChanges | void;
+) => StateChanges<S> | void;
 
 /**
- * What a handler gets after the event's positional arguments: the event's keyword arguments,
- * and, as in PyGaSe, the state the tick started from, its `dt` and who sent the event.
+ * What a game-loop handler gets beside the event's payload: the state the tick started from, its
+ * `dt`, who sent the event, and the event's positional arguments. None of it can be shadowed by a
+ * keyword argument of the event: those are in the payload.
+ *
+ * @category Server
  */
-export type HandlerContext<S extends GameState = GameState> = Readonly<Record<string, unknown>> & {
+export interface HandlerContext<S extends GameState = GameState> extends EventArgs {
   readonly gameState: S;
   readonly dt: number;
+  /** The client that sent the event; none for an event the server pushed itself. */
   readonly clientAddress: Address | undefined;
-};
+}
 
 /**
- * Handles one type of event: called with the event's positional arguments, then a
- * {@link HandlerContext}; returns the changes to the state, or nothing.
+ * Handles one type of event in the game loop: called with the event's payload (its keyword
+ * arguments) and a {@link HandlerContext}; returns the changes to the state, or nothing. A
+ * handler written as PyGaSe's are (positional arguments, then keyword arguments and context in
+ * one object) fits once wrapped in {@link pygaseHandler}.
+ *
+ * @typeParam S The state.
+ * @typeParam P The payload.
+ * @category Server
  */
-// The arguments are the sender's, typed by the handler's author as in PyGaSe; and game code may
-// return nothing.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-invalid-void-type
-export type GameEventHandler = (...args: any[]) => StateChanges | void;
+export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = (
+  payload: P,
+  context: HandlerContext<S>,
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+) => StateChanges<S> | void;
+
+/**
+ * A handler for each type of event clients send, as a backend takes them.
+ *
+ * @category Server
+ */
+export type GameEventHandlers<S extends GameState = GameState, E extends GameEvents = AnyEvents> = {
+  readonly [K in EventType<E['toServer']>]?: GameEventHandler<S, E['toServer'][K]>;
+};
 
 /** A time step or handler that threw, and where. */
 export interface HandlerFailure {
@@ -54,9 +76,11 @@ export interface HandlerFailure {
 }
 
 /** How a state machine runs. Every field says its default. */
-export interface GameStateMachineOptions<S extends GameState> {
+export interface GameStateMachineOptions<S extends GameState, E extends GameEvents = AnyEvents> {
   /** The game's logic for one step; default none (a subclass may override `timeStep`). */
   readonly timeStep?: TimeStep<S>;
+  /** A handler for each type of event; default none ({@link GameStateMachine.registerEventHandler} adds them). */
+  readonly eventHandlers?: GameEventHandlers<S, E>;
   /** Where the loop's timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Default silent. */
@@ -75,14 +99,17 @@ export interface GameStateMachineOptions<S extends GameState> {
  *   timeStep: (state, dt) => ({ foo: state.foo + state.bar * dt }),
  * });
  * machine.registerEventHandler('SET_BAR', ({ new_bar }) => ({ bar: new_bar }));
+ * machine.registerEventHandler('NUDGE', ({ by }, { gameState }) => ({
+ *   foo: gameState.foo + by,
+ * }));
  * machine.runGameLoop(20);
  * ```
  */
-export class GameStateMachine<S extends GameState = GameState> {
+export class GameStateMachine<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** Time steps and handlers that threw. The loop goes on. */
   readonly errors$: Observable<HandlerFailure>;
 
-  private readonly handlers = new EventHandlers<GameEventHandler>();
+  private readonly handlers = new EventHandlers<GameEventHandler<S, never>>();
   private readonly queue: { event: GameEvent; clientAddress: Address | undefined }[] = [];
   private readonly errors = new Subject<HandlerFailure>();
   private readonly scheduler: SchedulerLike;
@@ -92,10 +119,13 @@ export class GameStateMachine<S extends GameState = GameState> {
   private lastTick: number | undefined;
   private seconds = 0;
 
-  /** @throws {InvalidArgumentError} If `options.timeStep` is given and is not a function. */
+  /**
+   * @throws {InvalidArgumentError} If `options.timeStep` is given and is not a function, or an
+   *   event handler is not a function.
+   */
   constructor(
     private readonly store: GameStateStore<S>,
-    options: GameStateMachineOptions<S> = {},
+    options: GameStateMachineOptions<S, E> = {},
   ) {
     if (options.timeStep !== undefined && typeof options.timeStep !== 'function') {
       throw new InvalidArgumentError(
@@ -106,6 +136,15 @@ export class GameStateMachine<S extends GameState = GameState> {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
     this.errors$ = this.errors.asObservable();
+    const { eventHandlers = {} } = options;
+    if (typeof eventHandlers !== 'object' || eventHandlers === null) {
+      throw new InvalidArgumentError(
+        `the event handlers must be an object of functions by event type, got ${String(eventHandlers)}`,
+      );
+    }
+    for (const [type, handler] of Object.entries(eventHandlers)) {
+      this.handlers.register(type, handler);
+    }
   }
 
   /** How long the game has run, in seconds: the sum of the ticks' `dt`. */
@@ -123,7 +162,7 @@ export class GameStateMachine<S extends GameState = GameState> {
    * constructor.
    */
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
-  timeStep(gameState: S, dt: number): StateChanges | void {
+  timeStep(gameState: S, dt: number): StateChanges<S> | void {
     if (this.step === undefined) {
       throw new InvalidArgumentError(
         'the game state machine has no time step: pass timeStep or override it',
@@ -133,11 +172,17 @@ export class GameStateMachine<S extends GameState = GameState> {
   }
 
   /**
-   * Makes `handler` handle the events of `type` from now on, in place of any before it.
+   * Makes `handler` handle the events of `type` from now on, in place of any before it. Its
+   * payload is typed by the events' map, and what it returns is checked against the state type,
+   * keys included.
    *
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
-  registerEventHandler(type: string, handler: GameEventHandler): void {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+  registerEventHandler<K extends EventType<E['toServer']>, R extends StateChanges<S> | void>(
+    type: K,
+    handler: (payload: E['toServer'][K], context: HandlerContext<S>) => R & CheckedChanges<R, S>,
+  ): void {
     this.handlers.register(type, handler);
   }
 
@@ -211,8 +256,8 @@ export class GameStateMachine<S extends GameState = GameState> {
         this.logger.debug(`No handler for ${event.type} events; skipped.`);
         continue;
       }
-      const context = { ...event.kwargs, gameState, dt, clientAddress };
-      const changes = this.run(event.type, () => handler(...event.args, context));
+      const context = { gameState, dt, clientAddress, args: event.args };
+      const changes = this.run(event.type, () => handler(event.kwargs as never, context));
       update = mergeUpdates(update, { ...changes, time_order: timeOrder });
     }
     this.seconds += dt;

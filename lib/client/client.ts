@@ -33,6 +33,17 @@ import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent, ServerPackage, UpdatePayload } from '../protocol/packages';
+import type {
+  AnyEvents,
+  AnyPayload,
+  EventOf,
+  EventType,
+  GameEvents,
+  PayloadAndOptions,
+} from '../protocol/events';
+import { dispatchArguments } from '../connection/dispatchArguments';
+import type { DispatchOptions } from '../connection/connection';
+import type { EventArgs } from '../connection/eventHandlers';
 import { applyUpdate } from '../state/applyUpdate';
 import type { GameState } from '../state/gameState';
 import { createGameState } from '../state/gameState';
@@ -76,10 +87,13 @@ export interface ClientOptions {
 }
 
 /**
- * A client handler: called with the event's positional arguments, then its keyword arguments.
+ * A client handler: called with the event's payload (its keyword arguments) and a context that
+ * holds its positional arguments. One written as PyGaSe's are fits once wrapped in
+ * {@link pygaseHandler}.
+ *
+ * @typeParam P The payload.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ClientEventHandler = (...args: any[]) => void;
+export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.
@@ -94,11 +108,11 @@ export type ClientEventHandler = (...args: any[]) => void;
  * await client.disconnect();
  * ```
  */
-export class Client<S extends GameState = GameState> {
+export class Client<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** The game state as the client knows it: the server's, as of its last update. */
   readonly state$: Observable<S>;
   /** Events from the server. */
-  readonly events$: Observable<GameEvent>;
+  readonly events$: Observable<EventOf<E['toClient']>>;
   /** Event handlers that threw. */
   readonly errors$: Observable<HandlerError>;
   /** Why each connection ended: `disconnected` when the client left, else the server's word. */
@@ -107,8 +121,8 @@ export class Client<S extends GameState = GameState> {
   private readonly disconnections = new Subject<CloseReason>();
   private accepted: Accepted | undefined;
   private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
-  private readonly events = new Subject<GameEvent>();
-  private readonly handlers: EventHandlers<ClientEventHandler>;
+  private readonly events = new Subject<EventOf<E['toClient']>>();
+  private readonly handlers: EventHandlers<ClientEventHandler<never>>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private transport: Transport | undefined;
@@ -122,7 +136,7 @@ export class Client<S extends GameState = GameState> {
     this.logger = options.logger ?? silentLogger;
     this.state$ = this.current$.asObservable();
     this.events$ = this.events.asObservable();
-    this.handlers = new EventHandlers<ClientEventHandler>(this.logger, 'client');
+    this.handlers = new EventHandlers<ClientEventHandler<never>>(this.logger, 'client');
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
     if (options.maxPendingEvents !== undefined) {
@@ -223,7 +237,7 @@ export class Client<S extends GameState = GameState> {
       .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.current$.value))
       .subscribe((state) => this.current$.next(state));
     connection.events$.subscribe((event) => {
-      this.events.next(event);
+      this.events.next(event as EventOf<E['toClient']>);
       this.handlers.handle(event);
     });
     connection.open();
@@ -295,23 +309,31 @@ export class Client<S extends GameState = GameState> {
   }
 
   /**
-   * Sends an event to the server; the result completes on its ack, or errors with an
-   * `AckTimeoutError` once `retries` re-sends timed out too.
+   * Sends an event to the server: `dispatchEvent(type, payload, options)`, or as PyGaSe does,
+   * `dispatchEvent(type, args, kwargs, options)` with an array of positional arguments. The result
+   * completes on its ack, or errors with an `AckTimeoutError` once `retries` re-sends timed out
+   * too.
    *
-   * @throws {InvalidArgumentError} If the client is not connected, or `retries` is not a whole
-   *   number.
+   * @throws {InvalidArgumentError} If the client is not connected, the payload or options are not
+   *   objects, an option is unknown, or `retries` is not a whole number.
    * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {PackageOverflowError} If the event does not fit in a package.
    * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
-  dispatchEvent(
-    type: string,
-    args: readonly unknown[] = [],
-    kwargs: Readonly<Record<string, unknown>> = {},
-    options: { readonly retries?: number } = {},
-  ): Observable<void> {
+  dispatchEvent<K extends EventType<E['toServer']>>(
+    type: K,
+    ...payloadAndOptions: PayloadAndOptions<E['toServer'][K], DispatchOptions>
+  ): Observable<void>;
+  dispatchEvent<K extends EventType<E['toServer']>>(
+    type: K,
+    args: readonly unknown[],
+    kwargs?: E['toServer'][K],
+    options?: DispatchOptions,
+  ): Observable<void>;
+  dispatchEvent(type: string, ...given: unknown[]): Observable<void> {
+    const { event, options } = dispatchArguments<DispatchOptions>(type, given, ['retries']);
     if (this.current === undefined) throw new InvalidArgumentError('the client is not connected');
-    return this.current.dispatchEvent({ type, args, kwargs }, options);
+    return this.current.dispatchEvent(event, options);
   }
 
   /**
@@ -319,13 +341,18 @@ export class Client<S extends GameState = GameState> {
    *
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
-  registerEventHandler(type: string, handler: ClientEventHandler): void {
+  registerEventHandler<K extends EventType<E['toClient']>>(
+    type: K,
+    handler: ClientEventHandler<E['toClient'][K]>,
+  ): void {
     this.handlers.register(type, handler);
   }
 
   /** The events of one type from the server. */
-  on(type: string): Observable<GameEvent> {
-    return this.events$.pipe(filter((event) => event.type === type));
+  on<K extends EventType<E['toClient']>>(type: K): Observable<GameEvent<K, E['toClient'][K]>> {
+    return this.events$.pipe(
+      filter((event): event is GameEvent<K, E['toClient'][K]> => event.type === type),
+    );
   }
 
   /**

@@ -57,18 +57,80 @@ export class EventHandlers<H extends (...args: never[]) => unknown> {
   }
 
   /**
-   * Calls the handler of `event`, if there is one, as PyGaSe calls it: with the event's
-   * positional arguments, then its keyword arguments merged with `context`. A handler that throws
-   * is reported on `errors$` and the log, and the caller goes on.
+   * Calls the handler of `event`, if there is one, with the event's payload (its keyword
+   * arguments) and `context` beside its positional arguments. A handler that throws is reported on
+   * `errors$` and the log, and the caller goes on.
    */
   handle(event: GameEvent, context: Readonly<Record<string, unknown>> = {}): void {
-    const handler = this.handlers.get(event.type) as ((...args: unknown[]) => unknown) | undefined;
+    const handler = this.handlers.get(event.type) as EventHandler<object> | undefined;
     if (handler === undefined) return;
     try {
-      handler(...event.args, { ...event.kwargs, ...context });
+      handler(event.kwargs, { ...context, args: event.args });
     } catch (error) {
       this.logger.error(`The ${event.type} handler threw; the ${this.who} goes on.`, error);
       this.errors.next({ type: event.type, error });
     }
   }
 }
+
+/**
+ * A handler: called with the event's payload (its keyword arguments) and a context that holds its
+ * positional arguments, `args`, and what else the receiver knows (who sent it; for the game loop,
+ * the state and `dt`). Context and payload never share a name.
+ */
+type EventHandler<P, C = object, R = unknown> = (payload: P, context: C & EventArgs) => R;
+
+/**
+ * What every handler's context holds: the event's positional arguments (PyGaSe's `handler_args`).
+ *
+ * @category Events
+ */
+export interface EventArgs {
+  readonly args: readonly unknown[];
+}
+
+/**
+ * Wraps a handler written as PyGaSe's are — the event's positional arguments, then one object of
+ * its keyword arguments merged with the context (`gameState`, `dt`, `clientAddress`) — into the
+ * `(payload, context)` form rxgase calls. An event whose keyword argument has the name of a context
+ * key cannot be given to such a handler without losing one of them: it is refused with an
+ * `InvalidArgumentError`, which the receiver reports on its `errors$` and logs.
+ *
+ * ## Example
+ * ```ts
+ * machine.registerEventHandler(
+ *   'MOVE',
+ *   pygaseHandler((name: string, x: number, { gameState }: HandlerContext<Arena>) => ({
+ *     players: { [name]: { x: Math.min(x, gameState.width) } },
+ *   })),
+ * );
+ * ```
+ *
+ * @param handler Called as PyGaSe calls it: `handler(...args, { ...kwargs, ...context })`.
+ * @category Events
+ */
+// The arguments are the sender's, typed by the handler's author as in PyGaSe.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function pygaseHandler<R>(handler: (...args: any[]) => R): PygaseHandler<R> {
+  if (typeof handler !== 'function') {
+    throw new InvalidArgumentError(`a handler must be a function, got ${typeof handler}`);
+  }
+  return (payload, { args, ...context }) => {
+    const clash = Object.keys(context).find((key) => Object.hasOwn(payload, key));
+    if (clash !== undefined) {
+      throw new InvalidArgumentError(
+        `the event carries a keyword argument named ${clash}, which a PyGaSe-style handler gets ` +
+          `as context: rename it, or write the handler as (payload, context)`,
+      );
+    }
+    return handler(...args, { ...payload, ...context });
+  };
+}
+
+/**
+ * A handler made by {@link pygaseHandler}: it fits wherever a `(payload, context)` handler does.
+ *
+ * @category Events
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fits any payload and context
+export type PygaseHandler<R> = (payload: any, context: any) => R;

@@ -3,14 +3,17 @@ import type { Header } from './header';
 /**
  * An event: a type that names its handler, and the positional and keyword arguments the handler
  * is called with. On the wire it is PyGaSe's msgpack map `{type, handler_args, handler_kwargs}`.
+ *
+ * @typeParam K The event's type, when it is known.
+ * @typeParam P Its payload: the keyword arguments.
  */
-export interface GameEvent {
+export interface GameEvent<K extends string = string, P = Readonly<Record<string, unknown>>> {
   /** Names the handler that handles the event. */
-  readonly type: string;
+  readonly type: K;
   /** Positional arguments for the handler (PyGaSe's `handler_args`). */
   readonly args: readonly unknown[];
-  /** Keyword arguments for the handler (PyGaSe's `handler_kwargs`). */
-  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** Keyword arguments for the handler (PyGaSe's `handler_kwargs`): the event's payload. */
+  readonly kwargs: P;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   asyncScheduler,
   catchError,
   endWith,
+  filter,
   ignoreElements,
   interval,
   map,
@@ -12,7 +13,6 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { GameStateMachine } from '../backend/gameStateMachine';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
@@ -24,6 +24,16 @@ import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent } from '../protocol/packages';
+import type {
+  AnyEvents,
+  AnyPayload,
+  EventOf,
+  EventType,
+  GameEvents,
+  PayloadAndOptions,
+} from '../protocol/events';
+import { dispatchArguments } from '../connection/dispatchArguments';
+import type { EventArgs } from '../connection/eventHandlers';
 import type { GameState } from '../state/gameState';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
@@ -75,6 +85,14 @@ export interface ServerOptions {
   readonly maxPendingEvents?: number;
 }
 
+/**
+ * Where a server hands the events clients send, beside its own handlers and `events$`: the game
+ * loop (a {@link GameStateMachine}).
+ */
+export interface EventWire {
+  pushEvent(event: GameEvent, clientAddress: Address): void;
+}
+
 /** The server's default for {@link ServerOptions.legacyJoinsPerSecond}. */
 export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
 
@@ -83,9 +101,13 @@ export const DEFAULT_MAX_CLIENTS = 256;
 
 export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
 
-/** An event a client sent, and who sent it. */
-export interface ClientEvent {
-  readonly event: GameEvent;
+/**
+ * An event a client sent, and who sent it.
+ *
+ * @typeParam M The events clients send, by type (a {@link GameEvents} map's `toServer`).
+ */
+export interface ClientEvent<M extends object = AnyEvents['toServer']> {
+  readonly event: EventOf<M>;
   readonly client: Address;
 }
 
@@ -102,12 +124,23 @@ export interface ServerDispatchOptions {
   readonly retries?: number;
 }
 
+/** What a server handler gets beside the event's payload. */
+export interface ServerHandlerContext extends EventArgs {
+  /** The client that sent the event. */
+  readonly clientAddress: Address;
+}
+
 /**
- * A server handler: called with the event's positional arguments, then its keyword arguments
- * and `clientAddress`, as PyGaSe calls it.
+ * A server handler: called with the event's payload (its keyword arguments) and a
+ * {@link ServerHandlerContext}. One written as PyGaSe's are fits once wrapped in
+ * {@link pygaseHandler}.
+ *
+ * @typeParam P The payload.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ServerEventHandler = (...args: any[]) => void;
+export type ServerEventHandler<P = AnyPayload> = (
+  payload: P,
+  context: ServerHandlerContext,
+) => void;
 
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
@@ -132,9 +165,9 @@ export type ServerEventHandler = (...args: any[]) => void;
  * server.dispatchEvent('WELCOME', ['ann'], {}, { targetClient: 'all', retries: 3 });
  * ```
  */
-export class Server<S extends GameState = GameState> {
+export class Server<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** Events from every client, with the sender. */
-  readonly events$: Observable<ClientEvent>;
+  readonly events$: Observable<ClientEvent<E['toServer']>>;
   /** Event handlers that threw. */
   readonly errors$: Observable<HandlerError>;
   /** Each client that connects. */
@@ -143,8 +176,8 @@ export class Server<S extends GameState = GameState> {
   readonly disconnected$: Observable<ClientDisconnected>;
 
   private readonly clients: ClientRegistry<S>;
-  private readonly events = new Subject<ClientEvent>();
-  private readonly handlers: EventHandlers<ServerEventHandler>;
+  private readonly events = new Subject<ClientEvent<E['toServer']>>();
+  private readonly handlers: EventHandlers<ServerEventHandler<never>>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
@@ -152,7 +185,7 @@ export class Server<S extends GameState = GameState> {
   private readonly counts = emptyGateCounts();
   private transport: Transport | undefined;
   private listening: Subscription | undefined;
-  private eventWire: GameStateMachine<S> | undefined;
+  private eventWire: EventWire | undefined;
   private readonly waiting: (() => void)[] = [];
   /** Emits when the server shuts down. */
   private readonly stopped = new Subject<void>();
@@ -166,7 +199,7 @@ export class Server<S extends GameState = GameState> {
     this.logger = options.logger ?? silentLogger;
     this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
     this.events$ = this.events.asObservable();
-    this.handlers = new EventHandlers<ServerEventHandler>(this.logger, 'server');
+    this.handlers = new EventHandlers<ServerEventHandler<never>>(this.logger, 'server');
     this.errors$ = this.handlers.errors$;
     const { maxClients = DEFAULT_MAX_CLIENTS } = options;
     if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
@@ -240,7 +273,7 @@ export class Server<S extends GameState = GameState> {
    * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the server already runs.
    */
-  async run(port = 0, hostname = 'localhost', eventWire?: GameStateMachine<S>): Promise<Address> {
+  async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
     checkPort(port, 0);
     checkHostname(hostname);
     if (this.transport !== undefined || this.starting) {
@@ -282,25 +315,35 @@ export class Server<S extends GameState = GameState> {
   }
 
   /**
-   * Sends an event to every client or to one. Each client's copy is re-sent to that client only
-   * when its package times out (PyGaSe re-sends to all).
+   * Sends an event to every client or to one: `dispatchEvent(type, payload, options)`, or as
+   * PyGaSe does, `dispatchEvent(type, args, kwargs, options)` with an array of positional
+   * arguments. Each client's copy is re-sent to that client only when its package times out
+   * (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {InvalidArgumentError} If `targetClient` is not an address, or not connected, or
-   *   `retries` is not a whole number.
+   * @throws {InvalidArgumentError} If the payload or options are not objects, an option is unknown,
+   *   `targetClient` is not an address, or not connected, or `retries` is not a whole number.
    * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {PackageOverflowError} If the event does not fit in a server package even beside the
    *   smallest update. (One that does not fit beside the update a client needs now fails in that
    *   client's outcome.)
    */
-  dispatchEvent(
-    type: string,
-    args: readonly unknown[] = [],
-    kwargs: Readonly<Record<string, unknown>> = {},
-    options: ServerDispatchOptions = {},
-  ): Observable<DispatchOutcome> {
+  dispatchEvent<K extends EventType<E['toClient']>>(
+    type: K,
+    ...payloadAndOptions: PayloadAndOptions<E['toClient'][K], ServerDispatchOptions>
+  ): Observable<DispatchOutcome>;
+  dispatchEvent<K extends EventType<E['toClient']>>(
+    type: K,
+    args: readonly unknown[],
+    kwargs?: E['toClient'][K],
+    options?: ServerDispatchOptions,
+  ): Observable<DispatchOutcome>;
+  dispatchEvent(type: string, ...given: unknown[]): Observable<DispatchOutcome> {
+    const { event, options } = dispatchArguments<ServerDispatchOptions>(type, given, [
+      'targetClient',
+      'retries',
+    ]);
     const { targetClient = 'all', retries = 0 } = options;
-    const event: GameEvent = { type, args, kwargs };
     checkRetries(retries);
     // Checked once for all, so a bad event fails at the call even with no client connected.
     const size = eventSize(encodeEvent(event).length, pygaseFraming);
@@ -349,8 +392,23 @@ export class Server<S extends GameState = GameState> {
    *
    * @throws {InvalidArgumentError} If `handler` is not a function.
    */
-  registerEventHandler(type: string, handler: ServerEventHandler): void {
+  registerEventHandler<K extends EventType<E['toServer']>>(
+    type: K,
+    handler: ServerEventHandler<E['toServer'][K]>,
+  ): void {
     this.handlers.register(type, handler);
+  }
+
+  /** The events of one type from clients, with the sender. */
+  on<K extends EventType<E['toServer']>>(
+    type: K,
+  ): Observable<{ readonly event: GameEvent<K, E['toServer'][K]>; readonly client: Address }> {
+    return this.events$.pipe(
+      filter(
+        (sent): sent is { event: GameEvent<K, E['toServer'][K]>; client: Address } =>
+          sent.event.type === type,
+      ),
+    );
   }
 
   /**
@@ -383,7 +441,7 @@ export class Server<S extends GameState = GameState> {
 
   /** An event from a client: out on `events$`, to the game loop and to the handlers. */
   private handle(event: GameEvent, address: Address): void {
-    this.events.next({ event, client: address });
+    this.events.next({ event: event as EventOf<E['toServer']>, client: address });
     this.eventWire?.pushEvent(event, address);
     this.handlers.handle(event, { clientAddress: address });
   }

@@ -10,7 +10,15 @@ import { DELETE_MARKER, isDeleteMarker } from '../protocol/deleteMarker';
  * applyUpdate(state, { time_order: 8, players: { ann: TO_DELETE } });
  * ```
  */
-export const TO_DELETE: Readonly<Uint8Array> = DELETE_MARKER;
+export const TO_DELETE: ToDelete = DELETE_MARKER as ToDelete;
+
+declare const toDelete: unique symbol;
+
+/**
+ * The type of {@link TO_DELETE}: bytes, marked so that a typed update takes it only where a key
+ * may be deleted (see {@link StateChanges}).
+ */
+export type ToDelete = Readonly<Uint8Array> & { readonly [toDelete]: true };
 
 /** Whether `value` is {@link TO_DELETE}, or bytes equal to it. */
 export const isToDelete: (value: unknown) => boolean = isDeleteMarker;

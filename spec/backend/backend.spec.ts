@@ -11,13 +11,13 @@ describe('Backend, over real UDP on 127.0.0.1', () => {
     const backend = new Backend<Counter>(
       createGameState({ ticks: 0 }) as Counter,
       (state) => ({ ticks: state.ticks + 1 }),
-      { NAME: (name: string) => ({ last: name }) },
+      { NAME: ({ name }) => ({ last: name }) },
     );
     const { port } = await backend.run('127.0.0.1', 0, 10);
     const client = new Client<Counter>();
     await client.connect(port, '127.0.0.1');
     await client.waitUntil((state) => state.ticks >= 3);
-    await lastValueFrom(client.dispatchEvent('NAME', ['ann'], {}, { retries: 3 }), {
+    await lastValueFrom(client.dispatchEvent('NAME', { name: 'ann' }, { retries: 3 }), {
       defaultValue: undefined,
     });
     expect((await client.waitUntil((state) => state.last === 'ann')).last).toBe('ann');

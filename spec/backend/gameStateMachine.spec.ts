@@ -1,5 +1,6 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { HandlerFailure } from '../../lib/backend/gameStateMachine';
+import type { HandlerContext, HandlerFailure } from '../../lib/backend/gameStateMachine';
+import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
@@ -43,24 +44,54 @@ describe('GameStateMachine', () => {
     expect(store.getGameState().foo).toBeCloseTo(0.1);
   });
 
-  it('gives handlers the args, kwargs, state, dt and sender, and merges one tick deeply', () => {
+  it('gives handlers the payload, and the args, state, dt and sender beside it, and merges one tick deeply', () => {
     const { scheduler, store, at } = setup({ players: { ann: { x: 0, y: 0 } } });
     const calls: unknown[][] = [];
     const machine = new GameStateMachine(store, {
       timeStep: () => ({ players: { ann: { y: 1 } } }),
       scheduler,
     });
-    machine.registerEventHandler('MOVE', (player: string, x: number, context) => {
+    machine.registerEventHandler('MOVE', (payload, context) => {
       calls.push([
-        player,
-        x,
-        context.speed,
+        payload,
+        context.args,
         context.dt,
         context.clientAddress,
         context.gameState.time_order,
       ]);
+      const [player, x] = context.args as [string, number];
       return { players: { [player]: { x } } };
     });
+    machine.runGameLoop(100);
+    // A kwarg named as a context key stays the sender's: context and payload are apart.
+    const kwargs = { speed: 2, dt: 'mine', gameState: 'mine too' };
+    at(50, () =>
+      machine.pushEvent({ type: 'MOVE', args: ['ann', 7], kwargs }, { host: 'h', port: 1 }),
+    );
+    at(150, () => machine.stop());
+    scheduler.flush();
+    expect(calls).toEqual([[kwargs, ['ann', 7], 0.1, { host: 'h', port: 1 }, 2]]);
+    expect(store.getGameState().players).toEqual({ ann: { x: 7, y: 1 } });
+  });
+
+  it('calls a pygaseHandler as PyGaSe does: args, then kwargs merged with the context', () => {
+    const { scheduler, store, at } = setup({ players: { ann: { x: 0, y: 0 } } });
+    const calls: unknown[][] = [];
+    const machine = new GameStateMachine(store, { timeStep: () => ({}), scheduler });
+    machine.registerEventHandler(
+      'MOVE',
+      pygaseHandler((player: string, x: number, context: HandlerContext & { speed: number }) => {
+        calls.push([
+          player,
+          x,
+          context.speed,
+          context.dt,
+          context.clientAddress,
+          context.gameState.time_order,
+        ]);
+        return { players: { [player]: { x } } };
+      }),
+    );
     machine.runGameLoop(100);
     at(50, () =>
       machine.pushEvent(
@@ -71,7 +102,30 @@ describe('GameStateMachine', () => {
     at(150, () => machine.stop());
     scheduler.flush();
     expect(calls).toEqual([['ann', 7, 2, 0.1, { host: 'h', port: 1 }, 2]]);
-    expect(store.getGameState().players).toEqual({ ann: { x: 7, y: 1 } });
+    expect(store.getGameState().players).toEqual({ ann: { x: 7, y: 0 } });
+  });
+
+  it('refuses, on errors$, an event whose kwarg a pygaseHandler would lose to the context', () => {
+    const { scheduler, store, at } = setup({ n: 0 });
+    const failures: HandlerFailure[] = [];
+    const machine = new GameStateMachine(store, { timeStep: () => ({}), scheduler });
+    machine.errors$.subscribe((failure) => failures.push(failure));
+    let calls = 0;
+    machine.registerEventHandler(
+      'SET',
+      pygaseHandler(() => {
+        calls++;
+        return { n: 1 };
+      }),
+    );
+    machine.runGameLoop(100);
+    at(50, () => machine.pushEvent({ type: 'SET', args: [], kwargs: { dt: 5 } }));
+    at(150, () => machine.stop());
+    scheduler.flush();
+    expect(calls).toBe(0);
+    expect(failures).toEqual([{ source: 'SET', error: expect.any(InvalidArgumentError) }]);
+    expect((failures[0]!.error as Error).message).toMatch(/named dt/);
+    expect(store.getGameState().n).toBe(0);
   });
 
   it('reports a handler or time step that throws, and keeps the loop running', () => {

@@ -1,19 +1,56 @@
-import { EventHandlers } from '../../lib/connection/eventHandlers';
+import { EventHandlers, pygaseHandler } from '../../lib/connection/eventHandlers';
 import type { HandlerError } from '../../lib/connection/eventHandlers';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { silentLogger } from '../../lib/protocol/logger';
 
 describe('EventHandlers', () => {
-  it('calls the handler with the args, then the kwargs merged with the context', () => {
+  it('calls the handler with the payload, and the context with the args beside it', () => {
     const handlers = new EventHandlers<(...args: unknown[]) => void>();
     const calls: unknown[][] = [];
     handlers.register('MOVE', (...args) => calls.push(args));
     handlers.handle(
-      { type: 'MOVE', args: ['ann', 3], kwargs: { speed: 2 } },
+      { type: 'MOVE', args: ['ann', 3], kwargs: { speed: 2, clientAddress: 'mine' } },
       { clientAddress: 'x' },
     );
     handlers.handle({ type: 'OTHER', args: [], kwargs: {} });
+    expect(calls).toEqual([
+      [
+        { speed: 2, clientAddress: 'mine' },
+        { clientAddress: 'x', args: ['ann', 3] },
+      ],
+    ]);
+  });
+
+  it('calls a pygaseHandler with the args, then the kwargs merged with the context', () => {
+    const handlers = new EventHandlers<(...args: never[]) => unknown>();
+    const calls: unknown[][] = [];
+    handlers.register(
+      'MOVE',
+      pygaseHandler((...args: unknown[]) => calls.push(args)),
+    );
+    handlers.handle(
+      { type: 'MOVE', args: ['ann', 3], kwargs: { speed: 2 } },
+      { clientAddress: 'x' },
+    );
     expect(calls).toEqual([['ann', 3, { speed: 2, clientAddress: 'x' }]]);
+  });
+
+  it('reports an event whose kwarg a pygaseHandler would lose to the context, and calls nothing', () => {
+    const handlers = new EventHandlers<(...args: never[]) => unknown>();
+    const errors: HandlerError[] = [];
+    handlers.errors$.subscribe((e) => errors.push(e));
+    let calls = 0;
+    handlers.register(
+      'MOVE',
+      pygaseHandler(() => calls++),
+    );
+    handlers.handle(
+      { type: 'MOVE', args: [], kwargs: { clientAddress: 'y' } },
+      { clientAddress: 'x' },
+    );
+    expect(calls).toBe(0);
+    expect(errors).toEqual([{ type: 'MOVE', error: expect.any(InvalidArgumentError) }]);
+    expect(() => pygaseHandler('nope' as never)).toThrow(InvalidArgumentError);
   });
 
   it('replaces a handler registered again, and refuses one that is not a function', () => {

@@ -3,6 +3,7 @@ import type { SchedulerLike } from 'rxjs';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
+import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import type { ClientOptions } from '../../lib/client/client';
 import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
@@ -30,13 +31,19 @@ export function arena(scheduler?: SchedulerLike) {
     timeStep: () => ({}),
     ...(scheduler === undefined ? {} : { scheduler }),
   });
-  machine.registerEventHandler('JOIN', (name: string) => ({
-    players: { [name]: { x: 0, score: 0 } },
-  }));
-  machine.registerEventHandler('MOVE', (name: string, x: number) => ({
-    players: { [name]: { x } },
-  }));
-  machine.registerEventHandler('LEAVE', (name: string) => ({ players: { [name]: TO_DELETE } }));
+  // Written as PyGaSe's handlers are: the specs send positional arguments, as PyGaSe peers do.
+  machine.registerEventHandler(
+    'JOIN',
+    pygaseHandler((name: string) => ({ players: { [name]: { x: 0, score: 0 } } })),
+  );
+  machine.registerEventHandler(
+    'MOVE',
+    pygaseHandler((name: string, x: number) => ({ players: { [name]: { x } } })),
+  );
+  machine.registerEventHandler(
+    'LEAVE',
+    pygaseHandler((name: string) => ({ players: { [name]: TO_DELETE } })),
+  );
   return { store, machine };
 }
 

@@ -43,7 +43,7 @@ describe('PyGaSe clients, whose address the server cannot take on trust', () => 
     const { server, machine, network, pass } = world();
     await server.run(7000, 'server', machine);
     const moves: unknown[] = [];
-    server.registerEventHandler('MOVE', (...args: unknown[]) => moves.push(args));
+    server.registerEventHandler('MOVE', (_payload, { args }) => moves.push(args));
     const connected: unknown[] = [];
     server.connected$.subscribe((client) => connected.push(client));
     // The victim never answers: whoever sends in its name does not see what it gets.
@@ -89,7 +89,7 @@ describe('PyGaSe clients, whose address the server cannot take on trust', () => 
     const { server, machine, network, pass } = world();
     await server.run(7000, 'server', machine);
     const moves: unknown[] = [];
-    server.registerEventHandler('MOVE', (...args: unknown[]) => moves.push(args.slice(0, 2)));
+    server.registerEventHandler('MOVE', (_payload, { args }) => moves.push(args));
     const connected: unknown[] = [];
     server.connected$.subscribe(({ protocol, host }) => connected.push({ protocol, host }));
     // A PyGaSe client by hand: a MOVE in its first package, then packages that ack nothing.
@@ -125,7 +125,7 @@ describe('PyGaSe clients, whose address the server cannot take on trust', () => 
     const { server, machine, network, pass } = world();
     await server.run(7000, 'server', machine);
     const moves: unknown[] = [];
-    server.registerEventHandler('MOVE', (...args: unknown[]) => moves.push(args));
+    server.registerEventHandler('MOVE', (_payload, { args }) => moves.push(args));
     const victim = network.bind({ host: 'victim' });
     const got = record(victim);
     let sequence = 0;

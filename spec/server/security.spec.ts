@@ -214,7 +214,7 @@ describe('the server on guard, in virtual time', () => {
       await server.run(7000, 'server', machine);
       const handled = Array.from({ length: EVENTS }, () => 0);
       const ann = client('ann', { protocol });
-      ann.registerEventHandler('SCORE', (n: number) => handled[n]!++);
+      ann.registerEventHandler('SCORE', (_payload, { args: [n] }) => handled[n as number]!++);
       // A PyGaSe client gets events once the server has its ack (until then, none of them).
       const welcomed = firstValueFrom(server.connected$);
       await within(ann.connect(7000, 'server'));
@@ -461,7 +461,7 @@ describe('the server on guard, in virtual time', () => {
     await server.run(7000, 'server', machine);
     machine.runGameLoop(50);
     let pings = 0;
-    server.registerEventHandler('PING', (n: number) => {
+    server.registerEventHandler('PING', (_payload, { args: [n] }) => {
       pings++;
       if (n === 1) throw new Error('bad ping');
     });
@@ -469,8 +469,8 @@ describe('the server on guard, in virtual time', () => {
     server.errors$.subscribe((error) => serverErrors.push(error));
     const ann = client('ann', { logger: recording(clientLog) });
     const pongs: number[] = [];
-    ann.registerEventHandler('PONG', (n: number) => {
-      pongs.push(n);
+    ann.registerEventHandler('PONG', (_payload, { args: [n] }) => {
+      pongs.push(n as number);
       if (n === 1) throw new Error('bad pong');
     });
     const clientErrors: HandlerError[] = [];

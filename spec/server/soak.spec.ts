@@ -22,8 +22,8 @@ describe('a soak on a bad network', () => {
       // Each MOVE names its client and its number: a handler that runs twice for one is a failure.
       const handled = new Set<string>();
       let handledTwice = 0;
-      server.registerEventHandler('MOVE', (name: string, x: number) => {
-        const key = `${name}/${x}`;
+      server.registerEventHandler('MOVE', (_payload, { args: [name, x] }) => {
+        const key = `${String(name)}/${String(x)}`;
         if (handled.has(key)) handledTwice++;
         handled.add(key);
       });

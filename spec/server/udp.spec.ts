@@ -17,7 +17,7 @@ function quickstart() {
   const machine = new GameStateMachine(store, {
     timeStep: (state, dt) => ({ foo: state.foo + state.bar * dt }),
   });
-  machine.registerEventHandler('SET_BAR', ({ new_bar }: { new_bar: number }) => ({ bar: new_bar }));
+  machine.registerEventHandler('SET_BAR', ({ new_bar }) => ({ bar: new_bar as number }));
   machine.registerEventHandler('RESET_FOO', () => ({ foo: 0.0 }));
   const warnings = new Subject<string>();
   const logger = { ...silentLogger, warn: (message: string) => warnings.next(message) };

@@ -1,5 +1,6 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { WebSocket } from 'ws';
+import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
@@ -18,7 +19,10 @@ type Board = GameState<{ notes: Record<string, string> }>;
 describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
   const store = new GameStateStore<Board>(createGameState({ notes: {} }) as Board);
   const machine = new GameStateMachine(store, { timeStep: () => ({}) });
-  machine.registerEventHandler('NOTE', (who: string, text: string) => ({ notes: { [who]: text } }));
+  machine.registerEventHandler(
+    'NOTE',
+    pygaseHandler((who: string, text: string) => ({ notes: { [who]: text } })),
+  );
   let webSocket: WebSocketServerTransport | undefined;
   const server = new Server(store, {
     bind: async (port, host) => {

@@ -1,0 +1,86 @@
+import type { GameState, GameStatus } from './gameState';
+import type { Replacement } from './replacement';
+import type { ToDelete } from './toDelete';
+
+/**
+ * The changes a time step or an event handler returns for a state `S`: some of its own keys, each
+ * with a value of its type or, for a plain object, the changes to some of its keys (they merge
+ * into the state's); {@link TO_DELETE} where a key may be absent (an optional key, an entry of a
+ * record); a {@link Replacement} for an object replaced whole; and `game_status` to pause or
+ * resume. `time_order` is the loop's to set.
+ *
+ * With an untyped state (`GameState`, the default) anything goes, as in PyGaSe.
+ *
+ * ## Example
+ * ```ts
+ * type Arena = GameState<{ round: number; players: Record<string, { x: number; name?: string }> }>;
+ * const moved: StateChanges<Arena> = { players: { ann: { x: 3 } } };
+ * const left: StateChanges<Arena> = { players: { bob: TO_DELETE } };
+ * // { round: '2' }, { players: { ann: { y: 1 } } } and { round: TO_DELETE } do not compile.
+ * ```
+ *
+ * @category State
+ */
+export type StateChanges<S extends GameState = GameState> = ChangesOf<
+  Omit<S, 'time_order' | 'game_status'>
+> & { readonly game_status?: GameStatus };
+
+/**
+ * The changes to some keys of `T`, deeply.
+ *
+ * @category State
+ */
+export type ChangesOf<T> = {
+  readonly [K in keyof T]?: ChangeTo<T[K]> | Deletable<T[K], K>;
+};
+
+/**
+ * What may replace or change a value of type `V` in an update.
+ *
+ * @category State
+ */
+export type ChangeTo<V> = V extends readonly unknown[] | Uint8Array
+  ? V
+  : V extends object
+    ? ChangesOf<V> | Replacement
+    : V;
+
+/** TO_DELETE where `K` may be absent from its object: optional, or an entry of a record. */
+type Deletable<V, K extends PropertyKey> = undefined extends V
+  ? ToDelete
+  : string extends K
+    ? ToDelete
+    : number extends K
+      ? ToDelete
+      : never;
+
+/**
+ * `R` as a time step or handler returns it, with every key that `StateChanges<S>` does not have
+ * turned to `never`, at any depth: so a typo'd key is a compile error even where TypeScript does
+ * not check a returned object literal for excess keys (a function's inferred return type).
+ *
+ * @category State
+ */
+export type CheckedChanges<R, S extends GameState> = [R] extends [void | undefined | null]
+  ? R
+  : Exactly<R, StateChanges<S>>;
+
+/** The object types a shape allows, less those whose insides are not changes (arrays, bytes). */
+type ObjectPart<Shape> = Exclude<
+  Extract<Shape, object>,
+  readonly unknown[] | Uint8Array | Replacement
+>;
+
+// An R with an index signature (a handler typed for any state) is let through: it says nothing of
+// its keys to check.
+type Exactly<R, Shape> = R extends readonly unknown[] | Uint8Array | Replacement
+  ? R
+  : R extends object
+    ? string extends keyof R
+      ? R
+      : {
+          [K in keyof R]: K extends keyof ObjectPart<Shape>
+            ? Exactly<R[K], ObjectPart<Shape>[K]>
+            : never;
+        }
+    : R;
