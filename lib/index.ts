@@ -62,7 +62,14 @@ export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gam
 export type { GameState, GameStateUpdate } from './state/gameState';
 export { TO_DELETE, isToDelete } from './state/toDelete';
 export type { ToDelete } from './state/toDelete';
-export type { ChangeTo, ChangesOf, CheckedChanges, StateChanges } from './state/stateChanges';
+export type {
+  ChangeTo,
+  ChangesOf,
+  CheckedChanges,
+  Deletable,
+  ExactlyChanges,
+  StateChanges,
+} from './state/stateChanges';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { mergeUpdates } from './state/mergeUpdates';

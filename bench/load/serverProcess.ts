@@ -6,7 +6,12 @@
  * used so far and what was handled.
  */
 import { createSocket } from 'node:dgram';
-import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState, pygaseHandler } from '../../lib/index';
+import {
+  Backend,
+  DEFAULT_RECEIVE_BUFFER_SIZE,
+  createGameState,
+  pygaseHandler,
+} from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
 import type { Chase } from '../../demos/chase/game';
 import { FIELD, initialChase, join, onMove, timeStep } from '../../demos/chase/game';

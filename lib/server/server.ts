@@ -90,6 +90,7 @@ export interface ServerOptions {
  * loop (a {@link GameStateMachine}).
  */
 export interface EventWire {
+  /** Takes an event a client sent, to handle in its own time (the game loop's next tick). */
   pushEvent(event: GameEvent, clientAddress: Address): void;
 }
 

@@ -45,8 +45,13 @@ export type ChangeTo<V> = V extends readonly unknown[] | Uint8Array
     ? ChangesOf<V> | Replacement
     : V;
 
-/** TO_DELETE where `K` may be absent from its object: optional, or an entry of a record. */
-type Deletable<V, K extends PropertyKey> = undefined extends V
+/**
+ * {@link ToDelete} where key `K`, of value `V`, may be absent from its object: an optional key, or
+ * an entry of a record.
+ *
+ * @category State
+ */
+export type Deletable<V, K extends PropertyKey> = undefined extends V
   ? ToDelete
   : string extends K
     ? ToDelete
@@ -63,24 +68,25 @@ type Deletable<V, K extends PropertyKey> = undefined extends V
  */
 export type CheckedChanges<R, S extends GameState> = [R] extends [void | undefined | null]
   ? R
-  : Exactly<R, StateChanges<S>>;
+  : ExactlyChanges<R, StateChanges<S>>;
 
-/** The object types a shape allows, less those whose insides are not changes (arrays, bytes). */
-type ObjectPart<Shape> = Exclude<
-  Extract<Shape, object>,
-  readonly unknown[] | Uint8Array | Replacement
->;
-
-// An R with an index signature (a handler typed for any state) is let through: it says nothing of
-// its keys to check.
-type Exactly<R, Shape> = R extends readonly unknown[] | Uint8Array | Replacement
+/**
+ * `R` with every key that `Shape` lacks turned to `never`, at any depth. An `R` with an index
+ * signature (a handler typed for any state) is let through: it says nothing of its keys to check.
+ *
+ * @category State
+ */
+export type ExactlyChanges<
+  R,
+  Shape,
+  // The object types the shape allows, less those whose insides are not changes.
+  O = Exclude<Extract<Shape, object>, readonly unknown[] | Uint8Array | Replacement>,
+> = R extends readonly unknown[] | Uint8Array | Replacement
   ? R
   : R extends object
     ? string extends keyof R
       ? R
       : {
-          [K in keyof R]: K extends keyof ObjectPart<Shape>
-            ? Exactly<R[K], ObjectPart<Shape>[K]>
-            : never;
+          [K in keyof R]: K extends keyof O ? ExactlyChanges<R[K], O[K]> : never;
         }
     : R;
