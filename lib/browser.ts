@@ -46,6 +46,8 @@ export type {
   EventOf,
   EventType,
   GameEvents,
+  NoEvents,
+  NoPayload,
   PayloadAndOptions,
 } from './protocol/events';
 export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';

@@ -40,6 +40,8 @@ export type {
   EventOf,
   EventType,
   GameEvents,
+  NoEvents,
+  NoPayload,
   PayloadAndOptions,
 } from './protocol/events';
 export type {

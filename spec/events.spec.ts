@@ -9,7 +9,8 @@ import type { GameState } from '../lib/state/gameState';
 import { createGameState } from '../lib/state/gameState';
 import type { StateChanges } from '../lib/state/stateChanges';
 import { TO_DELETE } from '../lib/state/toDelete';
-import { Server } from '../lib/server/server';
+import type { Server } from '../lib/server/server';
+import type { NoPayload } from '../lib/protocol/events';
 
 /** The arena game's types, declared once for server and client code, as a game would. */
 type Arena = GameState<{
@@ -17,8 +18,8 @@ type Arena = GameState<{
   players: Record<string, { x: number; name?: string }>;
 }>;
 interface ArenaEvents {
-  toServer: { JOIN: { name: string }; MOVE: { x: number }; LEAVE: {} };
-  toClient: { WELCOME: { id: string; round: number }; TICK: {} };
+  toServer: { JOIN: { name: string }; MOVE: { x: number }; LEAVE: NoPayload };
+  toClient: { WELCOME: { id: string; round: number }; TICK: NoPayload };
 }
 
 const initial = (): Arena => createGameState({ round: 1, players: {} }) as Arena;

@@ -3,7 +3,8 @@ import type { GameEvent } from './packages';
 /**
  * The events of a game, declared once and shared by server and client code: for each direction,
  * the event types and the payload each carries. A payload is an object: on the wire it is the
- * event's keyword arguments (PyGaSe's `handler_kwargs`); give an event with nothing to carry `{}`.
+ * event's keyword arguments (PyGaSe's `handler_kwargs`); an event with nothing to carry has
+ * {@link NoPayload}, a direction without events {@link NoEvents}.
  *
  * Types are a contract between your server and your clients, not a check of what arrives: a
  * PyGaSe peer or a hostile one may send anything, so a handler on a public server still checks
@@ -12,7 +13,7 @@ import type { GameEvent } from './packages';
  * ## Example
  * ```ts
  * interface ChaseEvents {
- *   toServer: { JOIN: { name: string }; MOVE: { dx: number; dy: number }; LEAVE: {} };
+ *   toServer: { JOIN: { name: string }; MOVE: { dx: number; dy: number }; LEAVE: NoPayload };
  *   toClient: { CAUGHT: { by: string } };
  * }
  * const client = new Client<ChaseState, ChaseEvents>();
@@ -48,6 +49,20 @@ export interface AnyEvents extends GameEvents {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the values are the sender's
 export type AnyPayload = Readonly<Record<string, any>>;
+
+/**
+ * The payload of an event that carries nothing (`{}`, which lint rules refuse to see written).
+ *
+ * @category Events
+ */
+export type NoPayload = Record<never, never>;
+
+/**
+ * The events of a direction that has none: `toClient: NoEvents` for a server that sends none.
+ *
+ * @category Events
+ */
+export type NoEvents = Record<never, never>;
 
 /**
  * The event types of one direction of a {@link GameEvents} map.

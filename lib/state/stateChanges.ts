@@ -66,6 +66,7 @@ export type Deletable<V, K extends PropertyKey> = undefined extends V
  *
  * @category State
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
 export type CheckedChanges<R, S extends GameState> = [R] extends [void | undefined | null]
   ? R
   : ExactlyChanges<R, StateChanges<S>>;
