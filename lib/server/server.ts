@@ -239,6 +239,7 @@ export class Server<S extends GameState = GameState> {
    * @return The address the server listens on.
    * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the server already runs.
+   * @throws {HostNotFoundError} If the hostname does not resolve (with the default `bind`).
    */
   async run(port = 0, hostname = 'localhost', eventWire?: GameStateMachine<S>): Promise<Address> {
     checkPort(port, 0);
