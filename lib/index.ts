@@ -18,6 +18,7 @@ export {
   ConnectionRefusedError,
   DecodeError,
   EventQueueFullError,
+  HostNotFoundError,
   InvalidArgumentError,
   InvalidStateError,
   MalformedPayloadError,

@@ -240,18 +240,27 @@ describe('bad input at the API', () => {
     ];
     const badHostnames: [string, unknown, RegExp][] = [
       ['empty', '', /is empty/],
-      ['with a space', 'my server', /" "/],
-      ['with a leading space', ' server', /" "/],
+      ['with a space', 'my server', /holds a space/],
+      ['with a leading space', ' server', /white space around it: give "server"/],
       ['with a label over 63 characters', `${'a'.repeat(64)}.example.com`, /label of 64/],
       ['over 253 characters', `${'abcdefg.'.repeat(32)}com`, /259 characters/],
       ['with an empty label', 'example..com', /empty label/],
       ['starting with a hyphen', '-server', /hyphen/],
-      ['with a scheme', 'udp://server', /":"|IPv6/],
-      ['with a port', 'server:7000', /IPv6/],
-      ['with a path', 'server/game', /"\/"/],
+      [
+        'with a scheme',
+        'udp://server',
+        /is a URL, not a hostname: give the hostname in it, "server"/,
+      ],
+      [
+        'with a port',
+        'server:7000',
+        /holds a port: give the hostname alone, "server", and 7000 as the port argument/,
+      ],
+      ['with a path', 'server/game', /holds a path, "\/game"/],
       ['non-ASCII', 'bücher.example', /punycode/],
       ['an IPv4 address out of range', '256.1.1.1', /IPv4/],
       ['garbage IPv6', '1::2::3', /IPv6/],
+      ['an IPv6 address in brackets', '[::1]', /in brackets, which belong in URLs only/],
       ['a number', 127001, /must be a string/],
       ['undefined-like null', null, /must be a string/],
     ];
@@ -291,7 +300,7 @@ describe('bad input at the API', () => {
     it('refuses a bad port or hostname at Backend.run, and starts nothing', async () => {
       const backend = new Backend(createGameState({ foo: 0 }), () => ({}));
       await expect(backend.run('localhost', -1)).rejects.toThrow(InvalidArgumentError);
-      await expect(backend.run('local host', 0)).rejects.toThrow(/holds " "/);
+      await expect(backend.run('local host', 0)).rejects.toThrow(/holds a space/);
       expect(backend.server.address).toBeUndefined();
       expect(backend.gameStateMachine.isRunning).toBe(false);
     });

@@ -108,6 +108,7 @@ describe('the public API', () => {
         'SHUTDOWN_WORD',
         'ConnectionRefusedError',
         'EventQueueFullError',
+        'HostNotFoundError',
         'SessionMismatchError',
         'DEFAULT_LEGACY_JOINS_PER_SECOND',
         'DEFAULT_MAX_CLIENTS',
@@ -135,6 +136,7 @@ describe('the public API', () => {
       new rxgase.SessionMismatchError('x'),
       new rxgase.EventQueueFullError('x'),
       new rxgase.ConnectionRefusedError('x', 'server full'),
+      new rxgase.HostNotFoundError('x', 'game.example'),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
     for (const error of errors) {

@@ -4,7 +4,7 @@
  *
  *   npm run demo:chase:client -- --port 8080 --name ann
  */
-import { hostAndPort } from '../args';
+import { portFlag, runDemo } from '../args';
 import type { Chase } from './game';
 import { FIELD } from './game';
 import { joinGame } from './player';
@@ -31,11 +31,22 @@ function render(state: Chase, id: string): string {
   return `\x1b[H\x1b[2J${grid.map((row) => row.join('')).join('\n')}\n${names}\n${status}   (arrows to move, q to quit)\n`;
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8080 });
-  const name = argv[argv.indexOf('--name') + 1] ?? 'player';
-  const me = await joinGame(port, host, argv.includes('--name') ? name : 'player');
+const command = {
+  usage: `Usage: npm run demo:chase:client -- [--port P] [--host H] [--name NAME]
+
+  --port P      the chase server's UDP port (default 8080)
+  --host H      the chase server's host (default localhost)
+  --name NAME   the name the others see (default player)`,
+  flags: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: 'localhost' },
+    name: { type: 'string', default: 'player' },
+  },
+} as const;
+
+runDemo(command, async ({ values }) => {
+  const port = portFlag('--port', values.port);
+  const me = await joinGame(port, values.host, values.name);
   const screen = setInterval(() => process.stdout.write(render(me.client.state, me.id)), 100);
   const quit = (): void => {
     clearInterval(screen);
@@ -62,9 +73,4 @@ async function main(): Promise<void> {
     const move = moves[code];
     if (move !== undefined) me.move([position[0] + move[0], position[1] + move[1]]);
   });
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  process.exitCode = 1;
 });

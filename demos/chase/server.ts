@@ -3,11 +3,23 @@
  *
  *   npm run demo:chase -- --port 8080 --host localhost
  */
-import { consoleLogger, hostAndPort } from '../args';
+import { consoleLogger, portFlag, runDemo } from '../args';
 import { chaseBackend } from './backend';
 
-async function main(): Promise<void> {
-  const { host, port } = hostAndPort(process.argv.slice(2), { host: 'localhost', port: 8080 });
+const command = {
+  usage: `Usage: npm run demo:chase -- [--port P] [--host H]
+
+  --port P   the UDP port to listen on (default 8080; 0: one the system chooses)
+  --host H   the address to listen on (default localhost; 0.0.0.0: every interface)`,
+  flags: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: 'localhost' },
+  },
+} as const;
+
+runDemo(command, async ({ values }) => {
+  const port = portFlag('--port', values.port);
+  const host = values.host;
   const backend = chaseBackend({ logger: consoleLogger }, (name, id) =>
     console.log(`${name} joined as player ${id}.`),
   );
@@ -15,9 +27,4 @@ async function main(): Promise<void> {
   console.log(`Chase server on ${address.host}:${address.port}. Stop with Ctrl-C.`);
   process.once('SIGINT', () => void backend.shutdown());
   await backend.whenShutDown();
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
 });

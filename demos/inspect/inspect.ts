@@ -1,9 +1,9 @@
 /**
  * The wire inspector: decodes PyGaSe datagrams and shows what a client makes of them.
  *
- *   npm start                          walk through the reference datagrams of PyGaSe
- *   npm start -- <hex> [<hex> ...]     decode your own datagrams (from tcpdump, Wireshark, logs)
- *   npm start -- --kind client <hex>   decode as one kind only: package, client or server
+ *   npm run demo:inspect                          walk through the reference datagrams of PyGaSe
+ *   npm run demo:inspect -- <hex> [<hex> ...]     decode your own datagrams (tcpdump, logs)
+ *   npm run demo:inspect -- --kind client <hex>   decode as one kind only: package, client or server
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   isToDelete,
   sqnBack,
 } from '../../lib/index';
+import { UsageError, runDemo } from '../args';
 
 const KINDS = {
   server: decodeServerPackage,
@@ -27,19 +28,35 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS;
 
-function main(argv: readonly string[]): void {
-  const kindFlag = argv.indexOf('--kind');
-  const only = kindFlag >= 0 ? (argv[kindFlag + 1] as Kind) : undefined;
-  if (only !== undefined && !(only in KINDS)) {
-    console.error(`--kind must be one of ${Object.keys(KINDS).join(', ')}`);
-    process.exitCode = 2;
-    return;
+const command = {
+  usage: `Usage: npm run demo:inspect -- [--kind K] [HEX ...]
+
+  HEX ...    datagrams in hex to decode (default: PyGaSe's reference datagrams, decoded and played)
+  --kind K   decode as one kind only: ${Object.keys(KINDS).join(', ')} (default: each kind)`,
+  flags: { kind: { type: 'string' } },
+  positionals: true,
+} as const;
+
+runDemo(command, ({ values, positionals }) => {
+  const only = values.kind;
+  if (only !== undefined && !isKind(only)) {
+    throw new UsageError(
+      `--kind must be one of ${Object.keys(KINDS).join(', ')}, got ${JSON.stringify(only)}`,
+    );
   }
-  const hexes = argv.filter(
-    (arg, i) => !arg.startsWith('--') && (kindFlag < 0 || i !== kindFlag + 1),
-  );
-  if (hexes.length === 0) return walkThroughReference();
-  for (const hex of hexes) inspect(Buffer.from(hex.replace(/\s+/g, ''), 'hex'), only);
+  if (positionals.length === 0) return walkThroughReference();
+  const datagrams = positionals.map((hex) => {
+    const digits = hex.replace(/\s+/g, '');
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(digits)) {
+      throw new UsageError(`${JSON.stringify(hex)} is not a datagram in hex (two digits a byte)`);
+    }
+    return Buffer.from(digits, 'hex');
+  });
+  for (const datagram of datagrams) inspect(datagram, only);
+});
+
+function isKind(text: string): text is Kind {
+  return Object.hasOwn(KINDS, text);
 }
 
 /** Decodes one datagram as each kind it could be, or as the one asked for. */
@@ -110,5 +127,3 @@ function show(value: unknown): string {
     return v;
   });
 }
-
-main(process.argv.slice(2));

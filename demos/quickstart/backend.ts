@@ -5,11 +5,23 @@
  *   npm run demo:quickstart -- --port 8080 --host localhost
  */
 import { Backend, GameStatus, createGameState } from '../../lib/index';
-import { consoleLogger, hostAndPort } from '../args';
+import { consoleLogger, portFlag, runDemo } from '../args';
 import type { Quickstart, QuickstartEvents } from './game';
 
-async function main(): Promise<void> {
-  const { host, port } = hostAndPort(process.argv.slice(2), { host: 'localhost', port: 8080 });
+const command = {
+  usage: `Usage: npm run demo:quickstart -- [--port P] [--host H]
+
+  --port P   the UDP port to listen on (default 8080; 0: one the system chooses)
+  --host H   the address to listen on (default localhost; 0.0.0.0: every interface)`,
+  flags: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: 'localhost' },
+  },
+} as const;
+
+runDemo(command, async ({ values }) => {
+  const port = portFlag('--port', values.port);
+  const host = values.host;
   const backend = new Backend<Quickstart, QuickstartEvents>(
     createGameState({ foo: 0.0, bar: 0.5 }) as Quickstart,
     (state, dt) => ({ foo: state.foo + state.bar * dt }),
@@ -28,9 +40,4 @@ async function main(): Promise<void> {
   console.log(
     `Stopped; the game was ${backend.gameStateStore.getGameState().game_status === GameStatus.Paused ? 'paused' : 'running'}.`,
   );
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
 });

@@ -8,17 +8,31 @@
  */
 import { lastValueFrom } from 'rxjs';
 import { Client } from '../../lib/index';
-import { consoleLogger, hostAndPort } from '../args';
+import { consoleLogger, portFlag, runDemo } from '../args';
 import type { Quickstart, QuickstartEvents } from './game';
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8080 });
+const command = {
+  usage: `Usage: npm run demo:client -- [--port P] [--host H] [--shutdown] [--pygase]
+
+  --port P     the quickstart backend's UDP port (default 8080)
+  --host H     the quickstart backend's host (default localhost)
+  --shutdown   ask the backend to shut down when done (it does if this client is its host)
+  --pygase     speak PyGaSe's own protocol, to play on a Python PyGaSe backend`,
+  flags: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: 'localhost' },
+    shutdown: { type: 'boolean', default: false },
+    pygase: { type: 'boolean', default: false },
+  },
+} as const;
+
+runDemo(command, async ({ values }) => {
+  const port = portFlag('--port', values.port);
   const client = new Client<Quickstart, QuickstartEvents>({
     logger: consoleLogger,
-    protocol: argv.includes('--pygase') ? 'pygase' : 'rxgase',
+    protocol: values.pygase ? 'pygase' : 'rxgase',
   });
-  await client.connect(port, host);
+  await client.connect(port, values.host);
   const print = (state: Quickstart): void => console.log(JSON.stringify(state));
   print(client.state);
   // Values float32 holds exactly: PyGaSe's protocol sends every float as float32, so 0.1 comes back as
@@ -33,10 +47,5 @@ async function main(): Promise<void> {
     defaultValue: undefined,
   });
   print(await client.waitUntil((state) => state.foo < 0.1));
-  await client.disconnect({ shutdownServer: argv.includes('--shutdown') });
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  process.exitCode = 1;
+  await client.disconnect({ shutdownServer: values.shutdown });
 });

@@ -68,6 +68,8 @@ export class Backend<S extends GameState = GameState, E extends GameEvents = Any
    * @param port Default 0: a port the system chooses.
    * @param intervalMs Time between game loop ticks; default 20 ms.
    * @return The address the server listens on.
+   * @throws {InvalidArgumentError} If the port or the hostname is not one (see `Server.run`).
+   * @throws {HostNotFoundError} If the hostname does not resolve.
    */
   async run(hostname = 'localhost', port = 0, intervalMs = 20): Promise<Address> {
     const address = await this.server.run(port, hostname, this.gameStateMachine);

@@ -170,6 +170,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    *
    * @throws {InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the client is connected.
+   * @throws {HostNotFoundError} If the hostname does not resolve (with the default `resolve`).
    * @throws {ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
    * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
    */

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Transport } from '../transport/datagram';
+import { hostNotFound } from '../transport/hostNotFound';
 import { bindUdp } from '../transport/udpTransport';
 
 /*
@@ -14,10 +15,18 @@ export function bindClientTransport(): Promise<Transport> {
   return bindUdp({ host: '0.0.0.0' });
 }
 
-/** Turns a hostname into the IPv4 address datagrams come from. */
+/**
+ * Turns a hostname into the IPv4 address datagrams come from.
+ *
+ * @throws {HostNotFoundError} If the name has no IPv4 address, or no DNS server answered.
+ */
 export async function resolveHostname(hostname: string): Promise<string> {
   if (isIP(hostname) !== 0) return hostname;
-  return (await lookup(hostname, { family: 4 })).address;
+  try {
+    return (await lookup(hostname, { family: 4 })).address;
+  } catch (error) {
+    throw hostNotFound(hostname, error);
+  }
 }
 
 /** Looks for servers on the LAN: {@link discover}. */

@@ -28,3 +28,24 @@ export function checkPositive(
     );
   }
 }
+
+/**
+ * Checks a switch given to a constructor: `true` or `false`. A string such as `'false'` would
+ * otherwise read as true.
+ *
+ * @param name The option's name, for the message (`remoteShutdown`).
+ * @throws {InvalidArgumentError} If it is not.
+ */
+export function checkBoolean(name: string, value: unknown): void {
+  if (typeof value !== 'boolean') {
+    const shown =
+      typeof value === 'string'
+        ? `${JSON.stringify(value)} (a string)`
+        : value === null
+          ? 'null'
+          : typeof value === 'object' || typeof value === 'function'
+            ? `a ${typeof value}`
+            : String(value);
+    throw new InvalidArgumentError(`${name} must be true or false, got ${shown}`);
+  }
+}

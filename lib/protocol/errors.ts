@@ -13,7 +13,8 @@ export type RxgaseErrorCode =
   | 'ERR_WAIT_TIMEOUT'
   | 'ERR_SESSION_MISMATCH'
   | 'ERR_EVENT_QUEUE_FULL'
-  | 'ERR_CONNECTION_REFUSED';
+  | 'ERR_CONNECTION_REFUSED'
+  | 'ERR_HOST_NOT_FOUND';
 
 /** The base class of every error rxgase throws on purpose. */
 export abstract class RxgaseError extends Error {
@@ -125,6 +126,22 @@ export class ConnectionRefusedError extends RxgaseError {
   constructor(
     message: string,
     readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A hostname given to `Client.connect` or `Server.run` did not resolve: no such name, no address
+ * for it, or no DNS server answered. `hostname` is the name looked up; `cause` the system's error.
+ */
+export class HostNotFoundError extends RxgaseError {
+  readonly code = 'ERR_HOST_NOT_FOUND';
+
+  constructor(
+    message: string,
+    readonly hostname: string,
     options?: ErrorOptions,
   ) {
     super(message, options);

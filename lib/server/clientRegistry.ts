@@ -71,6 +71,8 @@ export interface RegistryContext<S extends GameState> {
   readonly logger: Logger;
   readonly maxClients: number;
   readonly maxPendingEvents: number | undefined;
+  /** Whether a client is made the host; false when no client may shut the server down. */
+  readonly hosts: boolean;
   /** The server's own counts: connects, disconnects, withheld and refused move here. */
   readonly counts: GateCounts;
   /** Sends a datagram to a client. */
@@ -242,14 +244,18 @@ export class ClientRegistry<S extends GameState> {
   /** The tokens of a new rxgase client; a host token if it is to be the host. */
   private handshake(nonce: Uint8Array): Handshake {
     const session = new Uint8Array(randomBytes(TOKEN_SIZE));
-    const hostToken =
-      this.currentHost === undefined ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
+    const hostToken = this.takesHost() ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
     return {
       nonce: new Uint8Array(nonce),
       session,
       hostToken,
       accept: encodeAccept(session, hostToken),
     };
+  }
+
+  /** Whether the next client welcomed is to be the host. */
+  private takesHost(): boolean {
+    return this.context.hosts && this.currentHost === undefined;
   }
 
   /** What an unverified PyGaSe client's ack shows decides whether it stays. */
@@ -282,7 +288,7 @@ export class ClientRegistry<S extends GameState> {
   /** A client is there: it is reported, and made the host if there is none. */
   private welcome(key: string, entry: ClientEntry): void {
     const address = entry.connection.remote;
-    const isHost = this.currentHost === undefined;
+    const isHost = this.takesHost();
     if (isHost) this.currentHost = { key, address, token: entry.handshake?.hostToken };
     const protocol = entry.handshake === undefined ? 'pygase' : 'rxgase';
     entry.welcomed = true;

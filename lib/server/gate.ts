@@ -37,6 +37,8 @@ export interface GateContext<S extends GameState> {
   /** How many new PyGaSe clients a second, all addresses together; false: no limit. */
   readonly legacyJoinsPerSecond: number | false;
   readonly rateLimit: RateLimit | false | undefined;
+  /** Whether the host may shut the server down; false: every shutdown request is refused. */
+  readonly remoteShutdown: boolean;
   /** Sends a datagram to an address. */
   readonly send: (data: Uint8Array, to: Address) => void;
   /** Shuts the server down: its host asked. */
@@ -56,6 +58,8 @@ export class Gate<S extends GameState> {
    * guessing sequence numbers gets that many tries a second, one in 65,535 each.
    */
   private readonly legacyJoins: RateLimiter | undefined;
+  /** The clients told, once, that the server takes no shutdown from clients. */
+  private readonly warnedOfShutdown = new WeakSet<ClientEntry>();
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -84,7 +88,7 @@ export class Gate<S extends GameState> {
       return;
     }
     if (isRxgasePacket(data)) return this.routePacket(data, address, key, known);
-    if (isShutdownWord(data)) return this.shutdownWordFrom(key);
+    if (isShutdownWord(data)) return this.shutdownWordFrom(key, known);
     if (known !== undefined) {
       counts.routed++;
       return known.incoming.next(data);
@@ -187,8 +191,7 @@ export class Gate<S extends GameState> {
           this.context.logger.info(`Shutdown requested by the host client ${key}.`);
           return this.context.shutdown();
         }
-        this.context.logger.warn(`Shutdown requested by ${key} without the host's token: refused.`);
-        break;
+        return this.refuseShutdown(key, known, ` without the host's token`);
       default:
         // A challenge or an accept: the server sends those, it never takes them.
         break;
@@ -197,16 +200,31 @@ export class Gate<S extends GameState> {
   }
 
   /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
-  private shutdownWordFrom(key: string): void {
+  private shutdownWordFrom(key: string, known: ClientEntry | undefined): void {
     const host = this.context.clients.host;
     if (host?.key === key && host.token === undefined) {
       this.context.counts.control++;
       this.context.logger.info(`Shutdown requested by the host client ${key}.`);
       this.context.shutdown();
     } else {
-      this.context.counts.refused++;
-      this.context.logger.warn(
-        `Shutdown requested by ${key}, which is not the host client: refused.`,
+      this.refuseShutdown(key, known, ', which is not the host client');
+    }
+  }
+
+  /**
+   * A shutdown request refused, counted. With `remoteShutdown` false there is no host, and a
+   * client that asks is warned of once: a PyGaSe client may ask on every disconnect.
+   */
+  private refuseShutdown(key: string, known: ClientEntry | undefined, why: string): void {
+    const { counts, logger } = this.context;
+    counts.refused++;
+    counts.shutdownsRefused++;
+    if (this.context.remoteShutdown) {
+      logger.warn(`Shutdown requested by ${key}${why}: refused.`);
+    } else if (known !== undefined && !this.warnedOfShutdown.has(known)) {
+      this.warnedOfShutdown.add(known);
+      logger.warn(
+        `Shutdown requested by ${key}: refused, as this server takes no shutdown from clients (remoteShutdown is false).`,
       );
     }
   }

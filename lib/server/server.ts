@@ -45,7 +45,7 @@ import { Cookies } from './cookies';
 import { Gate } from './gate';
 import type { RateLimit } from './rateLimiter';
 import { checkRateLimit } from './rateLimiter';
-import { checkPositive } from '../protocol/checkOption';
+import { checkBoolean, checkPositive } from '../protocol/checkOption';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 
@@ -83,6 +83,16 @@ export interface ServerOptions {
    * A whole number above 0, else the constructor throws `InvalidArgumentError`.
    */
   readonly maxPendingEvents?: number;
+  /**
+   * Whether a client may shut the server down over the wire; default true, as in PyGaSe. The
+   * client that may is the host: the first client connected, and when it leaves, the next client
+   * to connect. An rxgase host asks with the token it got in the handshake
+   * (`client.disconnect({ shutdownServer: true })`), a PyGaSe host with PyGaSe's shutdown word
+   * from its address. False: no client is the host (`hostClient` is undefined, `client.isHost`
+   * false), and every shutdown request is refused, counted in `stats.shutdownsRefused` and logged
+   * at WARN once per client; only `shutdown()` stops the server. A public server wants false.
+   */
+  readonly remoteShutdown?: boolean;
 }
 
 /**
@@ -213,12 +223,16 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
     if (options.maxPendingEvents !== undefined) {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
+    if (options.remoteShutdown !== undefined) {
+      checkBoolean('remoteShutdown', options.remoteShutdown);
+    }
     this.clients = new ClientRegistry<S>({
       store: gameStateStore,
       scheduler: this.scheduler,
       logger: this.logger,
       maxClients,
       maxPendingEvents: options.maxPendingEvents,
+      hosts: options.remoteShutdown !== false,
       counts: this.counts,
       send: (data, address) => this.transport?.send({ data, address }),
       handle: (event, client) => this.handle(event, client),
@@ -232,7 +246,10 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
     return new Map([...this.clients.all()].map(([key, { connection }]) => [key, connection]));
   }
 
-  /** The client allowed to shut the server down: the first of those connected. */
+  /**
+   * The client allowed to shut the server down: the first of those connected; none when
+   * `remoteShutdown` is false.
+   */
   get hostClient(): Address | undefined {
     return this.clients.host?.address;
   }
@@ -273,6 +290,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
    * @return The address the server listens on.
    * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the server already runs.
+   * @throws {HostNotFoundError} If the hostname does not resolve (with the default `bind`).
    */
   async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
     checkPort(port, 0);
@@ -299,6 +317,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
       legacyClients: this.options.legacyClients !== false,
       legacyJoinsPerSecond: this.options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
       rateLimit: this.options.rateLimit,
+      remoteShutdown: this.options.remoteShutdown !== false,
       send: (data, address) => transport.send({ data, address }),
       shutdown: () => void this.shutdown(),
     });

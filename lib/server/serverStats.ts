@@ -41,6 +41,12 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    * when the server is full.
    */
   readonly refused: number;
+  /**
+   * Of `refused`: the shutdown requests refused (an rxgase request, or PyGaSe's shutdown word),
+   * from a client that is not the host, from no client, or from any while the server's
+   * `remoteShutdown` is false.
+   */
+  readonly shutdownsRefused: number;
   /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
@@ -78,6 +84,7 @@ export function emptyGateCounts(): GateCounts {
     rateLimited: 0,
     malformed: 0,
     refused: 0,
+    shutdownsRefused: 0,
     control: 0,
     routed: 0,
     withheld: 0,

@@ -4,6 +4,7 @@ import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { Observable, Subject, share } from 'rxjs';
 import type { Address, Datagram, Transport } from './datagram';
+import { hostNotFound } from './hostNotFound';
 
 /** How a UDP transport binds. Every field says its default. */
 export interface UdpTransportOptions {
@@ -45,6 +46,7 @@ export interface UdpTransport extends Transport {
  * ```
  *
  * @return The bound transport; its `address` has the port the system chose.
+ * @throws {HostNotFoundError} If `host` is a name that does not resolve.
  * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
  *   rejects with the system's error.
  */
@@ -61,7 +63,11 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     lookup: lookupUnlessIp,
   });
   const errors = new Subject<Error>();
-  await bindSocket(socket, port, host);
+  await bindSocket(socket, port, host).catch((error: unknown) => {
+    // Not bound, but open: closed, or it would keep the process alive.
+    socket.close();
+    throw hostNotFound(host, error);
+  });
   // Always listened to: an 'error' nobody listens to would crash the process. Reported on errors$.
   socket.on('error', (error) => errors.next(error));
   const bound = socket.address();

@@ -4,23 +4,30 @@
  *   npm start [-- --port 8000 --udp-port 8080 --bots 3 --host localhost]
  */
 import { DISCOVERY_PORT } from '../../../lib/index';
-import { consoleLogger, hostAndPort } from '../../args';
+import { consoleLogger, countFlag, portFlag, runDemo } from '../../args';
 import { serveChase } from './serve';
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const { host, port } = hostAndPort(argv, { host: 'localhost', port: 8000 });
-  const number = (flag: string, fallback: number): number => {
-    const i = argv.indexOf(flag);
-    const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a whole number`);
-    return value;
-  };
+const command = {
+  usage: `Usage: npm start -- [--port P] [--udp-port U] [--bots N] [--host H]
+
+  --port P       the HTTP port, for the page and its WebSocket (default 8000)
+  --udp-port U   the UDP port, for terminal players and bots (default 8080)
+  --bots N       how many bots play (default 3; 0 for none)
+  --host H       the address to listen on (default localhost; 0.0.0.0: every interface)`,
+  flags: {
+    port: { type: 'string', default: '8000' },
+    'udp-port': { type: 'string', default: '8080' },
+    bots: { type: 'string', default: '3' },
+    host: { type: 'string', default: 'localhost' },
+  },
+} as const;
+
+runDemo(command, async ({ values }) => {
   const served = await serveChase({
-    host,
-    httpPort: port,
-    udpPort: number('--udp-port', 8080),
-    bots: number('--bots', 3),
+    host: values.host,
+    httpPort: portFlag('--port', values.port),
+    udpPort: portFlag('--udp-port', values['udp-port']),
+    bots: countFlag('--bots', values.bots),
     logger: consoleLogger,
     discoveryPort: DISCOVERY_PORT,
   });
@@ -33,9 +40,4 @@ Play in a terminal too:  npm run demo:chase:client -- --port ${served.udp.port} 
 Stop with Ctrl-C.`);
   process.once('SIGINT', () => void served.close());
   await served.backend.whenShutDown();
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
 });
