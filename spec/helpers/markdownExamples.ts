@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 /**
@@ -9,7 +9,8 @@ import ts from 'typescript';
  *
  * A fence of ```ts is type-checked and run. A fence of ```ts no-run is type-checked only, with the
  * DOM's types besides Node's: for snippets that need a browser page or a server of their own.
- * Examples import from 'rxgase' (lib/index.ts) or 'rxgase/browser' (lib/browser.ts).
+ * Examples import from 'rxgase' (lib/index.ts) or an entry point beside it, 'rxgase/browser'
+ * (lib/browser.ts) say.
  */
 export interface MarkdownExample {
   /** The markdown file, relative to the repository, and the line its fence opens on. */
@@ -24,10 +25,6 @@ export interface MarkdownExample {
 }
 
 const ROOT = join(__dirname, '../..');
-const IMPORTS: Readonly<Record<string, string>> = {
-  rxgase: join(ROOT, 'lib/index'),
-  'rxgase/browser': join(ROOT, 'lib/browser'),
-};
 const FENCE = /^```ts( no-run)?\n([\s\S]*?)^```$/gm;
 
 /** The guides: every markdown file in docs/, its index included. */
@@ -54,7 +51,9 @@ function asModule(source: string): { source: string; importLines: number } {
   const imports = lines
     .slice(0, end)
     .join('\n')
-    .replace(/from '(rxgase(?:\/browser)?)'/g, (_match, name: string) => `from '${IMPORTS[name]}'`);
+    .replace(/from 'rxgase(?:\/([a-z]+))?'/g, (_match, entry?: string) => {
+      return `from '${join(ROOT, 'lib', entry ?? 'index')}'`;
+    });
   const body = lines.slice(end).join('\n');
   return {
     source: `${imports}\nexport async function example(): Promise<void> {\n${body}\n}\n`,
@@ -141,4 +140,17 @@ export async function runExample(example: MarkdownExample): Promise<void> {
   ) => void;
   load(require, exports, strictConsole as Console);
   await exports.example!();
+}
+
+/**
+ * The relative links of a markdown file whose target is not a file of the repository, as paths
+ * from the repository's root. Anchors are not checked, nor links with a scheme.
+ */
+export function brokenLinks(file: string): string[] {
+  const text = readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+  return [...text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)]
+    .map((match) => match[1] as string)
+    .filter((target) => !/^[a-z]+:/.test(target))
+    .map((target) => relative(ROOT, join(dirname(file), target)))
+    .filter((target) => !existsSync(join(ROOT, target)));
 }
