@@ -9,7 +9,11 @@ import type { GameEventHandler, TimeStep } from './gameStateMachine';
 import { GameStateMachine } from './gameStateMachine';
 import { GameStateStore } from './gameStateStore';
 
-/** How a backend runs. Every field says its default. */
+/**
+ * How a backend runs. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface BackendOptions extends ServerOptions {
   /** Where the game loop and the connections run; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -31,6 +35,8 @@ export interface BackendOptions extends ServerOptions {
  * );
  * await backend.run('localhost', 8080);
  * ```
+ *
+ * @category Server/Backend
  */
 export class Backend<S extends GameState = GameState> {
   readonly gameStateStore: GameStateStore<S>;
@@ -38,8 +44,8 @@ export class Backend<S extends GameState = GameState> {
   readonly server: Server<S>;
 
   /**
-   * @throws {InvalidArgumentError} If `timeStep` or a handler is not a function.
-   * @throws {InvalidStateError} If the initial state is not plain data.
+   * @throws {@link InvalidArgumentError} If `timeStep` or a handler is not a function.
+   * @throws {@link InvalidStateError} If the initial state is not plain data.
    */
   constructor(
     initialGameState: S,

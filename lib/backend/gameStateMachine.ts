@@ -14,12 +14,18 @@ import { setEntry } from '../protocol/setEntry';
 import type { Address } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
 
-/** The changes a time step or an event handler returns: keys of the state, nothing else. */
+/**
+ * The changes a time step or an event handler returns: keys of the state, nothing else.
+ *
+ * @category Server/Backend
+ */
 export type StateChanges = Readonly<Record<string, unknown>>;
 
 /**
  * Advances the game by `dt` seconds: returns the changes, or nothing when nothing changed.
  * Returning `game_status: GameStatus.Paused` stops the loop.
+ *
+ * @category Server/Backend
  */
 export type TimeStep<S extends GameState = GameState> = (
   gameState: S,
@@ -30,6 +36,8 @@ export type TimeStep<S extends GameState = GameState> = (
 /**
  * What a handler gets after the event's positional arguments: the event's keyword arguments,
  * and, as in PyGaSe, the state the tick started from, its `dt` and who sent the event.
+ *
+ * @category Server/Backend
  */
 export type HandlerContext<S extends GameState = GameState> = Readonly<Record<string, unknown>> & {
   readonly gameState: S;
@@ -40,20 +48,30 @@ export type HandlerContext<S extends GameState = GameState> = Readonly<Record<st
 /**
  * Handles one type of event: called with the event's positional arguments, then a
  * {@link HandlerContext}; returns the changes to the state, or nothing.
+ *
+ * @category Server/Backend
  */
 // The arguments are the sender's, typed by the handler's author as in PyGaSe; and game code may
 // return nothing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-invalid-void-type
 export type GameEventHandler = (...args: any[]) => StateChanges | void;
 
-/** A time step or handler that threw, and where. */
+/**
+ * A time step or handler that threw, and where.
+ *
+ * @category Server/Backend
+ */
 export interface HandlerFailure {
   /** `'timeStep'`, or the type of the event whose handler threw. */
   readonly source: string;
   readonly error: unknown;
 }
 
-/** How a state machine runs. Every field says its default. */
+/**
+ * How a state machine runs. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface GameStateMachineOptions<S extends GameState> {
   /** The game's logic for one step; default none (a subclass may override `timeStep`). */
   readonly timeStep?: TimeStep<S>;
@@ -77,6 +95,8 @@ export interface GameStateMachineOptions<S extends GameState> {
  * machine.registerEventHandler('SET_BAR', ({ new_bar }) => ({ bar: new_bar }));
  * machine.runGameLoop(20);
  * ```
+ *
+ * @category Server/Backend
  */
 export class GameStateMachine<S extends GameState = GameState> {
   /** Time steps and handlers that threw. The loop goes on. */
@@ -92,7 +112,7 @@ export class GameStateMachine<S extends GameState = GameState> {
   private lastTick: number | undefined;
   private seconds = 0;
 
-  /** @throws {InvalidArgumentError} If `options.timeStep` is given and is not a function. */
+  /** @throws {@link InvalidArgumentError} If `options.timeStep` is given and is not a function. */
   constructor(
     private readonly store: GameStateStore<S>,
     options: GameStateMachineOptions<S> = {},
@@ -135,7 +155,7 @@ export class GameStateMachine<S extends GameState = GameState> {
   /**
    * Makes `handler` handle the events of `type` from now on, in place of any before it.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: GameEventHandler): void {
     this.handlers.register(type, handler);

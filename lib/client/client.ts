@@ -43,10 +43,18 @@ import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { bindClientTransport, discoverServers, resolveHostname } from './platform';
 
-/** How long `connect`, `waitUntil` and `tryTo` wait by default. */
+/**
+ * How long `connect`, `waitUntil` and `tryTo` wait by default.
+ *
+ * @category Client
+ */
 export const DEFAULT_WAIT_MS = 5000;
 
-/** How a client connects. Every field says its default. */
+/**
+ * How a client connects. Every field says its default.
+ *
+ * @category Client
+ */
 export interface ClientOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -77,6 +85,8 @@ export interface ClientOptions {
 
 /**
  * A client handler: called with the event's positional arguments, then its keyword arguments.
+ *
+ * @category Client
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ClientEventHandler = (...args: any[]) => void;
@@ -93,6 +103,8 @@ export type ClientEventHandler = (...args: any[]) => void;
  * await client.waitUntil((state) => state.bar === 2.5);
  * await client.disconnect();
  * ```
+ *
+ * @category Client
  */
 export class Client<S extends GameState = GameState> {
   /** The game state as the client knows it: the server's, as of its last update. */
@@ -154,10 +166,12 @@ export class Client<S extends GameState = GameState> {
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
    * `state` is never a state the server did not send.
    *
-   * @throws {InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
-   *   IP address or a DNS name (see `checkHostname`), or the client is connected.
-   * @throws {ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
-   * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 1..65535, the hostname
+   *   not an IP address or a DNS name (see `checkHostname`), or the client is connected.
+   * @throws {@link ConnectionRefusedError} If the server refused: `server full`, `version
+   *   mismatch`.
+   * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client
+   *   disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     checkPort(port, 1);
@@ -250,7 +264,7 @@ export class Client<S extends GameState = GameState> {
   /**
    * Resolves with the state once `predicate` holds for it, at once if it holds now.
    *
-   * @throws {WaitTimeoutError} If it does not hold within `timeoutMs`.
+   * @throws {@link WaitTimeoutError} If it does not hold within `timeoutMs`.
    */
   waitUntil(predicate: (state: S) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<S> {
     return this.tryTo((state) => {
@@ -263,7 +277,7 @@ export class Client<S extends GameState = GameState> {
    * Runs `fn` on the state, and again on each new state while it throws (a key not there yet,
    * say); resolves with what it returns the first time it does not throw.
    *
-   * @throws {WaitTimeoutError} If it still throws after `timeoutMs`.
+   * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
    */
   tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
     let lastError: unknown;
@@ -298,11 +312,11 @@ export class Client<S extends GameState = GameState> {
    * Sends an event to the server; the result completes on its ack, or errors with an
    * `AckTimeoutError` once `retries` re-sends timed out too.
    *
-   * @throws {InvalidArgumentError} If the client is not connected, or `retries` is not a whole
-   *   number.
-   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
-   * @throws {PackageOverflowError} If the event does not fit in a package.
-   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
+   * @throws {@link InvalidArgumentError} If the client is not connected, or `retries` is not a
+   *   whole number.
+   * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {@link PackageOverflowError} If the event does not fit in a package.
+   * @throws {@link EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent(
     type: string,
@@ -317,7 +331,7 @@ export class Client<S extends GameState = GameState> {
   /**
    * Makes `handler` handle the events of `type` the server sends.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: ClientEventHandler): void {
     this.handlers.register(type, handler);

@@ -39,7 +39,11 @@ import { checkPositive } from '../protocol/checkOption';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 
-/** How a server listens. Every field says its default. */
+/**
+ * How a server listens. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface ServerOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -75,26 +79,46 @@ export interface ServerOptions {
   readonly maxPendingEvents?: number;
 }
 
-/** The server's default for {@link ServerOptions.legacyJoinsPerSecond}. */
+/**
+ * The server's default for {@link ServerOptions.legacyJoinsPerSecond}.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
 
-/** The server's default for {@link ServerOptions.maxClients}. */
+/**
+ * The server's default for {@link ServerOptions.maxClients}.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_MAX_CLIENTS = 256;
 
 export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
 
-/** An event a client sent, and who sent it. */
+/**
+ * An event a client sent, and who sent it.
+ *
+ * @category Server/Backend
+ */
 export interface ClientEvent {
   readonly event: GameEvent;
   readonly client: Address;
 }
 
-/** What became of an event sent to one client. */
+/**
+ * What became of an event sent to one client.
+ *
+ * @category Server/Backend
+ */
 export type DispatchOutcome =
   | { readonly client: Address; readonly acked: true }
   | { readonly client: Address; readonly acked: false; readonly error: unknown };
 
-/** How an event is sent to clients. */
+/**
+ * How an event is sent to clients.
+ *
+ * @category Server/Backend
+ */
 export interface ServerDispatchOptions {
   /** `'all'` (the default) or one client's address. */
   readonly targetClient?: 'all' | Address;
@@ -105,6 +129,8 @@ export interface ServerDispatchOptions {
 /**
  * A server handler: called with the event's positional arguments, then its keyword arguments
  * and `clientAddress`, as PyGaSe calls it.
+ *
+ * @category Server/Backend
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ServerEventHandler = (...args: any[]) => void;
@@ -131,6 +157,8 @@ export type ServerEventHandler = (...args: any[]) => void;
  * server.disconnected$.subscribe(({ client, reason }) => console.log(client.port, 'left:', reason));
  * server.dispatchEvent('WELCOME', ['ann'], {}, { targetClient: 'all', retries: 3 });
  * ```
+ *
+ * @category Server/Backend
  */
 export class Server<S extends GameState = GameState> {
   /** Events from every client, with the sender. */
@@ -237,8 +265,8 @@ export class Server<S extends GameState = GameState> {
    * @param port Default 0: a port the system chooses.
    * @param hostname Default `localhost`.
    * @return The address the server listens on.
-   * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
-   *   IP address or a DNS name (see `checkHostname`), or the server already runs.
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 0..65535, the hostname
+   *   not an IP address or a DNS name (see `checkHostname`), or the server already runs.
    */
   async run(port = 0, hostname = 'localhost', eventWire?: GameStateMachine<S>): Promise<Address> {
     checkPort(port, 0);
@@ -286,12 +314,12 @@ export class Server<S extends GameState = GameState> {
    * when its package times out (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {InvalidArgumentError} If `targetClient` is not an address, or not connected, or
+   * @throws {@link InvalidArgumentError} If `targetClient` is not an address, or not connected, or
    *   `retries` is not a whole number.
-   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
-   * @throws {PackageOverflowError} If the event does not fit in a server package even beside the
-   *   smallest update. (One that does not fit beside the update a client needs now fails in that
-   *   client's outcome.)
+   * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside
+   *   the smallest update. (One that does not fit beside the update a client needs now fails in
+   *   that client's outcome.)
    */
   dispatchEvent(
     type: string,
@@ -347,7 +375,7 @@ export class Server<S extends GameState = GameState> {
   /**
    * Makes `handler` handle the events of `type` that clients send.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler(type: string, handler: ServerEventHandler): void {
     this.handlers.register(type, handler);

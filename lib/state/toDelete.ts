@@ -9,8 +9,14 @@ import { DELETE_MARKER, isDeleteMarker } from '../protocol/deleteMarker';
  * ```ts
  * applyUpdate(state, { time_order: 8, players: { ann: TO_DELETE } });
  * ```
+ *
+ * @category State
  */
 export const TO_DELETE: Readonly<Uint8Array> = DELETE_MARKER;
 
-/** Whether `value` is {@link TO_DELETE}, or bytes equal to it. */
+/**
+ * Whether `value` is {@link TO_DELETE}, or bytes equal to it.
+ *
+ * @category State
+ */
 export const isToDelete: (value: unknown) => boolean = isDeleteMarker;

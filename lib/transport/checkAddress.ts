@@ -13,7 +13,7 @@ const IPV6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
  * Checks a port given to the API: an integer in `min`..65535.
  *
  * @param min 1 where a port is connected to; 0 where the system may choose one.
- * @throws {InvalidArgumentError} If it is not.
+ * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkPort(port: unknown, min: 0 | 1): void {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < min || port > 0xffff) {
@@ -30,7 +30,7 @@ export function checkPort(port: unknown, min: 0 | 1): void {
  * characters (spaces, a scheme, a port, a path, non-ASCII: write it in punycode) is refused here
  * rather than by a DNS lookup that fails later, or, in the browser, by a WebSocket to nowhere.
  *
- * @throws {InvalidArgumentError} If it is none of these, saying why.
+ * @throws {@link InvalidArgumentError} If it is none of these, saying why.
  */
 export function checkHostname(hostname: unknown): void {
   if (typeof hostname !== 'string') {
