@@ -10,7 +10,11 @@ import type { GameEventHandlers, TimeStep } from './gameStateMachine';
 import { GameStateMachine } from './gameStateMachine';
 import { GameStateStore } from './gameStateStore';
 
-/** How a backend runs. Every field says its default. */
+/**
+ * How a backend runs. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface BackendOptions extends ServerOptions {
   /** Where the game loop and the connections run; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -32,6 +36,8 @@ export interface BackendOptions extends ServerOptions {
  * );
  * await backend.run('localhost', 8080);
  * ```
+ *
+ * @category Server/Backend
  */
 export class Backend<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   readonly gameStateStore: GameStateStore<S>;
@@ -39,8 +45,8 @@ export class Backend<S extends GameState = GameState, E extends GameEvents = Any
   readonly server: Server<S, E>;
 
   /**
-   * @throws {InvalidArgumentError} If `timeStep` or a handler is not a function.
-   * @throws {InvalidStateError} If the initial state is not plain data.
+   * @throws {@link InvalidArgumentError} If `timeStep` or a handler is not a function.
+   * @throws {@link InvalidStateError} If the initial state is not plain data.
    */
   constructor(
     initialGameState: S,
@@ -68,8 +74,8 @@ export class Backend<S extends GameState = GameState, E extends GameEvents = Any
    * @param port Default 0: a port the system chooses.
    * @param intervalMs Time between game loop ticks; default 20 ms.
    * @return The address the server listens on.
-   * @throws {InvalidArgumentError} If the port or the hostname is not one (see `Server.run`).
-   * @throws {HostNotFoundError} If the hostname does not resolve.
+   * @throws {@link InvalidArgumentError} If the port or the hostname is not one (see `Server.run`).
+   * @throws {@link HostNotFoundError} If the hostname does not resolve.
    */
   async run(hostname = 'localhost', port = 0, intervalMs = 20): Promise<Address> {
     const address = await this.server.run(port, hostname, this.gameStateMachine);

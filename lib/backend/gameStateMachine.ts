@@ -21,7 +21,7 @@ import type { GameStateStore } from './gameStateStore';
  * Advances the game by `dt` seconds: returns the changes, or nothing when nothing changed.
  * Returning `game_status: GameStatus.Paused` stops the loop.
  *
- * @category Server
+ * @category Server/Backend
  */
 export type TimeStep<S extends GameState = GameState> = (
   gameState: S,
@@ -34,7 +34,7 @@ export type TimeStep<S extends GameState = GameState> = (
  * `dt`, who sent the event, and the event's positional arguments. None of it can be shadowed by a
  * keyword argument of the event: those are in the payload.
  *
- * @category Server
+ * @category Server/Backend
  */
 export interface HandlerContext<S extends GameState = GameState> extends EventArgs {
   readonly gameState: S;
@@ -51,7 +51,7 @@ export interface HandlerContext<S extends GameState = GameState> extends EventAr
  *
  * @typeParam S The state.
  * @typeParam P The payload.
- * @category Server
+ * @category Server/Backend
  */
 export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = (
   payload: P,
@@ -62,20 +62,28 @@ export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = 
 /**
  * A handler for each type of event clients send, as a backend takes them.
  *
- * @category Server
+ * @category Server/Backend
  */
 export type GameEventHandlers<S extends GameState = GameState, E extends GameEvents = AnyEvents> = {
   readonly [K in EventType<E['toServer']>]?: GameEventHandler<S, E['toServer'][K]>;
 };
 
-/** A time step or handler that threw, and where. */
+/**
+ * A time step or handler that threw, and where.
+ *
+ * @category Server/Backend
+ */
 export interface HandlerFailure {
   /** `'timeStep'`, or the type of the event whose handler threw. */
   readonly source: string;
   readonly error: unknown;
 }
 
-/** How a state machine runs. Every field says its default. */
+/**
+ * How a state machine runs. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface GameStateMachineOptions<S extends GameState, E extends GameEvents = AnyEvents> {
   /** The game's logic for one step; default none (a subclass may override `timeStep`). */
   readonly timeStep?: TimeStep<S>;
@@ -104,6 +112,8 @@ export interface GameStateMachineOptions<S extends GameState, E extends GameEven
  * }));
  * machine.runGameLoop(20);
  * ```
+ *
+ * @category Server/Backend
  */
 export class GameStateMachine<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** Time steps and handlers that threw. The loop goes on. */
@@ -120,7 +130,7 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   private seconds = 0;
 
   /**
-   * @throws {InvalidArgumentError} If `options.timeStep` is given and is not a function, or an
+   * @throws {@link InvalidArgumentError} If `options.timeStep` is given and is not a function, or an
    *   event handler is not a function.
    */
   constructor(
@@ -176,7 +186,7 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
    * payload is typed by the events' map, and what it returns is checked against the state type,
    * keys included.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   registerEventHandler<K extends EventType<E['toServer']>, R extends StateChanges<S> | void>(

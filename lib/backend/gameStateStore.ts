@@ -12,7 +12,11 @@ import { copyData, isPlainObject } from '../state/values';
 /** The state of a client that has none: every key of a full state is new to it. */
 const NO_STATE: GameState = createGameState({});
 
-/** How many recent updates the store keeps: PyGaSe's 100. */
+/**
+ * How many recent updates the store keeps: PyGaSe's 100.
+ *
+ * @category Server/Backend
+ */
 export const UPDATE_CACHE_SIZE = 100;
 
 /**
@@ -33,6 +37,8 @@ export const UPDATE_CACHE_SIZE = 100;
  * store.pushUpdate({ time_order: 1, foo: 1 });
  * store.updateSince(0); // the whole state, for a client that has none
  * ```
+ *
+ * @category Server/Backend
  */
 export class GameStateStore<S extends GameState = GameState> {
   /** The game state, now and after every update. */
@@ -54,7 +60,7 @@ export class GameStateStore<S extends GameState = GameState> {
   /**
    * @param initialGameState The state before the game begins; default an empty one.
    * @param cacheSize How many recent updates to keep; default 100.
-   * @throws {InvalidStateError} If the initial state is not a plain object of plain data.
+   * @throws {@link InvalidStateError} If the initial state is not a plain object of plain data.
    */
   constructor(initialGameState?: S, cacheSize = UPDATE_CACHE_SIZE) {
     const initial = initialGameState ?? (createGameState({}) as S);
@@ -88,9 +94,9 @@ export class GameStateStore<S extends GameState = GameState> {
    * Applies an update to the state and keeps it in the cache. An update whose `time_order` is not
    * newer than the state's is kept but changes nothing, as in PyGaSe.
    *
-   * @throws {SequenceRangeError} If `time_order` is not in 0..65535.
-   * @throws {InvalidStateError} If the update is not a plain object, or holds something that is not
-   *   plain data (its `path` says where); the state and the cache stay as they were.
+   * @throws {@link SequenceRangeError} If `time_order` is not in 0..65535.
+   * @throws {@link InvalidStateError} If the update is not a plain object, or holds something that
+   *   is not plain data (its `path` says where); the state and the cache stay as they were.
    */
   pushUpdate(update: GameStateUpdate): void {
     checkUpdate(update, 'an update');

@@ -54,10 +54,18 @@ import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { bindClientTransport, discoverServers, resolveHostname } from './platform';
 
-/** How long `connect`, `waitUntil` and `tryTo` wait by default. */
+/**
+ * How long `connect`, `waitUntil` and `tryTo` wait by default.
+ *
+ * @category Client
+ */
 export const DEFAULT_WAIT_MS = 5000;
 
-/** How a client connects. Every field says its default. */
+/**
+ * How a client connects. Every field says its default.
+ *
+ * @category Client
+ */
 export interface ClientOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -92,6 +100,7 @@ export interface ClientOptions {
  * {@link pygaseHandler}.
  *
  * @typeParam P The payload.
+ * @category Client
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
@@ -107,6 +116,8 @@ export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs
  * await client.waitUntil((state) => state.bar === 2.5);
  * await client.disconnect();
  * ```
+ *
+ * @category Client
  */
 export class Client<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** The game state as the client knows it: the server's, as of its last update. */
@@ -168,11 +179,11 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
    * `state` is never a state the server did not send.
    *
-   * @throws {InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the client is connected.
-   * @throws {HostNotFoundError} If the hostname does not resolve (with the default `resolve`).
-   * @throws {ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
-   * @throws {WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
+   * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `resolve`).
+   * @throws {@link ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
+   * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     checkPort(port, 1);
@@ -265,7 +276,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
   /**
    * Resolves with the state once `predicate` holds for it, at once if it holds now.
    *
-   * @throws {WaitTimeoutError} If it does not hold within `timeoutMs`.
+   * @throws {@link WaitTimeoutError} If it does not hold within `timeoutMs`.
    */
   waitUntil(predicate: (state: S) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<S> {
     return this.tryTo((state) => {
@@ -278,7 +289,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    * Runs `fn` on the state, and again on each new state while it throws (a key not there yet,
    * say); resolves with what it returns the first time it does not throw.
    *
-   * @throws {WaitTimeoutError} If it still throws after `timeoutMs`.
+   * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
    */
   tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
     let lastError: unknown;
@@ -315,11 +326,11 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    * completes on its ack, or errors with an `AckTimeoutError` once `retries` re-sends timed out
    * too.
    *
-   * @throws {InvalidArgumentError} If the client is not connected, the payload or options are not
+   * @throws {@link InvalidArgumentError} If the client is not connected, the payload or options are not
    *   objects, an option is unknown, or `retries` is not a whole number.
-   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
-   * @throws {PackageOverflowError} If the event does not fit in a package.
-   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
+   * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {@link PackageOverflowError} If the event does not fit in a package.
+   * @throws {@link EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.
    */
   dispatchEvent<K extends EventType<E['toServer']>>(
     type: K,
@@ -340,7 +351,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
   /**
    * Makes `handler` handle the events of `type` the server sends.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler<K extends EventType<E['toClient']>>(
     type: K,

@@ -18,7 +18,7 @@ export function bindClientTransport(): Promise<Transport> {
 /**
  * Turns a hostname into the IPv4 address datagrams come from.
  *
- * @throws {HostNotFoundError} If the name has no IPv4 address, or no DNS server answered.
+ * @throws {@link HostNotFoundError} If the name has no IPv4 address, or no DNS server answered.
  */
 export async function resolveHostname(hostname: string): Promise<string> {
   if (isIP(hostname) !== 0) return hostname;

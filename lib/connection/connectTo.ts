@@ -14,6 +14,8 @@ import { Connection } from './connection';
  * const transport = await bindUdp();
  * const connection = connectTo(transport, { host: '127.0.0.1', port: 8080 }, { codec: plainPackages }).open();
  * ```
+ *
+ * @category Protocol
  */
 export function connectTo<P extends Package>(
   transport: Transport,

@@ -48,7 +48,11 @@ import type { PackageCodec } from './packageCodec';
 import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats } from './stats';
 
-/** The state of a connection, with PyGaSe's values. */
+/**
+ * The state of a connection, with PyGaSe's values.
+ *
+ * @category Client
+ */
 export const ConnectionStatus = {
   Disconnected: 0,
   Connected: 1,
@@ -56,7 +60,11 @@ export const ConnectionStatus = {
 } as const;
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
 
-/** What a connection is made of. Every optional field says its default. */
+/**
+ * What a connection is made of. Every optional field says its default.
+ *
+ * @category Protocol
+ */
 export interface ConnectionOptions<P extends Package> {
   /** The peer at the other end. */
   readonly remote: Address;
@@ -92,7 +100,11 @@ export interface ConnectionOptions<P extends Package> {
   readonly logger?: Logger;
 }
 
-/** How an event is sent. */
+/**
+ * How an event is sent.
+ *
+ * @category Protocol
+ */
 export interface DispatchOptions {
   /** How many times to send the event again when the package carrying it times out; default 0. */
   readonly retries?: number;
@@ -127,6 +139,8 @@ export interface DispatchOptions {
  *   error: (error) => console.log('JOIN lost', error.code),
  * });
  * ```
+ *
+ * @category Protocol
  */
 export class Connection<P extends Package = Package> {
   /** Disconnected, Connecting (opened, nothing received yet) or Connected. */
@@ -306,10 +320,10 @@ export class Connection<P extends Package = Package> {
    * errors with an {@link AckTimeoutError} when that package and `retries` more timed out, or with
    * a {@link ConnectionClosedError} when the connection closed first.
    *
-   * @throws {UnencodableValueError} If an argument of the event cannot be sent.
-   * @throws {PackageOverflowError} If the event alone does not fit in a package.
-   * @throws {EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged, or
-   *   the oldest of them is 4096 event ids behind (a receiver could no longer tell it apart).
+   * @throws {@link UnencodableValueError} If an argument of the event cannot be sent.
+   * @throws {@link PackageOverflowError} If the event alone does not fit in a package.
+   * @throws {@link EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged,
+   *   or the oldest of them is 4096 event ids behind (a receiver could no longer tell it apart).
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
     const bytes = encodeEvent(event);

@@ -5,7 +5,11 @@ import type { Logger } from '../protocol/logger';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent } from '../protocol/packages';
 
-/** A handler that threw, and the type of the event it was handling. */
+/**
+ * A handler that threw, and the type of the event it was handling.
+ *
+ * @category Server/Backend
+ */
 export interface HandlerError {
   readonly type: string;
   readonly error: unknown;
@@ -16,6 +20,8 @@ export interface HandlerError {
  * type, each checked to be a function when it is registered.
  *
  * @typeParam H The handlers' function type.
+ *
+ * @internal
  */
 export class EventHandlers<H extends (...args: never[]) => unknown> {
   /** Handlers that threw in {@link handle}. */
@@ -37,7 +43,7 @@ export class EventHandlers<H extends (...args: never[]) => unknown> {
   /**
    * Makes `handler` handle the events of `type`, in place of any before it.
    *
-   * @throws {InvalidArgumentError} If `type` is not a string or `handler` not a function.
+   * @throws {@link InvalidArgumentError} If `type` is not a string or `handler` not a function.
    */
   register(type: string, handler: H): void {
     if (typeof type !== 'string') {

@@ -7,7 +7,11 @@
  */
 export const EVENT_ID_WINDOW = 4096;
 
-/** How many events a connection holds, queued or waiting for their ack, before refusing more. */
+/**
+ * How many events a connection holds, queued or waiting for their ack, before refusing more.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_MAX_PENDING_EVENTS = 1024;
 
 /** The event id after `id`: ids are u32 and wrap. */

@@ -11,7 +11,11 @@ import {
 } from '../protocol/rxgasePackets';
 import { SeenEventIds } from './eventIds';
 
-/** A package received, with the ids of its events when the peer speaks rxgase. */
+/**
+ * A package received, with the ids of its events when the peer speaks rxgase.
+ *
+ * @category Protocol
+ */
 export type Framed<P extends Package> = P & { readonly eventIds?: readonly number[] };
 
 /**

@@ -7,7 +7,7 @@ import { EVENT_ID_WINDOW, nextEventId } from './eventIds';
 /**
  * Checks how many times an event may be sent again: a whole number, 0 or more.
  *
- * @throws {InvalidArgumentError} If it is not.
+ * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkRetries(retries: unknown): void {
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) {
@@ -71,7 +71,7 @@ export class OutgoingEvents {
    * Queues an event, encoded as `bytes`, of `size` bytes in a package; the result completes on
    * its ack or errors with the reason.
    *
-   * @throws {InvalidArgumentError} If `retries` is not a whole number: nothing is queued.
+   * @throws {@link InvalidArgumentError} If `retries` is not a whole number: nothing is queued.
    */
   add(event: GameEvent, bytes: Uint8Array, size: number, retries: number): Observable<void> {
     checkRetries(retries);

@@ -8,6 +8,8 @@ import type { Package, ServerPackage } from '../protocol/packages';
  * How a connection reads what it receives and writes what it sends: the kinds of package (plain;
  * server packages in and client packages out on a client; the reverse on a server) and what rides
  * in them besides the header and events.
+ *
+ * @category Protocol
  */
 export interface PackageCodec<P extends Package> {
   /** Reads a received datagram; throws a `DecodeError` for one that is not a package. */
@@ -21,7 +23,11 @@ export interface PackageCodec<P extends Package> {
   baseSize(): number;
 }
 
-/** Plain packages: header and events, as between two peers without a game state. */
+/**
+ * Plain packages: header and events, as between two peers without a game state.
+ *
+ * @category Protocol
+ */
 export const plainPackages: PackageCodec<Package> = {
   decode: decodePackage,
   encode: (header) => encodePackage({ header, events: [] }),
@@ -33,6 +39,8 @@ export const plainPackages: PackageCodec<Package> = {
  * `time_order` of the client's game state.
  *
  * @param timeOrder Read for each package sent.
+ *
+ * @category Protocol
  */
 export function clientPackages(timeOrder: () => number): PackageCodec<ServerPackage> {
   return {

@@ -1,4 +1,8 @@
-/** What went through a connection, counted from its start. */
+/**
+ * What went through a connection, counted from its start.
+ *
+ * @category Client
+ */
 export interface ConnectionStats {
   /** Datagrams and bytes received from the peer, whatever became of them. */
   readonly datagramsIn: number;

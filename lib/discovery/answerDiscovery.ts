@@ -12,7 +12,11 @@ import {
   encodeDiscoveryAnswer,
 } from './discoveryCodec';
 
-/** How a server answers discovery. Every optional field says its default. */
+/**
+ * How a server answers discovery. Every optional field says its default.
+ *
+ * @category Discovery
+ */
 export interface AnswerDiscoveryOptions {
   /** What to tell who asks; a function is asked anew for each request (for a player count). */
   readonly info: DiscoveryInfo | (() => DiscoveryInfo);
@@ -26,7 +30,11 @@ export interface AnswerDiscoveryOptions {
   readonly multicastInterface?: string;
 }
 
-/** A server's discovery responder, listening. */
+/**
+ * A server's discovery responder, listening.
+ *
+ * @category Discovery
+ */
 export interface DiscoveryResponder {
   /** Where it listens. */
   readonly address: Address;
@@ -66,6 +74,8 @@ export interface DiscoveryResponder {
  * ```
  *
  * @throws If the socket cannot bind: the Promise rejects with the system's error.
+ *
+ * @category Discovery
  */
 export async function answerDiscovery(
   options: AnswerDiscoveryOptions,

@@ -10,7 +10,11 @@ import {
   encodeDiscoveryRequest,
 } from './discoveryCodec';
 
-/** How to look for servers. Every field says its default. */
+/**
+ * How to look for servers. Every field says its default.
+ *
+ * @category Discovery
+ */
 export interface DiscoverOptions {
   /**
    * Where to ask: default the multicast group {@link DISCOVERY_GROUP}; a broadcast address
@@ -29,7 +33,11 @@ export interface DiscoverOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** A server that answered, at the address its answer came from. */
+/**
+ * A server that answered, at the address its answer came from.
+ *
+ * @category Discovery
+ */
 export interface DiscoveredServer extends DiscoveryInfo {
   /** The server's host, as the answer came from it: pass it with `port` to `Client.connect`. */
   readonly host: string;
@@ -48,6 +56,8 @@ export interface DiscoveredServer extends DiscoveryInfo {
  * );
  * // or: const servers = await lastValueFrom(Client.discover().pipe(toArray()));
  * ```
+ *
+ * @category Discovery
  */
 export function discover(options: DiscoverOptions = {}): Observable<DiscoveredServer> {
   const {

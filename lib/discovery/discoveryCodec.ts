@@ -18,13 +18,29 @@ import {
  * victim's name gets the victim no more bytes than the sender spent (no amplification).
  */
 
-/** The port servers answer discovery on by default. */
+/**
+ * The port servers answer discovery on by default.
+ *
+ * @category Discovery
+ */
 export const DISCOVERY_PORT = 8088;
-/** The multicast group servers join and clients ask by default (organization-local scope). */
+/**
+ * The multicast group servers join and clients ask by default (organization-local scope).
+ *
+ * @category Discovery
+ */
 export const DISCOVERY_GROUP = '239.255.80.88';
-/** The largest discovery datagram, in bytes. */
+/**
+ * The largest discovery datagram, in bytes.
+ *
+ * @category Discovery
+ */
 export const MAX_DISCOVERY_SIZE = 1024;
-/** The size a client pads its discovery request to: that of the largest answer. */
+/**
+ * The size a client pads its discovery request to: that of the largest answer.
+ *
+ * @category Discovery
+ */
 export const DISCOVERY_REQUEST_SIZE = MAX_DISCOVERY_SIZE;
 
 const MAGIC = Uint8Array.of(0x52, 0x58, 0x47, 0x44);
@@ -32,7 +48,11 @@ const KIND_REQUEST = 1;
 const KIND_ANSWER = 2;
 const HEADER_SIZE = MAGIC.length + 1;
 
-/** What a server tells a client that asks who is there. */
+/**
+ * What a server tells a client that asks who is there.
+ *
+ * @category Discovery
+ */
 export interface DiscoveryInfo {
   /** A name to show players. */
   readonly name: string;
@@ -44,13 +64,19 @@ export interface DiscoveryInfo {
   readonly clients?: number;
 }
 
-/** A discovery datagram, decoded. */
+/**
+ * A discovery datagram, decoded.
+ *
+ * @category Discovery
+ */
 export type DiscoveryMessage =
   { readonly kind: 'request' } | { readonly kind: 'answer'; readonly info: DiscoveryInfo };
 
 /**
  * The request a client sends: always the same {@link DISCOVERY_REQUEST_SIZE} bytes, the magic and
  * the kind padded with zeros, so that any answer is as small as the request or smaller.
+ *
+ * @category Discovery
  */
 export function encodeDiscoveryRequest(): Uint8Array {
   const data = new Uint8Array(DISCOVERY_REQUEST_SIZE);
@@ -62,7 +88,9 @@ export function encodeDiscoveryRequest(): Uint8Array {
 /**
  * The answer a server sends.
  *
- * @throws {PackageOverflowError} If it would not fit in {@link MAX_DISCOVERY_SIZE} bytes.
+ * @throws {@link PackageOverflowError} If it would not fit in {@link MAX_DISCOVERY_SIZE} bytes.
+ *
+ * @category Discovery
  */
 export function encodeDiscoveryAnswer(info: DiscoveryInfo): Uint8Array {
   const body = new TextEncoder().encode(JSON.stringify(info));
@@ -84,11 +112,13 @@ const isPort = (value: unknown): value is number =>
 /**
  * Decodes a discovery datagram.
  *
- * @throws {TruncatedDatagramError} If it is shorter than its header.
- * @throws {ProtocolIdMismatchError} If it does not start with the magic bytes.
- * @throws {MalformedPayloadError} If its kind is unknown, a request is padded with other than
+ * @throws {@link TruncatedDatagramError} If it is shorter than its header.
+ * @throws {@link ProtocolIdMismatchError} If it does not start with the magic bytes.
+ * @throws {@link MalformedPayloadError} If its kind is unknown, a request is padded with other than
  *   zeros, or an answer is not a DiscoveryInfo.
- * @throws {PackageOverflowError} If it is over {@link MAX_DISCOVERY_SIZE} bytes.
+ * @throws {@link PackageOverflowError} If it is over {@link MAX_DISCOVERY_SIZE} bytes.
+ *
+ * @category Discovery
  */
 export function decodeDiscovery(data: Uint8Array): DiscoveryMessage {
   if (data.length > MAX_DISCOVERY_SIZE) {

@@ -15,10 +15,18 @@ import {
 } from 'rxjs';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 
-/** Whether the link is fast enough for the full send rate. */
+/**
+ * Whether the link is fast enough for the full send rate.
+ *
+ * @category Operators
+ */
 export type Quality = 'good' | 'bad';
 
-/** PyGaSe's numbers for congestion avoidance, in milliseconds. */
+/**
+ * PyGaSe's numbers for congestion avoidance, in milliseconds.
+ *
+ * @category Operators
+ */
 export const CONGESTION = {
   /** Time between packages: 1/40 s when good, 1/20 s when bad. */
   sendIntervalMs: { good: 1000 / 40, bad: 1000 / 20 } as const,
@@ -31,7 +39,11 @@ export const CONGESTION = {
   checkIntervalMs: 500,
 } as const;
 
-/** The state of PyGaSe's throttling state machine. */
+/**
+ * The state of PyGaSe's throttling state machine.
+ *
+ * @internal
+ */
 export interface ThrottleState {
   readonly quality: Quality;
   readonly sendIntervalMs: number;
@@ -40,7 +52,11 @@ export interface ThrottleState {
   readonly lastGoodMilestone: number;
 }
 
-/** The state machine's start at time `now`: good, full rate, minimum throttle time. */
+/**
+ * The state machine's start at time `now`: good, full rate, minimum throttle time.
+ *
+ * @internal
+ */
 export function initialThrottle(now: number): ThrottleState {
   return {
     quality: 'good',
@@ -56,6 +72,8 @@ export function initialThrottle(now: number): ThrottleState {
  * link turns bad and the send rate halves at once; if good conditions had lasted less than the
  * throttle time, the throttle time doubles (up to 60 s). Once good again, the full rate comes back
  * only after good conditions held for the throttle time, which then halves (down to 1 s).
+ *
+ * @internal
  */
 export function throttleStep(state: ThrottleState, now: number, latencyMs: number): ThrottleState {
   const { good, bad } = CONGESTION.sendIntervalMs;
@@ -86,11 +104,15 @@ export function throttleStep(state: ThrottleState, now: number, latencyMs: numbe
   return state;
 }
 
-/** What congestion avoidance decides: how good the link is, and how often to send. */
+/**
+ * What congestion avoidance decides: how good the link is, and how often to send.
+ *
+ * @category Operators
+ */
 export type CongestionSetting = Pick<ThrottleState, 'quality' | 'sendIntervalMs'>;
 
 /**
- * Congestion avoidance, PyGaSe's: every 500 ms the state machine ({@link throttleStep}) looks at
+ * Congestion avoidance, PyGaSe's: every 500 ms the state machine (`throttleStep`) looks at
  * the latest latency and sets the quality and the send interval. Emits the first setting at once
  * and then each change.
  *
@@ -103,6 +125,8 @@ export type CongestionSetting = Pick<ThrottleState, 'quality' | 'sendIntervalMs'
  *
  * @param scheduler Where the checks run; default `asyncScheduler`.
  * @return An operator from latencies (ms) to the quality and send interval (ms) they call for.
+ *
+ * @category Operators
  */
 export function avoidCongestion(
   scheduler: SchedulerLike = asyncScheduler,
@@ -138,6 +162,8 @@ export function avoidCongestion(
  * @param latency Reads the latest latency in ms.
  * @param scheduler Where the checks run; default `asyncScheduler`.
  * @return The quality and send interval (ms) the latency calls for.
+ *
+ * @internal
  */
 export function congestionChecks(
   latency: () => number,

@@ -24,6 +24,8 @@ import type { Package } from '../protocol/packages';
  * @param decode One of the package decoders, such as `decodeClientPackage`.
  * @param onDropped Called with the error and the datagram for each datagram dropped.
  * @return An operator from datagram bytes to the packages they hold.
+ *
+ * @category Operators
  */
 export function decodePackages<P extends Package>(
   decode: (datagram: Uint8Array) => P,
@@ -51,6 +53,8 @@ export function decodePackages<P extends Package>(
  * @param decode One of the package decoders, such as `decodeClientPackage`.
  * @param onDropped Called with the error and the datagram for each datagram dropped.
  * @return The decoder that drops instead of throwing.
+ *
+ * @internal
  */
 export function decodeOrDrop<P extends Package>(
   decode: (datagram: Uint8Array) => P,

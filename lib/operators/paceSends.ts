@@ -6,6 +6,8 @@ import { InvalidArgumentError } from '../protocol/errors';
  * How much sooner than the send interval an urgent package may follow the last one: an eighth,
  * so a link at PyGaSe's 40 Hz flushes an event within about 3 ms, and never sends more than eight
  * times its rate however many events come.
+ *
+ * @category Operators
  */
 export const URGENT_GAP_DIVISOR = 8;
 
@@ -28,6 +30,8 @@ export const URGENT_GAP_DIVISOR = 8;
  * @param scheduler Where time is read and sends are scheduled; default `asyncScheduler`.
  * @return An operator from urgent requests to the moments to send, counted from 0; it errors
  *   with an `InvalidArgumentError` on a send interval that is not positive.
+ *
+ * @category Operators
  */
 export function paceSends(
   sendIntervalMs$: Observable<number>,

@@ -3,15 +3,27 @@ import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import { acknowledges } from '../protocol/header';
 
-/** How long a sent package waits for its ack before it counts as lost: PyGaSe's 1 s. */
+/**
+ * How long a sent package waits for its ack before it counts as lost: PyGaSe's 1 s.
+ *
+ * @category Operators
+ */
 export const PACKAGE_TIMEOUT_MS = 1000;
 
-/** A package that was sent and now waits for its ack. */
+/**
+ * A package that was sent and now waits for its ack.
+ *
+ * @category Operators
+ */
 export interface SentPackage {
   readonly sequence: number;
 }
 
-/** What became of a sent package. */
+/**
+ * What became of a sent package.
+ *
+ * @category Operators
+ */
 export type AckOutcome =
   | { readonly kind: 'acked'; readonly sequence: number; readonly rttMs: number }
   | { readonly kind: 'timedOut'; readonly sequence: number };
@@ -41,6 +53,8 @@ export type AckOutcome =
  * @param timeoutMs How long an unacked package waits; default 1000.
  * @param scheduler Where time is read and timeouts run; default `asyncScheduler`.
  * @return An operator from received headers to the outcome of each sent package.
+ *
+ * @category Operators
  */
 export function resolveAcks(
   sent$: Observable<SentPackage>,
@@ -101,6 +115,8 @@ export function resolveAcks(
  * acks.receive({ sequence: 9, ack: 1, ackBitfield: 0 }); // acked 1
  * acks.stop();
  * ```
+ *
+ * @internal
  */
 export class PendingAcks {
   // Oldest first, since packages are sent in order.

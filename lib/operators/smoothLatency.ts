@@ -1,7 +1,11 @@
 import { scan } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 
-/** How much of each new round trip time goes into the smoothed latency: PyGaSe's 0.1. */
+/**
+ * How much of each new round trip time goes into the smoothed latency: PyGaSe's 0.1.
+ *
+ * @category Operators
+ */
 export const LATENCY_SMOOTHING = 0.1;
 
 /**
@@ -17,6 +21,8 @@ export const LATENCY_SMOOTHING = 0.1;
  *
  * @param smoothing The weight of each new round trip, 0..1; default 0.1.
  * @return An operator from round trip times to the latency after each.
+ *
+ * @category Operators
  */
 export function smoothLatency(smoothing = LATENCY_SMOOTHING): OperatorFunction<number, number> {
   return (source) => source.pipe(scan((latency, rtt) => smoothStep(latency, rtt, smoothing), 0));
@@ -35,6 +41,8 @@ export function smoothLatency(smoothing = LATENCY_SMOOTHING): OperatorFunction<n
  * @param rttMs The round trip time just measured.
  * @param smoothing The weight of the new round trip, 0..1; default 0.1.
  * @return The new latency.
+ *
+ * @internal
  */
 export function smoothStep(latency: number, rttMs: number, smoothing = LATENCY_SMOOTHING): number {
   return latency + smoothing * (rttMs - latency);

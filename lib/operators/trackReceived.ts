@@ -4,7 +4,11 @@ import { ACK_BITFIELD_SIZE } from '../protocol/constants';
 import type { Package } from '../protocol/packages';
 import { sqnDiff } from '../protocol/sequence';
 
-/** What a peer knows of the packages it received: what it acks in its next header. */
+/**
+ * What a peer knows of the packages it received: what it acks in its next header.
+ *
+ * @category Operators
+ */
 export interface ReceiveWindow {
   /** The newest sequence number received; 0 before any. */
   readonly remoteSequence: number;
@@ -12,7 +16,11 @@ export interface ReceiveWindow {
   readonly ackBitfield: number;
 }
 
-/** What became of a received sequence number. */
+/**
+ * What became of a received sequence number.
+ *
+ * @internal
+ */
 export type ReceiveVerdict =
   /** Newer than any before. */
   | 'new'
@@ -23,14 +31,22 @@ export type ReceiveVerdict =
   /** More than 32 behind (or sequence 0): the window cannot tell, so it is dropped. */
   | 'stale';
 
-/** A package the window accepted, with the window after it. */
+/**
+ * A package the window accepted, with the window after it.
+ *
+ * @category Operators
+ */
 export interface Received<P extends Package> {
   readonly package: P;
   readonly window: ReceiveWindow;
   readonly late: boolean;
 }
 
-/** The window before any package arrived. */
+/**
+ * The window before any package arrived.
+ *
+ * @internal
+ */
 export const EMPTY_WINDOW: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 };
 
 /**
@@ -39,6 +55,8 @@ export const EMPTY_WINDOW: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 }
  * Unlike PyGaSe, a jump by more than one marks the previous newest sequence as received (PyGaSe
  * forgets it, so its ack is never sent), and a package more than 32 behind is dropped instead of
  * raising `IndexError` in the receive loop.
+ *
+ * @internal
  */
 export function receiveSequence(
   window: ReceiveWindow,
@@ -82,6 +100,8 @@ export function receiveSequence(
  *
  * @param onDropped Called with the verdict and the package for each package dropped.
  * @return An operator passing each package seen for the first time, with its window.
+ *
+ * @category Operators
  */
 export function trackReceived<P extends Package>(
   onDropped: (verdict: 'duplicate' | 'stale', pkg: P) => void = () => undefined,

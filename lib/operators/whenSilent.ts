@@ -1,7 +1,11 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 
-/** How long a connection waits for a package before it counts as lost: PyGaSe's 5 s. */
+/**
+ * How long a connection waits for a package before it counts as lost: PyGaSe's 5 s.
+ *
+ * @category Operators
+ */
 export const CONNECTION_TIMEOUT_MS = 5000;
 
 /**
@@ -18,6 +22,8 @@ export const CONNECTION_TIMEOUT_MS = 5000;
  * @param timeoutMs How long a silence counts as lost; default 5000.
  * @param scheduler Where the timer runs; default `asyncScheduler`.
  * @return An operator emitting the length of the silence once it has lasted `timeoutMs`.
+ *
+ * @category Operators
  */
 export function whenSilent(
   timeoutMs = CONNECTION_TIMEOUT_MS,
@@ -58,6 +64,8 @@ export function whenSilent(
  * datagrams$.subscribe(() => silence.heard());
  * // and when done: silence.stop();
  * ```
+ *
+ * @internal
  */
 export class SilenceTimer {
   private lastHeard: number;

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from './errors';
  * would otherwise pass every comparison silently and turn the limit off, or block everything.
  *
  * @param name The option's name, for the message (`maxPendingEvents`, `rateLimit.burst`).
- * @throws {InvalidArgumentError} If it is not.
+ * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkPositive(
   name: string,
@@ -34,7 +34,7 @@ export function checkPositive(
  * otherwise read as true.
  *
  * @param name The option's name, for the message (`remoteShutdown`).
- * @throws {InvalidArgumentError} If it is not.
+ * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkBoolean(name: string, value: unknown): void {
   if (typeof value !== 'boolean') {

@@ -23,7 +23,11 @@
  * A package is at most 2048 bytes.
  */
 
-/** The four bytes every PyGaSe package starts with. */
+/**
+ * The four bytes every PyGaSe package starts with.
+ *
+ * @category Protocol
+ */
 export const PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0, 0xfa, 0xb9);
 
 /** Byte offsets of the header fields. */
@@ -32,19 +36,35 @@ export const SEQUENCE_OFFSET = 4;
 export const ACK_OFFSET = 6;
 export const ACK_BITFIELD_OFFSET = 8;
 
-/** Size of the header: protocol id, sequence, ack, ack bitfield. */
+/**
+ * Size of the header: protocol id, sequence, ack, ack bitfield.
+ *
+ * @category Protocol
+ */
 export const HEADER_SIZE = 12;
 
 /** Size of the u16 length prefix of an event or a game-state update, and of `time_order`. */
 export const LENGTH_PREFIX_SIZE = 2;
 
-/** The largest package PyGaSe sends or receives, in bytes. */
+/**
+ * The largest package PyGaSe sends or receives, in bytes.
+ *
+ * @category Protocol
+ */
 export const MAX_PACKAGE_SIZE = 2048;
 
-/** The largest sequence number; the one after it is 1, since 0 means "none yet". */
+/**
+ * The largest sequence number; the one after it is 1, since 0 means "none yet".
+ *
+ * @category Protocol
+ */
 export const MAX_SEQUENCE = 0xffff;
 
-/** How many packages before `ack` the ack bitfield covers. */
+/**
+ * How many packages before `ack` the ack bitfield covers.
+ *
+ * @category Protocol
+ */
 export const ACK_BITFIELD_SIZE = 32;
 
 /** Keys of the msgpack map that carries an event. */
@@ -59,7 +79,11 @@ export const GAME_STATUS_KEY = 'game_status';
 /** How deep msgpack values may nest before a payload is refused. */
 export const MAX_NESTING_DEPTH = 64;
 
-/** The bare datagram a PyGaSe client sends to ask the server to shut down: UTF-8 `shutdown`. */
+/**
+ * The bare datagram a PyGaSe client sends to ask the server to shut down: UTF-8 `shutdown`.
+ *
+ * @category Protocol
+ */
 export const SHUTDOWN_WORD: Readonly<Uint8Array> = Uint8Array.of(
   0x73,
   0x68,

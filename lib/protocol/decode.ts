@@ -28,10 +28,12 @@ const msgpack = new MsgpackDecoder();
  * const { header, events } = decodePackage(datagram);
  * ```
  *
- * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
- * @throws {TruncatedDatagramError} If it is shorter than a header.
- * @throws {MalformedPayloadError} If an event does not decode.
- * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {@link TruncatedDatagramError} If it is shorter than a header.
+ * @throws {@link MalformedPayloadError} If an event does not decode.
+ * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ *
+ * @category Protocol
  */
 export function decodePackage(datagram: Uint8Array): Package {
   const { header, view } = open(datagram);
@@ -41,10 +43,12 @@ export function decodePackage(datagram: Uint8Array): Package {
 /**
  * Decodes a client package: header, `time_order`, events.
  *
- * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
- * @throws {TruncatedDatagramError} If it ends before `time_order`.
- * @throws {MalformedPayloadError} If an event does not decode.
- * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {@link TruncatedDatagramError} If it ends before `time_order`.
+ * @throws {@link MalformedPayloadError} If an event does not decode.
+ * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ *
+ * @category Protocol
  */
 export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
   const { header, view } = open(datagram);
@@ -60,11 +64,13 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
 /**
  * Decodes a server package: header, game-state update, events.
  *
- * @throws {ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
- * @throws {TruncatedDatagramError} If it ends before the update's length.
- * @throws {MalformedPayloadError} If the update or an event does not decode, or the update is not
- *   a map with a `time_order` in 0..65535 and, if any, a `game_status` of 0 or 1.
- * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
+ * @throws {@link TruncatedDatagramError} If it ends before the update's length.
+ * @throws {@link MalformedPayloadError} If the update or an event does not decode, or the update is
+ *   not a map with a `time_order` in 0..65535 and, if any, a `game_status` of 0 or 1.
+ * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ *
+ * @category Protocol
  */
 export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
   const { header, view } = open(datagram);

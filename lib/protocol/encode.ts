@@ -38,9 +38,12 @@ const msgpack = new MsgpackEncoder();
  * ```
  *
  * @return The datagram, at most 2048 bytes.
- * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If an event argument cannot be sent (see `MsgpackEncoder` in lib/protocol/msgpackEncoder.ts).
- * @throws {SequenceRangeError} If a header field is not a sequence number.
+ * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link UnencodableValueError} If an event argument cannot be sent (see `MsgpackEncoder`
+ *   in lib/protocol/msgpackEncoder.ts).
+ * @throws {@link SequenceRangeError} If a header field is not a sequence number.
+ *
+ * @category Protocol
  */
 export function encodePackage(pkg: Package): Uint8Array {
   writeHeader(view, pkg.header);
@@ -50,9 +53,11 @@ export function encodePackage(pkg: Package): Uint8Array {
 /**
  * Encodes a client package: header, the client's `time_order`, events.
  *
- * @throws {SequenceRangeError} If `timeOrder` or a header field is not a sequence number.
- * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If an event argument cannot be sent.
+ * @throws {@link SequenceRangeError} If `timeOrder` or a header field is not a sequence number.
+ * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link UnencodableValueError} If an event argument cannot be sent.
+ *
+ * @category Protocol
  */
 export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
   writeHeader(view, pkg.header);
@@ -63,10 +68,13 @@ export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
 /**
  * Encodes a server package: header, the length-prefixed msgpack game-state update, events.
  *
- * @throws {SequenceRangeError} If the update's `time_order` or a header field is out of range.
- * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If the update or an event argument cannot be sent, or the
+ * @throws {@link SequenceRangeError} If the update's `time_order` or a header field is out of
+ *   range.
+ * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link UnencodableValueError} If the update or an event argument cannot be sent, or the
  *   update's `game_status` is not 0 or 1.
+ *
+ * @category Protocol
  */
 export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
   writeHeader(view, pkg.header);
@@ -81,9 +89,10 @@ export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
  * ({@link encodeServerPackageWith}).
  *
  * @return The update's msgpack, at most 2048 - 14 bytes.
- * @throws {SequenceRangeError} If the update's `time_order` is out of range.
- * @throws {PackageOverflowError} If the update would not fit in a package.
- * @throws {UnencodableValueError} If the update cannot be sent, or its `game_status` is not 0 or 1.
+ * @throws {@link SequenceRangeError} If the update's `time_order` is out of range.
+ * @throws {@link PackageOverflowError} If the update would not fit in a package.
+ * @throws {@link UnencodableValueError} If the update cannot be sent, or its `game_status` is not 0
+ *   or 1.
  */
 export function encodeUpdate(update: UpdatePayload): Uint8Array {
   checkUpdate(update);
@@ -95,9 +104,9 @@ export function encodeUpdate(update: UpdatePayload): Uint8Array {
  * Encodes a server package around an update already encoded by {@link encodeUpdate}: the same
  * bytes as {@link encodeServerPackage} gives for that update.
  *
- * @throws {SequenceRangeError} If a header field is out of range.
- * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
- * @throws {UnencodableValueError} If an event argument cannot be sent.
+ * @throws {@link SequenceRangeError} If a header field is out of range.
+ * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link UnencodableValueError} If an event argument cannot be sent.
  */
 export function encodeServerPackageWith(
   header: Header,
@@ -128,7 +137,9 @@ export function encodeServerPackageWith(
  * @param pkg A package encoded with no events.
  * @param events The events' msgpack maps, as {@link encodeEvent} gives them.
  * @return The package with the events, or `pkg` itself when there are none.
- * @throws {PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ *
+ * @internal
  */
 export function appendEvents(pkg: Uint8Array, events: readonly Uint8Array[]): Uint8Array {
   if (events.length === 0) return pkg;
@@ -162,9 +173,11 @@ function checkUpdate(update: UpdatePayload): void {
  * Encodes one event as the msgpack map PyGaSe sends, without a package around it: to know its
  * size before choosing a package for it.
  *
- * @throws {PackageOverflowError} If the event alone would not fit in a package.
- * @throws {UnencodableValueError} If an argument cannot be sent, or the event's fields have the
- *   wrong types.
+ * @throws {@link PackageOverflowError} If the event alone would not fit in a package.
+ * @throws {@link UnencodableValueError} If an argument cannot be sent, or the event's fields have
+ *   the wrong types.
+ *
+ * @category Protocol
  */
 export function encodeEvent(event: GameEvent): Uint8Array {
   const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;

@@ -1,4 +1,8 @@
-/** Stable codes of the errors rxgase throws; tests and callers match on these, not on messages. */
+/**
+ * Stable codes of the errors rxgase throws; tests and callers match on these, not on messages.
+ *
+ * @category Errors
+ */
 export type RxgaseErrorCode =
   | 'ERR_SEQUENCE_RANGE'
   | 'ERR_PROTOCOL_ID_MISMATCH'
@@ -16,7 +20,11 @@ export type RxgaseErrorCode =
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_HOST_NOT_FOUND';
 
-/** The base class of every error rxgase throws on purpose. */
+/**
+ * The base class of every error rxgase throws on purpose.
+ *
+ * @category Errors
+ */
 export abstract class RxgaseError extends Error {
   /** A stable code naming the kind of failure. */
   abstract readonly code: RxgaseErrorCode;
@@ -27,20 +35,36 @@ export abstract class RxgaseError extends Error {
   }
 }
 
-/** A number given as a sequence number (or `time_order`) is not an integer in 0..65535. */
+/**
+ * A number given as a sequence number (or `time_order`) is not an integer in 0..65535.
+ *
+ * @category Errors
+ */
 export class SequenceRangeError extends RxgaseError {
   readonly code = 'ERR_SEQUENCE_RANGE';
 }
 
-/** The base class of the errors a datagram that cannot be decoded throws. */
+/**
+ * The base class of the errors a datagram that cannot be decoded throws.
+ *
+ * @category Errors
+ */
 export abstract class DecodeError extends RxgaseError {}
 
-/** The datagram does not start with PyGaSe's protocol id: it is not a PyGaSe package. */
+/**
+ * The datagram does not start with PyGaSe's protocol id: it is not a PyGaSe package.
+ *
+ * @category Errors
+ */
 export class ProtocolIdMismatchError extends DecodeError {
   readonly code = 'ERR_PROTOCOL_ID_MISMATCH';
 }
 
-/** The datagram ends before a field its kind of package always has (header, time_order, length). */
+/**
+ * The datagram ends before a field its kind of package always has (header, time_order, length).
+ *
+ * @category Errors
+ */
 export class TruncatedDatagramError extends DecodeError {
   readonly code = 'ERR_TRUNCATED_DATAGRAM';
 }
@@ -48,12 +72,18 @@ export class TruncatedDatagramError extends DecodeError {
 /**
  * The datagram has all its fixed fields, but what they frame is not valid: a length past the end,
  * msgpack that does not parse, an event that is not a map or has fields of the wrong type.
+ *
+ * @category Errors
  */
 export class MalformedPayloadError extends DecodeError {
   readonly code = 'ERR_MALFORMED_PAYLOAD';
 }
 
-/** A package, or a datagram received, is larger than the 2048 bytes PyGaSe allows. */
+/**
+ * A package, or a datagram received, is larger than the 2048 bytes PyGaSe allows.
+ *
+ * @category Errors
+ */
 export class PackageOverflowError extends RxgaseError {
   readonly code = 'ERR_PACKAGE_OVERFLOW';
 }
@@ -61,6 +91,8 @@ export class PackageOverflowError extends RxgaseError {
 /**
  * A value cannot be sent: msgpack has no form for it (a function, a symbol, a class instance,
  * `undefined` in an array, a cycle, a BigInt outside 64 bits) or a header field is out of range.
+ *
+ * @category Errors
  */
 export class UnencodableValueError extends RxgaseError {
   readonly code = 'ERR_UNENCODABLE_VALUE';
@@ -77,6 +109,8 @@ export class UnencodableValueError extends RxgaseError {
  * A game state or update is not what the state model can hold: an unknown `game_status`, or
  * something that is not plain data (a function, a symbol, a class instance, `undefined` in an
  * array, a cycle, a BigInt beyond 64 bits), which could not be sent to clients.
+ *
+ * @category Errors
  */
 export class InvalidStateError extends RxgaseError {
   readonly code = 'ERR_INVALID_STATE';
@@ -89,37 +123,65 @@ export class InvalidStateError extends RxgaseError {
   }
 }
 
-/** An event was not acknowledged: the package carrying it, and every retry, timed out. */
+/**
+ * An event was not acknowledged: the package carrying it, and every retry, timed out.
+ *
+ * @category Errors
+ */
 export class AckTimeoutError extends RxgaseError {
   readonly code = 'ERR_ACK_TIMEOUT';
 }
 
-/** The connection closed before an event dispatched on it was acknowledged. */
+/**
+ * The connection closed before an event dispatched on it was acknowledged.
+ *
+ * @category Errors
+ */
 export class ConnectionClosedError extends RxgaseError {
   readonly code = 'ERR_CONNECTION_CLOSED';
 }
 
-/** An argument to the API is not what it must be: a handler that is not a function, say. */
+/**
+ * An argument to the API is not what it must be: a handler that is not a function, say.
+ *
+ * @category Errors
+ */
 export class InvalidArgumentError extends RxgaseError {
   readonly code = 'ERR_INVALID_ARGUMENT';
 }
 
-/** Something awaited did not happen in time: a connection's first state, a condition on it. */
+/**
+ * Something awaited did not happen in time: a connection's first state, a condition on it.
+ *
+ * @category Errors
+ */
 export class WaitTimeoutError extends RxgaseError {
   readonly code = 'ERR_WAIT_TIMEOUT';
 }
 
-/** An rxgase packet carries another session's token: spoofed, or left over from an old session. */
+/**
+ * An rxgase packet carries another session's token: spoofed, or left over from an old session.
+ *
+ * @category Errors
+ */
 export class SessionMismatchError extends DecodeError {
   readonly code = 'ERR_SESSION_MISMATCH';
 }
 
-/** A connection already holds as many events, queued or waiting for their ack, as it may. */
+/**
+ * A connection already holds as many events, queued or waiting for their ack, as it may.
+ *
+ * @category Errors
+ */
 export class EventQueueFullError extends RxgaseError {
   readonly code = 'ERR_EVENT_QUEUE_FULL';
 }
 
-/** The server refused the connection, or closed it; `reason` says why (`server full`, ...). */
+/**
+ * The server refused the connection, or closed it; `reason` says why (`server full`, ...).
+ *
+ * @category Errors
+ */
 export class ConnectionRefusedError extends RxgaseError {
   readonly code = 'ERR_CONNECTION_REFUSED';
 

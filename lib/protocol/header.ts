@@ -14,6 +14,8 @@ import { sqnDiff, toSqn } from './sequence';
  *
  * `ackBitfield` tells which of the 32 packages before `ack` arrived: bit 31 (the most significant)
  * stands for `ack - 1`, bit 0 for `ack - 32`.
+ *
+ * @category Protocol
  */
 export interface Header {
   /** This package's sequence number; 0 before any package was sent. */
@@ -27,8 +29,10 @@ export interface Header {
 /**
  * Writes `header` into the first 12 bytes of `view`. The mirror image of {@link readHeader}.
  *
- * @throws {SequenceRangeError} If `sequence` or `ack` is not in 0..65535.
- * @throws {UnencodableValueError} If `ackBitfield` is not an unsigned 32-bit integer.
+ * @throws {@link SequenceRangeError} If `sequence` or `ack` is not in 0..65535.
+ * @throws {@link UnencodableValueError} If `ackBitfield` is not an unsigned 32-bit integer.
+ *
+ * @category Protocol
  */
 export function writeHeader(view: DataView, header: Header): void {
   const { sequence, ack, ackBitfield } = header;
@@ -46,8 +50,10 @@ export function writeHeader(view: DataView, header: Header): void {
 /**
  * Reads the header from the first 12 bytes of `view`. The mirror image of {@link writeHeader}.
  *
- * @throws {ProtocolIdMismatchError} If the bytes do not start with PyGaSe's protocol id.
- * @throws {TruncatedDatagramError} If there are fewer than 12 bytes.
+ * @throws {@link ProtocolIdMismatchError} If the bytes do not start with PyGaSe's protocol id.
+ * @throws {@link TruncatedDatagramError} If there are fewer than 12 bytes.
+ *
+ * @category Protocol
  */
 export function readHeader(view: DataView): Header {
   const idLength = Math.min(PROTOCOL_ID.length, view.byteLength);
@@ -79,6 +85,8 @@ export function readHeader(view: DataView): Header {
  * acknowledges(header, 2); // true, bit 30 stands for ack - 2
  * acknowledges(header, 3); // false
  * ```
+ *
+ * @category Protocol
  */
 export function acknowledges(header: Header, sequence: number): boolean {
   if (header.ack === 0 || sequence === 0) return false;

@@ -2,6 +2,8 @@
  * Where rxgase writes what it does: `console` or any pino-like logger fits. PyGaSe's levels: INFO
  * for startups, shutdowns, connects and disconnects; DEBUG for the details; ERROR for a handler
  * that threw.
+ *
+ * @category Server/Backend
  */
 export interface Logger {
   /** The details, such as each package sent and received. */
@@ -14,7 +16,11 @@ export interface Logger {
   error(message: string, ...details: unknown[]): void;
 }
 
-/** The default: says nothing. */
+/**
+ * The default: says nothing.
+ *
+ * @category Server/Backend
+ */
 export const silentLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,

@@ -57,7 +57,8 @@ export class MsgpackDecoder {
   /**
    * Decodes the one msgpack value that fills `bytes[start..end)` exactly.
    *
-   * @throws {MalformedPayloadError} If those bytes are not exactly one supported msgpack value.
+   * @throws {@link MalformedPayloadError} If those bytes are not exactly one supported msgpack
+   *   value.
    */
   decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
     this.viewOf(bytes);

@@ -32,8 +32,8 @@ export class MsgpackEncoder {
    * Encodes `value` into `target` from `offset`, writing no byte at or past `limit`.
    *
    * @return The offset after the last byte written.
-   * @throws {PackageOverflowError} If the encoding does not fit before `limit`.
-   * @throws {UnencodableValueError} If msgpack cannot carry `value` or a part of it.
+   * @throws {@link PackageOverflowError} If the encoding does not fit before `limit`.
+   * @throws {@link UnencodableValueError} If msgpack cannot carry `value` or a part of it.
    */
   encodeInto(value: unknown, target: Uint8Array, offset: number, limit: number): number {
     if (target !== this.bytes) {
@@ -50,8 +50,8 @@ export class MsgpackEncoder {
   /**
    * Encodes `value` into a new array of at most `maxSize` bytes.
    *
-   * @throws {PackageOverflowError} If the encoding is longer than `maxSize`.
-   * @throws {UnencodableValueError} If msgpack cannot carry `value` or a part of it.
+   * @throws {@link PackageOverflowError} If the encoding is longer than `maxSize`.
+   * @throws {@link UnencodableValueError} If msgpack cannot carry `value` or a part of it.
    */
   encode(value: unknown, maxSize = MAX_PACKAGE_SIZE): Uint8Array {
     if (this.scratch.length < maxSize) this.scratch = new Uint8Array(maxSize);

@@ -6,6 +6,7 @@ import type { Header } from './header';
  *
  * @typeParam K The event's type, when it is known.
  * @typeParam P Its payload: the keyword arguments.
+ * @category Protocol
  */
 export interface GameEvent<K extends string = string, P = Readonly<Record<string, unknown>>> {
   /** Names the handler that handles the event. */
@@ -19,25 +20,39 @@ export interface GameEvent<K extends string = string, P = Readonly<Record<string
 /**
  * A game-state update as it travels: a msgpack map of the changed keys plus `time_order`. A full
  * state also carries `game_status`. The state layer gives these maps their meaning.
+ *
+ * @category Protocol
  */
 export interface UpdatePayload {
   readonly time_order: number;
   readonly [key: string]: unknown;
 }
 
-/** A plain package: a header and events. */
+/**
+ * A plain package: a header and events.
+ *
+ * @category Protocol
+ */
 export interface Package {
   readonly header: Header;
   readonly events: readonly GameEvent[];
 }
 
-/** What a client sends: a package that also says which game-state `time_order` the client has. */
+/**
+ * What a client sends: a package that also says which game-state `time_order` the client has.
+ *
+ * @category Protocol
+ */
 export interface ClientPackage extends Package {
   /** The `time_order` of the newest game state the client holds. */
   readonly timeOrder: number;
 }
 
-/** What a server sends: a package that also carries a game-state update for the client. */
+/**
+ * What a server sends: a package that also carries a game-state update for the client.
+ *
+ * @category Protocol
+ */
 export interface ServerPackage extends Package {
   readonly update: UpdatePayload;
 }

@@ -35,10 +35,18 @@ import {
  * the traffic from speaking for either side; event ids let a receiver handle each event once.
  */
 
-/** The four bytes every rxgase packet starts with; PyGaSe's end in `b9`. */
+/**
+ * The four bytes every rxgase packet starts with; PyGaSe's end in `b9`.
+ *
+ * @category Protocol
+ */
 export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0, 0xfa, 0xba);
 
-/** The version of the rxgase protocol these peers speak. */
+/**
+ * The version of the rxgase protocol these peers speak.
+ *
+ * @category Protocol
+ */
 export const RXGASE_PROTOCOL_VERSION = 1;
 
 /** What an rxgase packet is. */
@@ -53,7 +61,11 @@ export const PacketKind = {
 } as const;
 export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
 
-/** Why a connection closed, as both sides tell each other. */
+/**
+ * Why a connection closed, as both sides tell each other.
+ *
+ * @category Protocol
+ */
 export type CloseReason =
   'server full' | 'version mismatch' | 'shutdown' | 'timeout' | 'kicked' | 'disconnected' | 'error';
 
@@ -197,7 +209,8 @@ export function encodeShutdownRequest(session: Uint8Array, hostToken: Uint8Array
 /**
  * Wraps a PyGaSe package in a data packet.
  *
- * @throws {PackageOverflowError} If the packet would be over 2048 bytes or carry over 255 ids.
+ * @throws {@link PackageOverflowError} If the packet would be over 2048 bytes or carry over 255
+ *   ids.
  */
 export function encodeData(
   session: Uint8Array,
@@ -226,10 +239,11 @@ export function encodeData(
  * Decodes an rxgase packet. Whatever bytes it is given, it returns a packet or throws one of the
  * errors below, so a receive loop can drop and count what it cannot read.
  *
- * @throws {ProtocolIdMismatchError} If the datagram does not start with the rxgase protocol id.
- * @throws {TruncatedDatagramError} If it is shorter than its kind of packet.
- * @throws {MalformedPayloadError} If its kind, reason or size is not one rxgase sends.
- * @throws {PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link ProtocolIdMismatchError} If the datagram does not start with the rxgase protocol
+ *   id.
+ * @throws {@link TruncatedDatagramError} If it is shorter than its kind of packet.
+ * @throws {@link MalformedPayloadError} If its kind, reason or size is not one rxgase sends.
+ * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
  */
 export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
   if (!isRxgasePacket(datagram)) {

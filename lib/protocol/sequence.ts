@@ -15,7 +15,9 @@ const HALF_CYCLE = (CYCLE - 1) / 2;
  * @param value A candidate sequence number.
  * @param name What the value is, for the error message.
  * @return `value`, an integer in 0..65535.
- * @throws {SequenceRangeError} If `value` is not an integer in 0..65535.
+ * @throws {@link SequenceRangeError} If `value` is not an integer in 0..65535.
+ *
+ * @category Protocol
  */
 export function toSqn(value: number, name = 'sequence number'): number {
   if (!Number.isInteger(value) || value < 0 || value > MAX_SEQUENCE) {
@@ -36,7 +38,9 @@ export function toSqn(value: number, name = 'sequence number'): number {
  * @param sqn A sequence number.
  * @param n How many steps to go forward; negative goes back, but not below 0.
  * @return The sequence number `n` steps after `sqn`.
- * @throws {SequenceRangeError} If `sqn` is out of range or the result would be negative.
+ * @throws {@link SequenceRangeError} If `sqn` is out of range or the result would be negative.
+ *
+ * @internal
  */
 export function sqnAdd(sqn: number, n: number): number {
   const sum = toSqn(sqn) + n;
@@ -55,7 +59,9 @@ export function sqnAdd(sqn: number, n: number): number {
  *
  * @param sqn A sequence number other than 0 ("none yet" has nothing before it).
  * @param n How many steps to go back, 0..65534.
- * @throws {SequenceRangeError} If `sqn` is 0 or out of range, or `n` is not in 0..65534.
+ * @throws {@link SequenceRangeError} If `sqn` is 0 or out of range, or `n` is not in 0..65534.
+ *
+ * @internal
  */
 export function sqnBack(sqn: number, n: number): number {
   if (toSqn(sqn) === 0) throw new SequenceRangeError('there is no sequence number before 0');
@@ -78,6 +84,8 @@ export function sqnBack(sqn: number, n: number): number {
  * @param a A sequence number.
  * @param b A sequence number.
  * @return Positive if `a` is newer than `b`, negative if older, 0 if equal.
+ *
+ * @internal
  */
 export function sqnDiff(a: number, b: number): number {
   const diff = toSqn(a) - toSqn(b);
@@ -100,6 +108,8 @@ export function sqnDiff(a: number, b: number): number {
  * isNewer(5, 100); // false
  * isNewer(40000, 0); // true: anything is newer than nothing
  * ```
+ *
+ * @category Protocol
  */
 export function isNewer(a: number, b: number): boolean {
   if (toSqn(b) === 0) return toSqn(a) !== 0;

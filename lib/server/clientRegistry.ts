@@ -16,10 +16,18 @@ import { serverPackages } from './serverPackages';
 import type { GateCounts, Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
 
-/** A server's connection to one client. */
+/**
+ * A server's connection to one client.
+ *
+ * @category Server/Backend
+ */
 export type ClientConnection = Connection<ClientPackage>;
 
-/** A client that connected. */
+/**
+ * A client that connected.
+ *
+ * @category Server/Backend
+ */
 export interface ClientConnected {
   readonly client: Address;
   readonly protocol: 'rxgase' | 'pygase';
@@ -27,7 +35,11 @@ export interface ClientConnected {
   readonly host: boolean;
 }
 
-/** A client whose connection ended, and why. */
+/**
+ * A client whose connection ended, and why.
+ *
+ * @category Server/Backend
+ */
 export interface ClientDisconnected {
   readonly client: Address;
   readonly reason: CloseReason;

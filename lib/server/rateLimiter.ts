@@ -1,7 +1,11 @@
 import { checkPositive } from '../protocol/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 
-/** How many datagrams an address may send. Every field says its default. */
+/**
+ * How many datagrams an address may send. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface RateLimit {
   /** The sustained rate; default 500 a second (a client sends 40, and at most 320 in a flood). */
   readonly datagramsPerSecond?: number;
@@ -11,7 +15,11 @@ export interface RateLimit {
   readonly maxAddresses?: number;
 }
 
-/** The server's default rate limit: 500 datagrams a second per address, bursts of 250. */
+/**
+ * The server's default rate limit: 500 datagrams a second per address, bursts of 250.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
   datagramsPerSecond: 500,
   burst: 250,
@@ -22,7 +30,7 @@ export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
  * Checks a server's `rateLimit` option: `false`, or an object whose fields, where given, are
  * positive numbers (`burst` at least 1, `maxAddresses` a whole number).
  *
- * @throws {InvalidArgumentError} If it is not, naming the field.
+ * @throws {@link InvalidArgumentError} If it is not, naming the field.
  */
 export function checkRateLimit(rateLimit: unknown): void {
   if (rateLimit === false || rateLimit === undefined) return;
@@ -61,7 +69,10 @@ export class RateLimiter {
   private readonly limit: Required<RateLimit>;
   private readonly buckets = new Map<string, Bucket>();
 
-  /** @throws {InvalidArgumentError} If a field is not a positive number: see {@link checkRateLimit}. */
+  /**
+   * @throws {@link InvalidArgumentError} If a field is not a positive number: see
+   *   {@link checkRateLimit}.
+   */
   constructor(limit: RateLimit = {}) {
     checkRateLimit(limit);
     this.limit = { ...DEFAULT_RATE_LIMIT, ...limit };

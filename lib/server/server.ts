@@ -49,7 +49,11 @@ import { checkBoolean, checkPositive } from '../protocol/checkOption';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 
-/** How a server listens. Every field says its default. */
+/**
+ * How a server listens. Every field says its default.
+ *
+ * @category Server/Backend
+ */
 export interface ServerOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -104,10 +108,18 @@ export interface EventWire {
   pushEvent(event: GameEvent, clientAddress: Address): void;
 }
 
-/** The server's default for {@link ServerOptions.legacyJoinsPerSecond}. */
+/**
+ * The server's default for {@link ServerOptions.legacyJoinsPerSecond}.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
 
-/** The server's default for {@link ServerOptions.maxClients}. */
+/**
+ * The server's default for {@link ServerOptions.maxClients}.
+ *
+ * @category Server/Backend
+ */
 export const DEFAULT_MAX_CLIENTS = 256;
 
 export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
@@ -116,18 +128,27 @@ export type { ClientConnected, ClientConnection, ClientDisconnected } from './cl
  * An event a client sent, and who sent it.
  *
  * @typeParam M The events clients send, by type (a {@link GameEvents} map's `toServer`).
+ * @category Server/Backend
  */
 export interface ClientEvent<M extends object = AnyEvents['toServer']> {
   readonly event: EventOf<M>;
   readonly client: Address;
 }
 
-/** What became of an event sent to one client. */
+/**
+ * What became of an event sent to one client.
+ *
+ * @category Server/Backend
+ */
 export type DispatchOutcome =
   | { readonly client: Address; readonly acked: true }
   | { readonly client: Address; readonly acked: false; readonly error: unknown };
 
-/** How an event is sent to clients. */
+/**
+ * How an event is sent to clients.
+ *
+ * @category Server/Backend
+ */
 export interface ServerDispatchOptions {
   /** `'all'` (the default) or one client's address. */
   readonly targetClient?: 'all' | Address;
@@ -147,6 +168,7 @@ export interface ServerHandlerContext extends EventArgs {
  * {@link pygaseHandler}.
  *
  * @typeParam P The payload.
+ * @category Server/Backend
  */
 export type ServerEventHandler<P = AnyPayload> = (
   payload: P,
@@ -175,6 +197,8 @@ export type ServerEventHandler<P = AnyPayload> = (
  * server.disconnected$.subscribe(({ client, reason }) => console.log(client.port, 'left:', reason));
  * server.dispatchEvent('WELCOME', ['ann'], {}, { targetClient: 'all', retries: 3 });
  * ```
+ *
+ * @category Server/Backend
  */
 export class Server<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
   /** Events from every client, with the sender. */
@@ -288,9 +312,9 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
    * @param port Default 0: a port the system chooses.
    * @param hostname Default `localhost`.
    * @return The address the server listens on.
-   * @throws {InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
    *   IP address or a DNS name (see `checkHostname`), or the server already runs.
-   * @throws {HostNotFoundError} If the hostname does not resolve (with the default `bind`).
+   * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `bind`).
    */
   async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
     checkPort(port, 0);
@@ -341,10 +365,10 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
    * (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {InvalidArgumentError} If the payload or options are not objects, an option is unknown,
+   * @throws {@link InvalidArgumentError} If the payload or options are not objects, an option is unknown,
    *   `targetClient` is not an address, or not connected, or `retries` is not a whole number.
-   * @throws {UnencodableValueError} If an argument cannot be sent; its `path` says which.
-   * @throws {PackageOverflowError} If the event does not fit in a server package even beside the
+   * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
+   * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside the
    *   smallest update. (One that does not fit beside the update a client needs now fails in that
    *   client's outcome.)
    */
@@ -410,7 +434,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
   /**
    * Makes `handler` handle the events of `type` that clients send.
    *
-   * @throws {InvalidArgumentError} If `handler` is not a function.
+   * @throws {@link InvalidArgumentError} If `handler` is not a function.
    */
   registerEventHandler<K extends EventType<E['toServer']>>(
     type: K,

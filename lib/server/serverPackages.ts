@@ -33,6 +33,8 @@ function encoded(update: GameStateUpdate): Uint8Array | undefined {
  *
  * @param store Where the game state and its history are.
  * @param clientTimeOrder The `time_order` the client last reported.
+ *
+ * @category Protocol
  */
 export function serverPackages(
   store: Pick<GameStateStore, 'updateSince' | 'getGameState'>,

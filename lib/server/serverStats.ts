@@ -26,6 +26,8 @@ export type Summed = { -readonly [K in SummedKey]: number };
  * one of `rateLimited`, `malformed`, `refused`, `control` and `routed`; what was routed is counted
  * further by its connection, whose counts the server adds up (closed connections included): the
  * fields it shares with {@link ConnectionStats} are sums over every connection the server had.
+ *
+ * @category Server/Backend
  */
 export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
   /** Datagrams and bytes received, whatever became of them. */

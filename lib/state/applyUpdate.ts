@@ -18,8 +18,9 @@ import { setEntry } from '../protocol/setEntry';
  * - `game_status` is taken when it is a {@link GameStatus}; `time_order` is always the update's,
  *   never a custom key's.
  *
- * @throws {InvalidStateError} If the update holds something that is not plain data (a function,
- *   a symbol, a Date, a Map, a class instance): the state stays plain data that can be sent.
+ * @throws {@link InvalidStateError} If the update holds something that is not plain data (a
+ *   function, a symbol, a Date, a Map, a class instance): the state stays plain data that can be
+ *   sent.
  *
  * ## Example
  * ```ts
@@ -29,6 +30,8 @@ import { setEntry } from '../protocol/setEntry';
  * state = applyUpdate(state, { time_order: 2, foo: TO_DELETE });
  * // { players: { ann: { x: 5, y: 2 } }, time_order: 2, game_status: 0 }
  * ```
+ *
+ * @category State
  */
 export function applyUpdate<S extends GameState>(state: S, update: GameStateUpdate): S {
   if (!isNewer(update.time_order, state.time_order)) return state;

@@ -21,6 +21,8 @@ import { copyData, hasEntry, isPlainObject } from './values';
  * );
  * // { players: { ann: { x: 3 }, bob: TO_DELETE }, time_order: 9, game_status: 1 }
  * ```
+ *
+ * @category State
  */
 export function diffStates(from: GameState, to: GameState): GameStateUpdate {
   return diffFromAny([from], to);
@@ -109,6 +111,8 @@ const NONE: ReadonlySet<string> = new Set();
  * receiver known to hold one of them, but not which, ends exactly in `to` (a server sending to a
  * client that may have applied newer updates since it last reported). Keys that any of them
  * holds and `to` does not are deleted; every value that differs in any of them is set.
+ *
+ * @category State
  */
 export function diffFromAny(from: readonly GameState[], to: GameState): GameStateUpdate {
   return diffTouched(from, to, undefined);

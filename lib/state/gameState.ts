@@ -2,7 +2,11 @@ import { GAME_STATUS_KEY, TIME_ORDER_KEY } from '../protocol/constants';
 import { InvalidStateError } from '../protocol/errors';
 import { toSqn } from '../protocol/sequence';
 
-/** Whether the game loop is running. PyGaSe's `GameStatus`, with the same wire values. */
+/**
+ * Whether the game loop is running. PyGaSe's `GameStatus`, with the same wire values.
+ *
+ * @category State
+ */
 export const GameStatus = {
   Paused: 0,
   Active: 1,
@@ -14,6 +18,8 @@ export type GameStatus = (typeof GameStatus)[keyof typeof GameStatus];
  * the 16-bit wrap) and `game_status`. Treat it as immutable: {@link applyUpdate} returns a new one.
  *
  * @typeParam T Your own keys.
+ *
+ * @category State
  */
 export type GameState<T extends object = Record<string, unknown>> = T & {
   readonly time_order: number;
@@ -24,6 +30,8 @@ export type GameState<T extends object = Record<string, unknown>> = T & {
  * A change to the game state: the keys to set (nested objects merge into the state's), keys set to
  * {@link TO_DELETE} to remove, optionally `game_status`, and the `time_order` it brings the state
  * to. An update whose `time_order` is not newer than the state's changes nothing.
+ *
+ * @category State
  */
 export interface GameStateUpdate {
   readonly time_order: number;
@@ -44,8 +52,10 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([TIME_ORDER_KEY, GAME_
  * ```
  *
  * @param custom Your keys, and optionally `time_order` and `game_status`.
- * @throws {SequenceRangeError} If `time_order` is not in 0..65535.
- * @throws {InvalidStateError} If `game_status` is not a {@link GameStatus}.
+ * @throws {@link SequenceRangeError} If `time_order` is not in 0..65535.
+ * @throws {@link InvalidStateError} If `game_status` is not a {@link GameStatus}.
+ *
+ * @category State
  */
 export function createGameState<T extends object>(
   custom: T & { time_order?: number; game_status?: GameStatus },
@@ -63,12 +73,20 @@ export function createGameState<T extends object>(
   } as GameState<Omit<T, 'time_order' | 'game_status'>>;
 }
 
-/** Whether the game is paused. */
+/**
+ * Whether the game is paused.
+ *
+ * @category State
+ */
 export function isPaused(state: GameState): boolean {
   return state.game_status === GameStatus.Paused;
 }
 
-/** Whether `value` is a {@link GameStatus}. */
+/**
+ * Whether `value` is a {@link GameStatus}.
+ *
+ * @category State
+ */
 export function isGameStatus(value: unknown): value is GameStatus {
   return value === GameStatus.Paused || value === GameStatus.Active;
 }

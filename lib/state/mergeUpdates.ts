@@ -28,6 +28,8 @@ import { setEntry } from '../protocol/setEntry';
  * );
  * // { time_order: 4, players: { ann: { x: 1 }, bob: { x: 2 } }, foo: TO_DELETE }
  * ```
+ *
+ * @category State
  */
 export function mergeUpdates(first: GameStateUpdate, second: GameStateUpdate): GameStateUpdate {
   const [older, newer] = isNewer(first.time_order, second.time_order)

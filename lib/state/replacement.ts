@@ -10,6 +10,8 @@
  * PyGaSe's wire format has no form for it, so the PyGaSe codec refuses an update that holds one
  * (`UnencodableValueError`) rather than send something a PyGaSe peer would merge into stale keys:
  * whoever sends updates to a PyGaSe peer must send what it can apply instead.
+ *
+ * @category State
  */
 export class Replacement {
   constructor(readonly value: Readonly<Record<string, unknown>>) {}

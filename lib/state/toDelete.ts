@@ -9,6 +9,8 @@ import { DELETE_MARKER, isDeleteMarker } from '../protocol/deleteMarker';
  * ```ts
  * applyUpdate(state, { time_order: 8, players: { ann: TO_DELETE } });
  * ```
+ *
+ * @category State
  */
 export const TO_DELETE: ToDelete = DELETE_MARKER as ToDelete;
 
@@ -20,5 +22,9 @@ declare const toDelete: unique symbol;
  */
 export type ToDelete = Readonly<Uint8Array> & { readonly [toDelete]: true };
 
-/** Whether `value` is {@link TO_DELETE}, or bytes equal to it. */
+/**
+ * Whether `value` is {@link TO_DELETE}, or bytes equal to it.
+ *
+ * @category State
+ */
 export const isToDelete: (value: unknown) => boolean = isDeleteMarker;

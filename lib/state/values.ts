@@ -23,7 +23,7 @@ export function hasEntry(map: Readonly<Record<string, unknown>>, key: string): b
  * map left out and every {@link Replacement} unwrapped. Arrays are values: their items are copied
  * as they are, bytes equal to TO_DELETE included.
  *
- * @throws {InvalidStateError} If the value holds something that is not plain data; its `path`
+ * @throws {@link InvalidStateError} If the value holds something that is not plain data; its `path`
  *   says where.
  */
 export function materialize(value: unknown): unknown {
@@ -40,7 +40,7 @@ export function materialize(value: unknown): unknown {
  * {@link MAX_NESTING_DEPTH} levels deep and without cycles; `undefined` only as a map entry, which
  * counts as absent.
  *
- * @throws {InvalidStateError} If the value holds something that is not plain data; its `path`
+ * @throws {@link InvalidStateError} If the value holds something that is not plain data; its `path`
  *   says where.
  */
 export function copyData(value: unknown): unknown {

@@ -17,7 +17,7 @@ const HOST_AND_PORT = /^(?:\[([^\]]*)\]|([^:[\]]*)):([^:]*)$/;
  * Checks a port given to the API: an integer in `min`..65535.
  *
  * @param min 1 where a port is connected to; 0 where the system may choose one.
- * @throws {InvalidArgumentError} If it is not.
+ * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkPort(port: unknown, min: 0 | 1): void {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < min || port > 0xffff) {
@@ -34,7 +34,7 @@ export function checkPort(port: unknown, min: 0 | 1): void {
  * spaces, non-ASCII: write it in punycode) is refused here, with what to give instead, rather than
  * by a DNS lookup that fails later, or, in the browser, by a WebSocket to nowhere.
  *
- * @throws {InvalidArgumentError} If it is none of these, saying why.
+ * @throws {@link InvalidArgumentError} If it is none of these, saying why.
  */
 export function checkHostname(hostname: unknown): void {
   if (typeof hostname !== 'string') {

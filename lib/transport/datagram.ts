@@ -3,6 +3,8 @@ import type { Observable } from 'rxjs';
 /**
  * Where a datagram comes from or goes to. A UDP address has no `scheme`; a WebSocket peer has
  * `scheme: 'ws'` (or `'wss'`), so it never shares a key with a UDP peer at the same host and port.
+ *
+ * @category Transports
  */
 export interface Address {
   readonly host: string;
@@ -11,7 +13,11 @@ export interface Address {
   readonly scheme?: string;
 }
 
-/** A datagram and the address at the other end: its sender when received, its target when sent. */
+/**
+ * A datagram and the address at the other end: its sender when received, its target when sent.
+ *
+ * @category Transports
+ */
 export interface Datagram {
   readonly data: Uint8Array;
   readonly address: Address;
@@ -22,6 +28,8 @@ export interface Datagram {
  *
  * `datagrams$` is hot: it emits what arrives while someone listens, errors when the transport
  * fails, and completes when it is closed.
+ *
+ * @category Transports
  */
 export interface Transport {
   readonly datagrams$: Observable<Datagram>;
@@ -36,6 +44,8 @@ export interface Transport {
 /**
  * A string naming an address, to key maps by: `host:port`, IPv6 hosts in brackets, and with
  * `scheme://` before it when the address has a scheme (`ws://127.0.0.1:8081`).
+ *
+ * @category Transports
  */
 export function addressKey(address: Address): string {
   const hostAndPort = address.host.includes(':')

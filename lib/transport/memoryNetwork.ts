@@ -16,6 +16,8 @@ import { addressKey } from './datagram';
  * server.datagrams$.subscribe(({ data, address }) => server.send({ data, address })); // echo
  * client.send({ data: Uint8Array.of(1), address: server.address });
  * ```
+ *
+ * @category Testing
  */
 export class MemoryNetwork {
   private readonly endpoints = new Map<string, Subject<Datagram>>();
@@ -28,7 +30,7 @@ export class MemoryNetwork {
    * Adds an endpoint at `host` (default `memory`) and `port` (default: the next free one), with
    * `scheme` if given, to stand for a WebSocket peer.
    *
-   * @throws {Error} If the address is taken.
+   * @throws `Error` If the address is taken.
    */
   bind(where: Partial<Address> = {}): Transport {
     const address: Address = {

@@ -1,7 +1,11 @@
 import { merge } from 'rxjs';
 import type { Datagram, Transport } from './datagram';
 
-/** Transports merged into one; see {@link mergeTransports}. */
+/**
+ * Transports merged into one; see {@link mergeTransports}.
+ *
+ * @category Transports
+ */
 export interface MergedTransport extends Transport {
   /** The transports merged, in the order given. */
   readonly transports: readonly Transport[];
@@ -25,6 +29,8 @@ export interface MergedTransport extends Transport {
  *
  * @param first The transport whose address the merged one gives.
  * @param others The other transports. A datagram none of them can carry is dropped.
+ *
+ * @category Transports
  */
 export function mergeTransports(first: Transport, ...others: Transport[]): MergedTransport {
   const transports = [first, ...others];

@@ -4,6 +4,8 @@
  *
  * @param seed Any 32-bit integer.
  * @return A function giving numbers in [0, 1).
+ *
+ * @category Testing
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

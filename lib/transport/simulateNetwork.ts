@@ -3,7 +3,11 @@ import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
 import type { Datagram } from './datagram';
 import { seededRandom } from './random';
 
-/** What the simulated network does to datagrams. Every field says its default. */
+/**
+ * What the simulated network does to datagrams. Every field says its default.
+ *
+ * @category Testing
+ */
 export interface NetworkConditions {
   /** Delay of every datagram, in milliseconds; default 0. */
   readonly latencyMs?: number;
@@ -39,6 +43,8 @@ export interface NetworkConditions {
  * @param conditions What happens to each datagram.
  * @param scheduler Where delays are scheduled; default `asyncScheduler`.
  * @return An operator delivering the datagrams that survive, when they arrive.
+ *
+ * @category Testing
  */
 export function simulateNetwork(
   conditions: NetworkConditions,

@@ -26,6 +26,8 @@ interface Entry {
  * interval(25, scheduler).subscribe((beat) => console.log(scheduler.now(), beat));
  * scheduler.advanceBy(100); // 25 0, 50 1, 75 2, 100 3
  * ```
+ *
+ * @category Testing
  */
 export class SimulationScheduler implements SchedulerLike {
   private time = 0;

@@ -6,7 +6,11 @@ import { Observable, Subject, share } from 'rxjs';
 import type { Address, Datagram, Transport } from './datagram';
 import { hostNotFound } from './hostNotFound';
 
-/** How a UDP transport binds. Every field says its default. */
+/**
+ * How a UDP transport binds. Every field says its default.
+ *
+ * @category Transports
+ */
 export interface UdpTransportOptions {
   /** The port to bind; 0, the default, lets the operating system choose one. */
   readonly port?: number;
@@ -22,10 +26,18 @@ export interface UdpTransportOptions {
   readonly receiveBufferSize?: number;
 }
 
-/** The receive buffer rxgase asks for: 4 MiB. */
+/**
+ * The receive buffer rxgase asks for: 4 MiB.
+ *
+ * @category Transports
+ */
 export const DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
-/** A transport over a `node:dgram` socket. */
+/**
+ * A transport over a `node:dgram` socket.
+ *
+ * @category Transports
+ */
 export interface UdpTransport extends Transport {
   /**
    * The socket's errors, such as a send the system refused: reported, never thrown, and the
@@ -46,9 +58,11 @@ export interface UdpTransport extends Transport {
  * ```
  *
  * @return The bound transport; its `address` has the port the system chose.
- * @throws {HostNotFoundError} If `host` is a name that does not resolve.
+ * @throws {@link HostNotFoundError} If `host` is a name that does not resolve.
  * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
  *   rejects with the system's error.
+ *
+ * @category Transports
  */
 export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTransport> {
   const {

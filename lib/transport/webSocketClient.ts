@@ -6,6 +6,8 @@ import { addressKey } from './datagram';
 /**
  * What a WebSocket client transport needs of a WebSocket: the part of the browser's `WebSocket`
  * that `ws`'s `WebSocket` class has too.
+ *
+ * @category Transports
  */
 export interface WebSocketLike {
   /** Set to `'arraybuffer'`, so binary messages arrive as `ArrayBuffer`s. */
@@ -24,10 +26,18 @@ export interface WebSocketLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
-/** A WebSocket class: the browser's `WebSocket`, or `ws`'s in Node. */
+/**
+ * A WebSocket class: the browser's `WebSocket`, or `ws`'s in Node.
+ *
+ * @category Transports
+ */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** How a WebSocket client transport connects. Every field says its default. */
+/**
+ * How a WebSocket client transport connects. Every field says its default.
+ *
+ * @category Transports
+ */
 export interface WebSocketClientOptions {
   /** The WebSocket class; default `globalThis.WebSocket` (in Node 20 pass `ws`'s `WebSocket`). */
   readonly WebSocket?: WebSocketConstructor;
@@ -42,7 +52,11 @@ export interface WebSocketClientOptions {
   readonly bufferLimit?: number;
 }
 
-/** A transport over client WebSockets. */
+/**
+ * A transport over client WebSockets.
+ *
+ * @category Transports
+ */
 export interface WebSocketClientTransport extends Transport {
   /** A socket that failed, or closed without being asked to: reported, never thrown. */
   readonly errors$: Observable<Error>;
@@ -71,7 +85,9 @@ const CONNECTING = 0;
  * const nodeClient = new Client({ bind: async () => webSocketClientTransport({ WebSocket }) });
  * ```
  *
- * @throws {TypeError} If no WebSocket class is given and there is no global one.
+ * @throws `TypeError` If no WebSocket class is given and there is no global one.
+ *
+ * @category Transports
  */
 export function webSocketClientTransport(
   options: WebSocketClientOptions = {},

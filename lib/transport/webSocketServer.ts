@@ -6,7 +6,11 @@ import type { RawData, WebSocket } from 'ws';
 import type { Address, Datagram, Transport } from './datagram';
 import { addressKey } from './datagram';
 
-/** How a WebSocket server transport listens. Every field says its default. */
+/**
+ * How a WebSocket server transport listens. Every field says its default.
+ *
+ * @category Transports
+ */
 export interface WebSocketServerOptions {
   /** The port to listen on; 0, the default, lets the operating system choose one. */
   readonly port?: number;
@@ -28,13 +32,21 @@ export interface WebSocketServerOptions {
   readonly bufferLimit?: number;
 }
 
-/** What a WebSocket peer may leave unsent before datagrams to it are dropped: 1 MiB. */
+/**
+ * What a WebSocket peer may leave unsent before datagrams to it are dropped: 1 MiB.
+ *
+ * @category Transports
+ */
 export const DEFAULT_WEBSOCKET_BUFFER_LIMIT = 1024 * 1024;
 
 /** No package comes near it; the largest UDP datagram is about as large. */
 const MAX_MESSAGE_SIZE = 64 * 1024;
 
-/** A transport over a `ws` WebSocket server: each WebSocket connection is a peer. */
+/**
+ * A transport over a `ws` WebSocket server: each WebSocket connection is a peer.
+ *
+ * @category Transports
+ */
 export interface WebSocketServerTransport extends Transport {
   /** Errors of the server or of a peer's socket: reported, never thrown; the transport goes on. */
   readonly errors$: Observable<Error>;
@@ -60,6 +72,8 @@ export interface WebSocketServerTransport extends Transport {
  *
  * @return The listening transport; its `address` has the port the system chose.
  * @throws If it cannot listen (the port is taken): the Promise rejects with the system's error.
+ *
+ * @category Transports
  */
 export async function listenWebSocket(
   options: WebSocketServerOptions = {},
