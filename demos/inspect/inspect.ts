@@ -75,7 +75,7 @@ function inspect(datagram: Uint8Array, only: Kind | undefined): void {
 
 /** Decodes PyGaSe's reference datagrams and plays the server's updates into a client's state. */
 function walkThroughReference(): void {
-  const path = join(__dirname, '../../../shared/vectors/pygase-wire.json');
+  const path = join(__dirname, '../../spec/fixtures/pygase-wire.json');
   let file: { vectors: { name: string; kind: Kind; hex: string }[] };
   try {
     file = JSON.parse(readFileSync(path, 'utf8'));

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import type { ClientPackage, Package, ServerPackage } from '../../lib/protocol/packages';
 import { noteFloat } from '../../lib/protocol/wireTypes';
 
-/** Where rxgase's PyGaSe wire vectors live: datagrams encoded by the reference implementation. */
-export const VECTORS_PATH = join(__dirname, '../../../shared/vectors/pygase-wire.json');
+/**
+ * Where rxgase's PyGaSe wire vectors live: datagrams encoded by the reference implementation,
+ * copied into the repository so the specs pass in any clone.
+ */
+export const VECTORS_PATH = join(__dirname, '../fixtures/pygase-wire.json');
 
 export interface WireVector {
   name: string;
