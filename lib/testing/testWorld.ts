@@ -90,6 +90,8 @@ export class TestWorld<S extends GameState = GameState> {
   private readonly linkOf = new Map<Client<S>, Link>();
   private readonly options: TestWorldOptions;
   private readonly stepMs: number;
+  private readonly waiters = new Set<Waiter>();
+  private driving = false;
   private running = false;
 
   /**
@@ -451,17 +453,51 @@ export class TestWorld<S extends GameState = GameState> {
 
   /**
    * Moves virtual time in steps until `done` holds or `timeoutMs` have passed, letting promises
-   * settle before each check.
+   * settle before each check. Waits that overlap (`Promise.all` of connects, say) share one
+   * clock: each step is taken once, for all of them.
    *
    * @return Whether `done` held.
    */
-  private async passUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = this.scheduler.now() + timeoutMs;
-    for (;;) {
-      await settlePromises();
-      if (done()) return true;
-      if (this.scheduler.now() >= deadline) return false;
-      this.scheduler.advanceTo(Math.min(deadline, this.scheduler.now() + this.stepMs));
+  private passUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.waiters.add({ done, deadline: this.scheduler.now() + timeoutMs, resolve, reject });
+      void this.drive();
+    });
+  }
+
+  /** Steps the clock while anyone waits; settles each wait as it ends. */
+  private async drive(): Promise<void> {
+    if (this.driving) return;
+    this.driving = true;
+    try {
+      while (this.waiters.size > 0) {
+        await settlePromises();
+        let next = this.scheduler.now() + this.stepMs;
+        for (const waiter of this.waiters) {
+          const held = waiter.done();
+          if (held || this.scheduler.now() >= waiter.deadline) {
+            this.waiters.delete(waiter);
+            waiter.resolve(held);
+          } else {
+            next = Math.min(next, waiter.deadline);
+          }
+        }
+        if (this.waiters.size > 0) this.scheduler.advanceTo(next);
+      }
+    } catch (error) {
+      // A timer threw: every wait fails with it, as the clock stopped at it.
+      for (const waiter of this.waiters) waiter.reject(error);
+      this.waiters.clear();
+    } finally {
+      this.driving = false;
     }
   }
+}
+
+/** One wait on a test world's clock. */
+interface Waiter {
+  readonly done: () => boolean;
+  readonly deadline: number;
+  readonly resolve: (held: boolean) => void;
+  readonly reject: (error: unknown) => void;
 }
