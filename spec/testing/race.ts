@@ -1,0 +1,32 @@
+import { createGameState } from '../../lib/index';
+import type { GameState, HandlerContext } from '../../lib/index';
+import type { TestGameParts } from '../../lib/testing/index';
+
+export type Race = GameState<{
+  players: Record<string, { x: number }>;
+  winner: string | null;
+  /** Seconds of play, summed by the time step. */
+  clock: number;
+}>;
+
+/** Where the race ends. */
+export const FINISH = 5;
+
+/**
+ * A race: players JOIN at x 0 and MOVE to an x; the first to reach the finish wins. The time step
+ * keeps the clock. Moves set x rather than add to it, since every handler of a tick sees the state
+ * the tick started from.
+ */
+export function race(): TestGameParts<Race> {
+  return {
+    initialState: createGameState({ players: {}, winner: null, clock: 0 }) as Race,
+    timeStep: (state, dt) => ({ clock: state.clock + dt }),
+    eventHandlers: {
+      JOIN: (name: string) => ({ players: { [name]: { x: 0 } } }),
+      MOVE: (name: string, x: number, { gameState }: HandlerContext<Race>) => ({
+        players: { [name]: { x } },
+        ...(x >= FINISH && gameState.winner === null && { winner: name }),
+      }),
+    },
+  };
+}
