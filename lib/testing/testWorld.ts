@@ -18,11 +18,18 @@ import { SimulationScheduler } from '../transport/simulationScheduler';
 import { SimulatedLinks } from './simulatedLinks';
 import type { Link } from './simulatedLinks';
 import type { TestClientOptions, TestGame, TestWorldOptions } from './testGame';
-import { describePredicate, describeState, settlePromises } from './waiting';
+import { describePredicate, describeState } from './describe';
+import { Stepper } from './stepper';
 
 /**
  * How long the waits of a {@link TestWorld} (`until`, `settle`, `connect`) wait by default, in
  * virtual ms: long, since virtual time costs little.
+ *
+ * ## Example
+ * ```ts
+ * // A slow start: twice as long as the default.
+ * await world.until(ann, (state) => state.round === 2, 2 * DEFAULT_VIRTUAL_TIMEOUT_MS);
+ * ```
  *
  * @category Testing
  */
@@ -30,6 +37,13 @@ export const DEFAULT_VIRTUAL_TIMEOUT_MS = 10_000;
 
 /**
  * Both ends of one client's connection, counted from their start: see `ConnectionStats`.
+ *
+ * ## Example
+ * ```ts
+ * const { client, server } = world.stats(ann);
+ * expect(client?.resends).toBeGreaterThan(0); // events that ann sent again
+ * expect(server?.duplicates).toBeGreaterThan(0); // packages from ann that came twice
+ * ```
  *
  * @category Testing
  */
@@ -89,9 +103,7 @@ export class TestWorld<S extends GameState = GameState> {
   private readonly links: SimulatedLinks;
   private readonly linkOf = new Map<Client<S>, Link>();
   private readonly options: TestWorldOptions;
-  private readonly stepMs: number;
-  private readonly waiters = new Set<Waiter>();
-  private driving = false;
+  private readonly clock: Stepper;
   private running = false;
 
   /**
@@ -108,7 +120,7 @@ export class TestWorld<S extends GameState = GameState> {
       throw new InvalidArgumentError(`seed must be a whole number, got ${String(seed)}`);
     }
     this.options = options;
-    this.stepMs = stepMs;
+    this.clock = new Stepper(this.scheduler, stepMs);
     this.links = new SimulatedLinks(this.scheduler, seed);
     const backendOptions: BackendOptions = {
       ...options.serverOptions,
@@ -320,7 +332,7 @@ export class TestWorld<S extends GameState = GameState> {
     if (!(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`advance takes a finite number of ms, 0 or more, got ${ms}`);
     }
-    await this.passUntil(() => false, ms);
+    await this.clock.passUntil(() => false, ms);
   }
 
   /**
@@ -353,7 +365,7 @@ export class TestWorld<S extends GameState = GameState> {
       },
     );
     done.catch(() => undefined); // rethrown below, to whoever awaits settle
-    if (!(await this.passUntil(() => settled, timeoutMs))) {
+    if (!(await this.clock.passUntil(() => settled, timeoutMs))) {
       throw new WaitTimeoutError(`it did not settle within ${timeoutMs} virtual ms`);
     }
     return done;
@@ -389,7 +401,7 @@ export class TestWorld<S extends GameState = GameState> {
   ): Promise<S | void> {
     if (typeof target === 'function') {
       const limit = typeof predicateOrTimeout === 'number' ? predicateOrTimeout : timeoutMs;
-      if (await this.passUntil(target, limit)) return;
+      if (await this.clock.passUntil(target, limit)) return;
       throw new WaitTimeoutError(
         `${describePredicate(target)} did not hold within ${limit} virtual ms (at ${this.now} ms)`,
       );
@@ -413,7 +425,7 @@ export class TestWorld<S extends GameState = GameState> {
       }
     });
     try {
-      await this.passUntil(() => match !== undefined, timeoutMs);
+      await this.clock.passUntil(() => match !== undefined, timeoutMs);
     } finally {
       watching.unsubscribe();
     }
@@ -450,54 +462,4 @@ export class TestWorld<S extends GameState = GameState> {
     }
     return link;
   }
-
-  /**
-   * Moves virtual time in steps until `done` holds or `timeoutMs` have passed, letting promises
-   * settle before each check. Waits that overlap (`Promise.all` of connects, say) share one
-   * clock: each step is taken once, for all of them.
-   *
-   * @return Whether `done` held.
-   */
-  private passUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.waiters.add({ done, deadline: this.scheduler.now() + timeoutMs, resolve, reject });
-      void this.drive();
-    });
-  }
-
-  /** Steps the clock while anyone waits; settles each wait as it ends. */
-  private async drive(): Promise<void> {
-    if (this.driving) return;
-    this.driving = true;
-    try {
-      while (this.waiters.size > 0) {
-        await settlePromises();
-        let next = this.scheduler.now() + this.stepMs;
-        for (const waiter of this.waiters) {
-          const held = waiter.done();
-          if (held || this.scheduler.now() >= waiter.deadline) {
-            this.waiters.delete(waiter);
-            waiter.resolve(held);
-          } else {
-            next = Math.min(next, waiter.deadline);
-          }
-        }
-        if (this.waiters.size > 0) this.scheduler.advanceTo(next);
-      }
-    } catch (error) {
-      // A timer threw: every wait fails with it, as the clock stopped at it.
-      for (const waiter of this.waiters) waiter.reject(error);
-      this.waiters.clear();
-    } finally {
-      this.driving = false;
-    }
-  }
-}
-
-/** One wait on a test world's clock. */
-interface Waiter {
-  readonly done: () => boolean;
-  readonly deadline: number;
-  readonly resolve: (held: boolean) => void;
-  readonly reject: (error: unknown) => void;
 }

@@ -214,6 +214,20 @@ describe('TestWorld', () => {
     await ownMachine.shutdown();
   });
 
+  it('fails every wait with what a timer throws, and steps on afterwards', async () => {
+    const world = await TestWorld.start(race());
+    const ann = await world.connect('ann');
+    world.scheduler.schedule(() => {
+      throw new Error('a timer broke');
+    }, 50);
+    const waits = [world.advance(100), world.until(ann, (s) => s.winner !== null)];
+    for (const wait of waits) await expect(wait).rejects.toThrow('a timer broke');
+    const at = world.now;
+    await world.advance(100);
+    expect(world.now).toBe(at + 100);
+    await world.shutdown();
+  });
+
   it('refuses what it cannot use, at the call', async () => {
     expect(() => new TestWorld({ ...race(), tickMs: 0 })).toThrow(InvalidArgumentError);
     expect(() => new TestWorld({ ...race(), seed: 1.5 })).toThrow(InvalidArgumentError);

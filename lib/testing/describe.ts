@@ -3,14 +3,6 @@ import { inspect } from 'node:util';
 /** How much of a state or a predicate an error message shows. */
 const SHOWN_CHARS = 600;
 
-/**
- * Resolves once every promise that can settle now has settled, all their `then`s included: at
- * the next turn of the event loop. No time passes on the virtual clock meanwhile.
- */
-export function settlePromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** A state as an error message shows it: on one line, cut short if long. */
 export function describeState(state: unknown): string {
   if (state === undefined) return 'none';
