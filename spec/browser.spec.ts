@@ -50,6 +50,12 @@ describe('the browser build', () => {
     expect(inputs.some((path) => path.includes('/ws/'))).toBe(false);
   });
 
+  it('leaves the test kit out', () => {
+    const inputs = Object.keys(built.metafile.inputs);
+    expect(inputs.filter((path) => path.startsWith('lib/testing/'))).toEqual([]);
+    expect(built.text).not.toMatch(/TestWorld|SimulatedLinks/);
+  });
+
   it("takes the browser's platform defaults for the Client: WebSocket, no DNS", () => {
     const inputs = Object.keys(built.metafile.inputs);
     expect(inputs).toContain('lib/client/platform.browser.ts');

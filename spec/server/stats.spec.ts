@@ -1,26 +1,26 @@
 import type { ConnectionStats } from '../../lib/connection/stats';
 import type { ServerStats } from '../../lib/server/serverStats';
-import { world } from '../helpers/world';
+import { createGameState } from '../../lib/state/gameState';
+import { TestWorld } from '../../lib/testing/index';
 
 describe('stats as streams', () => {
   it("emit the server's and a connection's counts every period, and end when they do", async () => {
-    const { server, machine, client, within, pass } = world();
-    await server.run(7000, 'server', machine);
+    const world = await TestWorld.start({ initialState: createGameState({}) });
+    const { server } = world;
     const serverStats: ServerStats[] = [];
     let serverDone = false;
     server.stats$(1000).subscribe({
       next: (stats) => serverStats.push(stats),
       complete: () => (serverDone = true),
     });
-    const ann = client('ann');
-    await within(ann.connect(7000, 'server'));
+    const ann = await world.connect('ann');
     const connectionStats: ConnectionStats[] = [];
     let connectionDone = false;
     ann.connection?.stats$(500).subscribe({
       next: (stats) => connectionStats.push(stats),
       complete: () => (connectionDone = true),
     });
-    await pass(2000);
+    await world.advance(2000);
     // At once, then every period, each count at least the one before.
     expect(connectionStats.length).toBe(5);
     expect(serverStats.length).toBeGreaterThanOrEqual(3);
@@ -32,9 +32,9 @@ describe('stats as streams', () => {
     await ann.disconnect();
     expect(connectionDone).toBe(true);
     const emitted = serverStats.length;
-    await server.shutdown();
+    await world.shutdown();
     expect(serverDone).toBe(true);
-    await pass(3000);
+    await world.advance(3000);
     expect(serverStats.length).toBe(emitted);
   });
 });

@@ -1,7 +1,8 @@
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { TO_DELETE } from '../../lib/state/toDelete';
-import { world } from '../helpers/world';
+import { TestWorld } from '../../lib/testing/index';
+import { arena, world } from '../helpers/world';
 
 describe('server and clients in virtual time', () => {
   it('plays a session: late joiners get every key, events change the state, the host shuts down', async () => {
@@ -175,41 +176,29 @@ describe('server and clients in virtual time', () => {
   });
 
   it('keeps clients in sync over a lossy link: 100 ms each way, jitter, 10% loss, duplicates', async () => {
-    const { server, machine, store, client, within } = world({
-      latencyMs: 100,
-      jitterMs: 40,
-      loss: 0.1,
-      duplicate: 0.1,
+    const world = await TestWorld.start({
+      stateMachine: (scheduler) => arena(scheduler),
+      network: { latencyMs: 100, jitterMs: 40, loss: 0.1, duplicate: 0.1 },
     });
-    await server.run(7000, 'server', machine);
-    machine.runGameLoop(20);
-    const players = ['ann', 'bob', 'cy'].map((name) => ({ name, client: client(name) }));
-    for (const { client: c } of players) await within(c.connect(7000, 'server'));
-    for (const { name, client: c } of players) {
-      await within(
-        lastValueFrom(c.dispatchEvent('JOIN', [name], {}, { retries: 5 }), { defaultValue: 0 }),
-      );
+    const names = ['ann', 'bob', 'cy'];
+    const players = [];
+    for (const name of names) players.push(await world.connect(name));
+    for (const [i, player] of players.entries()) {
+      await world.settle(player.dispatchEvent('JOIN', [names[i]], {}, { retries: 5 }));
     }
     for (let x = 1; x <= 5; x++) {
-      for (const { name, client: c } of players) {
-        await within(
-          lastValueFrom(c.dispatchEvent('MOVE', [name, x], {}, { retries: 5 }), {
-            defaultValue: 0,
-          }),
-        );
+      for (const [i, player] of players.entries()) {
+        await world.settle(player.dispatchEvent('MOVE', [names[i], x], {}, { retries: 5 }));
       }
     }
-    for (const { client: c } of players) {
-      await within(
-        c.waitUntil(
-          (s) =>
-            Object.values(s.players).every((p) => p.x === 5) && Object.keys(s.players).length === 3,
-        ),
+    for (const player of players) {
+      await world.until(
+        player,
+        (s) =>
+          Object.values(s.players).every((p) => p.x === 5) && Object.keys(s.players).length === 3,
       );
-      expect(c.state.players).toEqual(store.getGameState().players);
+      expect(player.state.players).toEqual(world.state.players);
     }
-    machine.stop();
-    for (const { client: c } of players) await c.disconnect();
-    await server.shutdown();
+    await world.shutdown();
   });
 });

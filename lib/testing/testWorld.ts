@@ -1,0 +1,466 @@
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { Backend } from '../backend/backend';
+import type { BackendOptions } from '../backend/backend';
+import type { GameStateMachine } from '../backend/gameStateMachine';
+import type { GameStateStore } from '../backend/gameStateStore';
+import { Client } from '../client/client';
+import type { ConnectionStats } from '../connection/stats';
+import { CONNECTION_TIMEOUT_MS } from '../operators/whenSilent';
+import { checkPositive } from '../protocol/checkOption';
+import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { Server } from '../server/server';
+import type { AnyEvents, GameEvents } from '../protocol/events';
+import type { GameState } from '../state/gameState';
+import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import { MemoryNetwork } from '../transport/memoryNetwork';
+import { SimulationScheduler } from '../transport/simulationScheduler';
+import { SimulatedLinks } from './simulatedLinks';
+import type { Link } from './simulatedLinks';
+import type { TestClientOptions, TestGame, TestWorldOptions } from './testGame';
+import { describePredicate, describeState } from './describe';
+import { Stepper } from './stepper';
+
+/**
+ * How long the waits of a {@link TestWorld} (`until`, `settle`, `connect`) wait by default, in
+ * virtual ms: long, since virtual time costs little.
+ *
+ * ## Example
+ * ```ts
+ * // A slow start: twice as long as the default.
+ * await world.until(ann, (state) => state.round === 2, 2 * DEFAULT_VIRTUAL_TIMEOUT_MS);
+ * ```
+ *
+ * @category Testing
+ */
+export const DEFAULT_VIRTUAL_TIMEOUT_MS = 10_000;
+
+/**
+ * Both ends of one client's connection, counted from their start: see `ConnectionStats`.
+ *
+ * ## Example
+ * ```ts
+ * const { client, server } = world.stats(ann);
+ * expect(client?.resends).toBeGreaterThan(0); // events that ann sent again
+ * expect(server?.duplicates).toBeGreaterThan(0); // packages from ann that came twice
+ * ```
+ *
+ * @category Testing
+ */
+export interface LinkStats {
+  /** The client's connection's; undefined while it is not connected. */
+  readonly client: ConnectionStats | undefined;
+  /** The server's connection to the client; undefined while the server holds none. */
+  readonly server: ConnectionStats | undefined;
+}
+
+/**
+ * A whole game in virtual time, for your tests: your game on a real `Server`, real `Client`s
+ * connected to it over the real protocol, and only the network (seeded: latency, jitter, loss,
+ * duplicates, reordering, cut links) and the clock simulated. Minutes of play under 25% loss
+ * take milliseconds, and the same seed plays the same way every time.
+ *
+ * Time moves only when the world is told: by {@link advance}, or by a wait ({@link until},
+ * {@link settle}, {@link connect}), which moves it in steps of `stepMs` and lets promises settle
+ * between two steps. So `await` what the world returns; a promise of the library awaited on its
+ * own (`await client.waitUntil(...)`) would wait for a clock that does not move. The world uses
+ * no timer of its own, only `setImmediate` to let promises settle; do not fake it (with
+ * `jest.useFakeTimers()`), as the world needs no fake clock.
+ *
+ * ## Example
+ * ```ts
+ * import { createGameState } from 'rxgase';
+ * import { TestWorld } from 'rxgase/testing';
+ *
+ * const world = await TestWorld.start({
+ *   initialState: createGameState({ count: 0 }),
+ *   eventHandlers: { ADD: (n: number, { gameState }) => ({ count: gameState.count + n }) },
+ *   network: { latencyMs: 50, jitterMs: 20, loss: 0.25 },
+ *   seed: 7,
+ * });
+ * const ann = await world.connect('ann');
+ * await world.settle(ann.dispatchEvent('ADD', [2], {}, { retries: 10 }));
+ * await world.until(ann, (state) => state.count === 2);
+ * await world.shutdown();
+ * ```
+ *
+ * @category Testing
+ */
+export class TestWorld<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+  /** The virtual clock everything runs on: the game loop, the connections, the network. */
+  readonly scheduler = new SimulationScheduler();
+  /** The in-memory network the server and clients are bound to. */
+  readonly network = new MemoryNetwork(this.scheduler);
+  /** The server, a real one. */
+  readonly server: Server<S, E>;
+  /** The store of the authoritative game state. */
+  readonly gameStateStore: GameStateStore<S>;
+  /** The game loop and the event handlers. */
+  readonly gameStateMachine: GameStateMachine<S, E>;
+  /** The backend, when the game was given by its parts or as a backend. */
+  readonly backend: Backend<S, E> | undefined;
+
+  private readonly links: SimulatedLinks;
+  private readonly linkOf = new Map<Client<S, E>, Link>();
+  private readonly options: TestWorldOptions;
+  private readonly clock: Stepper;
+  private running = false;
+
+  /**
+   * Makes the world; {@link start} starts its server and game loop.
+   *
+   * @throws {InvalidArgumentError} If `tickMs`, `stepMs` or `seed` is not a fitting number, or
+   *   the game is none of the three kinds of {@link TestGame}.
+   */
+  constructor(options: TestGame<S, E> & TestWorldOptions) {
+    const { tickMs = 20, stepMs = 5, seed = 1 } = options;
+    checkPositive('tickMs', tickMs);
+    checkPositive('stepMs', stepMs);
+    if (!Number.isInteger(seed)) {
+      throw new InvalidArgumentError(`seed must be a whole number, got ${String(seed)}`);
+    }
+    this.options = options;
+    this.clock = new Stepper(this.scheduler, stepMs);
+    this.links = new SimulatedLinks(this.scheduler, seed);
+    const backendOptions: BackendOptions = {
+      ...options.serverOptions,
+      scheduler: this.scheduler,
+      bind: async (port, host) => this.links.serverSide(this.network.bind({ host, port })),
+    };
+    if ('initialState' in options) {
+      this.backend = new Backend(
+        options.initialState,
+        options.timeStep ?? (() => undefined),
+        options.eventHandlers ?? {},
+        backendOptions,
+      );
+    } else if ('backend' in options) {
+      this.backend = options.backend(backendOptions);
+    } else if ('stateMachine' in options) {
+      const { store, machine } = options.stateMachine(this.scheduler);
+      this.gameStateStore = store;
+      this.gameStateMachine = machine;
+      this.server = new Server(store, backendOptions);
+      return;
+    } else {
+      throw new InvalidArgumentError(
+        'the game must have an initialState, a backend or a stateMachine',
+      );
+    }
+    this.gameStateStore = this.backend.gameStateStore;
+    this.gameStateMachine = this.backend.gameStateMachine;
+    this.server = this.backend.server;
+  }
+
+  /**
+   * Makes a world and starts it.
+   *
+   * ## Example
+   * ```ts
+   * const world = await TestWorld.start({ initialState: createGameState({ count: 0 }) });
+   * ```
+   */
+  static async start<S extends GameState, E extends GameEvents = AnyEvents>(
+    options: TestGame<S, E> & TestWorldOptions,
+  ): Promise<TestWorld<S, E>> {
+    const world = new TestWorld(options);
+    await world.start();
+    return world;
+  }
+
+  /** The virtual time, in ms since the world was made. */
+  get now(): number {
+    return this.scheduler.now();
+  }
+
+  /** The authoritative game state: the server's. */
+  get state(): S {
+    return this.gameStateStore.getGameState();
+  }
+
+  /** The clients made so far, in the order they were made. */
+  get clients(): readonly Client<S, E>[] {
+    return [...this.linkOf.keys()];
+  }
+
+  /**
+   * Starts the server, at `host`:`port`, and the game loop, a tick every `tickMs`.
+   *
+   * @throws {InvalidArgumentError} If it runs already.
+   */
+  async start(): Promise<void> {
+    if (this.running) throw new InvalidArgumentError('the test world runs already');
+    this.running = true;
+    const { host = 'server', port = 7000, tickMs = 20 } = this.options;
+    if (this.backend !== undefined) {
+      await this.backend.run(host, port, tickMs);
+    } else {
+      await this.server.run(port, host, this.gameStateMachine);
+      this.gameStateMachine.runGameLoop(tickMs);
+    }
+  }
+
+  /**
+   * Makes a client, not connected yet, on host `name` of the simulated network. Its link to the
+   * server has the world's conditions, or its own.
+   *
+   * ## Example
+   * ```ts
+   * const ann = world.client('ann', { network: { loss: 0.5 } });
+   * await world.connect(ann);
+   * ```
+   *
+   * @param name Its name in messages, and its host: one per client.
+   * @throws {InvalidArgumentError} If the name is empty or taken.
+   */
+  client(name: string, options: TestClientOptions = {}): Client<S, E> {
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidArgumentError(
+        `a client's name must be a non-empty string, got ${String(name)}`,
+      );
+    }
+    if ([...this.linkOf.values()].some((link) => link.name === name)) {
+      throw new InvalidArgumentError(`there is a client named ${name} already`);
+    }
+    const { network = this.options.network, ...clientOptions } = options;
+    const link = this.links.add(name, network);
+    const client = new Client<S, E>({
+      ...clientOptions,
+      scheduler: this.scheduler,
+      bind: async () => {
+        const transport = this.network.bind({ host: name });
+        this.links.bind(link, transport.address);
+        return this.links.clientSide(link, transport);
+      },
+      resolve: async (host) => host,
+    });
+    this.linkOf.set(client, link);
+    return client;
+  }
+
+  /**
+   * Connects a client to the server, making it first if given a name, while virtual time passes:
+   * resolves once the client has the whole game state.
+   *
+   * ## Example
+   * ```ts
+   * const ann = await world.connect('ann');
+   * await ann.disconnect();
+   * await world.connect(ann); // again, as a new connection
+   * ```
+   *
+   * @param client A client of this world, or the name of a new one.
+   * @param options For a new client: see {@link client}.
+   * @param timeoutMs How long, in virtual ms; default 10 s.
+   * @throws {WaitTimeoutError} If no state came within `timeoutMs`.
+   * @throws {ConnectionRefusedError} If the server refused the client: `server full`.
+   */
+  async connect(
+    client: Client<S, E> | string,
+    options: TestClientOptions = {},
+    timeoutMs = DEFAULT_VIRTUAL_TIMEOUT_MS,
+  ): Promise<Client<S, E>> {
+    const connecting = typeof client === 'string' ? this.client(client, options) : client;
+    this.linkFor(connecting);
+    const { host = 'server', port = 7000 } = this.options;
+    // The client's own timeout settles the promise; the world's margin only catches a hang.
+    await this.settle(connecting.connect(port, host, timeoutMs), timeoutMs + 1000);
+    return connecting;
+  }
+
+  /**
+   * Disconnects a client, and lets virtual time pass until the server has let it go: at once if
+   * its close arrives, after the 5 s connection timeout if it was lost.
+   *
+   * @param options `shutdownServer`: ask the server to shut down, as the host client may.
+   * @throws {WaitTimeoutError} If the server still holds the client after the timeout.
+   */
+  async disconnect(
+    client: Client<S, E>,
+    options: { readonly shutdownServer?: boolean } = {},
+  ): Promise<void> {
+    const { address } = this.linkFor(client);
+    await client.disconnect(options);
+    if (address === undefined) return;
+    const key = addressKey(address);
+    const held = (): boolean =>
+      this.server.address !== undefined && this.server.connections.has(key);
+    if (held()) await this.until(() => !held(), CONNECTION_TIMEOUT_MS + 1000);
+  }
+
+  /**
+   * Cuts a client's link: every datagram either way is lost, those in flight too, until
+   * {@link restoreLink}. Both ends notice the silence as over a dead network: after 5 s each
+   * drops the connection.
+   */
+  cutLink(client: Client<S, E>): void {
+    this.linkFor(client).cut = true;
+  }
+
+  /** Mends a link {@link cutLink} cut: datagrams go through again, as its conditions say. */
+  restoreLink(client: Client<S, E>): void {
+    this.linkFor(client).cut = false;
+  }
+
+  /** The address a client's transport is bound at (its host is its name); undefined before it connects. */
+  addressOf(client: Client<S, E>): Address | undefined {
+    return this.linkFor(client).address;
+  }
+
+  /**
+   * What went through both ends of a client's connection.
+   *
+   * ## Example
+   * ```ts
+   * const { client, server } = world.stats(ann);
+   * console.log(client?.resends, server?.duplicates);
+   * ```
+   */
+  stats(client: Client<S, E>): LinkStats {
+    const { address } = this.linkFor(client);
+    const onServer =
+      address === undefined ? undefined : this.server.connections.get(addressKey(address));
+    return { client: client.connection?.stats, server: onServer?.stats };
+  }
+
+  /**
+   * Lets `ms` of virtual time pass, in steps of `stepMs`, letting promises settle between steps.
+   *
+   * @throws Whatever a timer throws in that time (a game handler's error is reported, not thrown).
+   */
+  async advance(ms: number): Promise<void> {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`advance takes a finite number of ms, 0 or more, got ${ms}`);
+    }
+    await this.clock.passUntil(() => false, ms);
+  }
+
+  /**
+   * Awaits a promise, or an observable's completion, while virtual time passes: resolves or
+   * rejects as it does.
+   *
+   * ## Example
+   * ```ts
+   * await world.settle(ann.dispatchEvent('ADD', [1], {}, { retries: 10 })); // acked
+   * ```
+   *
+   * @return What the promise resolves to, or the observable's last value.
+   * @throws {WaitTimeoutError} If it has not settled within `timeoutMs` of virtual time.
+   */
+  settle<T>(promise: PromiseLike<T>, timeoutMs?: number): Promise<T>;
+  settle<T>(observable: Observable<T>, timeoutMs?: number): Promise<T | undefined>;
+  async settle<T>(
+    awaited: PromiseLike<T> | Observable<T>,
+    timeoutMs = DEFAULT_VIRTUAL_TIMEOUT_MS,
+  ): Promise<T | undefined> {
+    const promise = isObservable(awaited)
+      ? lastValueFrom(awaited, { defaultValue: undefined })
+      : Promise.resolve(awaited);
+    let settled = false;
+    const done = promise.then(
+      (value) => ((settled = true), value),
+      (error: unknown) => {
+        settled = true;
+        throw error;
+      },
+    );
+    done.catch(() => undefined); // rethrown below, to whoever awaits settle
+    if (!(await this.clock.passUntil(() => settled, timeoutMs))) {
+      throw new WaitTimeoutError(`it did not settle within ${timeoutMs} virtual ms`);
+    }
+    return done;
+  }
+
+  /**
+   * Lets virtual time pass until a client's state satisfies `predicate` (or the server's, for
+   * `'server'`), or until any `condition` holds. Every state is checked as it arrives, so one that
+   * lasts no longer than a tick counts too.
+   *
+   * ## Example
+   * ```ts
+   * const state = await world.until(ann, (s) => s.count === 3);
+   * await world.until('server', (s) => s.count === 3);
+   * await world.until(() => world.server.connections.size === 0, 6000);
+   * ```
+   *
+   * @param timeoutMs How long, in virtual ms; default 10 s.
+   * @return The first state that satisfied `predicate`.
+   * @throws {WaitTimeoutError} If it does not hold within `timeoutMs`; the message shows the
+   *   last state seen, and the predicate's last error is the `cause`.
+   */
+  until(
+    client: Client<S, E> | 'server',
+    predicate: (state: S) => boolean,
+    timeoutMs?: number,
+  ): Promise<S>;
+  until(condition: () => boolean, timeoutMs?: number): Promise<void>;
+  async until(
+    target: Client<S, E> | 'server' | (() => boolean),
+    predicateOrTimeout?: ((state: S) => boolean) | number,
+    timeoutMs = DEFAULT_VIRTUAL_TIMEOUT_MS,
+  ): Promise<S | void> {
+    if (typeof target === 'function') {
+      const limit = typeof predicateOrTimeout === 'number' ? predicateOrTimeout : timeoutMs;
+      if (await this.clock.passUntil(target, limit)) return;
+      throw new WaitTimeoutError(
+        `${describePredicate(target)} did not hold within ${limit} virtual ms (at ${this.now} ms)`,
+      );
+    }
+    const predicate = predicateOrTimeout;
+    if (typeof predicate !== 'function') {
+      throw new InvalidArgumentError('until takes a predicate on the state after the client');
+    }
+    const who = target === 'server' ? 'the server' : `client ${this.linkFor(target).name}`;
+    const states$ = target === 'server' ? this.gameStateStore.state$ : target.state$;
+    let last: S | undefined;
+    let match: { state: S } | undefined;
+    let lastError: unknown;
+    const watching = states$.subscribe((state) => {
+      last = state;
+      if (match !== undefined) return;
+      try {
+        if (predicate(state)) match = { state };
+      } catch (error) {
+        lastError = error;
+      }
+    });
+    try {
+      await this.clock.passUntil(() => match !== undefined, timeoutMs);
+    } finally {
+      watching.unsubscribe();
+    }
+    if (match !== undefined) return match.state;
+    const threw = lastError === undefined ? '' : `; the predicate last threw ${String(lastError)}`;
+    throw new WaitTimeoutError(
+      `${who} saw no state that satisfies ${describePredicate(predicate)} within ${timeoutMs} virtual ms (at ${this.now} ms)${threw}; the last state it saw: ${describeState(last)}`,
+      { cause: lastError },
+    );
+  }
+
+  /**
+   * Disconnects every client and shuts the server and the game loop down. The world can
+   * {@link start} again.
+   */
+  async shutdown(): Promise<void> {
+    for (const client of this.linkOf.keys()) await client.disconnect();
+    if (this.backend !== undefined) {
+      await this.backend.shutdown();
+    } else {
+      this.gameStateMachine.stop();
+      await this.server.shutdown();
+    }
+    this.running = false;
+  }
+
+  /** The link of a client of this world. */
+  private linkFor(client: Client<S, E>): Link {
+    const link = this.linkOf.get(client);
+    if (link === undefined) {
+      throw new InvalidArgumentError(
+        'that client is not one of this test world: make it with world.client() or world.connect()',
+      );
+    }
+    return link;
+  }
+}
