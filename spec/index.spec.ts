@@ -83,6 +83,7 @@ describe('the public API', () => {
         'throttleStep',
         'URGENT_GAP_DIVISOR',
         'paceSends',
+        'pygaseHandler',
         'CONNECTION_TIMEOUT_MS',
         'SilenceTimer',
         'whenSilent',

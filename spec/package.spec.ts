@@ -131,16 +131,27 @@ console.log(JSON.stringify({
 /** Uses the Node entry's types; the expected error proves they are not `any`. */
 const NODE_PROGRAM = `
 import { Backend, Client, createGameState } from 'rxgase';
-import type { Address } from 'rxgase';
+import type { Address, NoEvents } from 'rxgase';
 
 const initial = createGameState({ foo: 0, bar: 0.5 });
-const backend = new Backend(initial, (state, dt) => ({ foo: state.foo + state.bar * dt }), {
-  SET_BAR: ({ new_bar }: { new_bar: number }) => ({ bar: new_bar }),
-});
+type State = typeof initial;
+interface Events {
+  toServer: { SET_BAR: { new_bar: number } };
+  toClient: NoEvents;
+}
+const backend = new Backend<State, Events>(
+  initial,
+  (state, dt) => ({ foo: state.foo + state.bar * dt }),
+  { SET_BAR: ({ new_bar }) => ({ bar: new_bar }) },
+);
 const address: Address = await backend.run('127.0.0.1', 0);
-const client = new Client<typeof initial>();
+const client = new Client<State, Events>();
 await client.connect(address.port, '127.0.0.1');
-client.dispatchEvent('SET_BAR', [], { new_bar: 2.5 });
+client.dispatchEvent('SET_BAR', { new_bar: 2.5 });
+// @ts-expect-error the shipped types know the events: a typo'd one does not compile
+client.dispatchEvent('SET_BARR', { new_bar: 2.5 });
+// @ts-expect-error and the payloads
+client.dispatchEvent('SET_BAR', { new_bar: '2.5' });
 export const bar: number = (await client.waitUntil((state) => state.bar === 2.5)).bar;
 // @ts-expect-error the port is a number
 await client.connect('8080');
