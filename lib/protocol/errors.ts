@@ -197,6 +197,8 @@ export class ConnectionRefusedError extends RxgaseError {
 /**
  * A hostname given to `Client.connect` or `Server.run` did not resolve: no such name, no address
  * for it, or no DNS server answered. `hostname` is the name looked up; `cause` the system's error.
+ *
+ * @category Errors
  */
 export class HostNotFoundError extends RxgaseError {
   readonly code = 'ERR_HOST_NOT_FOUND';

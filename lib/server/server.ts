@@ -102,6 +102,8 @@ export interface ServerOptions {
 /**
  * Where a server hands the events clients send, beside its own handlers and `events$`: the game
  * loop (a {@link GameStateMachine}).
+ *
+ * @category Server/Backend
  */
 export interface EventWire {
   /** Takes an event a client sent, to handle in its own time (the game loop's next tick). */
@@ -156,7 +158,11 @@ export interface ServerDispatchOptions {
   readonly retries?: number;
 }
 
-/** What a server handler gets beside the event's payload. */
+/**
+ * What a server handler gets beside the event's payload.
+ *
+ * @category Server/Backend
+ */
 export interface ServerHandlerContext extends EventArgs {
   /** The client that sent the event. */
   readonly clientAddress: Address;

@@ -19,6 +19,8 @@ declare const toDelete: unique symbol;
 /**
  * The type of {@link TO_DELETE}: bytes, marked so that a typed update takes it only where a key
  * may be deleted (see {@link StateChanges}).
+ *
+ * @category State
  */
 export type ToDelete = Readonly<Uint8Array> & { readonly [toDelete]: true };
 
