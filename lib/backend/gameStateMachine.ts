@@ -130,8 +130,8 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   private seconds = 0;
 
   /**
-   * @throws {@link InvalidArgumentError} If `options.timeStep` is given and is not a function, or an
-   *   event handler is not a function.
+   * @throws {@link InvalidArgumentError} If `options.timeStep` is given and is not a function, or
+   *   an event handler is not a function.
    */
   constructor(
     private readonly store: GameStateStore<S>,

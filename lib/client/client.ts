@@ -179,11 +179,14 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    * Connects to the server at `hostname`:`port`; resolves once its whole game state is in, so
    * `state` is never a state the server did not send.
    *
-   * @throws {@link InvalidArgumentError} If the port is not an integer in 1..65535, the hostname not an
-   *   IP address or a DNS name (see `checkHostname`), or the client is connected.
-   * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `resolve`).
-   * @throws {@link ConnectionRefusedError} If the server refused: `server full`, `version mismatch`.
-   * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client disconnects.
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 1..65535, the hostname
+   *   not an IP address or a DNS name (see `checkHostname`), or the client is connected.
+   * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default
+   *   `resolve`).
+   * @throws {@link ConnectionRefusedError} If the server refused: `server full`,
+   *   `version mismatch`.
+   * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client
+   *   disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     checkPort(port, 1);
@@ -326,8 +329,8 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
    * completes on its ack, or errors with an `AckTimeoutError` once `retries` re-sends timed out
    * too.
    *
-   * @throws {@link InvalidArgumentError} If the client is not connected, the payload or options are not
-   *   objects, an option is unknown, or `retries` is not a whole number.
+   * @throws {@link InvalidArgumentError} If the client is not connected, the payload or options are
+   *   not objects, an option is unknown, or `retries` is not a whole number.
    * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {@link PackageOverflowError} If the event does not fit in a package.
    * @throws {@link EventQueueFullError} If `maxPendingEvents` events are queued or unacknowledged.

@@ -10,8 +10,8 @@ import type { GameEvent } from '../protocol/packages';
  * @param optionKeys The options the caller knows: any other key in the options is refused, so a
  *   payload passed where the options go (`dispatchEvent('X', undefined, { x: 1 })`) is not sent as
  *   an empty event.
- * @throws {@link InvalidArgumentError} If the type is not a string, the payload, keyword arguments or
- *   options are not objects, or the options hold a key the caller does not know.
+ * @throws {@link InvalidArgumentError} If the type is not a string, the payload, keyword arguments
+ *   or options are not objects, or the options hold a key the caller does not know.
  */
 export function dispatchArguments<O extends object>(
   type: string,

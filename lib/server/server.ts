@@ -318,8 +318,8 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
    * @param port Default 0: a port the system chooses.
    * @param hostname Default `localhost`.
    * @return The address the server listens on.
-   * @throws {@link InvalidArgumentError} If the port is not an integer in 0..65535, the hostname not an
-   *   IP address or a DNS name (see `checkHostname`), or the server already runs.
+   * @throws {@link InvalidArgumentError} If the port is not an integer in 0..65535, the hostname
+   *   not an IP address or a DNS name (see `checkHostname`), or the server already runs.
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `bind`).
    */
   async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
@@ -371,12 +371,13 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
    * (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
-   * @throws {@link InvalidArgumentError} If the payload or options are not objects, an option is unknown,
-   *   `targetClient` is not an address, or not connected, or `retries` is not a whole number.
+   * @throws {@link InvalidArgumentError} If the payload or options are not objects, an option is
+   *   unknown, `targetClient` is not an address, or not connected, or `retries` is not a whole
+   *   number.
    * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
-   * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside the
-   *   smallest update. (One that does not fit beside the update a client needs now fails in that
-   *   client's outcome.)
+   * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside
+   *   the smallest update. (One that does not fit beside the update a client needs now fails in
+   *   that client's outcome.)
    */
   dispatchEvent<K extends EventType<E['toClient']>>(
     type: K,
