@@ -2,15 +2,26 @@ import { applyUpdate } from '../lib/state/applyUpdate';
 import type { Chase } from '../demos/chase/game';
 import {
   CATCH_DISTANCE_SQUARED,
+  MAX_NAME_LENGTH,
   PROTECTION_SECONDS,
+  fieldPosition,
   initialChase,
   join,
-  onMove,
+  leave,
+  move,
+  playerName,
   timeStep,
 } from '../demos/chase/game';
 
 const play = (state: Chase, changes: Record<string, unknown>): Chase =>
   applyUpdate(state, { ...changes, time_order: state.time_order + 1 });
+
+/** Ann chases from (10, 10), Bob is at (300, 300), Cleo at (600, 50). */
+function threePlayers(): Chase {
+  let state = play(initialChase(), join(initialChase(), '0', 'ann', [10, 10]));
+  state = play(state, join(state, '1', 'bob', [300, 300]));
+  return play(state, join(state, '2', 'cleo', [600, 50]));
+}
 
 describe("the chase demo's rules", () => {
   it('makes the first player the chaser, and nothing happens alone', () => {
@@ -24,7 +35,7 @@ describe("the chase demo's rules", () => {
   it('hands the chase to whoever the chaser touches, then protects for 5 s', () => {
     let state = play(initialChase(), join(initialChase(), '0', 'ann', [10, 10]));
     state = play(state, join(state, '1', 'bob', [300, 300]));
-    state = play(state, onMove('1', [12, 12]));
+    state = play(state, move('1', [12, 12]));
     expect(8).toBeLessThan(CATCH_DISTANCE_SQUARED);
     state = play(state, timeStep(state, 0.02));
     expect(state).toMatchObject({
@@ -38,7 +49,82 @@ describe("the chase demo's rules", () => {
     expect(state.chaser_id).toBe('0');
   });
 
-  it('keeps players on the field', () => {
-    expect(onMove('0', [-5, 9999])).toEqual({ players: { '0': { position: [0, 420] } } });
+  it('passes the chase, protected, to the longest-playing player when the chaser leaves', () => {
+    let state = play(threePlayers(), leave('0'));
+    expect(Object.keys(state.players)).toEqual(['1', '2']);
+    state = play(state, timeStep(state, 0.02));
+    expect(state).toMatchObject({
+      chaser_id: '1',
+      protection: true,
+      countdown: PROTECTION_SECONDS,
+    });
+  });
+
+  it('keeps the chase when another player leaves, and ends it when everybody has', () => {
+    let state = play(threePlayers(), leave('1'));
+    expect(timeStep(state, 0.02)).toEqual({});
+    state = play(state, leave('0'));
+    state = play(state, leave('2'));
+    state = play(state, timeStep(state, 0.02));
+    expect(state).toMatchObject({ players: {}, chaser_id: null });
+    expect(timeStep(state, 0.02)).toEqual({});
+  });
+});
+
+describe("the chase demo's checks of what clients send", () => {
+  it('takes a name trimmed, of 1 to 16 characters, however many bytes each', () => {
+    expect(playerName('  ann  ')).toBe('ann');
+    expect(playerName('x'.repeat(MAX_NAME_LENGTH))).toBe('x'.repeat(16));
+    expect(playerName('\u{1F600}'.repeat(16))).toBe('\u{1F600}'.repeat(16));
+    expect(playerName('Zoë-Ångström 2')).toBe('Zoë-Ångström 2');
+    // Composed, so that one letter and its accent count as one character.
+    expect(playerName('Jose\u0301')).toBe('Jos\u00e9');
+  });
+
+  it('refuses a name too long, empty, or with characters that do not print', () => {
+    for (const name of [
+      'x'.repeat(17),
+      'x'.repeat(1900),
+      '',
+      '   ',
+      'a\u0000b',
+      'ann\nbob',
+      'tab\there',
+      '\u202Enimda', // right-to-left override: reads as "admin"
+      'zero\u200Bwidth',
+      '\u{1F600}'.repeat(17),
+    ]) {
+      expect([name, playerName(name)]).toEqual([name, undefined]);
+    }
+  });
+
+  it('refuses a name that is not a string', () => {
+    for (const name of [undefined, null, 42, ['ann'], { name: 'ann' }, true]) {
+      expect(playerName(name)).toBeUndefined();
+    }
+  });
+
+  it('takes a position of two finite numbers, clamped to the field', () => {
+    expect(fieldPosition([12.5, 300])).toEqual([12.5, 300]);
+    expect(fieldPosition([-5, 9999])).toEqual([0, 420]);
+    expect(fieldPosition([9999, -1])).toEqual([640, 0]);
+  });
+
+  it('refuses anything else as a position', () => {
+    for (const position of [
+      [Number.NaN, 1],
+      [1, Number.POSITIVE_INFINITY],
+      [Number.NEGATIVE_INFINITY, 1],
+      ['1', '2'],
+      [1],
+      [1, 2, 3],
+      { 0: 1, 1: 2, length: 2 },
+      [1n, 2n],
+      'here',
+      null,
+      undefined,
+    ]) {
+      expect(fieldPosition(position)).toBeUndefined();
+    }
   });
 });

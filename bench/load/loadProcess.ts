@@ -79,7 +79,7 @@ const chase: Behaviour = {
     if (id === undefined) {
       if (client.notes.joined === true) return [];
       client.notes.joined = true;
-      return [{ type: 'JOIN', args: ['bot'], kwargs: {} }];
+      return [{ type: 'JOIN', args: [], kwargs: { name: 'bot' } }];
     }
     if (((client.notes.moveAt as number | undefined) ?? 0) > now) return [];
     client.notes.moveAt = now + MOVE_EVERY_MS;
@@ -87,10 +87,10 @@ const chase: Behaviour = {
     const step = (): number => (Math.random() - 0.5) * 12;
     const position: [number, number] = [x + step(), y + step()];
     client.notes.position = position;
-    return [{ type: 'MOVE', args: [id, position], kwargs: {} }];
+    return [{ type: 'MOVE', args: [], kwargs: { position } }];
   },
   onEvent(client, event: GameEvent) {
-    if (event.type === 'PLAYER_CREATED') client.notes.id = event.args[0];
+    if (event.type === 'PLAYER_CREATED') client.notes.id = event.kwargs.id;
   },
 };
 

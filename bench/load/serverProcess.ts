@@ -6,15 +6,10 @@
  * used so far and what was handled.
  */
 import { createSocket } from 'node:dgram';
-import {
-  Backend,
-  DEFAULT_RECEIVE_BUFFER_SIZE,
-  createGameState,
-  pygaseHandler,
-} from '../../lib/index';
+import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
-import type { Chase } from '../../demos/chase/game';
-import { FIELD, initialChase, join, onMove, timeStep } from '../../demos/chase/game';
+import { chaseBackend } from '../../demos/chase/backend';
+import { FIELD } from '../../demos/chase/game';
 import { answerRequests } from './child';
 
 /** Which server runs. */
@@ -53,23 +48,17 @@ async function quickstart(): Promise<number> {
 
 /** The chase demo's server: JOIN gets a player and a PLAYER_CREATED event back, MOVE moves it. */
 async function chase(): Promise<number> {
-  const backend = new Backend<Chase>(initialChase(), timeStep, { MOVE: pygaseHandler(onMove) });
-  let players = 0;
-  backend.gameStateMachine.registerEventHandler(
-    'JOIN',
-    pygaseHandler((name: string, context: HandlerContext<Chase>) => {
-      const id = String(players++);
-      const position: [number, number] = [
-        (players * 37) % FIELD.width,
-        (players * 53) % FIELD.height,
-      ];
-      if (context.clientAddress !== undefined) {
-        const target = { targetClient: context.clientAddress, retries: 5 };
-        backend.server.dispatchEvent('PLAYER_CREATED', [id], {}, target).subscribe();
-      }
-      return join(context.gameState, id, name, position);
-    }),
-  );
+  let placed = 0;
+  const backend = chaseBackend({
+    // Places that do not depend on chance, so that runs compare.
+    spawn: () => {
+      placed++;
+      return [(placed * 37) % FIELD.width, (placed * 53) % FIELD.height];
+    },
+    // The demo's cap is sized for the longest names; the load's players are all named "bot",
+    // and 32 of them fit a package with room to spare.
+    maxPlayers: 32,
+  });
   const { port } = await backend.run('127.0.0.1', 0);
   usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });
   return port;

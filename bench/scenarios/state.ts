@@ -5,7 +5,7 @@ import { loadStep } from './server';
 const PLAYERS = 20;
 
 /**
- * state.bytes_per_client_s: what a client of a 20-player chase game (demos/chase/game.ts, every
+ * state.bytes_per_client_s: what a client of a 20-player chase game (demos/chase/backend.ts, every
  * player moving ten times a second) receives a second, datagrams whole; against the same packages
  * with the whole state in each in place of its update.
  */

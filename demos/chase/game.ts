@@ -3,14 +3,21 @@
  * one of them is the chaser; whoever the chaser touches becomes the chaser, and then nobody can be
  * caught for 5 seconds.
  */
-import type { GameState, StateChanges } from '../../lib/index';
+import type { GameState, NoPayload, StateChanges } from '../../lib/index';
 // From the browser entry, so the web page can share the rules.
-import { createGameState } from '../../lib/browser';
+import { TO_DELETE, createGameState } from '../../lib/browser';
 
 export const FIELD = { width: 640, height: 420 } as const;
 export const PROTECTION_SECONDS = 5;
 /** How close the chaser must come, squared, as in PyGaSe's game. */
 export const CATCH_DISTANCE_SQUARED = 15;
+/** The longest name, in characters, once trimmed. */
+export const MAX_NAME_LENGTH = 16;
+/**
+ * The most players on the board. The whole state must fit one 2048-byte package for a newcomer
+ * to receive it: 16 players with the longest names (16 four-byte characters) take about 1700.
+ */
+export const MAX_PLAYERS = 16;
 
 export interface Player {
   name: string;
@@ -24,6 +31,23 @@ export type Chase = GameState<{
   countdown: number;
 }>;
 
+/**
+ * The chase game's events. The server knows each client by its address, so no event names a
+ * player: MOVE moves the sender's own, LEAVE removes it (the server also pushes LEAVE itself when
+ * a client disconnects or times out).
+ */
+export interface ChaseEvents {
+  toServer: {
+    JOIN: { name: string };
+    MOVE: { position: [number, number] };
+    LEAVE: NoPayload;
+  };
+  toClient: {
+    PLAYER_CREATED: { id: string };
+    JOIN_REFUSED: { reason: string };
+  };
+}
+
 export function initialChase(): Chase {
   return createGameState({
     players: {},
@@ -33,15 +57,14 @@ export function initialChase(): Chase {
   }) as Chase;
 }
 
-/** One tick: the protection countdown, or a catch. */
-export function timeStep(state: Chase, dt: number): StateChanges {
-  if (state.chaser_id === null) return {};
+/** One tick: the chase passed on if the chaser left, else the protection countdown, or a catch. */
+export function timeStep(state: Chase, dt: number): StateChanges<Chase> {
+  const chaser = state.chaser_id === null ? undefined : state.players[state.chaser_id];
+  if (chaser === undefined) return passChase(state);
   if (state.protection) {
     const countdown = state.countdown - dt;
     return { countdown, protection: countdown >= 0 };
   }
-  const chaser = state.players[state.chaser_id];
-  if (chaser === undefined) return {};
   for (const [id, player] of Object.entries(state.players)) {
     if (id === state.chaser_id) continue;
     const dx = player.position[0] - chaser.position[0];
@@ -53,23 +76,72 @@ export function timeStep(state: Chase, dt: number): StateChanges {
   return {};
 }
 
-/** MOVE(player_id, new_position): the player is where it says, within the field. */
-export function onMove(playerId: string, position: [number, number]): StateChanges {
-  const x = Math.min(Math.max(position[0], 0), FIELD.width);
-  const y = Math.min(Math.max(position[1], 0), FIELD.height);
-  return { players: { [playerId]: { position: [x, y] } } };
+/**
+ * With no chaser on the board, the player who has played longest (the lowest id) chases, under
+ * protection so that whoever stands beside it is not caught at once; with nobody, nobody does.
+ */
+function passChase(state: Chase): StateChanges<Chase> {
+  const [next] = Object.keys(state.players).sort((a, b) => Number(a) - Number(b));
+  if (next === undefined) return state.chaser_id === null ? {} : { chaser_id: null };
+  return { chaser_id: next, protection: true, countdown: PROTECTION_SECONDS };
+}
+
+/** MOVE: the player is at `position`, taken from {@link fieldPosition}. */
+export function move(id: string, position: [number, number]): StateChanges<Chase> {
+  return { players: { [id]: { position } } };
 }
 
 /**
- * JOIN(player_name): a new player with the id the server gave it, at `position`; the first to
- * join becomes the chaser. (PyGaSe's game numbers players by how many there are, which gives two
- * players that join in the same tick the same id.)
+ * JOIN: a new player with the id the server gave it, at `position`; the first to join becomes the
+ * chaser. (PyGaSe's game numbers players by how many there are, which gives two players that join
+ * in the same tick the same id.)
  */
 export function join(
   state: Chase,
   id: string,
   name: string,
   position: [number, number],
-): StateChanges {
+): StateChanges<Chase> {
   return { players: { [id]: { name, position } }, chaser_id: state.chaser_id ?? id };
+}
+
+/** A player who joined again: the new name, the same place. */
+export function rename(id: string, name: string): StateChanges<Chase> {
+  return { players: { [id]: { name } } };
+}
+
+/** LEAVE: the player is off the board; if it chased, the next tick passes the chase on. */
+export function leave(id: string): StateChanges<Chase> {
+  return { players: { [id]: TO_DELETE } };
+}
+
+/** Letters, marks, digits, punctuation, symbols and spaces: no control or invisible characters. */
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
+
+/**
+ * The name a player asked for, as the game shows it: trimmed and in NFC, 1 to
+ * {@link MAX_NAME_LENGTH} printable characters. Undefined for anything else (not a string, empty,
+ * too long, or with control, format or line-breaking characters): such a name is refused, not cut,
+ * so that a player sees the name it chose or none.
+ */
+export function playerName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // Checked before normalizing too, so that a huge string costs nothing.
+  if (value.length > 4 * MAX_NAME_LENGTH) return undefined;
+  const name = value.normalize('NFC').trim();
+  const length = [...name].length;
+  if (length === 0 || length > MAX_NAME_LENGTH || !PRINTABLE.test(name)) return undefined;
+  return name;
+}
+
+/**
+ * The place on the field nearest to `value`, if it is two finite numbers; else undefined. The
+ * payload's type is the clients' contract, not a check of what arrives.
+ */
+export function fieldPosition(value: unknown): [number, number] | undefined {
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const [x, y] = value as unknown[];
+  if (typeof x !== 'number' || typeof y !== 'number') return undefined;
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+  return [Math.min(Math.max(x, 0), FIELD.width), Math.min(Math.max(y, 0), FIELD.height)];
 }

@@ -2,20 +2,22 @@
  * What the terminal client, the bots and the web page share: joining, and moving. It imports the
  * browser entry, which has all it needs and runs in Node as well.
  */
-import { filter, firstValueFrom, map } from 'rxjs';
+import { filter, firstValueFrom, map, merge } from 'rxjs';
 import { Client } from '../../lib/browser';
 import type { ClientOptions } from '../../lib/browser';
-import type { Chase } from './game';
+import type { Chase, ChaseEvents } from './game';
+import { MAX_NAME_LENGTH, playerName } from './game';
 
 export interface Joined {
-  client: Client<Chase>;
+  client: Client<Chase, ChaseEvents>;
   id: string;
   move(position: [number, number]): void;
 }
 
 /**
  * Connects (over UDP, unless `options` say otherwise), joins under `name`, and resolves once the
- * server said which player we are.
+ * server said which player we are. Rejects, and disconnects, if the name is not one the game takes
+ * (checked here first, as the server does) or the server refuses the JOIN: the game is full.
  */
 export async function joinGame(
   port: number,
@@ -23,19 +25,33 @@ export async function joinGame(
   name: string,
   options: ClientOptions = {},
 ): Promise<Joined> {
-  const client = new Client<Chase>(options);
+  const checked = playerName(name);
+  if (checked === undefined) {
+    throw new Error(`a name is 1 to ${MAX_NAME_LENGTH} printable characters, got "${name}"`);
+  }
+  const client = new Client<Chase, ChaseEvents>(options);
   await client.connect(port, host);
-  const created = firstValueFrom(
-    client.on('PLAYER_CREATED').pipe(map((event) => String(event.args[0]))),
+  const answer = firstValueFrom(
+    merge(
+      client.on('PLAYER_CREATED').pipe(map((event) => ({ id: event.kwargs.id }))),
+      client.on('JOIN_REFUSED').pipe(map((event) => ({ refused: event.kwargs.reason }))),
+    ),
   );
-  client.dispatchEvent('JOIN', [name], {}, { retries: 5 }).subscribe({ error: () => undefined });
-  const id = await created;
+  client
+    .dispatchEvent('JOIN', { name: checked }, { retries: 5 })
+    .subscribe({ error: () => undefined });
+  const answered = await answer;
+  if ('refused' in answered) {
+    await client.disconnect();
+    throw new Error(`the server refused to let us join: ${answered.refused}`);
+  }
+  const { id } = answered;
   await client.waitUntil((state) => id in state.players);
   return {
     client,
     id,
     move: (position) =>
-      client.dispatchEvent('MOVE', [id, position]).subscribe({ error: () => undefined }),
+      client.dispatchEvent('MOVE', { position }).subscribe({ error: () => undefined }),
   };
 }
 

@@ -20,9 +20,7 @@ const command = {
 runDemo(command, async ({ values }) => {
   const port = portFlag('--port', values.port);
   const host = values.host;
-  const backend = chaseBackend({ logger: consoleLogger }, (name, id) =>
-    console.log(`${name} joined as player ${id}.`),
-  );
+  const backend = chaseBackend({ logger: consoleLogger });
   const address = await backend.run(host, port);
   console.log(`Chase server on ${address.host}:${address.port}. Stop with Ctrl-C.`);
   process.once('SIGINT', () => void backend.shutdown());

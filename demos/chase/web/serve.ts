@@ -18,7 +18,7 @@ import {
 import type { DiscoveryResponder } from '../../../lib/index';
 import type { Bots } from '../bot';
 import { playBots } from '../bot';
-import type { Chase } from '../game';
+import type { Chase, ChaseEvents } from '../game';
 import { chaseBackend } from '../backend';
 
 /** Where and how the demo serves. Every field says its default. */
@@ -45,7 +45,7 @@ export interface ServedChase {
   readonly udp: Address;
   /** Where it takes WebSocket clients: the HTTP server's address. */
   readonly webSocket: Address;
-  readonly backend: Backend<Chase>;
+  readonly backend: Backend<Chase, ChaseEvents>;
   /** The LAN discovery responder, when asked for. */
   readonly discovery: DiscoveryResponder | undefined;
   /** Stops the bots, the game and the HTTP server. */
@@ -106,17 +106,14 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     response.end(file.body);
   });
   const httpAddress = await listen(http, httpPort, host);
-  const backend = chaseBackend(
-    {
-      logger,
-      bind: async (port, hostname) =>
-        mergeTransports(
-          await bindUdp({ port, host: hostname }),
-          await listenWebSocket({ server: http }),
-        ),
-    },
-    (name, id) => logger.info(`${name} joined as player ${id}.`),
-  );
+  const backend = chaseBackend({
+    logger,
+    bind: async (port, hostname) =>
+      mergeTransports(
+        await bindUdp({ port, host: hostname }),
+        await listenWebSocket({ server: http }),
+      ),
+  });
   let udp: Address;
   try {
     udp = await backend.run(host, udpPort);

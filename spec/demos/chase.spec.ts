@@ -1,0 +1,214 @@
+import { firstValueFrom } from 'rxjs';
+import type { Client } from '../../lib/index';
+import { encodeUpdate } from '../../lib/protocol/encode';
+import { TestWorld } from '../../lib/testing/index';
+import { chaseBackend } from '../../demos/chase/backend';
+import type { Chase, ChaseEvents } from '../../demos/chase/game';
+import { MAX_PLAYERS, PROTECTION_SECONDS } from '../../demos/chase/game';
+
+type Player = Client<Chase, ChaseEvents>;
+
+/** Far apart, so that nobody is caught by chance. */
+const SPAWNS: readonly [number, number][] = [
+  [20, 20],
+  [620, 400],
+  [620, 20],
+  [20, 400],
+  [320, 210],
+];
+const LONG_NAME = 'x'.repeat(1900);
+/** The longest name the game takes, in the widest characters: four bytes each. */
+const WIDEST_NAME = '\u{1F600}'.repeat(16);
+
+/**
+ * The chase backend in virtual time, its warnings and handler failures kept. The MOVEs below also
+ * carry the event's old form (positional arguments naming a player), which a hostile client may
+ * send.
+ */
+async function chaseWorld() {
+  const warnings: string[] = [];
+  let placed = 0;
+  const world = await TestWorld.start<Chase, ChaseEvents>({
+    backend: (options) =>
+      chaseBackend({
+        ...options,
+        spawn: () => SPAWNS[placed++ % SPAWNS.length]!,
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: (message) => warnings.push(message),
+          error: () => undefined,
+        },
+      }),
+  });
+  const failures: unknown[] = [];
+  world.gameStateMachine.errors$.subscribe((failure) => failures.push(failure));
+  return { world, warnings, failures };
+}
+
+/** Joins as `name`; resolves with the player's id once the client sees itself so named. */
+async function join(world: TestWorld<Chase, ChaseEvents>, client: Player, name: string) {
+  const created = firstValueFrom(client.on('PLAYER_CREATED'));
+  await world.settle(client.dispatchEvent('JOIN', { name }, { retries: 5 }));
+  const { id } = (await world.settle(created)).kwargs;
+  await world.until(client, (state) => state.players[id]?.name === name.trim());
+  return id;
+}
+
+/** A few ticks, for events to be handled and their changes to reach the clients. */
+const TICKS_MS = 200;
+
+describe('the chase demo against hostile clients', () => {
+  it('refuses a 1,900-character name: the state does not grow, and others still join', async () => {
+    const { world, warnings } = await chaseWorld();
+    const mallory = await world.connect('mallory');
+    const before = encodeUpdate(world.state).length;
+    const refused = firstValueFrom(mallory.on('JOIN_REFUSED'));
+    for (let i = 0; i < 2; i++) {
+      await world.settle(mallory.dispatchEvent('JOIN', { name: LONG_NAME }, { retries: 5 }));
+    }
+    await world.advance(TICKS_MS);
+    expect(encodeUpdate(world.state).length).toBe(before);
+    expect(world.state.players).toEqual({});
+    expect((await world.settle(refused)).kwargs.reason).toMatch(/1 to 16 printable/);
+    expect(warnings).toEqual([
+      expect.stringContaining('refused') as string,
+      expect.stringContaining('refused') as string,
+    ]);
+    const ann = await world.connect('ann');
+    const id = await join(world, ann, 'ann');
+    expect(Object.keys(ann.state.players)).toEqual([id]);
+    await world.shutdown();
+  });
+
+  it('lets the newest player still receive the state of a full game of the longest names', async () => {
+    const { world } = await chaseWorld();
+    for (let i = 0; i < MAX_PLAYERS; i++) {
+      const hostile = await world.connect(`hostile-${i}`);
+      await world.settle(hostile.dispatchEvent('JOIN', { name: LONG_NAME }, { retries: 5 }));
+      await join(world, hostile, WIDEST_NAME);
+    }
+    const late = await world.connect('late');
+    expect(Object.keys(late.state.players)).toHaveLength(MAX_PLAYERS);
+    const refused = firstValueFrom(late.on('JOIN_REFUSED'));
+    await world.settle(late.dispatchEvent('JOIN', { name: 'late' }, { retries: 5 }));
+    expect((await world.settle(refused)).kwargs.reason).toBe('the game is full');
+    await world.advance(TICKS_MS);
+    expect(Object.keys(world.state.players)).toHaveLength(MAX_PLAYERS);
+    await world.shutdown();
+  });
+
+  it('gives each address one player: a second JOIN renames it', async () => {
+    const { world } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const id = await join(world, ann, 'ann');
+    expect(await join(world, ann, ' Anna ')).toBe(id);
+    expect(world.state.players).toEqual({ [id]: { name: 'Anna', position: SPAWNS[0] } });
+    await world.shutdown();
+  });
+
+  it("moves only the sender's own player: a MOVE naming another moves nobody else", async () => {
+    const { world } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const bob = await world.connect('bob');
+    const annId = await join(world, ann, 'ann');
+    const bobId = await join(world, bob, 'bob');
+    await world.settle(
+      bob.dispatchEvent('MOVE', [annId, [300, 200]], { position: [300, 200] }, { retries: 5 }),
+    );
+    await world.until(ann, (state) => state.players[bobId]?.position[0] === 300);
+    expect(ann.state.players[annId]?.position).toEqual(SPAWNS[0]);
+    expect(world.state.players[bobId]?.position).toEqual([300, 200]);
+    await world.shutdown();
+  });
+
+  it('ignores a MOVE from an address without a player: no nameless player appears', async () => {
+    const { world } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const annId = await join(world, ann, 'ann');
+    const mallory = await world.connect('mallory');
+    for (const id of [annId, '7']) {
+      await world.settle(
+        mallory.dispatchEvent('MOVE', [id, [300, 200]], { position: [300, 200] }, { retries: 5 }),
+      );
+    }
+    await world.advance(TICKS_MS);
+    expect(world.state.players).toEqual({ [annId]: { name: 'ann', position: SPAWNS[0] } });
+    await world.shutdown();
+  });
+
+  it('ignores positions that are not two finite numbers, and clamps the rest to the field', async () => {
+    const { world, failures } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const id = await join(world, ann, 'ann');
+    const bad: unknown[] = [
+      [Number.NaN, 5],
+      [5, Number.POSITIVE_INFINITY],
+      ['300', '200'],
+      [300],
+      [300, 200, 1],
+      { x: 300, y: 200 },
+      'here',
+      null,
+    ];
+    for (const position of bad) {
+      await world.settle(
+        ann.dispatchEvent('MOVE', [id, position], { position } as never, { retries: 5 }),
+      );
+    }
+    await world.settle(ann.dispatchEvent('MOVE', [id], {} as never, { retries: 5 }));
+    await world.advance(TICKS_MS);
+    expect(world.state.players[id]?.position).toEqual(SPAWNS[0]);
+    expect(failures).toEqual([]);
+    await world.settle(ann.dispatchEvent('MOVE', { position: [-5, 9999] }, { retries: 5 }));
+    await world.until(ann, (state) => state.players[id]?.position[1] === 420);
+    expect(ann.state.players[id]?.position).toEqual([0, 420]);
+    await world.shutdown();
+  });
+
+  it('removes a player who disconnects; back from the same address, it is a new player', async () => {
+    const { world } = await chaseWorld();
+    const [ann, bob] = [await world.connect('ann'), await world.connect('bob')];
+    const annId = await join(world, ann, 'ann');
+    const bobId = await join(world, bob, 'bob');
+    await world.disconnect(ann);
+    const seen = await world.until(bob, (state) => !(annId in state.players));
+    expect(Object.keys(seen.players)).toEqual([bobId]);
+    // Back from the same address, a new player: the server forgot the old one.
+    await world.connect(ann);
+    const again = await join(world, ann, 'ann');
+    expect(again).not.toBe(annId);
+    expect(Object.keys(world.state.players).sort()).toEqual([bobId, again].sort());
+    await world.shutdown();
+  });
+
+  it('removes a player who times out, and nobody chases an empty board', async () => {
+    const { world } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const annId = await join(world, ann, 'ann');
+    world.cutLink(ann);
+    await world.advance(4000);
+    expect(world.state.players[annId]).toBeDefined();
+    await world.until('server', (state) => Object.keys(state.players).length === 0, 2000);
+    await world.until('server', (state) => state.chaser_id === null, TICKS_MS);
+    await world.shutdown();
+  });
+
+  it('gives the chase, protected, to the longest-playing player left', async () => {
+    const { world } = await chaseWorld();
+    const players = [await world.connect('ann'), await world.connect('bob')];
+    const cleo = await world.connect('cleo');
+    const [annId, bobId, cleoId] = [
+      await join(world, players[0]!, 'ann'),
+      await join(world, players[1]!, 'bob'),
+      await join(world, cleo, 'cleo'),
+    ];
+    expect(world.state).toMatchObject({ chaser_id: annId, protection: false });
+    await world.disconnect(players[0]!);
+    const seen = await world.until(cleo, (state) => state.chaser_id !== annId);
+    expect(seen).toMatchObject({ chaser_id: bobId, protection: true });
+    expect(seen.countdown).toBeCloseTo(PROTECTION_SECONDS, 1);
+    expect(Object.keys(seen.players).sort()).toEqual([bobId, cleoId].sort());
+    await world.shutdown();
+  });
+});
