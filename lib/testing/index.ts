@@ -10,11 +10,11 @@
  *
  * const world = await TestWorld.start({
  *   initialState: createGameState({ count: 0 }),
- *   eventHandlers: { ADD: (n: number, { gameState }) => ({ count: gameState.count + n }) },
+ *   eventHandlers: { ADD: ({ n }, { gameState }) => ({ count: gameState.count + n }) },
  *   network: { latencyMs: 50, loss: 0.25 },
  * });
  * const ann = await world.connect('ann');
- * await world.settle(ann.dispatchEvent('ADD', [1], {}, { retries: 10 }));
+ * await world.settle(ann.dispatchEvent('ADD', { n: 1 }, { retries: 10 }));
  * await world.until(ann, (state) => state.count === 1);
  * ```
  *

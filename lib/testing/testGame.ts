@@ -16,7 +16,7 @@ import type { NetworkConditions } from '../transport/simulateNetwork';
  * ```ts
  * const world = await TestWorld.start({
  *   initialState: createGameState({ count: 0 }),
- *   eventHandlers: { ADD: (n: number, { gameState }) => ({ count: gameState.count + n }) },
+ *   eventHandlers: { ADD: ({ n }, { gameState }) => ({ count: gameState.count + n }) },
  * });
  * ```
  *
@@ -59,7 +59,7 @@ export interface TestGameBackend<S extends GameState, E extends GameEvents = Any
  *   stateMachine: (scheduler) => {
  *     const store = new GameStateStore(createGameState({ count: 0 }));
  *     const machine = new GameStateMachine(store, { timeStep: () => undefined, scheduler });
- *     machine.registerEventHandler('ADD', (n: number, { gameState }) => ({ count: gameState.count + n }));
+ *     machine.registerEventHandler('ADD', ({ n }, { gameState }) => ({ count: gameState.count + n }));
  *     return { store, machine };
  *   },
  * });
@@ -84,7 +84,7 @@ export interface TestGameStateMachine<S extends GameState, E extends GameEvents 
  * ```ts
  * const game: TestGame<Counter> = {
  *   initialState: createGameState({ count: 0 }),
- *   eventHandlers: { ADD: (n: number, { gameState }) => ({ count: gameState.count + n }) },
+ *   eventHandlers: { ADD: ({ n }, { gameState }) => ({ count: gameState.count + n }) },
  * };
  * ```
  *

@@ -75,12 +75,12 @@ export interface LinkStats {
  *
  * const world = await TestWorld.start({
  *   initialState: createGameState({ count: 0 }),
- *   eventHandlers: { ADD: (n: number, { gameState }) => ({ count: gameState.count + n }) },
+ *   eventHandlers: { ADD: ({ n }, { gameState }) => ({ count: gameState.count + n }) },
  *   network: { latencyMs: 50, jitterMs: 20, loss: 0.25 },
  *   seed: 7,
  * });
  * const ann = await world.connect('ann');
- * await world.settle(ann.dispatchEvent('ADD', [2], {}, { retries: 10 }));
+ * await world.settle(ann.dispatchEvent('ADD', { n: 2 }, { retries: 10 }));
  * await world.until(ann, (state) => state.count === 2);
  * await world.shutdown();
  * ```
@@ -342,7 +342,7 @@ export class TestWorld<S extends GameState = GameState, E extends GameEvents = A
    *
    * ## Example
    * ```ts
-   * await world.settle(ann.dispatchEvent('ADD', [1], {}, { retries: 10 })); // acked
+   * await world.settle(ann.dispatchEvent('ADD', { n: 1 }, { retries: 10 })); // acked
    * ```
    *
    * @return What the promise resolves to, or the observable's last value.
