@@ -46,6 +46,7 @@ export type {
   EventOf,
   EventType,
   GameEvents,
+  HandlerPayload,
   NoEvents,
   NoPayload,
   PayloadAndOptions,

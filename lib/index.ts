@@ -41,6 +41,7 @@ export type {
   EventOf,
   EventType,
   GameEvents,
+  HandlerPayload,
   NoEvents,
   NoPayload,
   PayloadAndOptions,
@@ -144,6 +145,8 @@ export type { Logger } from './protocol/logger';
 export { diffFromAny, diffStates } from './state/diffStates';
 export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
 export { GameStateMachine } from './backend/gameStateMachine';
+export { gameLogic } from './backend/gameLogic';
+export type { GameLogic } from './backend/gameLogic';
 export type {
   GameEventHandler,
   GameEventHandlers,

@@ -144,13 +144,20 @@ describe('bad input at the API', () => {
       const { ann, server } = game;
       for (const [call, message] of [
         [() => ann.dispatchEvent(42 as unknown as string), /event type must be a string/],
-        [() => ann.dispatchEvent('X', 'not args' as never), /payload must be an object/],
-        [() => ann.dispatchEvent('X', [], [] as never), /kwargs must be an object, got an array/],
-        [() => server.dispatchEvent('X', [], null as never), /kwargs must be an object/],
+        [() => ann.dispatchEvent('X', 'not args' as never), /payload must be a plain object/],
+        [
+          () => ann.dispatchEvent('X', [], [] as never),
+          /kwargs must be a plain object, got an array/,
+        ],
+        [() => server.dispatchEvent('X', [], null as never), /kwargs must be a plain object/],
         [() => ann.dispatchEvent('X', {} as never, { retries: 1 }, {}), /got more/],
         // A payload where the options go is not sent as an empty event.
         [() => ann.dispatchEvent('X', undefined, { x: 1 } as never), /options have no x/],
         [() => server.dispatchEvent('X', {}, { target: 'all' } as never), /options have no target/],
+        // Bytes or a Map would go out as something the receiver cannot read as kwargs, and it
+        // would drop the whole package: refused here.
+        [() => ann.dispatchEvent('X', Uint8Array.of(1) as never), /plain object, got a Uint8Array/],
+        [() => ann.dispatchEvent('X', [], new Map() as never), /plain object, got a Map/],
       ] as const) {
         expect(thrown(call)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message });
       }
@@ -189,6 +196,16 @@ describe('bad input at the API', () => {
       expect(ann.connection!.stats.pendingEvents).toBe(0);
       expect(ann.connection!.stats.eventsOut).toBe(1); // the JOIN
       expect(game.serverSide().stats.pendingEvents).toBe(0);
+      // Arguments left out as undefined, as a wrapper passing all four does, are no error; and
+      // PyGaSe's form with its args left out still has its kwargs and options.
+      const send = (...given: unknown[]) =>
+        (ann.dispatchEvent as (type: string, ...rest: unknown[]) => unknown)('X', ...given);
+      expect(() => send({ x: 1 }, undefined, undefined)).not.toThrow();
+      expect(() => send(undefined, { x: 1 }, { retries: 1 })).not.toThrow();
+      expect(() => send(undefined, { x: 1 }, { retries: 1, nope: 1 })).toThrow(
+        /options have no nope/,
+      );
+      expect(ann.connection!.stats.eventsOut).toBe(3); // and the two sent now
       await game.stillPlays(3);
       await game.done();
     });

@@ -1,5 +1,6 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
+import { gameLogic } from '../lib/backend/gameLogic';
 import { GameStateMachine } from '../lib/backend/gameStateMachine';
 import type { HandlerContext } from '../lib/backend/gameStateMachine';
 import { GameStateStore } from '../lib/backend/gameStateStore';
@@ -10,7 +11,7 @@ import { createGameState } from '../lib/state/gameState';
 import type { StateChanges } from '../lib/state/stateChanges';
 import { TO_DELETE } from '../lib/state/toDelete';
 import type { Server } from '../lib/server/server';
-import type { NoPayload } from '../lib/protocol/events';
+import type { NoEvents, NoPayload } from '../lib/protocol/events';
 
 /** The arena game's types, declared once for server and client code, as a game would. */
 type Arena = GameState<{
@@ -22,6 +23,8 @@ interface ArenaEvents {
   toClient: { WELCOME: { id: string; round: number }; TICK: NoPayload };
 }
 
+type Listed = GameState<{ items: { id: string; done?: boolean }[] }>;
+
 const initial = (): Arena => createGameState({ round: 1, players: {} }) as Arena;
 
 /**
@@ -32,6 +35,7 @@ export function typeChecks(
   client: Client<Arena, ArenaEvents>,
   server: Server<Arena, ArenaEvents>,
   machine: GameStateMachine<Arena, ArenaEvents>,
+  untypedServer: Server,
 ): void {
   // dispatchEvent: the name and the payload.
   client.dispatchEvent('MOVE', { x: 3 }, { retries: 2 });
@@ -106,6 +110,63 @@ export function typeChecks(
   // @ts-expect-error a typo'd key beside a right one
   const step = (state: Arena): StateChanges<Arena> => ({ round: state.round + 1, rounds: 1 });
   void step;
+
+  // gameLogic: the Backend constructor's time step and handlers checked key by key.
+  const logic = gameLogic<Arena, ArenaEvents>();
+  new Backend<Arena, ArenaEvents>(
+    initial(),
+    logic.timeStep((state) => ({ round: state.round + 1 })),
+    logic.handlers({
+      MOVE: ({ x }, { clientAddress }) => ({ players: { [String(clientAddress?.port)]: { x } } }),
+      LEAVE: () => ({ players: { ann: TO_DELETE } }),
+    }),
+  );
+  // @ts-expect-error a typo'd key beside a right one, in a time step
+  logic.timeStep((state) => ({ round: state.round + 1, rounds: 1 }));
+  // @ts-expect-error a value of the wrong type, in a time step
+  logic.timeStep(() => ({ round: '1' }));
+  logic.handlers({
+    // @ts-expect-error a typo'd key beside a right one, in a handler
+    MOVE: ({ x }) => ({ round: x, rounds: 2 }),
+  });
+  logic.handlers({
+    // @ts-expect-error a value of the wrong type, in a handler
+    MOVE: ({ x }) => ({ round: String(x) }),
+  });
+  logic.handlers({
+    // @ts-expect-error no such event
+    JUMP: () => undefined,
+  });
+
+  // Keys are checked in the entries of records and the elements of arrays too.
+  // @ts-expect-error a typo'd key in a record entry named by a computed key
+  machine.registerEventHandler('MOVE', ({ x }) => ({ players: { [String(x)]: { x, y: 1 } } }));
+  const listed = new GameStateMachine<Listed>(
+    new GameStateStore(createGameState({ items: [] }) as Listed),
+  );
+  listed.registerEventHandler('ADD', () => ({ items: [{ id: 'a' }] }));
+  // @ts-expect-error a typo'd key in an array element
+  listed.registerEventHandler('ADD', () => ({ items: [{ id: 'a', idd: 'b' }] }));
+
+  // A payload with no required key is optional, and nothing else goes in its place.
+  client.dispatchEvent('LEAVE', {}, { retries: 1 });
+  // @ts-expect-error the options are not the payload
+  client.dispatchEvent('LEAVE', { retries: 3 });
+  // @ts-expect-error the PyGaSe form needs the kwargs where the payload has required keys
+  client.dispatchEvent('JOIN', []);
+  // @ts-expect-error a payload that is not an object has no form as keyword arguments
+  new Client<Arena, { toServer: { N: number }; toClient: NoEvents }>().dispatchEvent('N', 5);
+
+  // An untyped handler cannot read the context from its payload, where a sender could put it.
+  new GameStateMachine(new GameStateStore(createGameState({}))).registerEventHandler(
+    'KICK',
+    // @ts-expect-error gameState is the context's, not the payload's
+    ({ gameState }) => ({ n: gameState.time_order }),
+  );
+  untypedServer.registerEventHandler('KICK', ({ clientAddress }) => {
+    // @ts-expect-error clientAddress is the context's, not the payload's
+    void clientAddress.host;
+  });
 
   // events$ and on(): a union discriminated by type, and one type's payload.
   client.events$.subscribe((event) => {

@@ -32,6 +32,7 @@ describe('the public API', () => {
         'encodeEvent',
         'encodePackage',
         'encodeServerPackage',
+        'gameLogic',
         'isGameStatus',
         'isNewer',
         'isPaused',

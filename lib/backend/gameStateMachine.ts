@@ -4,7 +4,13 @@ import { InvalidArgumentError, InvalidStateError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { EventArgs } from '../connection/eventHandlers';
-import type { AnyEvents, AnyPayload, EventType, GameEvents } from '../protocol/events';
+import type {
+  AnyEvents,
+  AnyPayload,
+  EventType,
+  GameEvents,
+  HandlerPayload,
+} from '../protocol/events';
 import { silentLogger } from '../protocol/logger';
 import type { GameEvent } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
@@ -54,7 +60,7 @@ export interface HandlerContext<S extends GameState = GameState> extends EventAr
  * @category Server/Backend
  */
 export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = (
-  payload: P,
+  payload: HandlerPayload<P>,
   context: HandlerContext<S>,
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
 ) => StateChanges<S> | void;
@@ -153,7 +159,8 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
       );
     }
     for (const [type, handler] of Object.entries(eventHandlers)) {
-      this.handlers.register(type, handler);
+      // An undefined entry is refused too: in JavaScript it is most often a misspelt function.
+      this.handlers.register(type, handler as GameEventHandler<S, never>);
     }
   }
 
@@ -191,12 +198,19 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   registerEventHandler<K extends EventType<E['toServer']>, R extends StateChanges<S> | void>(
     type: K,
-    handler: (payload: E['toServer'][K], context: HandlerContext<S>) => R & CheckedChanges<R, S>,
+    handler: (
+      payload: HandlerPayload<E['toServer'][K]>,
+      context: HandlerContext<S>,
+    ) => R & CheckedChanges<R, S>,
   ): void {
     this.handlers.register(type, handler);
   }
 
-  /** Queues an event for the next tick; events of a type without a handler are skipped then. */
+  /**
+   * Queues an event for the next tick, as if `clientAddress` had sent it (none: the server's own);
+   * events of a type without a handler are skipped then. It takes events as they come off the
+   * wire, so its payload is not checked against the events' map.
+   */
   pushEvent(event: GameEvent, clientAddress?: Address): void {
     this.queue.push({ event, clientAddress });
   }

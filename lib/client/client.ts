@@ -342,8 +342,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
   dispatchEvent<K extends EventType<E['toServer']>>(
     type: K,
     args: readonly unknown[],
-    kwargs?: E['toServer'][K],
-    options?: DispatchOptions,
+    ...kwargsAndOptions: PayloadAndOptions<E['toServer'][K], DispatchOptions>
   ): Observable<void>;
   dispatchEvent(type: string, ...given: unknown[]): Observable<void> {
     const { event, options } = dispatchArguments<DispatchOptions>(type, given, ['retries']);

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
+import { isPlainObject } from '../state/values';
 
 /**
  * Reads what `dispatchEvent` was given after the event type, in either of its forms: the payload
@@ -21,16 +22,20 @@ export function dispatchArguments<O extends object>(
   if (typeof type !== 'string') {
     throw new InvalidArgumentError(`an event type must be a string, got ${typeof type}`);
   }
+  // Trailing undefineds are arguments left out: a wrapper that passes all four is no error.
+  let length = given.length;
+  while (length > 0 && given[length - 1] === undefined) length--;
   const [first, second, third] = given;
-  const pygaseForm = Array.isArray(first);
-  if (given.length > (pygaseForm ? 3 : 2)) {
+  // (type, undefined, kwargs, options) is PyGaSe's form with its args left out.
+  const pygaseForm = Array.isArray(first) || (first === undefined && length >= 3);
+  if (length > (pygaseForm ? 3 : 2)) {
     throw new InvalidArgumentError(
       pygaseForm
         ? `dispatchEvent takes (type, args, kwargs, options); ${type} got more`
         : `dispatchEvent takes (type, payload, options), or (type, args, kwargs, options) with an array of args; ${type} got more`,
     );
   }
-  const args = pygaseForm ? (first as readonly unknown[]) : [];
+  const args = Array.isArray(first) ? (first as readonly unknown[]) : [];
   const kwargs = objectOr(pygaseForm ? second : first, pygaseForm ? 'kwargs' : 'payload', type);
   const options = objectOr(pygaseForm ? third : second, 'options', type);
   const unknown = Object.keys(options).find((key) => !optionKeys.includes(key as keyof O & string));
@@ -45,10 +50,19 @@ export function dispatchArguments<O extends object>(
 
 function objectOr(value: unknown, what: string, type: string): Readonly<Record<string, unknown>> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  // Only a plain object has a form as keyword arguments: bytes or a Map would go out as something
+  // else, and the receiver would drop the whole package that carried them.
+  if (!isPlainObject(value)) {
     throw new InvalidArgumentError(
-      `the ${type} event's ${what} must be an object, got ${Array.isArray(value) ? 'an array' : String(value)}`,
+      `the ${type} event's ${what} must be a plain object, got ${describe(value)}`,
     );
   }
   return value as Readonly<Record<string, unknown>>;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null)
+    return `a ${value.constructor?.name ?? 'object'}`;
+  return String(value);
 }

@@ -249,7 +249,11 @@ function eventMap(event: GameEvent): Record<string, unknown> {
   if (!Array.isArray(args)) {
     throw new UnencodableValueError(`the args of a ${type} event must be an array`);
   }
-  if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
+  // Not bytes, a Map or a class instance either: the receiver reads kwargs as a map, and drops the
+  // whole package that carries anything else.
+  const prototype: unknown =
+    typeof kwargs === 'object' && kwargs !== null ? Object.getPrototypeOf(kwargs) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
     throw new UnencodableValueError(`the kwargs of a ${type} event must be a plain object`);
   }
   return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };

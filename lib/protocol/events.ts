@@ -55,7 +55,7 @@ export type AnyPayload = Readonly<Record<string, any>>;
  *
  * @category Events
  */
-export type NoPayload = Record<never, never>;
+export type NoPayload = Record<string, never>;
 
 /**
  * The events of a direction that has none: `toClient: NoEvents` for a server that sends none.
@@ -83,12 +83,38 @@ export type EventOf<M extends object> = {
 
 /**
  * How an event is sent, after its type: its payload (optional when the payload type has no
- * required key), then the options.
+ * required key), then the options. A payload type that is not an object (an array, bytes, a
+ * number) cannot be sent: it has no form as keyword arguments.
  *
  * @typeParam P The payload type.
  * @typeParam O The options' type.
  * @category Events
  */
-export type PayloadAndOptions<P, O> = object extends P
+export type PayloadAndOptions<P, O> = 0 extends 1 & P // P is any: untyped
   ? [payload?: P, options?: O]
-  : [payload: P, options?: O];
+  : [P] extends [
+        | readonly unknown[]
+        | Uint8Array
+        | string
+        | number
+        | boolean
+        | bigint
+        | symbol
+        | null
+        | undefined,
+      ]
+    ? never
+    : Record<never, never> extends P
+      ? [payload?: P, options?: O]
+      : [payload: P, options?: O];
+
+/**
+ * A handler's view of a payload. An untyped payload (an index signature) cannot hold the names of
+ * the context, so a handler not yet moved to `(payload, context)` that reads `gameState`, `dt` or
+ * `clientAddress` from its payload is a compile error, not a read of what the sender put there.
+ *
+ * @category Events
+ */
+export type HandlerPayload<P> = string extends keyof P
+  ? P & { readonly gameState?: never; readonly dt?: never; readonly clientAddress?: never }
+  : P;

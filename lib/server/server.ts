@@ -30,6 +30,7 @@ import type {
   EventOf,
   EventType,
   GameEvents,
+  HandlerPayload,
   PayloadAndOptions,
 } from '../protocol/events';
 import { dispatchArguments } from '../connection/dispatchArguments';
@@ -177,7 +178,7 @@ export interface ServerHandlerContext extends EventArgs {
  * @category Server/Backend
  */
 export type ServerEventHandler<P = AnyPayload> = (
-  payload: P,
+  payload: HandlerPayload<P>,
   context: ServerHandlerContext,
 ) => void;
 
@@ -218,7 +219,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
 
   private readonly clients: ClientRegistry<S>;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
-  private readonly handlers: EventHandlers<ServerEventHandler<never>>;
+  private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly bind: (port: number, hostname: string) => Promise<Transport>;
@@ -240,7 +241,10 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
     this.logger = options.logger ?? silentLogger;
     this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
     this.events$ = this.events.asObservable();
-    this.handlers = new EventHandlers<ServerEventHandler<never>>(this.logger, 'server');
+    this.handlers = new EventHandlers<(payload: never, context: ServerHandlerContext) => void>(
+      this.logger,
+      'server',
+    );
     this.errors$ = this.handlers.errors$;
     const { maxClients = DEFAULT_MAX_CLIENTS } = options;
     if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
@@ -386,8 +390,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
   dispatchEvent<K extends EventType<E['toClient']>>(
     type: K,
     args: readonly unknown[],
-    kwargs?: E['toClient'][K],
-    options?: ServerDispatchOptions,
+    ...kwargsAndOptions: PayloadAndOptions<E['toClient'][K], ServerDispatchOptions>
   ): Observable<DispatchOutcome>;
   dispatchEvent(type: string, ...given: unknown[]): Observable<DispatchOutcome> {
     const { event, options } = dispatchArguments<ServerDispatchOptions>(type, given, [

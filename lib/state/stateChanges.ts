@@ -72,8 +72,10 @@ export type CheckedChanges<R, S extends GameState> = [R] extends [void | undefin
   : ExactlyChanges<R, StateChanges<S>>;
 
 /**
- * `R` with every key that `Shape` lacks turned to `never`, at any depth. An `R` with an index
- * signature (a handler typed for any state) is let through: it says nothing of its keys to check.
+ * `R` with every key that `Shape` lacks turned to `never`, at any depth: in nested objects, in the
+ * entries of records (`{ players: { [id]: { x } } }`) and in the elements of arrays. An `R` with
+ * an index signature where the shape has none (a handler typed for any state) is let through: it
+ * says nothing of its keys to check.
  *
  * @category State
  */
@@ -82,12 +84,17 @@ export type ExactlyChanges<
   Shape,
   // The object types the shape allows, less those whose insides are not changes.
   O = Exclude<Extract<Shape, object>, readonly unknown[] | Uint8Array | Replacement>,
-> = R extends readonly unknown[] | Uint8Array | Replacement
+> = R extends Uint8Array | Replacement
   ? R
-  : R extends object
-    ? string extends keyof R
-      ? R
-      : {
-          [K in keyof R]: K extends keyof O ? ExactlyChanges<R[K], O[K]> : never;
-        }
-    : R;
+  : R extends readonly (infer T)[]
+    ? // Not `Shape` bare: it would distribute over `| undefined` and let everything through.
+      [Extract<Shape, readonly unknown[]>] extends [readonly (infer U)[]]
+      ? readonly ExactlyChanges<T, U>[]
+      : R
+    : R extends object
+      ? string extends keyof R
+        ? string extends keyof O
+          ? { [K in keyof R]: ExactlyChanges<R[K], O[K & keyof O]> }
+          : R
+        : { [K in keyof R]: K extends keyof O ? ExactlyChanges<R[K], O[K]> : never }
+      : R;
