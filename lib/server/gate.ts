@@ -20,7 +20,7 @@ import {
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import type { ClientEntry, ClientRegistry } from './clientRegistry';
+import type { ClientEntry, ClientRegistry, Handshake } from './clientRegistry';
 import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
@@ -149,20 +149,20 @@ export class Gate<S extends GameState> {
           ),
         );
       case 'challenge response': {
-        if (
-          !this.context.cookies.verify(
-            packet.cookie,
-            address,
-            packet.nonce,
-            this.context.scheduler.now(),
-          )
-        )
+        const { cookies, scheduler } = this.context;
+        const redeemed = cookies.redeem(packet.cookie, address, packet.nonce, scheduler.now());
+        counts.cookiesForgotten = cookies.forgotten;
+        if (redeemed === 'bad') break;
+        if (redeemed === 'used') {
+          if (isAwaitingAccept(known, packet.nonce)) {
+            // Its accept was lost: the same again.
+            counts.control++;
+            return send(known.handshake.accept);
+          }
+          counts.replaysRefused++;
           break;
-        counts.control++;
-        if (known?.handshake !== undefined && sameBytes(known.handshake.nonce, packet.nonce)) {
-          // Its accept was lost: the same again.
-          return send(known.handshake.accept);
         }
+        counts.control++;
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
@@ -237,6 +237,22 @@ function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
     data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
     isRxgasePacket(data) &&
     sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
+  );
+}
+
+/**
+ * Whether the client at the address holds the session this nonce opened and has sent nothing of
+ * it yet: its challenge response sent again means its accept was lost. Once it sent a package
+ * it has its accept, and the same response again is a replay.
+ */
+function isAwaitingAccept(
+  known: ClientEntry | undefined,
+  nonce: Uint8Array,
+): known is ClientEntry & { readonly handshake: Handshake } {
+  return (
+    known?.handshake !== undefined &&
+    sameBytes(known.handshake.nonce, nonce) &&
+    known.connection.stats.packagesIn === 0
   );
 }
 
