@@ -25,6 +25,7 @@ import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
 import type { GateCounts } from './serverStats';
+import { UnknownSessions } from './unknownSessions';
 
 /** What the gate needs of its server. */
 export interface GateContext<S extends GameState> {
@@ -60,6 +61,7 @@ export class Gate<S extends GameState> {
   private readonly legacyJoins: RateLimiter | undefined;
   /** The clients told, once, that the server takes no shutdown from clients. */
   private readonly warnedOfShutdown = new WeakSet<ClientEntry>();
+  private readonly unknownSessions: UnknownSessions;
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -68,6 +70,7 @@ export class Gate<S extends GameState> {
       joins === false
         ? undefined
         : new RateLimiter({ datagramsPerSecond: joins, burst: 2 * joins, maxAddresses: 1 });
+    this.unknownSessions = new UnknownSessions(context);
   }
 
   /** Takes a datagram from `address`: to its connection, to the handshake, or counted and dropped. */
@@ -132,7 +135,10 @@ export class Gate<S extends GameState> {
     const send = (reply: Uint8Array): void => this.context.send(reply, address);
     switch (packet.kind) {
       case 'data':
-        if (known === undefined) break;
+        if (known === undefined) {
+          this.unknownSessions.tell(packet.session, data.length, address, this.now());
+          break;
+        }
         counts.routed++;
         return known.incoming.next(data);
       case 'connect request':
@@ -191,12 +197,19 @@ export class Gate<S extends GameState> {
           this.context.logger.info(`Shutdown requested by the host client ${key}.`);
           return this.context.shutdown();
         }
+        if (known === undefined) {
+          this.unknownSessions.tell(packet.session, data.length, address, this.now());
+        }
         return this.refuseShutdown(key, known, ` without the host's token`);
       default:
         // A challenge or an accept: the server sends those, it never takes them.
         break;
     }
     counts.refused++;
+  }
+
+  private now(): number {
+    return this.context.scheduler.now();
   }
 
   /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */

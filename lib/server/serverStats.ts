@@ -60,6 +60,16 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    * (65,536 are remembered): a replay of one of them would open a session again.
    */
   readonly cookiesForgotten: number;
+  /**
+   * Of `refused`: rxgase data packets and shutdown requests with a session token the server does
+   * not know, from an address that has no session (it ended, or the server restarted).
+   */
+  readonly unknownSessions: number;
+  /**
+   * Closes sent for those, with the reason `unknown session`: at most 50 a second, all addresses
+   * together, and none larger than the packet it answers.
+   */
+  readonly unknownSessionCloses: number;
   /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
@@ -100,6 +110,8 @@ export function emptyGateCounts(): GateCounts {
     shutdownsRefused: 0,
     replaysRefused: 0,
     cookiesForgotten: 0,
+    unknownSessions: 0,
+    unknownSessionCloses: 0,
     control: 0,
     routed: 0,
     withheld: 0,
