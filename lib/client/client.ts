@@ -26,7 +26,7 @@ import {
   isRxgasePacket,
   sameBytes,
 } from '../protocol/rxgasePackets';
-import type { Accepted } from './handshake';
+import type { Accepted, HandshakeAnswer } from './handshake';
 import { handshake, packetsFrom } from './handshake';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -141,6 +141,7 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
   private server: Address | undefined;
   private hasState = false;
   private connecting = false;
+  private ignored = 0;
 
   constructor(private readonly options: ClientOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -158,6 +159,15 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
   /** Whether the server made this client its host: the one that may shut it down. */
   get isHost(): boolean {
     return this.accepted?.hostToken !== undefined;
+  }
+
+  /**
+   * How many answers from the server's address this client ignored, since it was made: handshake
+   * answers that do not echo its nonce, and closes that do not carry its session token. They are
+   * forged, or left over from another connection; each is logged at DEBUG.
+   */
+  get ignoredAnswers(): number {
+    return this.ignored;
   }
 
   /** Lists the servers on the LAN that answer discovery, as they answer: see `discover`. */
@@ -218,9 +228,9 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
     if (this.options.protocol !== 'pygase') {
       try {
         accepted = await firstValueFrom(
-          handshake(transport, server, this.scheduler).pipe(
-            timeout({ first: timeoutMs, scheduler: this.scheduler }),
-          ),
+          handshake(transport, server, this.scheduler, {
+            ignored: (answer) => this.ignore(answer, from),
+          }).pipe(timeout({ first: timeoutMs, scheduler: this.scheduler })),
         );
       } catch (error) {
         transport.close();
@@ -405,15 +415,26 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
     connection: Connection<ServerPackage>,
     session: Uint8Array,
   ): void {
+    const from = addressKey(server);
     packetsFrom(transport, server)
       .pipe(
-        filter(
-          (packet): packet is Extract<RxgasePacket, { kind: 'close' }> =>
-            packet.kind === 'close' && sameBytes(packet.token, session),
-        ),
+        filter((packet): packet is Close => packet.kind === 'close'),
+        filter((close) => {
+          const bound = sameBytes(close.token, session);
+          if (!bound) this.ignore(close, from);
+          return bound;
+        }),
         take(1),
       )
       .subscribe((packet) => connection.close(packet.reason));
+  }
+
+  /** An answer from the server's address that is not bound to this client: counted, not acted on. */
+  private ignore(answer: HandshakeAnswer, from: string): void {
+    this.ignored++;
+    this.logger.debug(
+      `Ignored a ${answer.kind} from ${from}: it carries neither this client's nonce nor its session.`,
+    );
   }
 
   /** The client's state after an update: the first is the whole state, taken as it is. */
@@ -425,6 +446,8 @@ export class Client<S extends GameState = GameState, E extends GameEvents = AnyE
 }
 
 const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
+
+type Close = Extract<RxgasePacket, { kind: 'close' }>;
 
 /** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
 function isControlPacket(data: Uint8Array): boolean {

@@ -34,6 +34,20 @@ export interface Accepted {
   readonly hostToken: Uint8Array | undefined;
 }
 
+/** How a handshake goes. Every field says its default. */
+export interface HandshakeOptions {
+  /** 8 bytes that tell this handshake's answers from others; default random. */
+  readonly nonce?: Uint8Array;
+  /**
+   * Called with each answer from the server's address that does not echo the nonce: forged, or
+   * left over from another handshake. It is not acted on. Default: nothing.
+   */
+  readonly ignored?: (packet: HandshakeAnswer) => void;
+}
+
+/** A packet the server answers a handshake step with. */
+export type HandshakeAnswer = Extract<RxgasePacket, { kind: 'challenge' | 'accept' | 'close' }>;
+
 /**
  * The client's side of the rxgase handshake: a connect request, sent again every 250 ms until the
  * server's challenge comes; the challenge's cookie echoed, sent again every 250 ms until the
@@ -41,23 +55,33 @@ export interface Accepted {
  * {@link ConnectionRefusedError} when the server refuses (`server full`, `version mismatch`).
  * Never ends on its own otherwise: bound it with a timeout.
  *
+ * Only answers that echo the request's nonce count: anyone can send datagrams from the server's
+ * address, but only who saw the request knows the nonce. Others go to `ignored`.
+ *
  * ## Example
  * ```ts
  * const { session, hostToken } = await firstValueFrom(
  *   handshake(transport, server, asyncScheduler).pipe(timeout({ first: 5000 })),
  * );
  * ```
- *
- * @param nonce 8 bytes that tell this handshake's answers from others; default random.
  */
 export function handshake(
   transport: Transport,
   server: Address,
   scheduler: SchedulerLike,
-  nonce: Uint8Array = randomToken(),
+  options: HandshakeOptions = {},
 ): Observable<Accepted> {
+  const { nonce = randomToken(), ignored = () => undefined } = options;
   const from = addressKey(server);
-  const answers$ = packetsFrom(transport, server).pipe(share());
+  const answers$ = packetsFrom(transport, server).pipe(
+    filter((packet): packet is HandshakeAnswer => ANSWERS.has(packet.kind)),
+    filter((answer) => {
+      const bound = sameBytes(answer.kind === 'close' ? answer.token : answer.nonce, nonce);
+      if (!bound) ignored(answer);
+      return bound;
+    }),
+    share(),
+  );
   /** Sends `request` until `answer$` emits, at once and every 250 ms. */
   const ask = <T>(request: Uint8Array, answer$: Observable<T>): Observable<T> =>
     merge(
@@ -68,20 +92,14 @@ export function handshake(
       ),
     ).pipe(take(1));
   const challenge$ = answers$.pipe(
-    filter(
-      (p): p is Extract<RxgasePacket, { kind: 'challenge' }> =>
-        p.kind === 'challenge' && sameBytes(p.nonce, nonce),
-    ),
+    filter((p): p is Extract<RxgasePacket, { kind: 'challenge' }> => p.kind === 'challenge'),
   );
   const accept$ = answers$.pipe(
     filter((p): p is Extract<RxgasePacket, { kind: 'accept' }> => p.kind === 'accept'),
     map(({ session, hostToken }): Accepted => ({ session, hostToken })),
   );
   const refusal$ = answers$.pipe(
-    filter(
-      (p): p is Extract<RxgasePacket, { kind: 'close' }> =>
-        p.kind === 'close' && sameBytes(p.token, nonce),
-    ),
+    filter((p): p is Extract<RxgasePacket, { kind: 'close' }> => p.kind === 'close'),
     mergeMap(({ reason }) =>
       throwError(
         () =>
@@ -99,6 +117,8 @@ export function handshake(
     ),
   ).pipe(take(1));
 }
+
+const ANSWERS: ReadonlySet<RxgasePacket['kind']> = new Set(['challenge', 'accept', 'close']);
 
 /**
  * The rxgase packets `server` sends to `transport`, decoded; what does not decode is left out.

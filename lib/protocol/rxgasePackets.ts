@@ -21,15 +21,18 @@ import {
  * ```text
  *  CONNECT_REQUEST     u16 version, token nonce, zeros up to 64 bytes in all
  *  CHALLENGE           token nonce, cookie
- *  CHALLENGE_RESPONSE  u16 version, token nonce, cookie
- *  ACCEPT              token session, u8 flags (1 = host), 16-byte host token (zeros if not host)
+ *  CHALLENGE_RESPONSE  u16 version, token nonce, cookie, zeros up to 64 bytes in all
+ *  ACCEPT              token nonce, token session, u8 flags (1 = host), 16-byte host token
+ *                      (zeros if not host)
  *  CLOSE               token (session, or nonce before there is one), u8 reason
  *  SHUTDOWN_REQUEST    token session, 16-byte host token
  *  DATA                token session, u8 n, n x u32 event id, a whole PyGaSe package
  * ```
  *
- * A client pads its connect request so the challenge it gets back is smaller: the server never
- * sends an address it has not verified more bytes than it received from it. The cookie proves, in
+ * A client pads its connect request and its challenge response so each answer it gets back is
+ * smaller: the server never sends an address more bytes than it received from it. Every answer
+ * a client acts on echoes what only someone who saw its request knows: the challenge, the accept
+ * and a refusal its nonce, a close its session token. The cookie proves, in
  * the challenge response, that the client receives at its address; only then does the server
  * allocate a connection. The session token in every later packet keeps anyone who does not see
  * the traffic from speaking for either side; event ids let a receiver handle each event once.
@@ -43,11 +46,13 @@ import {
 export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0, 0xfa, 0xba);
 
 /**
- * The version of the rxgase protocol these peers speak.
+ * The version of the rxgase protocol these peers speak. Version 2 binds the accept to the
+ * client's nonce and pads the challenge response to 64 bytes; peers of other versions are
+ * refused with `version mismatch`.
  *
  * @category Protocol
  */
-export const RXGASE_PROTOCOL_VERSION = 1;
+export const RXGASE_PROTOCOL_VERSION = 2;
 
 /** What an rxgase packet is. */
 export const PacketKind = {
@@ -67,7 +72,14 @@ export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
  * @category Protocol
  */
 export type CloseReason =
-  'server full' | 'version mismatch' | 'shutdown' | 'timeout' | 'kicked' | 'disconnected' | 'error';
+  | 'server full'
+  | 'version mismatch'
+  | 'shutdown'
+  | 'timeout'
+  | 'kicked'
+  | 'disconnected'
+  | 'error'
+  | 'unknown session';
 
 /** The byte each close reason goes as. */
 const CLOSE_REASONS: readonly CloseReason[] = [
@@ -78,6 +90,9 @@ const CLOSE_REASONS: readonly CloseReason[] = [
   'kicked',
   'disconnected',
   'error',
+  // Since version 2: the server does not know the session of a packet (it ended, or the server
+  // restarted).
+  'unknown session',
 ];
 
 export const TOKEN_SIZE = 8;
@@ -85,6 +100,8 @@ export const COOKIE_SIZE = 20;
 export const HOST_TOKEN_SIZE = 16;
 /** A connect request's size, padding included: more than any answer to it. */
 export const CONNECT_REQUEST_SIZE = 64;
+/** A challenge response's size, padding included: more than the accept that answers it. */
+export const CHALLENGE_RESPONSE_SIZE = 64;
 /** Protocol id and kind. */
 export const PACKET_PREFIX_SIZE = 5;
 /** The bytes a data packet adds to the PyGaSe package it carries, besides 4 per event id. */
@@ -95,8 +112,7 @@ export const EVENT_ID_SIZE = 4;
 export const MAX_EVENT_IDS = 0xff;
 
 const CHALLENGE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + COOKIE_SIZE;
-const CHALLENGE_RESPONSE_SIZE = PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE + COOKIE_SIZE;
-const ACCEPT_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1 + HOST_TOKEN_SIZE;
+const ACCEPT_SIZE = PACKET_PREFIX_SIZE + 2 * TOKEN_SIZE + 1 + HOST_TOKEN_SIZE;
 const CLOSE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
 const SHUTDOWN_REQUEST_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + HOST_TOKEN_SIZE;
 
@@ -112,6 +128,8 @@ export type RxgasePacket =
     }
   | {
       readonly kind: 'accept';
+      /** The nonce of the connect request it answers. */
+      readonly nonce: Uint8Array;
       readonly session: Uint8Array;
       /** The host token when this client is the host, else undefined. */
       readonly hostToken: Uint8Array | undefined;
@@ -163,7 +181,7 @@ export function encodeChallenge(nonce: Uint8Array, cookie: Uint8Array): Uint8Arr
   return out.bytes;
 }
 
-/** Writes a client's answer to a challenge: the cookie echoed. */
+/** Writes a client's answer to a challenge: the cookie echoed, padded to 64 bytes. */
 export function encodeChallengeResponse(
   nonce: Uint8Array,
   cookie: Uint8Array,
@@ -176,16 +194,22 @@ export function encodeChallengeResponse(
   return out.bytes;
 }
 
-/** Writes the server's welcome: the session token, and the host token if the client is host. */
-export function encodeAccept(session: Uint8Array, hostToken?: Uint8Array): Uint8Array {
+/**
+ * Writes the server's welcome: the nonce of the request it answers, the session token, and the
+ * host token if the client is host.
+ */
+export function encodeAccept(
+  nonce: Uint8Array,
+  session: Uint8Array,
+  hostToken?: Uint8Array,
+): Uint8Array {
   const out = start(PacketKind.Accept, ACCEPT_SIZE);
-  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  const p = PACKET_PREFIX_SIZE;
+  out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), p);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), p + TOKEN_SIZE);
   if (hostToken !== undefined) {
-    out.bytes[PACKET_PREFIX_SIZE + TOKEN_SIZE] = 1;
-    out.bytes.set(
-      checked(hostToken, HOST_TOKEN_SIZE, 'host token'),
-      PACKET_PREFIX_SIZE + TOKEN_SIZE + 1,
-    );
+    out.bytes[p + 2 * TOKEN_SIZE] = 1;
+    out.bytes.set(checked(hostToken, HOST_TOKEN_SIZE, 'host token'), p + 2 * TOKEN_SIZE + 1);
   }
   return out.bytes;
 }
@@ -299,12 +323,13 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
       };
     case PacketKind.Accept: {
       exactly(datagram, ACCEPT_SIZE, 'accept');
-      const flags = datagram[p + TOKEN_SIZE] as number;
+      const flags = datagram[p + 2 * TOKEN_SIZE] as number;
       if (flags > 1) throw new MalformedPayloadError(`an accept has flags 0 or 1, got ${flags}`);
       return {
         kind: 'accept',
-        session: at(p, TOKEN_SIZE),
-        hostToken: flags === 1 ? at(p + TOKEN_SIZE + 1, HOST_TOKEN_SIZE) : undefined,
+        nonce: at(p, TOKEN_SIZE),
+        session: at(p + TOKEN_SIZE, TOKEN_SIZE),
+        hostToken: flags === 1 ? at(p + 2 * TOKEN_SIZE + 1, HOST_TOKEN_SIZE) : undefined,
       };
     }
     case PacketKind.Close: {

@@ -257,12 +257,8 @@ export class ClientRegistry<S extends GameState> {
   private handshake(nonce: Uint8Array): Handshake {
     const session = new Uint8Array(randomBytes(TOKEN_SIZE));
     const hostToken = this.takesHost() ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
-    return {
-      nonce: new Uint8Array(nonce),
-      session,
-      hostToken,
-      accept: encodeAccept(session, hostToken),
-    };
+    const copy = new Uint8Array(nonce);
+    return { nonce: copy, session, hostToken, accept: encodeAccept(copy, session, hostToken) };
   }
 
   /** Whether the next client welcomed is to be the host. */

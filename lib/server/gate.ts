@@ -20,11 +20,12 @@ import {
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import type { ClientEntry, ClientRegistry } from './clientRegistry';
+import type { ClientEntry, ClientRegistry, Handshake } from './clientRegistry';
 import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
 import type { GateCounts } from './serverStats';
+import { UnknownSessions } from './unknownSessions';
 
 /** What the gate needs of its server. */
 export interface GateContext<S extends GameState> {
@@ -60,6 +61,7 @@ export class Gate<S extends GameState> {
   private readonly legacyJoins: RateLimiter | undefined;
   /** The clients told, once, that the server takes no shutdown from clients. */
   private readonly warnedOfShutdown = new WeakSet<ClientEntry>();
+  private readonly unknownSessions: UnknownSessions;
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -68,6 +70,7 @@ export class Gate<S extends GameState> {
       joins === false
         ? undefined
         : new RateLimiter({ datagramsPerSecond: joins, burst: 2 * joins, maxAddresses: 1 });
+    this.unknownSessions = new UnknownSessions(context);
   }
 
   /** Takes a datagram from `address`: to its connection, to the handshake, or counted and dropped. */
@@ -132,7 +135,10 @@ export class Gate<S extends GameState> {
     const send = (reply: Uint8Array): void => this.context.send(reply, address);
     switch (packet.kind) {
       case 'data':
-        if (known === undefined) break;
+        if (known === undefined) {
+          this.unknownSessions.tell(packet.session, data.length, address, this.now());
+          break;
+        }
         counts.routed++;
         return known.incoming.next(data);
       case 'connect request':
@@ -149,20 +155,20 @@ export class Gate<S extends GameState> {
           ),
         );
       case 'challenge response': {
-        if (
-          !this.context.cookies.verify(
-            packet.cookie,
-            address,
-            packet.nonce,
-            this.context.scheduler.now(),
-          )
-        )
+        const { cookies, scheduler } = this.context;
+        const redeemed = cookies.redeem(packet.cookie, address, packet.nonce, scheduler.now());
+        counts.cookiesForgotten = cookies.forgotten;
+        if (redeemed === 'bad') break;
+        if (redeemed === 'used') {
+          if (isAwaitingAccept(known, packet.nonce)) {
+            // Its accept was lost: the same again.
+            counts.control++;
+            return send(known.handshake.accept);
+          }
+          counts.replaysRefused++;
           break;
-        counts.control++;
-        if (known?.handshake !== undefined && sameBytes(known.handshake.nonce, packet.nonce)) {
-          // Its accept was lost: the same again.
-          return send(known.handshake.accept);
         }
+        counts.control++;
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
@@ -191,12 +197,19 @@ export class Gate<S extends GameState> {
           this.context.logger.info(`Shutdown requested by the host client ${key}.`);
           return this.context.shutdown();
         }
+        if (known === undefined) {
+          this.unknownSessions.tell(packet.session, data.length, address, this.now());
+        }
         return this.refuseShutdown(key, known, ` without the host's token`);
       default:
         // A challenge or an accept: the server sends those, it never takes them.
         break;
     }
     counts.refused++;
+  }
+
+  private now(): number {
+    return this.context.scheduler.now();
   }
 
   /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
@@ -237,6 +250,22 @@ function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
     data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
     isRxgasePacket(data) &&
     sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
+  );
+}
+
+/**
+ * Whether the client at the address holds the session this nonce opened and has sent nothing of
+ * it yet: its challenge response sent again means its accept was lost. Once it sent a package
+ * it has its accept, and the same response again is a replay.
+ */
+function isAwaitingAccept(
+  known: ClientEntry | undefined,
+  nonce: Uint8Array,
+): known is ClientEntry & { readonly handshake: Handshake } {
+  return (
+    known?.handshake !== undefined &&
+    sameBytes(known.handshake.nonce, nonce) &&
+    known.connection.stats.packagesIn === 0
   );
 }
 

@@ -49,6 +49,27 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    * `remoteShutdown` is false.
    */
   readonly shutdownsRefused: number;
+  /**
+   * Of `refused`: challenge responses whose cookie opened a session, or was refused, before: a
+   * replay, from the client's address or any other. (A client's own copy sent again before it
+   * sent anything of its session gets its accept again, in `control`.)
+   */
+  readonly replaysRefused: number;
+  /**
+   * Used cookies forgotten while still good, the oldest first, to bound the server's memory
+   * (65,536 are remembered): a replay of one of them would open a session again.
+   */
+  readonly cookiesForgotten: number;
+  /**
+   * Of `refused`: rxgase data packets and shutdown requests with a session token the server does
+   * not know, from an address that has no session (it ended, or the server restarted).
+   */
+  readonly unknownSessions: number;
+  /**
+   * Closes sent for those, with the reason `unknown session`: at most 50 a second, all addresses
+   * together, and none larger than the packet it answers.
+   */
+  readonly unknownSessionCloses: number;
   /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
@@ -87,6 +108,10 @@ export function emptyGateCounts(): GateCounts {
     malformed: 0,
     refused: 0,
     shutdownsRefused: 0,
+    replaysRefused: 0,
+    cookiesForgotten: 0,
+    unknownSessions: 0,
+    unknownSessionCloses: 0,
     control: 0,
     routed: 0,
     withheld: 0,

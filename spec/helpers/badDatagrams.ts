@@ -1,16 +1,33 @@
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
+import type { CloseReason } from '../../lib/protocol/rxgasePackets';
 import {
+  PacketKind,
+  encodeAccept,
+  encodeChallenge,
   encodeClose,
   encodeConnectRequest,
+  encodeData,
   encodeShutdownRequest,
   isRxgasePacket,
 } from '../../lib/protocol/rxgasePackets';
 import { seededRandom } from '../../lib/transport/random';
 
+const REASONS: readonly CloseReason[] = [
+  'server full',
+  'version mismatch',
+  'shutdown',
+  'timeout',
+  'kicked',
+  'disconnected',
+  'error',
+  'unknown session',
+];
+
 /**
  * Bad datagrams for fuzzing a server, from a seed: random bytes, forged handshakes and shutdowns,
- * and mutations of real packages (`recorded`: datagrams a real client sent, recorded on the way to
- * the server).
+ * packets of sessions the server does not know, replayed challenge responses, and mutations of
+ * real packages (`recorded`: datagrams a real client sent, recorded on the way to the server);
+ * and answers forged in the server's name, for its clients.
  */
 export function badDatagrams(seed: number) {
   const random = seededRandom(seed);
@@ -56,6 +73,23 @@ export function badDatagrams(seed: number) {
     }
   };
 
+  /** The challenge responses among `recorded`, found again only when it grew. */
+  const responses = { of: 0, found: [] as Uint8Array[] };
+  const recordedResponses = (recorded: readonly Uint8Array[]): readonly Uint8Array[] => {
+    if (responses.of !== recorded.length) {
+      responses.of = recorded.length;
+      responses.found = recorded.filter(
+        (data) => isRxgasePacket(data) && data[4] === PacketKind.ChallengeResponse,
+      );
+    }
+    return responses.found;
+  };
+  /** A recorded challenge response sent again, as it was, or else a recorded datagram. */
+  const replayedResponse = (recorded: readonly Uint8Array[]): Uint8Array => {
+    const found = recordedResponses(recorded);
+    return new Uint8Array(found.length > 0 ? pick(found) : pick(recorded));
+  };
+
   return {
     random,
     pick,
@@ -65,10 +99,15 @@ export function badDatagrams(seed: number) {
       if (random() < 0.3) return randomBytes(int(random() < 0.9 ? 80 : 3000));
       if (random() < 0.2) {
         return pick([
-          encodeConnectRequest(randomBytes(8)),
-          SHUTDOWN_WORD,
-          encodeClose(randomBytes(8), 'kicked'),
-        ]);
+          () => encodeConnectRequest(randomBytes(8)),
+          () => SHUTDOWN_WORD,
+          () => encodeClose(randomBytes(8), 'kicked'),
+          // Of a session the server does not know: answered with a close no larger.
+          () => encodeData(randomBytes(8), [], randomBytes(int(40))),
+          () => encodeShutdownRequest(randomBytes(8), randomBytes(16)),
+          // A player's challenge response, from another address.
+          () => replayedResponse(recorded),
+        ])();
       }
       return mutate(pick(recorded));
     },
@@ -88,6 +127,21 @@ export function badDatagrams(seed: number) {
         () => encodeShutdownRequest(randomBytes(8), randomBytes(16)),
         () => encodeClose(randomBytes(8), 'disconnected'),
         () => SHUTDOWN_WORD,
+        // A challenge response replayed: its own, or another player's.
+        () => replayedResponse(recorded),
+      ])();
+    },
+
+    /**
+     * What someone who cannot see a client's packets can forge in its server's name: accepts
+     * that make it the host, challenges and closes, with tokens guessed.
+     */
+    fromServer(): Uint8Array {
+      return pick([
+        () => encodeAccept(randomBytes(8), randomBytes(8), randomBytes(16)),
+        () => encodeAccept(randomBytes(8), randomBytes(8)),
+        () => encodeChallenge(randomBytes(8), randomBytes(20)),
+        () => encodeClose(randomBytes(8), pick(REASONS)),
       ])();
     },
   };

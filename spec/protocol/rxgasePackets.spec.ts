@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { encodeClientPackage } from '../../lib/protocol/encode';
 import {
+  CHALLENGE_RESPONSE_SIZE,
   CONNECT_REQUEST_SIZE,
   RXGASE_PROTOCOL_VERSION,
   decodeRxgasePacket,
@@ -46,10 +47,29 @@ describe('rxgase packets', () => {
       encodeClose(token(1), 'version mismatch'),
     ];
     for (const answer of answers) expect(answer.length).toBeLessThan(request.length);
-    // And the accept that answers a challenge response is smaller than it too.
-    expect(encodeAccept(token(2), bytes(16)).length).toBeLessThanOrEqual(
-      encodeChallengeResponse(token(1), bytes(20)).length,
+  });
+
+  it('pads a challenge response to 64 bytes, more than any answer to it', () => {
+    const response = encodeChallengeResponse(token(1), bytes(20));
+    expect(response.length).toBe(CHALLENGE_RESPONSE_SIZE);
+    const answers = [
+      encodeAccept(token(1), token(2), bytes(16)),
+      encodeClose(token(1), 'server full'),
+      encodeClose(token(1), 'version mismatch'),
+    ];
+    for (const answer of answers) expect(answer.length).toBeLessThan(response.length);
+  });
+
+  it('answers a data packet of an unknown session with a close no larger than it', () => {
+    expect(encodeClose(token(1), 'unknown session').length).toBeLessThanOrEqual(
+      encodeData(token(1), [], new Uint8Array(0)).length,
     );
+  });
+
+  it('binds the accept to the nonce of the request it answers', () => {
+    const accept = encodeAccept(token(1), token(3), bytes(16, 7));
+    expect([...accept.subarray(5, 13)]).toEqual([...token(1)]);
+    expect(decodeRxgasePacket(accept)).toMatchObject({ nonce: token(1), session: token(3) });
   });
 
   it('reads back what it writes, for every kind', () => {
@@ -70,13 +90,15 @@ describe('rxgase packets', () => {
       nonce: token(1),
       cookie: bytes(20, 5),
     });
-    expect(decodeRxgasePacket(encodeAccept(token(3), bytes(16, 7)))).toEqual({
+    expect(decodeRxgasePacket(encodeAccept(token(1), token(3), bytes(16, 7)))).toEqual({
       kind: 'accept',
+      nonce: token(1),
       session: token(3),
       hostToken: bytes(16, 7),
     });
-    expect(decodeRxgasePacket(encodeAccept(token(3)))).toEqual({
+    expect(decodeRxgasePacket(encodeAccept(token(1), token(3)))).toEqual({
       kind: 'accept',
+      nonce: token(1),
       session: token(3),
       hostToken: undefined,
     });
@@ -93,6 +115,7 @@ describe('rxgase packets', () => {
       'kicked',
       'disconnected',
       'error',
+      'unknown session',
     ];
     for (const reason of reasons) {
       expect(decodeRxgasePacket(encodeClose(token(4), reason))).toEqual({
@@ -169,10 +192,10 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 8;
+      reason[13] = 9;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      const flags = encodeAccept(token(1));
-      flags[13] = 2;
+      const flags = encodeAccept(token(1), token(2));
+      flags[21] = 2;
       expect(code(flags)).toBe('ERR_MALFORMED_PAYLOAD');
       const long = new Uint8Array(CONNECT_REQUEST_SIZE + 1);
       long.set(encodeConnectRequest(token(1)));

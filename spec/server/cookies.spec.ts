@@ -35,4 +35,25 @@ describe('Cookies', () => {
     // The same secret makes the same cookies: a restarted server with a kept secret knows them.
     expect(new Cookies(new Uint8Array(32)).verify(cookie, client, nonce, 0)).toBe(true);
   });
+
+  it('redeems a good cookie once, and a bad one never', () => {
+    const cookies = new Cookies();
+    const cookie = cookies.issue(client, nonce, 0);
+    expect(cookies.redeem(cookie, { ...client, port: 4001 }, nonce, 0)).toBe('bad');
+    expect(cookies.redeem(cookie, client, nonce, 0)).toBe('good');
+    expect(cookies.redeem(cookie, client, nonce, COOKIE_WINDOW_MS)).toBe('used');
+    expect(cookies.redeem(cookie, client, nonce, 2 * COOKIE_WINDOW_MS)).toBe('bad');
+    expect(cookies.forgotten).toBe(0);
+  });
+
+  it('forgets the oldest used cookies past its capacity, and counts them', () => {
+    const cookies = new Cookies(undefined, 2);
+    const nonces = [1, 2, 3].map((n) => Uint8Array.of(n, 0, 0, 0, 0, 0, 0, 0));
+    const issued = nonces.map((n) => cookies.issue(client, n, 0));
+    for (const [i, cookie] of issued.entries()) {
+      expect(cookies.redeem(cookie, client, nonces[i]!, 0)).toBe('good');
+    }
+    expect(cookies.forgotten).toBe(1);
+    expect(cookies.redeem(issued[2]!, client, nonces[2]!, 0)).toBe('used');
+  });
 });

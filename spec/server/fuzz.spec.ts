@@ -1,6 +1,8 @@
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
 import type { Datagram, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
+import { ConnectionStatus } from '../../lib/connection/connection';
+import { PacketKind } from '../../lib/protocol/rxgasePackets';
 import { badDatagrams } from '../helpers/badDatagrams';
 import type { Arena } from '../helpers/world';
 import { world } from '../helpers/world';
@@ -26,28 +28,39 @@ describe('the server under a flood of bad datagrams', () => {
     const toStranger = new Map<string, number>();
     const players = new Set(PLAYERS.map((name, i) => addressKey({ host: name, port: 49152 + i })));
     const recorded: Uint8Array[] = [];
+    /** The server's own socket: forged answers go out of it, in the server's name. */
+    let serverSocket: Transport | undefined;
     const { server, machine, client, store, pass, within } = world(
       undefined,
       { legacyClients: false },
-      (transport: Transport): Transport => ({
-        ...transport,
-        datagrams$: merge(
-          transport.datagrams$.pipe(
-            tap(({ data }) => recorded.length < 2000 && recorded.push(data)),
+      (transport: Transport): Transport => {
+        serverSocket = transport;
+        return {
+          ...transport,
+          datagrams$: merge(
+            transport.datagrams$.pipe(
+              tap(({ data }) => recorded.length < 2000 && recorded.push(data)),
+            ),
+            flood,
           ),
-          flood,
-        ),
-        send: (datagram) => {
-          if (players.has(addressKey(datagram.address))) return transport.send(datagram);
-          replies.bytes += datagram.data.length;
-          const key = addressKey(datagram.address);
-          toStranger.set(key, (toStranger.get(key) ?? 0) + datagram.data.length);
-        },
-      }),
+          send: (datagram) => {
+            if (players.has(addressKey(datagram.address))) return transport.send(datagram);
+            replies.bytes += datagram.data.length;
+            const key = addressKey(datagram.address);
+            toStranger.set(key, (toStranger.get(key) ?? 0) + datagram.data.length);
+          },
+        };
+      },
     );
+    /** Closes forged in the server's name, by player: each is one its client ignores. */
+    const forgedCloses = new Map<string, number>();
     await server.run(7000, 'server', machine);
     machine.runGameLoop(50);
     const clients = PLAYERS.map((name) => client(name));
+    const closedPlayers: string[] = [];
+    for (const [i, player] of clients.entries()) {
+      player.disconnected$.subscribe((reason) => closedPlayers.push(`${PLAYERS[i]}: ${reason}`));
+    }
     for (const [i, player] of clients.entries()) {
       await within(player.connect(7000, 'server'));
       await within(lastValueFrom(player.dispatchEvent('JOIN', [PLAYERS[i]]), { defaultValue: 0 }));
@@ -75,6 +88,14 @@ describe('the server under a flood of bad datagrams', () => {
     const before = server.stats;
     for (let sent = 0; sent < DATAGRAMS; sent += BATCH) {
       for (let i = 0; i < Math.min(BATCH, DATAGRAMS - sent); i++) flood.next(badDatagram());
+      // Answers forged in the server's name reach the players: accepts, challenges, closes.
+      for (const address of playerAddresses) {
+        const data = fuzz.fromServer();
+        if (data[4] === PacketKind.Close) {
+          forgedCloses.set(address.host, (forgedCloses.get(address.host) ?? 0) + 1);
+        }
+        serverSocket?.send({ data, address });
+      }
       // The players play on, in between.
       for (const [i, player] of clients.entries()) {
         player
@@ -96,6 +117,11 @@ describe('the server under a flood of bad datagrams', () => {
     expect(took('malformed') + took('refused') + took('rateLimited')).toBeGreaterThan(
       DATAGRAMS * 0.5,
     );
+    // Replays refused, and packets of unknown sessions told so, all within what was refused.
+    expect(took('replaysRefused')).toBeGreaterThan(0);
+    expect(took('unknownSessionCloses')).toBeGreaterThan(0);
+    expect(took('unknownSessionCloses')).toBeLessThanOrEqual(took('unknownSessions'));
+    expect(took('replaysRefused') + took('unknownSessions')).toBeLessThanOrEqual(took('refused'));
     // No connection for anyone but the players, and never more bytes to strangers than they sent.
     expect([...server.connections.keys()].sort()).toEqual([...players].sort());
     expect(after.connects).toBe(PLAYERS.length);
@@ -112,6 +138,14 @@ describe('the server under a flood of bad datagrams', () => {
     for (const player of clients) {
       expect(player.state.players).toEqual(store.getGameState().players);
     }
+    // No forged answer moved a player: each forged close was ignored (and so were the server's
+    // refusals of requests forged in its name), none made it the host or closed it.
+    for (const [i, player] of clients.entries()) {
+      expect(player.ignoredAnswers).toBeGreaterThanOrEqual(forgedCloses.get(PLAYERS[i]!)!);
+      expect(player.isHost).toBe(i === 0);
+      expect(player.connection?.currentStatus).toBe(ConnectionStatus.Connected);
+    }
+    expect(closedPlayers).toEqual([]);
     // And a new player still connects and plays.
     const late = client('eve');
     players.add(addressKey({ host: 'eve', port: 49156 }));

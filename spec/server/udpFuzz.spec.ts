@@ -177,6 +177,10 @@ describe('the server under bad datagrams over real UDP on 127.0.0.1', () => {
     expect(took('rateLimited') + took('malformed') + took('refused') + took('control')).toBe(flood);
     expect(flood).toBeGreaterThan(0);
     expect(took('malformed')).toBeGreaterThan(0);
+    // Packets of unknown sessions among them, told so within the server's budget (and within
+    // what each socket sent, below).
+    expect(took('unknownSessionCloses')).toBeGreaterThan(0);
+    expect(took('unknownSessionCloses')).toBeLessThanOrEqual(took('unknownSessions'));
     // Nothing allocated for the flood, and no more bytes back than it sent.
     expect(server.connections.size).toBe(1);
     expect(took('connects')).toBe(0);

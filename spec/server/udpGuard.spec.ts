@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, timeout, toArray } from 'rxjs';
 import { Client } from '../../lib/client/client';
 import { ConnectionRefusedError } from '../../lib/protocol/errors';
 import {
@@ -108,7 +108,7 @@ describe('the server on guard over real UDP on 127.0.0.1', () => {
     const { server, address } = await running();
     const mallory = await socket();
     const version = RXGASE_PROTOCOL_VERSION + 1;
-    // A connect request of version 2, written by hand.
+    // A connect request of the next version, written by hand.
     const request = encodeConnectRequest(nonce(1), version);
     const answer = next(mallory);
     mallory.send({ data: request, address });
@@ -156,5 +156,31 @@ describe('the server on guard over real UDP on 127.0.0.1', () => {
     const sent = requests.reduce((sum, request) => sum + request.length, short.length);
     expect(got.reduce((sum, { data }) => sum + data.length, 0)).toBeLessThanOrEqual(sent);
     expect(server.stats).toMatchObject({ malformed: 1, control: 20, connects: 0, clients: 0 });
+  });
+
+  it('tells the client of a server that stopped without a word and runs again on its port `unknown session`, within a second', async () => {
+    // The server's last words are lost, as when its process is killed: the client is not told.
+    let mute = false;
+    const { store, machine } = arena();
+    const server = new Server(store, {
+      bind: async (port, host) => {
+        const udp = await bindUdp({ port, host });
+        return { ...udp, send: (datagram) => (mute ? undefined : udp.send(datagram)) };
+      },
+    });
+    const address = await server.run(0, '127.0.0.1', machine);
+    machine.runGameLoop(20);
+    opened.push({ close: () => server.shutdown() }, { close: () => machine.stop() });
+    const ann = await connected(address, 'ann');
+    mute = true;
+    await server.shutdown();
+    mute = false;
+    // Within a second of running again, or the client hears nothing and this fails with a timeout.
+    const told = firstValueFrom(ann.disconnected$.pipe(timeout(1000)));
+    await server.run(address.port, '127.0.0.1', machine);
+    expect(await told).toBe('unknown session');
+    expect(ann.connection).toBeUndefined();
+    expect(server.stats.unknownSessionCloses).toBe(1);
+    expect(server.connections.size).toBe(0);
   });
 });
