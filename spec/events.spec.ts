@@ -9,6 +9,7 @@ import { pygaseHandler } from '../lib/connection/eventHandlers';
 import type { GameState } from '../lib/state/gameState';
 import { createGameState } from '../lib/state/gameState';
 import type { StateChanges } from '../lib/state/stateChanges';
+import { Replacement } from '../lib/state/replacement';
 import { TO_DELETE } from '../lib/state/toDelete';
 import type { Server } from '../lib/server/server';
 import type { NoEvents, NoPayload } from '../lib/protocol/events';
@@ -147,6 +148,11 @@ export function typeChecks(
   listed.registerEventHandler('ADD', () => ({ items: [{ id: 'a' }] }));
   // @ts-expect-error a typo'd key in an array element
   listed.registerEventHandler('ADD', () => ({ items: [{ id: 'a', idd: 'b' }] }));
+
+  // A replacement sets an object whole: it must be a whole one.
+  machine.registerEventHandler('LEAVE', () => ({ players: { ann: new Replacement({ x: 1 }) } }));
+  // @ts-expect-error a replacement that lacks a required key
+  machine.registerEventHandler('LEAVE', () => ({ players: { ann: new Replacement({}) } }));
 
   // A payload with no required key is optional, and nothing else goes in its place.
   client.dispatchEvent('LEAVE', {}, { retries: 1 });

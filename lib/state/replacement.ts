@@ -11,8 +11,10 @@
  * (`UnencodableValueError`) rather than send something a PyGaSe peer would merge into stale keys:
  * whoever sends updates to a PyGaSe peer must send what it can apply instead.
  *
+ * @typeParam T The object it sets: in a typed update, the type of the key it replaces, so a
+ *   replacement that lacks a required key does not compile.
  * @category State
  */
-export class Replacement {
-  constructor(readonly value: Readonly<Record<string, unknown>>) {}
+export class Replacement<T extends object = Readonly<Record<string, unknown>>> {
+  constructor(readonly value: Readonly<T>) {}
 }

@@ -42,7 +42,7 @@ export type ChangesOf<T> = {
 export type ChangeTo<V> = V extends readonly unknown[] | Uint8Array
   ? V
   : V extends object
-    ? ChangesOf<V> | Replacement
+    ? ChangesOf<V> | Replacement<V>
     : V;
 
 /**
