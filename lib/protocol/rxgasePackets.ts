@@ -67,7 +67,14 @@ export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
  * @category Protocol
  */
 export type CloseReason =
-  'server full' | 'version mismatch' | 'shutdown' | 'timeout' | 'kicked' | 'disconnected' | 'error';
+  | 'server full'
+  | 'version mismatch'
+  | 'shutdown'
+  | 'timeout'
+  | 'kicked'
+  | 'disconnected'
+  | 'error'
+  | 'flooding';
 
 /** The byte each close reason goes as. */
 const CLOSE_REASONS: readonly CloseReason[] = [
@@ -78,6 +85,8 @@ const CLOSE_REASONS: readonly CloseReason[] = [
   'kicked',
   'disconnected',
   'error',
+  // Added after version 1 shipped: an older peer drops this close as malformed, and times out.
+  'flooding',
 ];
 
 export const TOKEN_SIZE = 8;

@@ -4,6 +4,8 @@ import type { ConnectionStats } from '../connection/stats';
 export const SUMMED = [
   'packagesIn',
   'dropped',
+  'overBudget',
+  'eventsOverBudget',
   'duplicates',
   'stale',
   'eventsIn',
@@ -49,6 +51,13 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    * `remoteShutdown` is false.
    */
   readonly shutdownsRefused: number;
+  /**
+   * New clients refused with `server full` (rxgase clients are told, PyGaSe clients are not): the
+   * server was full, or their IP address held `maxClientsPerAddress` places already (those also
+   * in `refusedPerAddress`). Counted beside the datagram's own count (`control`, `refused`).
+   */
+  readonly refusedFull: number;
+  readonly refusedPerAddress: number;
   /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
@@ -87,6 +96,8 @@ export function emptyGateCounts(): GateCounts {
     malformed: 0,
     refused: 0,
     shutdownsRefused: 0,
+    refusedFull: 0,
+    refusedPerAddress: 0,
     control: 0,
     routed: 0,
     withheld: 0,
