@@ -205,10 +205,9 @@ export class ClientRegistry<S extends GameState> {
    * @return Whether there is room.
    */
   makeRoomForUnverified(address: Address): boolean {
-    if (this.isFull()) {
-      this.turnsAway(address, undefined, 'PyGaSe');
-      return false;
-    }
+    // Its address may be forged: it takes no place of the address's yet, but one whose address
+    // has all its places already is refused.
+    if (this.turnsAway(address, undefined, 'PyGaSe')) return false;
     const oldest = this.unverified.values().next();
     if (this.unverified.size >= this.context.maxClients && oldest.done !== true) {
       this.dropUnverified(oldest.value, 'waited longest for its ack');
