@@ -171,8 +171,8 @@ export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';
 export { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './server/addressPlaces';
 export type { BudgetOptions } from './server/budgetOptions';
-export { DEFAULT_SESSION_BUDGET } from './connection/sessionBudget';
-export type { SessionBudget } from './connection/sessionBudget';
+export { BudgetMeter, DEFAULT_SESSION_BUDGET } from './connection/sessionBudget';
+export type { FloodReport, SessionBudget } from './connection/sessionBudget';
 export {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,

@@ -116,6 +116,7 @@ describe('the public API', () => {
         'DEFAULT_RATE_LIMIT',
         'DEFAULT_MAX_CLIENTS_PER_ADDRESS',
         'DEFAULT_SESSION_BUDGET',
+        'BudgetMeter',
         'DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK',
         'DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT',
         'RXGASE_PROTOCOL_ID',

@@ -15,7 +15,6 @@ import {
   sameBytes,
 } from '../protocol/rxgasePackets';
 import { countEvents } from './countEvents';
-import type { ConnectionCounts } from './stats';
 
 /**
  * How much one client's session may send the server: packages and events a second, each with a
@@ -91,7 +90,11 @@ export function checkSessionBudget(budget: unknown): void {
   }
 }
 
-/** What a session sent while it flooded, as its meter tells the connection that kicks it. */
+/**
+ * What a session sent while it flooded, as its meter tells the connection that kicks it.
+ *
+ * @category Protocol
+ */
 export interface FloodReport {
   /** Whole seconds in a row with more than half of the datagrams dropped. */
   readonly seconds: number;
@@ -132,7 +135,7 @@ class TokenBucket {
 /**
  * Meters one client's session against its {@link SessionBudget}, before anything is decoded: a
  * datagram passes if there is a package token and a token for each of its events
- * ({@link countEvents}), and takes them; else it is dropped and counted in the connection's
+ * (`countEvents`), and takes them; else it is dropped and counted in the connection's
  * `overBudget` and `eventsOverBudget`. A session that floods for `floodSeconds` whole seconds in a
  * row is reported once, to be kicked.
  *
@@ -154,6 +157,8 @@ class TokenBucket {
  * });
  * if (!meter.admit(datagram, counts)) return; // dropped, and counted
  * ```
+ *
+ * @category Protocol
  */
 export class BudgetMeter {
   private readonly budget: Required<SessionBudget>;
@@ -172,7 +177,7 @@ export class BudgetMeter {
   /**
    * @param budget The fields not given take their defaults.
    * @throws {@link InvalidArgumentError} If a field is not a fitting number: see
-   *   {@link checkSessionBudget}.
+   *   `checkSessionBudget`.
    */
   constructor(
     budget: SessionBudget,
@@ -198,7 +203,12 @@ export class BudgetMeter {
    */
   admit(
     datagram: Uint8Array,
-    counts: Pick<ConnectionCounts, 'overBudget' | 'eventsOverBudget' | 'duplicates' | 'stale'>,
+    counts: {
+      overBudget: number;
+      eventsOverBudget: number;
+      duplicates: number;
+      stale: number;
+    },
   ): boolean {
     const session = this.context.session;
     if (session !== undefined) {

@@ -169,7 +169,7 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 8;
+      reason[13] = 9; // one past `flooding`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1));
       flags[13] = 2;
