@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import type { Result } from './measure';
 import { codec } from './scenarios/codec';
 import { eventAck } from './scenarios/eventAck';
+import { floodAck } from './scenarios/flood';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
 import { stateBytes } from './scenarios/state';
@@ -23,6 +24,8 @@ interface Plan {
   readonly eventRounds: number;
   readonly server: ServerPlan;
   readonly stateMs: number;
+  /** How long the players' acks are measured before the flood, and again during it. */
+  readonly floodMs: number;
 }
 
 const FULL: Plan = {
@@ -35,6 +38,7 @@ const FULL: Plan = {
     ceilingMs: 2000,
   },
   stateMs: 5000,
+  floodMs: 4000,
 };
 
 const SMOKE: Plan = {
@@ -47,6 +51,7 @@ const SMOKE: Plan = {
     ceilingMs: 1000,
   },
   stateMs: 1500,
+  floodMs: 1500,
 };
 
 type Scenario = (plan: Plan, progress: (line: string) => void) => Promise<Result | Result[]>;
@@ -56,6 +61,7 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'e2e event ack', run: (plan) => eventAck(plan.eventRounds) },
   { name: 'server load', run: (plan, progress) => serverLoad(plan.server, progress) },
   { name: 'state bytes', run: (plan) => stateBytes(plan.stateMs) },
+  { name: 'flood in a session', run: (plan) => floodAck(plan.floodMs) },
 ];
 
 function format(n: number): string {
@@ -86,13 +92,17 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const jsonAt = argv.indexOf('--json');
   const smoke = argv.includes('--smoke');
+  // `--only flood` runs the scenarios whose names contain `flood`.
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+  const scenarios = SCENARIOS.filter(({ name }) => only === undefined || name.includes(only));
   const plan = smoke ? SMOKE : FULL;
   const results: Result[] = [];
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   console.log(`rxgase benchmark${smoke ? ' (smoke)' : ''} on ${machine}`);
   const began = Date.now();
-  for (const [i, scenario] of SCENARIOS.entries()) {
-    const prefix = `[${i + 1}/${SCENARIOS.length}] ${scenario.name}`;
+  for (const [i, scenario] of scenarios.entries()) {
+    const prefix = `[${i + 1}/${scenarios.length}] ${scenario.name}`;
     console.log(`${prefix} ...`);
     const started = Date.now();
     const out = await scenario.run(plan, (line) => console.log(`    ${line}`));

@@ -172,6 +172,14 @@ export { serverPackages } from './server/serverPackages';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';
+export { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './server/addressPlaces';
+export type { BudgetOptions } from './server/budgetOptions';
+export { BudgetMeter, DEFAULT_SESSION_BUDGET } from './connection/sessionBudget';
+export type { FloodReport, SessionBudget } from './connection/sessionBudget';
+export {
+  DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
+  DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
+} from './backend/fairQueue';
 export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
 export type { CloseReason } from './protocol/rxgasePackets';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';

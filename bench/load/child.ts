@@ -24,7 +24,10 @@ export interface Child {
  * Starts `bench/load/<name>` in a process of its own: the compiled file when the benchmark runs
  * compiled, the TypeScript one through tsx otherwise.
  */
-export function startChild(name: 'serverProcess' | 'loadProcess', args: string[]): Child {
+export function startChild(
+  name: 'serverProcess' | 'loadProcess' | 'floodProcess',
+  args: string[],
+): Child {
   const ext = extname(__filename);
   const child: ChildProcess = fork(join(__dirname, name + ext), args, {
     execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],

@@ -6,7 +6,7 @@ import { Server } from '../server/server';
 import type { ServerOptions } from '../server/server';
 import type { Address } from '../transport/datagram';
 import type { AnyEvents, GameEvents } from '../protocol/events';
-import type { GameEventHandlers, TimeStep } from './gameStateMachine';
+import type { GameEventHandlers, GameStateMachineOptions, TimeStep } from './gameStateMachine';
 import { GameStateMachine } from './gameStateMachine';
 import { GameStateStore } from './gameStateStore';
 
@@ -15,7 +15,13 @@ import { GameStateStore } from './gameStateStore';
  *
  * @category Server/Backend
  */
-export interface BackendOptions extends ServerOptions {
+export interface BackendOptions
+  extends
+    ServerOptions,
+    Pick<
+      GameStateMachineOptions<GameState>,
+      'maxEventsPerClientPerTick' | 'maxQueuedEventsPerClient'
+    > {
   /** Where the game loop and the connections run; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Default silent. */
@@ -63,6 +69,8 @@ export class Backend<S extends GameState = GameState, E extends GameEvents = Any
       eventHandlers,
       ...(options.scheduler && { scheduler: options.scheduler }),
       ...(options.logger && { logger: options.logger }),
+      maxEventsPerClientPerTick: options.maxEventsPerClientPerTick,
+      maxQueuedEventsPerClient: options.maxQueuedEventsPerClient,
     });
     this.server = new Server(this.gameStateStore, options);
   }

@@ -1,6 +1,6 @@
 import { Subject, asyncScheduler, timer } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { InvalidArgumentError, InvalidStateError } from '../protocol/errors';
+import { EventQueueFullError, InvalidArgumentError, InvalidStateError } from '../protocol/errors';
 import type { Logger } from '../protocol/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { EventArgs } from '../connection/eventHandlers';
@@ -21,7 +21,14 @@ import type { CheckedChanges, StateChanges } from '../state/stateChanges';
 import { copyData, isPlainObject } from '../state/values';
 import { setEntry } from '../protocol/setEntry';
 import type { Address } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
+import { ThrottledWarning } from '../server/throttledWarning';
+import {
+  DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
+  DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
+  FairQueue,
+} from './fairQueue';
 
 /**
  * Advances the game by `dt` seconds: returns the changes, or nothing when nothing changed.
@@ -80,7 +87,10 @@ export type GameEventHandlers<S extends GameState = GameState, E extends GameEve
  * @category Server/Backend
  */
 export interface HandlerFailure {
-  /** `'timeStep'`, or the type of the event whose handler threw. */
+  /**
+   * `'timeStep'`, the type of the event whose handler threw, or `'eventQueue'` for a client's
+   * events dropped as its queue was full (the error an `EventQueueFullError`).
+   */
   readonly source: string;
   readonly error: unknown;
 }
@@ -99,6 +109,20 @@ export interface GameStateMachineOptions<S extends GameState, E extends GameEven
   readonly scheduler?: SchedulerLike;
   /** Default silent. */
   readonly logger?: Logger;
+  /**
+   * How many events of one client a tick handles at most; default 64
+   * (`DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK`). The rest wait for the next tick, in order, so a
+   * client that floods the loop slows only itself. A whole number above 0.
+   */
+  readonly maxEventsPerClientPerTick?: number;
+  /**
+   * How many events of one client may wait for a tick; default 1,024
+   * (`DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT`). One more is dropped: counted in `eventsDropped`,
+   * reported on `errors$` (source `'eventQueue'`, an `EventQueueFullError`) at the next tick,
+   * and logged at WARN (at most every 10 s). Its sender had its ack: it is the count, not the
+   * sender, that says it was lost. A whole number above 0.
+   */
+  readonly maxQueuedEventsPerClient?: number;
 }
 
 /**
@@ -126,7 +150,8 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   readonly errors$: Observable<HandlerFailure>;
 
   private readonly handlers = new EventHandlers<GameEventHandler<S, never>>();
-  private readonly queue: { event: GameEvent; clientAddress: Address | undefined }[] = [];
+  private readonly queue: FairQueue;
+  private readonly drops: ThrottledWarning;
   private readonly errors = new Subject<HandlerFailure>();
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
@@ -152,6 +177,11 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
     this.errors$ = this.errors.asObservable();
+    this.queue = new FairQueue(
+      options.maxEventsPerClientPerTick ?? DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
+      options.maxQueuedEventsPerClient ?? DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
+    );
+    this.drops = new ThrottledWarning(this.logger, this.scheduler);
     const { eventHandlers = {} } = options;
     if (typeof eventHandlers !== 'object' || eventHandlers === null) {
       throw new InvalidArgumentError(
@@ -167,6 +197,11 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   /** How long the game has run, in seconds: the sum of the ticks' `dt`. */
   get gameTime(): number {
     return this.seconds;
+  }
+
+  /** Events of clients dropped as their queue was full (see `maxQueuedEventsPerClient`). */
+  get eventsDropped(): number {
+    return this.queue.droppedCount;
   }
 
   /** Whether the game loop runs. */
@@ -207,12 +242,14 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
   }
 
   /**
-   * Queues an event for the next tick, as if `clientAddress` had sent it (none: the server's own);
-   * events of a type without a handler are skipped then. It takes events as they come off the
-   * wire, so its payload is not checked against the events' map.
+   * Queues an event for the next tick, as if `clientAddress` had sent it (none: the server's own),
+   * or a later one when its client has `maxEventsPerClientPerTick` queued before it; events of a
+   * type without a handler are skipped then. Past `maxQueuedEventsPerClient` waiting, a client's
+   * event is dropped and counted. It takes events as they come off the wire, so its payload is not
+   * checked against the events' map.
    */
   pushEvent(event: GameEvent, clientAddress?: Address): void {
-    this.queue.push({ event, clientAddress });
+    this.queue.push(event, clientAddress);
   }
 
   /**
@@ -274,7 +311,8 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
       ...this.run('timeStep', () => this.timeStep(gameState, dt)),
       time_order: timeOrder,
     };
-    for (const { event, clientAddress } of this.queue.splice(0)) {
+    this.reportDrops();
+    for (const { event, clientAddress } of this.queue.take()) {
       const handler = this.handlers.get(event.type);
       if (handler === undefined) {
         this.logger.debug(`No handler for ${event.type} events; skipped.`);
@@ -286,6 +324,17 @@ export class GameStateMachine<S extends GameState = GameState, E extends GameEve
     }
     this.seconds += dt;
     this.store.pushUpdate(update);
+  }
+
+  /** Events dropped since the last tick, one report per client. */
+  private reportDrops(): void {
+    for (const { clientAddress, count } of this.queue.dropped()) {
+      const error = new EventQueueFullError(
+        `${count} events from ${addressKey(clientAddress)} dropped: its ${this.queue.maxQueued} events waiting for the game loop are as many as maxQueuedEventsPerClient allows`,
+      );
+      this.drops.warn(error.message);
+      this.errors.next({ source: 'eventQueue', error });
+    }
   }
 
   /** Runs game code; what it throws or returns wrongly is reported, and counts as no change. */

@@ -45,6 +45,7 @@ import type { Framed, Framing } from './framing';
 import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
 import { OutgoingEvents } from './outgoingEvents';
 import type { PackageCodec } from './packageCodec';
+import type { BudgetMeter } from './sessionBudget';
 import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats } from './stats';
 
@@ -98,6 +99,8 @@ export interface ConnectionOptions<P extends Package> {
   readonly firstSequence?: number;
   /** Default silent; DEBUG for every package sent and received. */
   readonly logger?: Logger;
+  /** Meters what the peer sends before it is decoded (a server's `sessionBudget`); default none. */
+  readonly budget?: BudgetMeter;
 }
 
 /**
@@ -383,6 +386,7 @@ export class Connection<P extends Package = Package> {
     const counts = this.counts;
     counts.datagramsIn++;
     counts.bytesIn += datagram.length;
+    if (this.options.budget?.admit(datagram, counts) === false) return;
     const pkg = this.decode(datagram);
     if (pkg === undefined) return;
     // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.

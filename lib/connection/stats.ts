@@ -11,6 +11,12 @@ export interface ConnectionStats {
   readonly packagesIn: number;
   /** Datagrams that did not decode, dropped. */
   readonly dropped: number;
+  /**
+   * Datagrams dropped before decoding, as the peer sent more packages or events than its
+   * session's budget allows (a server's `sessionBudget`), and the events they carried.
+   */
+  readonly overBudget: number;
+  readonly eventsOverBudget: number;
   /** Packages seen before, dropped. */
   readonly duplicates: number;
   /** Packages more than 32 behind the newest, dropped. */
@@ -56,6 +62,8 @@ export function emptyStats(): ConnectionCounts {
     bytesIn: 0,
     packagesIn: 0,
     dropped: 0,
+    overBudget: 0,
+    eventsOverBudget: 0,
     duplicates: 0,
     stale: 0,
     eventsIn: 0,

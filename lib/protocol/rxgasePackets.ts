@@ -79,7 +79,8 @@ export type CloseReason =
   | 'kicked'
   | 'disconnected'
   | 'error'
-  | 'unknown session';
+  | 'unknown session'
+  | 'flooding';
 
 /** The byte each close reason goes as. */
 const CLOSE_REASONS: readonly CloseReason[] = [
@@ -93,6 +94,8 @@ const CLOSE_REASONS: readonly CloseReason[] = [
   // Since version 2: the server does not know the session of a packet (it ended, or the server
   // restarted).
   'unknown session',
+  // Since version 2: a session far over its budget for long.
+  'flooding',
 ];
 
 export const TOKEN_SIZE = 8;

@@ -3,6 +3,8 @@ import { Subject } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
+import { BudgetMeter } from '../connection/sessionBudget';
+import type { SessionBudget } from '../connection/sessionBudget';
 import type { Logger } from '../protocol/logger';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
@@ -11,10 +13,12 @@ import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { AddressCheck } from './addressCheck';
+import { AddressPlaces } from './addressPlaces';
 import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts, Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
+import { ThrottledWarning } from './throttledWarning';
 
 /**
  * A server's connection to one client.
@@ -82,7 +86,11 @@ export interface RegistryContext<S extends GameState> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxClients: number;
+  /** How many clients one IP address may have connected at once. */
+  readonly maxClientsPerAddress: number;
   readonly maxPendingEvents: number | undefined;
+  /** What each client's session may send; false: no limit. */
+  readonly sessionBudget: SessionBudget | false;
   /** Whether a client is made the host; false when no client may shut the server down. */
   readonly hosts: boolean;
   /** The server's own counts: connects, disconnects, withheld and refused move here. */
@@ -112,10 +120,15 @@ export class ClientRegistry<S extends GameState> {
   /** PyGaSe clients connected whose address is not verified yet, oldest first. */
   private readonly unverified = new Set<ClientEntry>();
   private currentHost: Host | undefined;
+  private readonly places: AddressPlaces<ClientEntry>;
+  /** Refusals are logged, but not a thousand a second. */
+  private readonly refusals: ThrottledWarning;
 
   constructor(private readonly context: RegistryContext<S>) {
     this.connected$ = this.connected.asObservable();
     this.disconnected$ = this.disconnected.asObservable();
+    this.places = new AddressPlaces(context.maxClientsPerAddress);
+    this.refusals = new ThrottledWarning(context.logger, context.scheduler);
   }
 
   /** The client at `key`, if connected. */
@@ -157,14 +170,44 @@ export class ClientRegistry<S extends GameState> {
   }
 
   /**
+   * Whether a new client from `address` is refused, as the server is full or its IP address holds
+   * `maxClientsPerAddress` places already; `replacing` is the one it would replace. A refusal is
+   * counted and logged (at most every 10 s).
+   */
+  turnsAway(address: Address, replacing?: ClientEntry, protocol = 'rxgase'): boolean {
+    const { counts, maxClients, maxClientsPerAddress } = this.context;
+    const key = addressKey(address);
+    const told = protocol === 'rxgase' ? 'told `server full`' : 'PyGaSe clients are not told';
+    if (this.isFull(replacing)) {
+      counts.refusedFull++;
+      this.refusals.warn(
+        `Refused a ${protocol} client from ${key}: the server is full (maxClients ${maxClients}); ${told}.`,
+      );
+      return true;
+    }
+    if (this.places.isFull(address.host, replacing)) {
+      counts.refusedFull++;
+      counts.refusedPerAddress++;
+      this.refusals.warn(
+        `Refused a ${protocol} client from ${key}: ${address.host} has ${this.places.held(address.host)} clients connected (maxClientsPerAddress ${maxClientsPerAddress}); ${told}.`,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Makes room for one more PyGaSe client to wait for its verification, if the server is not
    * full: when as many wait as `maxClients`, the one waiting longest goes (a real client acks
-   * within a round trip or two; a stranger spoofing packages never does).
+   * within a round trip or two; a stranger spoofing packages never does). A client refused is
+   * counted and logged: it is not told, as PyGaSe has no word for it.
    *
    * @return Whether there is room.
    */
-  makeRoomForUnverified(): boolean {
-    if (this.isFull()) return false;
+  makeRoomForUnverified(address: Address): boolean {
+    // Its address may be forged: it takes no place of the address's yet, but one whose address
+    // has all its places already is refused.
+    if (this.turnsAway(address, undefined, 'PyGaSe')) return false;
     const oldest = this.unverified.values().next();
     if (this.unverified.size >= this.context.maxClients && oldest.done !== true) {
       this.dropUnverified(oldest.value, 'waited longest for its ack');
@@ -200,6 +243,18 @@ export class ClientRegistry<S extends GameState> {
       scheduler: context.scheduler,
       logger: context.logger,
       maxPendingEvents: context.maxPendingEvents,
+      ...(context.sessionBudget !== false && {
+        budget: new BudgetMeter(context.sessionBudget, {
+          scheduler: context.scheduler,
+          session: handshake?.session,
+          onFlood: ({ seconds, overBudget, eventsOverBudget }) => {
+            context.logger.warn(
+              `Client ${key} kicked for flooding: over its sessionBudget ${seconds} s in a row, ${overBudget} datagrams (${eventsOverBudget} events) dropped.`,
+            );
+            connection.close('flooding');
+          },
+        }),
+      }),
       ...(handshake === undefined
         ? { firstSequence: randomSequence() }
         : { session: handshake.session }),
@@ -221,6 +276,7 @@ export class ClientRegistry<S extends GameState> {
       },
     };
     this.entries.set(key, entry);
+    if (entry.verified) this.places.take(entry, address.host);
     context.counts.connects++;
     if (!entry.verified) this.unverified.add(entry);
     connection.packages$.subscribe(({ package: pkg, late }) => {
@@ -274,12 +330,12 @@ export class ClientRegistry<S extends GameState> {
     // The ack of a package that went to the address: the address is the client's.
     entry.verified = true;
     this.unverified.delete(entry);
-    if (this.isFull(entry)) {
+    if (this.turnsAway(entry.connection.remote, entry, 'PyGaSe')) {
       // Dropped, as the server refuses PyGaSe clients when full: they have no close packet.
       this.context.counts.unverifiedClosed++;
-      this.context.logger.info(`Client ${key} (pygase) refused: the server is full.`);
       return entry.connection.close('server full');
     }
+    this.places.take(entry, entry.connection.remote.host);
     this.welcome(key, entry);
     entry.release();
   }
@@ -317,6 +373,7 @@ export class ClientRegistry<S extends GameState> {
     addUp(this.retired, connection.stats);
     this.context.counts.disconnects++;
     this.unverified.delete(entry);
+    this.places.release(entry);
     if (this.entries.get(key) === entry) this.entries.delete(key);
     if (this.currentHost?.key === key) this.currentHost = undefined;
     // Only who was reported connected is reported gone; the rest never showed it was there.

@@ -107,7 +107,7 @@ export class Gate<S extends GameState> {
     if (
       !this.context.legacyClients ||
       this.legacyJoins?.allow('pygase', this.context.scheduler.now()) === false ||
-      !this.context.clients.makeRoomForUnverified()
+      !this.context.clients.makeRoomForUnverified(address)
     ) {
       counts.refused++;
       return;
@@ -146,7 +146,7 @@ export class Gate<S extends GameState> {
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
-        if (this.context.clients.isFull(known))
+        if (this.context.clients.turnsAway(address, known))
           return send(encodeClose(packet.nonce, 'server full'));
         return send(
           encodeChallenge(
@@ -172,7 +172,7 @@ export class Gate<S extends GameState> {
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           return send(encodeClose(packet.nonce, 'version mismatch'));
         }
-        if (this.context.clients.isFull(known))
+        if (this.context.clients.turnsAway(address, known))
           return send(encodeClose(packet.nonce, 'server full'));
         // A new session from an address that had one: the old one is over.
         known?.connection.close('disconnected');

@@ -47,6 +47,10 @@ import { Gate } from './gate';
 import type { RateLimit } from './rateLimiter';
 import { checkRateLimit } from './rateLimiter';
 import { checkBoolean, checkPositive } from '../protocol/checkOption';
+import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './addressPlaces';
+import type { BudgetOptions } from './budgetOptions';
+import { checkBudgetOptions } from './budgetOptions';
+import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 
@@ -55,7 +59,7 @@ import { emptyGateCounts } from './serverStats';
  *
  * @category Server/Backend
  */
-export interface ServerOptions {
+export interface ServerOptions extends BudgetOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Default silent; INFO for startups, shutdowns, connects and disconnects. */
@@ -251,6 +255,7 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
       throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
     }
     checkRateLimit(options.rateLimit);
+    checkBudgetOptions(options);
     if (options.legacyJoinsPerSecond !== undefined && options.legacyJoinsPerSecond !== false) {
       checkPositive('legacyJoinsPerSecond', options.legacyJoinsPerSecond);
     }
@@ -265,6 +270,8 @@ export class Server<S extends GameState = GameState, E extends GameEvents = AnyE
       scheduler: this.scheduler,
       logger: this.logger,
       maxClients,
+      maxClientsPerAddress: options.maxClientsPerAddress ?? DEFAULT_MAX_CLIENTS_PER_ADDRESS,
+      sessionBudget: options.sessionBudget ?? DEFAULT_SESSION_BUDGET,
       maxPendingEvents: options.maxPendingEvents,
       hosts: options.remoteShutdown !== false,
       counts: this.counts,

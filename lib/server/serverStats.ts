@@ -4,6 +4,8 @@ import type { ConnectionStats } from '../connection/stats';
 export const SUMMED = [
   'packagesIn',
   'dropped',
+  'overBudget',
+  'eventsOverBudget',
   'duplicates',
   'stale',
   'eventsIn',
@@ -70,6 +72,13 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    * together, and none larger than the packet it answers.
    */
   readonly unknownSessionCloses: number;
+  /**
+   * New clients refused with `server full` (rxgase clients are told, PyGaSe clients are not): the
+   * server was full, or their IP address held `maxClientsPerAddress` places already (those also
+   * in `refusedPerAddress`). Counted beside the datagram's own count (`control`, `refused`).
+   */
+  readonly refusedFull: number;
+  readonly refusedPerAddress: number;
   /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
@@ -112,6 +121,8 @@ export function emptyGateCounts(): GateCounts {
     cookiesForgotten: 0,
     unknownSessions: 0,
     unknownSessionCloses: 0,
+    refusedFull: 0,
+    refusedPerAddress: 0,
     control: 0,
     routed: 0,
     withheld: 0,

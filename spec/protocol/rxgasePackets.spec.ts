@@ -192,7 +192,7 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 9;
+      reason[13] = 10; // one past `flooding`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1), token(2));
       flags[21] = 2;

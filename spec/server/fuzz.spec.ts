@@ -1,4 +1,11 @@
-import { Subject, lastValueFrom, merge, tap } from 'rxjs';
+import { Subject, filter, firstValueFrom, lastValueFrom, map, merge, tap } from 'rxjs';
+import { appendEvents, encodeClientPackage, encodeEvent } from '../../lib/protocol/encode';
+import {
+  decodeRxgasePacket,
+  encodeChallengeResponse,
+  encodeConnectRequest,
+  encodeData,
+} from '../../lib/protocol/rxgasePackets';
 import type { Datagram, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
 import { ConnectionStatus } from '../../lib/connection/connection';
@@ -16,7 +23,8 @@ const PLAYERS = ['ann', 'bob', 'cat', 'dan'];
  * A running server, four rxgase clients playing on it, and a flood of random and mutated
  * datagrams from thousands of addresses, some of them the players' own. The flood goes straight
  * into the server's transport (a real network would deliver it the same way, only slower); what
- * the server sends back to addresses that are not players is counted, not delivered.
+ * the server sends back to addresses that are not players is counted, not delivered. Among
+ * them, a client that passed the handshake floods from inside its session.
  */
 describe('the server under a flood of bad datagrams', () => {
   it(`stays up, counts all ${DATAGRAMS.toLocaleString('en')} of them, and its game is what the players made it`, async () => {
@@ -30,7 +38,7 @@ describe('the server under a flood of bad datagrams', () => {
     const recorded: Uint8Array[] = [];
     /** The server's own socket: forged answers go out of it, in the server's name. */
     let serverSocket: Transport | undefined;
-    const { server, machine, client, store, pass, within } = world(
+    const { server, machine, client, store, network, pass, within } = world(
       undefined,
       { legacyClients: false },
       (transport: Transport): Transport => {
@@ -72,9 +80,44 @@ describe('the server under a flood of bad datagrams', () => {
       port: 1000 + i,
     }));
     const playerAddresses = PLAYERS.map((name, i) => ({ host: name, port: 49152 + i }));
+    // A flooder through the handshake by hand, then sending its own session's packages, 30
+    // events each, a tenth of the flood: tens of thousands a second.
+    const flooder = network.bind({ host: 'flooder', port: 666 });
+    players.add(addressKey(flooder.address));
+    const serverAddress = { host: 'server', port: 7000 };
+    const answers = flooder.datagrams$.pipe(map(({ data }) => decodeRxgasePacket(data)));
+    const nonce = Uint8Array.of(6, 6, 6, 6, 6, 6, 6, 6);
+    const challenged = firstValueFrom(answers);
+    flooder.send({ data: encodeConnectRequest(nonce), address: serverAddress });
+    const challenge = await within(challenged);
+    if (challenge.kind !== 'challenge') throw new Error(`a ${challenge.kind}, not a challenge`);
+    const accepted = firstValueFrom(answers.pipe(filter(({ kind }) => kind === 'accept')));
+    flooder.send({
+      data: encodeChallengeResponse(nonce, challenge.cookie),
+      address: serverAddress,
+    });
+    const accept = await within(accepted);
+    if (accept.kind !== 'accept') throw new Error(`a ${accept.kind}, not an accept`);
+    const kicks: string[] = [];
+    server.disconnected$.subscribe(({ client: who, reason }) =>
+      kicks.push(`${who.host} ${reason}`),
+    );
+    const spam = Array.from({ length: 30 }, (_, i) =>
+      encodeEvent({ type: 'SPAM', args: ['flooder', i], kwargs: {} }),
+    );
+    let floodSequence = 0;
+    const inSession = (): Datagram => {
+      floodSequence = (floodSequence % 0xffff) + 1;
+      const header = { sequence: floodSequence, ack: 0, ackBitfield: 0 };
+      const pkg = appendEvents(encodeClientPackage({ header, timeOrder: 0, events: [] }), spam);
+      const ids = spam.map((_, i) => floodSequence * 30 + i);
+      return { data: encodeData(accept.session, ids, pkg), address: flooder.address };
+    };
     /** From a stranger: anything. In a player's name: what a spoofer who cannot see their packets can forge. */
     const badDatagram = (): Datagram => {
-      if (fuzz.random() < 0.8) {
+      const roll = fuzz.random();
+      if (roll < 0.1) return inSession();
+      if (roll < 0.8) {
         const data = fuzz.fromStranger(recorded);
         strangerBytes += data.length;
         const address = fuzz.pick(strangers);
@@ -85,6 +128,8 @@ describe('the server under a flood of bad datagrams', () => {
       return { data: fuzz.inPlayersName(recorded), address: fuzz.pick(playerAddresses) };
     };
 
+    /** How long the flood lasts, in virtual ms: 20 for each batch. */
+    const floodedMs = (DATAGRAMS / BATCH) * 20;
     const before = server.stats;
     for (let sent = 0; sent < DATAGRAMS; sent += BATCH) {
       for (let i = 0; i < Math.min(BATCH, DATAGRAMS - sent); i++) flood.next(badDatagram());
@@ -123,13 +168,22 @@ describe('the server under a flood of bad datagrams', () => {
     expect(took('unknownSessionCloses')).toBeLessThanOrEqual(took('unknownSessions'));
     expect(took('replaysRefused') + took('unknownSessions')).toBeLessThanOrEqual(took('refused'));
     // No connection for anyone but the players, and never more bytes to strangers than they sent.
-    expect([...server.connections.keys()].sort()).toEqual([...players].sort());
-    expect(after.connects).toBe(PLAYERS.length);
+    expect([...server.connections.keys()].sort()).toEqual(
+      [...players].filter((key) => floodedMs <= 3500 || !key.startsWith('flooder')).sort(),
+    );
+    expect(after.connects).toBe(PLAYERS.length + 1); // and the flooder
     expect(replies.bytes).toBeLessThanOrEqual(strangerBytes);
     // Nor to any one of them: a few big datagrams from one cannot pay for answers to another.
     expect(toStranger.size).toBeGreaterThan(0);
     const overpaid = [...toStranger].filter(([key, bytes]) => bytes > (fromStranger.get(key) ?? 0));
     expect(overpaid).toEqual([]);
+    // The flooder was held to its budget, and kicked once it had flooded for 3 s (a smaller
+    // FUZZ_DATAGRAMS may end the flood sooner); the players never were.
+    expect(kicks).toEqual(floodedMs > 3500 ? ['flooder flooding'] : []);
+    expect(took('overBudget')).toBeGreaterThan(DATAGRAMS * 0.05);
+    for (const connection of server.connections.values()) {
+      expect(connection.stats.overBudget).toBe(0);
+    }
     // The game is what the players made it: each at its last move, no one else in it.
     const last = Math.ceil(DATAGRAMS / BATCH) - 1;
     expect(store.getGameState().players).toEqual(
