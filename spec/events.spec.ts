@@ -24,6 +24,10 @@ interface ArenaEvents {
   toClient: { WELCOME: { id: string; round: number }; TICK: NoPayload };
 }
 
+interface Fields {
+  players: Record<string, { x: number }>;
+  round: number;
+}
 type Listed = GameState<{ items: { id: string; done?: boolean }[] }>;
 
 const initial = (): Arena => createGameState({ round: 1, players: {} }) as Arena;
@@ -173,6 +177,11 @@ export function typeChecks(
     // @ts-expect-error clientAddress is the context's, not the payload's
     void clientAddress.host;
   });
+
+  // A state whose fields are declared as an interface.
+  new Backend<GameState<Fields>>(createGameState<Fields>({ players: {}, round: 1 }), (state) => ({
+    round: state.round + 1,
+  }));
 
   // events$ and on(): a union discriminated by type, and one type's payload.
   client.events$.subscribe((event) => {

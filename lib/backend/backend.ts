@@ -45,7 +45,7 @@ export interface BackendOptions
  *
  * @category Server/Backend
  */
-export class Backend<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+export class Backend<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   readonly gameStateStore: GameStateStore<S>;
   readonly gameStateMachine: GameStateMachine<S, E>;
   readonly server: Server<S, E>;

@@ -28,7 +28,7 @@ import type { GameEventHandlers, HandlerContext, TimeStep } from './gameStateMac
  * @typeParam E The game's events.
  * @category Server/Backend
  */
-export function gameLogic<S extends GameState, E extends GameEvents = AnyEvents>(): GameLogic<
+export function gameLogic<S extends GameState<object>, E extends GameEvents = AnyEvents>(): GameLogic<
   S,
   E
 > {
@@ -40,7 +40,7 @@ export function gameLogic<S extends GameState, E extends GameEvents = AnyEvents>
  *
  * @category Server/Backend
  */
-export interface GameLogic<S extends GameState, E extends GameEvents> {
+export interface GameLogic<S extends GameState<object>, E extends GameEvents> {
   /** A time step, its changes checked key by key. */
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   timeStep<R extends StateChanges<S> | void>(

@@ -36,7 +36,7 @@ import {
  *
  * @category Server/Backend
  */
-export type TimeStep<S extends GameState = GameState> = (
+export type TimeStep<S extends GameState<object> = GameState> = (
   gameState: S,
   dt: number,
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
@@ -49,7 +49,7 @@ export type TimeStep<S extends GameState = GameState> = (
  *
  * @category Server/Backend
  */
-export interface HandlerContext<S extends GameState = GameState> extends EventArgs {
+export interface HandlerContext<S extends GameState<object> = GameState> extends EventArgs {
   readonly gameState: S;
   readonly dt: number;
   /** The client that sent the event; none for an event the server pushed itself. */
@@ -66,7 +66,7 @@ export interface HandlerContext<S extends GameState = GameState> extends EventAr
  * @typeParam P The payload.
  * @category Server/Backend
  */
-export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = (
+export type GameEventHandler<S extends GameState<object> = GameState, P = AnyPayload> = (
   payload: HandlerPayload<P>,
   context: HandlerContext<S>,
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
@@ -77,7 +77,7 @@ export type GameEventHandler<S extends GameState = GameState, P = AnyPayload> = 
  *
  * @category Server/Backend
  */
-export type GameEventHandlers<S extends GameState = GameState, E extends GameEvents = AnyEvents> = {
+export type GameEventHandlers<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> = {
   readonly [K in EventType<E['toServer']>]?: GameEventHandler<S, E['toServer'][K]>;
 };
 
@@ -100,7 +100,7 @@ export interface HandlerFailure {
  *
  * @category Server/Backend
  */
-export interface GameStateMachineOptions<S extends GameState, E extends GameEvents = AnyEvents> {
+export interface GameStateMachineOptions<S extends GameState<object>, E extends GameEvents = AnyEvents> {
   /** The game's logic for one step; default none (a subclass may override `timeStep`). */
   readonly timeStep?: TimeStep<S>;
   /** A handler for each type of event; default none ({@link GameStateMachine.registerEventHandler} adds them). */
@@ -145,7 +145,7 @@ export interface GameStateMachineOptions<S extends GameState, E extends GameEven
  *
  * @category Server/Backend
  */
-export class GameStateMachine<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+export class GameStateMachine<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   /** Time steps and handlers that threw. The loop goes on. */
   readonly errors$: Observable<HandlerFailure>;
 

@@ -40,7 +40,7 @@ export const UPDATE_CACHE_SIZE = 100;
  *
  * @category Server/Backend
  */
-export class GameStateStore<S extends GameState = GameState> {
+export class GameStateStore<S extends GameState<object> = GameState> {
   /** The game state, now and after every update. */
   readonly state$: Observable<S>;
 

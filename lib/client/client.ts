@@ -119,7 +119,7 @@ export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs
  *
  * @category Client
  */
-export class Client<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+export class Client<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   /** The game state as the client knows it: the server's, as of its last update. */
   readonly state$: Observable<S>;
   /** Events from the server. */

@@ -81,7 +81,7 @@ export interface Host {
 }
 
 /** What the registry needs of its server. */
-export interface RegistryContext<S extends GameState> {
+export interface RegistryContext<S extends GameState<object>> {
   readonly store: GameStateStore<S>;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
@@ -106,7 +106,7 @@ export interface RegistryContext<S extends GameState> {
  * them is the host, and the PyGaSe clients not yet verified. What comes from the network is the
  * server's to route; what becomes of a connection is the registry's.
  */
-export class ClientRegistry<S extends GameState> {
+export class ClientRegistry<S extends GameState<object>> {
   /** Each client that connects (a PyGaSe client once it acked a package). */
   readonly connected$: Observable<ClientConnected>;
   /** Each client reported connected whose connection ends. */

@@ -28,7 +28,7 @@ import type { GateCounts } from './serverStats';
 import { UnknownSessions } from './unknownSessions';
 
 /** What the gate needs of its server. */
-export interface GateContext<S extends GameState> {
+export interface GateContext<S extends GameState<object>> {
   readonly clients: ClientRegistry<S>;
   readonly cookies: Cookies;
   readonly counts: GateCounts;
@@ -52,7 +52,7 @@ export interface GateContext<S extends GameState> {
  * or is dropped, in exactly one of the counts of `ServerStats`. A client's own session traffic
  * comes first and is never rate limited; the rest is, per address.
  */
-export class Gate<S extends GameState> {
+export class Gate<S extends GameState<object>> {
   private readonly limiter: RateLimiter | undefined;
   /**
    * New PyGaSe clients, across all addresses: each can try one guess at an ack, so a stranger

@@ -211,7 +211,7 @@ export type ServerEventHandler<P = AnyPayload> = (
  *
  * @category Server/Backend
  */
-export class Server<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+export class Server<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   /** Events from every client, with the sender. */
   readonly events$: Observable<ClientEvent<E['toServer']>>;
   /** Event handlers that threw. */

@@ -33,7 +33,7 @@ import { setEntry } from '../protocol/setEntry';
  *
  * @category State
  */
-export function applyUpdate<S extends GameState>(state: S, update: GameStateUpdate): S {
+export function applyUpdate<S extends GameState<object>>(state: S, update: GameStateUpdate): S {
   if (!isNewer(update.time_order, state.time_order)) return state;
   const next: Record<string, unknown> = { ...state };
   for (const key of Object.keys(update)) {

@@ -21,7 +21,7 @@ import type { ToDelete } from './toDelete';
  *
  * @category State
  */
-export type StateChanges<S extends GameState = GameState> = ChangesOf<
+export type StateChanges<S extends GameState<object> = GameState> = ChangesOf<
   Omit<S, 'time_order' | 'game_status'>
 > & { readonly game_status?: GameStatus };
 
@@ -67,7 +67,7 @@ export type Deletable<V, K extends PropertyKey> = undefined extends V
  * @category State
  */
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
-export type CheckedChanges<R, S extends GameState> = [R] extends [void | undefined | null]
+export type CheckedChanges<R, S extends GameState<object>> = [R] extends [void | undefined | null]
   ? R
   : ExactlyChanges<R, StateChanges<S>>;
 

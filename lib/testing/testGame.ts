@@ -22,7 +22,7 @@ import type { NetworkConditions } from '../transport/simulateNetwork';
  *
  * @category Testing
  */
-export interface TestGameParts<S extends GameState, E extends GameEvents = AnyEvents> {
+export interface TestGameParts<S extends GameState<object>, E extends GameEvents = AnyEvents> {
   /** The state before the game begins. */
   readonly initialState: S;
   /** The game's logic for one tick; default none: only events change the state. */
@@ -44,7 +44,7 @@ export interface TestGameParts<S extends GameState, E extends GameEvents = AnyEv
  *
  * @category Testing
  */
-export interface TestGameBackend<S extends GameState, E extends GameEvents = AnyEvents> {
+export interface TestGameBackend<S extends GameState<object>, E extends GameEvents = AnyEvents> {
   /** Makes the backend with `options` (its scheduler and bind are the world's). */
   readonly backend: (options: BackendOptions) => Backend<S, E>;
 }
@@ -67,7 +67,7 @@ export interface TestGameBackend<S extends GameState, E extends GameEvents = Any
  *
  * @category Testing
  */
-export interface TestGameStateMachine<S extends GameState, E extends GameEvents = AnyEvents> {
+export interface TestGameStateMachine<S extends GameState<object>, E extends GameEvents = AnyEvents> {
   /** Makes the store and the machine, the machine's loop on `scheduler`. */
   readonly stateMachine: (scheduler: SchedulerLike) => {
     readonly store: GameStateStore<S>;
@@ -90,7 +90,7 @@ export interface TestGameStateMachine<S extends GameState, E extends GameEvents 
  *
  * @category Testing
  */
-export type TestGame<S extends GameState, E extends GameEvents = AnyEvents> =
+export type TestGame<S extends GameState<object>, E extends GameEvents = AnyEvents> =
   TestGameParts<S, E> | TestGameBackend<S, E> | TestGameStateMachine<S, E>;
 
 /**

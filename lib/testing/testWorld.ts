@@ -87,7 +87,7 @@ export interface LinkStats {
  *
  * @category Testing
  */
-export class TestWorld<S extends GameState = GameState, E extends GameEvents = AnyEvents> {
+export class TestWorld<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   /** The virtual clock everything runs on: the game loop, the connections, the network. */
   readonly scheduler = new SimulationScheduler();
   /** The in-memory network the server and clients are bound to. */
@@ -161,7 +161,7 @@ export class TestWorld<S extends GameState = GameState, E extends GameEvents = A
    * const world = await TestWorld.start({ initialState: createGameState({ count: 0 }) });
    * ```
    */
-  static async start<S extends GameState, E extends GameEvents = AnyEvents>(
+  static async start<S extends GameState<object>, E extends GameEvents = AnyEvents>(
     options: TestGame<S, E> & TestWorldOptions,
   ): Promise<TestWorld<S, E>> {
     const world = new TestWorld(options);
