@@ -84,13 +84,13 @@ export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport
 export { listenWebSocket } from './transport/webSocketServer';
 export type { WebSocketServerStats, WebSocketServerTransport } from './transport/webSocketServer';
 export {
+  CLOSE_NO_SESSION,
   DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS,
   DEFAULT_WEBSOCKET_BUFFER_LIMIT,
   DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
   DEFAULT_WEBSOCKET_HEARTBEAT_INTERVAL,
 } from './transport/webSocketServerOptions';
 export type { WebSocketServerOptions } from './transport/webSocketServerOptions';
-export { CLOSE_NO_SESSION } from './transport/webSocketGuard';
 export { webSocketClientTransport } from './transport/webSocketClient';
 export type {
   WebSocketClientOptions,

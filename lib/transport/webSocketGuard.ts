@@ -5,17 +5,6 @@ import type { WebSocket } from 'ws';
 import { PACKET_PREFIX_SIZE, PacketKind, isRxgasePacket } from '../protocol/rxgasePackets';
 
 /**
- * The close code a socket gets when it has been out of an rxgase session too long: RFC 6455's
- * 1008, policy violation.
- *
- * @category Transports
- */
-export const CLOSE_NO_SESSION = 1008;
-
-/** The reason that goes with {@link CLOSE_NO_SESSION}. */
-export const CLOSE_NO_SESSION_REASON = 'no rxgase session';
-
-/**
  * How long a socket being closed has to answer the close before it is cut: 1 s (`ws` waits 30).
  * A peer that does not read would hold its socket that long.
  */

@@ -5,9 +5,13 @@ import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { Address, Datagram, Transport } from './datagram';
 import { addressKey } from './datagram';
-import { CLOSE_NO_SESSION, CLOSE_NO_SESSION_REASON, SocketGuard } from './webSocketGuard';
+import { SocketGuard } from './webSocketGuard';
 import type { WebSocketServerOptions } from './webSocketServerOptions';
-import { resolveWebSocketServerOptions } from './webSocketServerOptions';
+import {
+  CLOSE_NO_SESSION,
+  CLOSE_NO_SESSION_REASON,
+  resolveWebSocketServerOptions,
+} from './webSocketServerOptions';
 
 /** No package comes near it; the largest UDP datagram is about as large. */
 const MAX_MESSAGE_SIZE = 64 * 1024;

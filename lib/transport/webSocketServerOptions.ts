@@ -90,6 +90,17 @@ export const DEFAULT_WEBSOCKET_HEARTBEAT_INTERVAL = 10_000;
  */
 export const DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS = 32;
 
+/**
+ * The close code a socket gets when it has been out of an rxgase session too long: RFC 6455's
+ * 1008, policy violation.
+ *
+ * @category Transports
+ */
+export const CLOSE_NO_SESSION = 1008;
+
+/** The reason that goes with {@link CLOSE_NO_SESSION}. */
+export const CLOSE_NO_SESSION_REASON = 'no rxgase session';
+
 /** The options with their defaults filled in. */
 export type ResolvedWebSocketServerOptions = Required<
   Omit<WebSocketServerOptions, 'server' | 'path'>

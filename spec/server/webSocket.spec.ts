@@ -12,7 +12,7 @@ import { mergeTransports } from '../../lib/transport/mergeTransports';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 import { bindUdp } from '../../lib/transport/udpTransport';
 import { webSocketClientTransport } from '../../lib/transport/webSocketClient';
-import { CLOSE_NO_SESSION } from '../../lib/transport/webSocketGuard';
+import { CLOSE_NO_SESSION } from '../../lib/transport/webSocketServerOptions';
 import type { WebSocketServerTransport } from '../../lib/transport/webSocketServer';
 import { listenWebSocket } from '../../lib/transport/webSocketServer';
 

@@ -3,9 +3,9 @@ import { WebSocket } from 'ws';
 import { PacketKind, RXGASE_PROTOCOL_ID } from '../../lib/protocol/rxgasePackets';
 import type { Address } from '../../lib/transport/datagram';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
-import { CLOSE_NO_SESSION } from '../../lib/transport/webSocketGuard';
 import type { WebSocketServerTransport } from '../../lib/transport/webSocketServer';
 import { listenWebSocket } from '../../lib/transport/webSocketServer';
+import { CLOSE_NO_SESSION } from '../../lib/transport/webSocketServerOptions';
 import type { WebSocketServerOptions } from '../../lib/transport/webSocketServerOptions';
 
 /** An rxgase packet of `kind`, with zeros where its fields go: the guard reads only the kind. */
