@@ -82,8 +82,16 @@ export { addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
-export { DEFAULT_WEBSOCKET_BUFFER_LIMIT, listenWebSocket } from './transport/webSocketServer';
-export type { WebSocketServerOptions, WebSocketServerTransport } from './transport/webSocketServer';
+export { listenWebSocket } from './transport/webSocketServer';
+export type { WebSocketServerStats, WebSocketServerTransport } from './transport/webSocketServer';
+export {
+  CLOSE_NO_SESSION,
+  DEFAULT_MAX_WEBSOCKETS_PER_ADDRESS,
+  DEFAULT_WEBSOCKET_BUFFER_LIMIT,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
+  DEFAULT_WEBSOCKET_HEARTBEAT_INTERVAL,
+} from './transport/webSocketServerOptions';
+export type { WebSocketServerOptions } from './transport/webSocketServerOptions';
 export { webSocketClientTransport } from './transport/webSocketClient';
 export type {
   WebSocketClientOptions,

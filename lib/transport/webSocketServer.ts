@@ -1,46 +1,36 @@
-import type { Server as HttpServer } from 'node:http';
-import { Subject } from 'rxjs';
+import type { IncomingMessage } from 'node:http';
+import { Subject, interval } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { Address, Datagram, Transport } from './datagram';
 import { addressKey } from './datagram';
-
-/**
- * How a WebSocket server transport listens. Every field says its default.
- *
- * @category Transports
- */
-export interface WebSocketServerOptions {
-  /** The port to listen on; 0, the default, lets the operating system choose one. */
-  readonly port?: number;
-  /** The address to listen on; default `127.0.0.1`. */
-  readonly host?: string;
-  /**
-   * An HTTP server, already listening or about to, to take WebSocket upgrades from instead of
-   * listening on a port of its own (`port` and `host` are then unused). Closing the transport
-   * leaves this server open.
-   */
-  readonly server?: HttpServer;
-  /** Only upgrades to this path are taken; default any path. */
-  readonly path?: string;
-  /**
-   * A peer whose unsent messages pile up past this many bytes loses what it is sent, as a UDP
-   * peer would, instead of the server buffering without end; default
-   * {@link DEFAULT_WEBSOCKET_BUFFER_LIMIT}.
-   */
-  readonly bufferLimit?: number;
-}
-
-/**
- * What a WebSocket peer may leave unsent before datagrams to it are dropped: 1 MiB.
- *
- * @category Transports
- */
-export const DEFAULT_WEBSOCKET_BUFFER_LIMIT = 1024 * 1024;
+import { SocketGuard } from './webSocketGuard';
+import type { WebSocketServerOptions } from './webSocketServerOptions';
+import {
+  CLOSE_NO_SESSION,
+  CLOSE_NO_SESSION_REASON,
+  resolveWebSocketServerOptions,
+} from './webSocketServerOptions';
 
 /** No package comes near it; the largest UDP datagram is about as large. */
 const MAX_MESSAGE_SIZE = 64 * 1024;
+
+/**
+ * What a WebSocket server transport turned away, closed and skipped, since it started.
+ *
+ * @category Transports
+ */
+export interface WebSocketServerStats {
+  /** Sockets refused because their address held `maxSocketsPerAddress` already. */
+  readonly refused: number;
+  /** Sockets closed for being out of an rxgase session for `handshakeTimeout`. */
+  readonly timedOut: number;
+  /** Sockets terminated for not answering a ping within `heartbeatInterval`. */
+  readonly dead: number;
+  /** Datagrams not sent to a peer that had `bufferLimit` bytes unread. */
+  readonly skipped: number;
+}
 
 /**
  * A transport over a `ws` WebSocket server: each WebSocket connection is a peer.
@@ -50,10 +40,12 @@ const MAX_MESSAGE_SIZE = 64 * 1024;
 export interface WebSocketServerTransport extends Transport {
   /** Errors of the server or of a peer's socket: reported, never thrown; the transport goes on. */
   readonly errors$: Observable<Error>;
-  /** Messages that were not binary, and datagrams dropped for a peer that fell behind. */
+  /** Messages that were not binary, and datagrams skipped for a peer that fell behind. */
   readonly dropped: number;
   /** The peers connected now. */
   readonly peers: number;
+  /** Sockets refused, timed out and dead, and datagrams skipped, so far. */
+  readonly stats: WebSocketServerStats;
 }
 
 /**
@@ -61,6 +53,10 @@ export interface WebSocketServerTransport extends Transport {
  * message. Each connection is a peer of its own, at `{ host, port, scheme: 'ws' }` (the far end
  * of its TCP connection), so its {@link addressKey} never equals a UDP client's. A datagram to a
  * peer that is gone is dropped, as UDP drops it.
+ *
+ * No socket can pin the server: one out of an rxgase session for `handshakeTimeout` is closed, one
+ * that stops answering pings is terminated, an address holds at most `maxSocketsPerAddress`, and
+ * datagrams to a peer with `bufferLimit` bytes unread are skipped. Each is counted in `stats`.
  *
  * With {@link mergeTransports}, a {@link Server} takes UDP and WebSocket clients into one game.
  *
@@ -71,6 +67,7 @@ export interface WebSocketServerTransport extends Transport {
  * ```
  *
  * @return The listening transport; its `address` has the port the system chose.
+ * @throws {@link InvalidArgumentError} At the call, if an option is not what it must be.
  * @throws If it cannot listen (the port is taken): the Promise rejects with the system's error.
  *
  * @category Transports
@@ -78,13 +75,21 @@ export interface WebSocketServerTransport extends Transport {
 export async function listenWebSocket(
   options: WebSocketServerOptions = {},
 ): Promise<WebSocketServerTransport> {
-  const { port = 0, host = '127.0.0.1', server, path, bufferLimit } = options;
-  const limit = bufferLimit ?? DEFAULT_WEBSOCKET_BUFFER_LIMIT;
+  const resolved = resolveWebSocketServerOptions(options);
+  const { port, host, server, path, bufferLimit, handshakeTimeout, scheduler, logger } = resolved;
+  const sockets = new Map<string, number>();
   const wss = new WebSocketServer({
     ...(server === undefined ? { port, host } : { server }),
     ...(path !== undefined && { path }),
     maxPayload: MAX_MESSAGE_SIZE,
     perMessageDeflate: false,
+    // Called synchronously, and 'connection' follows at once: no upgrade slips in between.
+    verifyClient: ({ req }: { req: IncomingMessage }, done) => {
+      const from = req.socket.remoteAddress ?? 'unknown';
+      if ((sockets.get(from) ?? 0) < resolved.maxSocketsPerAddress) return done(true);
+      note('refused', `from ${from} refused: it holds ${resolved.maxSocketsPerAddress} already`);
+      done(false, 429, 'Too Many Connections');
+    },
   });
   await new Promise<void>((resolve, reject) => {
     const listening = server ?? wss;
@@ -98,11 +103,20 @@ export async function listenWebSocket(
   });
   const errors = new Subject<Error>();
   const datagrams = new Subject<Datagram>();
-  const peers = new Map<string, WebSocket>();
+  const peers = new Map<string, { readonly socket: WebSocket; readonly guard: SocketGuard }>();
   // Always listened to: an 'error' nobody listens to would crash the process.
   wss.on('error', (error) => errors.next(error));
-  let dropped = 0;
+  const stats = { refused: 0, timedOut: 0, dead: 0, skipped: 0 };
+  let notBinary = 0;
   let closed = false;
+
+  /** Counts one of `kind` and logs it: the first of each kind at WARN, every one at DEBUG. */
+  function note(kind: keyof typeof stats, what: string): void {
+    const message = `WebSocket ${what}.`;
+    if (stats[kind] === 0) logger.warn(`${message} Counted in stats.${kind}; more at DEBUG.`);
+    else logger.debug(message);
+    stats[kind]++;
+  }
 
   wss.on('connection', (socket, request) => {
     const address: Address = {
@@ -111,18 +125,41 @@ export async function listenWebSocket(
       scheme: 'ws',
     };
     const key = addressKey(address);
-    peers.set(key, socket);
+    sockets.set(address.host, (sockets.get(address.host) ?? 0) + 1);
+    const guard = new SocketGuard(socket, {
+      handshakeTimeout,
+      bufferLimit,
+      scheduler,
+      onNoSession: () => {
+        note('timedOut', `${key} closed: out of an rxgase session for ${handshakeTimeout} ms`);
+        guard.close(CLOSE_NO_SESSION, CLOSE_NO_SESSION_REASON);
+      },
+    });
+    peers.set(key, { socket, guard });
     socket.on('error', (error) => errors.next(error));
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary || !Buffer.isBuffer(data)) {
-        dropped++;
+        notBinary++;
         return;
       }
+      guard.received(data);
       datagrams.next({ data, address });
     });
     socket.on('close', () => {
-      if (peers.get(key) === socket) peers.delete(key);
+      guard.stop();
+      const left = (sockets.get(address.host) ?? 1) - 1;
+      if (left > 0) sockets.set(address.host, left);
+      else sockets.delete(address.host);
+      if (peers.get(key)?.socket === socket) peers.delete(key);
     });
+  });
+
+  const heartbeat = interval(resolved.heartbeatInterval, scheduler).subscribe(() => {
+    for (const [key, { socket, guard }] of peers) {
+      if (socket.readyState !== socket.OPEN || guard.beat()) continue;
+      note('dead', `${key} terminated: no pong within ${resolved.heartbeatInterval} ms`);
+      socket.terminate();
+    }
   });
 
   const bound = server?.address() ?? wss.address();
@@ -136,25 +173,29 @@ export async function listenWebSocket(
     address: local,
     errors$: errors.asObservable(),
     get dropped() {
-      return dropped;
+      return notBinary + stats.skipped;
     },
     get peers() {
       return peers.size;
     },
+    get stats() {
+      return { ...stats };
+    },
     send({ data, address }: Datagram): void {
-      const socket = peers.get(addressKey(address));
-      if (closed || socket === undefined || socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > limit) {
-        dropped++;
-        return;
-      }
-      socket.send(data, { binary: true });
+      const key = addressKey(address);
+      const peer = peers.get(key);
+      if (closed || peer === undefined || peer.socket.readyState !== peer.socket.OPEN) return;
+      const outcome = peer.guard.send(data);
+      if (outcome === 'sent') return;
+      if (outcome === 'fell behind') note('skipped', `${key} fell behind: ${bufferLimit} B unread`);
+      else stats.skipped++;
     },
     close(): void {
       if (closed) return;
       closed = true;
+      heartbeat.unsubscribe();
       // What was sent before close still goes out: a WebSocket closes after its queued messages.
-      for (const socket of peers.values()) socket.close(1001, 'server closing');
+      for (const { guard } of peers.values()) guard.close(1001, 'server closing');
       peers.clear();
       wss.close();
       datagrams.complete();

@@ -9,8 +9,10 @@ import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { addressKey } from '../../lib/transport/datagram';
 import { mergeTransports } from '../../lib/transport/mergeTransports';
+import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 import { bindUdp } from '../../lib/transport/udpTransport';
 import { webSocketClientTransport } from '../../lib/transport/webSocketClient';
+import { CLOSE_NO_SESSION } from '../../lib/transport/webSocketServerOptions';
 import type { WebSocketServerTransport } from '../../lib/transport/webSocketServer';
 import { listenWebSocket } from '../../lib/transport/webSocketServer';
 
@@ -81,5 +83,48 @@ describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
     );
     expect(outcome).toEqual({ client: wsRemote, acked: true });
     expect((await heard).args).toEqual([1]);
+  });
+});
+
+describe('WebSocket sockets and rxgase sessions, with a real server on 127.0.0.1', () => {
+  const handshakeTimeout = 500;
+
+  it('closes a socket that never joins with 1008, while a browser client plays on past the timeout', async () => {
+    const scheduler = new SimulationScheduler();
+    const store = new GameStateStore<Board>(createGameState({ notes: {} }) as Board);
+    let webSocket: WebSocketServerTransport | undefined;
+    const server = new Server(store, {
+      bind: async (_port, host) => {
+        webSocket = await listenWebSocket({ host, handshakeTimeout, scheduler });
+        return webSocket;
+      },
+    });
+    const client = new Client<Board>({
+      bind: async () => webSocketClientTransport({ WebSocket }),
+    });
+    await server.run(0, '127.0.0.1');
+    const idle = new WebSocket(`ws://127.0.0.1:${webSocket!.address.port}/`);
+    const idleOpen = new Promise((resolve) => idle.once('open', resolve));
+    try {
+      await client.connect(webSocket!.address.port, '127.0.0.1');
+      await idleOpen;
+      const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+      scheduler.advanceBy(handshakeTimeout * 10);
+      expect(await idleClosed).toBe(CLOSE_NO_SESSION);
+      expect(webSocket!.stats.timedOut).toBe(1);
+
+      const remote = [...server.connections.values()][0]!.remote;
+      const heard = firstValueFrom(client.on('PING'));
+      const outcome = await lastValueFrom(
+        server.dispatchEvent('PING', [2], {}, { targetClient: remote }),
+      );
+      expect(outcome).toEqual({ client: remote, acked: true });
+      expect((await heard).args).toEqual([2]);
+      expect(webSocket!.stats.timedOut).toBe(1);
+    } finally {
+      idle.terminate();
+      await client.disconnect();
+      await server.shutdown();
+    }
   });
 });
