@@ -28,10 +28,10 @@ import type { GameEventHandlers, HandlerContext, TimeStep } from './gameStateMac
  * @typeParam E The game's events.
  * @category Server/Backend
  */
-export function gameLogic<S extends GameState<object>, E extends GameEvents = AnyEvents>(): GameLogic<
-  S,
-  E
-> {
+export function gameLogic<
+  S extends GameState<object>,
+  E extends GameEvents = AnyEvents,
+>(): GameLogic<S, E> {
   return { timeStep: (step) => step, handlers: (handlers) => handlers as GameEventHandlers<S, E> };
 }
 

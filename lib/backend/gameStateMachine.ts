@@ -77,7 +77,10 @@ export type GameEventHandler<S extends GameState<object> = GameState, P = AnyPay
  *
  * @category Server/Backend
  */
-export type GameEventHandlers<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> = {
+export type GameEventHandlers<
+  S extends GameState<object> = GameState,
+  E extends GameEvents = AnyEvents,
+> = {
   readonly [K in EventType<E['toServer']>]?: GameEventHandler<S, E['toServer'][K]>;
 };
 
@@ -100,7 +103,10 @@ export interface HandlerFailure {
  *
  * @category Server/Backend
  */
-export interface GameStateMachineOptions<S extends GameState<object>, E extends GameEvents = AnyEvents> {
+export interface GameStateMachineOptions<
+  S extends GameState<object>,
+  E extends GameEvents = AnyEvents,
+> {
   /** The game's logic for one step; default none (a subclass may override `timeStep`). */
   readonly timeStep?: TimeStep<S>;
   /** A handler for each type of event; default none ({@link GameStateMachine.registerEventHandler} adds them). */
@@ -145,7 +151,10 @@ export interface GameStateMachineOptions<S extends GameState<object>, E extends 
  *
  * @category Server/Backend
  */
-export class GameStateMachine<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
+export class GameStateMachine<
+  S extends GameState<object> = GameState,
+  E extends GameEvents = AnyEvents,
+> {
   /** Time steps and handlers that threw. The loop goes on. */
   readonly errors$: Observable<HandlerFailure>;
 

@@ -67,7 +67,10 @@ export interface TestGameBackend<S extends GameState<object>, E extends GameEven
  *
  * @category Testing
  */
-export interface TestGameStateMachine<S extends GameState<object>, E extends GameEvents = AnyEvents> {
+export interface TestGameStateMachine<
+  S extends GameState<object>,
+  E extends GameEvents = AnyEvents,
+> {
   /** Makes the store and the machine, the machine's loop on `scheduler`. */
   readonly stateMachine: (scheduler: SchedulerLike) => {
     readonly store: GameStateStore<S>;
