@@ -5,4 +5,7 @@
  *   npm run bench -- --backend bench/games/chase.ts --clients 16 \
  *     --event 'JOIN:{"name":"bot"}' --event 'MOVE:{"position":[100,100]}'
  */
-export { chaseBackend as createBackend } from '../../demos/chase/backend';
+import { chaseBackend } from '../../demos/chase/backend';
+import type { CreateBackend } from '../backendModule';
+
+export const createBackend: CreateBackend = chaseBackend;
