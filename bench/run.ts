@@ -2,7 +2,8 @@
  * The benchmark: `npm run bench`, or `npm run bench -- --json results.json`; `-- --smoke` runs a
  * shorter version of every scenario (about 30 s) that checks the benchmark works, its figures
  * rougher. Each scenario measures its own baseline in the same run, so the ratios hold on a noisy
- * machine.
+ * machine. With `--backend <module>` it sizes a game's own server instead (see sizing.ts and
+ * USAGE below).
  *
  * `npm run bench` first compiles lib/ and bench/ with tsc (bench/tsconfig.json, into
  * node_modules/.cache/rxgase-bench) and runs that: the code as the package ships it. Under tsx's
@@ -10,6 +11,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import type { GameEvent } from '../lib/index';
+import { UsageError, countFlag, parseDemoArgs } from '../demos/args';
 import type { Result } from './measure';
 import { codec } from './scenarios/codec';
 import { eventAck } from './scenarios/eventAck';
@@ -17,6 +21,7 @@ import { floodAck } from './scenarios/flood';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
 import { stateBytes } from './scenarios/state';
+import { formatStep, sizeGame } from './sizing';
 
 /** How long each scenario runs: the full benchmark, or the smoke test of it. */
 interface Plan {
@@ -88,21 +93,86 @@ function table(results: readonly Result[]): string {
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const jsonAt = argv.indexOf('--json');
-  const smoke = argv.includes('--smoke');
-  // `--only flood` runs the scenarios whose names contain `flood`.
-  const onlyAt = argv.indexOf('--only');
-  const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-  const scenarios = SCENARIOS.filter(({ name }) => only === undefined || name.includes(only));
+const USAGE = `Usage: npm run bench -- [--smoke] [--only NAME] [--json FILE]
+       npm run bench -- --backend MODULE [--clients N] [--seconds S] [--event TYPE[:JSON]]...
+                        [--events-per-second R] [--find] [--json FILE]
+
+The built-in scenarios:
+  --smoke        every scenario briefly, about 30 s, to check the benchmark works
+  --only NAME    only the scenarios whose names contain NAME
+  --json FILE    also write the figures to FILE as JSON
+
+Your own game's server, under the load of N PyGaSe clients at 40 Hz on 127.0.0.1:
+  --backend MODULE       a .ts or .js module exporting createBackend(options) (or a default
+                         function) that returns the game's Backend, built with the options given
+  --clients N            how many clients (default 100)
+  --seconds S            how long the load is measured, after 2 s of ramp and warm-up (default 10)
+  --event TYPE[:JSON]    an event each client sends; JSON an object of keyword arguments or an
+                         array of positional ones; repeat the flag for several, sent in turn
+  --events-per-second R  how many events each client sends a second (default 10)
+  --find                 search for the most clients held, from N up (each count S seconds)
+  --json FILE            also write the report to FILE as JSON`;
+
+const FLAGS = {
+  smoke: { type: 'boolean' },
+  only: { type: 'string' },
+  json: { type: 'string' },
+  backend: { type: 'string' },
+  clients: { type: 'string' },
+  seconds: { type: 'string' },
+  event: { type: 'string', multiple: true },
+  'events-per-second': { type: 'string' },
+  find: { type: 'boolean' },
+} as const;
+
+/** How many counts `--find` tries at most. */
+const FIND_STEPS = 8;
+
+/**
+ * An event from `--event TYPE[:JSON]`: a JSON object is its keyword arguments, an array its
+ * positional ones.
+ *
+ * @throws {UsageError} If the type is empty or the JSON is neither.
+ */
+function eventFlag(text: string): GameEvent {
+  const colon = text.indexOf(':');
+  const type = colon < 0 ? text : text.slice(0, colon);
+  if (type === '') throw new UsageError(`--event needs a type, got ${JSON.stringify(text)}`);
+  if (colon < 0) return { type, args: [], kwargs: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(colon + 1));
+  } catch {
+    throw new UsageError(`--event ${type}: what follows the colon is not JSON`);
+  }
+  if (Array.isArray(value)) return { type, args: value, kwargs: {} };
+  if (typeof value === 'object' && value !== null) {
+    return { type, args: [], kwargs: value as Record<string, unknown> };
+  }
+  throw new UsageError(`--event ${type}: the JSON must be an object or an array`);
+}
+
+/** Writes `value` to the file `--json` names, if it names one. */
+function writeJson(file: string | undefined, value: unknown): void {
+  if (file === undefined) return;
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  console.log(`written to ${file}`);
+}
+
+/** The built-in scenarios, with their figures in a table. */
+async function scenarios(
+  smoke: boolean,
+  only: string | undefined,
+  json: string | undefined,
+): Promise<void> {
+  const chosen = SCENARIOS.filter(({ name }) => only === undefined || name.includes(only));
   const plan = smoke ? SMOKE : FULL;
   const results: Result[] = [];
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   console.log(`rxgase benchmark${smoke ? ' (smoke)' : ''} on ${machine}`);
   const began = Date.now();
-  for (const [i, scenario] of scenarios.entries()) {
-    const prefix = `[${i + 1}/${scenarios.length}] ${scenario.name}`;
+  for (const [i, scenario] of chosen.entries()) {
+    const prefix = `[${i + 1}/${chosen.length}] ${scenario.name}`;
     console.log(`${prefix} ...`);
     const started = Date.now();
     const out = await scenario.run(plan, (line) => console.log(`    ${line}`));
@@ -112,17 +182,55 @@ async function main(): Promise<void> {
     console.log(`${prefix} done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary}`);
   }
   console.log(`\n${table(results)}\n\n${((Date.now() - began) / 1000).toFixed(0)} s in all`);
-  if (jsonAt >= 0) {
-    const file = argv[jsonAt + 1];
-    if (file === undefined) throw new Error('--json needs a file name');
-    writeFileSync(file, JSON.stringify({ machine, smoke, results }, null, 2) + '\n');
-    console.log(`written to ${file}`);
-  }
+  writeJson(json, { machine, smoke, results });
 }
 
-main().then(
+/** Reads the command line and runs what it asks: the scenarios, or the sizing of a game. */
+async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseDemoArgs(argv, { usage: USAGE, flags: FLAGS });
+  if ((values as { help?: boolean }).help === true) return console.log(USAGE);
+  const module = values.backend;
+  if (module === undefined) {
+    const sizing = ['clients', 'seconds', 'event', 'events-per-second', 'find'] as const;
+    const stray = sizing.find((flag) => values[flag] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --backend`);
+    return scenarios(values.smoke === true, values.only, values.json);
+  }
+  if (values.smoke !== undefined || values.only !== undefined) {
+    throw new UsageError('--smoke and --only are for the built-in scenarios, not --backend');
+  }
+  const path = resolve(process.env.INIT_CWD ?? process.cwd(), module);
+  const events = (values.event ?? []).map(eventFlag);
+  const plan = {
+    module: path,
+    clients: countFlag('--clients', values.clients ?? '100', 1),
+    seconds: countFlag('--seconds', values.seconds ?? '10', 1),
+    load: {
+      events,
+      perSecond: countFlag('--events-per-second', values['events-per-second'] ?? '10'),
+    },
+    find: values.find === true,
+    maxSteps: FIND_STEPS,
+  };
+  const sent = events.length === 0 ? 'no events' : `${plan.load.perSecond} events a second`;
+  console.log(
+    `Sizing ${path}: ${plan.clients} clients at 40 Hz, ${sent} each, ${plan.seconds} s measured` +
+      `${plan.find ? ', searching for the most held' : ''}`,
+  );
+  const report = await sizeGame(plan, (line) => console.log(`    ${line}`));
+  const shown = report.steps.find((step) => step.clients === report.held) ?? report.steps[0];
+  if (shown !== undefined) console.log(`\n${formatStep(shown)}`);
+  console.log(`\n${report.verdict}`);
+  writeJson(values.json, report);
+}
+
+main(process.argv.slice(2)).then(
   () => process.exit(),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(error);
     process.exit(1);
   },

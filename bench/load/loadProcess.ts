@@ -14,8 +14,16 @@ import { answerRequests } from './child';
 import type { Behaviour, LoadCounts } from './protocolClient';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
 
+/** Events a game's own clients send: each client sends `events` in turn, `perSecond` a second. */
+export interface EventLoad {
+  readonly events: readonly GameEvent[];
+  readonly perSecond: number;
+}
+
 /** What the clients do. */
 export type LoadMode =
+  /** PyGaSe clients in sync with the state, sending the events of a game of the user's. */
+  | EventLoad
   /** Quickstart clients: in sync with the state, a PING event each second. */
   | 'quickstart'
   /** Chase players: JOIN, then a MOVE ten times a second. */
@@ -43,6 +51,8 @@ export interface LoadTiming {
 export interface LoadResult extends LoadCounts {
   /** The latest a package went out after it was due, in ms: the load's own limit. */
   readonly maxLateMs: number;
+  /** For each event counted, how long its package took to be acked, in ms. */
+  readonly eventAcksMs: readonly number[];
 }
 
 /** A client of any mode, as the beat drives it. */
@@ -71,6 +81,26 @@ const quickstart: Behaviour = {
   },
 };
 
+/** The user's events, one after the other, `perSecond` a second, starting at a random phase. */
+function eventLoad({ events, perSecond }: EventLoad): Behaviour {
+  const everyMs = 1000 / perSecond;
+  return {
+    events(client, now) {
+      if (events.length === 0 || perSecond === 0) return [];
+      const due = (client.notes.eventAt as number | undefined) ?? now + Math.random() * everyMs;
+      const next = (client.notes.next as number | undefined) ?? 0;
+      // Faster than the beat, several events share a package.
+      const out: GameEvent[] = [];
+      let at = due;
+      for (; at <= now; at += everyMs)
+        out.push(events[(next + out.length) % events.length] as GameEvent);
+      client.notes.eventAt = at;
+      client.notes.next = (next + out.length) % events.length;
+      return out;
+    },
+  };
+}
+
 /** JOIN until the server names the player, then MOVE ten times a second, on a random walk. */
 const chase: Behaviour = {
   holdsState: true,
@@ -95,6 +125,7 @@ const chase: Behaviour = {
 };
 
 const counts = noCounts();
+const eventAcksMs: number[] = [];
 let counting = false;
 let clients: Beating[] = [];
 let mode: LoadMode = 'raw';
@@ -103,11 +134,12 @@ let port = 0;
 async function bind(body: { mode: LoadMode; port: number; clients: number }): Promise<void> {
   mode = body.mode;
   port = body.port;
-  if (mode === 'quickstart' || mode === 'chase') {
-    const behaviour = mode === 'chase' ? chase : quickstart;
+  if (typeof mode === 'object' || mode === 'quickstart' || mode === 'chase') {
+    const behaviour =
+      typeof mode === 'object' ? eventLoad(mode) : mode === 'chase' ? chase : quickstart;
     clients = await Promise.all(
       Array.from({ length: body.clients }, () =>
-        ProtocolClient.bind(port, behaviour, counts, () => counting),
+        ProtocolClient.bind(port, behaviour, counts, () => counting, eventAcksMs),
       ),
     );
     return;
@@ -174,7 +206,7 @@ function run(timing: LoadTiming): Promise<LoadResult> {
       clearInterval(timer);
       for (const client of clients) client.close();
       clients = [];
-      resolve({ ...counts, maxLateMs });
+      resolve({ ...counts, maxLateMs, eventAcksMs });
     }, 1);
   });
 }

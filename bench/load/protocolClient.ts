@@ -5,6 +5,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import {
   EMPTY_WINDOW,
   acknowledges,
@@ -96,6 +97,7 @@ export class ProtocolClient {
     private readonly behaviour: Behaviour,
     private readonly counts: LoadCounts,
     private readonly counting: () => boolean,
+    private readonly eventAcksMs: number[] | undefined,
   ) {
     this.socket = socket;
     socket.on('message', (data) => this.receive(data));
@@ -106,16 +108,19 @@ export class ProtocolClient {
    *
    * @param counts Where to count; packages and events count when sent while `counting()`, and
    *   their acks count whenever they come.
+   * @param eventAcksMs Where to note, once for each counted event, how long its package took to
+   *   be acked, in ms; by default nowhere.
    */
   static async bind(
     port: number,
     behaviour: Behaviour,
     counts: LoadCounts,
     counting: () => boolean,
+    eventAcksMs?: number[],
   ): Promise<ProtocolClient> {
     const socket = createSocket({ type: 'udp4', recvBufferSize: 256 * 1024 });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new ProtocolClient(socket, port, behaviour, counts, counting);
+    return new ProtocolClient(socket, port, behaviour, counts, counting, eventAcksMs);
   }
 
   /** Sends the package due now: header with the receive window, `time_order`, events. */
@@ -190,6 +195,8 @@ export class ProtocolClient {
       if (sent.counted) {
         this.counts.acked++;
         this.counts.eventsAcked += sent.events;
+        const ackMs = performance.now() - sent.sentAt;
+        for (let e = 0; e < sent.events; e++) this.eventAcksMs?.push(ackMs);
       }
     }
   }

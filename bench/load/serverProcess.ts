@@ -1,6 +1,7 @@
 /**
  * The server side of the load scenarios, in a process of its own so that its CPU time is its own:
- * an rxgase Backend running a game, or a bare `node:dgram` echo, the floor it is measured against.
+ * an rxgase Backend running a game (one of the bench's, or the user's own module), or a bare
+ * `node:dgram` echo, the floor it is measured against.
  *
  * Requests: `{ kind: 'start', game }` answers `{ port }`; `{ kind: 'usage' }` answers the CPU time
  * used so far and what was handled.
@@ -10,10 +11,11 @@ import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib
 import type { GameState, HandlerContext } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
+import { startBackendModule } from '../backendModule';
 import { answerRequests } from './child';
 
-/** Which server runs. */
-export type ServedGame = 'quickstart' | 'chase' | 'echo';
+/** Which server runs: one of the bench's, or the one a module builds (its absolute path). */
+export type ServedGame = 'quickstart' | 'chase' | 'echo' | { readonly module: string };
 
 /** What the server process reports. */
 export interface Usage {
@@ -77,9 +79,18 @@ async function echo(): Promise<number> {
   return socket.address().port;
 }
 
+/** The server a user's module builds (see backendModule.ts). */
+async function userModule(path: string): Promise<number> {
+  const { port, connections } = await startBackendModule(path);
+  usage = () => ({ connections: connections(), datagrams: 0 });
+  return port;
+}
+
 answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) => {
   if (body.kind === 'start') {
-    const start = { quickstart, chase, echo }[body.game];
+    const game = body.game;
+    if (typeof game === 'object') return userModule(game.module).then((port) => ({ port }));
+    const start = { quickstart, chase, echo }[game];
     return start().then((port) => ({ port }));
   }
   const { user, system } = process.cpuUsage();

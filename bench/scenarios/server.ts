@@ -8,7 +8,7 @@ import type { Result } from '../measure';
 /** Datagrams a second a client costs a server at 40 Hz: 40 in, 40 out. */
 const DATAGRAMS_PER_CLIENT_S = 80;
 /** The share of packages that must arrive, each way, for a client count to hold. */
-const DELIVERY_NEEDED = 0.99;
+export const DELIVERY_NEEDED = 0.99;
 /** Processes the load comes from. */
 const LOAD_PROCESSES = 2;
 
@@ -31,6 +31,10 @@ export interface Step {
   readonly serverCpuMs: number;
   /** Datagrams the echo server handled in the window, when it is one. */
   readonly datagrams: number;
+  /** Clients connected to an rxgase server as the window closes; 0 for the echo server. */
+  readonly connections: number;
+  /** Why the count does not hold, in words; empty when it holds. */
+  readonly shortfalls: readonly string[];
   readonly holds: boolean;
 }
 
@@ -43,11 +47,47 @@ function sum(results: readonly LoadResult[]): LoadResult {
   const total: Record<string, number> = {};
   for (const result of results) {
     for (const [key, value] of Object.entries(result)) {
+      if (typeof value !== 'number') continue;
       total[key] =
         key === 'maxLateMs' ? Math.max(total[key] ?? 0, value) : (total[key] ?? 0) + value;
     }
   }
-  return total as unknown as LoadResult;
+  const eventAcksMs = results.flatMap((result) => result.eventAcksMs);
+  return { ...(total as unknown as LoadResult), eventAcksMs };
+}
+
+/**
+ * Why `clients` clients of `mode` do not hold, from what the window counted: fewer server
+ * packages than 99% of one every 25 ms to each client, fewer than 99% of the clients' packages
+ * acked, an event not acked, or (`connections` given) clients the server did not take.
+ */
+export function shortfalls(
+  mode: LoadMode,
+  clients: number,
+  load: LoadResult,
+  measureMs: number,
+  connections?: number,
+): string[] {
+  const reasons: string[] = [];
+  const percent = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(1)}%`;
+  if (connections !== undefined && connections < clients) {
+    reasons.push(`the server had only ${connections} of the ${clients} clients connected`);
+  }
+  const expected = (clients * measureMs) / SEND_INTERVAL_MS;
+  if (load.received < DELIVERY_NEEDED * expected) {
+    reasons.push(`the clients received ${percent(load.received, expected)} of the server packages`);
+  }
+  // Bare datagrams have no acks: for them, what comes back is all.
+  const bare = mode === 'raw' || mode === 'flood';
+  if (!bare && load.acked < DELIVERY_NEEDED * load.sent) {
+    reasons.push(`the server acked ${percent(load.acked, load.sent)} of the client packages`);
+  }
+  if (load.eventsAcked < load.eventsSent) {
+    reasons.push(
+      `${load.eventsSent - load.eventsAcked} of ${load.eventsSent} events were not acked`,
+    );
+  }
+  return reasons;
 }
 
 /**
@@ -84,19 +124,17 @@ export async function loadStep(
     await sleepUntil(opens + timing.measureMs);
     const after = await server.request<Usage>({ kind: 'usage' });
     const load = sum(await runs);
-    const expected = (clients * timing.measureMs) / SEND_INTERVAL_MS;
-    // Bare datagrams have no acks: for them, what comes back is all.
-    const acks = mode === 'raw' || mode === 'flood' ? 1 : load.acked / load.sent;
-    const holds =
-      load.received >= DELIVERY_NEEDED * expected &&
-      acks >= DELIVERY_NEEDED &&
-      load.eventsAcked === load.eventsSent;
+    // The echo server has no connections to count.
+    const connections = game === 'echo' ? undefined : after.connections;
+    const reasons = shortfalls(mode, clients, load, timing.measureMs, connections);
     return {
       clients,
       load,
       serverCpuMs: after.cpuMs - before.cpuMs,
       datagrams: after.datagrams - before.datagrams,
-      holds,
+      connections: after.connections,
+      shortfalls: reasons,
+      holds: reasons.length === 0,
     };
   } finally {
     for (const child of children) child.stop();
@@ -129,6 +167,40 @@ export async function datagramCeiling(ms: number): Promise<number> {
 }
 
 /**
+ * The steps of a search for the most clients held: from `first`, the count grows by half while
+ * it holds; once one falls short, the gap between the most held and the fewest not is halved,
+ * counts rounded to `grain`, until the gap closes or `maxSteps` were tried.
+ *
+ * @param tryStep Runs one step of load at a client count.
+ */
+export async function searchMostHeld(
+  first: number,
+  maxSteps: number,
+  grain: number,
+  tryStep: (clients: number) => Promise<Step>,
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  let held = 0;
+  let failed = Infinity;
+  let clients = first;
+  for (let i = 0; i < maxSteps; i++) {
+    const step = await tryStep(clients);
+    steps.push(step);
+    if (step.holds) held = Math.max(held, clients);
+    else failed = Math.min(failed, clients);
+    const next = failed === Infinity ? clients * 1.5 : (held + failed) / 2;
+    clients = Math.round(next / grain) * grain;
+    if (clients <= held || clients >= failed) break;
+  }
+  return steps;
+}
+
+/** The most clients of `steps` that held, or 0. */
+export function mostHeld(steps: readonly Step[]): number {
+  return Math.max(0, ...steps.filter((step) => step.holds).map((step) => step.clients));
+}
+
+/**
  * server.clients_at_40hz and server.cpu_ms_per_client_s: the most quickstart clients one server
  * process keeps at 40 Hz with 99% of packages delivered each way and every event acked, found by
  * stepping the count up by half again until it falls short and then halving the gap; against the
@@ -151,20 +223,13 @@ export async function serverLoad(
     `raw echo at ${plan.firstStep} clients: CPU ${(echo.serverCpuMs / clientSeconds).toFixed(3)} ms per client-second`,
   );
 
-  let held = 0;
-  let failed = Infinity;
-  let cpuPerClientS = NaN;
-  let clients = plan.firstStep;
-  for (let i = 0; i < plan.maxSteps; i++) {
+  const steps = await searchMostHeld(plan.firstStep, plan.maxSteps, 50, async (clients) => {
     const step = await loadStep('quickstart', 'quickstart', clients, plan.timing);
     progress(describeStep(step, plan.timing.measureMs));
-    if (i === 0) cpuPerClientS = step.serverCpuMs / clientSeconds;
-    if (step.holds) held = Math.max(held, clients);
-    else failed = Math.min(failed, clients);
-    const next = failed === Infinity ? clients * 1.5 : (held + failed) / 2;
-    clients = Math.round(next / 50) * 50;
-    if (clients <= held || clients >= failed) break;
-  }
+    return step;
+  });
+  const held = mostHeld(steps);
+  const cpuPerClientS = (steps[0]?.serverCpuMs ?? NaN) / clientSeconds;
   return [
     {
       name: 'server.clients_at_40hz',

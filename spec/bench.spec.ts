@@ -1,0 +1,209 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { LoadResult } from '../bench/load/loadProcess';
+import type { Step } from '../bench/scenarios/server';
+import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
+import type { SizingReport, SizingStep } from '../bench/sizing';
+import { verdict } from '../bench/sizing';
+
+const ROOT = join(__dirname, '..');
+
+/** `npm run bench -- ...args`, run from the sources through tsx; its exit code and output. */
+async function bench(
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', ...args],
+      { cwd: ROOT, timeout: 60_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+describe('npm run bench -- --backend', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rxgase-bench-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs a game's own module under load and reports every figure and a verdict", async () => {
+    const json = join(dir, 'report.json');
+    const run = await bench([
+      '--backend',
+      'spec/fixtures/sizingBackend.ts',
+      '--clients',
+      '4',
+      '--seconds',
+      '1',
+      '--event',
+      'MOVE:{"x":1}',
+      '--event',
+      'MOVE:[2]',
+      '--json',
+      json,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as SizingReport;
+    expect(report.module).toBe(join(ROOT, 'spec/fixtures/sizingBackend.ts'));
+    expect(report.seconds).toBe(1);
+    expect(report.events).toEqual({
+      events: [
+        { type: 'MOVE', args: [], kwargs: { x: 1 } },
+        { type: 'MOVE', args: [2], kwargs: {} },
+      ],
+      perSecond: 10,
+    });
+    expect(report.steps).toHaveLength(1);
+    const step = report.steps[0]!;
+    expect(Object.keys(step).sort()).toEqual(
+      [
+        'clients',
+        'connected',
+        'holds',
+        'shortfalls',
+        'serverCpuMsPerClientS',
+        'deliveredToClients',
+        'deliveredToServer',
+        'eventsSent',
+        'eventsAcked',
+        'eventAckP50Ms',
+        'eventAckP99Ms',
+        'updatesPerClientS',
+        'bytesPerClientS',
+        'loadLateMs',
+      ].sort(),
+    );
+    expect(step.clients).toBe(4);
+    // The clients sent their events, and the server process used CPU serving them.
+    expect(step.eventsSent).toBeGreaterThan(0);
+    expect(step.serverCpuMsPerClientS).toBeGreaterThan(0);
+    // A verdict either way, and one that agrees with the step's figures.
+    expect(step.holds).toBe(step.shortfalls.length === 0);
+    expect(report.held).toBe(step.holds ? 4 : 0);
+    expect(report.verdict).toMatch(step.holds ? /^HOLDS 4 clients/ : /^DOES NOT HOLD 4 clients/);
+    expect(run.stdout.trim().split('\n')).toContain(report.verdict);
+    expect(run.stdout).toMatch(/event ack +p50 .* ms, p99 .* ms/);
+  }, 60_000);
+
+  it('says why a module cannot be sized, and fails', async () => {
+    const run = await bench(['--backend', 'spec/fixtures/notABackend.ts', '--clients', '1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/exports neither a function createBackend nor a default function/);
+  }, 60_000);
+
+  it.each([
+    [['--clients', '4'], /--clients needs --backend/],
+    [['--backend', 'x.ts', '--smoke'], /--smoke and --only are for the built-in scenarios/],
+    [['--backend', 'x.ts', '--event', 'MOVE:{x}'], /--event MOVE: what follows the colon/],
+    [['--backend', 'x.ts', '--clients', 'many'], /--clients must be a whole number/],
+    [['--backend'], /'--backend <value>' argument missing/],
+  ])(
+    'refuses %p with the usage, exit code 2',
+    async (args, why) => {
+      const run = await bench(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(why);
+      expect(run.stderr).toMatch(/Usage: npm run bench/);
+    },
+    60_000,
+  );
+
+  it('prints the usage with --help', async () => {
+    const run = await bench(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/--backend MODULE/);
+  }, 60_000);
+});
+
+/** A step that holds up to `limit` clients. */
+function fakeStep(clients: number, limit: number): Step {
+  const holds = clients <= limit;
+  return {
+    clients,
+    load: {} as LoadResult,
+    serverCpuMs: 0,
+    datagrams: 0,
+    connections: clients,
+    shortfalls: holds ? [] : ['the server acked 50.0% of the client packages'],
+    holds,
+  };
+}
+
+describe('the search for the most clients held', () => {
+  it('grows by half while a count holds, then halves the gap', async () => {
+    const tried: number[] = [];
+    const steps = await searchMostHeld(100, 8, 10, async (clients) => {
+      tried.push(clients);
+      return fakeStep(clients, 260);
+    });
+    expect(tried).toEqual([100, 150, 230, 350, 290, 260, 280, 270]);
+    expect(mostHeld(steps)).toBe(260);
+  });
+
+  it('stops once the gap closes', async () => {
+    const steps = await searchMostHeld(4, 20, 1, async (clients) => fakeStep(clients, 5));
+    expect(steps.map((step) => step.clients)).toEqual([4, 6, 5]);
+    expect(mostHeld(steps)).toBe(5);
+  });
+
+  it('holds none when the first count falls short and every lower one too', async () => {
+    const steps = await searchMostHeld(4, 20, 1, async (clients) => fakeStep(clients, 0));
+    expect(mostHeld(steps)).toBe(0);
+  });
+});
+
+/** The figures of a step, as the report gives them. */
+function figures(clients: number, shortfalls: string[] = []): SizingStep {
+  return {
+    clients,
+    connected: clients,
+    holds: shortfalls.length === 0,
+    shortfalls,
+    serverCpuMsPerClientS: 1,
+    deliveredToClients: 1,
+    deliveredToServer: 1,
+    eventsSent: 10,
+    eventsAcked: shortfalls.length === 0 ? 10 : 9,
+    eventAckP50Ms: 1,
+    eventAckP99Ms: 2,
+    updatesPerClientS: 40,
+    bytesPerClientS: 1000,
+    loadLateMs: 1,
+  };
+}
+
+describe('the verdict', () => {
+  it('says the count held, and what was delivered', () => {
+    expect(verdict([figures(50)], false)).toBe(
+      "HOLDS 50 clients at 40 Hz: 100.0% of the server's packages and 100.0% of the clients' delivered, 10 of 10 events acked",
+    );
+  });
+
+  it('says why a count falls short', () => {
+    expect(verdict([figures(50, ['1 of 10 events were not acked'])], false)).toBe(
+      'DOES NOT HOLD 50 clients at 40 Hz with 99.0% delivered each way and every event acked: 1 of 10 events were not acked',
+    );
+  });
+
+  it('says when the load fell behind its own beat', () => {
+    const late = { ...figures(50, ['1 of 10 events were not acked']), loadLateMs: 80 };
+    expect(verdict([late], false)).toMatch(/the load itself fell up to 80 ms behind its beat/);
+  });
+
+  it('gives the most held of a search, and why the next count fell short', () => {
+    const steps = [figures(100), figures(150, ['the server had only 120 of the 150 clients'])];
+    expect(verdict(steps, true)).toBe(
+      'HOLDS AT MOST 100 clients at 40 Hz with 99.0% delivered each way and every event acked; at 150: the server had only 120 of the 150 clients',
+    );
+  });
+});
