@@ -148,8 +148,8 @@ export { EventHandlers, pygaseHandler } from './connection/eventHandlers';
 export type { EventArgs, HandlerError, PygaseHandler } from './connection/eventHandlers';
 export type { PackageCodec } from './connection/packageCodec';
 
-export { silentLogger } from './protocol/logger';
-export type { Logger } from './protocol/logger';
+export { silentLogger } from './util/logger';
+export type { Logger } from './util/logger';
 export { diffFromAny, diffStates } from './state/diffStates';
 export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
 export { GameStateMachine } from './backend/gameStateMachine';

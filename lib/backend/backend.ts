@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import type { GameState } from '../state/gameState';
 import { Server } from '../server/server';
 import type { ServerOptions } from '../server/server';

@@ -5,7 +5,7 @@ import type { GameStateStore } from '../backend/gameStateStore';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';

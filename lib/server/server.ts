@@ -19,10 +19,10 @@ import { encodeEvent, encodeUpdate } from '../protocol/encode';
 import { eventSize, pygaseFraming } from '../connection/framing';
 import { checkRetries } from '../connection/outgoingEvents';
 import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { silentLogger } from '../protocol/logger';
+import { silentLogger } from '../util/logger';
 import type { GameEvent } from '../protocol/packages';
 import type {
   AnyEvents,
@@ -46,7 +46,7 @@ import { Cookies } from './cookies';
 import { Gate } from './gate';
 import type { RateLimit } from './rateLimiter';
 import { checkRateLimit } from './rateLimiter';
-import { checkBoolean, checkPositive } from '../protocol/checkOption';
+import { checkBoolean, checkPositive } from '../options/checkOption';
 import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './addressPlaces';
 import type { BudgetOptions } from './budgetOptions';
 import { checkBudgetOptions } from './budgetOptions';

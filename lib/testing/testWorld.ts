@@ -7,7 +7,7 @@ import type { GameStateStore } from '../backend/gameStateStore';
 import { Client } from '../client/client';
 import type { ConnectionStats } from '../connection/stats';
 import { CONNECTION_TIMEOUT_MS } from '../operators/whenSilent';
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
 import { Server } from '../server/server';
 import type { AnyEvents, GameEvents } from '../protocol/events';

@@ -3,7 +3,7 @@ import { GameStateMachine } from '../../lib/backend/gameStateMachine';
 import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { FairQueue } from '../../lib/backend/fairQueue';
 import { EventQueueFullError, InvalidArgumentError } from '../../lib/protocol/errors';
-import type { Logger } from '../../lib/protocol/logger';
+import type { Logger } from '../../lib/util/logger';
 import { createGameState } from '../../lib/state/gameState';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 

@@ -3,7 +3,7 @@ import { GameStateStore } from '../../lib/backend/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
-import { silentLogger } from '../../lib/protocol/logger';
+import { silentLogger } from '../../lib/util/logger';
 import type { ClientConnected } from '../../lib/server/server';
 import { Server } from '../../lib/server/server';
 import { createGameState } from '../../lib/state/gameState';

@@ -5,7 +5,7 @@ import { Client } from '../../lib/client/client';
 import type { GameState } from '../../lib/state/gameState';
 import { GameStatus, createGameState } from '../../lib/state/gameState';
 import { Server } from '../../lib/server/server';
-import { silentLogger } from '../../lib/protocol/logger';
+import { silentLogger } from '../../lib/util/logger';
 
 type Quickstart = GameState<{ foo: number; bar: number }>;
 
