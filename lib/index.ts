@@ -177,6 +177,7 @@ export type {
   ServerOptions,
 } from './server/server';
 export { serverPackages } from './server/serverPackages';
+export type { StateSource } from './server/stateSource';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { GameStateStore } from '../backend/gameStateStore';
+import type { StateSource } from './stateSource';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
@@ -82,7 +82,7 @@ export interface Host {
 
 /** What the registry needs of its server. */
 export interface RegistryContext<S extends GameState<object>> {
-  readonly store: GameStateStore<S>;
+  readonly store: StateSource<S>;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxClients: number;

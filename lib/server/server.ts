@@ -13,13 +13,13 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { GameStateStore } from '../backend/gameStateStore';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
 import { eventSize, pygaseFraming } from '../connection/framing';
 import { checkRetries } from '../connection/outgoingEvents';
 import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
+import type { StateSource } from './stateSource';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import { silentLogger } from '../util/logger';
@@ -238,7 +238,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   private starting = false;
 
   constructor(
-    readonly gameStateStore: GameStateStore<S>,
+    readonly gameStateStore: StateSource<S>,
     private readonly options: ServerOptions = {},
   ) {
     this.scheduler = options.scheduler ?? asyncScheduler;
