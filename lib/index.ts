@@ -151,10 +151,10 @@ export type { PackageCodec } from './connection/packageCodec';
 export { silentLogger } from './util/logger';
 export type { Logger } from './util/logger';
 export { diffFromAny, diffStates } from './state/diffStates';
-export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
-export { GameStateMachine } from './backend/gameStateMachine';
-export { gameLogic } from './backend/gameLogic';
-export type { GameLogic } from './backend/gameLogic';
+export { GameStateStore, UPDATE_CACHE_SIZE } from './game/gameStateStore';
+export { GameStateMachine } from './game/gameStateMachine';
+export { gameLogic } from './game/gameLogic';
+export type { GameLogic } from './game/gameLogic';
 export type {
   GameEventHandler,
   GameEventHandlers,
@@ -162,7 +162,7 @@ export type {
   HandlerContext,
   HandlerFailure,
   TimeStep,
-} from './backend/gameStateMachine';
+} from './game/gameStateMachine';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
   ClientConnected,
@@ -188,7 +188,7 @@ export type { FloodReport, SessionBudget } from './connection/sessionBudget';
 export {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
-} from './backend/fairQueue';
+} from './game/fairQueue';
 export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
 export type { CloseReason } from './protocol/rxgasePackets';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';

@@ -18,7 +18,7 @@ import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts, Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
-import { ThrottledWarning } from './throttledWarning';
+import { ThrottledWarning } from '../util/throttledWarning';
 
 /**
  * A server's connection to one client.

@@ -1,5 +1,5 @@
 import { Subject, firstValueFrom } from 'rxjs';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { InvalidArgumentError } from '../../lib/protocol/errors';

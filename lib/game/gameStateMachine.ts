@@ -23,7 +23,7 @@ import { setEntry } from '../util/setEntry';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
-import { ThrottledWarning } from '../server/throttledWarning';
+import { ThrottledWarning } from '../util/throttledWarning';
 import {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
