@@ -9,5 +9,6 @@ module.exports = {
   coverageThreshold: {
     './lib/protocol/': { lines: 95, branches: 95 },
     './lib/state/': { lines: 95, branches: 95 },
+    './lib/util/': { lines: 95, branches: 95 },
   },
 };

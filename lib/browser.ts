@@ -69,8 +69,8 @@ export type {
 export { ConnectionStatus } from './connection/connection';
 export type { Connection } from './connection/connection';
 export type { ConnectionStats } from './connection/stats';
-export { silentLogger } from './protocol/logger';
-export type { Logger } from './protocol/logger';
+export { silentLogger } from './util/logger';
+export type { Logger } from './util/logger';
 export { Client, DEFAULT_WAIT_MS } from './client/client';
 export type { ClientEventHandler, ClientOptions } from './client/client';
 export { pygaseHandler } from './connection/eventHandlers';

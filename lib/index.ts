@@ -148,13 +148,13 @@ export { EventHandlers, pygaseHandler } from './connection/eventHandlers';
 export type { EventArgs, HandlerError, PygaseHandler } from './connection/eventHandlers';
 export type { PackageCodec } from './connection/packageCodec';
 
-export { silentLogger } from './protocol/logger';
-export type { Logger } from './protocol/logger';
+export { silentLogger } from './util/logger';
+export type { Logger } from './util/logger';
 export { diffFromAny, diffStates } from './state/diffStates';
-export { GameStateStore, UPDATE_CACHE_SIZE } from './backend/gameStateStore';
-export { GameStateMachine } from './backend/gameStateMachine';
-export { gameLogic } from './backend/gameLogic';
-export type { GameLogic } from './backend/gameLogic';
+export { GameStateStore, UPDATE_CACHE_SIZE } from './game/gameStateStore';
+export { GameStateMachine } from './game/gameStateMachine';
+export { gameLogic } from './game/gameLogic';
+export type { GameLogic } from './game/gameLogic';
 export type {
   GameEventHandler,
   GameEventHandlers,
@@ -162,7 +162,7 @@ export type {
   HandlerContext,
   HandlerFailure,
   TimeStep,
-} from './backend/gameStateMachine';
+} from './game/gameStateMachine';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
   ClientConnected,
@@ -177,6 +177,7 @@ export type {
   ServerOptions,
 } from './server/server';
 export { serverPackages } from './server/serverPackages';
+export type { StateSource } from './server/stateSource';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';
@@ -187,7 +188,7 @@ export type { FloodReport, SessionBudget } from './connection/sessionBudget';
 export {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
-} from './backend/fairQueue';
+} from './game/fairQueue';
 export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
 export type { CloseReason } from './protocol/rxgasePackets';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';

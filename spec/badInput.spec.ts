@@ -1,8 +1,8 @@
 import { EMPTY, firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
-import { GameStateMachine } from '../lib/backend/gameStateMachine';
-import type { GameEventHandler, TimeStep } from '../lib/backend/gameStateMachine';
-import { GameStateStore } from '../lib/backend/gameStateStore';
+import { GameStateMachine } from '../lib/game/gameStateMachine';
+import type { GameEventHandler, TimeStep } from '../lib/game/gameStateMachine';
+import { GameStateStore } from '../lib/game/gameStateStore';
 import {
   InvalidArgumentError,
   InvalidStateError,

@@ -1,9 +1,9 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
-import { gameLogic } from '../lib/backend/gameLogic';
-import { GameStateMachine } from '../lib/backend/gameStateMachine';
-import type { HandlerContext } from '../lib/backend/gameStateMachine';
-import { GameStateStore } from '../lib/backend/gameStateStore';
+import { gameLogic } from '../lib/game/gameLogic';
+import { GameStateMachine } from '../lib/game/gameStateMachine';
+import type { HandlerContext } from '../lib/game/gameStateMachine';
+import { GameStateStore } from '../lib/game/gameStateStore';
 import { Client } from '../lib/client/client';
 import { pygaseHandler } from '../lib/connection/eventHandlers';
 import type { GameState } from '../lib/state/gameState';

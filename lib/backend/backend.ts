@@ -1,14 +1,18 @@
 import type { SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import type { GameState } from '../state/gameState';
 import { Server } from '../server/server';
 import type { ServerOptions } from '../server/server';
 import type { Address } from '../transport/datagram';
 import type { AnyEvents, GameEvents } from '../protocol/events';
-import type { GameEventHandlers, GameStateMachineOptions, TimeStep } from './gameStateMachine';
-import { GameStateMachine } from './gameStateMachine';
-import { GameStateStore } from './gameStateStore';
+import type {
+  GameEventHandlers,
+  GameStateMachineOptions,
+  TimeStep,
+} from '../game/gameStateMachine';
+import { GameStateMachine } from '../game/gameStateMachine';
+import { GameStateStore } from '../game/gameStateStore';
 
 /**
  * How a backend runs. Every field says its default.

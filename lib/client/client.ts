@@ -15,7 +15,7 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { clientPackages } from '../connection/packageCodec';
 import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
   HOST_TOKEN_SIZE,
@@ -28,10 +28,10 @@ import {
 } from '../protocol/rxgasePackets';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { handshake, packetsFrom } from './handshake';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { silentLogger } from '../protocol/logger';
+import { silentLogger } from '../util/logger';
 import type { GameEvent, ServerPackage, UpdatePayload } from '../protocol/packages';
 import type {
   AnyEvents,

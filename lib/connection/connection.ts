@@ -25,7 +25,7 @@ import { smoothStep } from '../operators/smoothLatency';
 import type { ReceiveWindow, Received } from '../operators/trackReceived';
 import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
 import { CONNECTION_TIMEOUT_MS, SilenceTimer } from '../operators/whenSilent';
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { appendEvents, encodeEvent } from '../protocol/encode';
 import {
@@ -33,8 +33,8 @@ import {
   EventQueueFullError,
   PackageOverflowError,
 } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
-import { silentLogger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameEvent, Package } from '../protocol/packages';
 import { sqnAdd, sqnBack } from '../protocol/sequence';

@@ -1,8 +1,8 @@
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InvalidArgumentError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
-import { silentLogger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
 import type { GameEvent } from '../protocol/packages';
 
 /**

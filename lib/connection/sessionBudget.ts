@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { ReceiveWindow } from '../operators/trackReceived';
 import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
 import { SEQUENCE_OFFSET } from '../protocol/constants';
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import {
   DATA_OVERHEAD,

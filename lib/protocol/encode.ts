@@ -15,7 +15,7 @@ import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
 import { toSqn } from './sequence';
-import { atPath } from './valuePath';
+import { atPath } from '../util/valuePath';
 import { copyWireTypes } from './wireTypes';
 
 /**

@@ -1,6 +1,6 @@
 import { MAX_NESTING_DEPTH } from './constants';
 import { MalformedPayloadError } from './errors';
-import { setEntry } from './setEntry';
+import { setEntry } from '../util/setEntry';
 import type { FloatWidth } from './wireTypes';
 import { isIndexKey, noteFloat, noteIntegerKey, noteKeyOrder } from './wireTypes';
 

@@ -2,8 +2,8 @@ import { MAX_NESTING_DEPTH, MAX_PACKAGE_SIZE } from './constants';
 import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { FloatWidth, WireTypes } from './wireTypes';
 import { wireTypesOf } from './wireTypes';
-import { atPath, pathTo } from './valuePath';
-import { isWellFormed } from './wellFormed';
+import { atPath, pathTo } from '../util/valuePath';
+import { isWellFormed } from '../util/wellFormed';
 
 const utf8 = new TextEncoder();
 const UINT64_MAX = 2n ** 64n - 1n;

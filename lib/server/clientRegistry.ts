@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { GameStateStore } from '../backend/gameStateStore';
+import type { StateSource } from './stateSource';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
@@ -18,7 +18,7 @@ import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts, Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
-import { ThrottledWarning } from './throttledWarning';
+import { ThrottledWarning } from '../util/throttledWarning';
 
 /**
  * A server's connection to one client.
@@ -82,7 +82,7 @@ export interface Host {
 
 /** What the registry needs of its server. */
 export interface RegistryContext<S extends GameState<object>> {
-  readonly store: GameStateStore<S>;
+  readonly store: StateSource<S>;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxClients: number;

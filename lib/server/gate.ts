@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { RxgaseError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import type { ClientPackage } from '../protocol/packages';
 import type { RxgasePacket } from '../protocol/rxgasePackets';
 import {

@@ -1,4 +1,4 @@
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 
 /**

@@ -13,16 +13,16 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { GameStateStore } from '../backend/gameStateStore';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
 import { eventSize, pygaseFraming } from '../connection/framing';
 import { checkRetries } from '../connection/outgoingEvents';
 import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
+import type { StateSource } from './stateSource';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { silentLogger } from '../protocol/logger';
+import { silentLogger } from '../util/logger';
 import type { GameEvent } from '../protocol/packages';
 import type {
   AnyEvents,
@@ -46,7 +46,7 @@ import { Cookies } from './cookies';
 import { Gate } from './gate';
 import type { RateLimit } from './rateLimiter';
 import { checkRateLimit } from './rateLimiter';
-import { checkBoolean, checkPositive } from '../protocol/checkOption';
+import { checkBoolean, checkPositive } from '../options/checkOption';
 import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './addressPlaces';
 import type { BudgetOptions } from './budgetOptions';
 import { checkBudgetOptions } from './budgetOptions';
@@ -238,7 +238,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   private starting = false;
 
   constructor(
-    readonly gameStateStore: GameStateStore<S>,
+    readonly gameStateStore: StateSource<S>,
     private readonly options: ServerOptions = {},
   ) {
     this.scheduler = options.scheduler ?? asyncScheduler;

@@ -4,7 +4,7 @@ import { decodeClientPackage } from '../protocol/decode';
 import { encodeServerPackage, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
 import type { ClientPackage } from '../protocol/packages';
 import type { GameStateUpdate } from '../state/gameState';
-import type { GameStateStore } from '../backend/gameStateStore';
+import type { StateSource } from './stateSource';
 
 /**
  * Updates encoded, shared by every client: the store gives clients at the same `time_order` the
@@ -37,7 +37,7 @@ function encoded(update: GameStateUpdate): Uint8Array | undefined {
  * @category Protocol
  */
 export function serverPackages(
-  store: Pick<GameStateStore, 'updateSince' | 'getGameState'>,
+  store: StateSource,
   clientTimeOrder: () => number,
 ): PackageCodec<ClientPackage> {
   // The update is worked out once for each pair of client and server states, not for each use.

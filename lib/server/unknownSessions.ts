@@ -1,4 +1,4 @@
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import { encodeClose } from '../protocol/rxgasePackets';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';

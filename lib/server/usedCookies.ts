@@ -1,4 +1,4 @@
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 
 /**
  * How many used cookies a server remembers at most: 65,536 (about 2.5 MB), far more than the

@@ -3,7 +3,7 @@ import type { GameState, GameStateUpdate } from './gameState';
 import { RESERVED_KEYS, isGameStatus } from './gameState';
 import { isToDelete } from './toDelete';
 import { hasEntry, isPlainObject, materialize } from './values';
-import { setEntry } from '../protocol/setEntry';
+import { setEntry } from '../util/setEntry';
 
 /**
  * Applies an update to a game state, as PyGaSe's `state += update` does, without touching either:

@@ -1,4 +1,4 @@
-import { setEntry } from '../protocol/setEntry';
+import { setEntry } from '../util/setEntry';
 import type { GameState, GameStateUpdate } from './gameState';
 import { RESERVED_KEYS } from './gameState';
 import { TO_DELETE } from './toDelete';

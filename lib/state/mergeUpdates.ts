@@ -5,7 +5,7 @@ import { GAME_STATUS_KEY, TIME_ORDER_KEY } from '../protocol/constants';
 import { isGameStatus } from './gameState';
 import { Replacement } from './replacement';
 import { copyData, hasEntry, isPlainObject, materialize } from './values';
-import { setEntry } from '../protocol/setEntry';
+import { setEntry } from '../util/setEntry';
 
 /**
  * Combines two updates into one that does what applying both does, as PyGaSe's `update + update`:

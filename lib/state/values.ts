@@ -1,10 +1,10 @@
 import { MAX_NESTING_DEPTH } from '../protocol/constants';
 import { InvalidStateError } from '../protocol/errors';
-import { setEntry } from '../protocol/setEntry';
-import { atPath, pathTo } from '../protocol/valuePath';
+import { setEntry } from '../util/setEntry';
+import { atPath, pathTo } from '../util/valuePath';
 import { Replacement } from './replacement';
 import { isToDelete } from './toDelete';
-import { isWellFormed } from '../protocol/wellFormed';
+import { isWellFormed } from '../util/wellFormed';
 
 /** Whether `value` is a plain object: a map of the game state, not an array, bytes or a class. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

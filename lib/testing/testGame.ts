@@ -1,8 +1,8 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Backend, BackendOptions } from '../backend/backend';
-import type { GameEventHandlers, GameStateMachine, TimeStep } from '../backend/gameStateMachine';
+import type { GameEventHandlers, GameStateMachine, TimeStep } from '../game/gameStateMachine';
 import type { AnyEvents, GameEvents } from '../protocol/events';
-import type { GameStateStore } from '../backend/gameStateStore';
+import type { GameStateStore } from '../game/gameStateStore';
 import type { ClientOptions } from '../client/client';
 import type { ServerOptions } from '../server/server';
 import type { GameState } from '../state/gameState';

@@ -1,10 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
-import { silentLogger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
 import { checkHostname, checkPort } from './checkAddress';
 
 /**

@@ -1,7 +1,7 @@
 import { EventHandlers, pygaseHandler } from '../../lib/connection/eventHandlers';
 import type { HandlerError } from '../../lib/connection/eventHandlers';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
-import { silentLogger } from '../../lib/protocol/logger';
+import { silentLogger } from '../../lib/util/logger';
 
 describe('EventHandlers', () => {
   it('calls the handler with the payload, and the context with the args beside it', () => {

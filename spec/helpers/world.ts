@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import type { ClientOptions } from '../../lib/client/client';

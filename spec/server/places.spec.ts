@@ -1,6 +1,6 @@
 import { lastValueFrom } from 'rxjs';
 import { ConnectionRefusedError, InvalidArgumentError } from '../../lib/protocol/errors';
-import type { Logger } from '../../lib/protocol/logger';
+import type { Logger } from '../../lib/util/logger';
 import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from '../../lib/server/addressPlaces';
 import { Server } from '../../lib/server/server';
 import { arena, world } from '../helpers/world';

@@ -1,9 +1,9 @@
 import { Subject, firstValueFrom } from 'rxjs';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
-import { silentLogger } from '../../lib/protocol/logger';
+import { silentLogger } from '../../lib/util/logger';
 import type { ClientConnected } from '../../lib/server/server';
 import { Server } from '../../lib/server/server';
 import { createGameState } from '../../lib/state/gameState';

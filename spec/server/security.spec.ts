@@ -16,7 +16,7 @@ import {
 import type { Datagram } from '../../lib/transport/datagram';
 import type { HandlerError } from '../../lib/connection/eventHandlers';
 import { ConnectionStatus } from '../../lib/connection/connection';
-import type { Logger } from '../../lib/protocol/logger';
+import type { Logger } from '../../lib/util/logger';
 import { world } from '../helpers/world';
 
 const nonce = Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9);

@@ -1,11 +1,11 @@
 import { Subject, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import type { GameState } from '../../lib/state/gameState';
 import { GameStatus, createGameState } from '../../lib/state/gameState';
 import { Server } from '../../lib/server/server';
-import { silentLogger } from '../../lib/protocol/logger';
+import { silentLogger } from '../../lib/util/logger';
 
 type Quickstart = GameState<{ foo: number; bar: number }>;
 

@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { TO_DELETE } from '../../lib/state/toDelete';
 import { TestWorld } from '../../lib/testing/index';
 import { arena, world } from '../helpers/world';

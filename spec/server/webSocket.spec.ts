@@ -1,8 +1,8 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { WebSocket } from 'ws';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { Server } from '../../lib/server/server';
 import type { GameState } from '../../lib/state/gameState';

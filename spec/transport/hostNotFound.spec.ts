@@ -1,4 +1,4 @@
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Backend } from '../../lib/backend/backend';
 import { Client } from '../../lib/client/client';
 import { resolveHostname } from '../../lib/client/platform';

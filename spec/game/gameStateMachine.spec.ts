@@ -1,8 +1,8 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { HandlerContext, HandlerFailure } from '../../lib/backend/gameStateMachine';
+import type { HandlerContext, HandlerFailure } from '../../lib/game/gameStateMachine';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
 import type { GameState } from '../../lib/state/gameState';
 import { GameStatus, createGameState } from '../../lib/state/gameState';

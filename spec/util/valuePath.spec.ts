@@ -1,4 +1,4 @@
-import { atPath, pathTo } from '../../lib/protocol/valuePath';
+import { atPath, pathTo } from '../../lib/util/valuePath';
 
 describe('pathTo', () => {
   const leaf = (): number => 1;

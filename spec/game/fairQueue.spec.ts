@@ -1,9 +1,9 @@
-import type { HandlerFailure } from '../../lib/backend/gameStateMachine';
-import { GameStateMachine } from '../../lib/backend/gameStateMachine';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
-import { FairQueue } from '../../lib/backend/fairQueue';
+import type { HandlerFailure } from '../../lib/game/gameStateMachine';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
+import { FairQueue } from '../../lib/game/fairQueue';
 import { EventQueueFullError, InvalidArgumentError } from '../../lib/protocol/errors';
-import type { Logger } from '../../lib/protocol/logger';
+import type { Logger } from '../../lib/util/logger';
 import { createGameState } from '../../lib/state/gameState';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 

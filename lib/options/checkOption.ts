@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError } from '../protocol/errors';
 
 /**
  * Checks a numeric option given to a constructor: a finite number of at least `min` (above 0 when

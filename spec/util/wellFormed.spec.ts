@@ -1,4 +1,4 @@
-import { isWellFormed } from '../../lib/protocol/wellFormed';
+import { isWellFormed } from '../../lib/util/wellFormed';
 
 const CASES: Array<[string, boolean]> = [
   ['', true],

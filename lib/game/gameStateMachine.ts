@@ -1,7 +1,7 @@
 import { Subject, asyncScheduler, timer } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { EventQueueFullError, InvalidArgumentError, InvalidStateError } from '../protocol/errors';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { EventArgs } from '../connection/eventHandlers';
 import type {
@@ -11,7 +11,7 @@ import type {
   GameEvents,
   HandlerPayload,
 } from '../protocol/events';
-import { silentLogger } from '../protocol/logger';
+import { silentLogger } from '../util/logger';
 import type { GameEvent } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
 import type { GameState, GameStateUpdate } from '../state/gameState';
@@ -19,11 +19,11 @@ import { GameStatus, RESERVED_KEYS } from '../state/gameState';
 import { mergeUpdates } from '../state/mergeUpdates';
 import type { CheckedChanges, StateChanges } from '../state/stateChanges';
 import { copyData, isPlainObject } from '../state/values';
-import { setEntry } from '../protocol/setEntry';
+import { setEntry } from '../util/setEntry';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
-import { ThrottledWarning } from '../server/throttledWarning';
+import { ThrottledWarning } from '../util/throttledWarning';
 import {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,

@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from './logger';
 
 /** How often a {@link ThrottledWarning} writes at most: every 10 s. */
 export const WARNING_PERIOD_MS = 10_000;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { GameStateStore } from '../../lib/backend/gameStateStore';
+import { GameStateStore } from '../../lib/game/gameStateStore';
 import { InvalidStateError, SequenceRangeError } from '../../lib/protocol/errors';
 import { applyUpdate } from '../../lib/state/applyUpdate';
 import type { GameState } from '../../lib/state/gameState';

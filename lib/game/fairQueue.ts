@@ -1,4 +1,4 @@
-import { checkPositive } from '../protocol/checkOption';
+import { checkPositive } from '../options/checkOption';
 import type { GameEvent } from '../protocol/packages';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
