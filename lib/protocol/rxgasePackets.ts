@@ -82,8 +82,8 @@ export type CloseReason =
   | 'unknown session'
   | 'flooding';
 
-/** The byte each close reason goes as. */
-const CLOSE_REASONS: readonly CloseReason[] = [
+/** The close reasons, each going as its place in this list plus one: the order is the wire's. */
+export const CLOSE_REASONS: readonly CloseReason[] = [
   'server full',
   'version mismatch',
   'shutdown',

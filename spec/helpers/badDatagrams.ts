@@ -1,5 +1,4 @@
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
-import type { CloseReason } from '../../lib/protocol/rxgasePackets';
 import {
   PacketKind,
   encodeAccept,
@@ -7,21 +6,11 @@ import {
   encodeClose,
   encodeConnectRequest,
   encodeData,
+  CLOSE_REASONS,
   encodeShutdownRequest,
   isRxgasePacket,
 } from '../../lib/protocol/rxgasePackets';
 import { seededRandom } from '../../lib/transport/random';
-
-const REASONS: readonly CloseReason[] = [
-  'server full',
-  'version mismatch',
-  'shutdown',
-  'timeout',
-  'kicked',
-  'disconnected',
-  'error',
-  'unknown session',
-];
 
 /**
  * Bad datagrams for fuzzing a server, from a seed: random bytes, forged handshakes and shutdowns,
@@ -141,7 +130,7 @@ export function badDatagrams(seed: number) {
         () => encodeAccept(randomBytes(8), randomBytes(8), randomBytes(16)),
         () => encodeAccept(randomBytes(8), randomBytes(8)),
         () => encodeChallenge(randomBytes(8), randomBytes(20)),
-        () => encodeClose(randomBytes(8), pick(REASONS)),
+        () => encodeClose(randomBytes(8), pick(CLOSE_REASONS)),
       ])();
     },
   };

@@ -116,8 +116,11 @@ describe('rxgase packets', () => {
       'disconnected',
       'error',
       'unknown session',
+      'flooding',
     ];
-    for (const reason of reasons) {
+    for (const [i, reason] of reasons.entries()) {
+      // The byte after the kind and the token: 1 for `server full`, on to 9 for `flooding`.
+      expect(encodeClose(token(4), reason)[13]).toBe(i + 1);
       expect(decodeRxgasePacket(encodeClose(token(4), reason))).toEqual({
         kind: 'close',
         token: token(4),
