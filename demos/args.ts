@@ -118,6 +118,20 @@ function isParseArgsError(error: unknown): error is Error {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
+/** The command of a demo server that listens on `--port` and `--host`, run as `npm run SCRIPT`. */
+export function listenCommand(script: string) {
+  return {
+    usage: `Usage: npm run ${script} -- [--port P] [--host H]
+
+  --port P   the UDP port to listen on (default 8080; 0: one the system chooses)
+  --host H   the address to listen on (default localhost; 0.0.0.0: every interface)`,
+    flags: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: 'localhost' },
+    },
+  } as const;
+}
+
 /** Logs INFO and above to the console, as the demos do; DEBUG stays quiet. */
 export const consoleLogger = {
   debug: () => undefined,

@@ -3,19 +3,10 @@
  *
  *   npm run demo:chase -- --port 8080 --host localhost
  */
-import { consoleLogger, portFlag, runDemo } from '../args';
+import { consoleLogger, listenCommand, portFlag, runDemo } from '../args';
 import { chaseBackend } from './backend';
 
-const command = {
-  usage: `Usage: npm run demo:chase -- [--port P] [--host H]
-
-  --port P   the UDP port to listen on (default 8080; 0: one the system chooses)
-  --host H   the address to listen on (default localhost; 0.0.0.0: every interface)`,
-  flags: {
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string', default: 'localhost' },
-  },
-} as const;
+const command = listenCommand('demo:chase');
 
 runDemo(command, async ({ values }) => {
   const port = portFlag('--port', values.port);

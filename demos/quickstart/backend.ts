@@ -5,19 +5,10 @@
  *   npm run demo:quickstart -- --port 8080 --host localhost
  */
 import { Backend, GameStatus, createGameState } from '../../lib/index';
-import { consoleLogger, portFlag, runDemo } from '../args';
+import { consoleLogger, listenCommand, portFlag, runDemo } from '../args';
 import type { Quickstart, QuickstartEvents } from './game';
 
-const command = {
-  usage: `Usage: npm run demo:quickstart -- [--port P] [--host H]
-
-  --port P   the UDP port to listen on (default 8080; 0: one the system chooses)
-  --host H   the address to listen on (default localhost; 0.0.0.0: every interface)`,
-  flags: {
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string', default: 'localhost' },
-  },
-} as const;
+const command = listenCommand('demo:quickstart');
 
 runDemo(command, async ({ values }) => {
   const port = portFlag('--port', values.port);
