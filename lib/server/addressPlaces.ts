@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../protocol/errors';
+import { placeKey } from '../transport/placeKey';
 
 /**
  * The server's default for `maxClientsPerAddress`: 16, a LAN party behind one NAT.
@@ -24,9 +25,10 @@ export function checkPlaces(name: string, value: unknown): void {
 }
 
 /**
- * The places clients hold, by IP address (without the port): a client that showed the address is
- * its own (by the handshake, or by an ack) holds one until it leaves, and an address holds at most
- * `max`. So one machine, with as many sockets as it likes, cannot take every place of a server.
+ * The places clients hold, by IP address (without the port; an IPv6 address by its /64, see
+ * `placeKey`): a client that showed the address is its own (by the handshake, or by an ack) holds
+ * one until it leaves, and an address holds at most `max`. So one machine, with as many sockets or
+ * IPv6 addresses as it likes, cannot take every place of a server.
  *
  * ## Example
  * ```ts
@@ -43,20 +45,22 @@ export class AddressPlaces<T extends object> {
 
   /** How many places `host` holds. */
   held(host: string): number {
-    return this.byHost.get(host) ?? 0;
+    return this.byHost.get(placeKey(host)) ?? 0;
   }
 
   /** Whether one more client at `host` would be too many; `replacing` is one it would replace. */
   isFull(host: string, replacing?: T): boolean {
-    const replaced = replacing !== undefined && this.holders.get(replacing) === host ? 1 : 0;
+    const replaced =
+      replacing !== undefined && this.holders.get(replacing) === placeKey(host) ? 1 : 0;
     return this.held(host) - replaced >= this.max;
   }
 
   /** `holder` takes a place at `host`; once only. */
   take(holder: T, host: string): void {
     if (this.holders.has(holder)) return;
-    this.holders.set(holder, host);
-    this.byHost.set(host, this.held(host) + 1);
+    const key = placeKey(host);
+    this.holders.set(holder, key);
+    this.byHost.set(key, this.held(key) + 1);
   }
 
   /** `holder` gives its place back, if it had one. */

@@ -1,3 +1,4 @@
+import { placeKey } from './placeKey';
 import type { IncomingMessage } from 'node:http';
 import { Subject, interval } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -86,7 +87,7 @@ export async function listenWebSocket(
     // Called synchronously, and 'connection' follows at once: no upgrade slips in between.
     verifyClient: ({ req }: { req: IncomingMessage }, done) => {
       const from = req.socket.remoteAddress ?? 'unknown';
-      if ((sockets.get(from) ?? 0) < resolved.maxSocketsPerAddress) return done(true);
+      if ((sockets.get(placeKey(from)) ?? 0) < resolved.maxSocketsPerAddress) return done(true);
       note('refused', `from ${from} refused: it holds ${resolved.maxSocketsPerAddress} already`);
       done(false, 429, 'Too Many Connections');
     },
@@ -125,7 +126,9 @@ export async function listenWebSocket(
       scheme: 'ws',
     };
     const key = addressKey(address);
-    sockets.set(address.host, (sockets.get(address.host) ?? 0) + 1);
+    // Counted by the place key: one machine's IPv6 addresses, or its IPv4 one seen mapped, as one.
+    const place = placeKey(address.host);
+    sockets.set(place, (sockets.get(place) ?? 0) + 1);
     const guard = new SocketGuard(socket, {
       handshakeTimeout,
       bufferLimit,
@@ -147,9 +150,9 @@ export async function listenWebSocket(
     });
     socket.on('close', () => {
       guard.stop();
-      const left = (sockets.get(address.host) ?? 1) - 1;
-      if (left > 0) sockets.set(address.host, left);
-      else sockets.delete(address.host);
+      const left = (sockets.get(place) ?? 1) - 1;
+      if (left > 0) sockets.set(place, left);
+      else sockets.delete(place);
       if (peers.get(key)?.socket === socket) peers.delete(key);
     });
   });

@@ -245,6 +245,36 @@ describe('PyGaSe clients over UDP on 127.0.0.1', () => {
     await until(() => server.hostClient !== undefined);
     expect(server.hostClient?.port).not.toBe(silent.address.port);
   });
+  it("drops a flood in a PyGaSe client's name over its budget, but does not kick it for it: without a token the flood may be another's", async () => {
+    const budget = {
+      packagesPerSecond: 20,
+      packageBurst: 10,
+      eventsPerSecond: 32768,
+      eventBurst: 4096,
+      floodSeconds: 2,
+    };
+    const { server, machine, client, transports, pass, within } = world(undefined, {
+      rateLimit: false,
+      sessionBudget: budget,
+    });
+    await server.run(7000, 'server', machine);
+    const disconnected: string[] = [];
+    server.disconnected$.subscribe(({ reason }) => disconnected.push(reason));
+    const old = client('old', { protocol: 'pygase' });
+    await within(old.connect(7000, 'server'));
+    // Someone sends 200 packages a second in its name, from its address, for 4 s.
+    const own = transports.get('old')!;
+    for (let i = 0; i < 800; i++) {
+      own.send({ data: pygasePackage(1000 + i), address: SERVER });
+      if (i % 10 === 9) await pass(50);
+    }
+    await pass(500);
+    const connection = [...server.connections.values()][0]!;
+    expect(connection.stats.overBudget).toBeGreaterThan(400);
+    expect(disconnected).toEqual([]);
+    expect(server.connections.size).toBe(1);
+    await old.disconnect();
+  });
 });
 
 /** Resolves once `condition` holds, looking every few milliseconds; fails after 5 s. */
