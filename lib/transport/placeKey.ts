@@ -35,8 +35,7 @@ function ipv6Groups(address: string): number[] | undefined {
   const tail = (parts[1] ?? []) as string[];
   const last = tail.length > 0 ? tail : head;
   // A dotted IPv4 address at the end stands for the last two groups.
-  const dotted =
-    last.length > 0 ? /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(last[last.length - 1]!) : null;
+  const dotted = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(last[last.length - 1] ?? '');
   if (dotted !== null) {
     const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
     if (a > 255 || b > 255 || c > 255 || d > 255) return undefined;
