@@ -251,7 +251,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * ```
    *
    * @param client A client of this world, or the name of a new one.
-   * @param options For a new client: see {@link client}.
+   * @param options For a new client: see {@link TestWorld.client}.
    * @param timeoutMs How long, in virtual ms; default 10 s.
    * @throws {WaitTimeoutError} If no state came within `timeoutMs`.
    * @throws {ConnectionRefusedError} If the server refused the client: `server full`.
