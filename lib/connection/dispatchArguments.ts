@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
-import { isPlainObject } from '../state/values';
+import { isPlainObject } from '../util/plainObject';
 
 /**
  * Reads what `dispatchEvent` was given after the event type, in either of its forms: the payload

@@ -68,7 +68,8 @@ export class EventHandlers<H extends (...args: never[]) => unknown> {
    * `errors$` and the log, and the caller goes on.
    */
   handle(event: GameEvent, context: Readonly<Record<string, unknown>> = {}): void {
-    const handler = this.handlers.get(event.type) as EventHandler<object> | undefined;
+    const handler = this.handlers.get(event.type) as
+      ((payload: object, context: EventArgs) => unknown) | undefined;
     if (handler === undefined) return;
     try {
       handler(event.kwargs, { ...context, args: event.args });
@@ -78,13 +79,6 @@ export class EventHandlers<H extends (...args: never[]) => unknown> {
     }
   }
 }
-
-/**
- * A handler: called with the event's payload (its keyword arguments) and a context that holds its
- * positional arguments, `args`, and what else the receiver knows (who sent it; for the game loop,
- * the state and `dt`). Context and payload never share a name.
- */
-type EventHandler<P, C = object, R = unknown> = (payload: P, context: C & EventArgs) => R;
 
 /**
  * What every handler's context holds: the event's positional arguments (PyGaSe's `handler_args`).

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../util/plainObject';
 import {
   EVENT_ARGS_KEY,
   EVENT_KWARGS_KEY,
@@ -251,9 +252,7 @@ function eventMap(event: GameEvent): Record<string, unknown> {
   }
   // Not bytes, a Map or a class instance either: the receiver reads kwargs as a map, and drops the
   // whole package that carries anything else.
-  const prototype: unknown =
-    typeof kwargs === 'object' && kwargs !== null ? Object.getPrototypeOf(kwargs) : undefined;
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (!isPlainObject(kwargs)) {
     throw new UnencodableValueError(`the kwargs of a ${type} event must be a plain object`);
   }
   return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../util/plainObject';
 import { MAX_NESTING_DEPTH, MAX_PACKAGE_SIZE } from './constants';
 import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { FloatWidth, WireTypes } from './wireTypes';
@@ -281,9 +282,4 @@ function inWireOrder(map: object, order: readonly string[]): string[] {
   return order
     .filter((key) => Object.prototype.hasOwnProperty.call(map, key))
     .concat(own.filter((key) => !known.has(key)));
-}
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }

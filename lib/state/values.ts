@@ -4,14 +4,10 @@ import { setEntry } from '../util/setEntry';
 import { atPath, pathTo } from '../util/valuePath';
 import { Replacement } from './replacement';
 import { isToDelete } from './toDelete';
+import { isPlainObject } from '../util/plainObject';
 import { isWellFormed } from '../util/wellFormed';
 
-/** Whether `value` is a plain object: a map of the game state, not an array, bytes or a class. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
+export { isPlainObject };
 
 /** Whether `map` holds `key` with a value: an `undefined` entry counts as absent, as on the wire. */
 export function hasEntry(map: Readonly<Record<string, unknown>>, key: string): boolean {
