@@ -1,30 +1,23 @@
 import {
   AsyncSubject,
   BehaviorSubject,
-  ReplaySubject,
   Subject,
   Subscription,
   asyncScheduler,
   distinctUntilChanged,
   endWith,
+  filter,
   ignoreElements,
   interval,
   map,
-  share,
   startWith,
   takeUntil,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
-import { congestionChecks } from '../operators/avoidCongestion';
-import { decodeOrDrop } from '../operators/decodePackages';
-import { paceSends } from '../operators/paceSends';
-import type { AckOutcome } from '../operators/resolveAcks';
-import { PACKAGE_TIMEOUT_MS, PendingAcks } from '../operators/resolveAcks';
-import { smoothStep } from '../operators/smoothLatency';
-import type { ReceiveWindow, Received } from '../operators/trackReceived';
-import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
-import { CONNECTION_TIMEOUT_MS, SilenceTimer } from '../operators/whenSilent';
+import type { PeerSignal } from '../operators/exchangePackages';
+import { exchangePackages } from '../operators/exchangePackages';
+import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { appendEvents, encodeEvent } from '../protocol/encode';
@@ -37,7 +30,7 @@ import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameEvent, Package } from '../protocol/packages';
-import { sqnAdd, sqnBack } from '../protocol/sequence';
+import type { Header } from '../protocol/header';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
@@ -114,16 +107,13 @@ export interface DispatchOptions {
 }
 
 /**
- * One peer of a PyGaSe connection: the protocol operators' steps, composed. It sends a package
- * every send interval (40 Hz, 20 Hz when the link is bad) and at once when there is an event to
- * send or to ack; keeps the receive window and acks what arrives; resolves the acks of what it
- * sent, which gives the latency and drives congestion avoidance; and counts as disconnected after
- * 5 s of silence.
- *
- * Each datagram received goes through the whole protocol in one call, the steps of
- * `decodePackages`, `trackReceived`, `resolveAcks`, `smoothLatency` and `whenSilent` in a row
- * (`decodeOrDrop`, `receiveSequence`, `PendingAcks`, `smoothStep`, `SilenceTimer`): a server does
- * it 40 times a second for each client, and those operators chained cost it ten times as much.
+ * One peer of a PyGaSe connection: the public face of {@link exchangePackages}, which runs the
+ * protocol on the datagrams from the peer (`incoming$.pipe(exchangePackages(...))`). It sends a
+ * package every send interval (40 Hz, 20 Hz when the link is bad) and at once when there is an
+ * event to send or to ack; keeps the receive window and acks what arrives; resolves the acks of
+ * what it sent, which gives the latency and drives congestion avoidance; and counts as
+ * disconnected after 5 s of silence. On top of that it queues the events to send, resends them
+ * when their package is lost, hands on the events received, and counts everything.
  *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.
@@ -173,12 +163,7 @@ export class Connection<P extends Package = Package> {
   /** Whether anyone listens to the line logged for each package: else it is not even written. */
   private readonly logsPackages: boolean;
   private readonly name: string;
-  private readonly decode: (datagram: Uint8Array) => Framed<P> | undefined;
-  private window: ReceiveWindow = EMPTY_WINDOW;
-  private readonly acks: PendingAcks;
-  private silence: SilenceTimer | undefined;
   private reason: CloseReason | undefined;
-  private localSequence: number;
   private opened = false;
   private closed = false;
 
@@ -187,14 +172,6 @@ export class Connection<P extends Package = Package> {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
     this.scheduler = options.scheduler ?? asyncScheduler;
-    // The number before the first: sending adds one.
-    this.localSequence =
-      options.firstSequence === undefined ? 0 : sqnBack(options.firstSequence, 1);
-    this.acks = new PendingAcks(
-      (outcome) => this.resolve(outcome),
-      options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS,
-      this.scheduler,
-    );
     this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
@@ -204,13 +181,6 @@ export class Connection<P extends Package = Package> {
     this.quality$ = this.quality.pipe(distinctUntilChanged());
     this.packages$ = this.packages.asObservable();
     this.events$ = this.events.asObservable();
-    this.decode = decodeOrDrop(
-      (datagram) => this.framing.decode(datagram, options.codec.decode),
-      (error) => {
-        this.counts.dropped++;
-        this.logger.debug(`Dropped a datagram from ${this.name}: ${error.message}`);
-      },
-    );
   }
 
   /** The peer at the other end. */
@@ -267,50 +237,27 @@ export class Connection<P extends Package = Package> {
     if (this.opened || this.closed) return this;
     this.opened = true;
     this.status.next(ConnectionStatus.Connecting);
-    const scheduler = this.scheduler;
-    this.silence = new SilenceTimer(
-      () => this.close('timeout'),
-      this.options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
-      scheduler,
-    );
-    this.running.add(() => {
-      this.acks.stop();
-      this.silence?.stop();
-    });
-    // Replayed: the send beat subscribes after the quality, and needs the first setting too.
-    const congestion$ = congestionChecks(() => this.latency.value, scheduler).pipe(
-      share({ connector: () => new ReplaySubject(1) }),
-    );
-
-    // Whatever fails (the transport, a decoder's bug) ends the connection.
-    const fail = { error: () => this.close('error') };
-    this.running.add(
-      this.options.incoming$.subscribe({
-        next: (datagram) => {
-          try {
-            this.receiveDatagram(datagram);
-          } catch {
-            this.close('error');
-          }
-        },
-        ...fail,
+    const { options } = this;
+    const codec = options.codec;
+    const signals$ = options.incoming$.pipe(
+      filter((datagram) => this.admit(datagram)),
+      exchangePackages<Framed<P>>({
+        decode: (datagram) => this.framing.decode(datagram, codec.decode),
+        encode: (header) => this.nextPackage(header),
+        send: options.send,
+        urgent$: this.urgent,
+        firstSequence: options.firstSequence,
+        packageTimeoutMs: options.packageTimeoutMs,
+        connectionTimeoutMs: options.connectionTimeoutMs,
+        scheduler: this.scheduler,
       }),
     );
+    // Whatever fails (the transport, a decoder's bug) ends the connection.
     this.running.add(
-      congestion$.subscribe({ next: ({ quality }) => this.quality.next(quality), ...fail }),
-    );
-    this.running.add(
-      this.urgent
-        .pipe(
-          paceSends(
-            congestion$.pipe(
-              map(({ sendIntervalMs }) => sendIntervalMs),
-              distinctUntilChanged(),
-            ),
-            scheduler,
-          ),
-        )
-        .subscribe({ next: () => this.sendNextPackage(), ...fail }),
+      signals$.subscribe({
+        next: (signal) => this.handle(signal),
+        error: () => this.close('error'),
+      }),
     );
     return this;
   }
@@ -377,33 +324,46 @@ export class Connection<P extends Package = Package> {
     this.urgent.complete();
   }
 
-  /**
-   * One datagram from the peer, through the whole protocol: counted, decoded (or dropped), taken
-   * by the receive window (or dropped as a duplicate or stale), handed on with its events, the
-   * acks it carries resolved; a package with events asks for one back soon, to ack them.
-   */
-  private receiveDatagram(datagram: Uint8Array): void {
+  /** Counts a datagram from the peer, and meters it against the session's budget. */
+  private admit(datagram: Uint8Array): boolean {
     const counts = this.counts;
     counts.datagramsIn++;
     counts.bytesIn += datagram.length;
-    if (this.options.budget?.admit(datagram, counts) === false) return;
-    const pkg = this.decode(datagram);
-    if (pkg === undefined) return;
-    // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
-    this.silence?.heard();
-    const { window, verdict } = receiveSequence(this.window, pkg.header.sequence);
-    if (verdict === 'duplicate' || verdict === 'stale') {
-      counts[verdict === 'duplicate' ? 'duplicates' : 'stale']++;
-      return;
-    }
-    this.window = window;
-    this.receive({ package: pkg, window, late: verdict === 'late' });
-    // What the package's handlers did may have closed the connection.
-    if (this.closed) return;
-    this.acks.receive(pkg.header);
-    if (pkg.events.length > 0) this.urgent.next();
+    return this.options.budget?.admit(datagram, counts) !== false;
   }
 
+  /** What the exchange of packages did. */
+  private handle(signal: PeerSignal<Framed<P>>): void {
+    const counts = this.counts;
+    switch (signal.kind) {
+      case 'received':
+        return this.receive(signal);
+      case 'acked':
+        counts.acked++;
+        this.outgoing.acked(signal.sequence);
+        return this.latency.next(signal.latencyMs);
+      case 'timedOut': {
+        counts.timedOut++;
+        const again = this.outgoing.timedOut(signal.sequence);
+        counts.resends += again;
+        if (again > 0) this.urgent.next();
+        return;
+      }
+      case 'dropped':
+        if (signal.reason !== 'undecodable') {
+          counts[signal.reason === 'duplicate' ? 'duplicates' : 'stale']++;
+          return;
+        }
+        counts.dropped++;
+        return this.logger.debug(`Dropped a datagram from ${this.name}: ${signal.error.message}`);
+      case 'congestion':
+        return this.quality.next(signal.quality);
+      case 'silent':
+        return this.close('timeout');
+    }
+  }
+
+  /** A package taken for the first time: handed on, with its events not seen before. */
   private receive(received: Received<Framed<P>>): void {
     this.counts.packagesIn++;
     if (this.status.value !== ConnectionStatus.Connected)
@@ -427,26 +387,9 @@ export class Connection<P extends Package = Package> {
     return MAX_PACKAGE_SIZE - this.framing.overhead - this.options.codec.baseSize();
   }
 
-  private resolve(outcome: AckOutcome): void {
-    if (outcome.kind === 'acked') {
-      this.counts.acked++;
-      this.outgoing.acked(outcome.sequence);
-      this.latency.next(smoothStep(this.latency.value, outcome.rttMs));
-      return;
-    }
-    this.counts.timedOut++;
-    const again = this.outgoing.timedOut(outcome.sequence);
-    this.counts.resends += again;
-    if (again > 0) this.urgent.next();
-  }
-
-  private sendNextPackage(): void {
-    const sequence = (this.localSequence = sqnAdd(this.localSequence, 1));
-    const header = {
-      sequence,
-      ack: this.window.remoteSequence,
-      ackBitfield: this.window.ackBitfield,
-    };
+  /** The package to send with this header: the events waiting that fit, or none. */
+  private nextPackage(header: Header): Uint8Array | undefined {
+    const { sequence } = header;
     // Most packages carry no event: then there is no room to work out.
     const batch = this.outgoing.waiting
       ? this.outgoing.take(this.room(), this.framing.maxEvents)
@@ -472,11 +415,10 @@ export class Connection<P extends Package = Package> {
     this.counts.datagramsOut++;
     this.counts.bytesOut += datagram.length;
     this.counts.eventsSent += batch.length;
-    this.acks.sent(sequence);
     if (this.logsPackages)
       this.logger.debug(`Sent package ${sequence} to ${this.name} (${datagram.length} bytes).`);
-    this.options.send(datagram);
     // Events that did not fit go in the next package, as soon as the pace allows.
     if (this.outgoing.waiting) this.urgent.next();
+    return datagram;
   }
 }
