@@ -121,22 +121,18 @@ export type { NetworkConditions } from './transport/simulateNetwork';
 export { SimulationScheduler } from './transport/simulationScheduler';
 export { seededRandom } from './transport/random';
 
-export { decodeOrDrop, decodePackages } from './operators/decodePackages';
-export { EMPTY_WINDOW, receiveSequence, trackReceived } from './operators/trackReceived';
-export type { ReceiveVerdict, ReceiveWindow, Received } from './operators/trackReceived';
-export { PACKAGE_TIMEOUT_MS, PendingAcks, resolveAcks } from './operators/resolveAcks';
+export { decodePackages } from './operators/decodePackages';
+export { trackReceived } from './operators/trackReceived';
+export type { ReceiveWindow, Received } from './operators/trackReceived';
+export { PACKAGE_TIMEOUT_MS, resolveAcks } from './operators/resolveAcks';
 export type { AckOutcome, SentPackage } from './operators/resolveAcks';
-export { LATENCY_SMOOTHING, smoothLatency, smoothStep } from './operators/smoothLatency';
-export {
-  CONGESTION,
-  avoidCongestion,
-  congestionChecks,
-  initialThrottle,
-  throttleStep,
-} from './operators/avoidCongestion';
-export type { CongestionSetting, Quality, ThrottleState } from './operators/avoidCongestion';
+export { LATENCY_SMOOTHING, smoothLatency } from './operators/smoothLatency';
+export { CONGESTION, avoidCongestion } from './operators/avoidCongestion';
+export type { CongestionSetting, Quality } from './operators/avoidCongestion';
 export { URGENT_GAP_DIVISOR, paceSends } from './operators/paceSends';
-export { CONNECTION_TIMEOUT_MS, SilenceTimer, whenSilent } from './operators/whenSilent';
+export { CONNECTION_TIMEOUT_MS, whenSilent } from './operators/whenSilent';
+export { exchangePackages } from './operators/exchangePackages';
+export type { ExchangeOptions, PeerSignal } from './operators/exchangePackages';
 
 export { Connection, ConnectionStatus } from './connection/connection';
 export type { ConnectionOptions, DispatchOptions } from './connection/connection';

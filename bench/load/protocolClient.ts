@@ -7,17 +7,16 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import {
-  EMPTY_WINDOW,
   acknowledges,
   applyUpdate,
   createGameState,
   decodeServerPackage,
   encodeClientPackage,
   isNewer,
-  receiveSequence,
   sqnAdd,
 } from '../../lib/index';
 import type { GameEvent, GameState, ReceiveWindow, ServerPackage } from '../../lib/index';
+import { EMPTY_WINDOW, receiveSequence } from '../../lib/operators/trackReceived';
 import { MsgpackEncoder } from '../../lib/protocol/msgpackEncoder';
 
 const msgpack = new MsgpackEncoder();

@@ -1,0 +1,275 @@
+import { NEVER, Subject, VirtualAction, VirtualTimeScheduler, map } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import type { ExchangeOptions, PeerSignal } from '../../lib/operators/exchangePackages';
+import { exchangePackages } from '../../lib/operators/exchangePackages';
+import { decodePackage } from '../../lib/protocol/decode';
+import { encodePackage } from '../../lib/protocol/encode';
+import type { Header } from '../../lib/protocol/header';
+import type { GameEvent, Package } from '../../lib/protocol/packages';
+import { testScheduler } from '../helpers/marbles';
+
+const EVENT: GameEvent = { type: 'JOIN', args: ['ann'], kwargs: {} };
+
+/** A datagram of the other peer: its sequence number, what it acks, and maybe an event. */
+function datagram(sequence: number, ack = 0, ackBitfield = 0, events: GameEvent[] = []) {
+  return encodePackage({ header: { sequence, ack, ackBitfield: ackBitfield >>> 0 }, events });
+}
+const GARBAGE = new Uint8Array([1, 2, 3]);
+
+/** A signal in a few characters, for marbles: r5 received 5, a2 acked 2, t1 timed out 1... */
+function short(signal: PeerSignal<Package>): string {
+  switch (signal.kind) {
+    case 'received':
+      return `r${signal.package.header.sequence}${signal.late ? ' late' : ''}`;
+    case 'acked':
+      return `a${signal.sequence} rtt ${signal.rttMs} latency ${Number(signal.latencyMs.toFixed(6))}`;
+    case 'timedOut':
+      return `t${signal.sequence}`;
+    case 'dropped':
+      return signal.reason === 'undecodable'
+        ? `dropped ${signal.error.code}`
+        : `${signal.reason} ${signal.sequence}`;
+    case 'congestion':
+      return `${signal.quality} ${signal.sendIntervalMs}`;
+    case 'silent':
+      return `silent ${signal.silentMs}`;
+  }
+}
+
+/** The exchange on marbles, with every header it sent and when. */
+function exchange(
+  scheduler: SchedulerLike,
+  options: Partial<ExchangeOptions<Package>> = {},
+): {
+  run: (datagrams$: Observable<Uint8Array>) => Observable<string>;
+  sent: [number, Header][];
+} {
+  const sent: [number, Header][] = [];
+  return {
+    sent,
+    run: (datagrams$) =>
+      datagrams$.pipe(
+        exchangePackages({
+          decode: decodePackage,
+          encode: (header) => encodePackage({ header, events: [] }),
+          send: (bytes) => sent.push([scheduler.now(), decodePackage(bytes).header]),
+          ...options,
+        }),
+        map(short),
+      ),
+  };
+}
+
+const GOOD = 'good 25';
+
+describe('exchangePackages', () => {
+  it('takes each package once, late ones too, and drops duplicates, stale packages and garbage', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const { run } = exchange(scheduler);
+      const datagrams = cold('-a-b-a-c-g-x-y', {
+        a: datagram(1),
+        b: datagram(3),
+        c: datagram(2),
+        g: GARBAGE,
+        x: datagram(100),
+        y: datagram(60),
+      });
+      expectObservable(run(datagrams), '^ 20ms !').toBe('qa-b-c-d-e-f-g', {
+        q: GOOD,
+        a: 'r1',
+        b: 'r3',
+        c: 'duplicate 1',
+        d: 'r2 late',
+        e: 'dropped ERR_PROTOCOL_ID_MISMATCH',
+        f: 'r100',
+        g: 'stale 60',
+      });
+      expectSubscriptions(datagrams.subscriptions).toBe('^ 20ms !');
+    });
+  });
+
+  it('sends at once, then at the send interval, each package acking what the window holds', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run, sent } = exchange(scheduler, { firstSequence: 7 });
+      const datagrams = cold('-- 10ms a-b', { a: datagram(5), b: datagram(7) });
+      expectObservable(run(datagrams), '^ 60ms !').toBe('q 11ms a-b', {
+        q: GOOD,
+        a: 'r5',
+        b: 'r7',
+      });
+      scheduler.flush();
+      expect(sent).toEqual([
+        [0, { sequence: 7, ack: 0, ackBitfield: 0 }],
+        [25, { sequence: 8, ack: 7, ackBitfield: 2 ** 30 }],
+        [50, { sequence: 9, ack: 7, ackBitfield: 2 ** 30 }],
+      ]);
+    });
+  });
+
+  it('resolves the acks a header carries, with each round trip and the latency after it', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run } = exchange(scheduler);
+      // Sent 1 at 0 and 2 at 25; at 30 the other peer acks 2, and 1 by bit 31.
+      const datagrams = cold('- 29ms a', { a: datagram(1, 2, 2 ** 31) });
+      expectObservable(run(datagrams), '^ 40ms !').toBe('q 29ms (rab)', {
+        q: GOOD,
+        r: 'r1',
+        a: 'a1 rtt 30 latency 3',
+        b: 'a2 rtt 5 latency 3.2',
+      });
+    });
+  });
+
+  it('times out a package whose ack does not come, on the scheduler, though nothing arrives', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run } = exchange(scheduler, { packageTimeoutMs: 100 });
+      expectObservable(run(cold('-')), '^ 130ms !').toBe('q 99ms a 24ms b', {
+        q: GOOD,
+        a: 't1',
+        b: 't2',
+      });
+    });
+  });
+
+  it('sends soon to ack a package with events, and when urgent$ asks', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const urgent$ = hot('- 39ms u');
+      const { run, sent } = exchange(scheduler, { urgent$ });
+      const datagrams = cold('- 9ms e', { e: datagram(1, 0, 0, [EVENT]) });
+      expectObservable(run(datagrams), '^ 50ms !').toBe('q 9ms r', { q: GOOD, r: 'r1' });
+      scheduler.flush();
+      // 0, at once for the event at 10, the beat at 35, urgently at 40 (35 + 25/8 is due).
+      expect(sent.map(([time]) => time)).toEqual([0, 10, 35, 40]);
+      expect(sent[1]?.[1]).toEqual({ sequence: 2, ack: 1, ackBitfield: 0 });
+    });
+  });
+
+  it('follows the sequence numbers across the wrap, both ways', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run, sent } = exchange(scheduler, { firstSequence: 65535 });
+      const datagrams = cold('-a-b-c-d', {
+        a: datagram(65534),
+        b: datagram(1),
+        c: datagram(65535),
+        // Acks our first package, 65535, sent at 0.
+        d: datagram(2, 65535),
+      });
+      expectObservable(run(datagrams), '^ 30ms !').toBe('qa-b-c-(de)', {
+        q: GOOD,
+        a: 'r65534',
+        b: 'r1',
+        c: 'r65535 late',
+        d: 'r2',
+        e: 'a65535 rtt 7 latency 0.7',
+      });
+      scheduler.flush();
+      expect(sent.map(([, header]) => header.sequence)).toEqual([65535, 1]);
+      // 1, 65535 and 65534 are 1, 2 and 3 behind 2: bits 31, 30 and 29.
+      expect(sent[1]?.[1]).toEqual({
+        sequence: 1,
+        ack: 2,
+        ackBitfield: (2 ** 31 + 2 ** 30 + 2 ** 29) >>> 0,
+      });
+    });
+  });
+
+  it('ends silent when nothing decodable came for the connection timeout', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const { run } = exchange(scheduler, { connectionTimeoutMs: 50 });
+      // Garbage is no sign of life; a duplicate is.
+      const datagrams = cold('- 9ms a 9ms a 9ms g', { a: datagram(1), g: GARBAGE });
+      expectObservable(run(datagrams)).toBe('q 9ms r 9ms d 9ms g 39ms (s|)', {
+        q: GOOD,
+        r: 'r1',
+        d: 'duplicate 1',
+        g: 'dropped ERR_PROTOCOL_ID_MISMATCH',
+        s: 'silent 50',
+      });
+      expectSubscriptions(datagrams.subscriptions).toBe('^ 69ms !');
+    });
+  });
+
+  it('does not end when its source completes, and errors with it', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run } = exchange(scheduler, { connectionTimeoutMs: 50 });
+      expectObservable(run(cold('-a|', { a: datagram(1) }))).toBe('qr 49ms (s|)', {
+        q: GOOD,
+        r: 'r1',
+        s: 'silent 50',
+      });
+      expectObservable(run(cold('-#', undefined, new Error('socket closed')))).toBe(
+        'q#',
+        { q: GOOD },
+        new Error('socket closed'),
+      );
+    });
+  });
+
+  it('errors with what the decoder throws that is not a named error, and with what send throws', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const bug = new TypeError('bug');
+      const decoding = exchange(scheduler, {
+        decode: () => {
+          throw bug;
+        },
+      });
+      expectObservable(decoding.run(cold('-a', { a: datagram(1) }))).toBe('q#', { q: GOOD }, bug);
+      const sending = exchange(scheduler, {
+        send: () => {
+          throw bug;
+        },
+      });
+      expectObservable(sending.run(cold('-'))).toBe('(q#)', { q: GOOD }, bug);
+    });
+  });
+
+  it('sends nothing and uses no sequence number when encode has nothing to send', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      let calls = 0;
+      const { run, sent } = exchange(scheduler, {
+        encode: (header) => (++calls % 2 === 0 ? encodePackage({ header, events: [] }) : undefined),
+      });
+      expectObservable(run(cold('-')), '^ 80ms !').toBe('q', { q: GOOD });
+      scheduler.flush();
+      expect(sent.map(([time, header]) => [time, header.sequence])).toEqual([
+        [25, 1],
+        [75, 2],
+      ]);
+    });
+  });
+
+  it('cancels every timer it set when unsubscribed', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 100_000);
+    const timers: Subscription[] = [];
+    const view: SchedulerLike = {
+      now: () => scheduler.now(),
+      schedule: (...args: Parameters<SchedulerLike['schedule']>) => {
+        const timer = scheduler.schedule(...args);
+        timers.push(timer);
+        return timer;
+      },
+    };
+    const datagrams = new Subject<Uint8Array>();
+    const { run, sent } = exchange(view, { urgent$: NEVER, scheduler: view });
+    const subscription = run(datagrams).subscribe();
+    // A package pending its ack, the beat, the silence and the congestion checks all set timers.
+    scheduler.schedule(() => datagrams.next(datagram(1, 0, 0, [EVENT])), 10);
+    scheduler.schedule(() => subscription.unsubscribe(), 600);
+    scheduler.flush();
+    expect(timers.length).toBeGreaterThan(4);
+    expect(timers.every((timer) => timer.closed)).toBe(true);
+    expect(sent.at(-1)?.[0]).toBeLessThan(600);
+    expect(scheduler.now()).toBeLessThanOrEqual(600);
+    expect(datagrams.observed).toBe(false);
+  });
+});
