@@ -1,4 +1,4 @@
-import { Subject, VirtualAction, VirtualTimeScheduler, map } from 'rxjs';
+import { Subject, VirtualAction, VirtualTimeScheduler, map, tap } from 'rxjs';
 import type { ConnectionOptions } from '../../lib/connection/connection';
 import { Connection, ConnectionStatus } from '../../lib/connection/connection';
 import { plainPackages } from '../../lib/connection/packageCodec';
@@ -12,6 +12,7 @@ import {
 } from '../../lib/protocol/errors';
 import type { GameEvent, Package } from '../../lib/protocol/packages';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import * as exchange from '../../lib/operators/exchangePackages';
 
 const event = (type: string, ...args: unknown[]): GameEvent => ({ type, args, kwargs: {} });
 
@@ -47,6 +48,32 @@ function harness(options: Partial<ConnectionOptions<Package>> = {}) {
 }
 
 describe('Connection', () => {
+  it('runs its whole protocol through the exchangePackages operator', () => {
+    const original = exchange.exchangePackages;
+    const operator = jest.spyOn(exchange, 'exchangePackages');
+    const signals: string[] = [];
+    operator.mockImplementation(
+      (options) => (datagrams$) =>
+        datagrams$.pipe(
+          original(options),
+          tap((signal) => signals.push(signal.kind)),
+        ),
+    );
+    try {
+      const { connection, sent, reply, at, runUntil } = harness();
+      connection.open();
+      at(10, () => reply(1, 1));
+      runUntil(30);
+      expect(operator).toHaveBeenCalledTimes(1);
+      // What the connection did is what the operator told it: the package, its ack, the latency.
+      expect(signals).toEqual(['congestion', 'received', 'acked']);
+      expect(connection.stats).toMatchObject({ packagesIn: 1, acked: 1, datagramsOut: 2 });
+      expect(sent).toHaveLength(2);
+    } finally {
+      operator.mockRestore();
+    }
+  });
+
   it('sends a package at once when opened, then one every 25 ms', () => {
     const { connection, sent, runUntil } = harness();
     connection.open();
