@@ -15,7 +15,7 @@ import {
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
-import type { PeerSignal } from '../operators/exchangePackages';
+import type { ExchangeOptions, PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
 import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
@@ -85,6 +85,11 @@ export interface ConnectionOptions<P extends Package> {
    * A whole number above 0, else the constructor throws `InvalidArgumentError`.
    */
   readonly maxPendingEvents?: number;
+  /**
+   * How many packages received may wait for their ack when there is nothing to send; default 1,
+   * PyGaSe's: a package every send interval. See {@link ExchangeOptions.ackEvery}.
+   */
+  readonly ackEvery?: number;
   /**
    * The sequence number of the first package sent; default 1. A server picks it at random for a
    * PyGaSe client, whose ack of it then shows that the client gets what is sent to its address.
@@ -246,6 +251,7 @@ export class Connection<P extends Package = Package> {
         encode: (header) => this.nextPackage(header),
         send: options.send,
         urgent$: this.urgent,
+        ackEvery: options.ackEvery,
         firstSequence: options.firstSequence,
         packageTimeoutMs: options.packageTimeoutMs,
         connectionTimeoutMs: options.connectionTimeoutMs,

@@ -1,5 +1,8 @@
 import { Observable, Subject, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { checkPositive } from '../options/checkOption';
+import { ACK_BITFIELD_SIZE } from '../protocol/constants';
+import { InvalidArgumentError } from '../protocol/errors';
 import type { RxgaseError } from '../protocol/errors';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
@@ -33,6 +36,15 @@ export interface ExchangeOptions<P extends Package> {
   readonly send: (datagram: Uint8Array) => void;
   /** Asks for a package soon, such as when an event was dispatched; default never. */
   readonly urgent$?: Observable<unknown>;
+  /**
+   * How many packages received may wait for their ack when there is nothing else to send;
+   * default 1: a package every send interval, as PyGaSe sends. With `n` above 1, the keepalive beat is `n`
+   * send intervals, and the `n`-th package received since the last send asks for one soon, which
+   * acks it at once: a peer with nothing to say sends `n` times less while its acks come as fast.
+   * A whole number from 1 to 32 (the ack bitfield's reach), else `exchangePackages` throws an
+   * `InvalidArgumentError`.
+   */
+  readonly ackEvery?: number;
   /** The sequence number of the first package sent; default 1. */
   readonly firstSequence?: number;
   /** How long a sent package waits for its ack; default 1000 ms. */
@@ -48,7 +60,8 @@ export interface ExchangeOptions<P extends Package> {
  *
  * - `received`: a package taken for the first time, with the receive window after it.
  * - `acked`: a sent package acknowledged, with its round trip time and the smoothed latency
- *   after it.
+ *   after it. Only the package a header's `ack` names is a sample of the latency: one acked by
+ *   the bitfield alone may have waited for its ack.
  * - `timedOut`: a sent package not acknowledged in time.
  * - `dropped`: a datagram that did not decode, or a package seen before or too old to tell.
  * - `congestion`: the link's quality and send interval, at the start and on each change.
@@ -106,6 +119,7 @@ export type PeerSignal<P extends Package> =
  * ```
  *
  * @param options How to read, write and send packages, and the protocol's timings.
+ * @throws {@link InvalidArgumentError} If `ackEvery` is not a whole number from 1 to 32.
  * @return An operator from the other peer's datagrams to the {@link PeerSignal}s of the
  *   exchange; it errors with what `decode` throws that is not one of rxgase's named errors, and
  *   with what `encode`, `send` or the source throw or emit as an error.
@@ -118,11 +132,21 @@ export function exchangePackages<P extends Package>(
   const scheduler = options.scheduler ?? asyncScheduler;
   const packageTimeoutMs = options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS;
   const connectionTimeoutMs = options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
-  const { encode, send } = options;
+  const { encode, send, ackEvery = 1 } = options;
+  checkPositive('ackEvery', ackEvery, { whole: true });
+  if (ackEvery > ACK_BITFIELD_SIZE) {
+    throw new InvalidArgumentError(
+      `ackEvery must be at most ${ACK_BITFIELD_SIZE}, the packages an ack bitfield covers, got ${ackEvery}`,
+    );
+  }
   return (datagrams$) =>
     new Observable<PeerSignal<P>>((subscriber) => {
       let window: ReceiveWindow = EMPTY_WINDOW;
       let latencyMs = 0;
+      /** The package the last header received acks by its `ack` field: a latency sample. */
+      let newestAcked = -1;
+      /** Packages taken since the last send: what waits for an ack. */
+      let unacked = 0;
       // The number before the first: sending adds one.
       let sequence = sqnBack(options.firstSequence ?? 1, 1);
       const hurry = new Subject<void>();
@@ -134,7 +158,7 @@ export function exchangePackages<P extends Package>(
       const acks = new PendingAcks(
         (outcome: AckOutcome) => {
           if (outcome.kind === 'timedOut') return subscriber.next(outcome);
-          latencyMs = smoothStep(latencyMs, outcome.rttMs);
+          if (outcome.sequence === newestAcked) latencyMs = smoothStep(latencyMs, outcome.rttMs);
           subscriber.next({ ...outcome, latencyMs });
         },
         packageTimeoutMs,
@@ -168,8 +192,10 @@ export function exchangePackages<P extends Package>(
         subscriber.next({ kind: 'received', package: pkg, window, late: step.verdict === 'late' });
         // Whoever took the package may have ended the exchange.
         if (subscriber.closed) return;
+        newestAcked = header.ack;
         acks.receive(header);
-        if (pkg.events.length > 0 && !subscriber.closed) hurry.next();
+        if (subscriber.closed) return;
+        if (pkg.events.length > 0 || (ackEvery > 1 && ++unacked >= ackEvery)) hurry.next();
       };
       subscriber.add(
         datagrams$.subscribe({
@@ -193,6 +219,7 @@ export function exchangePackages<P extends Package>(
         });
         if (datagram === undefined) return;
         sequence = next;
+        unacked = 0;
         acks.sent(next);
         send(datagram);
       };
@@ -221,7 +248,10 @@ export function exchangePackages<P extends Package>(
       subscriber.add(
         congestionChecks(() => latencyMs, scheduler).subscribe(({ quality, sendIntervalMs }) => {
           subscriber.next({ kind: 'congestion', quality, sendIntervalMs });
-          if (sendIntervalMs !== intervalMs) intervals.next((intervalMs = sendIntervalMs));
+          if (sendIntervalMs !== intervalMs) {
+            intervalMs = sendIntervalMs;
+            intervals.next(sendIntervalMs * ackEvery);
+          }
         }),
       );
     });

@@ -44,10 +44,14 @@ function chained<P extends Package>(
   const scheduler = options.scheduler as VirtualTimeScheduler;
   const packageTimeoutMs = options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS;
   const connectionTimeoutMs = options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
+  const ackEvery = options.ackEvery ?? 1;
   return (datagrams$) =>
     defer(() => {
       let window: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 };
       let sequence = sqnBack(options.firstSequence ?? 1, 1);
+      let newestAcked = -1;
+      let latencyMs = 0;
+      let unacked = 0;
       const sent$ = new Subject<SentPackage>();
       const hurry$ = new Subject<void>();
       const drops$ = new Subject<PeerSignal<P>>();
@@ -60,6 +64,7 @@ function chained<P extends Package>(
         });
         if (datagram === undefined) return;
         sequence = next;
+        unacked = 0;
         sent$.next({ sequence: next });
         options.send(datagram);
       };
@@ -78,19 +83,33 @@ function chained<P extends Package>(
       );
       const outcomes$ = received$.pipe(
         map((received) => received.package.header),
+        tap((header) => (newestAcked = header.ack)),
         resolveAcks(sent$, packageTimeoutMs, scheduler),
         share(),
       );
       const acked$ = outcomes$.pipe(
         filter((outcome): outcome is AckOutcome & { kind: 'acked' } => outcome.kind === 'acked'),
+        // Only the package a header's ack field names is a latency sample.
         connect((acked) =>
-          zip(
-            acked,
+          merge(
             acked.pipe(
-              map(({ rttMs }) => rttMs),
-              smoothLatency(),
+              filter(({ sequence }) => sequence !== newestAcked),
+              map((outcome) => ({ ...outcome, latencyMs })),
             ),
-          ).pipe(map(([outcome, latencyMs]) => ({ ...outcome, latencyMs }))),
+            acked.pipe(
+              filter(({ sequence }) => sequence === newestAcked),
+              connect((samples) =>
+                zip(
+                  samples,
+                  samples.pipe(
+                    map(({ rttMs }) => rttMs),
+                    smoothLatency(),
+                  ),
+                ),
+              ),
+              map(([outcome, latency]) => ({ ...outcome, latencyMs: (latencyMs = latency) })),
+            ),
+          ),
         ),
         share(),
       );
@@ -108,7 +127,10 @@ function chained<P extends Package>(
         acked$,
         outcomes$.pipe(filter((outcome) => outcome.kind === 'timedOut')),
         received$.pipe(
-          filter((received) => received.package.events.length > 0),
+          filter(
+            (received) =>
+              received.package.events.length > 0 || (ackEvery > 1 && ++unacked >= ackEvery),
+          ),
           tap(() => hurry$.next()),
           ignoreElements(),
         ),
@@ -118,6 +140,7 @@ function chained<P extends Package>(
             congestion$.pipe(
               map(({ sendIntervalMs }) => sendIntervalMs),
               distinctUntilChanged(),
+              map((ms) => ms * ackEvery),
             ),
             scheduler,
           ),
@@ -144,7 +167,10 @@ function play(
     options: ExchangeOptions<Package>,
   ) => OperatorFunction<Uint8Array, PeerSignal<Package>>,
   trace: readonly Step[],
-  timings: { firstSequence: number; packageTimeoutMs: number; connectionTimeoutMs: number },
+  timings: Pick<
+    ExchangeOptions<Package>,
+    'firstSequence' | 'packageTimeoutMs' | 'connectionTimeoutMs' | 'ackEvery'
+  >,
 ): unknown[] {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 1_000_000);
   const log: unknown[] = [];
@@ -193,6 +219,7 @@ const traces = fc
     remoteStart: fc.integer({ min: 1, max: 65535 }),
     packageTimeoutMs: fc.integer({ min: 20, max: 300 }),
     connectionTimeoutMs: fc.integer({ min: 200, max: 2000 }),
+    ackEvery: fc.constantFrom(1, 1, 2, 4, 32),
     steps: fc.array(
       fc.record({
         gap: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2500 })),
@@ -206,7 +233,7 @@ const traces = fc
       { maxLength: 60 },
     ),
   })
-  .map(({ firstSequence, remoteStart, packageTimeoutMs, connectionTimeoutMs, steps }) => {
+  .map(({ firstSequence, remoteStart, packageTimeoutMs, connectionTimeoutMs, ackEvery, steps }) => {
     let at = 0;
     let newest = remoteStart;
     const trace: Step[] = steps.map((step) => {
@@ -223,7 +250,7 @@ const traces = fc
       const events = step.withEvent ? [{ type: 'MOVE', args: [step.offset], kwargs: {} }] : [];
       return { at, kind: 'datagram', bytes: encodePackage({ header, events }) };
     });
-    return { trace, timings: { firstSequence, packageTimeoutMs, connectionTimeoutMs } };
+    return { trace, timings: { firstSequence, packageTimeoutMs, connectionTimeoutMs, ackEvery } };
   });
 
 describe('exchangePackages as the chain of the single-purpose operators', () => {

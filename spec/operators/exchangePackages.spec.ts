@@ -4,6 +4,7 @@ import type { ExchangeOptions, PeerSignal } from '../../lib/operators/exchangePa
 import { exchangePackages } from '../../lib/operators/exchangePackages';
 import { decodePackage } from '../../lib/protocol/decode';
 import { encodePackage } from '../../lib/protocol/encode';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import type { Header } from '../../lib/protocol/header';
 import type { GameEvent, Package } from '../../lib/protocol/packages';
 import { testScheduler } from '../helpers/marbles';
@@ -112,13 +113,19 @@ describe('exchangePackages', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const { run } = exchange(scheduler);
-      // Sent 1 at 0 and 2 at 25; at 30 the other peer acks 2, and 1 by bit 31.
-      const datagrams = cold('- 29ms a', { a: datagram(1, 2, 2 ** 31) });
-      expectObservable(run(datagrams), '^ 40ms !').toBe('q 29ms (rab)', {
+      // Sent 1 at 0, 2 at 25, 3 at 50; at 30 the other peer acks 2, and 1 by bit 31: only the
+      // round trip of 2 is a sample, as 1 may have waited for its ack. At 60 it acks 3.
+      const datagrams = cold('- 29ms a 29ms b', {
+        a: datagram(1, 2, 2 ** 31),
+        b: datagram(2, 3, 2 ** 31),
+      });
+      expectObservable(run(datagrams), '^ 70ms !').toBe('q 29ms (rab) 25ms (sc)', {
         q: GOOD,
         r: 'r1',
-        a: 'a1 rtt 30 latency 3',
-        b: 'a2 rtt 5 latency 3.2',
+        a: 'a1 rtt 30 latency 0',
+        b: 'a2 rtt 5 latency 0.5',
+        s: 'r2',
+        c: 'a3 rtt 10 latency 1.45',
       });
     });
   });
@@ -147,6 +154,41 @@ describe('exchangePackages', () => {
       expect(sent.map(([time]) => time)).toEqual([0, 10, 35, 40]);
       expect(sent[1]?.[1]).toEqual({ sequence: 2, ack: 1, ackBitfield: 0 });
     });
+  });
+
+  it('acks every n-th package at once and keeps the beat n times slower with ackEvery n', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const { run, sent } = exchange(scheduler, { ackEvery: 4 });
+      const datagrams = cold('- 9ms a 9ms b 9ms c 9ms d 9ms e', {
+        a: datagram(1),
+        b: datagram(2),
+        c: datagram(3),
+        d: datagram(4),
+        e: datagram(5, 0, 0, [EVENT]),
+      });
+      expectObservable(run(datagrams), '^ 250ms !').toBe('q 9ms a 9ms b 9ms c 9ms d 9ms e', {
+        q: GOOD,
+        a: 'r1',
+        b: 'r2',
+        c: 'r3',
+        d: 'r4',
+        e: 'r5',
+      });
+      scheduler.flush();
+      // At once, at 40 for the fourth package, at 50 for the event, then every 100 ms.
+      expect(sent.map(([time]) => time)).toEqual([0, 40, 52.5, 152.5]);
+      expect(sent[1]?.[1]).toMatchObject({ ack: 4 });
+    });
+  });
+
+  it('refuses an ackEvery the ack bitfield cannot cover', () => {
+    const options = { decode: decodePackage, encode: () => undefined, send: () => undefined };
+    expect(() => exchangePackages({ ...options, ackEvery: 0 })).toThrow(InvalidArgumentError);
+    expect(() => exchangePackages({ ...options, ackEvery: 33 })).toThrow(
+      'ackEvery must be at most 32',
+    );
+    expect(() => exchangePackages({ ...options, ackEvery: 1.5 })).toThrow(InvalidArgumentError);
   });
 
   it('follows the sequence numbers across the wrap, both ways', () => {

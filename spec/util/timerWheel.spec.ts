@@ -1,0 +1,94 @@
+import { VirtualAction, VirtualTimeScheduler, interval, take } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { TimerWheel } from '../../lib/util/timerWheel';
+
+/** A virtual scheduler, and how many timers were set on it. */
+function beneath() {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  let timers = 0;
+  const counted: SchedulerLike = {
+    now: () => scheduler.now(),
+    schedule: (...args: Parameters<SchedulerLike['schedule']>) => {
+      timers++;
+      return scheduler.schedule(...args);
+    },
+  };
+  return { scheduler, counted, timers: () => timers };
+}
+
+describe('TimerWheel', () => {
+  it('runs what is due in one slot from one timer beneath, in the order it was scheduled', () => {
+    const { scheduler, counted, timers } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    for (let i = 0; i < 100; i++) wheel.schedule(() => ran.push(`${i} at ${wheel.now()}`), 10);
+    wheel.schedule(() => ran.push(`late at ${wheel.now()}`), 20);
+    scheduler.flush();
+    expect(ran).toEqual([...Array.from({ length: 100 }, (_, i) => `${i} at 10`), 'late at 20']);
+    expect(timers()).toBe(2);
+  });
+
+  it('never runs early: a delay is rounded up to the end of its slot', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted, 5);
+    const ran: number[] = [];
+    scheduler.schedule(() => wheel.schedule(() => ran.push(wheel.now()), 3.125), 1);
+    wheel.schedule(() => ran.push(wheel.now()), 10);
+    scheduler.flush();
+    expect(ran).toEqual([5, 10]);
+  });
+
+  it('skips what was cancelled, and sets no timer for a slot scheduled earlier than the next', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    const cancelled = wheel.schedule(() => ran.push('cancelled'), 10);
+    wheel.schedule(() => ran.push('kept'), 10);
+    wheel.schedule(() => ran.push('first'), 5);
+    cancelled.unsubscribe();
+    scheduler.flush();
+    expect(ran).toEqual(['first', 'kept']);
+    expect(cancelled.closed).toBe(true);
+  });
+
+  it('lets an action schedule itself again, as interval does', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const beats: number[] = [];
+    interval(25, wheel)
+      .pipe(take(4))
+      .subscribe(() => beats.push(wheel.now()));
+    scheduler.flush();
+    expect(beats).toEqual([25, 50, 75, 100]);
+  });
+
+  it('runs what a running action schedules for now in the next slot, as asyncScheduler would later', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    wheel.schedule(() => {
+      ran.push(`outer at ${wheel.now()}`);
+      wheel.schedule(() => ran.push(`inner at ${wheel.now()}`), 0);
+    }, 4);
+    scheduler.flush();
+    expect(ran).toEqual(['outer at 4', 'inner at 5']);
+  });
+
+  it('throws on what an action throws, after the rest of its slot ran', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    const failing = wheel.schedule(() => {
+      throw new Error('boom');
+    }, 3);
+    wheel.schedule(() => ran.push('after'), 3);
+    wheel.schedule(() => ran.push('later'), 7);
+    expect(() => scheduler.flush()).toThrow('boom');
+    expect(ran).toEqual(['after']);
+    expect(failing.closed).toBe(true);
+    // The virtual scheduler beneath dropped every timer when it threw; the next schedule sets one.
+    wheel.schedule(() => ran.push('next'), 9);
+    scheduler.flush();
+    expect(ran).toEqual(['after', 'later', 'next']);
+  });
+});
