@@ -18,6 +18,7 @@ import type { Result } from './measure';
 import { codec } from './scenarios/codec';
 import { eventAck } from './scenarios/eventAck';
 import { floodAck } from './scenarios/flood';
+import { receive } from './scenarios/receive';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
 import { stateBytes } from './scenarios/state';
@@ -26,6 +27,8 @@ import { formatStep, sizeGame } from './sizing';
 /** How long each scenario runs: the full benchmark, or the smoke test of it. */
 interface Plan {
   readonly codecMs: number;
+  /** How long the receive path is timed, both framings together. */
+  readonly receiveMs: number;
   readonly eventRounds: number;
   readonly server: ServerPlan;
   readonly stateMs: number;
@@ -35,6 +38,7 @@ interface Plan {
 
 const FULL: Plan = {
   codecMs: 1000,
+  receiveMs: 2000,
   eventRounds: 1000,
   server: {
     timing: { rampMs: 1000, warmupMs: 1000, measureMs: 3000, drainMs: 1000 },
@@ -48,6 +52,7 @@ const FULL: Plan = {
 
 const SMOKE: Plan = {
   codecMs: 200,
+  receiveMs: 400,
   eventRounds: 100,
   server: {
     timing: { rampMs: 500, warmupMs: 500, measureMs: 1500, drainMs: 500 },
@@ -63,6 +68,7 @@ type Scenario = (plan: Plan, progress: (line: string) => void) => Promise<Result
 
 const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'codec', run: async (plan) => codec(plan.codecMs) },
+  { name: 'receive path', run: async (plan) => receive(plan.receiveMs) },
   { name: 'e2e event ack', run: (plan) => eventAck(plan.eventRounds) },
   { name: 'server load', run: (plan, progress) => serverLoad(plan.server, progress) },
   { name: 'state bytes', run: (plan) => stateBytes(plan.stateMs) },
@@ -70,6 +76,8 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
 ];
 
 function format(n: number): string {
+  // A figure with no baseline has none to show.
+  if (Number.isNaN(n)) return '—';
   if (!Number.isFinite(n)) return String(n);
   return n >= 1000 ? Math.round(n).toLocaleString('en') : n.toPrecision(3);
 }
@@ -82,7 +90,7 @@ function table(results: readonly Result[]): string {
     format(r.value),
     r.unit,
     format(r.baseline),
-    r.ratio.toFixed(2),
+    Number.isNaN(r.ratio) ? '—' : r.ratio.toFixed(2),
   ]);
   const widths = head.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)),

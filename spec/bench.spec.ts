@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
+import { receive } from '../bench/scenarios/receive';
 import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
 import type { SizingReport, SizingStep } from '../bench/sizing';
 import { verdict } from '../bench/sizing';
@@ -206,4 +207,22 @@ describe('the verdict', () => {
       'HOLDS AT MOST 100 clients at 40 Hz with 99.0% delivered each way and every event acked; at 150: the server had only 120 of the 150 clients',
     );
   });
+});
+
+describe('the receive path figure', () => {
+  it('times a connection taking every datagram, against the bare decode, for both framings', () => {
+    // One lap of each framing: the scenario throws if the connection dropped a datagram.
+    const results = receive(1);
+    expect(results.map((r) => r.name)).toEqual([
+      'receive.ns_per_datagram',
+      'receive.decode_ns_per_datagram',
+      'receive.rxgase_ns_per_datagram',
+      'receive.rxgase_decode_ns_per_datagram',
+    ]);
+    for (const [connection, decode] of [results.slice(0, 2), results.slice(2)]) {
+      expect(connection!.value).toBeGreaterThan(0);
+      expect(connection!.baseline).toBe(decode!.value);
+      expect(connection!.ratio).toBeCloseTo(connection!.value / decode!.value);
+    }
+  }, 60_000);
 });

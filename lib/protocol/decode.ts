@@ -11,7 +11,8 @@ import {
 import { isDeleteMarker } from './deleteMarker';
 import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } from './errors';
 import type { Header } from './header';
-import { readHeader } from './header';
+import { readU16 } from './bigEndian';
+import { headerOf } from './header';
 import { MsgpackDecoder } from './msgpackDecoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
 
@@ -36,8 +37,8 @@ const msgpack = new MsgpackDecoder();
  * @category Protocol
  */
 export function decodePackage(datagram: Uint8Array): Package {
-  const { header, view } = open(datagram);
-  return { header, events: readEvents(datagram, HEADER_SIZE, view) };
+  const header = open(datagram);
+  return { header, events: readEvents(datagram, HEADER_SIZE) };
 }
 
 /**
@@ -51,13 +52,13 @@ export function decodePackage(datagram: Uint8Array): Package {
  * @category Protocol
  */
 export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
-  const { header, view } = open(datagram);
-  requireBytes(view, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'time_order');
-  const timeOrder = view.getUint16(HEADER_SIZE);
+  const header = open(datagram);
+  requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'time_order');
+  const timeOrder = readU16(datagram, HEADER_SIZE);
   return {
     header,
     timeOrder,
-    events: readEvents(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, view),
+    events: readEvents(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE),
   };
 }
 
@@ -73,34 +74,32 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
  * @category Protocol
  */
 export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
-  const { header, view } = open(datagram);
-  requireBytes(view, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
-  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, view, 'the game-state update');
-  return { header, update: toUpdate(value), events: readEvents(datagram, end, view) };
+  const header = open(datagram);
+  requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
+  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, 'the game-state update');
+  return { header, update: toUpdate(value), events: readEvents(datagram, end) };
 }
 
-function open(datagram: Uint8Array): { header: Header; view: DataView } {
+function open(datagram: Uint8Array): Header {
   if (datagram.length > MAX_PACKAGE_SIZE) {
     throw new PackageOverflowError(
       `a package has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
     );
   }
-  // The msgpack decoder's view of the datagram: one view serves the header and the payloads.
-  const view = msgpack.viewOf(datagram);
-  return { header: readHeader(view), view };
+  return headerOf(datagram);
 }
 
-function requireBytes(view: DataView, byteLength: number, field: string): void {
-  if (view.byteLength < byteLength) {
+function requireBytes(datagram: Uint8Array, byteLength: number, field: string): void {
+  if (datagram.length < byteLength) {
     throw new TruncatedDatagramError(`the datagram ends before ${field}`);
   }
 }
 
-function readEvents(datagram: Uint8Array, offset: number, view: DataView): GameEvent[] {
+function readEvents(datagram: Uint8Array, offset: number): GameEvent[] {
   const events: GameEvent[] = [];
   let position = offset;
   while (position < datagram.length) {
-    const [value, end] = readLengthPrefixed(datagram, position, view, 'an event');
+    const [value, end] = readLengthPrefixed(datagram, position, 'an event');
     events.push(toEvent(value));
     position = end;
   }
@@ -111,14 +110,13 @@ function readEvents(datagram: Uint8Array, offset: number, view: DataView): GameE
 function readLengthPrefixed(
   datagram: Uint8Array,
   offset: number,
-  view: DataView,
   what: string,
 ): [value: unknown, end: number] {
   if (offset + LENGTH_PREFIX_SIZE > datagram.length) {
     throw new MalformedPayloadError(`the datagram ends inside the length of ${what}`);
   }
   const start = offset + LENGTH_PREFIX_SIZE;
-  const end = start + view.getUint16(offset);
+  const end = start + readU16(datagram, offset);
   if (end > datagram.length) {
     throw new MalformedPayloadError(`the length of ${what} runs past the end of the datagram`);
   }

@@ -6,6 +6,7 @@ import {
   PROTOCOL_ID,
   SEQUENCE_OFFSET,
 } from './constants';
+import { readU16, readU32 } from './bigEndian';
 import { ProtocolIdMismatchError, TruncatedDatagramError, UnencodableValueError } from './errors';
 import { sqnDiff, toSqn } from './sequence';
 
@@ -56,21 +57,31 @@ export function writeHeader(view: DataView, header: Header): void {
  * @category Protocol
  */
 export function readHeader(view: DataView): Header {
-  const idLength = Math.min(PROTOCOL_ID.length, view.byteLength);
+  return headerOf(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+}
+
+/**
+ * {@link readHeader} from the datagram's bytes, with no `DataView` made for it: how the package
+ * decoders read it, once per datagram.
+ *
+ * @internal
+ */
+export function headerOf(bytes: Uint8Array): Header {
+  const idLength = Math.min(PROTOCOL_ID.length, bytes.length);
   for (let i = 0; i < idLength; i++) {
-    if (view.getUint8(i) !== PROTOCOL_ID[i]) {
+    if (bytes[i] !== PROTOCOL_ID[i]) {
       throw new ProtocolIdMismatchError('the datagram does not start with the PyGaSe protocol id');
     }
   }
-  if (view.byteLength < HEADER_SIZE) {
+  if (bytes.length < HEADER_SIZE) {
     throw new TruncatedDatagramError(
-      `a package header has ${HEADER_SIZE} bytes, the datagram only ${view.byteLength}`,
+      `a package header has ${HEADER_SIZE} bytes, the datagram only ${bytes.length}`,
     );
   }
   return {
-    sequence: view.getUint16(SEQUENCE_OFFSET),
-    ack: view.getUint16(ACK_OFFSET),
-    ackBitfield: view.getUint32(ACK_BITFIELD_OFFSET),
+    sequence: readU16(bytes, SEQUENCE_OFFSET),
+    ack: readU16(bytes, ACK_OFFSET),
+    ackBitfield: readU32(bytes, ACK_BITFIELD_OFFSET),
   };
 }
 

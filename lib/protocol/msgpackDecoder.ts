@@ -1,3 +1,4 @@
+import { readU16, readU32 } from './bigEndian';
 import { MAX_NESTING_DEPTH } from './constants';
 import { MalformedPayloadError } from './errors';
 import { setEntry } from '../util/setEntry';
@@ -20,7 +21,7 @@ const KEY_CACHE_SLOTS = 1024;
 
 /**
  * A msgpack decoder for the values PyGaSe sends: nil, booleans, integers, floats, strings, binary,
- * arrays and maps with string or integer keys. It is a cursor over a `DataView` that checks the
+ * arrays and maps with string or integer keys. It is a cursor over the bytes (integers read big-endian by hand) that checks the
  * length before every read, so whatever bytes it is given it returns a value or throws a
  * {@link MalformedPayloadError}, never anything else. Reuse one instance: it allocates nothing per
  * call beyond the values it returns.
@@ -31,7 +32,11 @@ const KEY_CACHE_SLOTS = 1024;
  */
 export class MsgpackDecoder {
   private bytes: Uint8Array = new Uint8Array(0);
-  private view: DataView = new DataView(this.bytes.buffer);
+  /**
+   * A view of `bytes`, made only for what a view alone reads (floats, 64-bit integers): making one
+   * costs more than decoding a small package, and most packages hold neither.
+   */
+  private view: DataView | undefined;
   private pos = 0;
   private end = 0;
   /** Set when the value just read was a float whose width a number cannot show. */
@@ -43,25 +48,16 @@ export class MsgpackDecoder {
   private readonly keyCache = new Array<string | undefined>(KEY_CACHE_SLOTS).fill(undefined);
 
   /**
-   * A `DataView` of `bytes`: the one the decoder reads them through, so that a caller reading a
-   * header from the same datagram makes no second view.
-   */
-  viewOf(bytes: Uint8Array): DataView {
-    if (bytes !== this.bytes) {
-      this.bytes = bytes;
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    return this.view;
-  }
-
-  /**
    * Decodes the one msgpack value that fills `bytes[start..end)` exactly.
    *
    * @throws {@link MalformedPayloadError} If those bytes are not exactly one supported msgpack
    *   value.
    */
   decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-    this.viewOf(bytes);
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = undefined;
+    }
     this.pos = start;
     this.end = end;
     const value = this.readValue(0);
@@ -106,7 +102,7 @@ export class MsgpackDecoder {
         return this.readU64();
       case 0xd0: // int 8
         this.need(1);
-        return this.view.getInt8(this.pos++);
+        return ((this.bytes[this.pos++] as number) << 24) >> 24;
       case 0xd1: // int 16
         return this.readI16();
       case 0xd2: // int 32
@@ -262,7 +258,7 @@ export class MsgpackDecoder {
 
   private readFloat32(): number {
     this.need(4);
-    const value = this.view.getFloat32(this.pos);
+    const value = this.dataView().getFloat32(this.pos);
     this.pos += 4;
     if (Number.isInteger(value)) this.floatToNote = 32;
     return value;
@@ -270,7 +266,7 @@ export class MsgpackDecoder {
 
   private readFloat64(): number {
     this.need(8);
-    const value = this.view.getFloat64(this.pos);
+    const value = this.dataView().getFloat64(this.pos);
     this.pos += 8;
     this.floatToNote = 64;
     return value;
@@ -278,49 +274,55 @@ export class MsgpackDecoder {
 
   private readU8(): number {
     this.need(1);
-    return this.view.getUint8(this.pos++);
+    return this.bytes[this.pos++] as number;
   }
 
   private readU16(): number {
     this.need(2);
-    const value = this.view.getUint16(this.pos);
+    const value = readU16(this.bytes, this.pos);
     this.pos += 2;
     return value;
   }
 
   private readI16(): number {
     this.need(2);
-    const value = this.view.getInt16(this.pos);
+    const value = (readU16(this.bytes, this.pos) << 16) >> 16;
     this.pos += 2;
     return value;
   }
 
   private readU32(): number {
     this.need(4);
-    const value = this.view.getUint32(this.pos);
+    const value = readU32(this.bytes, this.pos);
     this.pos += 4;
     return value;
   }
 
   private readI32(): number {
     this.need(4);
-    const value = this.view.getInt32(this.pos);
+    const value = readU32(this.bytes, this.pos) | 0;
     this.pos += 4;
     return value;
   }
 
   private readU64(): number | bigint {
     this.need(8);
-    const value = this.view.getBigUint64(this.pos);
+    const value = this.dataView().getBigUint64(this.pos);
     this.pos += 8;
     return value <= MAX_SAFE ? Number(value) : value;
   }
 
   private readI64(): number | bigint {
     this.need(8);
-    const value = this.view.getBigInt64(this.pos);
+    const value = this.dataView().getBigInt64(this.pos);
     this.pos += 8;
     return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value;
+  }
+
+  private dataView(): DataView {
+    const bytes = this.bytes;
+    this.view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.view;
   }
 
   /** Refuses a container nested too deep, or claiming more entries than bytes remain. */

@@ -1,3 +1,4 @@
+import { readU16, readU32 } from './bigEndian';
 import { MAX_PACKAGE_SIZE } from './constants';
 import {
   MalformedPayloadError,
@@ -282,7 +283,6 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
     );
   }
   need(datagram, PACKET_PREFIX_SIZE, 'kind');
-  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   const at = (offset: number, size: number): Uint8Array => datagram.subarray(offset, offset + size);
   const p = PACKET_PREFIX_SIZE;
   switch (datagram[4]) {
@@ -293,7 +293,7 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
       need(datagram, idsEnd, 'event ids');
       const eventIds: number[] = [];
       for (let offset = DATA_OVERHEAD; offset < idsEnd; offset += EVENT_ID_SIZE) {
-        eventIds.push(view.getUint32(offset));
+        eventIds.push(readU32(datagram, offset));
       }
       return {
         kind: 'data',
@@ -306,7 +306,7 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
       exactly(datagram, CONNECT_REQUEST_SIZE, 'connect request');
       return {
         kind: 'connect request',
-        version: view.getUint16(p),
+        version: readU16(datagram, p),
         nonce: at(p + 2, TOKEN_SIZE),
       };
     case PacketKind.Challenge:
@@ -320,7 +320,7 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
       exactly(datagram, CHALLENGE_RESPONSE_SIZE, 'challenge response');
       return {
         kind: 'challenge response',
-        version: view.getUint16(p),
+        version: readU16(datagram, p),
         nonce: at(p + 2, TOKEN_SIZE),
         cookie: at(p + 2 + TOKEN_SIZE, COOKIE_SIZE),
       };
