@@ -71,7 +71,10 @@ export function rxgaseFraming(session: Uint8Array): Framing {
           `the data packet has ${packet.eventIds.length} event ids for ${pkg.events.length} events`,
         );
       }
-      return { ...pkg, eventIds: packet.eventIds };
+      // The package is the decoder's own, new: given its ids in place, as a spread into a new
+      // object costs microseconds a datagram.
+      (pkg as { eventIds?: readonly number[] }).eventIds = packet.eventIds;
+      return pkg;
     },
     encode: (pkg, eventIds) => encodeData(session, eventIds, pkg),
     firstTime: (eventId) => eventId === undefined || seen.firstTime(eventId),
