@@ -11,7 +11,7 @@ import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { GameEvent } from '../../lib/index';
 import { answerRequests } from './child';
-import type { Behaviour, LoadCounts } from './protocolClient';
+import type { Behaviour, LoadCounts, LoadProtocol } from './protocolClient';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
 
 /** Events a game's own clients send: each client sends `events` in turn, `perSecond` a second. */
@@ -131,17 +131,31 @@ let clients: Beating[] = [];
 let mode: LoadMode = 'raw';
 let port = 0;
 
-async function bind(body: { mode: LoadMode; port: number; clients: number }): Promise<void> {
+/** How many rxgase clients do their handshake at once. */
+const HANDSHAKES_AT_ONCE = 50;
+
+async function bind(body: {
+  mode: LoadMode;
+  port: number;
+  clients: number;
+  protocol?: LoadProtocol;
+}): Promise<void> {
   mode = body.mode;
   port = body.port;
   if (typeof mode === 'object' || mode === 'quickstart' || mode === 'chase') {
     const behaviour =
       typeof mode === 'object' ? eventLoad(mode) : mode === 'chase' ? chase : quickstart;
-    clients = await Promise.all(
+    const bound = await Promise.all(
       Array.from({ length: body.clients }, () =>
         ProtocolClient.bind(port, behaviour, counts, () => counting, eventAcksMs),
       ),
     );
+    if (body.protocol === 'rxgase') {
+      for (let i = 0; i < bound.length; i += HANDSHAKES_AT_ONCE) {
+        await Promise.all(bound.slice(i, i + HANDSHAKES_AT_ONCE).map((c) => c.handshake()));
+      }
+    }
+    clients = bound;
     return;
   }
   const sockets = await Promise.all(Array.from({ length: body.clients }, () => bound()));
@@ -220,7 +234,7 @@ async function bound(): Promise<Socket> {
 answerRequests(
   (
     body:
-      | { kind: 'bind'; mode: LoadMode; port: number; clients: number }
+      | { kind: 'bind'; mode: LoadMode; port: number; clients: number; protocol?: LoadProtocol }
       | ({ kind: 'run' } & LoadTiming),
   ) => (body.kind === 'bind' ? bind(body) : run(body)),
 );

@@ -1,7 +1,10 @@
 /**
- * A lean PyGaSe client for load: the real protocol (client packages at 40 Hz with sequence, acks
- * and the ack bitfield, the `time_order` of the state it holds, events whose packages must be
- * acked), with none of a full Client's streams, so that one process can play a thousand of them.
+ * A lean client for load: the real protocol (client packages with sequence, acks and the ack
+ * bitfield, the `time_order` of the state it holds, events whose packages must be acked), with
+ * none of a full Client's streams, so that one process can play a thousand of them. It speaks
+ * PyGaSe's protocol (a package every 25 ms) or rxgase's (the handshake, then data packets with the
+ * session token and event ids, sent as a `Client` sends them: at once for an event, at once for
+ * every fourth package received, else every 100 ms).
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
@@ -18,11 +21,26 @@ import {
 import type { GameEvent, GameState, ReceiveWindow, ServerPackage } from '../../lib/index';
 import { EMPTY_WINDOW, receiveSequence } from '../../lib/operators/trackReceived';
 import { MsgpackEncoder } from '../../lib/protocol/msgpackEncoder';
+import {
+  decodeRxgasePacket,
+  encodeChallengeResponse,
+  encodeConnectRequest,
+  encodeData,
+  isRxgasePacket,
+  sameBytes,
+} from '../../lib/protocol/rxgasePackets';
+import { RXGASE_CLIENT_ACK_EVERY as CLIENT_ACK_EVERY } from '../../lib/connection/connection';
 
 const msgpack = new MsgpackEncoder();
 
 /** PyGaSe's send interval: 40 Hz. */
 export const SEND_INTERVAL_MS = 25;
+
+/** Which protocol a load client speaks. */
+export type LoadProtocol = 'pygase' | 'rxgase';
+
+/** How long an rxgase client waits for a handshake answer before it asks again. */
+const HANDSHAKE_RESEND_MS = 250;
 
 /** How long a sent package may wait for its ack before it counts as lost: PyGaSe's 1 s. */
 const ACK_TIMEOUT_MS = 1000;
@@ -89,6 +107,14 @@ export class ProtocolClient {
   private timeOrder = 0;
   private state: GameState = createGameState({});
   private readonly pending: Pending[] = [];
+  /** The rxgase session token, once the handshake is done; PyGaSe clients have none. */
+  private session: Uint8Array | undefined;
+  private eventId = 0;
+  private lastSentAt = -Infinity;
+  /** Server packages taken since the last send: an rxgase client acks every fourth at once. */
+  private unacked = 0;
+  /** The answer the handshake waits for, while it does. */
+  private answer: ((packet: ReturnType<typeof decodeRxgasePacket>) => void) | undefined;
 
   private constructor(
     socket: Socket,
@@ -122,12 +148,56 @@ export class ProtocolClient {
     return new ProtocolClient(socket, port, behaviour, counts, counting, eventAcksMs);
   }
 
-  /** Sends the package due now: header with the receive window, `time_order`, events. */
+  /**
+   * The rxgase handshake: a connect request, then the challenge's cookie echoed, each sent again
+   * every 250 ms until answered; after it, the client sends data packets of its session.
+   */
+  async handshake(): Promise<void> {
+    const nonce = globalThis.crypto.getRandomValues(new Uint8Array(8));
+    const ask = <K extends 'challenge' | 'accept'>(
+      request: Uint8Array,
+      kind: K,
+    ): Promise<Extract<ReturnType<typeof decodeRxgasePacket>, { kind: K }>> =>
+      new Promise((resolve) => {
+        const send = (): void => this.socket.send(request, this.server, '127.0.0.1');
+        const again = setInterval(send, HANDSHAKE_RESEND_MS);
+        this.answer = (packet) => {
+          if (packet.kind !== kind || !('nonce' in packet) || !sameBytes(packet.nonce, nonce))
+            return;
+          clearInterval(again);
+          this.answer = undefined;
+          resolve(packet as Extract<ReturnType<typeof decodeRxgasePacket>, { kind: K }>);
+        };
+        send();
+      });
+    const { cookie } = await ask(encodeConnectRequest(nonce), 'challenge');
+    const { session } = await ask(encodeChallengeResponse(nonce, cookie), 'accept');
+    this.session = session;
+  }
+
+  /**
+   * Sends the package due now: header with the receive window, `time_order`, events. An rxgase
+   * client with no event to send and no package to ack skips the beat, up to 100 ms.
+   */
   send(now: number): void {
+    const events = this.behaviour.events(this, now);
+    if (
+      this.session !== undefined &&
+      events.length === 0 &&
+      this.unacked < CLIENT_ACK_EVERY &&
+      now - this.lastSentAt < CLIENT_ACK_EVERY * SEND_INTERVAL_MS
+    ) {
+      return;
+    }
+    this.sendPackage(now, events);
+  }
+
+  private sendPackage(now: number, events: GameEvent[]): void {
     this.expire(now);
     this.sequence = sqnAdd(this.sequence, 1);
-    const events = this.behaviour.events(this, now);
-    const datagram = encodeClientPackage({
+    this.lastSentAt = now;
+    this.unacked = 0;
+    const pkg = encodeClientPackage({
       header: {
         sequence: this.sequence,
         ack: this.window.remoteSequence,
@@ -142,6 +212,14 @@ export class ProtocolClient {
       this.counts.eventsSent += events.length;
     }
     this.pending.push({ sequence: this.sequence, sentAt: now, counted, events: events.length });
+    const datagram =
+      this.session === undefined
+        ? pkg
+        : encodeData(
+            this.session,
+            events.map(() => (this.eventId = (this.eventId + 1) % 0x1_0000_0000)),
+            pkg,
+          );
     this.socket.send(datagram, this.server, '127.0.0.1');
   }
 
@@ -155,7 +233,12 @@ export class ProtocolClient {
     const counts = this.counts;
     let pkg: ServerPackage;
     try {
-      pkg = decodeServerPackage(data);
+      if (isRxgasePacket(data)) {
+        const packet = decodeRxgasePacket(data);
+        if (packet.kind !== 'data') return this.answer?.(packet);
+        if (this.session === undefined || !sameBytes(packet.session, this.session)) return;
+        pkg = decodeServerPackage(packet.package);
+      } else pkg = decodeServerPackage(data);
     } catch {
       counts.malformed++;
       return;
@@ -180,6 +263,9 @@ export class ProtocolClient {
     }
     this.resolve(pkg);
     for (const event of pkg.events) this.behaviour.onEvent?.(this, event);
+    // An rxgase client acks events, and every fourth package, at once.
+    if (this.session !== undefined && (pkg.events.length > 0 || ++this.unacked >= CLIENT_ACK_EVERY))
+      this.sendPackage(performance.now(), []);
   }
 
   /** Packages the header acknowledges are acked, with their events. */

@@ -41,7 +41,12 @@ async function quickstart(): Promise<number> {
       }),
     },
     // The bench finds how many clients one server holds: no cap of its own in the way.
-    { maxClients: Infinity, maxClientsPerAddress: Infinity, legacyJoinsPerSecond: false },
+    {
+      maxClients: Infinity,
+      maxClientsPerAddress: Infinity,
+      legacyJoinsPerSecond: false,
+      rateLimit: false,
+    },
   );
   const { port } = await backend.run('127.0.0.1', 0);
   usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });

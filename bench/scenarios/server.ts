@@ -1,6 +1,7 @@
 import type { Child } from '../load/child';
 import { startChild } from '../load/child';
 import type { LoadMode, LoadResult, LoadTiming } from '../load/loadProcess';
+import type { LoadProtocol } from '../load/protocolClient';
 import { SEND_INTERVAL_MS } from '../load/protocolClient';
 import type { ServedGame, Usage } from '../load/serverProcess';
 import type { Result } from '../measure';
@@ -100,6 +101,7 @@ export async function loadStep(
   clients: number,
   timing: Omit<LoadTiming, 'startAt'>,
   loadProcesses = LOAD_PROCESSES,
+  protocol: LoadProtocol = 'pygase',
 ): Promise<Step> {
   const children: Child[] = [];
   try {
@@ -111,7 +113,7 @@ export async function loadStep(
     await Promise.all(
       loads.map((load, i) => {
         const share = Math.floor(clients / loadProcesses) + (i < clients % loadProcesses ? 1 : 0);
-        return load.request({ kind: 'bind', mode, port, clients: share });
+        return load.request({ kind: 'bind', mode, port, clients: share, protocol });
       }),
     );
     const startAt = Date.now() + 200;
@@ -201,7 +203,9 @@ export function mostHeld(steps: readonly Step[]): number {
 }
 
 /**
- * server.clients_at_40hz and server.cpu_ms_per_client_s: the most quickstart clients one server
+ * server.clients_at_40hz and server.cpu_ms_per_client_s, for PyGaSe clients, and the same
+ * figures for rxgase clients (the handshake, then data packets; a client with nothing to say acks
+ * every fourth package and sends every 100 ms at least): the most quickstart clients one server
  * process keeps at 40 Hz with 99% of packages delivered each way and every event acked, found by
  * stepping the count up by half again until it falls short and then halving the gap; against the
  * echo server's ceiling. The CPU per client-second is the server's at the first step (500), against
@@ -223,13 +227,25 @@ export async function serverLoad(
     `raw echo at ${plan.firstStep} clients: CPU ${(echo.serverCpuMs / clientSeconds).toFixed(3)} ms per client-second`,
   );
 
-  const steps = await searchMostHeld(plan.firstStep, plan.maxSteps, 50, async (clients) => {
-    const step = await loadStep('quickstart', 'quickstart', clients, plan.timing);
-    progress(describeStep(step, plan.timing.measureMs));
-    return step;
-  });
+  const search = async (protocol: LoadProtocol): Promise<Step[]> =>
+    searchMostHeld(plan.firstStep, plan.maxSteps, 50, async (clients) => {
+      const step = await loadStep(
+        'quickstart',
+        'quickstart',
+        clients,
+        plan.timing,
+        LOAD_PROCESSES,
+        protocol,
+      );
+      progress(`${protocol}: ${describeStep(step, plan.timing.measureMs)}`);
+      return step;
+    });
+  const steps = await search('pygase');
+  const rxgaseSteps = await search('rxgase');
   const held = mostHeld(steps);
+  const rxgaseHeld = mostHeld(rxgaseSteps);
   const cpuPerClientS = (steps[0]?.serverCpuMs ?? NaN) / clientSeconds;
+  const rxgaseCpuPerClientS = (rxgaseSteps[0]?.serverCpuMs ?? NaN) / clientSeconds;
   return [
     {
       name: 'server.clients_at_40hz',
@@ -237,6 +253,20 @@ export async function serverLoad(
       unit: 'clients',
       baseline: ceiling,
       ratio: held / ceiling,
+    },
+    {
+      name: 'server.rxgase_clients_at_40hz',
+      value: rxgaseHeld,
+      unit: 'clients',
+      baseline: ceiling,
+      ratio: rxgaseHeld / ceiling,
+    },
+    {
+      name: 'server.rxgase_cpu_ms_per_client_s',
+      value: rxgaseCpuPerClientS,
+      unit: 'ms',
+      baseline: echo.serverCpuMs / clientSeconds,
+      ratio: rxgaseCpuPerClientS / (echo.serverCpuMs / clientSeconds),
     },
     {
       name: 'server.cpu_ms_per_client_s',

@@ -55,6 +55,15 @@ export const ConnectionStatus = {
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
 
 /**
+ * How many packages an rxgase client with nothing to say lets wait for its ack (its
+ * {@link ConnectionOptions.ackEvery}): it sends at once for every fourth package of the server's
+ * 40 Hz beat, and every 100 ms at least, a quarter of PyGaSe's rate, and its acks come as fast.
+ *
+ * @category Protocol
+ */
+export const RXGASE_CLIENT_ACK_EVERY = 4;
+
+/**
  * What a connection is made of. Every optional field says its default.
  *
  * @category Protocol
