@@ -15,7 +15,7 @@ import {
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
-import type { ExchangeOptions, PeerSignal } from '../operators/exchangePackages';
+import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
 import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
@@ -96,7 +96,7 @@ export interface ConnectionOptions<P extends Package> {
   readonly maxPendingEvents?: number;
   /**
    * How many packages received may wait for their ack when there is nothing to send; default 1,
-   * PyGaSe's: a package every send interval. See {@link ExchangeOptions.ackEvery}.
+   * PyGaSe's: a package every send interval. See {@link exchangePackages}' option of that name.
    */
   readonly ackEvery?: number;
   /**
