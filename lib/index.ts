@@ -189,8 +189,8 @@ export {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
 } from './game/fairQueue';
-export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
-export type { CloseReason } from './protocol/rxgasePackets';
+export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgaseConstants';
+export type { CloseReason } from './protocol/rxgaseConstants';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
 export { Client, DEFAULT_WAIT_MS } from './client/client';
 export type { ClientEventHandler, ClientOptions } from './client/client';
