@@ -192,7 +192,9 @@ export {
 export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgaseConstants';
 export type { CloseReason } from './protocol/rxgaseConstants';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
-export { Client, DEFAULT_WAIT_MS } from './client/client';
-export type { ClientEventHandler, ClientOptions } from './client/client';
+export { Client } from './client/client';
+export type { ClientEventHandler } from './client/client';
+export { DEFAULT_WAIT_MS } from './client/clientOptions';
+export type { ClientOptions } from './client/clientOptions';
 export { Backend } from './backend/backend';
 export type { BackendOptions } from './backend/backend';

@@ -3,7 +3,7 @@ import type { Backend, BackendOptions } from '../backend/backend';
 import type { GameEventHandlers, GameStateMachine, TimeStep } from '../game/gameStateMachine';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameStateStore } from '../game/gameStateStore';
-import type { ClientOptions } from '../client/client';
+import type { ClientOptions } from '../client/clientOptions';
 import type { ServerOptions } from '../server/server';
 import type { GameState } from '../state/gameState';
 import type { NetworkConditions } from '../transport/simulateNetwork';
