@@ -158,11 +158,11 @@ export type { GameLogic } from './game/gameLogic';
 export type {
   GameEventHandler,
   GameEventHandlers,
-  GameStateMachineOptions,
   HandlerContext,
   HandlerFailure,
   TimeStep,
-} from './game/gameStateMachine';
+} from './game/gameHandlers';
+export type { GameStateMachineOptions } from './game/gameStateMachineOptions';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
   ClientConnected,

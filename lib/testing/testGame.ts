@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Backend, BackendOptions } from '../backend/backend';
-import type { GameEventHandlers, GameStateMachine, TimeStep } from '../game/gameStateMachine';
+import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';
+import type { GameStateMachine } from '../game/gameStateMachine';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameStateStore } from '../game/gameStateStore';
 import type { ClientOptions } from '../client/clientOptions';
