@@ -154,11 +154,11 @@ export type { GameLogic } from './game/gameLogic';
 export type {
   GameEventHandler,
   GameEventHandlers,
-  GameStateMachineOptions,
   HandlerContext,
   HandlerFailure,
   TimeStep,
-} from './game/gameStateMachine';
+} from './game/gameHandlers';
+export type { GameStateMachineOptions } from './game/gameStateMachineOptions';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
 export type {
   ClientConnected,
@@ -185,10 +185,12 @@ export {
   DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
   DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
 } from './game/fairQueue';
-export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgasePackets';
-export type { CloseReason } from './protocol/rxgasePackets';
+export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgaseConstants';
+export type { CloseReason } from './protocol/rxgaseConstants';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
-export { Client, DEFAULT_WAIT_MS } from './client/client';
-export type { ClientEventHandler, ClientOptions } from './client/client';
+export { Client } from './client/client';
+export type { ClientEventHandler } from './client/client';
+export { DEFAULT_WAIT_MS } from './client/clientOptions';
+export type { ClientOptions } from './client/clientOptions';
 export { Backend } from './backend/backend';
 export type { BackendOptions } from './backend/backend';

@@ -1,7 +1,7 @@
 import { EMPTY, firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
 import { GameStateMachine } from '../lib/game/gameStateMachine';
-import type { GameEventHandler, TimeStep } from '../lib/game/gameStateMachine';
+import type { GameEventHandler, TimeStep } from '../lib/game/gameHandlers';
 import { GameStateStore } from '../lib/game/gameStateStore';
 import {
   InvalidArgumentError,

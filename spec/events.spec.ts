@@ -2,7 +2,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
 import { gameLogic } from '../lib/game/gameLogic';
 import { GameStateMachine } from '../lib/game/gameStateMachine';
-import type { HandlerContext } from '../lib/game/gameStateMachine';
+import type { HandlerContext } from '../lib/game/gameHandlers';
 import { GameStateStore } from '../lib/game/gameStateStore';
 import { Client } from '../lib/client/client';
 import { pygaseHandler } from '../lib/connection/eventHandlers';

@@ -6,11 +6,8 @@ import { Server } from '../server/server';
 import type { ServerOptions } from '../server/server';
 import type { Address } from '../transport/datagram';
 import type { AnyEvents, GameEvents } from '../protocol/events';
-import type {
-  GameEventHandlers,
-  GameStateMachineOptions,
-  TimeStep,
-} from '../game/gameStateMachine';
+import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';
+import type { GameStateMachineOptions } from '../game/gameStateMachineOptions';
 import { GameStateMachine } from '../game/gameStateMachine';
 import { GameStateStore } from '../game/gameStateStore';
 

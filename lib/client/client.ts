@@ -1,38 +1,13 @@
-import {
-  BehaviorSubject,
-  Subject,
-  asyncScheduler,
-  filter,
-  firstValueFrom,
-  map,
-  scan,
-  take,
-  throwError,
-  timeout,
-} from 'rxjs';
-import type { Observable, SchedulerLike } from 'rxjs';
-import { Connection, ConnectionStatus } from '../connection/connection';
-import { SHUTDOWN_WORD } from '../protocol/constants';
-import { clientPackages } from '../connection/packageCodec';
-import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
-import { checkPositive } from '../options/checkOption';
-import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
-import {
-  HOST_TOKEN_SIZE,
-  PACKET_PREFIX_SIZE,
-  PacketKind,
-  encodeClose,
-  encodeShutdownRequest,
-  isRxgasePacket,
-  sameBytes,
-} from '../protocol/rxgasePackets';
+import { Subject, filter, map } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { Connection } from '../connection/connection';
+import { ConnectionStatus } from '../connection/connection';
+import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Accepted, HandshakeAnswer } from './handshake';
-import { handshake, packetsFrom } from './handshake';
-import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { silentLogger } from '../util/logger';
-import type { GameEvent, ServerPackage, UpdatePayload } from '../protocol/packages';
+import type { GameEvent, ServerPackage } from '../protocol/packages';
 import type {
   AnyEvents,
   AnyPayload,
@@ -44,55 +19,16 @@ import type {
 import { dispatchArguments } from '../connection/dispatchArguments';
 import type { DispatchOptions } from '../connection/connection';
 import type { EventArgs } from '../connection/eventHandlers';
-import { applyUpdate } from '../state/applyUpdate';
 import type { GameState } from '../state/gameState';
-import { createGameState } from '../state/gameState';
-import { materialize } from '../state/values';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
-import { bindClientTransport, discoverServers, resolveHostname } from './platform';
-
-/**
- * How long `connect`, `waitUntil` and `tryTo` wait by default.
- *
- * @category Client
- */
-export const DEFAULT_WAIT_MS = 5000;
-
-/**
- * How a client connects. Every field says its default.
- *
- * @category Client
- */
-export interface ClientOptions {
-  /** Where every timer runs; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** Default silent. */
-  readonly logger?: Logger;
-  /**
-   * Opens the client's own transport; default a UDP socket on a port the system chooses (in the
-   * browser build, `webSocketClientTransport()`).
-   */
-  readonly bind?: () => Promise<Transport>;
-  /**
-   * Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4), in the
-   * browser build the hostname as it is.
-   */
-  readonly resolve?: (hostname: string) => Promise<string>;
-  /**
-   * `rxgase` (the default): connect with the rxgase handshake, events handled exactly once,
-   * close reasons, a token for the host. `pygase`: PyGaSe's own protocol, to play on a Python
-   * PyGaSe server, which knows no other (and may stop reading at a datagram it cannot decode).
-   */
-  readonly protocol?: 'rxgase' | 'pygase';
-  /**
-   * How many events may be queued or unacknowledged at once; default 1024.
-   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
-   */
-  readonly maxPendingEvents?: number;
-}
+import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
+import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
+import { discoverServers } from './platform';
+import { ClientState } from './clientState';
+import { closeOf, connectionTo, farewell, handshakeWithin } from './session';
 
 /**
  * A client handler: called with the event's payload (its keyword arguments) and a context that
@@ -131,29 +67,25 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   private readonly disconnections = new Subject<CloseReason>();
   private accepted: Accepted | undefined;
-  private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
+  private readonly known: ClientState<S>;
   private readonly events = new Subject<EventOf<E['toClient']>>();
   private readonly handlers: EventHandlers<ClientEventHandler<never>>;
-  private readonly scheduler: SchedulerLike;
-  private readonly logger: Logger;
+  private readonly options: ResolvedClientOptions;
   private transport: Transport | undefined;
   private current: Connection<ServerPackage> | undefined;
   private server: Address | undefined;
-  private hasState = false;
   private connecting = false;
   private ignored = 0;
 
-  constructor(private readonly options: ClientOptions = {}) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.logger = options.logger ?? silentLogger;
-    this.state$ = this.current$.asObservable();
+  /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
+  constructor(options: ClientOptions = {}) {
+    this.options = resolveClientOptions(options);
+    this.known = new ClientState<S>(this.options.scheduler);
+    this.state$ = this.known.state$;
     this.events$ = this.events.asObservable();
-    this.handlers = new EventHandlers<ClientEventHandler<never>>(this.logger, 'client');
+    this.handlers = new EventHandlers<ClientEventHandler<never>>(this.options.logger, 'client');
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
-    if (options.maxPendingEvents !== undefined) {
-      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
-    }
   }
 
   /** Whether the server made this client its host: the one that may shut it down. */
@@ -177,7 +109,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   /** The current game state. */
   get state(): S {
-    return this.current$.value;
+    return this.known.value;
   }
 
   /** The connection to the server, with `status$`, `latency$`, `quality$` and stats. */
@@ -213,54 +145,43 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   }
 
   private async open(port: number, hostname: string, timeoutMs: number): Promise<void> {
-    const host = await (this.options.resolve ?? resolveHostname)(hostname);
+    const { scheduler, logger } = this.options;
+    const host = await this.options.resolve(hostname);
     const server: Address = { host, port };
-    const transport = await (this.options.bind ?? bindClientTransport)();
+    const transport = await this.options.bind();
     this.transport = transport;
     this.server = server;
-    // A new connection starts from no state: the server sends it whole.
-    this.hasState = false;
-    this.current$.next(createGameState({}) as S);
+    this.known.reset();
     const from = addressKey(server);
-    const started = this.scheduler.now();
-    this.logger.info(`Connecting to ${from} ...`);
+    const started = scheduler.now();
+    logger.info(`Connecting to ${from} ...`);
     let accepted: Accepted | undefined;
     if (this.options.protocol !== 'pygase') {
       try {
-        accepted = await firstValueFrom(
-          handshake(transport, server, this.scheduler, {
-            ignored: (answer) => this.ignore(answer, from),
-          }).pipe(timeout({ first: timeoutMs, scheduler: this.scheduler })),
+        accepted = await handshakeWithin(transport, server, scheduler, timeoutMs, (answer) =>
+          this.ignore(answer, from),
         );
       } catch (error) {
         transport.close();
         this.transport = undefined;
-        if (error instanceof ConnectionRefusedError) throw error;
-        throw new WaitTimeoutError(`${from} did not answer within ${timeoutMs} ms`, {
-          cause: error,
-        });
+        throw error;
       }
     }
     this.accepted = accepted;
-    const connection = new Connection<ServerPackage>({
-      remote: server,
-      incoming$: transport.datagrams$.pipe(
-        filter(({ address, data }) => addressKey(address) === from && !isControlPacket(data)),
-        map(({ data }) => data),
-      ),
-      send: (data) => transport.send({ data, address: server }),
-      codec: clientPackages(() => this.current$.value.time_order),
-      scheduler: this.scheduler,
-      logger: this.logger,
-      maxPendingEvents: this.options.maxPendingEvents,
-      ...(accepted === undefined ? {} : { session: accepted.session }),
-    });
+    const connection = connectionTo(
+      transport,
+      server,
+      accepted,
+      () => this.known.value.time_order,
+      this.options,
+    );
     this.current = connection;
-    if (accepted !== undefined)
-      this.listenForClose(transport, server, connection, accepted.session);
-    connection.packages$
-      .pipe(scan((state: S, { package: pkg }) => this.take(state, pkg.update), this.current$.value))
-      .subscribe((state) => this.current$.next(state));
+    if (accepted !== undefined) {
+      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
+        (reason) => connection.close(reason),
+      );
+    }
+    this.known.follow(connection.packages$.pipe(map(({ package: pkg }) => pkg.update)));
     connection.events$.subscribe((event) => {
       this.events.next(event as EventOf<E['toClient']>);
       this.handlers.handle(event);
@@ -272,12 +193,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       if (status !== ConnectionStatus.Disconnected) return;
       this.disconnections.next(connection.closeReason ?? 'disconnected');
       if (this.current !== connection) return;
-      this.logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
+      logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
       void this.disconnect();
     });
     try {
-      await this.waitUntil(() => this.hasState, timeoutMs - (this.scheduler.now() - started));
-      this.logger.info(`Connected to ${from}.`);
+      await this.waitUntil(() => this.known.hasState, timeoutMs - (scheduler.now() - started));
+      logger.info(`Connected to ${from}.`);
     } catch (error) {
       if (this.current === connection) await this.disconnect();
       throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
@@ -305,32 +226,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
    */
   tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
-    let lastError: unknown;
-    return firstValueFrom(
-      this.current$.pipe(
-        map((state) => {
-          try {
-            return { ok: true as const, value: fn(state) };
-          } catch (error) {
-            lastError = error;
-            return { ok: false as const };
-          }
-        }),
-        filter((attempt): attempt is { ok: true; value: R } => attempt.ok),
-        map((attempt) => attempt.value),
-        timeout({
-          first: timeoutMs,
-          with: () =>
-            throwError(
-              () =>
-                new WaitTimeoutError(`still not possible after ${timeoutMs} ms`, {
-                  cause: lastError,
-                }),
-            ),
-          scheduler: this.scheduler,
-        }),
-      ),
-    );
+    return this.known.tryTo(fn, timeoutMs);
   }
 
   /**
@@ -389,67 +285,20 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.transport = undefined;
     this.accepted = undefined;
     const send = (data: Uint8Array): void => transport?.send({ data, address: server as Address });
-    if (options.shutdownServer) {
-      send(
-        accepted === undefined
-          ? SHUTDOWN_WORD
-          : encodeShutdownRequest(accepted.session, accepted.hostToken ?? NO_HOST_TOKEN),
-      );
-    }
-    if (accepted !== undefined && current?.currentStatus !== ConnectionStatus.Disconnected) {
-      // Twice: the server frees the client's place at once if either arrives.
-      const close = encodeClose(accepted.session, 'disconnected');
-      send(close);
-      send(close);
-    }
+    const connected = current?.currentStatus !== ConnectionStatus.Disconnected;
+    const shutdownServer = Boolean(options.shutdownServer);
+    for (const data of farewell(accepted, { shutdownServer, connected })) send(data);
     current?.close();
     transport?.close();
-    if (current !== undefined) this.logger.info('Disconnected.');
+    if (current !== undefined) this.options.logger.info('Disconnected.');
     return Promise.resolve();
-  }
-
-  /** Closes `connection` when the server sends a close packet of its session, with its reason. */
-  private listenForClose(
-    transport: Transport,
-    server: Address,
-    connection: Connection<ServerPackage>,
-    session: Uint8Array,
-  ): void {
-    const from = addressKey(server);
-    packetsFrom(transport, server)
-      .pipe(
-        filter((packet): packet is Close => packet.kind === 'close'),
-        filter((close) => {
-          const bound = sameBytes(close.token, session);
-          if (!bound) this.ignore(close, from);
-          return bound;
-        }),
-        take(1),
-      )
-      .subscribe((packet) => connection.close(packet.reason));
   }
 
   /** An answer from the server's address that is not bound to this client: counted, not acted on. */
   private ignore(answer: HandshakeAnswer, from: string): void {
     this.ignored++;
-    this.logger.debug(
+    this.options.logger.debug(
       `Ignored a ${answer.kind} from ${from}: it carries neither this client's nonce nor its session.`,
     );
   }
-
-  /** The client's state after an update: the first is the whole state, taken as it is. */
-  private take(state: S, update: UpdatePayload): S {
-    if (this.hasState) return applyUpdate(state, update);
-    this.hasState = true;
-    return materialize(update) as S;
-  }
-}
-
-const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
-
-type Close = Extract<RxgasePacket, { kind: 'close' }>;
-
-/** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
-function isControlPacket(data: Uint8Array): boolean {
-  return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
 }

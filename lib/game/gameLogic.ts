@@ -1,7 +1,7 @@
 import type { AnyEvents, EventType, GameEvents, HandlerPayload } from '../protocol/events';
 import type { GameState } from '../state/gameState';
 import type { CheckedChanges, StateChanges } from '../state/stateChanges';
-import type { GameEventHandlers, HandlerContext, TimeStep } from './gameStateMachine';
+import type { GameEventHandlers, HandlerContext, TimeStep } from './gameHandlers';
 
 /**
  * A game's time step and event handlers, written for a state `S` and events `E` and checked key by

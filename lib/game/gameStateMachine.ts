@@ -1,135 +1,24 @@
-import { Subject, asyncScheduler, timer } from 'rxjs';
+import { Subject, timer } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { EventQueueFullError, InvalidArgumentError, InvalidStateError } from '../protocol/errors';
+import { EventQueueFullError, InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
-import type { EventArgs } from '../connection/eventHandlers';
-import type {
-  AnyEvents,
-  AnyPayload,
-  EventType,
-  GameEvents,
-  HandlerPayload,
-} from '../protocol/events';
-import { silentLogger } from '../util/logger';
+import type { AnyEvents, EventType, GameEvents, HandlerPayload } from '../protocol/events';
 import type { GameEvent } from '../protocol/packages';
 import { sqnAdd } from '../protocol/sequence';
 import type { GameState, GameStateUpdate } from '../state/gameState';
-import { GameStatus, RESERVED_KEYS } from '../state/gameState';
+import { GameStatus } from '../state/gameState';
 import { mergeUpdates } from '../state/mergeUpdates';
 import type { CheckedChanges, StateChanges } from '../state/stateChanges';
-import { copyData, isPlainObject } from '../state/values';
-import { setEntry } from '../util/setEntry';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { GameStateStore } from './gameStateStore';
 import { ThrottledWarning } from '../util/throttledWarning';
-import {
-  DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
-  DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
-  FairQueue,
-} from './fairQueue';
-
-/**
- * Advances the game by `dt` seconds: returns the changes, or nothing when nothing changed.
- * Returning `game_status: GameStatus.Paused` stops the loop.
- *
- * @category Server/Backend
- */
-export type TimeStep<S extends GameState<object> = GameState> = (
-  gameState: S,
-  dt: number,
-  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
-) => StateChanges<S> | void;
-
-/**
- * What a game-loop handler gets beside the event's payload: the state the tick started from, its
- * `dt`, who sent the event, and the event's positional arguments. None of it can be shadowed by a
- * keyword argument of the event: those are in the payload.
- *
- * @category Server/Backend
- */
-export interface HandlerContext<S extends GameState<object> = GameState> extends EventArgs {
-  readonly gameState: S;
-  readonly dt: number;
-  /** The client that sent the event; none for an event the server pushed itself. */
-  readonly clientAddress: Address | undefined;
-}
-
-/**
- * Handles one type of event in the game loop: called with the event's payload (its keyword
- * arguments) and a {@link HandlerContext}; returns the changes to the state, or nothing. A
- * handler written as PyGaSe's are (positional arguments, then keyword arguments and context in
- * one object) fits once wrapped in {@link pygaseHandler}.
- *
- * @typeParam S The state.
- * @typeParam P The payload.
- * @category Server/Backend
- */
-export type GameEventHandler<S extends GameState<object> = GameState, P = AnyPayload> = (
-  payload: HandlerPayload<P>,
-  context: HandlerContext<S>,
-  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
-) => StateChanges<S> | void;
-
-/**
- * A handler for each type of event clients send, as a backend takes them.
- *
- * @category Server/Backend
- */
-export type GameEventHandlers<
-  S extends GameState<object> = GameState,
-  E extends GameEvents = AnyEvents,
-> = {
-  readonly [K in EventType<E['toServer']>]?: GameEventHandler<S, E['toServer'][K]>;
-};
-
-/**
- * A time step or handler that threw, and where.
- *
- * @category Server/Backend
- */
-export interface HandlerFailure {
-  /**
-   * `'timeStep'`, the type of the event whose handler threw, or `'eventQueue'` for a client's
-   * events dropped as its queue was full (the error an `EventQueueFullError`).
-   */
-  readonly source: string;
-  readonly error: unknown;
-}
-
-/**
- * How a state machine runs. Every field says its default.
- *
- * @category Server/Backend
- */
-export interface GameStateMachineOptions<
-  S extends GameState<object>,
-  E extends GameEvents = AnyEvents,
-> {
-  /** The game's logic for one step; default none (a subclass may override `timeStep`). */
-  readonly timeStep?: TimeStep<S>;
-  /** A handler for each type of event; default none ({@link GameStateMachine.registerEventHandler} adds them). */
-  readonly eventHandlers?: GameEventHandlers<S, E>;
-  /** Where the loop's timer runs; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** Default silent. */
-  readonly logger?: Logger;
-  /**
-   * How many events of one client a tick handles at most; default 64
-   * (`DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK`). The rest wait for the next tick, in order, so a
-   * client that floods the loop slows only itself. A whole number above 0.
-   */
-  readonly maxEventsPerClientPerTick?: number;
-  /**
-   * How many events of one client may wait for a tick; default 1,024
-   * (`DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT`). One more is dropped: counted in `eventsDropped`,
-   * reported on `errors$` (source `'eventQueue'`, an `EventQueueFullError`) at the next tick,
-   * and logged at WARN (at most every 10 s). Its sender had its ack: it is the count, not the
-   * sender, that says it was lost. A whole number above 0.
-   */
-  readonly maxQueuedEventsPerClient?: number;
-}
+import { FairQueue } from './fairQueue';
+import type { GameEventHandler, HandlerContext, HandlerFailure, TimeStep } from './gameHandlers';
+import { ownChanges } from './gameHandlers';
+import { resolveGameStateMachineOptions } from './gameStateMachineOptions';
+import type { GameStateMachineOptions } from './gameStateMachineOptions';
 
 /**
  * Runs the game: every tick it calls the time step with the time since the last tick, lets the
@@ -177,21 +66,14 @@ export class GameStateMachine<
     private readonly store: GameStateStore<S>,
     options: GameStateMachineOptions<S, E> = {},
   ) {
-    if (options.timeStep !== undefined && typeof options.timeStep !== 'function') {
-      throw new InvalidArgumentError(
-        `the time step must be a function, got ${typeof options.timeStep}`,
-      );
-    }
-    this.step = options.timeStep;
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.logger = options.logger ?? silentLogger;
+    const { timeStep, scheduler, logger, eventHandlers, ...limits } =
+      resolveGameStateMachineOptions(options);
+    this.step = timeStep;
+    this.scheduler = scheduler;
+    this.logger = logger;
     this.errors$ = this.errors.asObservable();
-    this.queue = new FairQueue(
-      options.maxEventsPerClientPerTick ?? DEFAULT_MAX_EVENTS_PER_CLIENT_PER_TICK,
-      options.maxQueuedEventsPerClient ?? DEFAULT_MAX_QUEUED_EVENTS_PER_CLIENT,
-    );
+    this.queue = new FairQueue(limits.maxEventsPerClientPerTick, limits.maxQueuedEventsPerClient);
     this.drops = new ThrottledWarning(this.logger, this.scheduler);
-    const { eventHandlers = {} } = options;
     if (typeof eventHandlers !== 'object' || eventHandlers === null) {
       throw new InvalidArgumentError(
         `the event handlers must be an object of functions by event type, got ${String(eventHandlers)}`,
@@ -350,18 +232,7 @@ export class GameStateMachine<
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   private run(source: string, code: () => StateChanges | void): StateChanges {
     try {
-      const changes = code();
-      if (changes === undefined || changes === null) return {};
-      if (!isPlainObject(changes)) {
-        throw new InvalidStateError(
-          `${source} must return a plain object of state changes, or nothing`,
-        );
-      }
-      const own: Record<string, unknown> = {};
-      for (const key of Object.keys(changes)) {
-        if (!RESERVED_KEYS.has(key) || key === 'game_status') setEntry(own, key, changes[key]);
-      }
-      return copyData(own) as StateChanges; // refuses what is not plain data, here
+      return ownChanges(source, code());
     } catch (error) {
       this.logger.error(`The ${source} handler threw; the game goes on.`, error);
       this.errors.next({ source, error });

@@ -109,7 +109,11 @@ export function throttleStep(state: ThrottleState, now: number, latencyMs: numbe
  *
  * @category Operators
  */
-export type CongestionSetting = Pick<ThrottleState, 'quality' | 'sendIntervalMs'>;
+export interface CongestionSetting {
+  readonly quality: Quality;
+  /** How long between two packages, in ms. */
+  readonly sendIntervalMs: number;
+}
 
 /**
  * Congestion avoidance, PyGaSe's: every 500 ms the state machine (`throttleStep`) looks at

@@ -19,6 +19,7 @@ const CACHED_KEY_LENGTH = 16;
 /** Slots of the key cache: a game's maps repeat a few hundred keys in every package. */
 const KEY_CACHE_SLOTS = 1024;
 
+// Whole past ~300 lines: one role, a cursor whose every read moves the same private bytes, view, pos.
 /**
  * A msgpack decoder for the values PyGaSe sends: nil, booleans, integers, floats, strings, binary,
  * arrays and maps with string or integer keys. It is a cursor over the bytes (integers read big-endian by hand) that checks the

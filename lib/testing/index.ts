@@ -21,13 +21,8 @@
  * @packageDocumentation
  */
 
-export { DEFAULT_VIRTUAL_TIMEOUT_MS, TestWorld } from './testWorld';
-export type { LinkStats } from './testWorld';
-export type {
-  TestClientOptions,
-  TestGame,
-  TestGameBackend,
-  TestGameParts,
-  TestGameStateMachine,
-  TestWorldOptions,
-} from './testGame';
+export { TestWorld } from './testWorld';
+export { DEFAULT_VIRTUAL_TIMEOUT_MS } from './waits';
+export type { LinkStats } from './testClients';
+export type { TestGame, TestGameBackend, TestGameParts, TestGameStateMachine } from './testGame';
+export type { TestClientOptions, TestWorldOptions } from './testWorldOptions';

@@ -1,12 +1,13 @@
 import type { SchedulerLike } from 'rxjs';
-import type { Backend, BackendOptions } from '../backend/backend';
-import type { GameEventHandlers, GameStateMachine, TimeStep } from '../game/gameStateMachine';
+import { Backend } from '../backend/backend';
+import type { BackendOptions } from '../backend/backend';
+import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';
+import type { GameStateMachine } from '../game/gameStateMachine';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameStateStore } from '../game/gameStateStore';
-import type { ClientOptions } from '../client/client';
-import type { ServerOptions } from '../server/server';
+import { InvalidArgumentError } from '../protocol/errors';
+import { Server } from '../server/server';
 import type { GameState } from '../state/gameState';
-import type { NetworkConditions } from '../transport/simulateNetwork';
 
 /**
  * A game given by its parts, as to a `Backend`: the initial state, the time step and the event
@@ -96,64 +97,48 @@ export interface TestGameStateMachine<
 export type TestGame<S extends GameState<object>, E extends GameEvents = AnyEvents> =
   TestGameParts<S, E> | TestGameBackend<S, E> | TestGameStateMachine<S, E>;
 
-/**
- * How a test world runs, beside its game. Every field says its default.
- *
- * ## Example
- * ```ts
- * const world = await TestWorld.start({
- *   ...game,
- *   network: { latencyMs: 100, jitterMs: 30, loss: 0.25, duplicate: 0.1 },
- *   seed: 42,
- *   serverOptions: { maxClients: 8 },
- * });
- * ```
- *
- * @category Testing
- */
-export interface TestWorldOptions {
-  /**
-   * What every client's link to the server does to datagrams, each way; default a perfect link
-   * (delivered at once, in order). A client may have its own (see {@link TestClientOptions}).
-   */
-  readonly network?: NetworkConditions;
-  /**
-   * The seed of the simulated network; default 1. Each direction of each client's link gets its
-   * own seed from it (by the order the clients were made), so the same test with the same seed
-   * runs the same way, datagram for datagram.
-   */
-  readonly seed?: number;
-  /** Time between game loop ticks, in virtual ms; default 20. */
-  readonly tickMs?: number;
-  /**
-   * The step in which `advance` and the waits move virtual time, letting promises settle
-   * between two steps; default 5 ms. Smaller is finer and slower.
-   */
-  readonly stepMs?: number;
-  /** The server's host on the simulated network; default `server`. */
-  readonly host?: string;
-  /** The server's port; default 7000. */
-  readonly port?: number;
-  /** The server's options (`maxClients`, `rateLimit`, `logger`, ...); default none. */
-  readonly serverOptions?: Omit<ServerOptions, 'scheduler' | 'bind'>;
+/** The parts of a game a test world runs, made. */
+export interface BuiltGame<S extends GameState<object>, E extends GameEvents> {
+  readonly server: Server<S, E>;
+  readonly gameStateStore: GameStateStore<S>;
+  readonly gameStateMachine: GameStateMachine<S, E>;
+  /** The backend, when the game was given by its parts or as a backend. */
+  readonly backend: Backend<S, E> | undefined;
 }
 
 /**
- * How a test world makes one client: its options as a `Client`'s, but its clock, transport and
- * name resolution are the world's; and its own network conditions. Every field says its default.
+ * Makes the game a test world runs, on `backendOptions` (the world's clock and network).
  *
- * ## Example
- * ```ts
- * const far = await world.connect('far', { network: { latencyMs: 300, loss: 0.3 } });
- * const old = await world.connect('old', { protocol: 'pygase' });
- * ```
- *
- * @category Testing
+ * @throws {@link InvalidArgumentError} If the game is none of the three kinds of {@link TestGame}.
  */
-export interface TestClientOptions extends Omit<ClientOptions, 'scheduler' | 'bind' | 'resolve'> {
-  /**
-   * What this client's link does to datagrams, each way; default the world's `network`. With a
-   * `seed`, the link's randomness comes from it alone, whatever the other clients.
-   */
-  readonly network?: NetworkConditions;
+export function buildTestGame<S extends GameState<object>, E extends GameEvents>(
+  game: TestGame<S, E>,
+  scheduler: SchedulerLike,
+  backendOptions: BackendOptions,
+): BuiltGame<S, E> {
+  let backend: Backend<S, E>;
+  if ('initialState' in game) {
+    backend = new Backend(
+      game.initialState,
+      game.timeStep ?? (() => undefined),
+      game.eventHandlers ?? {},
+      backendOptions,
+    );
+  } else if ('backend' in game) {
+    backend = game.backend(backendOptions);
+  } else if ('stateMachine' in game) {
+    const { store, machine } = game.stateMachine(scheduler);
+    return {
+      server: new Server(store, backendOptions),
+      gameStateStore: store,
+      gameStateMachine: machine,
+      backend: undefined,
+    };
+  } else {
+    throw new InvalidArgumentError(
+      'the game must have an initialState, a backend or a stateMachine',
+    );
+  }
+  const { server, gameStateStore, gameStateMachine } = backend;
+  return { server, gameStateStore, gameStateMachine, backend };
 }

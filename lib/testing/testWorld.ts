@@ -1,15 +1,11 @@
-import { isObservable, lastValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { Backend } from '../backend/backend';
-import type { BackendOptions } from '../backend/backend';
+import type { Backend, BackendOptions } from '../backend/backend';
 import type { GameStateMachine } from '../game/gameStateMachine';
 import type { GameStateStore } from '../game/gameStateStore';
-import { Client } from '../client/client';
-import type { ConnectionStats } from '../connection/stats';
+import type { Client } from '../client/client';
 import { CONNECTION_TIMEOUT_MS } from '../operators/whenSilent';
-import { checkPositive } from '../options/checkOption';
-import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
-import { Server } from '../server/server';
+import { InvalidArgumentError } from '../protocol/errors';
+import type { Server } from '../server/server';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
@@ -18,42 +14,18 @@ import { MemoryNetwork } from '../transport/memoryNetwork';
 import { SimulationScheduler } from '../transport/simulationScheduler';
 import { SimulatedLinks } from './simulatedLinks';
 import type { Link } from './simulatedLinks';
-import type { TestClientOptions, TestGame, TestWorldOptions } from './testGame';
-import { describePredicate, describeState } from './describe';
+import { buildTestGame } from './testGame';
+import type { TestGame } from './testGame';
+import { resolveTestWorldOptions } from './testWorldOptions';
+import type {
+  ResolvedTestWorldOptions,
+  TestClientOptions,
+  TestWorldOptions,
+} from './testWorldOptions';
 import { Stepper } from './stepper';
-
-/**
- * How long the waits of a {@link TestWorld} (`until`, `settle`, `connect`) wait by default, in
- * virtual ms: long, since virtual time costs little.
- *
- * ## Example
- * ```ts
- * // A slow start: twice as long as the default.
- * await world.until(ann, (state) => state.round === 2, 2 * DEFAULT_VIRTUAL_TIMEOUT_MS);
- * ```
- *
- * @category Testing
- */
-export const DEFAULT_VIRTUAL_TIMEOUT_MS = 10_000;
-
-/**
- * Both ends of one client's connection, counted from their start: see `ConnectionStats`.
- *
- * ## Example
- * ```ts
- * const { client, server } = world.stats(ann);
- * expect(client?.resends).toBeGreaterThan(0); // events that ann sent again
- * expect(server?.duplicates).toBeGreaterThan(0); // packages from ann that came twice
- * ```
- *
- * @category Testing
- */
-export interface LinkStats {
-  /** The client's connection's; undefined while it is not connected. */
-  readonly client: ConnectionStats | undefined;
-  /** The server's connection to the client; undefined while the server holds none. */
-  readonly server: ConnectionStats | undefined;
-}
+import { TestClients } from './testClients';
+import type { LinkStats } from './testClients';
+import { DEFAULT_VIRTUAL_TIMEOUT_MS, settleOn, untilHolds, untilState } from './waits';
 
 /**
  * A whole game in virtual time, for your tests: your game on a real `Server`, real `Client`s
@@ -102,8 +74,8 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
   readonly backend: Backend<S, E> | undefined;
 
   private readonly links: SimulatedLinks;
-  private readonly linkOf = new Map<Client<S, E>, Link>();
-  private readonly options: TestWorldOptions;
+  private readonly made: TestClients<S, E>;
+  private readonly options: ResolvedTestWorldOptions;
   private readonly clock: Stepper;
   private running = false;
 
@@ -114,43 +86,21 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    *   the game is none of the three kinds of {@link TestGame}.
    */
   constructor(options: TestGame<S, E> & TestWorldOptions) {
-    const { tickMs = 20, stepMs = 5, seed = 1 } = options;
-    checkPositive('tickMs', tickMs);
-    checkPositive('stepMs', stepMs);
-    if (!Number.isInteger(seed)) {
-      throw new InvalidArgumentError(`seed must be a whole number, got ${String(seed)}`);
-    }
-    this.options = options;
+    this.options = resolveTestWorldOptions(options);
+    const { stepMs, seed, serverOptions } = this.options;
     this.clock = new Stepper(this.scheduler, stepMs);
     this.links = new SimulatedLinks(this.scheduler, seed);
+    this.made = new TestClients(this.scheduler, this.network, this.links, this.options.network);
     const backendOptions: BackendOptions = {
-      ...options.serverOptions,
+      ...serverOptions,
       scheduler: this.scheduler,
       bind: async (port, host) => this.links.serverSide(this.network.bind({ host, port })),
     };
-    if ('initialState' in options) {
-      this.backend = new Backend(
-        options.initialState,
-        options.timeStep ?? (() => undefined),
-        options.eventHandlers ?? {},
-        backendOptions,
-      );
-    } else if ('backend' in options) {
-      this.backend = options.backend(backendOptions);
-    } else if ('stateMachine' in options) {
-      const { store, machine } = options.stateMachine(this.scheduler);
-      this.gameStateStore = store;
-      this.gameStateMachine = machine;
-      this.server = new Server(store, backendOptions);
-      return;
-    } else {
-      throw new InvalidArgumentError(
-        'the game must have an initialState, a backend or a stateMachine',
-      );
-    }
-    this.gameStateStore = this.backend.gameStateStore;
-    this.gameStateMachine = this.backend.gameStateMachine;
-    this.server = this.backend.server;
+    const game = buildTestGame(options, this.scheduler, backendOptions);
+    this.server = game.server;
+    this.gameStateStore = game.gameStateStore;
+    this.gameStateMachine = game.gameStateMachine;
+    this.backend = game.backend;
   }
 
   /**
@@ -181,7 +131,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
 
   /** The clients made so far, in the order they were made. */
   get clients(): readonly Client<S, E>[] {
-    return [...this.linkOf.keys()];
+    return this.made.all;
   }
 
   /**
@@ -192,7 +142,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
   async start(): Promise<void> {
     if (this.running) throw new InvalidArgumentError('the test world runs already');
     this.running = true;
-    const { host = 'server', port = 7000, tickMs = 20 } = this.options;
+    const { host, port, tickMs } = this.options;
     if (this.backend !== undefined) {
       await this.backend.run(host, port, tickMs);
     } else {
@@ -215,28 +165,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * @throws {InvalidArgumentError} If the name is empty or taken.
    */
   client(name: string, options: TestClientOptions = {}): Client<S, E> {
-    if (typeof name !== 'string' || name === '') {
-      throw new InvalidArgumentError(
-        `a client's name must be a non-empty string, got ${String(name)}`,
-      );
-    }
-    if ([...this.linkOf.values()].some((link) => link.name === name)) {
-      throw new InvalidArgumentError(`there is a client named ${name} already`);
-    }
-    const { network = this.options.network, ...clientOptions } = options;
-    const link = this.links.add(name, network);
-    const client = new Client<S, E>({
-      ...clientOptions,
-      scheduler: this.scheduler,
-      bind: async () => {
-        const transport = this.network.bind({ host: name });
-        this.links.bind(link, transport.address);
-        return this.links.clientSide(link, transport);
-      },
-      resolve: async (host) => host,
-    });
-    this.linkOf.set(client, link);
-    return client;
+    return this.made.make(name, options);
   }
 
   /**
@@ -263,7 +192,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
   ): Promise<Client<S, E>> {
     const connecting = typeof client === 'string' ? this.client(client, options) : client;
     this.linkFor(connecting);
-    const { host = 'server', port = 7000 } = this.options;
+    const { host, port } = this.options;
     // The client's own timeout settles the promise; the world's margin only catches a hang.
     await this.settle(connecting.connect(port, host, timeoutMs), timeoutMs + 1000);
     return connecting;
@@ -318,10 +247,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * ```
    */
   stats(client: Client<S, E>): LinkStats {
-    const { address } = this.linkFor(client);
-    const onServer =
-      address === undefined ? undefined : this.server.connections.get(addressKey(address));
-    return { client: client.connection?.stats, server: onServer?.stats };
+    return this.made.stats(client, this.server);
   }
 
   /**
@@ -354,22 +280,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
     awaited: PromiseLike<T> | Observable<T>,
     timeoutMs = DEFAULT_VIRTUAL_TIMEOUT_MS,
   ): Promise<T | undefined> {
-    const promise = isObservable(awaited)
-      ? lastValueFrom(awaited, { defaultValue: undefined })
-      : Promise.resolve(awaited);
-    let settled = false;
-    const done = promise.then(
-      (value) => ((settled = true), value),
-      (error: unknown) => {
-        settled = true;
-        throw error;
-      },
-    );
-    done.catch(() => undefined); // rethrown below, to whoever awaits settle
-    if (!(await this.clock.passUntil(() => settled, timeoutMs))) {
-      throw new WaitTimeoutError(`it did not settle within ${timeoutMs} virtual ms`);
-    }
-    return done;
+    return settleOn(this.clock, awaited, timeoutMs);
   }
 
   /**
@@ -402,10 +313,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
   ): Promise<S | void> {
     if (typeof target === 'function') {
       const limit = typeof predicateOrTimeout === 'number' ? predicateOrTimeout : timeoutMs;
-      if (await this.clock.passUntil(target, limit)) return;
-      throw new WaitTimeoutError(
-        `${describePredicate(target)} did not hold within ${limit} virtual ms (at ${this.now} ms)`,
-      );
+      return untilHolds(this.clock, target, limit, () => this.now);
     }
     const predicate = predicateOrTimeout;
     if (typeof predicate !== 'function') {
@@ -413,29 +321,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
     }
     const who = target === 'server' ? 'the server' : `client ${this.linkFor(target).name}`;
     const states$ = target === 'server' ? this.gameStateStore.state$ : target.state$;
-    let last: S | undefined;
-    let match: { state: S } | undefined;
-    let lastError: unknown;
-    const watching = states$.subscribe((state) => {
-      last = state;
-      if (match !== undefined) return;
-      try {
-        if (predicate(state)) match = { state };
-      } catch (error) {
-        lastError = error;
-      }
-    });
-    try {
-      await this.clock.passUntil(() => match !== undefined, timeoutMs);
-    } finally {
-      watching.unsubscribe();
-    }
-    if (match !== undefined) return match.state;
-    const threw = lastError === undefined ? '' : `; the predicate last threw ${String(lastError)}`;
-    throw new WaitTimeoutError(
-      `${who} saw no state that satisfies ${describePredicate(predicate)} within ${timeoutMs} virtual ms (at ${this.now} ms)${threw}; the last state it saw: ${describeState(last)}`,
-      { cause: lastError },
-    );
+    return untilState(this.clock, states$, predicate, { who, timeoutMs, now: () => this.now });
   }
 
   /**
@@ -443,7 +329,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * {@link start} again.
    */
   async shutdown(): Promise<void> {
-    for (const client of this.linkOf.keys()) await client.disconnect();
+    for (const client of this.made.all) await client.disconnect();
     if (this.backend !== undefined) {
       await this.backend.shutdown();
     } else {
@@ -455,12 +341,6 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
 
   /** The link of a client of this world. */
   private linkFor(client: Client<S, E>): Link {
-    const link = this.linkOf.get(client);
-    if (link === undefined) {
-      throw new InvalidArgumentError(
-        'that client is not one of this test world: make it with world.client() or world.connect()',
-      );
-    }
-    return link;
+    return this.made.linkFor(client);
   }
 }

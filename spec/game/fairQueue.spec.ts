@@ -1,4 +1,4 @@
-import type { HandlerFailure } from '../../lib/game/gameStateMachine';
+import type { HandlerFailure } from '../../lib/game/gameHandlers';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';
 import { FairQueue } from '../../lib/game/fairQueue';

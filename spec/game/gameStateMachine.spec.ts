@@ -1,5 +1,5 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { HandlerContext, HandlerFailure } from '../../lib/game/gameStateMachine';
+import type { HandlerContext, HandlerFailure } from '../../lib/game/gameHandlers';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';

@@ -4,7 +4,7 @@ import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
-import type { ClientOptions } from '../../lib/client/client';
+import type { ClientOptions } from '../../lib/client/clientOptions';
 import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';

@@ -1,0 +1,69 @@
+import { asyncScheduler } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { DEFAULT_MAX_PENDING_EVENTS } from '../connection/eventIds';
+import { checkPositive } from '../options/checkOption';
+import type { Transport } from '../transport/datagram';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
+import { bindClientTransport, resolveHostname } from './platform';
+
+/**
+ * How long `connect`, `waitUntil` and `tryTo` wait by default.
+ *
+ * @category Client
+ */
+export const DEFAULT_WAIT_MS = 5000;
+
+/**
+ * How a client connects. Every field says its default.
+ *
+ * @category Client
+ */
+export interface ClientOptions {
+  /** Where every timer runs; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Default silent. */
+  readonly logger?: Logger;
+  /**
+   * Opens the client's own transport; default a UDP socket on a port the system chooses (in the
+   * browser build, `webSocketClientTransport()`).
+   */
+  readonly bind?: () => Promise<Transport>;
+  /**
+   * Turns a hostname into the address datagrams come from; default a DNS lookup (IPv4), in the
+   * browser build the hostname as it is.
+   */
+  readonly resolve?: (hostname: string) => Promise<string>;
+  /**
+   * `rxgase` (the default): connect with the rxgase handshake, events handled exactly once,
+   * close reasons, a token for the host. `pygase`: PyGaSe's own protocol, to play on a Python
+   * PyGaSe server, which knows no other (and may stop reading at a datagram it cannot decode).
+   */
+  readonly protocol?: 'rxgase' | 'pygase';
+  /**
+   * How many events may be queued or unacknowledged at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly maxPendingEvents?: number;
+}
+
+/** A client's options with their defaults filled in. */
+export type ResolvedClientOptions = Required<ClientOptions>;
+
+/**
+ * Checks the options given to a `Client` and fills in the defaults.
+ *
+ * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0.
+ */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  const { maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS } = options;
+  checkPositive('maxPendingEvents', maxPendingEvents, { whole: true });
+  return {
+    scheduler: options.scheduler ?? asyncScheduler,
+    logger: options.logger ?? silentLogger,
+    bind: options.bind ?? bindClientTransport,
+    resolve: options.resolve ?? resolveHostname,
+    protocol: options.protocol ?? 'rxgase',
+    maxPendingEvents,
+  };
+}

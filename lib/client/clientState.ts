@@ -1,0 +1,89 @@
+import { BehaviorSubject, filter, firstValueFrom, map, scan, throwError, timeout } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { WaitTimeoutError } from '../protocol/errors';
+import type { UpdatePayload } from '../protocol/packages';
+import { applyUpdate } from '../state/applyUpdate';
+import type { GameState } from '../state/gameState';
+import { createGameState } from '../state/gameState';
+import { materialize } from '../state/values';
+
+/**
+ * The game state as a client knows it: the server's, as of its last update, and the waits on it.
+ * A `Client` holds one across its connections.
+ */
+export class ClientState<S extends GameState<object>> {
+  /** The state, and each one after it. */
+  readonly state$: Observable<S>;
+
+  private readonly current$ = new BehaviorSubject<S>(createGameState({}) as S);
+  private whole = false;
+
+  constructor(private readonly scheduler: SchedulerLike) {
+    this.state$ = this.current$.asObservable();
+  }
+
+  /** The current state. */
+  get value(): S {
+    return this.current$.value;
+  }
+
+  /** Whether the whole state came from the server, since the last {@link reset}. */
+  get hasState(): boolean {
+    return this.whole;
+  }
+
+  /** Forgets the state: a new connection starts from none, and the server sends it whole. */
+  reset(): void {
+    this.whole = false;
+    this.current$.next(createGameState({}) as S);
+  }
+
+  /** Applies each update of `updates$` to the state, the first as the whole state. */
+  follow(updates$: Observable<UpdatePayload>): Subscription {
+    return updates$
+      .pipe(scan((state: S, update) => this.take(state, update), this.current$.value))
+      .subscribe((state) => this.current$.next(state));
+  }
+
+  /**
+   * Runs `fn` on the state, and again on each new state while it throws; resolves with what it
+   * returns the first time it does not throw.
+   *
+   * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
+   */
+  tryTo<R>(fn: (state: S) => R, timeoutMs: number): Promise<R> {
+    let lastError: unknown;
+    return firstValueFrom(
+      this.current$.pipe(
+        map((state) => {
+          try {
+            return { ok: true as const, value: fn(state) };
+          } catch (error) {
+            lastError = error;
+            return { ok: false as const };
+          }
+        }),
+        filter((attempt): attempt is { ok: true; value: R } => attempt.ok),
+        map((attempt) => attempt.value),
+        timeout({
+          first: timeoutMs,
+          with: () =>
+            throwError(
+              () =>
+                new WaitTimeoutError(`still not possible after ${timeoutMs} ms`, {
+                  cause: lastError,
+                }),
+            ),
+          scheduler: this.scheduler,
+        }),
+      ),
+    );
+  }
+
+  /** The client's state after an update: the first is the whole state, taken as it is. */
+  private take(state: S, update: UpdatePayload): S {
+    if (this.whole) return applyUpdate(state, update);
+    this.whole = true;
+    return materialize(update) as S;
+  }
+}

@@ -1,0 +1,143 @@
+import { filter, firstValueFrom, map, take, timeout } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Connection, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
+import { clientPackages } from '../connection/packageCodec';
+import { SHUTDOWN_WORD } from '../protocol/constants';
+import { ConnectionRefusedError, WaitTimeoutError } from '../protocol/errors';
+import type { ServerPackage } from '../protocol/packages';
+import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
+import {
+  HOST_TOKEN_SIZE,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
+  encodeClose,
+  encodeShutdownRequest,
+  isRxgasePacket,
+  sameBytes,
+} from '../protocol/rxgasePackets';
+import type { Address, Transport } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import type { ResolvedClientOptions } from './clientOptions';
+import type { Accepted, HandshakeAnswer } from './handshake';
+import { handshake, packetsFrom } from './handshake';
+
+/*
+ * A client's session with one server, beside the game's packages: the handshake that opens it, the
+ * connection it carries, the close that ends it from the server's side and what the client sends
+ * as it leaves.
+ */
+
+/**
+ * The handshake with `server`, bounded by `timeoutMs`: resolves with what the server accepted
+ * with.
+ *
+ * @throws {@link ConnectionRefusedError} If the server refused.
+ * @throws {@link WaitTimeoutError} If the server did not accept within `timeoutMs`.
+ */
+export async function handshakeWithin(
+  transport: Transport,
+  server: Address,
+  scheduler: SchedulerLike,
+  timeoutMs: number,
+  ignored: (answer: HandshakeAnswer) => void,
+): Promise<Accepted> {
+  try {
+    return await firstValueFrom(
+      handshake(transport, server, scheduler, { ignored }).pipe(
+        timeout({ first: timeoutMs, scheduler }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof ConnectionRefusedError) throw error;
+    throw new WaitTimeoutError(`${addressKey(server)} did not answer within ${timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The connection to `server` over `transport`, not open yet: it reads the datagrams from the
+ * server's address but the rxgase control packets, which are the client's.
+ *
+ * @param timeOrder The time order of the client's state, which its packages carry.
+ */
+export function connectionTo(
+  transport: Transport,
+  server: Address,
+  accepted: Accepted | undefined,
+  timeOrder: () => number,
+  { scheduler, logger, maxPendingEvents }: ResolvedClientOptions,
+): Connection<ServerPackage> {
+  const from = addressKey(server);
+  return new Connection<ServerPackage>({
+    remote: server,
+    incoming$: transport.datagrams$.pipe(
+      filter(({ address, data }) => addressKey(address) === from && !isControlPacket(data)),
+      map(({ data }) => data),
+    ),
+    send: (data) => transport.send({ data, address: server }),
+    codec: clientPackages(timeOrder),
+    scheduler,
+    logger,
+    maxPendingEvents,
+    // An rxgase client with nothing to say sends a quarter as often; a PyGaSe one keeps 40 Hz.
+    ...(accepted === undefined
+      ? {}
+      : { session: accepted.session, ackEvery: RXGASE_CLIENT_ACK_EVERY }),
+  });
+}
+
+/**
+ * The reason of the first close packet of `session` from `server`, which ends the connection.
+ * Closes that do not carry the session token go to `ignored`.
+ */
+export function closeOf(
+  transport: Transport,
+  server: Address,
+  session: Uint8Array,
+  ignored: (close: HandshakeAnswer) => void,
+): Observable<CloseReason> {
+  return packetsFrom(transport, server).pipe(
+    filter((packet): packet is Close => packet.kind === 'close'),
+    filter((close) => {
+      const bound = sameBytes(close.token, session);
+      if (!bound) ignored(close);
+      return bound;
+    }),
+    take(1),
+    map((close) => close.reason),
+  );
+}
+
+/**
+ * What a client sends as it leaves: with `shutdownServer`, a request that the server shut down
+ * (PyGaSe's word to a PyGaSe server); then, to an rxgase server still connected, a close.
+ */
+export function farewell(
+  accepted: Accepted | undefined,
+  { shutdownServer, connected }: { readonly shutdownServer: boolean; readonly connected: boolean },
+): Uint8Array[] {
+  const datagrams: Uint8Array[] = [];
+  if (shutdownServer) {
+    datagrams.push(
+      accepted === undefined
+        ? SHUTDOWN_WORD
+        : encodeShutdownRequest(accepted.session, accepted.hostToken ?? NO_HOST_TOKEN),
+    );
+  }
+  if (accepted !== undefined && connected) {
+    // Twice: the server frees the client's place at once if either arrives.
+    const close = encodeClose(accepted.session, 'disconnected');
+    datagrams.push(close, close);
+  }
+  return datagrams;
+}
+
+const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
+
+type Close = Extract<RxgasePacket, { kind: 'close' }>;
+
+/** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
+function isControlPacket(data: Uint8Array): boolean {
+  return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
+}

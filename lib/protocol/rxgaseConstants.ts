@@ -1,0 +1,116 @@
+/**
+ * The rxgase protocol: what rxgase peers add to PyGaSe's, under a protocol id of their own so a
+ * PyGaSe peer never sees it. Every packet starts with that id and a kind:
+ *
+ * ```text
+ *  offset  size  field
+ *       0     4  protocol id  ff d0 fa ba
+ *       4     1  kind
+ * ```
+ *
+ * then, by kind (a token is 8 random bytes; a cookie is 20 bytes, see the server's cookies):
+ *
+ * ```text
+ *  CONNECT_REQUEST     u16 version, token nonce, zeros up to 64 bytes in all
+ *  CHALLENGE           token nonce, cookie
+ *  CHALLENGE_RESPONSE  u16 version, token nonce, cookie, zeros up to 64 bytes in all
+ *  ACCEPT              token nonce, token session, u8 flags (1 = host), 16-byte host token
+ *                      (zeros if not host)
+ *  CLOSE               token (session, or nonce before there is one), u8 reason
+ *  SHUTDOWN_REQUEST    token session, 16-byte host token
+ *  DATA                token session, u8 n, n x u32 event id, a whole PyGaSe package
+ * ```
+ *
+ * A client pads its connect request and its challenge response so each answer it gets back is
+ * smaller: the server never sends an address more bytes than it received from it. Every answer
+ * a client acts on echoes what only someone who saw its request knows: the challenge, the accept
+ * and a refusal its nonce, a close its session token. The cookie proves, in
+ * the challenge response, that the client receives at its address; only then does the server
+ * allocate a connection. The session token in every later packet keeps anyone who does not see
+ * the traffic from speaking for either side; event ids let a receiver handle each event once.
+ */
+
+/**
+ * The four bytes every rxgase packet starts with; PyGaSe's end in `b9`.
+ *
+ * @category Protocol
+ */
+export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0, 0xfa, 0xba);
+
+/**
+ * The version of the rxgase protocol these peers speak. Version 2 binds the accept to the
+ * client's nonce and pads the challenge response to 64 bytes; peers of other versions are
+ * refused with `version mismatch`.
+ *
+ * @category Protocol
+ */
+export const RXGASE_PROTOCOL_VERSION = 2;
+
+/** What an rxgase packet is. */
+export const PacketKind = {
+  Data: 0,
+  ConnectRequest: 1,
+  Challenge: 2,
+  ChallengeResponse: 3,
+  Accept: 4,
+  Close: 5,
+  ShutdownRequest: 6,
+} as const;
+export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
+
+/**
+ * Why a connection closed, as both sides tell each other.
+ *
+ * @category Protocol
+ */
+export type CloseReason =
+  | 'server full'
+  | 'version mismatch'
+  | 'shutdown'
+  | 'timeout'
+  | 'kicked'
+  | 'disconnected'
+  | 'error'
+  | 'unknown session'
+  | 'flooding';
+
+/** The close reasons, each going as its place in this list plus one: the order is the wire's. */
+export const CLOSE_REASONS: readonly CloseReason[] = [
+  'server full',
+  'version mismatch',
+  'shutdown',
+  'timeout',
+  'kicked',
+  'disconnected',
+  'error',
+  // Since version 2: the server does not know the session of a packet (it ended, or the server
+  // restarted).
+  'unknown session',
+  // Since version 2: a session far over its budget for long.
+  'flooding',
+];
+
+export const TOKEN_SIZE = 8;
+export const COOKIE_SIZE = 20;
+export const HOST_TOKEN_SIZE = 16;
+/** A connect request's size, padding included: more than any answer to it. */
+export const CONNECT_REQUEST_SIZE = 64;
+/** A challenge response's size, padding included: more than the accept that answers it. */
+export const CHALLENGE_RESPONSE_SIZE = 64;
+/** Protocol id and kind. */
+export const PACKET_PREFIX_SIZE = 5;
+/** The bytes a data packet adds to the PyGaSe package it carries, besides 4 per event id. */
+export const DATA_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
+/** The bytes each event id takes in a data packet. */
+export const EVENT_ID_SIZE = 4;
+/** The most event ids one data packet carries. */
+export const MAX_EVENT_IDS = 0xff;
+
+/** A challenge's size. */
+export const CHALLENGE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + COOKIE_SIZE;
+/** An accept's size. */
+export const ACCEPT_SIZE = PACKET_PREFIX_SIZE + 2 * TOKEN_SIZE + 1 + HOST_TOKEN_SIZE;
+/** A close's size. */
+export const CLOSE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
+/** A shutdown request's size. */
+export const SHUTDOWN_REQUEST_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + HOST_TOKEN_SIZE;

@@ -1,0 +1,187 @@
+import { readU16, readU32 } from './bigEndian';
+import { MAX_PACKAGE_SIZE } from './constants';
+import {
+  MalformedPayloadError,
+  PackageOverflowError,
+  ProtocolIdMismatchError,
+  TruncatedDatagramError,
+} from './errors';
+import type { CloseReason } from './rxgaseConstants';
+import {
+  ACCEPT_SIZE,
+  CHALLENGE_RESPONSE_SIZE,
+  CHALLENGE_SIZE,
+  CLOSE_REASONS,
+  CLOSE_SIZE,
+  CONNECT_REQUEST_SIZE,
+  COOKIE_SIZE,
+  DATA_OVERHEAD,
+  EVENT_ID_SIZE,
+  HOST_TOKEN_SIZE,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
+  RXGASE_PROTOCOL_ID,
+  SHUTDOWN_REQUEST_SIZE,
+  TOKEN_SIZE,
+} from './rxgaseConstants';
+
+/** An rxgase packet, decoded. */
+export type RxgasePacket =
+  | { readonly kind: 'connect request'; readonly version: number; readonly nonce: Uint8Array }
+  | { readonly kind: 'challenge'; readonly nonce: Uint8Array; readonly cookie: Uint8Array }
+  | {
+      readonly kind: 'challenge response';
+      readonly version: number;
+      readonly nonce: Uint8Array;
+      readonly cookie: Uint8Array;
+    }
+  | {
+      readonly kind: 'accept';
+      /** The nonce of the connect request it answers. */
+      readonly nonce: Uint8Array;
+      readonly session: Uint8Array;
+      /** The host token when this client is the host, else undefined. */
+      readonly hostToken: Uint8Array | undefined;
+    }
+  | { readonly kind: 'close'; readonly token: Uint8Array; readonly reason: CloseReason }
+  | {
+      readonly kind: 'shutdown request';
+      readonly session: Uint8Array;
+      readonly hostToken: Uint8Array;
+    }
+  | DataPacket;
+
+/** A data packet: the PyGaSe package it carries, with the ids of that package's events. */
+export interface DataPacket {
+  readonly kind: 'data';
+  readonly session: Uint8Array;
+  readonly eventIds: readonly number[];
+  /** The PyGaSe package, a view into the datagram. */
+  readonly package: Uint8Array;
+}
+
+/** Whether `datagram` starts with the rxgase protocol id. */
+export function isRxgasePacket(datagram: Uint8Array): boolean {
+  return (
+    datagram.length >= RXGASE_PROTOCOL_ID.length &&
+    datagram[0] === RXGASE_PROTOCOL_ID[0] &&
+    datagram[1] === RXGASE_PROTOCOL_ID[1] &&
+    datagram[2] === RXGASE_PROTOCOL_ID[2] &&
+    datagram[3] === RXGASE_PROTOCOL_ID[3]
+  );
+}
+
+/**
+ * Decodes an rxgase packet. Whatever bytes it is given, it returns a packet or throws one of the
+ * errors below, so a receive loop can drop and count what it cannot read.
+ *
+ * @throws {@link ProtocolIdMismatchError} If the datagram does not start with the rxgase protocol
+ *   id.
+ * @throws {@link TruncatedDatagramError} If it is shorter than its kind of packet.
+ * @throws {@link MalformedPayloadError} If its kind, reason or size is not one rxgase sends.
+ * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ */
+export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
+  if (!isRxgasePacket(datagram)) {
+    throw new ProtocolIdMismatchError('the datagram does not start with the rxgase protocol id');
+  }
+  if (datagram.length > MAX_PACKAGE_SIZE) {
+    throw new PackageOverflowError(
+      `a packet has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
+    );
+  }
+  need(datagram, PACKET_PREFIX_SIZE, 'kind');
+  const at = (offset: number, size: number): Uint8Array => datagram.subarray(offset, offset + size);
+  const p = PACKET_PREFIX_SIZE;
+  switch (datagram[4]) {
+    case PacketKind.Data: {
+      need(datagram, DATA_OVERHEAD, 'data');
+      const count = datagram[p + TOKEN_SIZE] as number;
+      const idsEnd = DATA_OVERHEAD + EVENT_ID_SIZE * count;
+      need(datagram, idsEnd, 'event ids');
+      const eventIds: number[] = [];
+      for (let offset = DATA_OVERHEAD; offset < idsEnd; offset += EVENT_ID_SIZE) {
+        eventIds.push(readU32(datagram, offset));
+      }
+      return {
+        kind: 'data',
+        session: at(p, TOKEN_SIZE),
+        eventIds,
+        package: datagram.subarray(idsEnd),
+      };
+    }
+    case PacketKind.ConnectRequest:
+      exactly(datagram, CONNECT_REQUEST_SIZE, 'connect request');
+      return {
+        kind: 'connect request',
+        version: readU16(datagram, p),
+        nonce: at(p + 2, TOKEN_SIZE),
+      };
+    case PacketKind.Challenge:
+      exactly(datagram, CHALLENGE_SIZE, 'challenge');
+      return {
+        kind: 'challenge',
+        nonce: at(p, TOKEN_SIZE),
+        cookie: at(p + TOKEN_SIZE, COOKIE_SIZE),
+      };
+    case PacketKind.ChallengeResponse:
+      exactly(datagram, CHALLENGE_RESPONSE_SIZE, 'challenge response');
+      return {
+        kind: 'challenge response',
+        version: readU16(datagram, p),
+        nonce: at(p + 2, TOKEN_SIZE),
+        cookie: at(p + 2 + TOKEN_SIZE, COOKIE_SIZE),
+      };
+    case PacketKind.Accept: {
+      exactly(datagram, ACCEPT_SIZE, 'accept');
+      const flags = datagram[p + 2 * TOKEN_SIZE] as number;
+      if (flags > 1) throw new MalformedPayloadError(`an accept has flags 0 or 1, got ${flags}`);
+      return {
+        kind: 'accept',
+        nonce: at(p, TOKEN_SIZE),
+        session: at(p + TOKEN_SIZE, TOKEN_SIZE),
+        hostToken: flags === 1 ? at(p + 2 * TOKEN_SIZE + 1, HOST_TOKEN_SIZE) : undefined,
+      };
+    }
+    case PacketKind.Close: {
+      exactly(datagram, CLOSE_SIZE, 'close');
+      const reason = CLOSE_REASONS[(datagram[p + TOKEN_SIZE] as number) - 1];
+      if (reason === undefined) {
+        throw new MalformedPayloadError(`unknown close reason ${datagram[p + TOKEN_SIZE]}`);
+      }
+      return { kind: 'close', token: at(p, TOKEN_SIZE), reason };
+    }
+    case PacketKind.ShutdownRequest:
+      exactly(datagram, SHUTDOWN_REQUEST_SIZE, 'shutdown request');
+      return {
+        kind: 'shutdown request',
+        session: at(p, TOKEN_SIZE),
+        hostToken: at(p + TOKEN_SIZE, HOST_TOKEN_SIZE),
+      };
+    default:
+      throw new MalformedPayloadError(`unknown rxgase packet kind ${datagram[4]}`);
+  }
+}
+
+/** Whether two tokens (or cookies) hold the same bytes, in time independent of where they differ. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}
+
+function need(datagram: Uint8Array, size: number, what: string): void {
+  if (datagram.length < size) {
+    throw new TruncatedDatagramError(
+      `the ${what} needs ${size} bytes, the datagram has ${datagram.length}`,
+    );
+  }
+}
+
+function exactly(datagram: Uint8Array, size: number, what: string): void {
+  need(datagram, size, what);
+  if (datagram.length !== size) {
+    throw new MalformedPayloadError(`a ${what} has ${size} bytes, the datagram ${datagram.length}`);
+  }
+}

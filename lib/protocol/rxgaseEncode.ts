@@ -1,0 +1,133 @@
+import { MAX_PACKAGE_SIZE } from './constants';
+import { MalformedPayloadError, PackageOverflowError } from './errors';
+import type { CloseReason } from './rxgaseConstants';
+import {
+  ACCEPT_SIZE,
+  CHALLENGE_RESPONSE_SIZE,
+  CHALLENGE_SIZE,
+  CLOSE_REASONS,
+  CLOSE_SIZE,
+  CONNECT_REQUEST_SIZE,
+  COOKIE_SIZE,
+  DATA_OVERHEAD,
+  EVENT_ID_SIZE,
+  HOST_TOKEN_SIZE,
+  MAX_EVENT_IDS,
+  PACKET_PREFIX_SIZE,
+  PacketKind,
+  RXGASE_PROTOCOL_ID,
+  RXGASE_PROTOCOL_VERSION,
+  SHUTDOWN_REQUEST_SIZE,
+  TOKEN_SIZE,
+} from './rxgaseConstants';
+
+/** Writes a connect request, padded to {@link CONNECT_REQUEST_SIZE} bytes. */
+export function encodeConnectRequest(
+  nonce: Uint8Array,
+  version = RXGASE_PROTOCOL_VERSION,
+): Uint8Array {
+  const out = start(PacketKind.ConnectRequest, CONNECT_REQUEST_SIZE);
+  out.view.setUint16(PACKET_PREFIX_SIZE, version);
+  out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE + 2);
+  return out.bytes;
+}
+
+/** Writes the server's challenge to a connect request. */
+export function encodeChallenge(nonce: Uint8Array, cookie: Uint8Array): Uint8Array {
+  const out = start(PacketKind.Challenge, CHALLENGE_SIZE);
+  out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE);
+  out.bytes.set(checked(cookie, COOKIE_SIZE, 'cookie'), PACKET_PREFIX_SIZE + TOKEN_SIZE);
+  return out.bytes;
+}
+
+/** Writes a client's answer to a challenge: the cookie echoed, padded to 64 bytes. */
+export function encodeChallengeResponse(
+  nonce: Uint8Array,
+  cookie: Uint8Array,
+  version = RXGASE_PROTOCOL_VERSION,
+): Uint8Array {
+  const out = start(PacketKind.ChallengeResponse, CHALLENGE_RESPONSE_SIZE);
+  out.view.setUint16(PACKET_PREFIX_SIZE, version);
+  out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE + 2);
+  out.bytes.set(checked(cookie, COOKIE_SIZE, 'cookie'), PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE);
+  return out.bytes;
+}
+
+/**
+ * Writes the server's welcome: the nonce of the request it answers, the session token, and the
+ * host token if the client is host.
+ */
+export function encodeAccept(
+  nonce: Uint8Array,
+  session: Uint8Array,
+  hostToken?: Uint8Array,
+): Uint8Array {
+  const out = start(PacketKind.Accept, ACCEPT_SIZE);
+  const p = PACKET_PREFIX_SIZE;
+  out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), p);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), p + TOKEN_SIZE);
+  if (hostToken !== undefined) {
+    out.bytes[p + 2 * TOKEN_SIZE] = 1;
+    out.bytes.set(checked(hostToken, HOST_TOKEN_SIZE, 'host token'), p + 2 * TOKEN_SIZE + 1);
+  }
+  return out.bytes;
+}
+
+/** Writes a close packet: the session token (or the nonce before there is one) and the reason. */
+export function encodeClose(token: Uint8Array, reason: CloseReason): Uint8Array {
+  const out = start(PacketKind.Close, CLOSE_SIZE);
+  out.bytes.set(checked(token, TOKEN_SIZE, 'token'), PACKET_PREFIX_SIZE);
+  out.bytes[PACKET_PREFIX_SIZE + TOKEN_SIZE] = CLOSE_REASONS.indexOf(reason) + 1;
+  return out.bytes;
+}
+
+/** Writes the host's request to shut the server down. */
+export function encodeShutdownRequest(session: Uint8Array, hostToken: Uint8Array): Uint8Array {
+  const out = start(PacketKind.ShutdownRequest, SHUTDOWN_REQUEST_SIZE);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  out.bytes.set(checked(hostToken, HOST_TOKEN_SIZE, 'host token'), PACKET_PREFIX_SIZE + TOKEN_SIZE);
+  return out.bytes;
+}
+
+/**
+ * Wraps a PyGaSe package in a data packet.
+ *
+ * @throws {@link PackageOverflowError} If the packet would be over 2048 bytes or carry over 255
+ *   ids.
+ */
+export function encodeData(
+  session: Uint8Array,
+  eventIds: readonly number[],
+  pkg: Uint8Array,
+): Uint8Array {
+  const size = DATA_OVERHEAD + EVENT_ID_SIZE * eventIds.length + pkg.length;
+  if (size > MAX_PACKAGE_SIZE || eventIds.length > MAX_EVENT_IDS) {
+    throw new PackageOverflowError(
+      `a data packet has at most ${MAX_PACKAGE_SIZE} bytes and ${MAX_EVENT_IDS} event ids, this one ${size} and ${eventIds.length}`,
+    );
+  }
+  const out = start(PacketKind.Data, size);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  let offset = PACKET_PREFIX_SIZE + TOKEN_SIZE;
+  out.bytes[offset++] = eventIds.length;
+  for (const id of eventIds) {
+    out.view.setUint32(offset, id);
+    offset += EVENT_ID_SIZE;
+  }
+  out.bytes.set(pkg, offset);
+  return out.bytes;
+}
+
+function start(kind: PacketKind, size: number): { bytes: Uint8Array; view: DataView } {
+  const bytes = new Uint8Array(size);
+  bytes.set(RXGASE_PROTOCOL_ID);
+  bytes[4] = kind;
+  return { bytes, view: new DataView(bytes.buffer) };
+}
+
+function checked(bytes: Uint8Array, size: number, what: string): Uint8Array {
+  if (bytes.length !== size) {
+    throw new MalformedPayloadError(`a ${what} has ${size} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
