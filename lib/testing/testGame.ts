@@ -4,7 +4,7 @@ import type { GameEventHandlers, GameStateMachine, TimeStep } from '../game/game
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameStateStore } from '../game/gameStateStore';
 import type { ClientOptions } from '../client/client';
-import type { ServerOptions } from '../server/server';
+import type { ServerOptions } from '../server/serverOptions';
 import type { GameState } from '../state/gameState';
 import type { NetworkConditions } from '../transport/simulateNetwork';
 
