@@ -1,6 +1,5 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
-import { SHUTDOWN_WORD } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { RxgaseError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
@@ -27,6 +26,7 @@ import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
 import type { GateCounts } from './serverStats';
+import { ShutdownRequests, isShutdownWord } from './shutdownRequests';
 import { UnknownSessions } from './unknownSessions';
 
 /**
@@ -81,8 +81,7 @@ export class Gate<S extends GameState<object>> {
    * guessing sequence numbers gets that many tries a second, one in 65,535 each.
    */
   private readonly legacyJoins: RateLimiter | undefined;
-  /** The clients told, once, that the server takes no shutdown from clients. */
-  private readonly warnedOfShutdown = new WeakSet<ClientEntry>();
+  private readonly shutdowns: ShutdownRequests;
   private readonly unknownSessions: UnknownSessions;
   /** The datagram admitted last, and its address key: `keyOf` asks for it next. */
   private lastAdmitted: Admitted | undefined;
@@ -96,6 +95,7 @@ export class Gate<S extends GameState<object>> {
         ? undefined
         : new RateLimiter({ datagramsPerSecond: joins, burst: 2 * joins, maxAddresses: 1 });
     this.unknownSessions = new UnknownSessions(context);
+    this.shutdowns = new ShutdownRequests({ ...context, host: () => context.clients.host });
   }
 
   /** The datagrams of `source` admitted, each as `admit` lets it through. */
@@ -145,7 +145,7 @@ export class Gate<S extends GameState<object>> {
     }
     if (isRxgasePacket(data)) return this.admitPacket(datagram, key, known);
     if (isShutdownWord(data)) {
-      this.shutdownWordFrom(key, known);
+      this.shutdowns.fromWord(key, known);
       return undefined;
     }
     if (known !== undefined) {
@@ -255,22 +255,10 @@ export class Gate<S extends GameState<object>> {
         known.connection.close('disconnected');
         return undefined;
       case 'shutdown request':
-        if (
-          this.context.clients.host?.key === key &&
-          this.context.clients.host.token !== undefined &&
-          known?.handshake !== undefined &&
-          sameBytes(packet.session, known.handshake.session) &&
-          sameBytes(packet.hostToken, this.context.clients.host.token)
-        ) {
-          counts.control++;
-          this.context.logger.info(`Shutdown requested by the host client ${key}.`);
-          this.context.shutdown();
-          return undefined;
-        }
         if (known === undefined) {
           this.unknownSessions.tell(packet.session, data.length, address, this.now());
         }
-        this.refuseShutdown(key, known, ` without the host's token`);
+        this.shutdowns.fromPacket(key, known, packet);
         return undefined;
       default:
         // A challenge or an accept: the server sends those, it never takes them.
@@ -282,36 +270,6 @@ export class Gate<S extends GameState<object>> {
 
   private now(): number {
     return this.context.scheduler.now();
-  }
-
-  /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
-  private shutdownWordFrom(key: string, known: ClientEntry | undefined): void {
-    const host = this.context.clients.host;
-    if (host?.key === key && host.token === undefined) {
-      this.context.counts.control++;
-      this.context.logger.info(`Shutdown requested by the host client ${key}.`);
-      this.context.shutdown();
-    } else {
-      this.refuseShutdown(key, known, ', which is not the host client');
-    }
-  }
-
-  /**
-   * A shutdown request refused, counted. With `remoteShutdown` false there is no host, and a
-   * client that asks is warned of once: a PyGaSe client may ask on every disconnect.
-   */
-  private refuseShutdown(key: string, known: ClientEntry | undefined, why: string): void {
-    const { counts, logger } = this.context;
-    counts.refused++;
-    counts.shutdownsRefused++;
-    if (this.context.remoteShutdown) {
-      logger.warn(`Shutdown requested by ${key}${why}: refused.`);
-    } else if (known !== undefined && !this.warnedOfShutdown.has(known)) {
-      this.warnedOfShutdown.add(known);
-      logger.warn(
-        `Shutdown requested by ${key}: refused, as this server takes no shutdown from clients (remoteShutdown is false).`,
-      );
-    }
   }
 }
 
@@ -339,8 +297,4 @@ function isAwaitingAccept(
     sameBytes(known.handshake.nonce, nonce) &&
     known.connection.stats.packagesIn === 0
   );
-}
-
-function isShutdownWord(data: Uint8Array): boolean {
-  return sameBytes(data, SHUTDOWN_WORD);
 }

@@ -1,25 +1,10 @@
-import {
-  Subject,
-  catchError,
-  endWith,
-  filter,
-  ignoreElements,
-  interval,
-  map,
-  merge,
-  of,
-} from 'rxjs';
-import { startWith, takeUntil } from 'rxjs';
+import { Subject, filter, interval, map, startWith, takeUntil } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { eventSize, pygaseFraming } from '../connection/framing';
-import { checkRetries } from '../connection/outgoingEvents';
 import { demultiplex } from '../operators/demultiplex';
-import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
-import { encodeEvent, encodeUpdate } from '../protocol/encode';
-import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
+import { InvalidArgumentError } from '../protocol/errors';
 import type {
   AnyEvents,
   EventOf,
@@ -35,6 +20,7 @@ import { addressKey } from '../transport/datagram';
 import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
 import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
+import { dispatchToClients } from './dispatchToClients';
 import { Gate } from './gate';
 import type {
   ClientEvent,
@@ -261,48 +247,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       'targetClient',
       'retries',
     ]);
-    const { targetClient = 'all', retries = 0 } = options;
-    checkRetries(retries);
-    // Checked once for all, so a bad event fails at the call even with no client connected.
-    const size = eventSize(encodeEvent(event).length, pygaseFraming);
-    if (size > MAX_SERVER_EVENTS_SIZE) {
-      throw new PackageOverflowError(
-        `the ${type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
-      );
-    }
-    // PyGaSe clients not yet verified are not sent events: their address may not be theirs.
-    const verified = [...this.clients.all()].filter(([, entry]) => entry.verified);
-    let targets = verified.map(([, { connection }]) => connection);
-    if (targetClient !== 'all') {
-      if (!isAddress(targetClient)) {
-        throw new InvalidArgumentError(
-          `targetClient must be 'all' or a client's address ({ host, port }), got ${String(targetClient)}`,
-        );
-      }
-      const client = this.clients.get(addressKey(targetClient));
-      if (client === undefined || !client.verified) {
-        throw new InvalidArgumentError(`no client is connected from ${addressKey(targetClient)}`);
-      }
-      targets = [client.connection];
-    }
-    return merge(
-      ...targets.map((connection) => {
-        let outcome: Observable<void>;
-        try {
-          outcome = connection.dispatchEvent(event, { retries });
-        } catch (error) {
-          // This client's queue is full (or its package has no room): its outcome says so.
-          return of<DispatchOutcome>({ client: connection.remote, acked: false, error });
-        }
-        return outcome.pipe(
-          ignoreElements(),
-          endWith<DispatchOutcome>({ client: connection.remote, acked: true }),
-          catchError((error: unknown) =>
-            of<DispatchOutcome>({ client: connection.remote, acked: false, error }),
-          ),
-        );
-      }),
-    );
+    return dispatchToClients(this.clients, event, options);
   }
 
   /**
@@ -363,17 +308,4 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.eventWire?.pushEvent(event, address);
     this.handlers.handle(event, { clientAddress: address });
   }
-}
-
-/**
- * The most bytes a server package has for events: beside its header and the smallest update (a
- * `time_order` alone), to a PyGaSe client (an rxgase one takes a few bytes more per event).
- */
-const MAX_SERVER_EVENTS_SIZE =
-  MAX_PACKAGE_SIZE - HEADER_SIZE - LENGTH_PREFIX_SIZE - encodeUpdate({ time_order: 0xffff }).length;
-
-function isAddress(value: unknown): value is Address {
-  if (typeof value !== 'object' || value === null) return false;
-  const { host, port } = value as Partial<Address>;
-  return typeof host === 'string' && typeof port === 'number';
 }
