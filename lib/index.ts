@@ -159,19 +159,22 @@ export type {
   TimeStep,
 } from './game/gameHandlers';
 export type { GameStateMachineOptions } from './game/gameStateMachineOptions';
-export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS, Server } from './server/server';
+export { Server } from './server/server';
+export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './server/serverOptions';
+export type { ServerOptions } from './server/serverOptions';
 export type {
   ClientConnected,
   ClientDisconnected,
   ClientConnection,
+} from './server/clientConnection';
+export type {
   ClientEvent,
   DispatchOutcome,
   EventWire,
   ServerDispatchOptions,
   ServerEventHandler,
   ServerHandlerContext,
-  ServerOptions,
-} from './server/server';
+} from './server/serverEvents';
 export { serverPackages } from './server/serverPackages';
 export type { StateSource } from './server/stateSource';
 export type { ServerStats } from './server/serverStats';

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import type { GameState } from '../state/gameState';
 import { Server } from '../server/server';
-import type { ServerOptions } from '../server/server';
+import type { ServerOptions } from '../server/serverOptions';
 import type { Address } from '../transport/datagram';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';

@@ -1,76 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
-import type { Observable, SchedulerLike } from 'rxjs';
-import type { StateSource } from './stateSource';
-import { Connection, ConnectionStatus } from '../connection/connection';
-import { BudgetMeter } from '../connection/sessionBudget';
-import type { SessionBudget } from '../connection/sessionBudget';
-import type { Logger } from '../util/logger';
-import type { ClientPackage, GameEvent } from '../protocol/packages';
+import type { Observable } from 'rxjs';
+import type { Demultiplexed } from '../operators/demultiplex';
 import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import { AddressCheck } from './addressCheck';
-import { AddressPlaces } from './addressPlaces';
-import type { AckVerdict } from './addressCheck';
-import { serverPackages } from './serverPackages';
-import type { GateCounts, Summed } from './serverStats';
-import { addUp, emptySums } from './serverStats';
 import { ThrottledWarning } from '../util/throttledWarning';
-
-/**
- * A server's connection to one client.
- *
- * @category Server/Backend
- */
-export type ClientConnection = Connection<ClientPackage>;
-
-/**
- * A client that connected.
- *
- * @category Server/Backend
- */
-export interface ClientConnected {
-  readonly client: Address;
-  readonly protocol: 'rxgase' | 'pygase';
-  /** Whether it is the host, the client allowed to shut the server down. */
-  readonly host: boolean;
-}
-
-/**
- * A client whose connection ended, and why.
- *
- * @category Server/Backend
- */
-export interface ClientDisconnected {
-  readonly client: Address;
-  readonly reason: CloseReason;
-}
-
-/** A connected client, with what its handshake settled if it speaks rxgase. */
-export interface ClientEntry {
-  readonly connection: ClientConnection;
-  /** Where the server puts the client's datagrams. */
-  readonly incoming: Subject<Uint8Array>;
-  readonly handshake: Handshake | undefined;
-  /** Whether the client showed the address is its own: by the handshake, or by an ack. */
-  verified: boolean;
-  /** Whether connected$ reported it. */
-  welcomed: boolean;
-  /** Hands on the events a PyGaSe client sent before it was verified. */
-  readonly release: () => void;
-}
-
-/** What an rxgase client's handshake settled. */
-export interface Handshake {
-  readonly nonce: Uint8Array;
-  readonly session: Uint8Array;
-  readonly hostToken: Uint8Array | undefined;
-  /** The accept sent, to send again if the client did not get it. */
-  readonly accept: Uint8Array;
-}
+import type { AckVerdict } from './addressCheck';
+import { AddressPlaces } from './addressPlaces';
+import { connectClient } from './clientConnection';
+import type {
+  ClientConnected,
+  ClientContext,
+  ClientDisconnected,
+  ClientEntry,
+  Handshake,
+} from './clientConnection';
+import type { Admitted } from './gate';
+import type { Summed } from './serverStats';
+import { addUp, emptySums } from './serverStats';
 
 /** The client allowed to shut the server down. */
 export interface Host {
@@ -81,24 +31,12 @@ export interface Host {
 }
 
 /** What the registry needs of its server. */
-export interface RegistryContext<S extends GameState<object>> {
-  readonly store: StateSource<S>;
-  readonly scheduler: SchedulerLike;
-  readonly logger: Logger;
+export interface RegistryContext<S extends GameState<object>> extends ClientContext<S> {
   readonly maxClients: number;
   /** How many clients one IP address may have connected at once. */
   readonly maxClientsPerAddress: number;
-  readonly maxPendingEvents: number | undefined;
-  /** What each client's session may send; false: no limit. */
-  readonly sessionBudget: SessionBudget | false;
   /** Whether a client is made the host; false when no client may shut the server down. */
   readonly hosts: boolean;
-  /** The server's own counts: connects, disconnects, withheld and refused move here. */
-  readonly counts: GateCounts;
-  /** Sends a datagram to a client. */
-  readonly send: (data: Uint8Array, to: Address) => void;
-  /** An event from a verified client. */
-  readonly handle: (event: GameEvent, client: Address) => void;
 }
 
 /**
@@ -215,99 +153,33 @@ export class ClientRegistry<S extends GameState<object>> {
     return true;
   }
 
-  /** Opens a connection to a new client: a PyGaSe one, or an rxgase one that passed the handshake. */
-  open(
-    address: Address,
-    key: string,
-    first: { readonly timeOrder: number; readonly nonce?: Uint8Array },
-  ): ClientEntry {
+  /**
+   * Opens a connection to the client whose datagrams `group` holds, as the gate's datagram that
+   * opened it says: a PyGaSe client's first package, or an rxgase client's handshake passed. A
+   * group the gate did not open is left unsubscribed, which drops it.
+   */
+  open(group: Demultiplexed<string, Admitted, Uint8Array>): void {
+    const { key, opening } = group;
+    const { address, opens } = opening;
+    if (opens === undefined) return;
     const { context } = this;
-    let clientTimeOrder = first.timeOrder;
-    const incoming = new Subject<Uint8Array>();
-    const handshake = first.nonce === undefined ? undefined : this.handshake(first.nonce);
-    // Until a PyGaSe client acks a package sent to it, it gets no more bytes than it sent: its
-    // address may be spoofed. A random first sequence number makes the ack hard to guess.
-    const guard = handshake === undefined ? new AddressCheck() : undefined;
-    const send = (data: Uint8Array): void => {
-      if (!entry.verified && guard?.withholds(data, connection.stats.bytesIn) === true) {
-        context.counts.withheld++;
-        return;
-      }
-      context.send(data, address);
-    };
-    const connection = new Connection<ClientPackage>({
-      remote: address,
-      incoming$: incoming,
-      send,
-      codec: serverPackages(context.store, () => clientTimeOrder),
-      scheduler: context.scheduler,
-      logger: context.logger,
-      maxPendingEvents: context.maxPendingEvents,
-      ...(context.sessionBudget !== false && {
-        budget: new BudgetMeter(context.sessionBudget, {
-          scheduler: context.scheduler,
-          session: handshake?.session,
-          onFlood: ({ seconds, overBudget, eventsOverBudget }) => {
-            // A PyGaSe client's packages carry no token: a flood "from" it may be spoofed in its
-            // name, so its excess is dropped but it is not kicked for it.
-            if (handshake === undefined) {
-              context.logger.warn(
-                `PyGaSe client ${key} over its sessionBudget ${seconds} s in a row (${overBudget} datagrams dropped); not kicked: without a token the flood may be another's in its name.`,
-              );
-              return;
-            }
-            context.logger.warn(
-              `Client ${key} kicked for flooding: over its sessionBudget ${seconds} s in a row, ${overBudget} datagrams (${eventsOverBudget} events) dropped.`,
-            );
-            connection.close('flooding');
-          },
-        }),
-      }),
-      ...(handshake === undefined
-        ? { firstSequence: randomSequence() }
-        : { session: handshake.session }),
-    });
-    const entry: ClientEntry = {
-      connection,
-      incoming,
-      handshake,
-      verified: guard === undefined,
-      welcomed: false,
-      release: () => {
-        const { events, dropped } = guard?.release() ?? { events: [], dropped: 0 };
-        if (dropped > 0) {
-          context.logger.warn(
-            `Client ${key} sent ${dropped} events more than held before its ack.`,
-          );
-        }
-        for (const event of events) context.handle(event, address);
+    const handshake = opens.nonce === undefined ? undefined : this.handshake(opens.nonce);
+    const entry = connectClient(
+      context,
+      { address, key, incoming$: group, timeOrder: opens.timeOrder, handshake },
+      {
+        register: (entry) => {
+          this.entries.set(key, entry);
+          if (entry.verified) this.places.take(entry, address.host);
+          context.counts.connects++;
+          if (!entry.verified) this.unverified.add(entry);
+        },
+        judge: (entry, verdict) => this.check(key, entry, verdict),
+        closed: (entry) => this.closed(key, entry),
       },
-    };
-    this.entries.set(key, entry);
-    if (entry.verified) this.places.take(entry, address.host);
-    context.counts.connects++;
-    if (!entry.verified) this.unverified.add(entry);
-    connection.packages$.subscribe(({ package: pkg, late }) => {
-      if (!late) clientTimeOrder = pkg.timeOrder;
-      // Before its events: those of the package that verifies it are handled at once.
-      if (guard !== undefined && !entry.verified) {
-        this.check(key, entry, guard.judge(pkg.header.ack));
-      }
-    });
-    connection.events$.subscribe((event) => {
-      if (entry.verified) context.handle(event, address);
-      else guard?.hold(event);
-    });
-    // The accept goes before the first package, which the client takes only after it.
-    if (handshake !== undefined) context.send(handshake.accept, address);
-    connection.open();
-    // Subscribed once open: before that the status is Disconnected, which means nothing yet.
-    connection.status$.subscribe((status) => {
-      if (status === ConnectionStatus.Disconnected) this.closed(key, entry, send);
-    });
+    );
     if (entry.verified) this.welcome(key, entry);
     else context.logger.debug(`Client ${key} (pygase) sent a package; waiting for its first ack.`);
-    return entry;
   }
 
   /** Closes every connection for `reason`; the registry is empty afterwards. */
@@ -371,12 +243,12 @@ export class ClientRegistry<S extends GameState<object>> {
   }
 
   /** A client's connection ended: it goes, is counted and reported; an rxgase client is told why. */
-  private closed(key: string, entry: ClientEntry, send: (data: Uint8Array) => void): void {
+  private closed(key: string, entry: ClientEntry): void {
     const { connection, handshake } = entry;
     const reason = connection.closeReason ?? 'disconnected';
     // 'disconnected' is the client's own word: it needs no answer.
     if (handshake !== undefined && reason !== 'disconnected') {
-      send(encodeClose(handshake.session, reason));
+      this.context.send(encodeClose(handshake.session, reason), connection.remote);
     }
     addUp(this.retired, connection.stats);
     this.context.counts.disconnects++;
@@ -389,9 +261,4 @@ export class ClientRegistry<S extends GameState<object>> {
     this.context.logger.info(`Client ${key} disconnected (${reason}).`);
     this.disconnected.next({ client: connection.remote, reason });
   }
-}
-
-/** A sequence number in 1..65535, at random. */
-function randomSequence(): number {
-  return (randomBytes(2).readUInt16BE(0) % 0xffff) + 1;
 }

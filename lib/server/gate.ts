@@ -1,5 +1,5 @@
-import type { SchedulerLike } from 'rxjs';
-import { SHUTDOWN_WORD } from '../protocol/constants';
+import { Observable } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
 import { decodeClientPackage } from '../protocol/decode';
 import { RxgaseError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
@@ -18,14 +18,33 @@ import {
   sameBytes,
 } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
-import type { Address } from '../transport/datagram';
+import type { Address, Datagram } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import type { ClientEntry, ClientRegistry, Handshake } from './clientRegistry';
+import type { ClientEntry, Handshake } from './clientConnection';
+import type { ClientRegistry } from './clientRegistry';
 import type { Cookies } from './cookies';
 import type { RateLimit } from './rateLimiter';
 import { RateLimiter } from './rateLimiter';
 import type { GateCounts } from './serverStats';
+import { ShutdownRequests, isShutdownWord } from './shutdownRequests';
 import { UnknownSessions } from './unknownSessions';
+
+/**
+ * A datagram the gate lets through: to its client's connection, or, with `opens`, opening one.
+ * What goes to a connection is the transport's own datagram, passed on as it came.
+ */
+export interface Admitted extends Datagram {
+  /** What the new client's connection starts from; absent for a client already connected. */
+  readonly opens?: Opening;
+}
+
+/** How a client's connection starts: its first package, or the rxgase handshake it passed. */
+export interface Opening {
+  /** The `time_order` of a PyGaSe client's first package; 0 for an rxgase client. */
+  readonly timeOrder: number;
+  /** The nonce of an rxgase client's handshake; the datagram that opens it is not for the connection. */
+  readonly nonce?: Uint8Array;
+}
 
 /** What the gate needs of its server. */
 export interface GateContext<S extends GameState<object>> {
@@ -51,6 +70,9 @@ export interface GateContext<S extends GameState<object>> {
  * step of the rxgase handshake, to PyGaSe's shutdown word, to a new PyGaSe client's connection,
  * or is dropped, in exactly one of the counts of `ServerStats`. A client's own session traffic
  * comes first and is never rate limited; the rest is, per address.
+ *
+ * The gate decides, and `demultiplex` after it hands on: what it admits goes to the group of its
+ * address, which is its client's connection's `incoming$`.
  */
 export class Gate<S extends GameState<object>> {
   private readonly limiter: RateLimiter | undefined;
@@ -59,9 +81,11 @@ export class Gate<S extends GameState<object>> {
    * guessing sequence numbers gets that many tries a second, one in 65,535 each.
    */
   private readonly legacyJoins: RateLimiter | undefined;
-  /** The clients told, once, that the server takes no shutdown from clients. */
-  private readonly warnedOfShutdown = new WeakSet<ClientEntry>();
+  private readonly shutdowns: ShutdownRequests;
   private readonly unknownSessions: UnknownSessions;
+  /** The datagram admitted last, and its address key: `keyOf` asks for it next. */
+  private lastAdmitted: Admitted | undefined;
+  private lastKey = '';
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -71,30 +95,62 @@ export class Gate<S extends GameState<object>> {
         ? undefined
         : new RateLimiter({ datagramsPerSecond: joins, burst: 2 * joins, maxAddresses: 1 });
     this.unknownSessions = new UnknownSessions(context);
+    this.shutdowns = new ShutdownRequests({ ...context, host: () => context.clients.host });
   }
 
-  /** Takes a datagram from `address`: to its connection, to the handshake, or counted and dropped. */
-  route(data: Uint8Array, address: Address): void {
+  /** The datagrams of `source` admitted, each as `admit` lets it through. */
+  admitted(): OperatorFunction<Datagram, Admitted> {
+    return (source) =>
+      new Observable<Admitted>((subscriber) =>
+        source.subscribe({
+          next: (datagram) => {
+            const admitted = this.admit(datagram);
+            if (admitted !== undefined) subscriber.next(admitted);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
+  }
+
+  /**
+   * The address key of a datagram the gate admitted, to group it by: the one `admit` worked out
+   * for it, not a second string for every datagram.
+   */
+  readonly keyOf = (admitted: Admitted): string =>
+    admitted === this.lastAdmitted ? this.lastKey : addressKey(admitted.address);
+
+  /**
+   * Takes a datagram: passes it on to its connection, passes on what opens a connection, or
+   * answers it, or drops it; counted either way.
+   */
+  admit(datagram: Datagram): Admitted | undefined {
+    const { data, address } = datagram;
     const counts = this.context.counts;
     counts.datagramsIn++;
     counts.bytesIn += data.length;
     const key = addressKey(address);
+    this.lastAdmitted = datagram;
+    this.lastKey = key;
     const known = this.context.clients.get(key);
     // A client's own data, with its session token, is never limited: else anyone could silence
     // a client by flooding the server in its name.
     if (known?.handshake !== undefined && isSessionData(data, known.handshake.session)) {
       counts.routed++;
-      return known.incoming.next(data);
+      return datagram;
     }
     if (this.limiter !== undefined && !this.limiter.allow(key, this.context.scheduler.now())) {
       counts.rateLimited++;
-      return;
+      return undefined;
     }
-    if (isRxgasePacket(data)) return this.routePacket(data, address, key, known);
-    if (isShutdownWord(data)) return this.shutdownWordFrom(key, known);
+    if (isRxgasePacket(data)) return this.admitPacket(datagram, key, known);
+    if (isShutdownWord(data)) {
+      this.shutdowns.fromWord(key, known);
+      return undefined;
+    }
     if (known !== undefined) {
       counts.routed++;
-      return known.incoming.next(data);
+      return datagram;
     }
     let first: ClientPackage;
     try {
@@ -102,7 +158,7 @@ export class Gate<S extends GameState<object>> {
     } catch (error) {
       if (!(error instanceof RxgaseError)) throw error;
       counts.malformed++;
-      return;
+      return undefined;
     }
     if (
       !this.context.legacyClients ||
@@ -110,19 +166,26 @@ export class Gate<S extends GameState<object>> {
       !this.context.clients.makeRoomForUnverified(address)
     ) {
       counts.refused++;
-      return;
+      return undefined;
     }
     counts.routed++;
-    this.context.clients.open(address, key, { timeOrder: first.timeOrder }).incoming.next(data);
+    return this.opening(datagram, { timeOrder: first.timeOrder });
+  }
+
+  /** A datagram that opens a client's connection, keyed as the datagram it comes of. */
+  private opening(datagram: Datagram, opens: Opening): Admitted {
+    const admitted = { ...datagram, opens };
+    this.lastAdmitted = admitted;
+    return admitted;
   }
 
   /** An rxgase packet: data for a connection, or a step of the handshake. */
-  private routePacket(
-    data: Uint8Array,
-    address: Address,
+  private admitPacket(
+    datagram: Datagram,
     key: string,
     known: ClientEntry | undefined,
-  ): void {
+  ): Admitted | undefined {
+    const { data, address } = datagram;
     const counts = this.context.counts;
     let packet: RxgasePacket;
     try {
@@ -130,7 +193,7 @@ export class Gate<S extends GameState<object>> {
     } catch (error) {
       if (!(error instanceof RxgaseError)) throw error;
       counts.malformed++;
-      return;
+      return undefined;
     }
     const send = (reply: Uint8Array): void => this.context.send(reply, address);
     switch (packet.kind) {
@@ -140,20 +203,22 @@ export class Gate<S extends GameState<object>> {
           break;
         }
         counts.routed++;
-        return known.incoming.next(data);
+        return datagram;
       case 'connect request':
         counts.control++;
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-          return send(encodeClose(packet.nonce, 'version mismatch'));
+          send(encodeClose(packet.nonce, 'version mismatch'));
+        } else if (this.context.clients.turnsAway(address, known)) {
+          send(encodeClose(packet.nonce, 'server full'));
+        } else {
+          send(
+            encodeChallenge(
+              packet.nonce,
+              this.context.cookies.issue(address, packet.nonce, this.context.scheduler.now()),
+            ),
+          );
         }
-        if (this.context.clients.turnsAway(address, known))
-          return send(encodeClose(packet.nonce, 'server full'));
-        return send(
-          encodeChallenge(
-            packet.nonce,
-            this.context.cookies.issue(address, packet.nonce, this.context.scheduler.now()),
-          ),
-        );
+        return undefined;
       case 'challenge response': {
         const { cookies, scheduler } = this.context;
         const redeemed = cookies.redeem(packet.cookie, address, packet.nonce, scheduler.now());
@@ -163,83 +228,48 @@ export class Gate<S extends GameState<object>> {
           if (isAwaitingAccept(known, packet.nonce)) {
             // Its accept was lost: the same again.
             counts.control++;
-            return send(known.handshake.accept);
+            send(known.handshake.accept);
+            return undefined;
           }
           counts.replaysRefused++;
           break;
         }
         counts.control++;
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-          return send(encodeClose(packet.nonce, 'version mismatch'));
+          send(encodeClose(packet.nonce, 'version mismatch'));
+          return undefined;
         }
-        if (this.context.clients.turnsAway(address, known))
-          return send(encodeClose(packet.nonce, 'server full'));
-        // A new session from an address that had one: the old one is over.
+        if (this.context.clients.turnsAway(address, known)) {
+          send(encodeClose(packet.nonce, 'server full'));
+          return undefined;
+        }
+        // A new session from an address that had one: the old one is over, and its group with it.
         known?.connection.close('disconnected');
-        // It sends the client its accept.
-        this.context.clients.open(address, key, { timeOrder: 0, nonce: packet.nonce });
-        return;
+        // Its connection, opened on this, sends the client its accept.
+        return this.opening(datagram, { timeOrder: 0, nonce: packet.nonce });
       }
       case 'close':
         if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))
           break;
         counts.control++;
-        return known.connection.close('disconnected');
+        known.connection.close('disconnected');
+        return undefined;
       case 'shutdown request':
-        if (
-          this.context.clients.host?.key === key &&
-          this.context.clients.host.token !== undefined &&
-          known?.handshake !== undefined &&
-          sameBytes(packet.session, known.handshake.session) &&
-          sameBytes(packet.hostToken, this.context.clients.host.token)
-        ) {
-          counts.control++;
-          this.context.logger.info(`Shutdown requested by the host client ${key}.`);
-          return this.context.shutdown();
-        }
         if (known === undefined) {
           this.unknownSessions.tell(packet.session, data.length, address, this.now());
         }
-        return this.refuseShutdown(key, known, ` without the host's token`);
+        this.shutdowns.fromPacket(key, known, packet);
+        return undefined;
       default:
         // A challenge or an accept: the server sends those, it never takes them.
         break;
     }
     counts.refused++;
+    return undefined;
   }
 
   private now(): number {
     return this.context.scheduler.now();
-  }
-
-  /** PyGaSe's shutdown word: honoured from a PyGaSe host only (an rxgase host has a token). */
-  private shutdownWordFrom(key: string, known: ClientEntry | undefined): void {
-    const host = this.context.clients.host;
-    if (host?.key === key && host.token === undefined) {
-      this.context.counts.control++;
-      this.context.logger.info(`Shutdown requested by the host client ${key}.`);
-      this.context.shutdown();
-    } else {
-      this.refuseShutdown(key, known, ', which is not the host client');
-    }
-  }
-
-  /**
-   * A shutdown request refused, counted. With `remoteShutdown` false there is no host, and a
-   * client that asks is warned of once: a PyGaSe client may ask on every disconnect.
-   */
-  private refuseShutdown(key: string, known: ClientEntry | undefined, why: string): void {
-    const { counts, logger } = this.context;
-    counts.refused++;
-    counts.shutdownsRefused++;
-    if (this.context.remoteShutdown) {
-      logger.warn(`Shutdown requested by ${key}${why}: refused.`);
-    } else if (known !== undefined && !this.warnedOfShutdown.has(known)) {
-      this.warnedOfShutdown.add(known);
-      logger.warn(
-        `Shutdown requested by ${key}: refused, as this server takes no shutdown from clients (remoteShutdown is false).`,
-      );
-    }
   }
 }
 
@@ -267,8 +297,4 @@ function isAwaitingAccept(
     sameBytes(known.handshake.nonce, nonce) &&
     known.connection.stats.packagesIn === 0
   );
-}
-
-function isShutdownWord(data: Uint8Array): boolean {
-  return sameBytes(data, SHUTDOWN_WORD);
 }

@@ -1,190 +1,52 @@
-import {
-  Subject,
-  asyncScheduler,
-  catchError,
-  endWith,
-  filter,
-  ignoreElements,
-  interval,
-  map,
-  merge,
-  of,
-  startWith,
-  takeUntil,
-} from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
-import { encodeEvent, encodeUpdate } from '../protocol/encode';
-import { eventSize, pygaseFraming } from '../connection/framing';
-import { checkRetries } from '../connection/outgoingEvents';
-import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
-import type { Logger } from '../util/logger';
-import type { StateSource } from './stateSource';
+import { Subject, filter, interval, map, startWith, takeUntil } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
-import { silentLogger } from '../util/logger';
-import type { GameEvent } from '../protocol/packages';
+import { demultiplex } from '../operators/demultiplex';
+import { InvalidArgumentError } from '../protocol/errors';
 import type {
   AnyEvents,
-  AnyPayload,
   EventOf,
   EventType,
   GameEvents,
-  HandlerPayload,
   PayloadAndOptions,
 } from '../protocol/events';
-import { dispatchArguments } from '../connection/dispatchArguments';
-import type { EventArgs } from '../connection/eventHandlers';
+import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
+import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
-import { checkHostname, checkPort } from '../transport/checkAddress';
-import { bindUdp } from '../transport/udpTransport';
+import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
 import { ClientRegistry } from './clientRegistry';
-import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
 import { Cookies } from './cookies';
+import { dispatchToClients } from './dispatchToClients';
 import { Gate } from './gate';
-import type { RateLimit } from './rateLimiter';
-import { checkRateLimit } from './rateLimiter';
-import { checkBoolean, checkPositive } from '../options/checkOption';
-import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './addressPlaces';
-import type { BudgetOptions } from './budgetOptions';
-import { checkBudgetOptions } from './budgetOptions';
-import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
+import type {
+  ClientEvent,
+  DispatchOutcome,
+  EventWire,
+  ServerDispatchOptions,
+  ServerEventHandler,
+  ServerHandlerContext,
+} from './serverEvents';
+import type { ServerOptions, ServerSettings } from './serverOptions';
+import { serverSettings } from './serverOptions';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
+import type { StateSource } from './stateSource';
 
-/**
- * How a server listens. Every field says its default.
- *
- * @category Server/Backend
- */
-export interface ServerOptions extends BudgetOptions {
-  /** Where every timer runs; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** Default silent; INFO for startups, shutdowns, connects and disconnects. */
-  readonly logger?: Logger;
-  /** Opens the transport to listen on; default UDP (`bindUdp`). */
-  readonly bind?: (port: number, hostname: string) => Promise<Transport>;
-  /** How many clients may be connected at once; default 256. More are refused (`server full`). */
-  readonly maxClients?: number;
-  /**
-   * Whether PyGaSe clients, which do not speak the rxgase protocol, may connect; default true.
-   * Their packages carry no token: the server takes them on trust only once they ack a package,
-   * and a stranger who guesses the 16-bit sequence number may still pass. Refuse them on a
-   * public server that only rxgase clients use.
-   */
-  readonly legacyClients?: boolean;
-  /**
-   * How many new PyGaSe clients the server takes a second, all addresses together, in bursts of
-   * twice as many; default 20 (`DEFAULT_LEGACY_JOINS_PER_SECOND`); false: no limit. Each new one
-   * may try one guess at the ack that verifies it, so this bounds a stranger's guessing.
-   */
-  readonly legacyJoinsPerSecond?: number | false;
-  /**
-   * How many datagrams each address may send; default 500 a second, bursts of 250
-   * (`DEFAULT_RATE_LIMIT`); false: no limit. Fields that are not positive numbers make the
-   * constructor throw `InvalidArgumentError` (see `checkRateLimit`).
-   */
-  readonly rateLimit?: RateLimit | false;
-  /**
-   * How many events each connection may hold queued or unacknowledged; default 1024.
-   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
-   */
-  readonly maxPendingEvents?: number;
-  /**
-   * Whether a client may shut the server down over the wire; default true, as in PyGaSe. The
-   * client that may is the host: the first client connected, and when it leaves, the next client
-   * to connect. An rxgase host asks with the token it got in the handshake
-   * (`client.disconnect({ shutdownServer: true })`), a PyGaSe host with PyGaSe's shutdown word
-   * from its address. False: no client is the host (`hostClient` is undefined, `client.isHost`
-   * false), and every shutdown request is refused, counted in `stats.shutdownsRefused` and logged
-   * at WARN once per client; only `shutdown()` stops the server. A public server wants false.
-   */
-  readonly remoteShutdown?: boolean;
-}
-
-/**
- * Where a server hands the events clients send, beside its own handlers and `events$`: the game
- * loop (a {@link GameStateMachine}).
- *
- * @category Server/Backend
- */
-export interface EventWire {
-  /** Takes an event a client sent, to handle in its own time (the game loop's next tick). */
-  pushEvent(event: GameEvent, clientAddress: Address): void;
-}
-
-/**
- * The server's default for {@link ServerOptions.legacyJoinsPerSecond}.
- *
- * @category Server/Backend
- */
-export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
-
-/**
- * The server's default for {@link ServerOptions.maxClients}.
- *
- * @category Server/Backend
- */
-export const DEFAULT_MAX_CLIENTS = 256;
-
-export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientRegistry';
-
-/**
- * An event a client sent, and who sent it.
- *
- * @typeParam M The events clients send, by type (a {@link GameEvents} map's `toServer`).
- * @category Server/Backend
- */
-export interface ClientEvent<M extends object = AnyEvents['toServer']> {
-  readonly event: EventOf<M>;
-  readonly client: Address;
-}
-
-/**
- * What became of an event sent to one client.
- *
- * @category Server/Backend
- */
-export type DispatchOutcome =
-  | { readonly client: Address; readonly acked: true }
-  | { readonly client: Address; readonly acked: false; readonly error: unknown };
-
-/**
- * How an event is sent to clients.
- *
- * @category Server/Backend
- */
-export interface ServerDispatchOptions {
-  /** `'all'` (the default) or one client's address. */
-  readonly targetClient?: 'all' | Address;
-  /** How many times to re-send to a client whose package timed out; default 0. */
-  readonly retries?: number;
-}
-
-/**
- * What a server handler gets beside the event's payload.
- *
- * @category Server/Backend
- */
-export interface ServerHandlerContext extends EventArgs {
-  /** The client that sent the event. */
-  readonly clientAddress: Address;
-}
-
-/**
- * A server handler: called with the event's payload (its keyword arguments) and a
- * {@link ServerHandlerContext}. One written as PyGaSe's are fits once wrapped in
- * {@link pygaseHandler}.
- *
- * @typeParam P The payload.
- * @category Server/Backend
- */
-export type ServerEventHandler<P = AnyPayload> = (
-  payload: HandlerPayload<P>,
-  context: ServerHandlerContext,
-) => void;
+export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
+export type { ServerOptions } from './serverOptions';
+export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './serverOptions';
+export type {
+  ClientEvent,
+  DispatchOutcome,
+  EventWire,
+  ServerDispatchOptions,
+  ServerEventHandler,
+  ServerHandlerContext,
+} from './serverEvents';
 
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
@@ -224,9 +86,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   private readonly clients: ClientRegistry<S>;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
-  private readonly scheduler: SchedulerLike;
-  private readonly logger: Logger;
-  private readonly bind: (port: number, hostname: string) => Promise<Transport>;
+  private readonly settings: ServerSettings;
   private readonly cookies = new Cookies();
   private readonly counts = emptyGateCounts();
   private transport: Transport | undefined;
@@ -239,41 +99,20 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   constructor(
     readonly gameStateStore: StateSource<S>,
-    private readonly options: ServerOptions = {},
+    options: ServerOptions = {},
   ) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.logger = options.logger ?? silentLogger;
-    this.bind = options.bind ?? ((port, host) => bindUdp({ port, host }));
+    const settings = serverSettings(options);
+    this.settings = settings;
     this.events$ = this.events.asObservable();
     this.handlers = new EventHandlers<(payload: never, context: ServerHandlerContext) => void>(
-      this.logger,
+      settings.logger,
       'server',
     );
     this.errors$ = this.handlers.errors$;
-    const { maxClients = DEFAULT_MAX_CLIENTS } = options;
-    if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
-      throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
-    }
-    checkRateLimit(options.rateLimit);
-    checkBudgetOptions(options);
-    if (options.legacyJoinsPerSecond !== undefined && options.legacyJoinsPerSecond !== false) {
-      checkPositive('legacyJoinsPerSecond', options.legacyJoinsPerSecond);
-    }
-    if (options.maxPendingEvents !== undefined) {
-      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
-    }
-    if (options.remoteShutdown !== undefined) {
-      checkBoolean('remoteShutdown', options.remoteShutdown);
-    }
     this.clients = new ClientRegistry<S>({
+      ...settings,
       store: gameStateStore,
-      scheduler: this.scheduler,
-      logger: this.logger,
-      maxClients,
-      maxClientsPerAddress: options.maxClientsPerAddress ?? DEFAULT_MAX_CLIENTS_PER_ADDRESS,
-      sessionBudget: options.sessionBudget ?? DEFAULT_SESSION_BUDGET,
-      maxPendingEvents: options.maxPendingEvents,
-      hosts: options.remoteShutdown !== false,
+      hosts: settings.remoteShutdown,
       counts: this.counts,
       send: (data, address) => this.transport?.send({ data, address }),
       handle: (event, client) => this.handle(event, client),
@@ -315,7 +154,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    * the server shuts down.
    */
   stats$(periodMs = 1000): Observable<ServerStats> {
-    return interval(periodMs, this.scheduler).pipe(
+    return interval(periodMs, this.settings.scheduler).pipe(
       startWith(0),
       takeUntil(this.stopped),
       map(() => this.stats),
@@ -342,30 +181,34 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.starting = true;
     let transport: Transport;
     try {
-      transport = await this.bind(port, hostname);
+      transport = await this.settings.bind(port, hostname);
     } finally {
       this.starting = false;
     }
     this.transport = transport;
     this.eventWire = eventWire;
+    const { logger } = this.settings;
     // A gate for each run: the rate limits start afresh.
     const gate = new Gate<S>({
+      ...this.settings,
       clients: this.clients,
       cookies: this.cookies,
       counts: this.counts,
-      scheduler: this.scheduler,
-      logger: this.logger,
-      legacyClients: this.options.legacyClients !== false,
-      legacyJoinsPerSecond: this.options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
-      rateLimit: this.options.rateLimit,
-      remoteShutdown: this.options.remoteShutdown !== false,
       send: (data, address) => transport.send({ data, address }),
       shutdown: () => void this.shutdown(),
     });
-    this.listening = transport.datagrams$.subscribe(({ data, address }) =>
-      gate.route(data, address),
-    );
-    this.logger.info(`Server listening on ${addressKey(transport.address)}.`);
+    // Each client's datagrams go straight to its connection, which leaves its group on closing.
+    this.listening = transport.datagrams$
+      .pipe(
+        gate.admitted(),
+        demultiplex(gate.keyOf, {
+          element: ({ data }) => data,
+          // The handshake's last step opens the connection but is no package of it.
+          opensOnly: ({ opens }) => opens?.nonce !== undefined,
+        }),
+      )
+      .subscribe((group) => this.clients.open(group));
+    logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
   }
 
@@ -404,48 +247,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       'targetClient',
       'retries',
     ]);
-    const { targetClient = 'all', retries = 0 } = options;
-    checkRetries(retries);
-    // Checked once for all, so a bad event fails at the call even with no client connected.
-    const size = eventSize(encodeEvent(event).length, pygaseFraming);
-    if (size > MAX_SERVER_EVENTS_SIZE) {
-      throw new PackageOverflowError(
-        `the ${type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
-      );
-    }
-    // PyGaSe clients not yet verified are not sent events: their address may not be theirs.
-    const verified = [...this.clients.all()].filter(([, entry]) => entry.verified);
-    let targets = verified.map(([, { connection }]) => connection);
-    if (targetClient !== 'all') {
-      if (!isAddress(targetClient)) {
-        throw new InvalidArgumentError(
-          `targetClient must be 'all' or a client's address ({ host, port }), got ${String(targetClient)}`,
-        );
-      }
-      const client = this.clients.get(addressKey(targetClient));
-      if (client === undefined || !client.verified) {
-        throw new InvalidArgumentError(`no client is connected from ${addressKey(targetClient)}`);
-      }
-      targets = [client.connection];
-    }
-    return merge(
-      ...targets.map((connection) => {
-        let outcome: Observable<void>;
-        try {
-          outcome = connection.dispatchEvent(event, { retries });
-        } catch (error) {
-          // This client's queue is full (or its package has no room): its outcome says so.
-          return of<DispatchOutcome>({ client: connection.remote, acked: false, error });
-        }
-        return outcome.pipe(
-          ignoreElements(),
-          endWith<DispatchOutcome>({ client: connection.remote, acked: true }),
-          catchError((error: unknown) =>
-            of<DispatchOutcome>({ client: connection.remote, acked: false, error }),
-          ),
-        );
-      }),
-    );
+    return dispatchToClients(this.clients, event, options);
   }
 
   /**
@@ -495,7 +297,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.clients.closeAll('shutdown');
     this.transport = undefined;
     transport.close();
-    this.logger.info(`Server on ${addressKey(transport.address)} shut down.`);
+    this.settings.logger.info(`Server on ${addressKey(transport.address)} shut down.`);
     for (const resolve of this.waiting.splice(0)) resolve();
     this.stopped.next();
   }
@@ -506,17 +308,4 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.eventWire?.pushEvent(event, address);
     this.handlers.handle(event, { clientAddress: address });
   }
-}
-
-/**
- * The most bytes a server package has for events: beside its header and the smallest update (a
- * `time_order` alone), to a PyGaSe client (an rxgase one takes a few bytes more per event).
- */
-const MAX_SERVER_EVENTS_SIZE =
-  MAX_PACKAGE_SIZE - HEADER_SIZE - LENGTH_PREFIX_SIZE - encodeUpdate({ time_order: 0xffff }).length;
-
-function isAddress(value: unknown): value is Address {
-  if (typeof value !== 'object' || value === null) return false;
-  const { host, port } = value as Partial<Address>;
-  return typeof host === 'string' && typeof port === 'number';
 }

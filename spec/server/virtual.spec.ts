@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { Subject, config, firstValueFrom, lastValueFrom, merge, toArray } from 'rxjs';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { TO_DELETE } from '../../lib/state/toDelete';
 import { TestWorld } from '../../lib/testing/index';
@@ -70,6 +70,34 @@ describe('server and clients in virtual time', () => {
     expect(server.connections.size).toBe(1);
     await again.disconnect();
     await server.shutdown();
+  });
+
+  it('closes every connection at once when its transport fails', async () => {
+    const failure = new Subject<never>();
+    const { server, machine, client, within } = world(undefined, {}, (transport) => ({
+      ...transport,
+      datagrams$: merge(transport.datagrams$, failure),
+    }));
+    const unhandled: unknown[] = [];
+    const onUnhandledError = config.onUnhandledError;
+    config.onUnhandledError = (error) => unhandled.push(error);
+    try {
+      await server.run(7000, 'server', machine);
+      const ann = client('ann');
+      await within(ann.connect(7000, 'server'));
+      const gone = firstValueFrom(server.disconnected$);
+      failure.error(new Error('the socket is gone'));
+      expect(await gone).toMatchObject({ client: { host: 'ann' }, reason: 'error' });
+      expect(server.connections.size).toBe(0);
+      // The server's own subscription has no word for a transport that fails, as before: RxJS
+      // reports it on a timer.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(unhandled).toEqual([new Error('the socket is gone')]);
+      await server.shutdown();
+      await ann.disconnect();
+    } finally {
+      config.onUnhandledError = onUnhandledError;
+    }
   });
 
   it('keeps a client exact while keys come and go every tick over a slow link', async () => {

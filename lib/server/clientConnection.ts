@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Connection, ConnectionStatus } from '../connection/connection';
+import { BudgetMeter } from '../connection/sessionBudget';
+import type { SessionBudget } from '../connection/sessionBudget';
+import type { ClientPackage, GameEvent } from '../protocol/packages';
+import type { CloseReason } from '../protocol/rxgasePackets';
+import type { GameState } from '../state/gameState';
+import type { Address } from '../transport/datagram';
+import type { Logger } from '../util/logger';
+import { AddressCheck } from './addressCheck';
+import type { AckVerdict } from './addressCheck';
+import { serverPackages } from './serverPackages';
+import type { GateCounts } from './serverStats';
+import type { StateSource } from './stateSource';
+
+/**
+ * A server's connection to one client.
+ *
+ * @category Server/Backend
+ */
+export type ClientConnection = Connection<ClientPackage>;
+
+/**
+ * A client that connected.
+ *
+ * @category Server/Backend
+ */
+export interface ClientConnected {
+  readonly client: Address;
+  readonly protocol: 'rxgase' | 'pygase';
+  /** Whether it is the host, the client allowed to shut the server down. */
+  readonly host: boolean;
+}
+
+/**
+ * A client whose connection ended, and why.
+ *
+ * @category Server/Backend
+ */
+export interface ClientDisconnected {
+  readonly client: Address;
+  readonly reason: CloseReason;
+}
+
+/** A connected client, with what its handshake settled if it speaks rxgase. */
+export interface ClientEntry {
+  readonly connection: ClientConnection;
+  readonly handshake: Handshake | undefined;
+  /** Whether the client showed the address is its own: by the handshake, or by an ack. */
+  verified: boolean;
+  /** Whether connected$ reported it. */
+  welcomed: boolean;
+  /** Hands on the events a PyGaSe client sent before it was verified. */
+  readonly release: () => void;
+}
+
+/** What an rxgase client's handshake settled. */
+export interface Handshake {
+  readonly nonce: Uint8Array;
+  readonly session: Uint8Array;
+  readonly hostToken: Uint8Array | undefined;
+  /** The accept sent, to send again if the client did not get it. */
+  readonly accept: Uint8Array;
+}
+
+/** What a client's connection needs of its server. */
+export interface ClientContext<S extends GameState<object>> {
+  readonly store: StateSource<S>;
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  readonly maxPendingEvents: number | undefined;
+  /** What each client's session may send; false: no limit. */
+  readonly sessionBudget: SessionBudget | false;
+  /** The server's own counts: withheld bytes move here. */
+  readonly counts: GateCounts;
+  /** Sends a datagram to a client. */
+  readonly send: (data: Uint8Array, to: Address) => void;
+  /** An event from a verified client. */
+  readonly handle: (event: GameEvent, client: Address) => void;
+}
+
+/** One client to connect: where it is, its datagrams, and what its first package or handshake said. */
+export interface NewClient {
+  readonly address: Address;
+  readonly key: string;
+  /** The client's datagrams, from the first on: its connection subscribes when opened. */
+  readonly incoming$: Observable<Uint8Array>;
+  /** The `time_order` of the client's first package: 0 for an rxgase client. */
+  readonly timeOrder: number;
+  /** An rxgase client's handshake; none for a PyGaSe client. */
+  readonly handshake: Handshake | undefined;
+}
+
+/** Where a client's connection tells its registry what became of it. */
+export interface ClientHooks {
+  /** The entry is made, its connection not yet open: it is counted and placed now. */
+  readonly register: (entry: ClientEntry) => void;
+  /** What the ack of an unverified PyGaSe client shows. */
+  readonly judge: (entry: ClientEntry, verdict: AckVerdict) => void;
+  /** The connection ended. */
+  readonly closed: (entry: ClientEntry) => void;
+}
+
+/**
+ * Makes a client's connection, registers it and opens it: its packages answered from the state,
+ * within its session budget, and for a PyGaSe client, no more bytes out than came in and no
+ * events handed on until it acks a package (its address may be spoofed).
+ */
+export function connectClient<S extends GameState<object>>(
+  context: ClientContext<S>,
+  client: NewClient,
+  hooks: ClientHooks,
+): ClientEntry {
+  const { address, key, handshake } = client;
+  let clientTimeOrder = client.timeOrder;
+  // Until a PyGaSe client acks a package sent to it, it gets no more bytes than it sent: its
+  // address may be spoofed. A random first sequence number makes the ack hard to guess.
+  const guard = handshake === undefined ? new AddressCheck() : undefined;
+  const send = (data: Uint8Array): void => {
+    if (!entry.verified && guard?.withholds(data, connection.stats.bytesIn) === true) {
+      context.counts.withheld++;
+      return;
+    }
+    context.send(data, address);
+  };
+  const connection = new Connection<ClientPackage>({
+    remote: address,
+    incoming$: client.incoming$,
+    send,
+    codec: serverPackages(context.store, () => clientTimeOrder),
+    scheduler: context.scheduler,
+    logger: context.logger,
+    maxPendingEvents: context.maxPendingEvents,
+    ...(context.sessionBudget !== false && {
+      budget: new BudgetMeter(context.sessionBudget, {
+        scheduler: context.scheduler,
+        session: handshake?.session,
+        onFlood: ({ seconds, overBudget, eventsOverBudget }) => {
+          // A PyGaSe client's packages carry no token: a flood "from" it may be spoofed in its
+          // name, so its excess is dropped but it is not kicked for it.
+          if (handshake === undefined) {
+            context.logger.warn(
+              `PyGaSe client ${key} over its sessionBudget ${seconds} s in a row (${overBudget} datagrams dropped); not kicked: without a token the flood may be another's in its name.`,
+            );
+            return;
+          }
+          context.logger.warn(
+            `Client ${key} kicked for flooding: over its sessionBudget ${seconds} s in a row, ${overBudget} datagrams (${eventsOverBudget} events) dropped.`,
+          );
+          connection.close('flooding');
+        },
+      }),
+    }),
+    ...(handshake === undefined
+      ? { firstSequence: randomSequence() }
+      : { session: handshake.session }),
+  });
+  const entry: ClientEntry = {
+    connection,
+    handshake,
+    verified: guard === undefined,
+    welcomed: false,
+    release: () => {
+      const { events, dropped } = guard?.release() ?? { events: [], dropped: 0 };
+      if (dropped > 0) {
+        context.logger.warn(`Client ${key} sent ${dropped} events more than held before its ack.`);
+      }
+      for (const event of events) context.handle(event, address);
+    },
+  };
+  hooks.register(entry);
+  connection.packages$.subscribe(({ package: pkg, late }) => {
+    if (!late) clientTimeOrder = pkg.timeOrder;
+    // Before its events: those of the package that verifies it are handled at once.
+    if (guard !== undefined && !entry.verified) hooks.judge(entry, guard.judge(pkg.header.ack));
+  });
+  connection.events$.subscribe((event) => {
+    if (entry.verified) context.handle(event, address);
+    else guard?.hold(event);
+  });
+  // The accept goes before the first package, which the client takes only after it.
+  if (handshake !== undefined) context.send(handshake.accept, address);
+  connection.open();
+  // Subscribed once open: before that the status is Disconnected, which means nothing yet.
+  connection.status$.subscribe((status) => {
+    if (status === ConnectionStatus.Disconnected) hooks.closed(entry);
+  });
+  return entry;
+}
+
+/** A sequence number in 1..65535, at random. */
+function randomSequence(): number {
+  return (randomBytes(2).readUInt16BE(0) % 0xffff) + 1;
+}
