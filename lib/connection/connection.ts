@@ -19,8 +19,7 @@ import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
 import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
-import { MAX_PACKAGE_SIZE } from '../protocol/constants';
-import { appendEvents, encodeEvent } from '../protocol/encode';
+import { encodeEvent } from '../protocol/encode';
 import {
   ConnectionClosedError,
   EventQueueFullError,
@@ -37,89 +36,18 @@ import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
 import type { Framed, Framing } from './framing';
 import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
 import { OutgoingEvents } from './outgoingEvents';
-import type { PackageCodec } from './packageCodec';
-import type { BudgetMeter } from './sessionBudget';
+import { PackageWriter } from './packageWriter';
 import type { ConnectionCounts, ConnectionStats } from './stats';
-import { emptyStats } from './stats';
+import { emptyStats, statsOf } from './stats';
 
-/**
- * The state of a connection, with PyGaSe's values.
- *
- * @category Client
- */
-export const ConnectionStatus = {
-  Disconnected: 0,
-  Connected: 1,
-  Connecting: 2,
-} as const;
-export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
+import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
+import { ConnectionStatus } from './connectionOptions';
 
-/**
- * How many packages an rxgase client with nothing to say lets wait for its ack (its
- * {@link ConnectionOptions.ackEvery}): it sends at once for every fourth package of the server's
- * 40 Hz beat, and every 100 ms at least, a quarter of PyGaSe's rate, and its acks come as fast.
- *
- * @category Protocol
- */
-export const RXGASE_CLIENT_ACK_EVERY = 4;
+export { ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
+export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 
-/**
- * What a connection is made of. Every optional field says its default.
- *
- * @category Protocol
- */
-export interface ConnectionOptions<P extends Package> {
-  /** The peer at the other end. */
-  readonly remote: Address;
-  /** The datagrams that peer sends, and only those. */
-  readonly incoming$: Observable<Uint8Array>;
-  /** Sends a datagram to that peer. */
-  readonly send: (datagram: Uint8Array) => void;
-  /** The kind of package, see {@link plainPackages} and {@link clientPackages}. */
-  readonly codec: PackageCodec<P>;
-  /** Where every timer of the connection runs; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** How long without a package before the connection counts as lost; default 5000 ms. */
-  readonly connectionTimeoutMs?: number;
-  /** How long a sent package waits for its ack; default 1000 ms. */
-  readonly packageTimeoutMs?: number;
-  /**
-   * The rxgase session token: given, packages go in rxgase data packets with this token and an id
-   * for each event, and each event is handled once however often it arrives. Default none:
-   * PyGaSe's packages, each event handled at least once.
-   */
-  readonly session?: Uint8Array;
-  /**
-   * How many events may be queued or wait for their ack at once; default 1024.
-   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
-   */
-  readonly maxPendingEvents?: number;
-  /**
-   * How many packages received may wait for their ack when there is nothing to send; default 1,
-   * PyGaSe's: a package every send interval. See {@link exchangePackages}' option of that name.
-   */
-  readonly ackEvery?: number;
-  /**
-   * The sequence number of the first package sent; default 1. A server picks it at random for a
-   * PyGaSe client, whose ack of it then shows that the client gets what is sent to its address.
-   */
-  readonly firstSequence?: number;
-  /** Default silent; DEBUG for every package sent and received. */
-  readonly logger?: Logger;
-  /** Meters what the peer sends before it is decoded (a server's `sessionBudget`); default none. */
-  readonly budget?: BudgetMeter;
-}
-
-/**
- * How an event is sent.
- *
- * @category Protocol
- */
-export interface DispatchOptions {
-  /** How many times to send the event again when the package carrying it times out; default 0. */
-  readonly retries?: number;
-}
-
+// Past ~300 lines with its documentation: one role, the public face of one connection; the
+// protocol is exchangePackages', the package assembly PackageWriter's, the options their file's.
 /**
  * One peer of a PyGaSe connection: the public face of {@link exchangePackages}, which runs the
  * protocol on the datagrams from the peer (`incoming$.pipe(exchangePackages(...))`). It sends a
@@ -173,6 +101,7 @@ export class Connection<P extends Package = Package> {
   private readonly counts: ConnectionCounts = emptyStats();
   private readonly scheduler: SchedulerLike;
   private readonly framing: Framing;
+  private readonly writer: PackageWriter<P>;
   private readonly logger: Logger;
   /** Whether anyone listens to the line logged for each package: else it is not even written. */
   private readonly logsPackages: boolean;
@@ -187,6 +116,7 @@ export class Connection<P extends Package = Package> {
     }
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
+    this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
@@ -219,14 +149,7 @@ export class Connection<P extends Package = Package> {
 
   /** What went in and out so far, the round trip time, and what is pending now. */
   get stats(): ConnectionStats {
-    const { acked, timedOut, datagramsOut } = this.counts;
-    return {
-      ...this.counts,
-      rttMs: this.latency.value,
-      loss: acked + timedOut === 0 ? 0 : timedOut / (acked + timedOut),
-      pendingEvents: this.outgoing.pending,
-      pendingAcks: datagramsOut - acked - timedOut,
-    };
+    return statsOf(this.counts, this.latency.value, this.outgoing.pending);
   }
 
   /**
@@ -293,7 +216,7 @@ export class Connection<P extends Package = Package> {
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
     const bytes = encodeEvent(event);
     const size = eventSize(bytes.length, this.framing);
-    const room = this.room();
+    const room = this.writer.room();
     if (size > room) {
       throw new PackageOverflowError(
         `the ${event.type} event takes ${size} bytes, a package has room for ${room}`,
@@ -397,42 +320,15 @@ export class Connection<P extends Package = Package> {
     }
   }
 
-  /** Bytes a package has for events. */
-  private room(): number {
-    return MAX_PACKAGE_SIZE - this.framing.overhead - this.options.codec.baseSize();
-  }
-
   /** The package to send with this header: the events waiting that fit, or none. */
   private nextPackage(header: Header): Uint8Array | undefined {
-    const { sequence } = header;
-    // Most packages carry no event: then there is no room to work out.
-    const batch = this.outgoing.waiting
-      ? this.outgoing.take(this.room(), this.framing.maxEvents)
-      : [];
-    let datagram: Uint8Array;
-    try {
-      datagram = this.framing.encode(
-        appendEvents(
-          this.options.codec.encode(header),
-          batch.map((pending) => pending.bytes),
-        ),
-        batch.map((pending) => pending.id),
+    const datagram = this.writer.write(header);
+    if (datagram !== undefined && this.logsPackages)
+      this.logger.debug(
+        `Sent package ${header.sequence} to ${this.name} (${datagram.length} bytes).`,
       );
-    } catch (error) {
-      // What rides besides the events could not be encoded: the events fail with the reason,
-      // and the connection goes on.
-      this.outgoing.fail(batch, error);
-      this.counts.encodeFailures++;
-      if (this.outgoing.waiting) this.urgent.next();
-      return;
-    }
-    this.outgoing.sent(sequence, batch);
-    this.counts.datagramsOut++;
-    this.counts.bytesOut += datagram.length;
-    this.counts.eventsSent += batch.length;
-    if (this.logsPackages)
-      this.logger.debug(`Sent package ${sequence} to ${this.name} (${datagram.length} bytes).`);
-    // Events that did not fit go in the next package, as soon as the pace allows.
+    // Events that did not fit (or whose package failed) go in the next one, as soon as the pace
+    // allows; the connection goes on.
     if (this.outgoing.waiting) this.urgent.next();
     return datagram;
   }

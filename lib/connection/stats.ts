@@ -78,3 +78,19 @@ export function emptyStats(): ConnectionCounts {
     encodeFailures: 0,
   };
 }
+
+/** The stats of a connection that counted `counts`, with its latency and its events pending now. */
+export function statsOf(
+  counts: ConnectionCounts,
+  rttMs: number,
+  pendingEvents: number,
+): ConnectionStats {
+  const { acked, timedOut, datagramsOut } = counts;
+  return {
+    ...counts,
+    rttMs,
+    loss: acked + timedOut === 0 ? 0 : timedOut / (acked + timedOut),
+    pendingEvents,
+    pendingAcks: datagramsOut - acked - timedOut,
+  };
+}

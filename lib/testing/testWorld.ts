@@ -27,6 +27,8 @@ import { TestClients } from './testClients';
 import type { LinkStats } from './testClients';
 import { DEFAULT_VIRTUAL_TIMEOUT_MS, settleOn, untilHolds, untilState } from './waits';
 
+// Past ~300 lines with its documentation, nearly half of it: one role, the test kit's facade;
+// its options, game, clients and waits are files of their own.
 /**
  * A whole game in virtual time, for your tests: your game on a real `Server`, real `Client`s
  * connected to it over the real protocol, and only the network (seeded: latency, jitter, loss,

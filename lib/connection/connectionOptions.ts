@@ -1,0 +1,84 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Logger } from '../util/logger';
+import type { Package } from '../protocol/packages';
+import type { Address } from '../transport/datagram';
+import type { PackageCodec } from './packageCodec';
+import type { BudgetMeter } from './sessionBudget';
+
+/**
+ * The state of a connection, with PyGaSe's values.
+ *
+ * @category Client
+ */
+export const ConnectionStatus = {
+  Disconnected: 0,
+  Connected: 1,
+  Connecting: 2,
+} as const;
+export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
+
+/**
+ * How many packages an rxgase client with nothing to say lets wait for its ack (its
+ * {@link ConnectionOptions.ackEvery}): it sends at once for every fourth package of the server's
+ * 40 Hz beat, and every 100 ms at least, a quarter of PyGaSe's rate, and its acks come as fast.
+ *
+ * @category Protocol
+ */
+export const RXGASE_CLIENT_ACK_EVERY = 4;
+
+/**
+ * What a connection is made of. Every optional field says its default.
+ *
+ * @category Protocol
+ */
+export interface ConnectionOptions<P extends Package> {
+  /** The peer at the other end. */
+  readonly remote: Address;
+  /** The datagrams that peer sends, and only those. */
+  readonly incoming$: Observable<Uint8Array>;
+  /** Sends a datagram to that peer. */
+  readonly send: (datagram: Uint8Array) => void;
+  /** The kind of package, see {@link plainPackages} and {@link clientPackages}. */
+  readonly codec: PackageCodec<P>;
+  /** Where every timer of the connection runs; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** How long without a package before the connection counts as lost; default 5000 ms. */
+  readonly connectionTimeoutMs?: number;
+  /** How long a sent package waits for its ack; default 1000 ms. */
+  readonly packageTimeoutMs?: number;
+  /**
+   * The rxgase session token: given, packages go in rxgase data packets with this token and an id
+   * for each event, and each event is handled once however often it arrives. Default none:
+   * PyGaSe's packages, each event handled at least once.
+   */
+  readonly session?: Uint8Array;
+  /**
+   * How many events may be queued or wait for their ack at once; default 1024.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly maxPendingEvents?: number;
+  /**
+   * How many packages received may wait for their ack when there is nothing to send; default 1,
+   * PyGaSe's: a package every send interval. See {@link exchangePackages}' option of that name.
+   */
+  readonly ackEvery?: number;
+  /**
+   * The sequence number of the first package sent; default 1. A server picks it at random for a
+   * PyGaSe client, whose ack of it then shows that the client gets what is sent to its address.
+   */
+  readonly firstSequence?: number;
+  /** Default silent; DEBUG for every package sent and received. */
+  readonly logger?: Logger;
+  /** Meters what the peer sends before it is decoded (a server's `sessionBudget`); default none. */
+  readonly budget?: BudgetMeter;
+}
+
+/**
+ * How an event is sent.
+ *
+ * @category Protocol
+ */
+export interface DispatchOptions {
+  /** How many times to send the event again when the package carrying it times out; default 0. */
+  readonly retries?: number;
+}

@@ -1,0 +1,55 @@
+import { MAX_PACKAGE_SIZE } from '../protocol/constants';
+import { appendEvents } from '../protocol/encode';
+import type { Header } from '../protocol/header';
+import type { Package } from '../protocol/packages';
+import type { Framing } from './framing';
+import type { OutgoingEvents } from './outgoingEvents';
+import type { PackageCodec } from './packageCodec';
+import type { ConnectionCounts } from './stats';
+
+/**
+ * Writes a connection's packages: what the codec puts in every package (a server's state update,
+ * a client's `time_order`), then the events waiting that fit, in the connection's framing.
+ */
+export class PackageWriter<P extends Package> {
+  constructor(
+    private readonly outgoing: OutgoingEvents,
+    private readonly framing: Framing,
+    private readonly codec: PackageCodec<P>,
+    private readonly counts: ConnectionCounts,
+  ) {}
+
+  /** Bytes a package has for events. */
+  room(): number {
+    return MAX_PACKAGE_SIZE - this.framing.overhead - this.codec.baseSize();
+  }
+
+  /**
+   * The package to send with this header, counted; `undefined` when what rides beside the events
+   * could not be encoded: the events it would have carried fail with the reason.
+   */
+  write(header: Header): Uint8Array | undefined {
+    const { outgoing, framing, counts } = this;
+    // Most packages carry no event: then there is no room to work out.
+    const batch = outgoing.waiting ? outgoing.take(this.room(), framing.maxEvents) : [];
+    let datagram: Uint8Array;
+    try {
+      datagram = framing.encode(
+        appendEvents(
+          this.codec.encode(header),
+          batch.map((pending) => pending.bytes),
+        ),
+        batch.map((pending) => pending.id),
+      );
+    } catch (error) {
+      outgoing.fail(batch, error);
+      counts.encodeFailures++;
+      return undefined;
+    }
+    outgoing.sent(header.sequence, batch);
+    counts.datagramsOut++;
+    counts.bytesOut += datagram.length;
+    counts.eventsSent += batch.length;
+    return datagram;
+  }
+}
