@@ -132,6 +132,8 @@ export type { CongestionSetting, Quality } from './operators/avoidCongestion';
 export { URGENT_GAP_DIVISOR, paceSends } from './operators/paceSends';
 export { CONNECTION_TIMEOUT_MS, whenSilent } from './operators/whenSilent';
 export { exchangePackages } from './operators/exchangePackages';
+export { demultiplex } from './operators/demultiplex';
+export type { Demultiplexed, DemultiplexOptions } from './operators/demultiplex';
 export type { ExchangeOptions, PeerSignal } from './operators/exchangePackages';
 
 export { Connection, ConnectionStatus } from './connection/connection';

@@ -84,6 +84,7 @@ describe('the public API', () => {
         'CONNECTION_TIMEOUT_MS',
         'whenSilent',
         'exchangePackages',
+        'demultiplex',
         'Connection',
         'ConnectionStatus',
         'clientPackages',

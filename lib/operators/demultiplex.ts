@@ -15,11 +15,12 @@ import type {
  * @typeParam V The elements the group emits.
  * @category Operators
  */
-export interface Demultiplexed<K, T, V> extends Observable<V> {
+export type Demultiplexed<K, T, V> = Observable<V> & {
+  /** The key of the values it emits. */
   readonly key: K;
   /** The value that opened the group. */
   readonly opening: T;
-}
+};
 
 /**
  * How {@link demultiplex} hands values to their groups.
