@@ -17,6 +17,7 @@ import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
+import { TimerWheel } from '../util/timerWheel';
 import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
 import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
@@ -111,6 +112,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.errors$ = this.handlers.errors$;
     this.clients = new ClientRegistry<S>({
       ...settings,
+      // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
+      // one timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
+      scheduler: new TimerWheel(settings.scheduler),
       store: gameStateStore,
       hosts: settings.remoteShutdown,
       counts: this.counts,
