@@ -159,7 +159,9 @@ export function exchangePackages<P extends Package>(
         (outcome: AckOutcome) => {
           if (outcome.kind === 'timedOut') return subscriber.next(outcome);
           if (outcome.sequence === newestAcked) latencyMs = smoothStep(latencyMs, outcome.rttMs);
-          subscriber.next({ ...outcome, latencyMs });
+          // Written out: a spread costs V8 far more, once a datagram.
+          const { sequence: acked, rttMs } = outcome;
+          subscriber.next({ kind: 'acked', sequence: acked, rttMs, latencyMs });
         },
         packageTimeoutMs,
         scheduler,
