@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../protocol/errors';
 import { Observable, from } from 'rxjs';
 import type {
   ObservableInput,
@@ -154,7 +155,7 @@ class Group<K, T, V> {
   ) {
     const subscribe = (subscriber: Subscriber<V>): TeardownLogic => {
       if (this.subscriber !== undefined) {
-        subscriber.error(new Error('a demultiplexed group takes one subscriber'));
+        subscriber.error(new InvalidArgumentError('a demultiplexed group takes one subscriber'));
         return undefined;
       }
       if (this.ended) {
