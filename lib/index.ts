@@ -136,7 +136,12 @@ export { demultiplex } from './operators/demultiplex';
 export type { Demultiplexed, DemultiplexOptions } from './operators/demultiplex';
 export type { ExchangeOptions, PeerSignal } from './operators/exchangePackages';
 
-export { Connection, ConnectionStatus } from './connection/connection';
+export {
+  Connection,
+  ConnectionStatus,
+  LARGE_PACKAGE_SIZE,
+  RXGASE_CLIENT_ACK_EVERY,
+} from './connection/connection';
 export type { ConnectionOptions, DispatchOptions } from './connection/connection';
 export type { ConnectionStats } from './connection/stats';
 export type { Framed } from './connection/framing';

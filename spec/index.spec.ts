@@ -87,6 +87,8 @@ describe('the public API', () => {
         'demultiplex',
         'Connection',
         'ConnectionStatus',
+        'LARGE_PACKAGE_SIZE',
+        'RXGASE_CLIENT_ACK_EVERY',
         'clientPackages',
         'plainPackages',
         'InvalidArgumentError',

@@ -41,9 +41,9 @@ import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
-import { ConnectionStatus } from './connectionOptions';
+import { ConnectionStatus, LARGE_PACKAGE_SIZE } from './connectionOptions';
 
-export { ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
+export { ConnectionStatus, LARGE_PACKAGE_SIZE, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 
 // Past ~300 lines with its documentation: one role, the public face of one connection; the
@@ -107,6 +107,8 @@ export class Connection<P extends Package = Package> {
   private readonly logsPackages: boolean;
   private readonly name: string;
   private reason: CloseReason | undefined;
+  /** The size of the last datagram admitted. */
+  private lastSize = 0;
   private opened = false;
   private closed = false;
 
@@ -267,6 +269,7 @@ export class Connection<P extends Package = Package> {
     const counts = this.counts;
     counts.datagramsIn++;
     counts.bytesIn += datagram.length;
+    this.lastSize = datagram.length;
     return this.options.budget?.admit(datagram, counts) !== false;
   }
 
@@ -309,6 +312,8 @@ export class Connection<P extends Package = Package> {
     if (this.logsPackages)
       this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
     this.packages.next(received);
+    // The exchange takes each datagram in the call that admitted it: its size is this package's.
+    if (this.lastSize > LARGE_PACKAGE_SIZE && (this.options.ackEvery ?? 1) > 1) this.urgent.next();
     const { events, eventIds } = received.package;
     for (let i = 0; i < events.length; i++) {
       if (!this.framing.firstTime(eventIds?.[i])) {

@@ -27,6 +27,15 @@ export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof Connection
 export const RXGASE_CLIENT_ACK_EVERY = 4;
 
 /**
+ * The size in bytes past which a package received is acked at once, whatever `ackEvery` says: a
+ * server sends a client what changed since the state the client last acknowledged, so a client
+ * that lets large updates wait for their ack makes the next ones larger still.
+ *
+ * @category Protocol
+ */
+export const LARGE_PACKAGE_SIZE = 512;
+
+/**
  * What a connection is made of. Every optional field says its default.
  *
  * @category Protocol
@@ -60,6 +69,7 @@ export interface ConnectionOptions<P extends Package> {
   /**
    * How many packages received may wait for their ack when there is nothing to send; default 1,
    * PyGaSe's: a package every send interval. See {@link exchangePackages}' option of that name.
+   * A package over {@link LARGE_PACKAGE_SIZE} bytes is acked at once all the same.
    */
   readonly ackEvery?: number;
   /**

@@ -1,9 +1,10 @@
 import { Subject, VirtualAction, VirtualTimeScheduler, map, tap } from 'rxjs';
 import type { ConnectionOptions } from '../../lib/connection/connection';
 import { Connection, ConnectionStatus } from '../../lib/connection/connection';
-import { plainPackages } from '../../lib/connection/packageCodec';
+import { clientPackages, plainPackages } from '../../lib/connection/packageCodec';
+import { LARGE_PACKAGE_SIZE } from '../../lib/connection/connectionOptions';
 import { decodePackage } from '../../lib/protocol/decode';
-import { encodePackage } from '../../lib/protocol/encode';
+import { encodePackage, encodeServerPackage } from '../../lib/protocol/encode';
 import {
   AckTimeoutError,
   ConnectionClosedError,
@@ -329,5 +330,61 @@ describe('Connection', () => {
     connection.dispatchEvent(event('LATE')).subscribe({ error: (e) => (failure = e) });
     expect(failure).toBeInstanceOf(ConnectionClosedError);
     expect(connection.currentStatus).toBe(ConnectionStatus.Disconnected);
+  });
+});
+
+describe('Connection with ackEvery', () => {
+  /** A client's connection with ackEvery 4, and the server packages the test sends it. */
+  function client() {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const network = new MemoryNetwork(scheduler);
+    const self = network.bind({ host: 'client', port: 1 });
+    const server = network.bind({ host: 'server', port: 2 });
+    const sent: number[] = [];
+    server.datagrams$.subscribe(() => sent.push(scheduler.now()));
+    const connection = new Connection({
+      remote: server.address,
+      incoming$: self.datagrams$.pipe(map((d) => d.data)),
+      send: (data) => self.send({ data, address: server.address }),
+      codec: clientPackages(() => 0),
+      scheduler,
+      ackEvery: 4,
+    }).open();
+    const serve = (at: number, sequence: number, bytes: number): void =>
+      void scheduler.schedule(
+        () =>
+          server.send({
+            data: encodeServerPackage({
+              header: { sequence, ack: 0, ackBitfield: 0 },
+              update: { time_order: sequence, blob: 'x'.repeat(bytes) },
+              events: [],
+            }),
+            address: self.address,
+          }),
+        at,
+      );
+    const runUntil = (ms: number): void => {
+      scheduler.schedule(() => connection.close(), ms);
+      scheduler.flush();
+    };
+    return { sent, serve, runUntil };
+  }
+
+  it('acks every fourth small package at once, and sends every 100 ms when idle', () => {
+    const { sent, serve, runUntil } = client();
+    for (let i = 1; i <= 4; i++) serve(i * 10, i, 10);
+    for (let i = 5; i <= 8; i++) serve(100 + i * 10, i, 10);
+    runUntil(300);
+    // At once; for the 4th package (40); 100 ms later (140); for the 8th (180); 100 ms later.
+    expect(sent).toEqual([0, 40, 140, 180, 280]);
+  });
+
+  it('acks a package over LARGE_PACKAGE_SIZE at once, so the next update stays small', () => {
+    const { sent, serve, runUntil } = client();
+    serve(10, 1, 10);
+    serve(30, 2, LARGE_PACKAGE_SIZE + 10);
+    serve(60, 3, LARGE_PACKAGE_SIZE + 10);
+    runUntil(99);
+    expect(sent).toEqual([0, 30, 60]);
   });
 });
