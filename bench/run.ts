@@ -21,6 +21,7 @@ import { floodAck } from './scenarios/flood';
 import { receive } from './scenarios/receive';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
+import { movedEntities } from './scenarios/movedEntities';
 import { stateBytes } from './scenarios/state';
 import { formatStep, sizeGame } from './sizing';
 
@@ -32,6 +33,8 @@ interface Plan {
   readonly eventRounds: number;
   readonly server: ServerPlan;
   readonly stateMs: number;
+  /** Virtual ms of the moved-entities world that are counted. */
+  readonly movedMs: number;
   /** How long the players' acks are measured before the flood, and again during it. */
   readonly floodMs: number;
 }
@@ -47,6 +50,7 @@ const FULL: Plan = {
     ceilingMs: 2000,
   },
   stateMs: 5000,
+  movedMs: 10_000,
   floodMs: 4000,
 };
 
@@ -61,6 +65,7 @@ const SMOKE: Plan = {
     ceilingMs: 1000,
   },
   stateMs: 1500,
+  movedMs: 2000,
   floodMs: 1500,
 };
 
@@ -72,6 +77,7 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'e2e event ack', run: (plan) => eventAck(plan.eventRounds) },
   { name: 'server load', run: (plan, progress) => serverLoad(plan.server, progress) },
   { name: 'state bytes', run: (plan) => stateBytes(plan.stateMs) },
+  { name: 'moved entities', run: async (plan) => movedEntities(plan.movedMs) },
   { name: 'flood in a session', run: (plan) => floodAck(plan.floodMs) },
 ];
 

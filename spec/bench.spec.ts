@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
+import { movedEntities } from '../bench/scenarios/movedEntities';
 import { receive } from '../bench/scenarios/receive';
 import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
 import type { SizingReport, SizingStep } from '../bench/sizing';
@@ -224,5 +225,22 @@ describe('the receive path figure', () => {
       expect(connection!.baseline).toBe(decode!.value);
       expect(connection!.ratio).toBeCloseTo(connection!.value / decode!.value);
     }
+  }, 60_000);
+});
+
+describe('the moved-entities figure', () => {
+  it('counts the bytes a client gets per entity moved, the same on every run', async () => {
+    const first = await movedEntities(1000);
+    expect(first.map((r) => r.name)).toEqual([
+      'state.bytes_per_moved_entity',
+      'state.pygase_bytes_per_moved_entity',
+    ]);
+    for (const result of first) {
+      // An update carries at least an entity's two floats; the whole state far more.
+      expect(result.value).toBeGreaterThan(18);
+      expect(result.value).toBeLessThan(result.baseline as number);
+    }
+    // Virtual time and a seeded world: the figure is the same on every run.
+    expect(await movedEntities(1000)).toEqual(first);
   }, 60_000);
 });
