@@ -283,6 +283,7 @@ describe('the npm package', () => {
     const other = files.filter((file) => !/^package\/dist\/.*(\.js|\.d\.ts|\.mjs)$/.test(file));
     expect(other.sort()).toEqual([
       'package/CHANGELOG.md',
+      'package/LICENSE',
       'package/README.md',
       'package/package.json',
     ]);
