@@ -3,7 +3,9 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
+import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
+import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
@@ -13,6 +15,7 @@ import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
+import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
 
 /**
  * A server's connection to one client.
@@ -78,6 +81,8 @@ export interface ClientContext<S extends GameState<object>> {
   readonly send: (data: Uint8Array, to: Address) => void;
   /** An event from a verified client. */
   readonly handle: (event: GameEvent, client: Address) => void;
+  /** The game state could not be sent to a client: reported once per cause per client. */
+  readonly unsendable: (error: Error, client: Address) => void;
 }
 
 /** One client to connect: where it is, its datagrams, and what its first package or handshake said. */
@@ -124,11 +129,16 @@ export function connectClient<S extends GameState<object>>(
     }
     context.send(data, address);
   };
+  const watch = watchState(context, client, () => connection);
   const connection = new Connection<ClientPackage>({
     remote: address,
     incoming$: client.incoming$,
     send,
-    codec: serverPackages(context.store, () => clientTimeOrder),
+    codec: serverPackages(context.store, () => clientTimeOrder, {
+      overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
+      sent: () => watch.sent(),
+      failed: (unsendable) => watch.failed(unsendable),
+    }),
     scheduler: context.scheduler,
     logger: context.logger,
     maxPendingEvents: context.maxPendingEvents,
@@ -187,6 +197,37 @@ export function connectClient<S extends GameState<object>>(
     if (status === ConnectionStatus.Disconnected) hooks.closed(entry);
   });
   return entry;
+}
+
+/**
+ * Watches whether the client's packages carry its state: the first failure of each kind is an
+ * ERROR in the log and on the server's `errors$`; a state unsendable for a second closes the
+ * connection, with the reason `state too large` (told to an rxgase client; a PyGaSe client has no
+ * word for it and is dropped).
+ */
+function watchState<S extends GameState<object>>(
+  context: ClientContext<S>,
+  { address, key, handshake }: NewClient,
+  connection: () => ClientConnection,
+): StateWatch {
+  const protocol = handshake === undefined ? 'PyGaSe' : 'rxgase';
+  return new StateWatch(context.scheduler, {
+    report: (error) => {
+      context.logger.error(
+        `Cannot send ${protocol} client ${key} its game state: ${error.message}. Its connection closes if this lasts ${UNSENDABLE_STATE_GRACE_MS} ms.`,
+      );
+      context.unsendable(error, address);
+    },
+    giveUp: (error) => {
+      context.counts.unsendableClosed++;
+      if (handshake === undefined) {
+        context.logger.warn(
+          `Dropped PyGaSe client ${key}: its game state stayed unsendable for ${UNSENDABLE_STATE_GRACE_MS} ms (${error.message}).`,
+        );
+      }
+      connection().close(error instanceof StateTooLargeError ? 'state too large' : 'error');
+    },
+  });
 }
 
 /** A sequence number in 1..65535, at random. */
