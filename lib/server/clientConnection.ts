@@ -16,6 +16,7 @@ import { serverPackages } from './serverPackages';
 import type { GateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
+import type { ReportedCauses } from './stateWatch';
 
 /**
  * A server's connection to one client.
@@ -83,6 +84,8 @@ export interface ClientContext<S extends GameState<object>> {
   readonly handle: (event: GameEvent, client: Address) => void;
   /** The game state could not be sent to a client: reported once per cause per client. */
   readonly unsendable: (error: Error, client: Address) => void;
+  /** The causes of unsendable states reported, by client. */
+  readonly reported: ReportedCauses;
 }
 
 /** One client to connect: where it is, its datagrams, and what its first package or handshake said. */
@@ -212,6 +215,7 @@ function watchState<S extends GameState<object>>(
 ): StateWatch {
   const protocol = handshake === undefined ? 'PyGaSe' : 'rxgase';
   return new StateWatch(context.scheduler, {
+    firstTime: (cause) => context.reported.firstTime(key, cause),
     report: (error) => {
       context.logger.error(
         `Cannot send ${protocol} client ${key} its game state: ${error.message}. Its connection closes if this lasts ${UNSENDABLE_STATE_GRACE_MS} ms.`,
@@ -220,7 +224,8 @@ function watchState<S extends GameState<object>>(
     },
     giveUp: (error) => {
       context.counts.unsendableClosed++;
-      if (handshake === undefined) {
+      // A PyGaSe client comes back with its next package, to be dropped again: told of once.
+      if (handshake === undefined && context.reported.firstTime(key, 'dropped')) {
         context.logger.warn(
           `Dropped PyGaSe client ${key}: its game state stayed unsendable for ${UNSENDABLE_STATE_GRACE_MS} ms (${error.message}).`,
         );

@@ -37,6 +37,7 @@ import { serverSettings } from './serverOptions';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
+import { ReportedCauses } from './stateWatch';
 
 export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
 export type { ServerOptions } from './serverOptions';
@@ -128,6 +129,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       counts: this.counts,
       send: (data, address) => this.transport?.send({ data, address }),
       handle: (event, client) => this.handle(event, client),
+      reported: new ReportedCauses(),
       unsendable: (error, client) =>
         this.stateErrors.next({ type: GAME_STATE_ERROR, error, client }),
     });

@@ -29,7 +29,9 @@ export interface Unsendable {
 
 /** What a {@link StateWatch} does when the state cannot be sent. */
 export interface StateWatchHooks {
-  /** A cause not reported for this client before: once per cause (error code) per client. */
+  /** Whether a cause (an error code) is to be reported: the first time for the client. */
+  readonly firstTime: (cause: string) => boolean;
+  /** A cause reported. */
   readonly report: (error: Error) => void;
   /** The state stayed unsendable for the grace: the client is to be let go, with this error. */
   readonly giveUp: (error: Error) => void;
@@ -42,7 +44,6 @@ export interface StateWatchHooks {
  */
 export class StateWatch {
   private since: number | undefined;
-  private readonly reported = new Set<string>();
   private gaveUp = false;
 
   constructor(
@@ -61,8 +62,7 @@ export class StateWatch {
     const now = this.scheduler.now();
     this.since ??= now;
     let error: Error | undefined;
-    if (!this.reported.has(causeOf(unsendable))) {
-      this.reported.add(causeOf(unsendable));
+    if (this.hooks.firstTime(causeOf(unsendable))) {
       error = errorOf(unsendable);
       this.hooks.report(error);
     }
@@ -71,6 +71,28 @@ export class StateWatch {
     const last = error ?? errorOf(unsendable);
     // Not from within the package being written: the connection closes on the next turn.
     this.scheduler.schedule(() => this.hooks.giveUp(last));
+  }
+}
+
+/** How many clients' causes a server remembers: the oldest is forgotten first. */
+const REMEMBERED = 4096;
+
+/**
+ * The causes reported for each client address: a client is told of once per cause, across its
+ * connections (a PyGaSe client whose connection was dropped comes back with its next package).
+ */
+export class ReportedCauses {
+  private readonly reported = new Set<string>();
+
+  /** Whether `cause` is new for the client at `key`; it is remembered from now. */
+  firstTime(key: string, cause: string): boolean {
+    const entry = `${key} ${cause}`;
+    if (this.reported.has(entry)) return false;
+    if (this.reported.size >= REMEMBERED) {
+      this.reported.delete(this.reported.values().next().value as string);
+    }
+    this.reported.add(entry);
+    return true;
   }
 }
 
