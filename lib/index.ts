@@ -27,6 +27,7 @@ export {
   RxgaseError,
   SequenceRangeError,
   SessionMismatchError,
+  StateTooLargeError,
   TruncatedDatagramError,
   UnencodableValueError,
   WaitTimeoutError,
@@ -179,10 +180,15 @@ export type {
   DispatchOutcome,
   EventWire,
   ServerDispatchOptions,
+  ServerError,
   ServerEventHandler,
   ServerHandlerContext,
 } from './server/serverEvents';
+export { GAME_STATE_ERROR } from './server/serverEvents';
 export { serverPackages } from './server/serverPackages';
+export type { ServerPackagesOptions } from './server/serverPackages';
+export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';
+export type { Unsendable } from './server/stateWatch';
 export type { StateSource } from './server/stateSource';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';

@@ -111,6 +111,9 @@ describe('the public API', () => {
         'EventQueueFullError',
         'HostNotFoundError',
         'SessionMismatchError',
+        'StateTooLargeError',
+        'GAME_STATE_ERROR',
+        'UNSENDABLE_STATE_GRACE_MS',
         'DEFAULT_LEGACY_JOINS_PER_SECOND',
         'DEFAULT_MAX_CLIENTS',
         'DEFAULT_RATE_LIMIT',
@@ -143,6 +146,7 @@ describe('the public API', () => {
       new rxgase.EventQueueFullError('x'),
       new rxgase.ConnectionRefusedError('x', 'server full'),
       new rxgase.HostNotFoundError('x', 'game.example'),
+      new rxgase.StateTooLargeError('x', 3000, 2020),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
     for (const error of errors) {

@@ -2,7 +2,7 @@ import { Subject, filter, map } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { ConnectionStatus } from '../connection/connection';
-import { InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -28,7 +28,7 @@ import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
-import { closeOf, connectionTo, farewell, handshakeWithin } from './session';
+import { closeOf, closedBeforeState, connectionTo, farewell, handshakeWithin } from './session';
 
 /**
  * A client handler: called with the event's payload (its keyword arguments) and a context that
@@ -126,7 +126,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default
    *   `resolve`).
    * @throws {@link ConnectionRefusedError} If the server refused: `server full`,
-   *   `version mismatch`.
+   *   `version mismatch`; or closed the connection before the state came: `state too large` (the
+   *   state does not fit in a package), `kicked`, `shutdown`.
    * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client
    *   disconnects.
    */
@@ -197,10 +198,18 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       void this.disconnect();
     });
     try {
-      await this.waitUntil(() => this.known.hasState, timeoutMs - (scheduler.now() - started));
+      await this.known.tryTo(
+        (state) => {
+          if (!this.known.hasState) throw new Error('not yet');
+          return state;
+        },
+        timeoutMs - (scheduler.now() - started),
+        closedBeforeState(connection, from),
+      );
       logger.info(`Connected to ${from}.`);
     } catch (error) {
       if (this.current === connection) await this.disconnect();
+      if (error instanceof ConnectionRefusedError) throw error;
       throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
         cause: error,
       });

@@ -1,4 +1,14 @@
-import { BehaviorSubject, filter, firstValueFrom, map, scan, throwError, timeout } from 'rxjs';
+import {
+  BehaviorSubject,
+  NEVER,
+  filter,
+  firstValueFrom,
+  map,
+  merge,
+  scan,
+  throwError,
+  timeout,
+} from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { WaitTimeoutError } from '../protocol/errors';
 import type { UpdatePayload } from '../protocol/packages';
@@ -49,12 +59,17 @@ export class ClientState<S extends GameState<object>> {
    * Runs `fn` on the state, and again on each new state while it throws; resolves with what it
    * returns the first time it does not throw.
    *
+   * @param failure$ Ends the wait early when it errors: the connection closed, say.
    * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
    */
-  tryTo<R>(fn: (state: S) => R, timeoutMs: number): Promise<R> {
+  tryTo<R>(
+    fn: (state: S) => R,
+    timeoutMs: number,
+    failure$: Observable<never> = NEVER,
+  ): Promise<R> {
     let lastError: unknown;
     return firstValueFrom(
-      this.current$.pipe(
+      merge(this.current$, failure$).pipe(
         map((state) => {
           try {
             return { ok: true as const, value: fn(state) };

@@ -1,6 +1,6 @@
-import { filter, firstValueFrom, map, take, timeout } from 'rxjs';
+import { filter, firstValueFrom, map, mergeMap, take, throwError, timeout } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Connection, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
+import { Connection, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { ConnectionRefusedError, WaitTimeoutError } from '../protocol/errors';
@@ -108,6 +108,35 @@ export function closeOf(
     map((close) => close.reason),
   );
 }
+
+/**
+ * Errors with a {@link ConnectionRefusedError} if `connection` closes for a reason of the
+ * server's (`state too large`, `kicked`, `shutdown`, ...): a client waiting for its first state
+ * is told at once, not when its wait times out. It closing on its own (`timeout`,
+ * `disconnected`) leaves the wait to its timeout.
+ */
+export function closedBeforeState(
+  connection: Connection<ServerPackage>,
+  from: string,
+): Observable<never> {
+  return connection.status$.pipe(
+    filter((status) => status === ConnectionStatus.Disconnected),
+    map(() => connection.closeReason),
+    filter((reason): reason is CloseReason => reason !== undefined && !OWN_REASONS.has(reason)),
+    mergeMap((reason) =>
+      throwError(
+        () =>
+          new ConnectionRefusedError(
+            `the server at ${from} closed the connection before the game state came: ${reason}`,
+            reason,
+          ),
+      ),
+    ),
+  );
+}
+
+/** Why a client closes a connection itself. */
+const OWN_REASONS: ReadonlySet<CloseReason> = new Set(['timeout', 'disconnected']);
 
 /**
  * What a client sends as it leaves: with `shutdownServer`, a request that the server shut down

@@ -18,7 +18,8 @@ export type RxgaseErrorCode =
   | 'ERR_SESSION_MISMATCH'
   | 'ERR_EVENT_QUEUE_FULL'
   | 'ERR_CONNECTION_REFUSED'
-  | 'ERR_HOST_NOT_FOUND';
+  | 'ERR_HOST_NOT_FOUND'
+  | 'ERR_STATE_TOO_LARGE';
 
 /**
  * The base class of every error rxgase throws on purpose.
@@ -206,6 +207,27 @@ export class HostNotFoundError extends RxgaseError {
   constructor(
     message: string,
     readonly hostname: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A game state or update a client needs is larger than a package has room for: the server cannot
+ * send it. `size` is the update's encoded size in bytes, `room` what a package to that client has
+ * for it (2,048 bytes less the header, the length prefix and, for rxgase clients, the data
+ * packet's framing).
+ *
+ * @category Errors
+ */
+export class StateTooLargeError extends RxgaseError {
+  readonly code = 'ERR_STATE_TOO_LARGE';
+
+  constructor(
+    message: string,
+    readonly size: number,
+    readonly room: number,
     options?: ErrorOptions,
   ) {
     super(message, options);

@@ -72,7 +72,8 @@ export type CloseReason =
   | 'disconnected'
   | 'error'
   | 'unknown session'
-  | 'flooding';
+  | 'flooding'
+  | 'state too large';
 
 /** The close reasons, each going as its place in this list plus one: the order is the wire's. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -88,6 +89,8 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'unknown session',
   // Since version 2: a session far over its budget for long.
   'flooding',
+  // Since version 2: the game state stayed too large for a package to the client for a second.
+  'state too large',
 ];
 
 export const TOKEN_SIZE = 8;

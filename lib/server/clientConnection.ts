@@ -3,7 +3,9 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
+import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
+import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
@@ -13,6 +15,8 @@ import type { AckVerdict } from './addressCheck';
 import { serverPackages } from './serverPackages';
 import type { GateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
+import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
+import type { ReportedCauses } from './stateWatch';
 
 /**
  * A server's connection to one client.
@@ -78,6 +82,10 @@ export interface ClientContext<S extends GameState<object>> {
   readonly send: (data: Uint8Array, to: Address) => void;
   /** An event from a verified client. */
   readonly handle: (event: GameEvent, client: Address) => void;
+  /** The game state could not be sent to a client: reported once per cause per client. */
+  readonly unsendable: (error: Error, client: Address) => void;
+  /** The causes of unsendable states reported, by client. */
+  readonly reported: ReportedCauses;
 }
 
 /** One client to connect: where it is, its datagrams, and what its first package or handshake said. */
@@ -124,11 +132,16 @@ export function connectClient<S extends GameState<object>>(
     }
     context.send(data, address);
   };
+  const watch = watchState(context, client, () => connection);
   const connection = new Connection<ClientPackage>({
     remote: address,
     incoming$: client.incoming$,
     send,
-    codec: serverPackages(context.store, () => clientTimeOrder),
+    codec: serverPackages(context.store, () => clientTimeOrder, {
+      overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
+      sent: () => watch.sent(),
+      failed: (unsendable) => watch.failed(unsendable),
+    }),
     scheduler: context.scheduler,
     logger: context.logger,
     maxPendingEvents: context.maxPendingEvents,
@@ -187,6 +200,39 @@ export function connectClient<S extends GameState<object>>(
     if (status === ConnectionStatus.Disconnected) hooks.closed(entry);
   });
   return entry;
+}
+
+/**
+ * Watches whether the client's packages carry its state: the first failure of each kind is an
+ * ERROR in the log and on the server's `errors$`; a state unsendable for a second closes the
+ * connection, with the reason `state too large` (told to an rxgase client; a PyGaSe client has no
+ * word for it and is dropped).
+ */
+function watchState<S extends GameState<object>>(
+  context: ClientContext<S>,
+  { address, key, handshake }: NewClient,
+  connection: () => ClientConnection,
+): StateWatch {
+  const protocol = handshake === undefined ? 'PyGaSe' : 'rxgase';
+  return new StateWatch(context.scheduler, {
+    firstTime: (cause) => context.reported.firstTime(key, cause),
+    report: (error) => {
+      context.logger.error(
+        `Cannot send ${protocol} client ${key} its game state: ${error.message}. Its connection closes if this lasts ${UNSENDABLE_STATE_GRACE_MS} ms.`,
+      );
+      context.unsendable(error, address);
+    },
+    giveUp: (error) => {
+      context.counts.unsendableClosed++;
+      // A PyGaSe client comes back with its next package, to be dropped again: told of once.
+      if (handshake === undefined && context.reported.firstTime(key, 'dropped')) {
+        context.logger.warn(
+          `Dropped PyGaSe client ${key}: its game state stayed unsendable for ${UNSENDABLE_STATE_GRACE_MS} ms (${error.message}).`,
+        );
+      }
+      connection().close(error instanceof StateTooLargeError ? 'state too large' : 'error');
+    },
+  });
 }
 
 /** A sequence number in 1..65535, at random. */

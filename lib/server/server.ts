@@ -1,8 +1,7 @@
-import { Subject, filter, interval, map, startWith, takeUntil } from 'rxjs';
+import { Subject, filter, interval, map, merge, startWith, takeUntil } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
-import type { HandlerError } from '../connection/eventHandlers';
 import { demultiplex } from '../operators/demultiplex';
 import { InvalidArgumentError } from '../protocol/errors';
 import type {
@@ -23,11 +22,13 @@ import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
 import { dispatchToClients } from './dispatchToClients';
 import { Gate } from './gate';
+import { GAME_STATE_ERROR } from './serverEvents';
 import type {
   ClientEvent,
   DispatchOutcome,
   EventWire,
   ServerDispatchOptions,
+  ServerError,
   ServerEventHandler,
   ServerHandlerContext,
 } from './serverEvents';
@@ -36,15 +37,18 @@ import { serverSettings } from './serverOptions';
 import type { ServerStats } from './serverStats';
 import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
+import { ReportedCauses } from './stateWatch';
 
 export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
 export type { ServerOptions } from './serverOptions';
 export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './serverOptions';
+export { GAME_STATE_ERROR } from './serverEvents';
 export type {
   ClientEvent,
   DispatchOutcome,
   EventWire,
   ServerDispatchOptions,
+  ServerError,
   ServerEventHandler,
   ServerHandlerContext,
 } from './serverEvents';
@@ -77,8 +81,12 @@ export type {
 export class Server<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> {
   /** Events from every client, with the sender. */
   readonly events$: Observable<ClientEvent<E['toServer']>>;
-  /** Event handlers that threw. */
-  readonly errors$: Observable<HandlerError>;
+  /**
+   * Event handlers that threw, and game states that could not be sent to a client (too large for
+   * a package: a `StateTooLargeError` with the sizes; `type` {@link GAME_STATE_ERROR}), each cause
+   * once per client.
+   */
+  readonly errors$: Observable<ServerError>;
   /** Each client that connects. */
   readonly connected$: Observable<ClientConnected>;
   /** Each client whose connection ends: it left, timed out, was kicked, or the server shut down. */
@@ -86,6 +94,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   private readonly clients: ClientRegistry<S>;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
+  private readonly stateErrors = new Subject<ServerError>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
   private readonly settings: ServerSettings;
   private readonly cookies = new Cookies();
@@ -109,7 +118,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       settings.logger,
       'server',
     );
-    this.errors$ = this.handlers.errors$;
+    this.errors$ = merge(this.handlers.errors$, this.stateErrors);
     this.clients = new ClientRegistry<S>({
       ...settings,
       // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
@@ -120,6 +129,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       counts: this.counts,
       send: (data, address) => this.transport?.send({ data, address }),
       handle: (event, client) => this.handle(event, client),
+      reported: new ReportedCauses(),
+      unsendable: (error, client) =>
+        this.stateErrors.next({ type: GAME_STATE_ERROR, error, client }),
     });
     this.connected$ = this.clients.connected$;
     this.disconnected$ = this.clients.disconnected$;

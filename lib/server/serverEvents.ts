@@ -1,4 +1,4 @@
-import type { EventArgs } from '../connection/eventHandlers';
+import type { EventArgs, HandlerError } from '../connection/eventHandlers';
 import type { AnyEvents, AnyPayload, EventOf, HandlerPayload } from '../protocol/events';
 import type { GameEvent } from '../protocol/packages';
 import type { Address } from '../transport/datagram';
@@ -24,6 +24,25 @@ export interface ClientEvent<M extends object = AnyEvents['toServer']> {
   readonly event: EventOf<M>;
   readonly client: Address;
 }
+
+/**
+ * What a server's `errors$` reports: a handler that threw (`type` the event's type), or a game
+ * state that could not be sent to `client` (`type` {@link GAME_STATE_ERROR}, the error a
+ * `StateTooLargeError` with the sizes, or what the encoder threw), once per cause per client.
+ *
+ * @category Server/Backend
+ */
+export interface ServerError extends HandlerError {
+  /** The client the game state could not be sent to; absent for a handler's error. */
+  readonly client?: Address;
+}
+
+/**
+ * The `type` of a {@link ServerError} about the game state, not about an event's handler.
+ *
+ * @category Server/Backend
+ */
+export const GAME_STATE_ERROR = 'game state';
 
 /**
  * What became of an event sent to one client.

@@ -1,35 +1,51 @@
 import type { PackageCodec } from '../connection/packageCodec';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
-import { encodeServerPackage, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
+import { encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
+import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
 import type { GameStateUpdate } from '../state/gameState';
 import type { StateSource } from './stateSource';
+import type { Unsendable } from './stateWatch';
 
 /**
  * Updates encoded, shared by every client: the store gives clients at the same `time_order` the
- * same update object until the state changes, so one encoding serves them all. `undefined` marks
- * an update that does not encode.
+ * same update object until the state changes, so one encoding serves them all. An error marks an
+ * update that does not encode: too big for a package, or not encodable.
  */
-const encodedUpdates = new WeakMap<GameStateUpdate, Uint8Array | undefined>();
+const encodedUpdates = new WeakMap<GameStateUpdate, Uint8Array | Error>();
 
-function encoded(update: GameStateUpdate): Uint8Array | undefined {
-  if (encodedUpdates.has(update)) return encodedUpdates.get(update);
-  let bytes: Uint8Array | undefined;
+function encoded(update: GameStateUpdate): Uint8Array | Error {
+  let bytes = encodedUpdates.get(update);
+  if (bytes !== undefined) return bytes;
   try {
     bytes = encodeUpdate(update);
-  } catch {
-    // Too big for a package, or not encodable: encodeServerPackage will throw the reason, and the
-    // connection counts the package it could not send.
-    bytes = undefined;
+  } catch (error) {
+    bytes = error instanceof Error ? error : new Error(String(error));
   }
   encodedUpdates.set(update, bytes);
   return bytes;
 }
 
 /**
+ * What a server's codec tells of the updates it could not put in a package (see
+ * {@link serverPackages}).
+ *
+ * @category Protocol
+ */
+export interface ServerPackagesOptions {
+  /** Bytes the connection's framing adds to each package: 0 for PyGaSe, 14 for rxgase data. */
+  readonly overhead?: number;
+  /** Each package that carried the update the client needs. */
+  readonly sent?: () => void;
+  /** Each package that could not: the update, the room it had and why. */
+  readonly failed?: (unsendable: Unsendable) => void;
+}
+
+/**
  * The server's side of a client connection: client packages in, server packages out, each
- * carrying what the client lacks of the game state.
+ * carrying what the client lacks of the game state. A package whose update does not fit (or does
+ * not encode) is not written: `encode` throws, and `failed` is told.
  *
  * @param store Where the game state and its history are.
  * @param clientTimeOrder The `time_order` the client last reported.
@@ -39,7 +55,9 @@ function encoded(update: GameStateUpdate): Uint8Array | undefined {
 export function serverPackages(
   store: StateSource,
   clientTimeOrder: () => number,
+  { overhead = 0, sent, failed }: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
+  const room = MAX_PACKAGE_SIZE - overhead - HEADER_SIZE - LENGTH_PREFIX_SIZE;
   // The update is worked out once for each pair of client and server states, not for each use.
   let memo: { client: number; server: number; update: GameStateUpdate } | undefined;
   // The time_order of the first full state sent while the client reported none: it may hold it.
@@ -59,11 +77,26 @@ export function serverPackages(
     encode: (header) => {
       const update = current();
       const bytes = encoded(update);
-      return bytes === undefined
-        ? encodeServerPackage({ header, update, events: [] })
-        : encodeServerPackageWith(header, bytes, []);
+      if (bytes instanceof Error) {
+        failed?.({ update, room, error: bytes });
+        throw bytes;
+      }
+      if (bytes.length > room) {
+        failed?.({ update, room, size: bytes.length });
+        throw new PackageOverflowError(
+          `the update takes ${bytes.length} bytes, a package has room for ${room}`,
+        );
+      }
+      sent?.();
+      return encodeServerPackageWith(header, bytes, []);
     },
-    baseSize: () =>
-      HEADER_SIZE + LENGTH_PREFIX_SIZE + (encoded(current())?.length ?? MAX_PACKAGE_SIZE),
+    baseSize: () => {
+      const bytes = encoded(current());
+      return (
+        HEADER_SIZE +
+        LENGTH_PREFIX_SIZE +
+        (bytes instanceof Error ? MAX_PACKAGE_SIZE : bytes.length)
+      );
+    },
   };
 }

@@ -95,6 +95,12 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    */
   readonly unverifiedClosed: number;
   /**
+   * Connections closed because the game state stayed unsendable to the client for a second (too
+   * large for a package, or not encodable): rxgase clients told `state too large`, PyGaSe clients
+   * dropped. Each one is in the log, and its cause on the server's `errors$`.
+   */
+  readonly unsendableClosed: number;
+  /**
    * Connections now (PyGaSe clients not yet verified by an ack included), connections opened, and
    * connections ended.
    */
@@ -127,6 +133,7 @@ export function emptyGateCounts(): GateCounts {
     routed: 0,
     withheld: 0,
     unverifiedClosed: 0,
+    unsendableClosed: 0,
     connects: 0,
     disconnects: 0,
   };

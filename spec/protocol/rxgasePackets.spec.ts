@@ -117,9 +117,10 @@ describe('rxgase packets', () => {
       'error',
       'unknown session',
       'flooding',
+      'state too large',
     ];
     for (const [i, reason] of reasons.entries()) {
-      // The byte after the kind and the token: 1 for `server full`, on to 9 for `flooding`.
+      // The byte after the kind and the token: 1 for `server full`, on to 10 for `state too large`.
       expect(encodeClose(token(4), reason)[13]).toBe(i + 1);
       expect(decodeRxgasePacket(encodeClose(token(4), reason))).toEqual({
         kind: 'close',
@@ -195,7 +196,7 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 10; // one past `flooding`, the last
+      reason[13] = 11; // one past `state too large`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1), token(2));
       flags[21] = 2;

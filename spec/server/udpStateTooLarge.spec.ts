@@ -1,0 +1,105 @@
+import { firstValueFrom } from 'rxjs';
+import { Client } from '../../lib/client/client';
+import { GameStateMachine } from '../../lib/game/gameStateMachine';
+import { GameStateStore } from '../../lib/game/gameStateStore';
+import { StateTooLargeError } from '../../lib/protocol/errors';
+import type { ServerError } from '../../lib/server/serverEvents';
+import { Server } from '../../lib/server/server';
+import { UNSENDABLE_STATE_GRACE_MS } from '../../lib/server/stateWatch';
+import type { GameState } from '../../lib/state/gameState';
+import { createGameState } from '../../lib/state/gameState';
+import type { Logger } from '../../lib/util/logger';
+import { silentLogger } from '../../lib/util/logger';
+
+type Players = GameState<{ players: Record<string, { x: number; y: number; name: string }> }>;
+
+/** The issue's new user's world: `count` players `{ x, y, name }`, about 3 KB for 100. */
+function players(count: number): Players['players'] {
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [
+      `p${i}`,
+      { x: i * 1.5, y: i * 2.5, name: `player ${i}` },
+    ]),
+  );
+}
+
+/** A server of that world over real UDP on 127.0.0.1, its ERROR lines and errors$ kept. */
+async function serve(count: number) {
+  const store = new GameStateStore<Players>(
+    createGameState({ players: players(count) }) as Players,
+  );
+  const machine = new GameStateMachine(store, { timeStep: () => ({}) });
+  machine.registerEventHandler('CROWD', () => ({ players: players(100) }));
+  const errorLines: string[] = [];
+  const logger: Logger = { ...silentLogger, error: (message) => errorLines.push(message) };
+  const server = new Server(store, { logger });
+  const errors: ServerError[] = [];
+  server.errors$.subscribe((error) => errors.push(error));
+  const { port } = await server.run(0, '127.0.0.1', machine);
+  machine.runGameLoop(20);
+  const stop = async (): Promise<void> => {
+    machine.stop();
+    await server.shutdown();
+  };
+  return { server, port, errorLines, errors, stop };
+}
+
+describe('a game state too large for a package, over real UDP on 127.0.0.1', () => {
+  it('refuses a client joining a 100-player world within the grace, saying why and the sizes', async () => {
+    const { port, errorLines, errors, server, stop } = await serve(100);
+    const client = new Client<Players>();
+    const started = Date.now();
+    try {
+      await expect(client.connect(port, '127.0.0.1')).rejects.toMatchObject({
+        code: 'ERR_CONNECTION_REFUSED',
+        reason: 'state too large',
+      });
+      expect(Date.now() - started).toBeLessThan(UNSENDABLE_STATE_GRACE_MS + 1500);
+      expect(errors).toHaveLength(1);
+      const error = errors[0]?.error as StateTooLargeError;
+      expect(error).toBeInstanceOf(StateTooLargeError);
+      expect(error.size).toBeGreaterThan(2048);
+      expect(errorLines).toHaveLength(1);
+      expect(errorLines[0]).toContain(`takes ${error.size} bytes`);
+      expect(errorLines[0]).toContain('room for 2020');
+      expect(server.stats.unsendableClosed).toBe(1);
+    } finally {
+      await client.disconnect();
+      await stop();
+    }
+  });
+
+  it('closes a connected client with `state too large` when a handler grows the world past a package', async () => {
+    const { port, errorLines, errors, stop } = await serve(2);
+    const client = new Client<Players>();
+    try {
+      await client.connect(port, '127.0.0.1');
+      const closed = firstValueFrom(client.disconnected$);
+      client.dispatchEvent('CROWD', [], {}, { retries: 3 }).subscribe({ error: () => undefined });
+      expect(await closed).toBe('state too large');
+      expect(errors).toHaveLength(1);
+      expect(errorLines).toHaveLength(1);
+    } finally {
+      await client.disconnect();
+      await stop();
+    }
+  });
+
+  it('drops a PyGaSe client, which has no close packet, logging why once', async () => {
+    const { port, errorLines, errors, server, stop } = await serve(100);
+    const client = new Client<Players>({ protocol: 'pygase' });
+    try {
+      await expect(client.connect(port, '127.0.0.1', 2500)).rejects.toMatchObject({
+        code: 'ERR_WAIT_TIMEOUT',
+      });
+      expect(server.stats.unsendableClosed).toBeGreaterThanOrEqual(1);
+      expect(server.stats.encodeFailures).toBeGreaterThan(0);
+      expect(errorLines).toHaveLength(1);
+      expect(errorLines[0]).toMatch(/PyGaSe client 127\.0\.0\.1:\d+ .*room for 2034/);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await client.disconnect();
+      await stop();
+    }
+  });
+});
