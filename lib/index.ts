@@ -190,6 +190,7 @@ export type { ServerPackagesOptions } from './server/serverPackages';
 export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';
 export type { Unsendable } from './server/stateWatch';
 export type { StateSource } from './server/stateSource';
+export type { View, ViewClient } from './server/views';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';
