@@ -191,6 +191,8 @@ export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';
 export type { Unsendable } from './server/stateWatch';
 export type { StateSource } from './server/stateSource';
 export type { View, ViewClient } from './server/views';
+export { withinRadius } from './server/withinRadius';
+export type { WithinRadiusOptions } from './server/withinRadius';
 export type { ServerStats } from './server/serverStats';
 export { DEFAULT_RATE_LIMIT } from './server/rateLimiter';
 export type { RateLimit } from './server/rateLimiter';

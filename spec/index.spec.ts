@@ -101,6 +101,7 @@ describe('the public API', () => {
         'WaitTimeoutError',
         'Server',
         'serverPackages',
+        'withinRadius',
         'Client',
         'DEFAULT_WAIT_MS',
         'Backend',
