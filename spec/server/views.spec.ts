@@ -13,7 +13,10 @@ import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';
 import { addressKey } from '../../lib/transport/datagram';
+import type { Transport } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
+import { simulateNetwork } from '../../lib/transport/simulateNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 
 /** Each player's hand of cards; the secret goes to the player whose turn it is. */
@@ -31,9 +34,19 @@ const ownHand = (state: Cards, { address }: ViewClient): Partial<Cards> => ({
 });
 
 /** Card games in virtual time, every datagram the server sends recorded by receiver. */
-function cardTable(serverOptions: ServerOptions<Cards>) {
+function cardTable(serverOptions: ServerOptions<Cards>, conditions?: NetworkConditions) {
   const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
+  let seed = 3;
+  const lossy = (transport: Transport): Transport =>
+    conditions === undefined
+      ? transport
+      : {
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(
+            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
+          ),
+        };
   const store = new GameStateStore<Cards>(
     createGameState({
       hands: {
@@ -62,7 +75,7 @@ function cardTable(serverOptions: ServerOptions<Cards>) {
     ...serverOptions,
     scheduler,
     bind: async (port, host) => {
-      const transport = network.bind({ host, port });
+      const transport = lossy(network.bind({ host, port }));
       return {
         ...transport,
         send: (datagram) => {
@@ -77,7 +90,7 @@ function cardTable(serverOptions: ServerOptions<Cards>) {
     new Client<Cards>({
       protocol,
       scheduler,
-      bind: async () => network.bind({ host: name }),
+      bind: async () => lossy(network.bind({ host: name })),
       resolve: async (host) => host,
     });
   const pass = async (ms: number): Promise<void> => {
@@ -103,7 +116,7 @@ function cardTable(serverOptions: ServerOptions<Cards>) {
     machine.stop();
     await server.shutdown();
   };
-  return { store, server, sent, client, pass, within, start, stop };
+  return { store, machine, server, sent, client, pass, within, start, stop };
 }
 
 /** The game-state updates in the datagrams, of either protocol; handshakes and closes carry none. */
@@ -114,6 +127,12 @@ function updatesIn(datagrams: readonly Uint8Array[]): unknown[] {
     return packet.kind === 'data' ? [decodeServerPackage(packet.package).update] : [];
   });
 }
+
+const as = (host: string): ViewClient => ({
+  key: `${host}:1`,
+  address: { host, port: 1 },
+  protocol: 'rxgase',
+});
 
 const MARKERS = ['HIDDEN-ann-1', 'HIDDEN-ann-2', 'HIDDEN-bob-1', 'HIDDEN-cat-1', 'HIDDEN-secret'];
 
@@ -198,6 +217,52 @@ describe('per-client views', () => {
     await table.stop(ann, bob, cat);
   });
 
+  it('keeps hidden values hidden and every client converged to its view on a bad network', async () => {
+    const table = cardTable(
+      { view: ownHand },
+      { latencyMs: 60, jitterMs: 40, loss: 0.2, duplicate: 0.2 },
+    );
+    await table.start();
+    const names = ['ann', 'bob', 'cat'];
+    const clients = names.map((name, i) => table.client(name, i === 1 ? 'pygase' : 'rxgase'));
+    for (const each of clients) await table.within(each.connect(7000, 'server'));
+    // Cards go round the table and turns pass, each change seen by some and hidden from others.
+    const cards = [...Object.entries(table.store.getGameState().hands)].flatMap(([owner, hand]) =>
+      Object.keys(hand).map((card) => ({ card, owner })),
+    );
+    for (let round = 0; round < 13; round++) {
+      const moved = cards[round % cards.length]!;
+      const to = names[(names.indexOf(moved.owner) + 1) % names.length]!;
+      const give = clients[0]!.dispatchEvent(
+        'GIVE',
+        [moved.owner, to, moved.card],
+        {},
+        { retries: 10 },
+      );
+      await table.within(lastValueFrom(give, { defaultValue: 0 }));
+      moved.owner = to;
+      const turn = clients[0]!.dispatchEvent('TURN', [names[round % 3]!], {}, { retries: 10 });
+      await table.within(lastValueFrom(turn, { defaultValue: 0 }));
+      await table.pass(30);
+    }
+    table.machine.stop(); // the state stays as it is, the server still sends
+    const final = table.store.getGameState();
+    expect(Object.keys(final.hands.bob ?? {}).sort()).toEqual(['a1', 'b1']);
+    for (const [i, name] of names.entries()) {
+      await table.within(clients[i]!.waitUntil((s) => s.time_order === final.time_order));
+      expect(clients[i]!.state).toEqual({
+        ...ownHand(final, as(name)),
+        time_order: final.time_order,
+        game_status: final.game_status,
+      });
+      const text = JSON.stringify(updatesIn(table.sent.get(name) ?? []));
+      for (const other of names.filter((o) => o !== name)) {
+        expect([name, text.includes(`"${other}":`)]).toEqual([name, false]);
+      }
+    }
+    await table.stop(...clients);
+  });
+
   it('works out a view shared by viewKey once per state', async () => {
     const calls: [Cards, string][] = [];
     const team = (client: ViewClient): string => (client.address.host === 'cat' ? 'red' : 'blue');
@@ -232,11 +297,6 @@ describe('per-client views', () => {
     // Everyone sees ann's hand alone: the view depends on nothing but the key.
     const annsHand = (state: Cards): Partial<Cards> => ({ hands: { ann: state.hands.ann ?? {} } });
     const views = new Views<Cards>(annsHand, () => 'everyone');
-    const as = (host: string): ViewClient => ({
-      key: `${host}:1`,
-      address: { host, port: 1 },
-      protocol: 'rxgase',
-    });
     const [ann, bob] = [views.source(store, as('ann')), views.source(store, as('bob'))];
     store.pushUpdate({ time_order: 1, turn: 'bob' });
     store.pushUpdate({ time_order: 2, hands: { ann: { a2: 'y' } } });
