@@ -102,6 +102,7 @@ describe('the public API', () => {
         'Server',
         'serverPackages',
         'withinRadius',
+        'inNearbyCells',
         'Client',
         'DEFAULT_WAIT_MS',
         'Backend',

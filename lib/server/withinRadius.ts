@@ -1,25 +1,20 @@
 import { checkPositive } from '../options/checkOption';
-import { InvalidArgumentError } from '../protocol/errors';
 import type { GameState } from '../state/gameState';
-import { setEntry } from '../util/setEntry';
-import type { View, ViewClient } from './views';
+import { nearEntities } from './nearEntities';
+import type { SpatialViewOptions } from './nearEntities';
+import type { View } from './views';
 
 /**
  * What {@link withinRadius} needs to know of the game.
  *
  * @category Server/Backend
  */
-export interface WithinRadiusOptions<S extends GameState<object>, K extends keyof S & string> {
-  /** The key of the state whose value is the record of entities (players, bots, items) by id. */
-  readonly entities: K;
-  /** Where an entity is. An entity without a position (undefined) is seen by no one. */
-  readonly position: (entity: S[K][keyof S[K]]) => readonly [x: number, y: number] | undefined;
-  /** Where the client is (its player's position); undefined: it sees no entity. */
-  readonly center: (state: S, client: ViewClient) => readonly [x: number, y: number] | undefined;
+export interface WithinRadiusOptions<
+  S extends GameState<object>,
+  K extends keyof S & string,
+> extends SpatialViewOptions<S, K> {
   /** How far a client sees, in the units of the positions: a finite number above 0. */
   readonly radius: number;
-  /** What else of the state the client sees, beside the entities near it; default nothing. */
-  readonly others?: (state: S, client: ViewClient) => Partial<S>;
 }
 
 /**
@@ -54,26 +49,8 @@ export interface WithinRadiusOptions<S extends GameState<object>, K extends keyo
 export function withinRadius<S extends GameState<object>, K extends keyof S & string>(
   options: WithinRadiusOptions<S, K>,
 ): View<S> {
-  const { entities, position, center, radius, others } = options;
+  const { radius } = options;
   checkPositive('radius', radius);
-  if (typeof entities !== 'string') {
-    throw new InvalidArgumentError(`entities must be a key of the state, got ${typeof entities}`);
-  }
   const squared = radius * radius;
-  return (state, client) => {
-    const all = state[entities] as Readonly<Record<string, S[K][keyof S[K]]>>;
-    const here = center(state, client);
-    const near: Record<string, S[K][keyof S[K]]> = {};
-    if (here !== undefined) {
-      for (const id of Object.keys(all)) {
-        const entity = all[id] as S[K][keyof S[K]];
-        const at = position(entity);
-        if (at === undefined) continue;
-        const dx = at[0] - here[0];
-        const dy = at[1] - here[1];
-        if (dx * dx + dy * dy <= squared) setEntry(near, id, entity);
-      }
-    }
-    return { ...others?.(state, client), [entities]: near } as Partial<S>;
-  };
+  return nearEntities(options, ([x, y], [cx, cy]) => (x - cx) ** 2 + (y - cy) ** 2 <= squared);
 }
