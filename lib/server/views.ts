@@ -67,9 +67,12 @@ export class Views<S extends GameState<object>> {
    */
   source(store: StateSource<S>, client: ViewClient): StateSource<S> {
     Views.check(store);
-    // Keys of the two kinds apart: a viewKey may be any string, an address key too.
+    // Keys of the two kinds apart: a viewKey may be any string, an address key too. A client
+    // back at the same address with the other protocol is another client.
     const key =
-      this.viewKey === undefined ? `client ${client.key}` : `view ${this.viewKey(client)}`;
+      this.viewKey === undefined
+        ? `client ${client.protocol} ${client.key}`
+        : `view ${this.viewKey(client)}`;
     return {
       getGameState: () => store.getGameState(),
       updateSince: (timeOrder, fullSince) =>
