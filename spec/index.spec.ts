@@ -101,6 +101,8 @@ describe('the public API', () => {
         'WaitTimeoutError',
         'Server',
         'serverPackages',
+        'withinRadius',
+        'inNearbyCells',
         'Client',
         'DEFAULT_WAIT_MS',
         'Backend',

@@ -16,9 +16,9 @@ import { GameStateStore } from '../game/gameStateStore';
  *
  * @category Server/Backend
  */
-export interface BackendOptions
+export interface BackendOptions<S extends GameState<object> = GameState>
   extends
-    ServerOptions,
+    ServerOptions<S>,
     Pick<
       GameStateMachineOptions<GameState>,
       'maxEventsPerClientPerTick' | 'maxQueuedEventsPerClient'
@@ -59,7 +59,7 @@ export class Backend<S extends GameState<object> = GameState, E extends GameEven
     initialGameState: S,
     timeStep: TimeStep<S>,
     eventHandlers: GameEventHandlers<S, E> = {},
-    options: BackendOptions = {},
+    options: NoInfer<BackendOptions<S>> = {},
   ) {
     if (typeof timeStep !== 'function') {
       throw new InvalidArgumentError(`the time step must be a function, got ${typeof timeStep}`);

@@ -146,9 +146,9 @@ export class GameStateStore<S extends GameState<object> = GameState> {
     if (update === undefined) {
       if (known && timeOrder === current.time_order) update = { time_order: timeOrder };
       else if (known) {
-        update = diffTouched(this.statesSince(timeOrder), current, this.touchedSince(timeOrder));
+        update = diffTouched(this.heldSince(timeOrder), current, this.touchedSince(timeOrder));
       } else if (held !== undefined)
-        update = diffFromAny([NO_STATE, ...this.statesSince(held)], current);
+        update = diffFromAny([NO_STATE, ...this.heldSince(held)], current);
       else update = { ...current };
       this.sinceMemo.set(key, update);
     }
@@ -165,11 +165,17 @@ export class GameStateStore<S extends GameState<object> = GameState> {
   }
 
   /**
-   * The states from the one at `timeOrder` on: a client that reported `timeOrder` holds one of
-   * them, since it may have applied newer updates while its report travelled.
+   * The states from the one at `timeOrder` on, the current one among them: a client that reported
+   * `timeOrder` holds one of them, since it may have applied newer updates while its report
+   * travelled. Undefined for a state the store no longer remembers (or never held).
    */
-  private statesSince(timeOrder: number): GameState[] {
-    const states = new Set<GameState>([this.history.get(timeOrder) as S]);
+  statesSince(timeOrder: number): readonly S[] | undefined {
+    return this.history.has(timeOrder) ? this.heldSince(timeOrder) : undefined;
+  }
+
+  /** {@link statesSince} for a state the store remembers. */
+  private heldSince(timeOrder: number): S[] {
+    const states = new Set<S>([this.history.get(timeOrder) as S]);
     for (let i = this.cachedAfter(timeOrder); i < this.cache.length; i++) {
       const state = this.history.get((this.cache[i] as GameStateUpdate).time_order);
       if (state !== undefined) states.add(state);

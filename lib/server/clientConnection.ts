@@ -17,6 +17,7 @@ import type { GateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
 import type { ReportedCauses } from './stateWatch';
+import type { Views } from './views';
 
 /**
  * A server's connection to one client.
@@ -71,6 +72,8 @@ export interface Handshake {
 /** What a client's connection needs of its server. */
 export interface ClientContext<S extends GameState<object>> {
   readonly store: StateSource<S>;
+  /** What each client may see of the state; undefined: all of it. */
+  readonly views: Views<S> | undefined;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxPendingEvents: number | undefined;
@@ -133,11 +136,13 @@ export function connectClient<S extends GameState<object>>(
     context.send(data, address);
   };
   const watch = watchState(context, client, () => connection);
+  const protocol = handshake === undefined ? 'pygase' : 'rxgase';
+  const store = context.views?.source(context.store, { key, address, protocol }) ?? context.store;
   const connection = new Connection<ClientPackage>({
     remote: address,
     incoming$: client.incoming$,
     send,
-    codec: serverPackages(context.store, () => clientTimeOrder, {
+    codec: serverPackages(store, () => clientTimeOrder, {
       overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
       sent: () => watch.sent(),
       failed: (unsendable) => watch.failed(unsendable),

@@ -21,6 +21,7 @@ import type {
 import type { Admitted } from './gate';
 import type { Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
+import { Views } from './views';
 
 /** The client allowed to shut the server down. */
 export interface Host {
@@ -67,6 +68,7 @@ export class ClientRegistry<S extends GameState<object>> {
     this.disconnected$ = this.disconnected.asObservable();
     this.places = new AddressPlaces(context.maxClientsPerAddress);
     this.refusals = new ThrottledWarning(context.logger, context.scheduler);
+    if (context.views !== undefined) Views.check(context.store);
   }
 
   /** The client at `key`, if connected. */

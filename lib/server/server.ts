@@ -96,7 +96,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
   private readonly stateErrors = new Subject<ServerError>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
-  private readonly settings: ServerSettings;
+  private readonly settings: ServerSettings<S>;
   private readonly cookies = new Cookies();
   private readonly counts = emptyGateCounts();
   private transport: Transport | undefined;
@@ -109,7 +109,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   constructor(
     readonly gameStateStore: StateSource<S>,
-    options: ServerOptions = {},
+    options: NoInfer<ServerOptions<S>> = {},
   ) {
     const settings = serverSettings(options);
     this.settings = settings;

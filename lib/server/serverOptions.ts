@@ -6,6 +6,7 @@ import { checkBoolean, checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Transport } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
+import type { GameState } from '../state/gameState';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from './addressPlaces';
@@ -13,6 +14,8 @@ import type { BudgetOptions } from './budgetOptions';
 import { checkBudgetOptions } from './budgetOptions';
 import type { RateLimit } from './rateLimiter';
 import { checkRateLimit } from './rateLimiter';
+import type { ViewClient } from './views';
+import { Views } from './views';
 
 /**
  * The server's default for {@link ServerOptions.legacyJoinsPerSecond}.
@@ -33,7 +36,7 @@ export const DEFAULT_MAX_CLIENTS = 256;
  *
  * @category Server/Backend
  */
-export interface ServerOptions extends BudgetOptions {
+export interface ServerOptions<S extends GameState<object> = GameState> extends BudgetOptions {
   /** Where every timer runs; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Default silent; INFO for startups, shutdowns, connects and disconnects. */
@@ -76,10 +79,26 @@ export interface ServerOptions extends BudgetOptions {
    * at WARN once per client; only `shutdown()` stops the server. A public server wants false.
    */
   readonly remoteShutdown?: boolean;
+  /**
+   * What each client may see of the state; default everything. Each client gets the difference of
+   * its own view, and never a key outside it: a key that leaves its view is deleted on the client,
+   * one that enters is set. `time_order` and `game_status` always go. The client's state holds
+   * only what its view gave it, whatever its type says. Views are worked out once per state (and
+   * per client, or per {@link viewKey}): a view must depend only on the state and the client.
+   * Needs a state source with `statesSince` (a `GameStateStore` has it), else the constructor
+   * throws `InvalidArgumentError`.
+   */
+  view?(state: S, client: ViewClient): Partial<S>;
+  /**
+   * Clients with the same key share one view of each state, worked out once per tick and encoded
+   * once per `time_order` they hold (a team, a room); default each client its own. The view is
+   * then called with the first client of the key: it must depend only on what the key says.
+   */
+  viewKey?(client: ViewClient): string;
 }
 
 /** {@link ServerOptions} checked, with every default filled in. */
-export interface ServerSettings {
+export interface ServerSettings<S extends GameState<object> = GameState> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly bind: (port: number, hostname: string) => Promise<Transport>;
@@ -93,6 +112,8 @@ export interface ServerSettings {
   /** Undefined: the rate limiter's own default. */
   readonly rateLimit: RateLimit | false | undefined;
   readonly remoteShutdown: boolean;
+  /** Undefined: every client sees the whole state. */
+  readonly views: Views<S> | undefined;
 }
 
 /**
@@ -100,7 +121,9 @@ export interface ServerSettings {
  *
  * @throws {@link InvalidArgumentError} If an option is not what it must be, naming it.
  */
-export function serverSettings(options: ServerOptions): ServerSettings {
+export function serverSettings<S extends GameState<object>>(
+  options: ServerOptions<S>,
+): ServerSettings<S> {
   const { maxClients = DEFAULT_MAX_CLIENTS } = options;
   if (!(maxClients >= 0) || !(Number.isInteger(maxClients) || maxClients === Infinity)) {
     throw new InvalidArgumentError(`maxClients must be a whole number, got ${maxClients}`);
@@ -128,5 +151,6 @@ export function serverSettings(options: ServerOptions): ServerSettings {
     legacyJoinsPerSecond: options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
     rateLimit: options.rateLimit,
     remoteShutdown: options.remoteShutdown !== false,
+    views: options.view === undefined ? undefined : new Views<S>(options.view, options.viewKey),
   };
 }

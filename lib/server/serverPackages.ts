@@ -72,10 +72,23 @@ export function serverPackages(
     }
     return memo.update;
   };
+  // A view is the user's code: one that throws leaves this client without its state, reported
+  // as any unsendable state is, and the server goes on.
+  const attempt = (): GameStateUpdate | Error => {
+    try {
+      return current();
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
   return {
     decode: decodeClientPackage,
     encode: (header) => {
-      const update = current();
+      const update = attempt();
+      if (update instanceof Error) {
+        failed?.({ update: { time_order: clientTimeOrder() }, room, error: update });
+        throw update;
+      }
       const bytes = encoded(update);
       if (bytes instanceof Error) {
         failed?.({ update, room, error: bytes });
@@ -91,7 +104,8 @@ export function serverPackages(
       return encodeServerPackageWith(header, bytes, []);
     },
     baseSize: () => {
-      const bytes = encoded(current());
+      const update = attempt();
+      const bytes = update instanceof Error ? update : encoded(update);
       return (
         HEADER_SIZE +
         LENGTH_PREFIX_SIZE +

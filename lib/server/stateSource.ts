@@ -17,4 +17,10 @@ export interface StateSource<S extends GameState<object> = GameState> {
    * what those held and the current one does not.
    */
   updateSince(timeOrder: number, fullSince?: number): GameStateUpdate;
+  /**
+   * The states from the one at `timeOrder` on, the current one among them: a client that reported
+   * `timeOrder` holds one of them. Undefined when the source no longer remembers that state.
+   * Only a server with a `view` asks, to diff each client's view of them.
+   */
+  statesSince?(timeOrder: number): readonly S[] | undefined;
 }

@@ -114,7 +114,7 @@ export interface BuiltGame<S extends GameState<object>, E extends GameEvents> {
 export function buildTestGame<S extends GameState<object>, E extends GameEvents>(
   game: TestGame<S, E>,
   scheduler: SchedulerLike,
-  backendOptions: BackendOptions,
+  backendOptions: BackendOptions<S>,
 ): BuiltGame<S, E> {
   let backend: Backend<S, E>;
   if ('initialState' in game) {

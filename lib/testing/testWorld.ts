@@ -77,7 +77,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
 
   private readonly links: SimulatedLinks;
   private readonly made: TestClients<S, E>;
-  private readonly options: ResolvedTestWorldOptions;
+  private readonly options: ResolvedTestWorldOptions<S>;
   private readonly clock: Stepper;
   private running = false;
 
@@ -87,13 +87,13 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * @throws {InvalidArgumentError} If `tickMs`, `stepMs` or `seed` is not a fitting number, or
    *   the game is none of the three kinds of {@link TestGame}.
    */
-  constructor(options: TestGame<S, E> & TestWorldOptions) {
+  constructor(options: TestGame<S, E> & TestWorldOptions<NoInfer<S>>) {
     this.options = resolveTestWorldOptions(options);
     const { stepMs, seed, serverOptions } = this.options;
     this.clock = new Stepper(this.scheduler, stepMs);
     this.links = new SimulatedLinks(this.scheduler, seed);
     this.made = new TestClients(this.scheduler, this.network, this.links, this.options.network);
-    const backendOptions: BackendOptions = {
+    const backendOptions: BackendOptions<S> = {
       ...serverOptions,
       scheduler: this.scheduler,
       bind: async (port, host) => this.links.serverSide(this.network.bind({ host, port })),
@@ -114,7 +114,7 @@ export class TestWorld<S extends GameState<object> = GameState, E extends GameEv
    * ```
    */
   static async start<S extends GameState<object>, E extends GameEvents = AnyEvents>(
-    options: TestGame<S, E> & TestWorldOptions,
+    options: TestGame<S, E> & TestWorldOptions<NoInfer<S>>,
   ): Promise<TestWorld<S, E>> {
     const world = new TestWorld(options);
     await world.start();

@@ -2,6 +2,7 @@ import type { ClientOptions } from '../client/clientOptions';
 import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { ServerOptions } from '../server/server';
+import type { GameState } from '../state/gameState';
 import type { NetworkConditions } from '../transport/simulateNetwork';
 
 /**
@@ -19,7 +20,7 @@ import type { NetworkConditions } from '../transport/simulateNetwork';
  *
  * @category Testing
  */
-export interface TestWorldOptions {
+export interface TestWorldOptions<S extends GameState<object> = GameState> {
   /**
    * What every client's link to the server does to datagrams, each way; default a perfect link
    * (delivered at once, in order). A client may have its own (see {@link TestClientOptions}).
@@ -42,8 +43,8 @@ export interface TestWorldOptions {
   readonly host?: string;
   /** The server's port; default 7000. */
   readonly port?: number;
-  /** The server's options (`maxClients`, `rateLimit`, `logger`, ...); default none. */
-  readonly serverOptions?: Omit<ServerOptions, 'scheduler' | 'bind'>;
+  /** The server's options (`maxClients`, `rateLimit`, `logger`, `view`, ...); default none. */
+  readonly serverOptions?: Omit<ServerOptions<S>, 'scheduler' | 'bind'>;
 }
 
 /**
@@ -67,10 +68,10 @@ export interface TestClientOptions extends Omit<ClientOptions, 'scheduler' | 'bi
 }
 
 /** A test world's options with their defaults filled in; `network` and `serverOptions` have none. */
-export type ResolvedTestWorldOptions = Required<
-  Omit<TestWorldOptions, 'network' | 'serverOptions'>
+export type ResolvedTestWorldOptions<S extends GameState<object> = GameState> = Required<
+  Omit<TestWorldOptions<S>, 'network' | 'serverOptions'>
 > &
-  Pick<TestWorldOptions, 'network' | 'serverOptions'>;
+  Pick<TestWorldOptions<S>, 'network' | 'serverOptions'>;
 
 /**
  * Checks a test world's options and fills in the defaults.
@@ -78,7 +79,9 @@ export type ResolvedTestWorldOptions = Required<
  * @throws {@link InvalidArgumentError} If `tickMs` or `stepMs` is not a number above 0, or `seed`
  *   not a whole number.
  */
-export function resolveTestWorldOptions(options: TestWorldOptions): ResolvedTestWorldOptions {
+export function resolveTestWorldOptions<S extends GameState<object>>(
+  options: TestWorldOptions<S>,
+): ResolvedTestWorldOptions<S> {
   const {
     network,
     seed = 1,
