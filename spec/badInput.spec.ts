@@ -14,7 +14,7 @@ import type { GameEvent } from '../lib/protocol/packages';
 import { applyUpdate } from '../lib/state/applyUpdate';
 import type { GameStateUpdate } from '../lib/state/gameState';
 import { createGameState } from '../lib/state/gameState';
-import type { ClientConnection } from '../lib/server/server';
+import type { ClientConnection } from '../lib/server/clientConnection';
 import { Server } from '../lib/server/server';
 import { Client } from '../lib/client/client';
 import { Connection } from '../lib/connection/connection';

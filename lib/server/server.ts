@@ -39,10 +39,6 @@ import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { ReportedCauses } from './stateWatch';
 
-export type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
-export type { ServerOptions } from './serverOptions';
-export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './serverOptions';
-export { GAME_STATE_ERROR } from './serverEvents';
 export type {
   ClientEvent,
   DispatchOutcome,

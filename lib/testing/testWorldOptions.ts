@@ -1,7 +1,7 @@
 import type { ClientOptions } from '../client/clientOptions';
 import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
-import type { ServerOptions } from '../server/server';
+import type { ServerOptions } from '../server/serverOptions';
 import type { GameState } from '../state/gameState';
 import type { NetworkConditions } from '../transport/simulateNetwork';
 

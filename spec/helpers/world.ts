@@ -9,7 +9,7 @@ import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';
 import { Server } from '../../lib/server/server';
-import type { ServerOptions } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import type { Transport } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import type { NetworkConditions } from '../../lib/transport/simulateNetwork';

@@ -8,7 +8,7 @@ import {
   encodeClose,
   isRxgasePacket,
 } from '../../lib/protocol/rxgasePackets';
-import type { ServerOptions } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import type { Address, Transport } from '../../lib/transport/datagram';
 import { world } from '../helpers/world';
 

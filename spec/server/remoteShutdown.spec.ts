@@ -4,7 +4,7 @@ import { Client } from '../../lib/client/client';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { silentLogger } from '../../lib/util/logger';
-import type { ClientConnected } from '../../lib/server/server';
+import type { ClientConnected } from '../../lib/server/clientConnection';
 import { Server } from '../../lib/server/server';
 import { createGameState } from '../../lib/state/gameState';
 import { world } from '../helpers/world';

@@ -1,7 +1,7 @@
 import { tap } from 'rxjs';
 import type { RxgasePacket } from '../../lib/protocol/rxgasePackets';
 import { decodeRxgasePacket, isRxgasePacket } from '../../lib/protocol/rxgasePackets';
-import type { ClientConnected } from '../../lib/server/server';
+import type { ClientConnected } from '../../lib/server/clientConnection';
 import type { Address, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
 import { world } from '../helpers/world';

@@ -4,7 +4,7 @@ import {
   ConnectionRefusedError,
   EventQueueFullError,
 } from '../../lib/protocol/errors';
-import type { DispatchOutcome } from '../../lib/server/server';
+import type { DispatchOutcome } from '../../lib/server/serverEvents';
 import { SHUTDOWN_WORD } from '../../lib/protocol/constants';
 import { encodeClientPackage } from '../../lib/protocol/encode';
 import {

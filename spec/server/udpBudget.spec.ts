@@ -10,7 +10,7 @@ import {
   encodeData,
 } from '../../lib/protocol/rxgasePackets';
 import { Server } from '../../lib/server/server';
-import type { ServerOptions } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import type { Address } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
 import { bindUdp } from '../../lib/transport/udpTransport';

@@ -9,7 +9,7 @@ import {
   encodeConnectRequest,
 } from '../../lib/protocol/rxgasePackets';
 import { Server } from '../../lib/server/server';
-import type { ServerOptions } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import type { Address, Datagram } from '../../lib/transport/datagram';
 import { bindUdp } from '../../lib/transport/udpTransport';
 import type { UdpTransport } from '../../lib/transport/udpTransport';

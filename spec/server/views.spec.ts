@@ -6,7 +6,7 @@ import { GameStateStore } from '../../lib/game/gameStateStore';
 import { decodeServerPackage } from '../../lib/protocol/decode';
 import { decodeRxgasePacket, isRxgasePacket } from '../../lib/protocol/rxgasePackets';
 import { Server } from '../../lib/server/server';
-import type { ServerOptions } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import { Views } from '../../lib/server/views';
 import type { ViewClient } from '../../lib/server/views';
 import type { GameState } from '../../lib/state/gameState';
