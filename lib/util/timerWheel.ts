@@ -75,11 +75,13 @@ export class TimerWheel implements SchedulerLike {
     return slot;
   }
 
-  /** Sets the timer beneath for the earliest slot, if it is not set for it already. */
+  /**
+   * Sets the timer beneath for the earliest slot: called when a slot comes before the one the
+   * timer is set for, when the timer is gone (a scheduler beneath may cancel it, as RxJS's virtual
+   * ones do on an error), and after the slots that were due ran.
+   */
   private arm(): void {
     const slot = this.heap[0];
-    // A scheduler beneath may cancel the timer itself, as RxJS's virtual ones do on an error.
-    if (slot === this.timerSlot && this.timer?.closed === false) return;
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.timerSlot = slot ?? Infinity;

@@ -1,5 +1,5 @@
 import { VirtualAction, VirtualTimeScheduler, interval, take } from 'rxjs';
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { TimerWheel } from '../../lib/util/timerWheel';
 
 /** A virtual scheduler, and how many timers were set on it. */
@@ -90,5 +90,40 @@ describe('TimerWheel', () => {
     wheel.schedule(() => ran.push('next'), 9);
     scheduler.flush();
     expect(ran).toEqual(['after', 'later', 'next']);
+  });
+
+  it('runs on asyncScheduler by default, and never before its delay', async () => {
+    const wheel = new TimerWheel();
+    const start = wheel.now();
+    const ranAt = await new Promise<number>((resolve) =>
+      wheel.schedule(() => resolve(wheel.now()), 2),
+    );
+    expect(ranAt).toBeGreaterThanOrEqual(start + 2);
+  });
+
+  it('takes no delay as 0, and never runs what has no finite delay or was cancelled', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    wheel.schedule(() => ran.push(`soon at ${wheel.now()}`));
+    wheel.schedule(() => ran.push('never'), Infinity);
+    const cancelled = wheel.schedule(function (this: SchedulerAction<unknown>) {
+      ran.push('cancelled');
+    }, 5) as SchedulerAction<unknown>;
+    cancelled.unsubscribe();
+    cancelled.schedule(undefined, 1);
+    scheduler.flush();
+    expect(ran).toEqual(['soon at 0']);
+  });
+
+  it('runs slots scheduled in any order in time order', () => {
+    const { scheduler, counted } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: number[] = [];
+    // A scrambled order of 1..60, so the heap of slots moves both ways.
+    const delays = Array.from({ length: 60 }, (_, i) => ((i * 37) % 60) + 1);
+    for (const delay of delays) wheel.schedule(() => ran.push(wheel.now()), delay);
+    scheduler.flush();
+    expect(ran).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 });
