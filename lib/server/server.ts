@@ -39,15 +39,6 @@ import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { ReportedCauses } from './stateWatch';
 
-export type {
-  ClientEvent,
-  DispatchOutcome,
-  EventWire,
-  ServerDispatchOptions,
-  ServerError,
-  ServerEventHandler,
-  ServerHandlerContext,
-} from './serverEvents';
 
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one

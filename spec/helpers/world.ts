@@ -95,7 +95,15 @@ export function world(
       },
       resolve: async (host) => host,
     });
-  /** Lets `ms` of virtual time pass, settling promises as it goes. */
+  const { pass, within } = virtualTime(scheduler);
+  return { scheduler, network, cut, transports, server, machine, store, client, pass, within };
+}
+
+/**
+ * Waits in the virtual time of `scheduler`: `pass(ms)` lets `ms` go by in steps of 5 ms, settling
+ * promises between them; `within(promise, ms)` awaits a promise while up to `ms` go by.
+ */
+export function virtualTime(scheduler: SimulationScheduler) {
   const pass = async (ms: number): Promise<void> => {
     const until = scheduler.now() + ms;
     while (scheduler.now() < until) {
@@ -103,7 +111,6 @@ export function world(
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  /** Awaits a promise while virtual time passes, up to `ms`. */
   const within = async <T>(promise: Promise<T>, ms = 10_000): Promise<T> => {
     let done = false;
     const settled = promise.finally(() => (done = true));
@@ -111,5 +118,5 @@ export function world(
     for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
     return settled;
   };
-  return { scheduler, network, cut, transports, server, machine, store, client, pass, within };
+  return { pass, within };
 }

@@ -18,6 +18,7 @@ import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
 import { simulateNetwork } from '../../lib/transport/simulateNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
+import { virtualTime } from '../helpers/world';
 
 /** Each player's hand of cards; the secret goes to the player whose turn it is. */
 type Cards = GameState<{
@@ -93,20 +94,7 @@ function cardTable(serverOptions: ServerOptions<Cards>, conditions?: NetworkCond
       bind: async () => lossy(network.bind({ host: name })),
       resolve: async (host) => host,
     });
-  const pass = async (ms: number): Promise<void> => {
-    const until = scheduler.now() + ms;
-    while (scheduler.now() < until) {
-      scheduler.advanceTo(Math.min(until, scheduler.now() + 5));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const within = async <T>(promise: Promise<T>, ms = 10_000): Promise<T> => {
-    let done = false;
-    const settled = promise.finally(() => (done = true));
-    settled.catch(() => undefined);
-    for (let waited = 0; !done && waited < ms; waited += 5) await pass(5);
-    return settled;
-  };
+  const { pass, within } = virtualTime(scheduler);
   const start = async (): Promise<void> => {
     await server.run(7000, 'server', machine);
     machine.runGameLoop(20);
