@@ -39,7 +39,6 @@ import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { ReportedCauses } from './stateWatch';
 
-
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
  * {@link Connection} per client address, demultiplexed from one socket, each sending its client
