@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { WebSocket } from 'ws';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
@@ -123,6 +123,46 @@ describe('WebSocket sockets and rxgase sessions, with a real server on 127.0.0.1
       expect(webSocket!.stats.timedOut).toBe(1);
     } finally {
       idle.terminate();
+      await client.disconnect();
+      await server.shutdown();
+    }
+  });
+});
+
+describe('a view over WebSocket, with a real server on 127.0.0.1', () => {
+  it('gives a WebSocket client only its view, its own note and no other', async () => {
+    const store = new GameStateStore<Board>(createGameState({ notes: {} }) as Board);
+    const machine = new GameStateMachine(store, { timeStep: () => ({}) });
+    machine.registerEventHandler(
+      'NOTE',
+      pygaseHandler((who: string, text: string) => ({ notes: { [who]: text } })),
+    );
+    let webSocket: WebSocketServerTransport | undefined;
+    // Each client sees the note under its own address key, and nothing else of the notes.
+    const server = new Server(store, {
+      bind: async (port, host) => {
+        webSocket = await listenWebSocket({ port: 0, host });
+        return mergeTransports(await bindUdp({ port, host }), webSocket);
+      },
+      view: (state, client) => {
+        const own = state.notes[client.key];
+        return { notes: own === undefined ? {} : { [client.key]: own } };
+      },
+    });
+    const client = new Client<Board>({ bind: async () => webSocketClientTransport({ WebSocket }) });
+    await server.run(0, '127.0.0.1', machine);
+    machine.runGameLoop(20);
+    try {
+      await client.connect(webSocket!.address.port, '127.0.0.1');
+      const [key] = [...server.connections.keys()];
+      machine.pushEvent({ type: 'NOTE', args: ['someone else', 'secret'], kwargs: {} });
+      machine.pushEvent({ type: 'NOTE', args: [key, 'mine'], kwargs: {} });
+      const seen = await client.waitUntil((state) => state.notes[key!] === 'mine');
+      await firstValueFrom(store.state$.pipe(filter((state) => 'someone else' in state.notes)));
+      expect(seen.notes).toEqual({ [key!]: 'mine' });
+      expect(client.state.notes).toEqual({ [key!]: 'mine' });
+    } finally {
+      machine.stop();
       await client.disconnect();
       await server.shutdown();
     }
