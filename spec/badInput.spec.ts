@@ -1,9 +1,10 @@
-import { EMPTY, firstValueFrom, lastValueFrom } from 'rxjs';
+import { EMPTY, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { Backend } from '../lib/backend/backend';
 import { GameStateMachine } from '../lib/game/gameStateMachine';
 import type { GameEventHandler, TimeStep } from '../lib/game/gameHandlers';
 import { GameStateStore } from '../lib/game/gameStateStore';
 import {
+  ConnectionClosedError,
   InvalidArgumentError,
   InvalidStateError,
   PackageOverflowError,
@@ -165,19 +166,31 @@ describe('bad input at the API', () => {
       expect(thrown(() => ann.dispatchEvent('X', { f: () => 0 }))).toMatchObject({
         code: 'ERR_UNENCODABLE_VALUE',
       });
-      // A target that is not an address, or not a client's.
-      for (const targetClient of ['ann', 49152, null, { host: 'bob', port: 49152 }]) {
+      // A target that is not an address.
+      for (const targetClient of ['ann', 49152, null]) {
         const error = thrown(() =>
           server.dispatchEvent(
             'X',
             [],
             {},
-            { targetClient: targetClient as { host: string; port: number } },
+            { targetClient: targetClient as unknown as { host: string; port: number } },
           ),
         );
         expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect(error.message).toMatch(/targetClient must be|no client is connected from bob:49152/);
+        expect(error.message).toMatch(/targetClient must be/);
       }
+      // One that is not a client's, or no longer: not acked, with the reason.
+      const bob = { host: 'bob', port: 49152 };
+      const outcomes = await lastValueFrom(
+        server.dispatchEvent('X', [], {}, { targetClient: bob }).pipe(toArray()),
+      );
+      expect(outcomes).toEqual([
+        { client: bob, acked: false, error: expect.any(ConnectionClosedError) },
+      ]);
+      const [outcome] = outcomes;
+      expect(outcome?.acked === false && String(outcome.error)).toMatch(
+        /no client is connected from bob:49152/,
+      );
       // Retries that are not a whole number.
       for (const retries of [-1, 1.5, NaN, '3']) {
         const options = { retries: retries as number };

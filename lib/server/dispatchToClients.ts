@@ -4,7 +4,11 @@ import { eventSize, pygaseFraming } from '../connection/framing';
 import { checkRetries } from '../connection/outgoingEvents';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { encodeEvent, encodeUpdate } from '../protocol/encode';
-import { InvalidArgumentError, PackageOverflowError } from '../protocol/errors';
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  PackageOverflowError,
+} from '../protocol/errors';
 import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
@@ -16,8 +20,11 @@ import type { DispatchOutcome, ServerDispatchOptions } from './serverEvents';
  * Sends an event to every verified client or to one, as `Server.dispatchEvent` does: the options
  * checked, and the outcome for each client, acked or not with the reason.
  *
- * @throws {@link InvalidArgumentError} If `targetClient` is not an address, or not connected, or
- *   `retries` is not a whole number.
+ * A `targetClient` not connected (it may have just left) gets an outcome that it was not acked,
+ * with a {@link ConnectionClosedError}: a handler answering a player who is leaving does not throw.
+ *
+ * @throws {@link InvalidArgumentError} If `targetClient` is not an address, or `retries` is not a
+ *   whole number.
  * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside
  *   the smallest update.
  */
@@ -46,7 +53,10 @@ export function dispatchToClients<S extends GameState<object>>(
     }
     const client = clients.get(addressKey(targetClient));
     if (client === undefined || !client.verified) {
-      throw new InvalidArgumentError(`no client is connected from ${addressKey(targetClient)}`);
+      const error = new ConnectionClosedError(
+        `the ${event.type} event was not sent: no client is connected from ${addressKey(targetClient)}`,
+      );
+      return of<DispatchOutcome>({ client: targetClient, acked: false, error });
     }
     targets = [client.connection];
   }

@@ -227,9 +227,10 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    * (PyGaSe re-sends to all).
    *
    * @return The outcome for each client: acked, or not with the reason; completes when all are in.
+   *   A `targetClient` not connected (it may have just left) is not acked, with a
+   *   {@link ConnectionClosedError}.
    * @throws {@link InvalidArgumentError} If the payload or options are not objects, an option is
-   *   unknown, `targetClient` is not an address, or not connected, or `retries` is not a whole
-   *   number.
+   *   unknown, `targetClient` is not an address, or `retries` is not a whole number.
    * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside
    *   the smallest update. (One that does not fit beside the update a client needs now fails in
