@@ -5,6 +5,7 @@ import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';
 import { Client } from '../../lib/client/client';
 import { Server } from '../../lib/server/server';
+import type { ServerOptions } from '../../lib/server/serverOptions';
 import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { addressKey } from '../../lib/transport/datagram';
@@ -18,7 +19,11 @@ import { listenWebSocket } from '../../lib/transport/webSocketServer';
 
 type Board = GameState<{ notes: Record<string, string> }>;
 
-describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
+/**
+ * A board of notes, NOTE(who, text) setting one, on a server that listens on UDP and WebSocket
+ * at once; `webSocket()` is its WebSocket transport once it runs.
+ */
+function noteBoard(options: Pick<ServerOptions<Board>, 'view'> = {}) {
   const store = new GameStateStore<Board>(createGameState({ notes: {} }) as Board);
   const machine = new GameStateMachine(store, { timeStep: () => ({}) });
   machine.registerEventHandler(
@@ -27,11 +32,17 @@ describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
   );
   let webSocket: WebSocketServerTransport | undefined;
   const server = new Server(store, {
+    ...options,
     bind: async (port, host) => {
       webSocket = await listenWebSocket({ port: 0, host });
       return mergeTransports(await bindUdp({ port, host }), webSocket);
     },
   });
+  return { store, machine, server, webSocket: () => webSocket! };
+}
+
+describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
+  const { machine, server, webSocket } = noteBoard();
   const udpClient = new Client<Board>();
   const wsClient = new Client<Board>({
     bind: async () => webSocketClientTransport({ WebSocket }),
@@ -52,7 +63,7 @@ describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
 
   it('takes a UDP client and a WebSocket client as two clients', async () => {
     await udpClient.connect(port, '127.0.0.1');
-    await wsClient.connect(webSocket!.address.port, '127.0.0.1');
+    await wsClient.connect(webSocket().address.port, '127.0.0.1');
     const keys = [...server.connections.keys()];
     expect(keys).toHaveLength(2);
     expect(keys.filter((key) => key.startsWith('ws://127.0.0.1:'))).toHaveLength(1);
@@ -131,19 +142,8 @@ describe('WebSocket sockets and rxgase sessions, with a real server on 127.0.0.1
 
 describe('a view over WebSocket, with a real server on 127.0.0.1', () => {
   it('gives a WebSocket client only its view, its own note and no other', async () => {
-    const store = new GameStateStore<Board>(createGameState({ notes: {} }) as Board);
-    const machine = new GameStateMachine(store, { timeStep: () => ({}) });
-    machine.registerEventHandler(
-      'NOTE',
-      pygaseHandler((who: string, text: string) => ({ notes: { [who]: text } })),
-    );
-    let webSocket: WebSocketServerTransport | undefined;
     // Each client sees the note under its own address key, and nothing else of the notes.
-    const server = new Server(store, {
-      bind: async (port, host) => {
-        webSocket = await listenWebSocket({ port: 0, host });
-        return mergeTransports(await bindUdp({ port, host }), webSocket);
-      },
+    const { store, machine, server, webSocket } = noteBoard({
       view: (state, client) => {
         const own = state.notes[client.key];
         return { notes: own === undefined ? {} : { [client.key]: own } };
@@ -153,7 +153,7 @@ describe('a view over WebSocket, with a real server on 127.0.0.1', () => {
     await server.run(0, '127.0.0.1', machine);
     machine.runGameLoop(20);
     try {
-      await client.connect(webSocket!.address.port, '127.0.0.1');
+      await client.connect(webSocket().address.port, '127.0.0.1');
       const [key] = [...server.connections.keys()];
       machine.pushEvent({ type: 'NOTE', args: ['someone else', 'secret'], kwargs: {} });
       machine.pushEvent({ type: 'NOTE', args: [key, 'mine'], kwargs: {} });
