@@ -59,16 +59,7 @@ export function world(
 ) {
   const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
-  let seed = 10;
-  const lossy = (transport: Transport): Transport =>
-    conditions === undefined
-      ? transport
-      : {
-          ...transport,
-          datagrams$: transport.datagrams$.pipe(
-            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
-          ),
-        };
+  const lossy = lossyLinks(scheduler, conditions, 10);
   const { store, machine } = arena(scheduler);
   const server = new Server(store, {
     ...serverOptions,
@@ -119,4 +110,25 @@ export function virtualTime(scheduler: SimulationScheduler) {
     return settled;
   };
   return { pass, within };
+}
+
+/**
+ * Gives a transport's incoming datagrams the network `conditions` (none: as they are), each
+ * transport with a seed of its own, counting from `firstSeed`.
+ */
+export function lossyLinks(
+  scheduler: SimulationScheduler,
+  conditions: NetworkConditions | undefined,
+  firstSeed: number,
+): (transport: Transport) => Transport {
+  let seed = firstSeed;
+  return (transport) =>
+    conditions === undefined
+      ? transport
+      : {
+          ...transport,
+          datagrams$: transport.datagrams$.pipe(
+            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
+          ),
+        };
 }

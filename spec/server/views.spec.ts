@@ -13,12 +13,10 @@ import type { GameState } from '../../lib/state/gameState';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';
 import { addressKey } from '../../lib/transport/datagram';
-import type { Transport } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
-import { simulateNetwork } from '../../lib/transport/simulateNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
-import { virtualTime } from '../helpers/world';
+import { lossyLinks, virtualTime } from '../helpers/world';
 
 /** Each player's hand of cards; the secret goes to the player whose turn it is. */
 type Cards = GameState<{
@@ -38,16 +36,7 @@ const ownHand = (state: Cards, { address }: ViewClient): Partial<Cards> => ({
 function cardTable(serverOptions: ServerOptions<Cards>, conditions?: NetworkConditions) {
   const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
-  let seed = 3;
-  const lossy = (transport: Transport): Transport =>
-    conditions === undefined
-      ? transport
-      : {
-          ...transport,
-          datagrams$: transport.datagrams$.pipe(
-            simulateNetwork({ ...conditions, seed: seed++ }, scheduler),
-          ),
-        };
+  const lossy = lossyLinks(scheduler, conditions, 3);
   const store = new GameStateStore<Cards>(
     createGameState({
       hands: {
