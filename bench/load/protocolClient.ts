@@ -247,7 +247,10 @@ export class ProtocolClient {
     if (verdict === 'duplicate' || verdict === 'stale') return;
     this.window = window;
     const update = pkg.update;
-    if (this.timeOrder === 0 || isNewer(update.time_order, this.timeOrder)) {
+    if (
+      update !== undefined &&
+      (this.timeOrder === 0 || isNewer(update.time_order, this.timeOrder))
+    ) {
       if (this.behaviour.holdsState) this.state = applyUpdate(this.state, update);
       this.timeOrder = update.time_order;
     }

@@ -1,4 +1,4 @@
-import { Subject, filter, map } from 'rxjs';
+import { Subject, filter } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { ConnectionStatus } from '../connection/connection';
@@ -28,7 +28,14 @@ import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
-import { closeOf, closedBeforeState, connectionTo, farewell, handshakeWithin } from './session';
+import {
+  closeOf,
+  closedBeforeState,
+  connectionTo,
+  farewell,
+  handshakeWithin,
+  updatesFrom,
+} from './session';
 
 /**
  * A client handler: called with the event's payload (its keyword arguments) and a context that
@@ -182,7 +189,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
         (reason) => connection.close(reason),
       );
     }
-    this.known.follow(connection.packages$.pipe(map(({ package: pkg }) => pkg.update)));
+    this.known.follow(updatesFrom(connection, logger));
     connection.events$.subscribe((event) => {
       this.events.next(event as EventOf<E['toClient']>);
       this.handlers.handle(event);

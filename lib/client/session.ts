@@ -1,10 +1,23 @@
-import { filter, firstValueFrom, map, mergeMap, take, throwError, timeout } from 'rxjs';
+import {
+  EMPTY,
+  filter,
+  firstValueFrom,
+  map,
+  merge,
+  mergeMap,
+  of,
+  take,
+  throwError,
+  timeout,
+} from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { ConnectionRefusedError, WaitTimeoutError } from '../protocol/errors';
-import type { ServerPackage } from '../protocol/packages';
+import { decodeUpdate } from '../protocol/decode';
+import type { ServerPackage, UpdatePayload } from '../protocol/packages';
+import type { Logger } from '../util/logger';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
   HOST_TOKEN_SIZE,
@@ -83,8 +96,49 @@ export function connectionTo(
     // An rxgase client with nothing to say sends a quarter as often; a PyGaSe one keeps 40 Hz.
     ...(accepted === undefined
       ? {}
-      : { session: accepted.session, ackEvery: RXGASE_CLIENT_ACK_EVERY }),
+      : {
+          session: accepted.session,
+          ackEvery: RXGASE_CLIENT_ACK_EVERY,
+          maxBlockSize: MAX_STATE_BLOCK_SIZE,
+        }),
   });
+}
+
+/**
+ * The largest block a client takes from its server, in bytes: a game state past one datagram
+ * comes as a block. 1 MiB.
+ *
+ * @category Client
+ */
+export const MAX_STATE_BLOCK_SIZE = 1024 * 1024;
+
+/**
+ * The game-state updates a connection brings, in the order they came: those its packages carry,
+ * and those too large for a package, which come as blocks. A block that is not an update is
+ * dropped and logged.
+ */
+export function updatesFrom(
+  connection: Connection<ServerPackage>,
+  logger: Logger,
+): Observable<UpdatePayload> {
+  return merge(
+    connection.packages$.pipe(
+      map(({ package: pkg }) => pkg.update),
+      filter((update): update is UpdatePayload => update !== undefined),
+    ),
+    connection.blocks$.pipe(
+      mergeMap((block) => {
+        try {
+          return of(decodeUpdate(block));
+        } catch (error) {
+          logger.warn(
+            `Dropped a block of ${block.length} bytes from ${addressKey(connection.remote)}: ${(error as Error).message}`,
+          );
+          return EMPTY;
+        }
+      }),
+    ),
+  );
 }
 
 /**
@@ -168,5 +222,12 @@ type Close = Extract<RxgasePacket, { kind: 'close' }>;
 
 /** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
 function isControlPacket(data: Uint8Array): boolean {
-  return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
+  return isRxgasePacket(data) && !CONNECTION_KINDS.has(data[PACKET_PREFIX_SIZE - 1] as number);
 }
+
+/** The rxgase packets that belong to the connection: its packages and its blocks' slices. */
+const CONNECTION_KINDS: ReadonlySet<number> = new Set([
+  PacketKind.Data,
+  PacketKind.Slice,
+  PacketKind.SliceAck,
+]);

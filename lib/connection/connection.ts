@@ -1,6 +1,7 @@
 import {
   AsyncSubject,
   BehaviorSubject,
+  EMPTY,
   Subject,
   Subscription,
   asyncScheduler,
@@ -23,6 +24,7 @@ import { encodeEvent } from '../protocol/encode';
 import {
   ConnectionClosedError,
   EventQueueFullError,
+  InvalidArgumentError,
   PackageOverflowError,
 } from '../protocol/errors';
 import type { Logger } from '../util/logger';
@@ -32,6 +34,8 @@ import type { GameEvent, Package } from '../protocol/packages';
 import type { Header } from '../protocol/header';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
+import { DEFAULT_BLOCK_BANDWIDTH } from './blockSender';
+import { ConnectionBlocks } from './blocks';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
 import type { Framed, Framing } from './framing';
 import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
@@ -88,6 +92,8 @@ export class Connection<P extends Package = Package> {
   readonly packages$: Observable<Received<Framed<P>>>;
   /** The events in those packages, in order. */
   readonly events$: Observable<GameEvent>;
+  /** Each block the peer sent (see {@link sendBlock}), once whole; none without `maxBlockSize`. */
+  readonly blocks$: Observable<Uint8Array>;
 
   private readonly status = new BehaviorSubject<ConnectionStatus>(ConnectionStatus.Disconnected);
   private readonly latency = new BehaviorSubject<number>(0);
@@ -102,6 +108,8 @@ export class Connection<P extends Package = Package> {
   private readonly scheduler: SchedulerLike;
   private readonly framing: Framing;
   private readonly writer: PackageWriter<P>;
+  /** An rxgase peer's blocks, both ways. */
+  private readonly blocks: ConnectionBlocks | undefined;
   private readonly logger: Logger;
   /** Whether anyone listens to the line logged for each package: else it is not even written. */
   private readonly logsPackages: boolean;
@@ -116,6 +124,10 @@ export class Connection<P extends Package = Package> {
     if (options.maxPendingEvents !== undefined) {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
+    if (options.bandwidth !== undefined) checkPositive('bandwidth', options.bandwidth);
+    if (options.maxBlockSize !== undefined && options.maxBlockSize !== 0) {
+      checkPositive('maxBlockSize', options.maxBlockSize, { whole: true });
+    }
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
@@ -127,6 +139,18 @@ export class Connection<P extends Package = Package> {
     this.quality$ = this.quality.pipe(distinctUntilChanged());
     this.packages$ = this.packages.asObservable();
     this.events$ = this.events.asObservable();
+    this.blocks =
+      options.session === undefined
+        ? undefined
+        : new ConnectionBlocks({
+            session: options.session,
+            send: options.send,
+            bandwidth: options.bandwidth ?? DEFAULT_BLOCK_BANDWIDTH,
+            maxBlockSize: options.maxBlockSize ?? 0,
+            counts: this.counts,
+            dropped: (reason) => this.logger.debug(`Dropped from ${this.name}: ${reason}.`),
+          });
+    this.blocks$ = this.blocks?.blocks$ ?? EMPTY;
   }
 
   /** The peer at the other end. */
@@ -244,6 +268,40 @@ export class Connection<P extends Package = Package> {
   }
 
   /**
+   * Sends `bytes` to an rxgase peer as a block: a message too large for a package, sent reliably
+   * beside the packages in slices of a datagram each, within the `bandwidth` budget, each slice
+   * resent only when its ack is overdue. Blocks go one after another, in the order given; the
+   * peer takes them if its connection has a `maxBlockSize` they fit.
+   *
+   * The block is queued at once, whether or not the result is subscribed to; the result
+   * completes when the peer holds every slice, and errors with a {@link ConnectionClosedError}
+   * when the connection closes first.
+   *
+   * @throws {@link InvalidArgumentError} If the peer speaks PyGaSe, which has no blocks.
+   * @throws {@link PackageOverflowError} If the block is over 77 MB (65,535 slices).
+   */
+  sendBlock(bytes: Uint8Array): Observable<void> {
+    if (this.blocks === undefined) {
+      throw new InvalidArgumentError(
+        'a PyGaSe peer takes no blocks: only an rxgase session has them',
+      );
+    }
+    if (this.closed) {
+      const closed = new AsyncSubject<void>();
+      closed.error(new ConnectionClosedError('the block was not sent: the connection is closed'));
+      return closed.asObservable();
+    }
+    const outcome = this.blocks.send(bytes);
+    this.urgent.next();
+    return outcome;
+  }
+
+  /** Whether a block is on its way to the peer or waiting to go. */
+  get sendingBlocks(): boolean {
+    return this.blocks?.sending ?? false;
+  }
+
+  /**
    * Stops the connection: every timer is cancelled, status becomes Disconnected and the streams
    * complete; events not yet acknowledged fail with a {@link ConnectionClosedError}.
    *
@@ -255,9 +313,9 @@ export class Connection<P extends Package = Package> {
     this.reason = reason;
     this.running.unsubscribe();
     this.status.next(ConnectionStatus.Disconnected);
-    this.outgoing.clear(
-      new ConnectionClosedError(`the connection to ${this.name} closed (${reason})`),
-    );
+    const closed = new ConnectionClosedError(`the connection to ${this.name} closed (${reason})`);
+    this.outgoing.clear(closed);
+    this.blocks?.close(closed);
     for (const subject of [this.status, this.latency, this.quality, this.packages, this.events]) {
       subject.complete();
     }
@@ -270,7 +328,10 @@ export class Connection<P extends Package = Package> {
     counts.datagramsIn++;
     counts.bytesIn += datagram.length;
     this.lastSize = datagram.length;
-    return this.options.budget?.admit(datagram, counts) !== false;
+    if (this.options.budget?.admit(datagram, counts) === false) return false;
+    if (this.blocks === undefined || !ConnectionBlocks.isBlockPacket(datagram)) return true;
+    this.blocks.take(datagram, this.scheduler.now());
+    return false;
   }
 
   /** What the exchange of packages did. */
@@ -327,6 +388,9 @@ export class Connection<P extends Package = Package> {
 
   /** The package to send with this header: the events waiting that fit, or none. */
   private nextPackage(header: Header): Uint8Array | undefined {
+    // The slices due go out on the send beat, before the package, once the peer acked a package:
+    // its connection is open (slices before it would be lost), and the round trip is known.
+    if (this.counts.acked > 0) this.blocks?.pump(this.scheduler.now(), this.latency.value);
     const datagram = this.writer.write(header);
     if (datagram !== undefined && this.logsPackages)
       this.logger.debug(

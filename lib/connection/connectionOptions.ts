@@ -81,6 +81,17 @@ export interface ConnectionOptions<P extends Package> {
   readonly logger?: Logger;
   /** Meters what the peer sends before it is decoded (a server's `sessionBudget`); default none. */
   readonly budget?: BudgetMeter;
+  /**
+   * The bytes per second the slices of the blocks sent may take, resends included (an rxgase
+   * peer's; see {@link Connection.sendBlock}); default {@link DEFAULT_BLOCK_BANDWIDTH}, 1 MiB/s.
+   * A number above 0, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly bandwidth?: number;
+  /**
+   * The largest block taken from the peer, in bytes; default 0: none, its slices are dropped and
+   * counted. A client takes its server's blocks (its large game states) up to 1 MiB.
+   */
+  readonly maxBlockSize?: number;
 }
 
 /**

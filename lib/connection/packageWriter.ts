@@ -48,6 +48,7 @@ export class PackageWriter<P extends Package> {
     }
     outgoing.sent(header.sequence, batch);
     counts.datagramsOut++;
+    counts.packagesOut++;
     counts.bytesOut += datagram.length;
     counts.eventsSent += batch.length;
     return datagram;

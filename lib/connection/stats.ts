@@ -25,9 +25,10 @@ export interface ConnectionStats {
   readonly eventsIn: number;
   /** Events received again (an rxgase peer re-sent them), acked but not handed on again. */
   readonly duplicateEvents: number;
-  /** Datagrams and bytes sent. */
+  /** Datagrams and bytes sent, and the packages among them. */
   readonly datagramsOut: number;
   readonly bytesOut: number;
+  readonly packagesOut: number;
   /** Events dispatched, and events put in packages (resends included). */
   readonly eventsOut: number;
   readonly eventsSent: number;
@@ -38,6 +39,17 @@ export interface ConnectionStats {
   readonly timedOut: number;
   /** Packages that could not be encoded, and so were not sent. */
   readonly encodeFailures: number;
+  /**
+   * Blocks (large messages sent reliably beside the packages, an rxgase peer's) sent whole and
+   * taken whole; their slices sent (resends included, and counted in `datagramsOut`), sent
+   * again, taken, and dropped (too large, stale, or where no block is taken).
+   */
+  readonly blocksOut: number;
+  readonly blocksIn: number;
+  readonly slicesOut: number;
+  readonly sliceResends: number;
+  readonly slicesIn: number;
+  readonly slicesDropped: number;
   /** The smoothed round trip time in milliseconds (0 before the first ack). */
   readonly rttMs: number;
   /** The share of sent packages that timed out, of those acked or timed out. */
@@ -70,12 +82,19 @@ export function emptyStats(): ConnectionCounts {
     duplicateEvents: 0,
     datagramsOut: 0,
     bytesOut: 0,
+    packagesOut: 0,
     eventsOut: 0,
     eventsSent: 0,
     resends: 0,
     acked: 0,
     timedOut: 0,
     encodeFailures: 0,
+    blocksOut: 0,
+    blocksIn: 0,
+    slicesOut: 0,
+    sliceResends: 0,
+    slicesIn: 0,
+    slicesDropped: 0,
   };
 }
 
@@ -85,12 +104,12 @@ export function statsOf(
   rttMs: number,
   pendingEvents: number,
 ): ConnectionStats {
-  const { acked, timedOut, datagramsOut } = counts;
+  const { acked, timedOut, packagesOut } = counts;
   return {
     ...counts,
     rttMs,
     loss: acked + timedOut === 0 ? 0 : timedOut / (acked + timedOut),
     pendingEvents,
-    pendingAcks: datagramsOut - acked - timedOut,
+    pendingAcks: packagesOut - acked - timedOut,
   };
 }

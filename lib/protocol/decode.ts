@@ -76,8 +76,22 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
 export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
   const header = open(datagram);
   requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
+  if (readU16(datagram, HEADER_SIZE) === 0) {
+    // An rxgase server's package without an update: the update the client lacks is in a block.
+    return { header, events: readEvents(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE) };
+  }
   const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, 'the game-state update');
   return { header, update: toUpdate(value), events: readEvents(datagram, end) };
+}
+
+/**
+ * Decodes a game-state update alone, as {@link encodeUpdate} or `encodeLargeUpdate` wrote it:
+ * what a block from an rxgase server holds.
+ *
+ * @throws {@link DecodeError} If the bytes are not one msgpack map with a `time_order`.
+ */
+export function decodeUpdate(bytes: Uint8Array): UpdatePayload {
+  return toUpdate(msgpack.decode(bytes, 0, bytes.length));
 }
 
 function open(datagram: Uint8Array): Header {

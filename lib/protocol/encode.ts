@@ -79,6 +79,11 @@ export function encodeClientPackage(pkg: ClientPackage): Uint8Array {
  */
 export function encodeServerPackage(pkg: ServerPackage): Uint8Array {
   writeHeader(view, pkg.header);
+  if (pkg.update === undefined) {
+    // An rxgase server's package without an update: a length of 0.
+    view.setUint16(HEADER_SIZE, 0);
+    return finish(writeEvents(pkg.events, HEADER_SIZE + LENGTH_PREFIX_SIZE));
+  }
   checkUpdate(pkg.update);
   const end = writeLengthPrefixed(inPygaseOrder(pkg.update), HEADER_SIZE);
   return finish(writeEvents(pkg.events, end));
@@ -102,6 +107,25 @@ export function encodeUpdate(update: UpdatePayload): Uint8Array {
 }
 
 /**
+ * The encoder of the updates too large for a package, which a server sends an rxgase client as
+ * a block: its own, as its buffer grows to the largest block.
+ */
+const large = new MsgpackEncoder();
+
+/**
+ * Encodes a game-state update of any size up to `maxSize` bytes, as {@link encodeUpdate} does
+ * one that fits a package: what a server sends an rxgase client as a block.
+ *
+ * @throws {@link SequenceRangeError} If the update's `time_order` is out of range.
+ * @throws {@link PackageOverflowError} If the update is larger than `maxSize` bytes.
+ * @throws {@link UnencodableValueError} As {@link encodeUpdate}.
+ */
+export function encodeLargeUpdate(update: UpdatePayload, maxSize: number): Uint8Array {
+  checkUpdate(update);
+  return large.encode(inPygaseOrder(update), maxSize);
+}
+
+/**
  * Encodes a server package around an update already encoded by {@link encodeUpdate}: the same
  * bytes as {@link encodeServerPackage} gives for that update.
  *
@@ -116,6 +140,7 @@ export function encodeServerPackageWith(
 ): Uint8Array {
   writeHeader(view, header);
   const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;
+  // An empty update, length 0, is an rxgase server's package without one: it goes in a block.
   if (start + update.length > MAX_PACKAGE_SIZE) throw overflow();
   view.setUint16(HEADER_SIZE, update.length);
   buffer.set(update, start);

@@ -49,10 +49,12 @@ export interface ClientPackage extends Package {
 }
 
 /**
- * What a server sends: a package that also carries a game-state update for the client.
+ * What a server sends: a package that also carries a game-state update for the client. An rxgase
+ * server's package may carry none (`update` undefined) while the update the client lacks is too
+ * large for a package and travels as a block.
  *
  * @category Protocol
  */
 export interface ServerPackage extends Package {
-  readonly update: UpdatePayload;
+  readonly update?: UpdatePayload;
 }

@@ -19,7 +19,17 @@
  *  CLOSE               token (session, or nonce before there is one), u8 reason
  *  SHUTDOWN_REQUEST    token session, 16-byte host token
  *  DATA                token session, u8 n, n x u32 event id, a whole PyGaSe package
+ *  SLICE               token session, u16 block id, u32 block size, u16 slice index, the
+ *                      slice's bytes (SLICE_SIZE for each slice but the last)
+ *  SLICE_ACK           token session, u16 block id, u16 slice count, a bit per slice (slice i
+ *                      is bit i % 8 of byte i / 8): set for each slice received
  * ```
+ *
+ * A block is a message too large for one datagram sent reliably beside the packages: its
+ * slices go out within a bandwidth budget, the receiver answers each with the whole block's
+ * bitmap, and the sender resends only the slices not acknowledged in time. A server sends a
+ * client a game-state update past one datagram (a joining client's whole state) as a block,
+ * whose bytes are the update as a server package carries it.
  *
  * A client pads its connect request and its challenge response so each answer it gets back is
  * smaller: the server never sends an address more bytes than it received from it. Every answer
@@ -44,7 +54,7 @@ export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0
  *
  * @category Protocol
  */
-export const RXGASE_PROTOCOL_VERSION = 2;
+export const RXGASE_PROTOCOL_VERSION = 3;
 
 /** What an rxgase packet is. */
 export const PacketKind = {
@@ -55,6 +65,8 @@ export const PacketKind = {
   Accept: 4,
   Close: 5,
   ShutdownRequest: 6,
+  Slice: 8,
+  SliceAck: 9,
 } as const;
 export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
 
@@ -89,7 +101,7 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'unknown session',
   // Since version 2: a session far over its budget for long.
   'flooding',
-  // Since version 2: the game state stayed too large for a package to the client for a second.
+  // Since version 3: the game state stayed too large to send the client for a second.
   'state too large',
 ];
 
@@ -117,3 +129,14 @@ export const ACCEPT_SIZE = PACKET_PREFIX_SIZE + 2 * TOKEN_SIZE + 1 + HOST_TOKEN_
 export const CLOSE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
 /** A shutdown request's size. */
 export const SHUTDOWN_REQUEST_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + HOST_TOKEN_SIZE;
+
+/** The most bytes an rxgase datagram takes on the wire: under any path's MTU, so IP never splits it. */
+export const MAX_DATAGRAM_SIZE = 1200;
+/** The bytes a slice adds to the block bytes it carries. */
+export const SLICE_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 4 + 2;
+/** The block bytes each slice carries, the last one excepted: a slice fills a datagram. */
+export const SLICE_SIZE = MAX_DATAGRAM_SIZE - SLICE_OVERHEAD;
+/** The most slices a block has: its indexes are 16 bits. */
+export const MAX_SLICES = 0xffff;
+/** The bytes a slice ack takes besides its bitmap. */
+export const SLICE_ACK_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 2;

@@ -21,7 +21,11 @@ import {
   PACKET_PREFIX_SIZE,
   PacketKind,
   RXGASE_PROTOCOL_ID,
+  MAX_SLICES,
   SHUTDOWN_REQUEST_SIZE,
+  SLICE_ACK_OVERHEAD,
+  SLICE_OVERHEAD,
+  SLICE_SIZE,
   TOKEN_SIZE,
 } from './rxgaseConstants';
 
@@ -49,7 +53,30 @@ export type RxgasePacket =
       readonly session: Uint8Array;
       readonly hostToken: Uint8Array;
     }
-  | DataPacket;
+  | DataPacket
+  | SlicePacket
+  | SliceAckPacket;
+
+/** A slice of a block: its bytes from `index * SLICE_SIZE` on. */
+export interface SlicePacket {
+  readonly kind: 'slice';
+  readonly session: Uint8Array;
+  readonly blockId: number;
+  readonly blockSize: number;
+  readonly index: number;
+  /** The slice's bytes, a view into the datagram. */
+  readonly bytes: Uint8Array;
+}
+
+/** A receiver's ack of a block's slices: bit `i % 8` of byte `i / 8` is set for slice i received. */
+export interface SliceAckPacket {
+  readonly kind: 'slice ack';
+  readonly session: Uint8Array;
+  readonly blockId: number;
+  readonly count: number;
+  /** The bitmap, a view into the datagram. */
+  readonly received: Uint8Array;
+}
 
 /** A data packet: the PyGaSe package it carries, with the ids of that package's events. */
 export interface DataPacket {
@@ -108,6 +135,37 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
         session: at(p, TOKEN_SIZE),
         eventIds,
         package: datagram.subarray(idsEnd),
+      };
+    }
+    case PacketKind.Slice: {
+      need(datagram, SLICE_OVERHEAD, 'slice');
+      const blockSize = readU32(datagram, p + TOKEN_SIZE + 2);
+      const index = readU16(datagram, p + TOKEN_SIZE + 6);
+      const count = Math.max(1, Math.ceil(blockSize / SLICE_SIZE));
+      const size = index === count - 1 ? blockSize - index * SLICE_SIZE : SLICE_SIZE;
+      if (count > MAX_SLICES || index >= count) {
+        throw new MalformedPayloadError(`no slice ${index} in a block of ${blockSize} bytes`);
+      }
+      exactly(datagram, SLICE_OVERHEAD + size, 'slice');
+      return {
+        kind: 'slice',
+        session: at(p, TOKEN_SIZE),
+        blockId: readU16(datagram, p + TOKEN_SIZE),
+        blockSize,
+        index,
+        bytes: datagram.subarray(SLICE_OVERHEAD),
+      };
+    }
+    case PacketKind.SliceAck: {
+      need(datagram, SLICE_ACK_OVERHEAD, 'slice ack');
+      const count = readU16(datagram, p + TOKEN_SIZE + 2);
+      exactly(datagram, SLICE_ACK_OVERHEAD + Math.ceil(count / 8), 'slice ack');
+      return {
+        kind: 'slice ack',
+        session: at(p, TOKEN_SIZE),
+        blockId: readU16(datagram, p + TOKEN_SIZE),
+        count,
+        received: datagram.subarray(SLICE_ACK_OVERHEAD),
       };
     }
     case PacketKind.ConnectRequest:

@@ -17,7 +17,11 @@ import {
   PacketKind,
   RXGASE_PROTOCOL_ID,
   RXGASE_PROTOCOL_VERSION,
+  MAX_SLICES,
   SHUTDOWN_REQUEST_SIZE,
+  SLICE_ACK_OVERHEAD,
+  SLICE_OVERHEAD,
+  SLICE_SIZE,
   TOKEN_SIZE,
 } from './rxgaseConstants';
 
@@ -116,6 +120,61 @@ export function encodeData(
   }
   out.bytes.set(pkg, offset);
   return out.bytes;
+}
+
+/**
+ * Writes slice `index` of a block of `blockSize` bytes: `bytes` are the block's from
+ * `index * SLICE_SIZE` on, `SLICE_SIZE` of them but in the last slice.
+ *
+ * @throws {@link MalformedPayloadError} If the slice's size or index does not fit the block.
+ */
+export function encodeSlice(
+  session: Uint8Array,
+  blockId: number,
+  blockSize: number,
+  index: number,
+  bytes: Uint8Array,
+): Uint8Array {
+  const count = sliceCount(blockSize);
+  const expected = index === count - 1 ? blockSize - index * SLICE_SIZE : SLICE_SIZE;
+  if (count > MAX_SLICES || index >= count || bytes.length !== expected) {
+    throw new MalformedPayloadError(
+      `slice ${index} of a ${blockSize}-byte block has ${expected} bytes, got ${bytes.length}`,
+    );
+  }
+  const out = start(PacketKind.Slice, SLICE_OVERHEAD + bytes.length);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  let offset = PACKET_PREFIX_SIZE + TOKEN_SIZE;
+  out.view.setUint16(offset, blockId & 0xffff);
+  out.view.setUint32((offset += 2), blockSize);
+  out.view.setUint16((offset += 4), index);
+  out.bytes.set(bytes, offset + 2);
+  return out.bytes;
+}
+
+/**
+ * Writes the receiver's ack of a block: a bit per slice, set for each slice received.
+ *
+ * @throws {@link MalformedPayloadError} If the bitmap is not `ceil(count / 8)` bytes.
+ */
+export function encodeSliceAck(
+  session: Uint8Array,
+  blockId: number,
+  count: number,
+  received: Uint8Array,
+): Uint8Array {
+  checked(received, Math.ceil(count / 8), 'slice bitmap');
+  const out = start(PacketKind.SliceAck, SLICE_ACK_OVERHEAD + received.length);
+  out.bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE, blockId & 0xffff);
+  out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE + 2, count);
+  out.bytes.set(received, SLICE_ACK_OVERHEAD);
+  return out.bytes;
+}
+
+/** How many slices a block of `blockSize` bytes takes: one at least. */
+export function sliceCount(blockSize: number): number {
+  return Math.max(1, Math.ceil(blockSize / SLICE_SIZE));
 }
 
 function start(kind: PacketKind, size: number): { bytes: Uint8Array; view: DataView } {

@@ -12,11 +12,16 @@ export {
   DATA_OVERHEAD,
   EVENT_ID_SIZE,
   HOST_TOKEN_SIZE,
+  MAX_DATAGRAM_SIZE,
   MAX_EVENT_IDS,
+  MAX_SLICES,
   PACKET_PREFIX_SIZE,
   PacketKind,
   RXGASE_PROTOCOL_ID,
   RXGASE_PROTOCOL_VERSION,
+  SLICE_ACK_OVERHEAD,
+  SLICE_OVERHEAD,
+  SLICE_SIZE,
   TOKEN_SIZE,
 } from './rxgaseConstants';
 export type { CloseReason } from './rxgaseConstants';
@@ -28,6 +33,9 @@ export {
   encodeConnectRequest,
   encodeData,
   encodeShutdownRequest,
+  encodeSlice,
+  encodeSliceAck,
+  sliceCount,
 } from './rxgaseEncode';
 export { decodeRxgasePacket, isRxgasePacket, sameBytes } from './rxgaseDecode';
-export type { DataPacket, RxgasePacket } from './rxgaseDecode';
+export type { DataPacket, RxgasePacket, SliceAckPacket, SlicePacket } from './rxgaseDecode';

@@ -77,6 +77,10 @@ export interface ClientContext<S extends GameState<object>> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxPendingEvents: number | undefined;
+  /** The largest game-state update sent an rxgase client, as a block, in bytes. */
+  readonly maxStateSize: number;
+  /** The bytes per second each rxgase client's blocks may take. */
+  readonly bandwidth: number;
   /** What each client's session may send; false: no limit. */
   readonly sessionBudget: SessionBudget | false;
   /** The server's own counts: withheld bytes move here. */
@@ -138,7 +142,7 @@ export function connectClient<S extends GameState<object>>(
   const watch = watchState(context, client, () => connection);
   const protocol = handshake === undefined ? 'pygase' : 'rxgase';
   const store = context.views?.source(context.store, { key, address, protocol }) ?? context.store;
-  const connection = new Connection<ClientPackage>({
+  const connection: ClientConnection = new Connection<ClientPackage>({
     remote: address,
     incoming$: client.incoming$,
     send,
@@ -146,6 +150,12 @@ export function connectClient<S extends GameState<object>>(
       overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
       sent: () => watch.sent(),
       failed: (unsendable) => watch.failed(unsendable),
+      ...(handshake !== undefined && {
+        blocks: {
+          maxSize: context.maxStateSize,
+          send: (bytes: Uint8Array): Observable<void> => connection.sendBlock(bytes),
+        },
+      }),
     }),
     scheduler: context.scheduler,
     logger: context.logger,
@@ -172,7 +182,7 @@ export function connectClient<S extends GameState<object>>(
     }),
     ...(handshake === undefined
       ? { firstSequence: randomSequence() }
-      : { session: handshake.session }),
+      : { session: handshake.session, bandwidth: context.bandwidth }),
   });
   const entry: ClientEntry = {
     connection,

@@ -277,7 +277,8 @@ export class Gate<S extends GameState<object>> {
 function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
   return (
     data.length >= DATA_OVERHEAD &&
-    data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data &&
+    (data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data ||
+      data[PACKET_PREFIX_SIZE - 1] === PacketKind.SliceAck) &&
     isRxgasePacket(data) &&
     sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
   );

@@ -1,5 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
+import { DEFAULT_BLOCK_BANDWIDTH } from '../connection/blockSender';
 import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
 import { checkBoolean, checkPositive } from '../options/checkOption';
@@ -23,6 +24,13 @@ import { Views } from './views';
  * @category Server/Backend
  */
 export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
+
+/**
+ * The server's default for {@link ServerOptions.maxStateSize}: 1 MiB.
+ *
+ * @category Server/Backend
+ */
+export const DEFAULT_MAX_STATE_SIZE = 1024 * 1024;
 
 /**
  * The server's default for {@link ServerOptions.maxClients}.
@@ -70,6 +78,22 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    */
   readonly maxPendingEvents?: number;
   /**
+   * The largest game-state update sent an rxgase client, encoded, in bytes; default 1 MiB
+   * (`DEFAULT_MAX_STATE_SIZE`). An update past one datagram (a joining client's whole state)
+   * goes as a block, in slices, within `bandwidthPerClient`; a larger one is unsendable, reported
+   * on `errors$` and, if it stays so, the client is let go with `state too large`. PyGaSe
+   * clients keep their protocol's limit: an update must fit a 2,048-byte package.
+   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly maxStateSize?: number;
+  /**
+   * The bytes per second the blocks of each rxgase client may take, resends included; default
+   * 1 MiB/s (`DEFAULT_BLOCK_BANDWIDTH`): a joining client gets a 256 KiB state in about a
+   * quarter of a second and a round trip. The packages go on beside them.
+   * A number above 0, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly bandwidthPerClient?: number;
+  /**
    * Whether a client may shut the server down over the wire; default true, as in PyGaSe. The
    * client that may is the host: the first client connected, and when it leaves, the next client
    * to connect. An rxgase host asks with the token it got in the handshake
@@ -107,6 +131,8 @@ export interface ServerSettings<S extends GameState<object> = GameState> {
   readonly sessionBudget: SessionBudget | false;
   /** Undefined: each connection's own default. */
   readonly maxPendingEvents: number | undefined;
+  readonly maxStateSize: number;
+  readonly bandwidth: number;
   readonly legacyClients: boolean;
   readonly legacyJoinsPerSecond: number | false;
   /** Undefined: the rate limiter's own default. */
@@ -136,6 +162,12 @@ export function serverSettings<S extends GameState<object>>(
   if (options.maxPendingEvents !== undefined) {
     checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
   }
+  if (options.maxStateSize !== undefined) {
+    checkPositive('maxStateSize', options.maxStateSize, { whole: true });
+  }
+  if (options.bandwidthPerClient !== undefined) {
+    checkPositive('bandwidthPerClient', options.bandwidthPerClient);
+  }
   if (options.remoteShutdown !== undefined) {
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
@@ -147,6 +179,8 @@ export function serverSettings<S extends GameState<object>>(
     maxClientsPerAddress: options.maxClientsPerAddress ?? DEFAULT_MAX_CLIENTS_PER_ADDRESS,
     sessionBudget: options.sessionBudget ?? DEFAULT_SESSION_BUDGET,
     maxPendingEvents: options.maxPendingEvents,
+    maxStateSize: options.maxStateSize ?? DEFAULT_MAX_STATE_SIZE,
+    bandwidth: options.bandwidthPerClient ?? DEFAULT_BLOCK_BANDWIDTH,
     legacyClients: options.legacyClients !== false,
     legacyJoinsPerSecond: options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
     rateLimit: options.rateLimit,

@@ -1,9 +1,12 @@
+import type { Observable } from 'rxjs';
 import type { PackageCodec } from '../connection/packageCodec';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
-import { encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
+import { encodeLargeUpdate, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
 import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
+import { MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
+import { isNewer } from '../protocol/sequence';
 import type { GameStateUpdate } from '../state/gameState';
 import type { StateSource } from './stateSource';
 import type { Unsendable } from './stateWatch';
@@ -27,6 +30,37 @@ function encoded(update: GameStateUpdate): Uint8Array | Error {
   return bytes;
 }
 
+/** The updates too large for a package encoded for blocks, shared as {@link encodedUpdates} are. */
+const encodedBlocks = new WeakMap<GameStateUpdate, Uint8Array | Error>();
+
+function encodedBlock(update: GameStateUpdate, maxSize: number): Uint8Array | Error {
+  let bytes = encodedBlocks.get(update);
+  if (bytes !== undefined && !(bytes instanceof PackageOverflowError)) return bytes;
+  try {
+    bytes = encodeLargeUpdate(update, maxSize);
+  } catch (error) {
+    bytes = error instanceof Error ? error : new Error(String(error));
+  }
+  encodedBlocks.set(update, bytes);
+  return bytes;
+}
+
+/** A package's empty update: its update is in a block. */
+const NO_UPDATE = new Uint8Array(0);
+
+/**
+ * How an rxgase client gets the updates too large for one datagram: as blocks (see
+ * `Connection.sendBlock`).
+ *
+ * @category Protocol
+ */
+export interface UpdateBlocks {
+  /** The largest block, in bytes: a larger update is unsendable. */
+  readonly maxSize: number;
+  /** Sends a block; the result completes once the client holds it. */
+  readonly send: (bytes: Uint8Array) => Observable<void>;
+}
+
 /**
  * What a server's codec tells of the updates it could not put in a package (see
  * {@link serverPackages}).
@@ -40,7 +74,19 @@ export interface ServerPackagesOptions {
   readonly sent?: () => void;
   /** Each package that could not: the update, the room it had and why. */
   readonly failed?: (unsendable: Unsendable) => void;
+  /**
+   * For an rxgase client: an update too large for one datagram goes as a block, and the packages
+   * carry none until the client holds it. Default none: an update must fit the package, as a
+   * PyGaSe client needs.
+   */
+  readonly blocks?: UpdateBlocks;
 }
+
+/** What a package carries: an update, no update (it is in a block), or what went wrong. */
+type Plan =
+  | { readonly kind: 'inline'; readonly bytes: Uint8Array }
+  | { readonly kind: 'block'; readonly update: GameStateUpdate }
+  | { readonly kind: 'unsendable'; readonly unsendable: Unsendable; readonly error: Error };
 
 /**
  * The server's side of a client connection: client packages in, server packages out, each
@@ -55,15 +101,27 @@ export interface ServerPackagesOptions {
 export function serverPackages(
   store: StateSource,
   clientTimeOrder: () => number,
-  { overhead = 0, sent, failed }: ServerPackagesOptions = {},
+  { overhead = 0, sent, failed, blocks }: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
-  const room = MAX_PACKAGE_SIZE - overhead - HEADER_SIZE - LENGTH_PREFIX_SIZE;
+  // With blocks, an update rides in the package only if the package stays one datagram.
+  const room =
+    (blocks === undefined ? MAX_PACKAGE_SIZE : MAX_DATAGRAM_SIZE) -
+    overhead -
+    HEADER_SIZE -
+    LENGTH_PREFIX_SIZE;
   // The update is worked out once for each pair of client and server states, not for each use.
   let memo: { client: number; server: number; update: GameStateUpdate } | undefined;
   // The time_order of the first full state sent while the client reported none: it may hold it.
   let fullSince: number | undefined;
+  // The block on its way, and the time_order of the state the last one brought the client.
+  let inFlight = false;
+  let delivered: number | undefined;
+  const base = (): number => {
+    const reported = clientTimeOrder();
+    return delivered !== undefined && isNewer(delivered, reported) ? delivered : reported;
+  };
   const current = (): GameStateUpdate => {
-    const client = clientTimeOrder();
+    const client = base();
     const server = store.getGameState().time_order;
     if (memo?.client !== client || memo.server !== server) {
       const update = store.updateSince(client, client === 0 ? fullSince : undefined);
@@ -74,43 +132,70 @@ export function serverPackages(
   };
   // A view is the user's code: one that throws leaves this client without its state, reported
   // as any unsendable state is, and the server goes on.
-  const attempt = (): GameStateUpdate | Error => {
+  const plan = (): Plan => {
+    let update: GameStateUpdate;
     try {
-      return current();
+      update = current();
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      const thrown = error instanceof Error ? error : new Error(String(error));
+      const unsendable = { update: { time_order: clientTimeOrder() }, room, error: thrown };
+      return { kind: 'unsendable', unsendable, error: thrown };
     }
+    if (inFlight) return { kind: 'block', update };
+    const bytes = encoded(update);
+    if (!(bytes instanceof Error) && bytes.length <= room) return { kind: 'inline', bytes };
+    if (
+      blocks !== undefined &&
+      (!(bytes instanceof Error) || bytes instanceof PackageOverflowError)
+    ) {
+      return { kind: 'block', update };
+    }
+    if (bytes instanceof Error)
+      return { kind: 'unsendable', unsendable: { update, room, error: bytes }, error: bytes };
+    const error = new PackageOverflowError(
+      `the update takes ${bytes.length} bytes, a package has room for ${room}`,
+    );
+    return { kind: 'unsendable', unsendable: { update, room, size: bytes.length }, error };
+  };
+  /** Starts the block of an update, unless one is on its way; false if it cannot be sent. */
+  const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): boolean => {
+    if (inFlight) return true;
+    const bytes = encodedBlock(update, via.maxSize);
+    if (bytes instanceof Error) {
+      const unsendable =
+        bytes instanceof PackageOverflowError
+          ? { update, room: via.maxSize, error: bytes }
+          : { update, room, error: bytes };
+      failed?.(unsendable);
+      throw bytes;
+    }
+    inFlight = true;
+    via.send(bytes).subscribe({
+      complete: () => {
+        inFlight = false;
+        delivered = update.time_order;
+      },
+      // The connection closed: nothing more goes to the client.
+      error: () => undefined,
+    });
+    return true;
   };
   return {
     decode: decodeClientPackage,
     encode: (header) => {
-      const update = attempt();
-      if (update instanceof Error) {
-        failed?.({ update: { time_order: clientTimeOrder() }, room, error: update });
-        throw update;
+      const next = plan();
+      if (next.kind === 'unsendable') {
+        failed?.(next.unsendable);
+        throw next.error;
       }
-      const bytes = encoded(update);
-      if (bytes instanceof Error) {
-        failed?.({ update, room, error: bytes });
-        throw bytes;
-      }
-      if (bytes.length > room) {
-        failed?.({ update, room, size: bytes.length });
-        throw new PackageOverflowError(
-          `the update takes ${bytes.length} bytes, a package has room for ${room}`,
-        );
-      }
+      if (next.kind === 'block') sendBlock(next.update, blocks as UpdateBlocks);
       sent?.();
-      return encodeServerPackageWith(header, bytes, []);
+      return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
     },
     baseSize: () => {
-      const update = attempt();
-      const bytes = update instanceof Error ? update : encoded(update);
-      return (
-        HEADER_SIZE +
-        LENGTH_PREFIX_SIZE +
-        (bytes instanceof Error ? MAX_PACKAGE_SIZE : bytes.length)
-      );
+      const next = plan();
+      if (next.kind === 'unsendable') return MAX_PACKAGE_SIZE;
+      return HEADER_SIZE + LENGTH_PREFIX_SIZE + (next.kind === 'inline' ? next.bytes.length : 0);
     },
   };
 }

@@ -118,7 +118,7 @@ describe('packages', () => {
     it('writes a server update with its keys in the order set and time_order last, as PyGaSe', () => {
       const update = { time_order: 12, game_status: 1, foo: 1 };
       const datagram = encodeServerPackage({ header, update, events: [] });
-      expect(Object.keys(decodeServerPackage(datagram).update)).toEqual([
+      expect(Object.keys(decodeServerPackage(datagram).update ?? {})).toEqual([
         'game_status',
         'foo',
         'time_order',

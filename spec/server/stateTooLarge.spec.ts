@@ -25,7 +25,10 @@ function recording() {
   return { logger, lines, errors: () => lines.filter((line) => line.level === 'error') };
 }
 
-/** Players enough that the state no longer fits in one 2,048-byte package. */
+/** The largest state the specs' server sends an rxgase client. */
+const MAX_STATE_SIZE = 3000;
+
+/** Players enough that the state no longer fits in one 2,048-byte package, nor in 3,000 bytes. */
 function crowd(count: number): Arena['players'] {
   return Object.fromEntries(
     Array.from({ length: count }, (_, i) => [`player-${i}`, { x: i + 0.5, score: i }]),
@@ -34,13 +37,14 @@ function crowd(count: number): Arena['players'] {
 
 function setUp() {
   const log = recording();
-  const game = world(undefined, { logger: log.logger });
+  // rxgase clients take states of up to maxStateSize as blocks: a small one makes the limit near.
+  const game = world(undefined, { logger: log.logger, maxStateSize: MAX_STATE_SIZE });
   const errors: ServerError[] = [];
   game.server.errors$.subscribe((error) => errors.push(error));
   return { ...game, log, errors };
 }
 
-describe('a game state too large for a package', () => {
+describe('a game state too large to send', () => {
   it('refuses a joining client promptly with `state too large`, logged once with the sizes and on errors$ once', async () => {
     const { server, machine, store, client, within, pass, log, errors } = setUp();
     store.pushUpdate({ players: crowd(150), time_order: 1 });
@@ -62,8 +66,8 @@ describe('a game state too large for a package', () => {
     expect(reported?.error).toBeInstanceOf(StateTooLargeError);
     const error = reported?.error as StateTooLargeError;
     expect(error.code).toBe('ERR_STATE_TOO_LARGE');
-    expect(error.size).toBeGreaterThan(2048);
-    expect(error.room).toBe(2048 - 14 - 12 - 2);
+    expect(error.size).toBeGreaterThan(MAX_STATE_SIZE);
+    expect(error.room).toBe(MAX_STATE_SIZE);
 
     expect(log.errors()).toHaveLength(1);
     expect(log.errors()[0]?.message).toContain(`${error.size} bytes`);
@@ -132,7 +136,7 @@ describe('a game state too large for a package', () => {
     const ann = client('ann');
     await within(ann.connect(7000, 'server'));
     // A notice too long for a package, replaced before the grace is out by a short one.
-    store.pushUpdate({ notice: 'x'.repeat(3000), time_order: 2 });
+    store.pushUpdate({ notice: 'x'.repeat(5000), time_order: 2 });
     await pass(UNSENDABLE_STATE_GRACE_MS / 2);
     store.pushUpdate({ notice: 'welcome', time_order: 3 });
     await pass(UNSENDABLE_STATE_GRACE_MS);

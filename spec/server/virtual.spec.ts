@@ -176,16 +176,21 @@ describe('server and clients in virtual time', () => {
     await server.shutdown();
   });
 
-  it('survives a state too big to send: the client is told why it cannot connect', async () => {
+  it('sends a state too big for a package as a block, and refuses one over maxStateSize saying why', async () => {
     const { server, machine, store, client, within } = world();
     store.pushUpdate({ time_order: 1, huge: 'x'.repeat(70_000) });
     await server.run(7000, 'server', machine);
     const ann = client('ann');
-    await expect(within(ann.connect(7000, 'server', 1000))).rejects.toMatchObject({
-      code: 'ERR_WAIT_TIMEOUT',
+    await within(ann.connect(7000, 'server', 1000));
+    expect(ann.state).toMatchObject({ huge: 'x'.repeat(70_000) });
+    await ann.disconnect();
+    store.pushUpdate({ time_order: 2, huge: 'x'.repeat(1024 * 1024) });
+    const bob = client('bob');
+    await expect(within(bob.connect(7000, 'server', 3000))).rejects.toMatchObject({
+      code: 'ERR_CONNECTION_REFUSED',
+      reason: 'state too large',
     });
-    const [connection] = [...server.connections.values()];
-    expect(connection?.stats.encodeFailures).toBeGreaterThan(0);
+    expect(server.stats.encodeFailures).toBeGreaterThan(0);
     await server.shutdown();
   });
 
