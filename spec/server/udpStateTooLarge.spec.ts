@@ -1,4 +1,3 @@
-import { firstValueFrom } from 'rxjs';
 import { Client } from '../../lib/client/client';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';
