@@ -27,7 +27,7 @@ export interface ChaseOptions extends BackendOptions {
   /** The field; default {@link FIELD}, PyGaSe's 640 x 420. */
   readonly field?: Field;
   /**
-   * How many bots the server plays itself, named bot-1, bot-2, ...: players in the state, on the
+   * How many bots the server plays itself, named npc-1, npc-2, ...: players in the state, on the
    * board from the start, moved every tick by {@link botStep}. Default 0.
    */
   readonly bots?: number;
@@ -195,7 +195,7 @@ function botWalks(count: number, field: Field, random: () => number) {
   for (let i = 0; i < count; i++) {
     const id = String(i);
     players[id] = {
-      name: `bot-${i + 1}`,
+      name: `npc-${i + 1}`,
       position: [random() * field.width, random() * field.height],
     };
     headings.set(id, random() * 2 * Math.PI);
