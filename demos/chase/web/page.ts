@@ -80,8 +80,21 @@ function draw(state: Chase, me: string): void {
     context.fillText(player.name, x + 11, y + 4);
   }
   context.restore();
-  playersView.textContent = Object.entries(state.players)
-    .map(([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`)
+  const players = Object.entries(state.players);
+  const mine = state.players[me]?.position;
+  // In a big world the list is what the view gives: say so, and where on the field we are.
+  const where =
+    mine !== undefined && (field.width > canvas.width || field.height > canvas.height)
+      ? [
+          `${players.length} in sight, at ${mine.map(Math.round).join(', ')} of ${field.width} x ${field.height}`,
+        ]
+      : [];
+  playersView.textContent = where
+    .concat(
+      players.map(
+        ([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`,
+      ),
+    )
     .join('\n');
   statusView.textContent = state.protection
     ? `Protection: ${Math.max(0, state.countdown).toFixed(1)} s`
