@@ -1,4 +1,6 @@
 import { applyUpdate } from '../lib/state/applyUpdate';
+import { CHASER_STRIDE, SIGHT, botStep } from '../demos/chase/botStep';
+import { cameraAt } from '../demos/chase/camera';
 import type { Chase } from '../demos/chase/game';
 import {
   CATCH_DISTANCE_SQUARED,
@@ -108,6 +110,7 @@ describe("the chase demo's checks of what clients send", () => {
     expect(fieldPosition([12.5, 300])).toEqual([12.5, 300]);
     expect(fieldPosition([-5, 9999])).toEqual([0, 420]);
     expect(fieldPosition([9999, -1])).toEqual([640, 0]);
+    expect(fieldPosition([9999, -1], { width: 6400, height: 4200 })).toEqual([6400, 0]);
   });
 
   it('refuses anything else as a position', () => {
@@ -126,5 +129,61 @@ describe("the chase demo's checks of what clients send", () => {
     ]) {
       expect(fieldPosition(position)).toBeUndefined();
     }
+  });
+});
+
+describe("the chase demo's bots", () => {
+  /** Always the middle of [0, 1): a bot that would wander keeps its heading. */
+  const straight = (): number => 0.5;
+  const big = (players: Record<string, [number, number]>): Chase => {
+    let state = initialChase({ width: 6400, height: 4200 });
+    for (const [id, position] of Object.entries(players)) {
+      state = play(state, join(state, id, `p${id}`, position));
+    }
+    return state;
+  };
+
+  it('runs the chaser at the nearest player, a stride and a quarter', () => {
+    const state = big({ '0': [1000, 1000], '1': [1000, 1300], '2': [1200, 1000] });
+    const step = botStep(state, '0', 0, 10, straight)!;
+    expect(step.position[0]).toBeCloseTo(1000 + 10 * CHASER_STRIDE);
+    expect(step.position[1]).toBeCloseTo(1000);
+  });
+
+  it('runs from a chaser within sight, and keeps its heading when the chaser is out of it', () => {
+    const state = big({ '0': [1000, 1000], '1': [1000 + SIGHT - 1, 1000], '2': [3000, 3000] });
+    expect(botStep(state, '1', Math.PI / 2, 10, straight)!.position[0]).toBeCloseTo(
+      1000 + SIGHT - 1 + 10,
+    );
+    const away = botStep(state, '2', Math.PI / 2, 10, straight)!;
+    expect(away.position[0]).toBeCloseTo(3000);
+    expect(away.position[1]).toBeCloseTo(3010);
+    expect(away.heading).toBeCloseTo(Math.PI / 2);
+  });
+
+  it('stops at the edge of the field and turns back, rather than slide along it', () => {
+    const state = big({ '0': [5000, 3000], '1': [6395, 100] });
+    const step = botStep(state, '1', 0, 10, straight)!;
+    expect(step.position).toEqual([6400, 100]);
+    expect(step.heading).toBeCloseTo(Math.PI);
+  });
+
+  it('moves no bot that is not on the board', () => {
+    expect(botStep(big({ '0': [10, 10] }), '7', 0, 10, straight)).toBeUndefined();
+  });
+});
+
+describe("the chase demo's window on the field", () => {
+  const screen = { width: 640, height: 420 };
+
+  it('shows a field that fits the screen whole, wherever the player is', () => {
+    expect(cameraAt(screen, screen, [600, 400])).toEqual([0, 0]);
+  });
+
+  it('centers a larger field on the player, and keeps the window on the field', () => {
+    const field = { width: 6400, height: 4200 };
+    expect(cameraAt(field, screen, [3000, 2000])).toEqual([2680, 1790]);
+    expect(cameraAt(field, screen, [10, 4190])).toEqual([0, 3780]);
+    expect(cameraAt(field, screen, undefined)).toEqual([0, 0]);
   });
 });

@@ -1,34 +1,56 @@
 /**
  * The chase game in a terminal: arrow keys (or h j k l) to move, q to quit. You are @, the chaser
- * is X, the others are o.
+ * is X, the others are o. On a field larger than the screen (the big world) the screen follows you,
+ * and shows only the players the server lets you see. The last line says how many bytes a second
+ * come in.
  *
  *   npm run demo:chase:client -- --port 8080 --name ann
  */
+import { EMPTY, combineLatest, interval, startWith } from 'rxjs';
 import { portFlag, runDemo } from '../args';
+import { cameraAt } from './camera';
 import type { Chase } from './game';
 import { FIELD } from './game';
-import { joinGame } from './player';
+import { bytesInPerSecond, formatRate, joinGame } from './player';
 
 const COLUMNS = 64;
 const ROWS = 21;
+/** Field units a character stands for, across and down: PyGaSe's whole field fills the screen. */
+const CELL = { width: FIELD.width / COLUMNS, height: FIELD.height / ROWS };
+const SCREEN = { width: COLUMNS * CELL.width, height: ROWS * CELL.height };
 const STEP = 10;
+/** The most names listed under the field; a big world lists how many more it shows. */
+const NAMES = 8;
 
-function render(state: Chase, id: string): string {
+/** The screen: the part of the field around us, what the server let us see of it, our stats. */
+function render(state: Chase, id: string, rate: number | undefined): string {
   const grid = Array.from({ length: ROWS }, () => Array.from({ length: COLUMNS }, () => '.'));
-  for (const [playerId, player] of Object.entries(state.players)) {
-    const column = Math.min(COLUMNS - 1, Math.floor((player.position[0] / FIELD.width) * COLUMNS));
-    const row = Math.min(ROWS - 1, Math.floor((player.position[1] / FIELD.height) * ROWS));
-    const line = grid[row];
+  const field = state.field ?? FIELD;
+  const me = state.players[id]?.position;
+  const [left, top] = cameraAt(field, SCREEN, me);
+  const players = Object.entries(state.players);
+  for (const [playerId, player] of players) {
+    const [x, y] = [player.position[0] - left, player.position[1] - top];
+    if (x < 0 || y < 0 || x > SCREEN.width || y > SCREEN.height) continue;
+    const line = grid[Math.min(ROWS - 1, Math.floor(y / CELL.height))];
+    const column = Math.min(COLUMNS - 1, Math.floor(x / CELL.width));
     if (line !== undefined)
       line[column] = playerId === id ? '@' : playerId === state.chaser_id ? 'X' : 'o';
   }
-  const names = Object.entries(state.players)
+  const names = players
+    .slice(0, NAMES)
     .map(([playerId, p]) => `${playerId === state.chaser_id ? 'X' : ' '} ${p.name}`)
     .join('   ');
+  const more = players.length > NAMES ? `   and ${players.length - NAMES} more` : '';
   const status = state.protection
     ? `protection: ${Math.max(0, state.countdown).toFixed(1)} s`
     : 'catch!';
-  return `\x1b[H\x1b[2J${grid.map((row) => row.join('')).join('\n')}\n${names}\n${status}   (arrows to move, q to quit)\n`;
+  const where =
+    me === undefined
+      ? ''
+      : `   at ${me.map(Math.round).join(', ')} of ${field.width} x ${field.height}`;
+  const received = `received ${rate === undefined ? '...' : formatRate(rate)}`;
+  return `\x1b[H\x1b[2J${grid.map((row) => row.join('')).join('\n')}\n${names}${more}\n${status}   ${received}${where}   (arrows to move, q to quit)\n`;
 }
 
 const command = {
@@ -47,9 +69,13 @@ const command = {
 runDemo(command, async ({ values }) => {
   const port = portFlag('--port', values.port);
   const me = await joinGame(port, values.host, values.name);
-  const screen = setInterval(() => process.stdout.write(render(me.client.state, me.id)), 100);
+  const connection = me.client.connection;
+  const screen = combineLatest([
+    interval(100),
+    (connection === undefined ? EMPTY : bytesInPerSecond(connection)).pipe(startWith(undefined)),
+  ]).subscribe(([, rate]) => process.stdout.write(render(me.client.state, me.id, rate)));
   const quit = (): void => {
-    clearInterval(screen);
+    screen.unsubscribe();
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
     void me.client.disconnect();

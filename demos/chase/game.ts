@@ -1,13 +1,20 @@
 /**
- * The chase game's rules, after PyGaSe's example game of tag: players move on a 640 x 420 field;
- * one of them is the chaser; whoever the chaser touches becomes the chaser, and then nobody can be
- * caught for 5 seconds.
+ * The chase game's rules, after PyGaSe's example game of tag: players move on a field, 640 x 420
+ * unless the server says otherwise; one of them is the chaser; whoever the chaser touches becomes
+ * the chaser, and then nobody can be caught for 5 seconds.
  */
 import type { GameState, NoPayload, StateChanges } from '../../lib/index';
 // From the browser entry, so the web page can share the rules.
 import { TO_DELETE, createGameState } from '../../lib/browser';
 
-export const FIELD = { width: 640, height: 420 } as const;
+/** The size of a field, in the units of the positions. */
+export interface Field {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** PyGaSe's field, and the default one. */
+export const FIELD: Field = { width: 640, height: 420 };
 export const PROTECTION_SECONDS = 5;
 /** How close the chaser must come, squared, as in PyGaSe's game. */
 export const CATCH_DISTANCE_SQUARED = 15;
@@ -25,6 +32,8 @@ export interface Player {
 }
 
 export type Chase = GameState<{
+  /** In the state, so that every client, the terminal's and the browser's, draws the same field. */
+  field: Field;
   players: Record<string, Player>;
   chaser_id: string | null;
   protection: boolean;
@@ -48,8 +57,9 @@ export interface ChaseEvents {
   };
 }
 
-export function initialChase(): Chase {
+export function initialChase(field: Field = FIELD): Chase {
   return createGameState({
+    field: { width: field.width, height: field.height },
     players: {},
     chaser_id: null,
     protection: false,
@@ -135,13 +145,18 @@ export function playerName(value: unknown): string | undefined {
 }
 
 /**
- * The place on the field nearest to `value`, if it is two finite numbers; else undefined. The
+ * The place on `field` nearest to `value`, if it is two finite numbers; else undefined. The
  * payload's type is the clients' contract, not a check of what arrives.
  */
-export function fieldPosition(value: unknown): [number, number] | undefined {
+export function fieldPosition(value: unknown, field: Field = FIELD): [number, number] | undefined {
   if (!Array.isArray(value) || value.length !== 2) return undefined;
   const [x, y] = value as unknown[];
   if (typeof x !== 'number' || typeof y !== 'number') return undefined;
   if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
-  return [Math.min(Math.max(x, 0), FIELD.width), Math.min(Math.max(y, 0), FIELD.height)];
+  return onField([x, y], field);
+}
+
+/** The place on `field` nearest to `[x, y]`. */
+export function onField([x, y]: readonly [number, number], field: Field): [number, number] {
+  return [Math.min(Math.max(x, 0), field.width), Math.min(Math.max(y, 0), field.height)];
 }

@@ -2,9 +2,10 @@
  * What the terminal client, the bots and the web page share: joining, and moving. It imports the
  * browser entry, which has all it needs and runs in Node as well.
  */
-import { filter, firstValueFrom, map, merge } from 'rxjs';
+import { filter, firstValueFrom, map, merge, pairwise } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { Client } from '../../lib/browser';
-import type { ClientOptions } from '../../lib/browser';
+import type { ClientOptions, ConnectionStats } from '../../lib/browser';
 import type { Chase, ChaseEvents } from './game';
 import { MAX_NAME_LENGTH, playerName } from './game';
 
@@ -58,4 +59,24 @@ export async function joinGame(
 /** The state, each time it changes. */
 export function states(joined: Joined) {
   return joined.client.state$.pipe(filter((state) => joined.id in state.players));
+}
+
+/**
+ * The bytes a connection received each second, over every `periodMs` (default 1000), on the
+ * connection's clock: the first once `periodMs` has passed. What a view saves shows here.
+ */
+export function bytesInPerSecond(
+  connection: { stats$(periodMs: number): Observable<ConnectionStats> },
+  periodMs = 1000,
+): Observable<number> {
+  return connection.stats$(periodMs).pipe(
+    map((stats) => stats.bytesIn),
+    pairwise(),
+    map(([before, after]) => ((after - before) * 1000) / periodMs),
+  );
+}
+
+/** `bytes` a second as people read it: 812 B/s, 12.4 kB/s. */
+export function formatRate(bytes: number): string {
+  return bytes < 1000 ? `${Math.round(bytes)} B/s` : `${(bytes / 1000).toFixed(1)} kB/s`;
 }

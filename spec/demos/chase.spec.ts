@@ -1,10 +1,13 @@
 import { firstValueFrom } from 'rxjs';
 import type { Client } from '../../lib/index';
+import { ConnectionRefusedError, seededRandom } from '../../lib/index';
 import { encodeUpdate } from '../../lib/protocol/encode';
 import { TestWorld } from '../../lib/testing/index';
-import { chaseBackend } from '../../demos/chase/backend';
+import type { ChaseOptions } from '../../demos/chase/backend';
+import { BIG_WORLD, chaseBackend } from '../../demos/chase/backend';
 import type { Chase, ChaseEvents } from '../../demos/chase/game';
 import { MAX_PLAYERS, PROTECTION_SECONDS } from '../../demos/chase/game';
+import { bytesInPerSecond } from '../../demos/chase/player';
 
 type Player = Client<Chase, ChaseEvents>;
 
@@ -209,6 +212,128 @@ describe('the chase demo against hostile clients', () => {
     expect(seen).toMatchObject({ chaser_id: bobId, protection: true });
     expect(seen.countdown).toBeCloseTo(PROTECTION_SECONDS, 1);
     expect(Object.keys(seen.players).sort()).toEqual([bobId, cleoId].sort());
+    await world.shutdown();
+  });
+});
+
+/** The big world's field, with `options` (its bots and view, or fewer or none), its dice seeded. */
+async function bigWorld(options: Pick<ChaseOptions, 'bots' | 'viewRadius'>) {
+  const world: TestWorld<Chase, ChaseEvents> = await TestWorld.start<Chase, ChaseEvents>({
+    backend: (backendOptions) =>
+      chaseBackend({
+        ...backendOptions,
+        field: BIG_WORLD.field,
+        ...options,
+        random: seededRandom(15),
+        // Among the bots, on the first one's spot: someone is near, most are far.
+        spawn: () => [...world.state.players['0']!.position],
+      }),
+  });
+  return world;
+}
+
+const distance = (a: readonly [number, number], b: readonly [number, number]): number =>
+  Math.hypot(a[0] - b[0], a[1] - b[1]);
+
+/** What `client` receives a second, each second for `seconds` seconds, as the demo shows it. */
+async function bytesEachSecond(world: TestWorld<Chase, ChaseEvents>, client: Player, seconds = 3) {
+  const rates: number[] = [];
+  const measuring = bytesInPerSecond(client.connection!).subscribe((rate) => rates.push(rate));
+  await world.advance(seconds * 1000);
+  measuring.unsubscribe();
+  return rates;
+}
+
+const mean = (values: readonly number[]): number =>
+  values.reduce((sum, value) => sum + value, 0) / values.length;
+
+describe('the big world: 200 bots, each client seeing around its own player', () => {
+  const radius = BIG_WORLD.viewRadius;
+
+  it('gives a client no player before it joins, then only the players within the radius', async () => {
+    const world = await bigWorld(BIG_WORLD);
+    const ann = await world.connect('ann');
+    expect(ann.state.players).toEqual({});
+    expect(ann.state.field).toEqual(BIG_WORLD.field);
+    const id = await join(world, ann, 'ann');
+    await world.advance(1000);
+
+    const all = world.state.players;
+    expect(Object.keys(all)).toHaveLength(BIG_WORLD.bots + 1);
+    const here = all[id]!.position;
+    const byDistance = Object.keys(all)
+      .filter((other) => other !== id)
+      .sort((a, b) => distance(all[a]!.position, here) - distance(all[b]!.position, here));
+    const [nearest] = byDistance;
+    const farthest = byDistance.at(-1)!;
+    expect(distance(all[nearest!]!.position, here)).toBeLessThan(radius / 2);
+    expect(distance(all[farthest]!.position, here)).toBeGreaterThan(4 * radius);
+    expect(ann.state.players[nearest!]).toBeDefined();
+    expect(ann.state.players[farthest]).toBeUndefined();
+
+    // Everything it holds is one state's view: each player within the radius of its own.
+    const seen = ann.state.players;
+    const mine = seen[id]!.position;
+    for (const player of Object.values(seen)) {
+      expect(distance(player.position, mine)).toBeLessThanOrEqual(radius);
+    }
+    expect(Object.keys(seen).length).toBeLessThan(20);
+    expect(ann.state).toMatchObject({ chaser_id: world.state.chaser_id });
+    await world.shutdown();
+  });
+
+  it('moves the bots, so that over time some leave the view and others enter it', async () => {
+    const world = await bigWorld(BIG_WORLD);
+    const ann = await world.connect('ann');
+    const id = await join(world, ann, 'ann');
+    const start = { ...world.state.players };
+    const first = new Set(Object.keys(ann.state.players));
+    const ever = new Set(first);
+    const watching = ann.state$.subscribe((state) => {
+      for (const seen of Object.keys(state.players)) ever.add(seen);
+    });
+    await world.advance(10_000);
+    watching.unsubscribe();
+
+    const moved = Object.keys(start).filter(
+      (bot) => distance(start[bot]!.position, world.state.players[bot]!.position) > 100,
+    );
+    expect(moved.length).toBeGreaterThan(BIG_WORLD.bots * 0.8);
+    const last = new Set(Object.keys(ann.state.players));
+    expect([...first].filter((bot) => !last.has(bot))).not.toEqual([]);
+    expect([...ever].filter((bot) => !first.has(bot))).not.toEqual([]);
+    expect(last.has(id)).toBe(true);
+    await world.shutdown();
+  });
+
+  it('reports bytes a second, fewer with 200 bots through the view than for a whole world of 16', async () => {
+    const viewed = await bigWorld(BIG_WORLD);
+    const ann = await viewed.connect('ann');
+    await join(viewed, ann, 'ann');
+    const throughView = await bytesEachSecond(viewed, ann);
+    await viewed.shutdown();
+
+    const whole = await bigWorld({ bots: MAX_PLAYERS - 1 });
+    const bob = await whole.connect('bob');
+    await join(whole, bob, 'bob');
+    expect(Object.keys(bob.state.players)).toHaveLength(MAX_PLAYERS);
+    const wholeWorld = await bytesEachSecond(whole, bob);
+    await whole.shutdown();
+
+    expect(throughView).toHaveLength(3);
+    expect(wholeWorld).toHaveLength(3);
+    for (const rate of [...throughView, ...wholeWorld]) expect(rate).toBeGreaterThan(0);
+    expect(mean(throughView)).toBeLessThan(mean(wholeWorld));
+  });
+
+  it('cannot send the whole world of 200 bots: without the view a newcomer is refused', async () => {
+    const world = await bigWorld({ bots: BIG_WORLD.bots });
+    const joining = world.connect('ann');
+    await expect(joining).rejects.toBeInstanceOf(ConnectionRefusedError);
+    await expect(joining).rejects.toMatchObject({
+      code: 'ERR_CONNECTION_REFUSED',
+      reason: 'state too large',
+    });
     await world.shutdown();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { discover } from '../../lib/discovery/discover';
 import type { Browser, Page } from 'playwright-core';
+import { BIG_WORLD } from '../../demos/chase/backend';
 import type { Joined } from '../../demos/chase/player';
 import type { ServedChase } from '../../demos/chase/web/serve';
 import { serveChase } from '../../demos/chase/web/serve';
@@ -37,6 +38,8 @@ jest.setTimeout(90_000);
  */
 describe('the web chase demo, in headless Chromium', () => {
   let served: ServedChase;
+  /** The big world, played by the server's bots alone. */
+  let big: ServedChase;
   let browser: Browser;
   let screenshots: string;
   const pageErrors: string[] = [];
@@ -50,12 +53,20 @@ describe('the web chase demo, in headless Chromium', () => {
       bots: 1,
       discoveryPort: 0,
     });
+    big = await serveChase({
+      host: '127.0.0.1',
+      httpPort: 0,
+      udpPort: 0,
+      bots: 0,
+      world: BIG_WORLD,
+    });
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await served?.close();
+    await big?.close();
     if (screenshots !== undefined) await rm(screenshots, { recursive: true, force: true });
   });
 
@@ -76,10 +87,10 @@ describe('the web chase demo, in headless Chromium', () => {
     }
   }
 
-  async function joinAs(name: string): Promise<{ page: Page; id: string }> {
+  async function joinAs(name: string, url = served.url): Promise<{ page: Page; id: string }> {
     const page = await (await browser.newContext()).newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
-    await page.goto(served.url);
+    await page.goto(url);
     await page.fill('#name', name);
     await page.click('button[type=submit]');
     await until(page, `${name} never joined`, () => window.chase?.id !== undefined, null);
@@ -175,6 +186,27 @@ describe('the web chase demo, in headless Chromium', () => {
     expect(png.subarray(0, 8)).toEqual(
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     );
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('in the big world, holds only the players around its own, and shows the bytes a second', async () => {
+    const { page, id } = await joinAs('erin', big.url);
+    await until(
+      page,
+      'the stats never showed a rate of bytes received',
+      () => /received\s+[\d.]+ k?B\/s/.test(document.getElementById('stats')!.textContent!),
+      null,
+    );
+    const seen = await page.evaluate(() => window.chase!.client.state.players);
+    const all = big.backend.gameStateStore.getGameState().players;
+    expect(Object.keys(all)).toHaveLength(BIG_WORLD.bots + 1);
+    const [x, y] = seen[id]!.position;
+    for (const player of Object.values(seen)) {
+      expect(Math.hypot(player.position[0] - x, player.position[1] - y)).toBeLessThanOrEqual(
+        BIG_WORLD.viewRadius,
+      );
+    }
+    expect(Object.keys(seen).length).toBeLessThan(BIG_WORLD.bots / 5);
     expect(pageErrors).toEqual([]);
   });
 });

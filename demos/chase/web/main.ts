@@ -2,9 +2,11 @@
  * The main demo: the chase game in the browser, against bots, with terminal players welcome.
  *
  *   npm start [-- --port 8000 --udp-port 8080 --bots 3 --host localhost]
+ *   npm run demo:bigworld     # the same with --big-world: 200 bots, each client sees around it
  */
 import { DISCOVERY_PORT } from '../../../lib/index';
 import { consoleLogger, countFlag, portFlag, runDemo } from '../../args';
+import { BIG_WORLD } from '../backend';
 import { serveChase } from './serve';
 
 const command = {
@@ -13,12 +15,15 @@ const command = {
   --port P       the HTTP port, for the page and its WebSocket (default 8000)
   --udp-port U   the UDP port, for terminal players and bots (default 8080)
   --bots N       how many bots play (default 3; 0 for none)
-  --host H       the address to listen on (default localhost; 0.0.0.0: every interface)`,
+  --host H       the address to listen on (default localhost; 0.0.0.0: every interface)
+  --big-world    a field of ${BIG_WORLD.field.width} x ${BIG_WORLD.field.height} with ${BIG_WORLD.bots} more bots, played by the
+                 server, and each client sees only the players within ${BIG_WORLD.viewRadius} of its own`,
   flags: {
     port: { type: 'string', default: '8000' },
     'udp-port': { type: 'string', default: '8080' },
     bots: { type: 'string', default: '3' },
     host: { type: 'string', default: 'localhost' },
+    'big-world': { type: 'boolean', default: false },
   },
 } as const;
 
@@ -30,9 +35,10 @@ runDemo(command, async ({ values }) => {
     bots: countFlag('--bots', values.bots),
     logger: consoleLogger,
     discoveryPort: DISCOVERY_PORT,
+    world: values['big-world'] ? BIG_WORLD : undefined,
   });
   console.log(`
-Chase is up. Open ${served.url} in a browser, pick a name, and move with the arrow keys.
+${values['big-world'] ? 'The big world' : 'Chase'} is up. Open ${served.url} in a browser, pick a name, and move with the arrow keys.
   page and WebSocket   ${served.url}
   UDP                  ${served.udp.host}:${served.udp.port}
   LAN discovery        UDP port ${served.discovery?.address.port}

@@ -1,6 +1,7 @@
 /**
- * The chase game in a browser page: canvas drawing of `state$`, arrow keys to move, live
- * connection stats. Bundled for the browser by serve.ts, with rxgase's browser build: the Client
+ * The chase game in a browser page: canvas drawing of `state$` (through a window that follows the
+ * player, on a field larger than the canvas), arrow keys to move, live connection stats with the
+ * bytes received a second. Bundled for the browser by serve.ts, with rxgase's browser build: the Client
  * talks to the server over the page's own WebSocket.
  */
 import {
@@ -16,10 +17,11 @@ import {
   startWith,
   withLatestFrom,
 } from 'rxjs';
+import { cameraAt } from '../camera';
 import type { Chase } from '../game';
 import { FIELD } from '../game';
 import type { Joined } from '../player';
-import { joinGame } from '../player';
+import { bytesInPerSecond, formatRate, joinGame } from '../player';
 
 declare global {
   interface Window {
@@ -29,6 +31,9 @@ declare global {
 }
 
 const STEP = 5;
+/** Grid lines this far apart on the field, so that moving shows where the field is plain. */
+const GRID = 100;
+const STATS_EVERY_MS = 500;
 const MOVE_EVERY_MS = 40;
 const KEYS: Readonly<Record<string, [number, number]>> = {
   ArrowUp: [0, -1],
@@ -54,8 +59,16 @@ const statusView = element<HTMLElement>('status');
 function draw(state: Chase, me: string): void {
   const context = canvas.getContext('2d');
   if (context === null) return;
+  const field = state.field ?? FIELD;
+  const [left, top] = cameraAt(field, canvas, state.players[me]?.position);
+  context.fillStyle = '#0a0d13';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.save();
+  context.translate(-left, -top);
   context.fillStyle = '#10141c';
-  context.fillRect(0, 0, FIELD.width, FIELD.height);
+  context.fillRect(0, 0, field.width, field.height);
+  if (field.width > canvas.width || field.height > canvas.height)
+    drawGrid(context, field, left, top);
   for (const [id, player] of Object.entries(state.players)) {
     const [x, y] = player.position;
     context.beginPath();
@@ -66,8 +79,22 @@ function draw(state: Chase, me: string): void {
     context.font = '12px sans-serif';
     context.fillText(player.name, x + 11, y + 4);
   }
-  playersView.textContent = Object.entries(state.players)
-    .map(([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`)
+  context.restore();
+  const players = Object.entries(state.players);
+  const mine = state.players[me]?.position;
+  // In a big world the list is what the view gives: say so, and where on the field we are.
+  const where =
+    mine !== undefined && (field.width > canvas.width || field.height > canvas.height)
+      ? [
+          `${players.length} in sight, at ${mine.map(Math.round).join(', ')} of ${field.width} x ${field.height}`,
+        ]
+      : [];
+  playersView.textContent = where
+    .concat(
+      players.map(
+        ([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`,
+      ),
+    )
     .join('\n');
   statusView.textContent = state.protection
     ? `Protection: ${Math.max(0, state.countdown).toFixed(1)} s`
@@ -76,7 +103,29 @@ function draw(state: Chase, me: string): void {
       : 'Run from the red one!';
 }
 
-function showStats(joined: Joined): void {
+/** The grid lines in the window at `left`, `top`. */
+function drawGrid(
+  context: CanvasRenderingContext2D,
+  field: { width: number; height: number },
+  left: number,
+  top: number,
+): void {
+  context.strokeStyle = '#1c2433';
+  context.beginPath();
+  const right = Math.min(field.width, left + canvas.width);
+  const bottom = Math.min(field.height, top + canvas.height);
+  for (let x = Math.ceil(left / GRID) * GRID; x <= right; x += GRID) {
+    context.moveTo(x, top);
+    context.lineTo(x, bottom);
+  }
+  for (let y = Math.ceil(top / GRID) * GRID; y <= bottom; y += GRID) {
+    context.moveTo(left, y);
+    context.lineTo(right, y);
+  }
+  context.stroke();
+}
+
+function showStats(joined: Joined, rate: number | undefined): void {
   const connection = joined.client.connection;
   if (connection === undefined) {
     statsView.textContent = 'disconnected';
@@ -88,6 +137,7 @@ function showStats(joined: Joined): void {
     `latency     ${connection.currentLatency.toFixed(1)} ms`,
     `packages    ${s.packagesIn} in, ${s.datagramsOut} out`,
     `bytes       ${s.bytesIn} in, ${s.bytesOut} out`,
+    `received    ${rate === undefined ? '...' : formatRate(rate)}`,
     `acked       ${s.acked}, timed out ${s.timedOut}`,
     `resends     ${s.resends}`,
     `dropped     ${s.dropped + s.duplicates + s.stale}`,
@@ -100,9 +150,16 @@ function play(joined: Joined): void {
   joined.client.state$
     .pipe(auditTime(0, animationFrameScheduler))
     .subscribe((state) => draw(state, joined.id));
-  interval(500)
-    .pipe(startWith(0))
-    .subscribe(() => showStats(joined));
+  const connection = joined.client.connection;
+  if (connection !== undefined) {
+    // Shown twice a second, the rate over the last half second; the last stats stay when it closes.
+    bytesInPerSecond(connection, STATS_EVERY_MS)
+      .pipe(startWith(undefined))
+      .subscribe({
+        next: (rate) => showStats(joined, rate),
+        complete: () => showStats(joined, undefined),
+      });
+  }
   const held$ = merge(
     fromEvent<KeyboardEvent>(window, 'keydown').pipe(map((e) => ({ e, down: true }))),
     fromEvent<KeyboardEvent>(window, 'keyup').pipe(map((e) => ({ e, down: false }))),

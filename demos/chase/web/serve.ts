@@ -20,6 +20,7 @@ import type { Bots } from '../bot';
 import { playBots } from '../bot';
 import type { Chase, ChaseEvents } from '../game';
 import { chaseBackend } from '../backend';
+import type { ChaseOptions } from '../backend';
 
 /** Where and how the demo serves. Every field says its default. */
 export interface ServeOptions {
@@ -29,8 +30,13 @@ export interface ServeOptions {
   readonly httpPort?: number;
   /** The UDP port, for terminal clients and bots; default 8080. */
   readonly udpPort?: number;
-  /** How many bots play; default 3. */
+  /** How many bots play over UDP, each a client; default 3. */
   readonly bots?: number;
+  /**
+   * The game's field, the bots the server plays itself and the view radius (`BIG_WORLD` in backend.ts,
+   * say); default PyGaSe's field, no server bots, every client seeing everything.
+   */
+  readonly world?: Pick<ChaseOptions, 'field' | 'bots' | 'viewRadius'>;
   /** Default silent. */
   readonly logger?: Logger;
   /** The port to answer LAN discovery on (0: one the system chooses); default none. */
@@ -87,6 +93,7 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     bots = 3,
     logger = silentLogger,
     discoveryPort,
+    world,
   } = options;
   const [page, script] = await Promise.all([
     readFile(join(__dirname, 'index.html'), 'utf8'),
@@ -107,6 +114,7 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
   });
   const httpAddress = await listen(http, httpPort, host);
   const backend = chaseBackend({
+    ...world,
     logger,
     bind: async (port, hostname) =>
       mergeTransports(
