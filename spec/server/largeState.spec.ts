@@ -1,4 +1,9 @@
 import { encodeLargeUpdate } from '../../lib/protocol/encode';
+import { createGameState } from '../../lib/state/gameState';
+import type { GameState } from '../../lib/state/gameState';
+import { seededRandom } from '../../lib/transport/random';
+import { TestWorld } from '../../lib/testing/index';
+import type { NoEvents } from '../../lib/index';
 import { MAX_DATAGRAM_SIZE } from '../../lib/protocol/rxgaseConstants';
 import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
 import { world } from '../helpers/world';
@@ -65,4 +70,69 @@ describe('a game state larger than a datagram, to an rxgase client', () => {
     expect(sent / size).toBeLessThanOrEqual(1.6);
     await server.shutdown();
   });
+
+  it('joins a state of almost 1 MiB within the second its default budget implies, and a second', async () => {
+    const { server, machine, store, client, within, scheduler } = world();
+    store.pushUpdate({ players: crowd(1000), time_order: 1 });
+    const size = encodedSize(store.getGameState());
+    expect(size).toBeGreaterThan(0.8 * 1024 * 1024);
+    expect(size).toBeLessThan(1024 * 1024);
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    const started = scheduler.now();
+    await within(ann.connect(7000, 'server'));
+    expect(scheduler.now() - started).toBeLessThan((size / (1024 * 1024)) * 1000 + 1000);
+    expect(ann.state).toEqual(store.getGameState());
+    await server.shutdown();
+  });
+
+  it('keeps every client of a 200-player world converged while 50 players move at 40 Hz', async () => {
+    type Field = GameState<{ players: Record<string, { x: number; y: number; name: string }> }>;
+    const random = seededRandom(3);
+    let moving = true;
+    const players: Field['players'] = {};
+    for (let i = 0; i < 200; i++) players[`p${i}`] = { x: 0, y: 0, name: `player ${i}` };
+    const world = await TestWorld.start<Field, { toServer: NoEvents; toClient: NoEvents }>({
+      initialState: createGameState({ players }) as Field,
+      timeStep: () => {
+        const moved: Record<string, { x: number; y: number }> = {};
+        for (let i = 0; moving && i < 50; i++) {
+          moved[`p${Math.floor(random() * 200)}`] = { x: random() * 1000, y: random() * 1000 };
+        }
+        return { players: moved } as Partial<Field>;
+      },
+      tickMs: 25,
+      network: { latencyMs: 40, jitterMs: 10, loss: 0.05 },
+      seed: 9,
+    });
+    try {
+      const clients = await Promise.all(['ann', 'bob', 'cat'].map((name) => world.connect(name)));
+      let worstLag = 0;
+      for (let t = 0; t < 3000; t += 250) {
+        await world.advance(250);
+        for (const client of clients) {
+          const lag = (world.state.time_order - client.state.time_order + 0x10000) % 0x10000;
+          // From the second half-second on: the join's own block is the join's time.
+          if (t >= 500) worstLag = Math.max(worstLag, lag);
+        }
+      }
+      // A round trip of 80 to 100 ms: an update past one datagram goes as a block, acked before
+      // the next; behind by a few round trips at most, never lost (20 ticks is half a second).
+      expect(worstLag).toBeLessThan(20);
+      moving = false;
+      await world.advance(1000);
+      // Floats travel as float32, as PyGaSe sends them.
+      const sent = Object.fromEntries(
+        Object.entries(world.state.players).map(([id, { x, y, name }]) => [
+          id,
+          { x: Math.fround(x), y: Math.fround(y), name },
+        ]),
+      );
+      for (const client of clients) {
+        expect(client.state.players).toEqual(sent);
+      }
+    } finally {
+      await world.shutdown();
+    }
+  }, 60_000);
 });
