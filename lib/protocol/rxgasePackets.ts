@@ -10,8 +10,12 @@ export {
   CONNECT_REQUEST_SIZE,
   COOKIE_SIZE,
   DATA_OVERHEAD,
+  DEFAULT_MAX_MESSAGE_SIZE,
   EVENT_ID_SIZE,
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
   HOST_TOKEN_SIZE,
+  MAX_DATAGRAM_SIZE,
   MAX_EVENT_IDS,
   PACKET_PREFIX_SIZE,
   PacketKind,
@@ -27,7 +31,8 @@ export {
   encodeClose,
   encodeConnectRequest,
   encodeData,
+  encodeFragments,
   encodeShutdownRequest,
 } from './rxgaseEncode';
 export { decodeRxgasePacket, isRxgasePacket, sameBytes } from './rxgaseDecode';
-export type { DataPacket, RxgasePacket } from './rxgaseDecode';
+export type { DataPacket, FragmentPacket, RxgasePacket } from './rxgaseDecode';
