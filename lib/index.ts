@@ -179,7 +179,11 @@ export type {
 } from './game/gameHandlers';
 export type { GameStateMachineOptions } from './game/gameStateMachineOptions';
 export { Server } from './server/server';
-export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './server/serverOptions';
+export {
+  DEFAULT_LEGACY_JOINS_PER_SECOND,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_MAX_REASSEMBLY_BYTES,
+} from './server/serverOptions';
 export type { ServerOptions } from './server/serverOptions';
 export type {
   ClientConnected,

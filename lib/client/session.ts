@@ -66,7 +66,7 @@ export function connectionTo(
   server: Address,
   accepted: Accepted | undefined,
   timeOrder: () => number,
-  { scheduler, logger, maxPendingEvents }: ResolvedClientOptions,
+  { scheduler, logger, maxPendingEvents, maxMessageSize }: ResolvedClientOptions,
 ): Connection<ServerPackage> {
   const from = addressKey(server);
   return new Connection<ServerPackage>({
@@ -83,7 +83,7 @@ export function connectionTo(
     // An rxgase client with nothing to say sends a quarter as often; a PyGaSe one keeps 40 Hz.
     ...(accepted === undefined
       ? {}
-      : { session: accepted.session, ackEvery: RXGASE_CLIENT_ACK_EVERY }),
+      : { session: accepted.session, ackEvery: RXGASE_CLIENT_ACK_EVERY, maxMessageSize }),
   });
 }
 
@@ -168,5 +168,6 @@ type Close = Extract<RxgasePacket, { kind: 'close' }>;
 
 /** Whether a datagram is an rxgase packet other than data: for the client, not its connection. */
 function isControlPacket(data: Uint8Array): boolean {
-  return isRxgasePacket(data) && data[PACKET_PREFIX_SIZE - 1] !== PacketKind.Data;
+  const kind = data[PACKET_PREFIX_SIZE - 1];
+  return isRxgasePacket(data) && kind !== PacketKind.Data && kind !== PacketKind.Fragment;
 }

@@ -7,6 +7,7 @@ import {
   distinctUntilChanged,
   endWith,
   filter,
+  identity,
   ignoreElements,
   interval,
   map,
@@ -17,6 +18,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
 import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
+import { joinFragments } from '../operators/joinFragments';
 import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
 import { encodeEvent } from '../protocol/encode';
@@ -41,7 +43,7 @@ import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
-import { ConnectionStatus, LARGE_PACKAGE_SIZE } from './connectionOptions';
+import { ConnectionStatus, LARGE_PACKAGE_SIZE, checkMaxMessageSize } from './connectionOptions';
 
 export { ConnectionStatus, LARGE_PACKAGE_SIZE, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
@@ -116,8 +118,14 @@ export class Connection<P extends Package = Package> {
     if (options.maxPendingEvents !== undefined) {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
+    if (options.maxMessageSize !== undefined) {
+      checkMaxMessageSize(options.maxMessageSize);
+    }
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
+    this.framing =
+      options.session === undefined
+        ? pygaseFraming
+        : rxgaseFraming(options.session, options.maxMessageSize);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
@@ -178,12 +186,27 @@ export class Connection<P extends Package = Package> {
     this.status.next(ConnectionStatus.Connecting);
     const { options } = this;
     const codec = options.codec;
+    const framing = this.framing;
+    const send = options.send;
     const signals$ = options.incoming$.pipe(
       filter((datagram) => this.admit(datagram)),
+      // A package larger than a datagram is decoded, windowed and acked once it is whole.
+      options.session === undefined
+        ? identity
+        : joinFragments({
+            session: options.session,
+            maxMessageSize: framing.maxSize,
+            timeoutMs: options.packageTimeoutMs,
+            budget: options.reassembly,
+            scheduler: this.scheduler,
+            dropped: (count) => {
+              this.counts.fragmentsDropped += count;
+            },
+          }),
       exchangePackages<Framed<P>>({
-        decode: (datagram) => this.framing.decode(datagram, codec.decode),
+        decode: (datagram) => framing.decode(datagram, codec.decode),
         encode: (header) => this.nextPackage(header),
-        send: options.send,
+        send: (packet) => framing.send(packet, send),
         urgent$: this.urgent,
         ackEvery: options.ackEvery,
         firstSequence: options.firstSequence,
@@ -216,7 +239,7 @@ export class Connection<P extends Package = Package> {
    *   or the oldest of them is 4096 event ids behind (a receiver could no longer tell it apart).
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
-    const bytes = encodeEvent(event);
+    const bytes = encodeEvent(event, this.framing.maxSize);
     const size = eventSize(bytes.length, this.framing);
     const room = this.writer.room();
     if (size > room) {

@@ -3,6 +3,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
+import type { ReassemblyBudget } from '../operators/joinFragments';
 import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
@@ -77,6 +78,10 @@ export interface ClientContext<S extends GameState<object>> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxPendingEvents: number | undefined;
+  /** The largest message to or from an rxgase client. */
+  readonly maxMessageSize: number;
+  /** The bytes of partial messages all clients may have the server hold. */
+  readonly reassembly: ReassemblyBudget;
   /** What each client's session may send; false: no limit. */
   readonly sessionBudget: SessionBudget | false;
   /** The server's own counts: withheld bytes move here. */
@@ -172,7 +177,11 @@ export function connectClient<S extends GameState<object>>(
     }),
     ...(handshake === undefined
       ? { firstSequence: randomSequence() }
-      : { session: handshake.session }),
+      : {
+          session: handshake.session,
+          maxMessageSize: context.maxMessageSize,
+          reassembly: context.reassembly,
+        }),
   });
   const entry: ClientEntry = {
     connection,

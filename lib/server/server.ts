@@ -148,7 +148,12 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   /** What went through the server so far, its connections' counts summed in. */
   get stats(): ServerStats {
-    return { ...this.counts, ...this.clients.sums(), clients: this.clients.size };
+    return {
+      ...this.counts,
+      ...this.clients.sums(),
+      reassemblyBytes: this.settings.reassembly.used,
+      clients: this.clients.size,
+    };
   }
 
   /**

@@ -1,6 +1,9 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
+import { checkMaxMessageSize } from '../connection/connectionOptions';
 import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
+import { ReassemblyBudget } from '../operators/joinFragments';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { SessionBudget } from '../connection/sessionBudget';
 import { checkBoolean, checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
@@ -30,6 +33,13 @@ export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
  * @category Server/Backend
  */
 export const DEFAULT_MAX_CLIENTS = 256;
+
+/**
+ * The server's default for {@link ServerOptions.maxReassemblyBytes}: 32 MiB.
+ *
+ * @category Server/Backend
+ */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 32 * 1024 * 1024;
 
 /**
  * How a server listens. Every field says its default.
@@ -70,6 +80,22 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    */
   readonly maxPendingEvents?: number;
   /**
+   * The largest message an rxgase client may send and be sent, in bytes: an event that large
+   * goes in fragments of at most 1200 bytes (`MAX_DATAGRAM_SIZE`), joined again on arrival;
+   * default 1 MiB (`DEFAULT_MAX_MESSAGE_SIZE`). PyGaSe clients stay at 2048 bytes a package.
+   * A whole number of at least 2048, else the constructor throws `InvalidArgumentError`. (The
+   * game-state update's own limit is not this.)
+   */
+  readonly maxMessageSize?: number;
+  /**
+   * The bytes of fragments all clients together may have the server hold while their messages are
+   * not whole; default 32 MiB (`DEFAULT_MAX_REASSEMBLY_BYTES`). A fragment that would need more is
+   * dropped, counted in `stats.fragmentsDropped`. Each client also holds at most 4 messages in
+   * part, each for at most a second. A whole number above 0, else the constructor throws
+   * `InvalidArgumentError`.
+   */
+  readonly maxReassemblyBytes?: number;
+  /**
    * Whether a client may shut the server down over the wire; default true, as in PyGaSe. The
    * client that may is the host: the first client connected, and when it leaves, the next client
    * to connect. An rxgase host asks with the token it got in the handshake
@@ -107,6 +133,9 @@ export interface ServerSettings<S extends GameState<object> = GameState> {
   readonly sessionBudget: SessionBudget | false;
   /** Undefined: each connection's own default. */
   readonly maxPendingEvents: number | undefined;
+  readonly maxMessageSize: number;
+  /** The bytes of partial messages held, all connections together: one budget per server. */
+  readonly reassembly: ReassemblyBudget;
   readonly legacyClients: boolean;
   readonly legacyJoinsPerSecond: number | false;
   /** Undefined: the rate limiter's own default. */
@@ -136,6 +165,11 @@ export function serverSettings<S extends GameState<object>>(
   if (options.maxPendingEvents !== undefined) {
     checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
   }
+  const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
+  checkMaxMessageSize(maxMessageSize);
+  const reassembly = new ReassemblyBudget(
+    options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
+  );
   if (options.remoteShutdown !== undefined) {
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
@@ -147,6 +181,8 @@ export function serverSettings<S extends GameState<object>>(
     maxClientsPerAddress: options.maxClientsPerAddress ?? DEFAULT_MAX_CLIENTS_PER_ADDRESS,
     sessionBudget: options.sessionBudget ?? DEFAULT_SESSION_BUDGET,
     maxPendingEvents: options.maxPendingEvents,
+    maxMessageSize,
+    reassembly,
     legacyClients: options.legacyClients !== false,
     legacyJoinsPerSecond: options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
     rateLimit: options.rateLimit,
