@@ -59,6 +59,11 @@ export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
  * disconnected after 5 s of silence. On top of that it queues the events to send, resends them
  * when their package is lost, hands on the events received, and counts everything.
  *
+ * With an rxgase `session`, packages up to `maxMessageSize` go as fragments when they are larger
+ * than a datagram, and {@link joinFragments} joins those it receives in front of the exchange
+ * (`incoming$.pipe(filter(admit), joinFragments(...), exchangePackages(...))`): a package is
+ * decoded, windowed and acked once, when it is whole.
+ *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.
  *
