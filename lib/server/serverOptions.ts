@@ -167,9 +167,8 @@ export function serverSettings<S extends GameState<object>>(
   }
   const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
   checkMaxMessageSize(maxMessageSize);
-  const reassembly = new ReassemblyBudget(
-    options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
-  );
+  const { maxReassemblyBytes = DEFAULT_MAX_REASSEMBLY_BYTES } = options;
+  const reassembly = new ReassemblyBudget(maxReassemblyBytes);
   if (options.remoteShutdown !== undefined) {
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
