@@ -13,6 +13,7 @@ import {
   map,
   startWith,
   takeUntil,
+  tap,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
@@ -61,8 +62,9 @@ export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
  *
  * With an rxgase `session`, packages up to `maxMessageSize` go as fragments when they are larger
  * than a datagram, and {@link joinFragments} joins those it receives in front of the exchange
- * (`incoming$.pipe(filter(admit), joinFragments(...), exchangePackages(...))`): a package is
- * decoded, windowed and acked once, when it is whole.
+ * (`incoming$.pipe(tap(count), joinFragments(...), filter(admit), exchangePackages(...))`): a
+ * package is metered against the session's budget, decoded, windowed and acked once, when it is
+ * whole.
  *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.
@@ -114,7 +116,7 @@ export class Connection<P extends Package = Package> {
   private readonly logsPackages: boolean;
   private readonly name: string;
   private reason: CloseReason | undefined;
-  /** The size of the last datagram admitted. */
+  /** The size of the last datagram (or package joined from fragments) admitted. */
   private lastSize = 0;
   private opened = false;
   private closed = false;
@@ -194,7 +196,7 @@ export class Connection<P extends Package = Package> {
     const framing = this.framing;
     const send = options.send;
     const signals$ = options.incoming$.pipe(
-      filter((datagram) => this.admit(datagram)),
+      tap((datagram) => this.count(datagram)),
       // A package larger than a datagram is decoded, windowed and acked once it is whole.
       options.session === undefined
         ? identity
@@ -208,6 +210,8 @@ export class Connection<P extends Package = Package> {
               this.counts.fragmentsDropped += count;
             },
           }),
+      // Metered whole, so that fragmenting a package does not take it past the session's budget.
+      filter((datagram) => this.admit(datagram)),
       exchangePackages<Framed<P>>({
         decode: (datagram) => framing.decode(datagram, codec.decode),
         encode: (header) => this.nextPackage(header),
@@ -292,13 +296,16 @@ export class Connection<P extends Package = Package> {
     this.urgent.complete();
   }
 
-  /** Counts a datagram from the peer, and meters it against the session's budget. */
+  /** Counts a datagram from the peer. */
+  private count(datagram: Uint8Array): void {
+    this.counts.datagramsIn++;
+    this.counts.bytesIn += datagram.length;
+  }
+
+  /** Meters a datagram, or a package joined from fragments, against the session's budget. */
   private admit(datagram: Uint8Array): boolean {
-    const counts = this.counts;
-    counts.datagramsIn++;
-    counts.bytesIn += datagram.length;
     this.lastSize = datagram.length;
-    return this.options.budget?.admit(datagram, counts) !== false;
+    return this.options.budget?.admit(datagram, this.counts) !== false;
   }
 
   /** What the exchange of packages did. */

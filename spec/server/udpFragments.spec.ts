@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { Client } from '../../lib/client/client';
 import { GameStateStore } from '../../lib/game/gameStateStore';
 import { MAX_DATAGRAM_SIZE } from '../../lib/protocol/rxgaseConstants';
@@ -44,8 +44,11 @@ describe('a 100 KB event each way over real UDP on 127.0.0.1', () => {
 
   beforeAll(async () => {
     const { port } = await server.run(0, '127.0.0.1');
+    // A PyGaSe client is sent events once its ack verified it: then it is reported connected.
+    const both = firstValueFrom(server.connected$.pipe(take(2), toArray()));
     await client.connect(port, '127.0.0.1');
     await pygase.connect(port, '127.0.0.1');
+    await both;
   });
 
   afterAll(async () => {
