@@ -4,7 +4,13 @@ import { Connection, ConnectionStatus } from '../../lib/connection/connection';
 import { clientPackages, plainPackages } from '../../lib/connection/packageCodec';
 import { LARGE_PACKAGE_SIZE } from '../../lib/connection/connectionOptions';
 import { decodePackage } from '../../lib/protocol/decode';
-import { encodePackage, encodeServerPackage } from '../../lib/protocol/encode';
+import {
+  appendEvents,
+  encodeEvent,
+  encodePackage,
+  encodeServerPackage,
+} from '../../lib/protocol/encode';
+import { BudgetMeter } from '../../lib/connection/sessionBudget';
 import {
   AckTimeoutError,
   ConnectionClosedError,
@@ -483,6 +489,31 @@ describe('Connection with an rxgase session and messages larger than a datagram'
     scheduler.flush();
     expect(held).toBe(FRAGMENT_PAYLOAD_SIZE);
     expect(reassembly.used).toBe(0);
+  });
+
+  it('meters a package joined from fragments against the session budget, whole', () => {
+    const budget = new BudgetMeter(
+      { eventsPerSecond: 1, eventBurst: 255 },
+      { scheduler: new VirtualTimeScheduler(), session, onFlood: () => undefined },
+    );
+    const { scheduler, a, b, two } = pair({ budget });
+    const heard: GameEvent[] = [];
+    two.open().events$.subscribe((e) => heard.push(e));
+    // Two packages of 200 events, each in fragments: the second is over the burst of 255.
+    for (const sequence of [1, 2]) {
+      const events = Array.from({ length: 200 }, (_, i) => encodeEvent(event('E', sequence, i)));
+      const header = { sequence, ack: 0, ackBitfield: 0 };
+      const pkg = appendEvents(encodePackage({ header, events: [] }), events, 1 << 20);
+      const ids = events.map((_, i) => sequence * 1000 + i);
+      const packet = encodeData(session, ids, pkg, 1 << 20);
+      for (const data of encodeFragments(session, sequence, packet)) {
+        a.send({ data, address: b.address });
+      }
+    }
+    scheduler.schedule(() => two.close(), 10);
+    scheduler.flush();
+    expect(two.stats).toMatchObject({ overBudget: 1, eventsOverBudget: 200, eventsIn: 200 });
+    expect(heard).toHaveLength(200);
   });
 
   it('refuses a maxMessageSize that is not a whole number of at least 2048', () => {
