@@ -136,6 +136,17 @@ export { exchangePackages } from './operators/exchangePackages';
 export { demultiplex } from './operators/demultiplex';
 export type { Demultiplexed, DemultiplexOptions } from './operators/demultiplex';
 export type { ExchangeOptions, PeerSignal } from './operators/exchangePackages';
+export {
+  DEFAULT_MAX_PARTIAL_MESSAGES,
+  ReassemblyBudget,
+  joinFragments,
+} from './operators/joinFragments';
+export type { FragmentDrop, JoinOptions } from './operators/joinFragments';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  MAX_DATAGRAM_SIZE,
+  FRAGMENT_PAYLOAD_SIZE,
+} from './protocol/rxgaseConstants';
 
 export {
   Connection,
@@ -168,7 +179,11 @@ export type {
 } from './game/gameHandlers';
 export type { GameStateMachineOptions } from './game/gameStateMachineOptions';
 export { Server } from './server/server';
-export { DEFAULT_LEGACY_JOINS_PER_SECOND, DEFAULT_MAX_CLIENTS } from './server/serverOptions';
+export {
+  DEFAULT_LEGACY_JOINS_PER_SECOND,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_MAX_REASSEMBLY_BYTES,
+} from './server/serverOptions';
 export type { ServerOptions } from './server/serverOptions';
 export type {
   ClientConnected,

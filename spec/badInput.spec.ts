@@ -12,6 +12,7 @@ import {
 } from '../lib/protocol/errors';
 import type { RxgaseError } from '../lib/protocol/errors';
 import type { GameEvent } from '../lib/protocol/packages';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../lib/protocol/rxgaseConstants';
 import { applyUpdate } from '../lib/state/applyUpdate';
 import type { GameStateUpdate } from '../lib/state/gameState';
 import { createGameState } from '../lib/state/gameState';
@@ -225,9 +226,13 @@ describe('bad input at the API', () => {
   });
 
   describe('events over the package size', () => {
+    // Between rxgase peers a package may be up to maxMessageSize, in fragments.
     it.each([
-      ['far over', 3000],
-      ['that msgpack fits in 2048 bytes, but not beside the headers', 1990],
+      ['far over', 2 * DEFAULT_MAX_MESSAGE_SIZE],
+      [
+        'that msgpack fits in maxMessageSize, but not beside the headers',
+        DEFAULT_MAX_MESSAGE_SIZE - 71,
+      ],
     ])('refuses an event %s at every dispatchEvent, and sends nothing', async (_what, length) => {
       const game = await playing();
       const { ann, server, serverSide, seen, pass } = game;
@@ -248,7 +253,7 @@ describe('bad input at the API', () => {
       await pass(500);
       expect(seen.filter((e) => e.type === 'BIG')).toEqual([]);
       await game.stillPlays(4);
-      // The largest event that does fit goes through.
+      // An event that fits goes through.
       const fits = lastValueFrom(ann.dispatchEvent('BIG', ['x'.repeat(1900)]), {
         defaultValue: 0,
       });
@@ -587,6 +592,37 @@ describe('limits that are not limits, at the constructors', () => {
         expect(thrown(make)).toBeInstanceOf(InvalidArgumentError);
         expect(thrown(make).message).toMatch(/^maxPendingEvents must be a whole number/);
       }
+    },
+  );
+
+  it.each([...notPositive, ['a fraction', 4096.5], ['under 2048', 2047]])(
+    'refuses a maxMessageSize of %s at Server, Client and Connection',
+    (_what, value) => {
+      const options = { maxMessageSize: value as number };
+      for (const make of [
+        () => new Server(store(), options),
+        () => new Client(options),
+        () =>
+          new Connection({
+            remote: { host: 'peer', port: 1 },
+            incoming$: EMPTY,
+            send: () => undefined,
+            codec: plainPackages,
+            ...options,
+          }),
+      ]) {
+        expect(thrown(make)).toBeInstanceOf(InvalidArgumentError);
+        expect(thrown(make).message).toMatch(/^maxMessageSize must be/);
+      }
+    },
+  );
+
+  it.each([...notPositive, ['a fraction', 2.5]])(
+    'refuses a maxReassemblyBytes of %s at the Server',
+    (_what, value) => {
+      const make = () => new Server(store(), { maxReassemblyBytes: value as number });
+      expect(thrown(make)).toBeInstanceOf(InvalidArgumentError);
+      expect(thrown(make).message).toMatch(/^maxReassemblyBytes must be a whole number/);
     },
   );
 

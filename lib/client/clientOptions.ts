@@ -1,6 +1,8 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
+import { checkMaxMessageSize } from '../connection/connectionOptions';
 import { DEFAULT_MAX_PENDING_EVENTS } from '../connection/eventIds';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import { checkPositive } from '../options/checkOption';
 import type { Transport } from '../transport/datagram';
 import type { Logger } from '../util/logger';
@@ -45,6 +47,13 @@ export interface ClientOptions {
    * A whole number above 0, else the constructor throws `InvalidArgumentError`.
    */
   readonly maxPendingEvents?: number;
+  /**
+   * The largest message sent to or taken from an rxgase server, in bytes: past 1200 bytes it goes
+   * in fragments; default 1 MiB (`DEFAULT_MAX_MESSAGE_SIZE`), as a server's. PyGaSe's protocol
+   * stays at 2048. A whole number of at least 2048, else the constructor throws
+   * `InvalidArgumentError`.
+   */
+  readonly maxMessageSize?: number;
 }
 
 /** A client's options with their defaults filled in. */
@@ -53,11 +62,14 @@ export type ResolvedClientOptions = Required<ClientOptions>;
 /**
  * Checks the options given to a `Client` and fills in the defaults.
  *
- * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0.
+ * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0, or
+ *   `maxMessageSize` not one of at least 2048.
  */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   const { maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS } = options;
   checkPositive('maxPendingEvents', maxPendingEvents, { whole: true });
+  const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
+  checkMaxMessageSize(maxMessageSize);
   return {
     scheduler: options.scheduler ?? asyncScheduler,
     logger: options.logger ?? silentLogger,
@@ -65,5 +77,6 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     resolve: options.resolve ?? resolveHostname,
     protocol: options.protocol ?? 'rxgase',
     maxPendingEvents,
+    maxMessageSize,
   };
 }

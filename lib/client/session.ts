@@ -16,6 +16,7 @@ import { clientPackages } from '../connection/packageCodec';
 import { SHUTDOWN_WORD } from '../protocol/constants';
 import { ConnectionRefusedError, WaitTimeoutError } from '../protocol/errors';
 import { decodeUpdate } from '../protocol/decode';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { ServerPackage, UpdatePayload } from '../protocol/packages';
 import type { Logger } from '../util/logger';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
@@ -79,7 +80,7 @@ export function connectionTo(
   server: Address,
   accepted: Accepted | undefined,
   timeOrder: () => number,
-  { scheduler, logger, maxPendingEvents }: ResolvedClientOptions,
+  { scheduler, logger, maxPendingEvents, maxMessageSize }: ResolvedClientOptions,
 ): Connection<ServerPackage> {
   const from = addressKey(server);
   return new Connection<ServerPackage>({
@@ -99,18 +100,12 @@ export function connectionTo(
       : {
           session: accepted.session,
           ackEvery: RXGASE_CLIENT_ACK_EVERY,
-          maxBlockSize: MAX_STATE_BLOCK_SIZE,
+          maxMessageSize,
+          // A state past one datagram comes as a block, as large as a message may be.
+          maxBlockSize: maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
         }),
   });
 }
-
-/**
- * The largest block a client takes from its server, in bytes: a game state past one datagram
- * comes as a block. 1 MiB.
- *
- * @category Client
- */
-export const MAX_STATE_BLOCK_SIZE = 1024 * 1024;
 
 /**
  * The game-state updates a connection brings, in the order they came: those its packages carry,
@@ -228,6 +223,7 @@ function isControlPacket(data: Uint8Array): boolean {
 /** The rxgase packets that belong to the connection: its packages and its blocks' slices. */
 const CONNECTION_KINDS: ReadonlySet<number> = new Set([
   PacketKind.Data,
+  PacketKind.Fragment,
   PacketKind.Slice,
   PacketKind.SliceAck,
 ]);

@@ -8,16 +8,19 @@ import {
   distinctUntilChanged,
   endWith,
   filter,
+  identity,
   ignoreElements,
   interval,
   map,
   startWith,
   takeUntil,
+  tap,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
 import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
+import { joinFragments } from '../operators/joinFragments';
 import type { Received } from '../operators/trackReceived';
 import { checkPositive } from '../options/checkOption';
 import { encodeEvent } from '../protocol/encode';
@@ -45,7 +48,7 @@ import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
-import { ConnectionStatus, LARGE_PACKAGE_SIZE } from './connectionOptions';
+import { ConnectionStatus, LARGE_PACKAGE_SIZE, checkMaxMessageSize } from './connectionOptions';
 
 export { ConnectionStatus, LARGE_PACKAGE_SIZE, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
@@ -60,6 +63,12 @@ export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
  * what it sent, which gives the latency and drives congestion avoidance; and counts as
  * disconnected after 5 s of silence. On top of that it queues the events to send, resends them
  * when their package is lost, hands on the events received, and counts everything.
+ *
+ * With an rxgase `session`, packages up to `maxMessageSize` go as fragments when they are larger
+ * than a datagram, and {@link joinFragments} joins those it receives in front of the exchange
+ * (`incoming$.pipe(tap(count), joinFragments(...), filter(admit), exchangePackages(...))`): a
+ * package is metered against the session's budget, decoded, windowed and acked once, when it is
+ * whole.
  *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.
@@ -115,7 +124,7 @@ export class Connection<P extends Package = Package> {
   private readonly logsPackages: boolean;
   private readonly name: string;
   private reason: CloseReason | undefined;
-  /** The size of the last datagram admitted. */
+  /** The size of the last datagram (or package joined from fragments) admitted. */
   private lastSize = 0;
   private opened = false;
   private closed = false;
@@ -124,12 +133,18 @@ export class Connection<P extends Package = Package> {
     if (options.maxPendingEvents !== undefined) {
       checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
     }
+    if (options.maxMessageSize !== undefined) {
+      checkMaxMessageSize(options.maxMessageSize);
+    }
     if (options.bandwidth !== undefined) checkPositive('bandwidth', options.bandwidth);
     if (options.maxBlockSize !== undefined && options.maxBlockSize !== 0) {
       checkPositive('maxBlockSize', options.maxBlockSize, { whole: true });
     }
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.framing = options.session === undefined ? pygaseFraming : rxgaseFraming(options.session);
+    this.framing =
+      options.session === undefined
+        ? pygaseFraming
+        : rxgaseFraming(options.session, options.maxMessageSize);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
@@ -202,12 +217,29 @@ export class Connection<P extends Package = Package> {
     this.status.next(ConnectionStatus.Connecting);
     const { options } = this;
     const codec = options.codec;
+    const framing = this.framing;
+    const send = options.send;
     const signals$ = options.incoming$.pipe(
+      tap((datagram) => this.count(datagram)),
+      // A package larger than a datagram is decoded, windowed and acked once it is whole.
+      options.session === undefined
+        ? identity
+        : joinFragments({
+            session: options.session,
+            maxMessageSize: framing.maxSize,
+            timeoutMs: options.packageTimeoutMs,
+            budget: options.reassembly,
+            scheduler: this.scheduler,
+            dropped: (count) => {
+              this.counts.fragmentsDropped += count;
+            },
+          }),
+      // Metered whole, so that fragmenting a package does not take it past the session's budget.
       filter((datagram) => this.admit(datagram)),
       exchangePackages<Framed<P>>({
-        decode: (datagram) => this.framing.decode(datagram, codec.decode),
+        decode: (datagram) => framing.decode(datagram, codec.decode),
         encode: (header) => this.nextPackage(header),
-        send: options.send,
+        send: (packet) => framing.send(packet, send),
         urgent$: this.urgent,
         ackEvery: options.ackEvery,
         firstSequence: options.firstSequence,
@@ -240,7 +272,7 @@ export class Connection<P extends Package = Package> {
    *   or the oldest of them is 4096 event ids behind (a receiver could no longer tell it apart).
    */
   dispatchEvent(event: GameEvent, options: DispatchOptions = {}): Observable<void> {
-    const bytes = encodeEvent(event);
+    const bytes = encodeEvent(event, this.framing.maxSize);
     const size = eventSize(bytes.length, this.framing);
     const room = this.writer.room();
     if (size > room) {
@@ -322,13 +354,16 @@ export class Connection<P extends Package = Package> {
     this.urgent.complete();
   }
 
-  /** Counts a datagram from the peer, and meters it against the session's budget. */
+  /** Counts a datagram from the peer. */
+  private count(datagram: Uint8Array): void {
+    this.counts.datagramsIn++;
+    this.counts.bytesIn += datagram.length;
+  }
+
+  /** Meters a datagram, or a package joined from fragments, against the session's budget. */
   private admit(datagram: Uint8Array): boolean {
-    const counts = this.counts;
-    counts.datagramsIn++;
-    counts.bytesIn += datagram.length;
     this.lastSize = datagram.length;
-    if (this.options.budget?.admit(datagram, counts) === false) return false;
+    if (this.options.budget?.admit(datagram, this.counts) === false) return false;
     if (this.blocks === undefined || !ConnectionBlocks.isBlockPacket(datagram)) return true;
     this.blocks.take(datagram, this.scheduler.now());
     return false;

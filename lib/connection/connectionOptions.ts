@@ -1,4 +1,8 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { ReassemblyBudget } from '../operators/joinFragments';
+import { checkPositive } from '../options/checkOption';
+import { MAX_PACKAGE_SIZE } from '../protocol/constants';
+import { InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import type { Package } from '../protocol/packages';
 import type { Address } from '../transport/datagram';
@@ -62,6 +66,19 @@ export interface ConnectionOptions<P extends Package> {
    */
   readonly session?: Uint8Array;
   /**
+   * With a `session`: the largest rxgase data packet sent or taken, in bytes; default 1 MiB
+   * (`DEFAULT_MAX_MESSAGE_SIZE`). One over 1200 bytes (`MAX_DATAGRAM_SIZE`) goes in fragments,
+   * joined again by the receiver (see {@link joinFragments}), so an event may be that large.
+   * Both peers need room for what they send each other. PyGaSe's packages stay at 2048 bytes.
+   * A whole number of at least 2048, else the constructor throws `InvalidArgumentError`.
+   */
+  readonly maxMessageSize?: number;
+  /**
+   * Where the bytes of messages held in part are counted: a server shares one among all its
+   * connections. Default a budget of the connection's own, for 4 messages of `maxMessageSize`.
+   */
+  readonly reassembly?: ReassemblyBudget;
+  /**
    * How many events may be queued or wait for their ack at once; default 1024.
    * A whole number above 0, else the constructor throws `InvalidArgumentError`.
    */
@@ -102,4 +119,19 @@ export interface ConnectionOptions<P extends Package> {
 export interface DispatchOptions {
   /** How many times to send the event again when the package carrying it times out; default 0. */
   readonly retries?: number;
+}
+
+/**
+ * Checks a `maxMessageSize`: a whole number, and no less than a PyGaSe package, which every peer
+ * must take.
+ *
+ * @throws {@link InvalidArgumentError} If it is not.
+ */
+export function checkMaxMessageSize(size: number): void {
+  checkPositive('maxMessageSize', size, { whole: true });
+  if (size < MAX_PACKAGE_SIZE) {
+    throw new InvalidArgumentError(
+      `maxMessageSize must be at least ${MAX_PACKAGE_SIZE}, a PyGaSe package, got ${size}`,
+    );
+  }
 }

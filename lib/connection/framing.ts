@@ -1,12 +1,16 @@
-import { LENGTH_PREFIX_SIZE } from '../protocol/constants';
+import { MAX_PACKAGE_SIZE } from '../protocol/constants';
+import { lengthPrefixSize } from '../protocol/encode';
 import { MalformedPayloadError, SessionMismatchError } from '../protocol/errors';
 import type { Package } from '../protocol/packages';
 import {
   DATA_OVERHEAD,
+  DEFAULT_MAX_MESSAGE_SIZE,
   EVENT_ID_SIZE,
+  MAX_DATAGRAM_SIZE,
   MAX_EVENT_IDS,
   decodeRxgasePacket,
   encodeData,
+  encodeFragments,
   sameBytes,
 } from '../protocol/rxgasePackets';
 import { SeenEventIds } from './eventIds';
@@ -29,10 +33,17 @@ export interface Framing {
   readonly perEvent: number;
   /** How many events fit in one package at most. */
   readonly maxEvents: number;
+  /** The largest package sent or taken, framing included: 2048 bytes for PyGaSe. */
+  readonly maxSize: number;
   /** Reads a datagram: the package, and its event ids if the framing has them. */
-  decode<P extends Package>(datagram: Uint8Array, decode: (pkg: Uint8Array) => P): Framed<P>;
+  decode<P extends Package>(
+    datagram: Uint8Array,
+    decode: (pkg: Uint8Array, maxSize?: number) => P,
+  ): Framed<P>;
   /** Writes a package carrying events with these ids. */
   encode(pkg: Uint8Array, eventIds: readonly number[]): Uint8Array;
+  /** Sends what `encode` wrote: whole, or in fragments when it is larger than a datagram. */
+  send(packet: Uint8Array, send: (datagram: Uint8Array) => void): void;
   /** Whether an event with this id is new: to be handled. Without ids, every event is new. */
   firstTime(eventId: number | undefined): boolean;
 }
@@ -42,30 +53,39 @@ export const pygaseFraming: Framing = {
   overhead: 0,
   perEvent: 0,
   maxEvents: Infinity,
+  maxSize: MAX_PACKAGE_SIZE,
   decode: (datagram, decode) => decode(datagram),
   encode: (pkg) => pkg,
+  send: (packet, send) => send(packet),
   firstTime: () => true,
 };
 
 /**
  * rxgase's: packages in data packets of the session `session`, events handled exactly once.
- * A packet with another session's token is refused with a {@link SessionMismatchError}.
+ * A packet with another session's token is refused with a {@link SessionMismatchError}. Data
+ * packets up to `maxSize` bytes are sent and taken; over {@link MAX_DATAGRAM_SIZE} they go in
+ * fragments, each packet under a message id of its own.
  */
-export function rxgaseFraming(session: Uint8Array): Framing {
+export function rxgaseFraming(
+  session: Uint8Array,
+  maxSize: number = DEFAULT_MAX_MESSAGE_SIZE,
+): Framing {
   const seen = new SeenEventIds();
+  let messageId = 0;
   return {
     overhead: DATA_OVERHEAD,
     perEvent: EVENT_ID_SIZE,
     maxEvents: MAX_EVENT_IDS,
+    maxSize,
     decode: (datagram, decode) => {
-      const packet = decodeRxgasePacket(datagram);
+      const packet = decodeRxgasePacket(datagram, maxSize);
+      if ('session' in packet && !sameBytes(packet.session, session)) {
+        throw new SessionMismatchError(`the ${packet.kind} packet carries another session token`);
+      }
       if (packet.kind !== 'data') {
         throw new MalformedPayloadError(`a ${packet.kind} packet came where data was expected`);
       }
-      if (!sameBytes(packet.session, session)) {
-        throw new SessionMismatchError('the data packet carries another session token');
-      }
-      const pkg = decode(packet.package);
+      const pkg = decode(packet.package, maxSize);
       if (pkg.events.length !== packet.eventIds.length) {
         throw new MalformedPayloadError(
           `the data packet has ${packet.eventIds.length} event ids for ${pkg.events.length} events`,
@@ -76,12 +96,17 @@ export function rxgaseFraming(session: Uint8Array): Framing {
       (pkg as { eventIds?: readonly number[] }).eventIds = packet.eventIds;
       return pkg;
     },
-    encode: (pkg, eventIds) => encodeData(session, eventIds, pkg),
+    encode: (pkg, eventIds) => encodeData(session, eventIds, pkg, maxSize),
+    send: (packet, send) => {
+      if (packet.length <= MAX_DATAGRAM_SIZE) return send(packet);
+      messageId = (messageId + 1) & 0xffff;
+      for (const fragment of encodeFragments(session, messageId, packet)) send(fragment);
+    },
     firstTime: (eventId) => eventId === undefined || seen.firstTime(eventId),
   };
 }
 
 /** The bytes an event of `encodedSize` bytes takes in a package under `framing`. */
 export function eventSize(encodedSize: number, framing: Framing): number {
-  return encodedSize + LENGTH_PREFIX_SIZE + framing.perEvent;
+  return encodedSize + lengthPrefixSize(encodedSize) + framing.perEvent;
 }

@@ -12,8 +12,11 @@ import type { Package, ServerPackage } from '../protocol/packages';
  * @category Protocol
  */
 export interface PackageCodec<P extends Package> {
-  /** Reads a received datagram; throws a `DecodeError` for one that is not a package. */
-  decode(datagram: Uint8Array): P;
+  /**
+   * Reads a received datagram of at most `maxSize` bytes (default 2048, PyGaSe's limit); throws a
+   * `DecodeError` for one that is not a package.
+   */
+  decode(datagram: Uint8Array, maxSize?: number): P;
   /**
    * Writes the next package to send, without events: the connection appends those, encoded once
    * when they were dispatched (`appendEvents`).

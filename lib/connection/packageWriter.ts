@@ -1,4 +1,3 @@
-import { MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { appendEvents } from '../protocol/encode';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
@@ -19,9 +18,9 @@ export class PackageWriter<P extends Package> {
     private readonly counts: ConnectionCounts,
   ) {}
 
-  /** Bytes a package has for events. */
+  /** Bytes a package has for events, under the framing's limit. */
   room(): number {
-    return MAX_PACKAGE_SIZE - this.framing.overhead - this.codec.baseSize();
+    return this.framing.maxSize - this.framing.overhead - this.codec.baseSize();
   }
 
   /**
@@ -38,6 +37,7 @@ export class PackageWriter<P extends Package> {
         appendEvents(
           this.codec.encode(header),
           batch.map((pending) => pending.bytes),
+          framing.maxSize,
         ),
         batch.map((pending) => pending.id),
       );

@@ -17,6 +17,11 @@ export interface ConnectionStats {
    */
   readonly overBudget: number;
   readonly eventsOverBudget: number;
+  /**
+   * rxgase fragments dropped: seen before, of a message too large or not whole in time, or with
+   * no room left to hold them (see `joinFragments`). Malformed ones count in `dropped`.
+   */
+  readonly fragmentsDropped: number;
   /** Packages seen before, dropped. */
   readonly duplicates: number;
   /** Packages more than 32 behind the newest, dropped. */
@@ -76,6 +81,7 @@ export function emptyStats(): ConnectionCounts {
     dropped: 0,
     overBudget: 0,
     eventsOverBudget: 0,
+    fragmentsDropped: 0,
     duplicates: 0,
     stale: 0,
     eventsIn: 0,

@@ -47,6 +47,14 @@ export const HEADER_SIZE = 12;
 export const LENGTH_PREFIX_SIZE = 2;
 
 /**
+ * A length prefix of this value says a u32 length follows: how an event of 65,535 bytes or more
+ * goes in an rxgase data packet. A PyGaSe package, at most 2048 bytes, never holds one.
+ */
+export const LONG_LENGTH = 0xffff;
+/** The bytes of the u32 length after {@link LONG_LENGTH}. */
+export const LONG_LENGTH_SIZE = 4;
+
+/**
  * The largest package PyGaSe sends or receives, in bytes.
  *
  * @category Protocol

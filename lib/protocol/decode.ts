@@ -5,13 +5,15 @@ import {
   GAME_STATUS_KEY,
   HEADER_SIZE,
   LENGTH_PREFIX_SIZE,
+  LONG_LENGTH,
+  LONG_LENGTH_SIZE,
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
 import { isDeleteMarker } from './deleteMarker';
 import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } from './errors';
 import type { Header } from './header';
-import { readU16 } from './bigEndian';
+import { readU16, readU32 } from './bigEndian';
 import { headerOf } from './header';
 import { MsgpackDecoder } from './msgpackDecoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
@@ -32,12 +34,13 @@ const msgpack = new MsgpackDecoder();
  * @throws {@link ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
  * @throws {@link TruncatedDatagramError} If it is shorter than a header.
  * @throws {@link MalformedPayloadError} If an event does not decode.
- * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link PackageOverflowError} If it is longer than `maxSize` bytes: 2048, PyGaSe's limit,
+ *   unless an rxgase connection's `maxMessageSize` says more.
  *
  * @category Protocol
  */
-export function decodePackage(datagram: Uint8Array): Package {
-  const header = open(datagram);
+export function decodePackage(datagram: Uint8Array, maxSize = MAX_PACKAGE_SIZE): Package {
+  const header = open(datagram, maxSize);
   return { header, events: readEvents(datagram, HEADER_SIZE) };
 }
 
@@ -47,12 +50,15 @@ export function decodePackage(datagram: Uint8Array): Package {
  * @throws {@link ProtocolIdMismatchError} If the datagram is not a PyGaSe package.
  * @throws {@link TruncatedDatagramError} If it ends before `time_order`.
  * @throws {@link MalformedPayloadError} If an event does not decode.
- * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link PackageOverflowError} If it is longer than `maxSize` bytes (default 2048).
  *
  * @category Protocol
  */
-export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
-  const header = open(datagram);
+export function decodeClientPackage(
+  datagram: Uint8Array,
+  maxSize = MAX_PACKAGE_SIZE,
+): ClientPackage {
+  const header = open(datagram, maxSize);
   requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'time_order');
   const timeOrder = readU16(datagram, HEADER_SIZE);
   return {
@@ -69,12 +75,15 @@ export function decodeClientPackage(datagram: Uint8Array): ClientPackage {
  * @throws {@link TruncatedDatagramError} If it ends before the update's length.
  * @throws {@link MalformedPayloadError} If the update or an event does not decode, or the update is
  *   not a map with a `time_order` in 0..65535 and, if any, a `game_status` of 0 or 1.
- * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link PackageOverflowError} If it is longer than `maxSize` bytes (default 2048).
  *
  * @category Protocol
  */
-export function decodeServerPackage(datagram: Uint8Array): ServerPackage {
-  const header = open(datagram);
+export function decodeServerPackage(
+  datagram: Uint8Array,
+  maxSize = MAX_PACKAGE_SIZE,
+): ServerPackage {
+  const header = open(datagram, maxSize);
   requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
   if (readU16(datagram, HEADER_SIZE) === 0) {
     // An rxgase server's package without an update: the update the client lacks is in a block.
@@ -94,10 +103,10 @@ export function decodeUpdate(bytes: Uint8Array): UpdatePayload {
   return toUpdate(msgpack.decode(bytes, 0, bytes.length));
 }
 
-function open(datagram: Uint8Array): Header {
-  if (datagram.length > MAX_PACKAGE_SIZE) {
+function open(datagram: Uint8Array, maxSize: number): Header {
+  if (datagram.length > maxSize) {
     throw new PackageOverflowError(
-      `a package has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
+      `a package has at most ${maxSize} bytes, the datagram ${datagram.length}`,
     );
   }
   return headerOf(datagram);
@@ -120,7 +129,10 @@ function readEvents(datagram: Uint8Array, offset: number): GameEvent[] {
   return events;
 }
 
-/** Reads a u16 length and the msgpack value of that many bytes after it. */
+/**
+ * Reads a u16 length (or {@link LONG_LENGTH} and a u32 length of 65,535 or more) and the msgpack
+ * value of that many bytes after it.
+ */
 function readLengthPrefixed(
   datagram: Uint8Array,
   offset: number,
@@ -129,8 +141,20 @@ function readLengthPrefixed(
   if (offset + LENGTH_PREFIX_SIZE > datagram.length) {
     throw new MalformedPayloadError(`the datagram ends inside the length of ${what}`);
   }
-  const start = offset + LENGTH_PREFIX_SIZE;
-  const end = start + readU16(datagram, offset);
+  let start = offset + LENGTH_PREFIX_SIZE;
+  let length = readU16(datagram, offset);
+  if (length === LONG_LENGTH) {
+    if (start + LONG_LENGTH_SIZE > datagram.length) {
+      throw new MalformedPayloadError(`the datagram ends inside the long length of ${what}`);
+    }
+    length = readU32(datagram, start);
+    start += LONG_LENGTH_SIZE;
+    // Only one way to write each length: a PyGaSe package, never that long, never holds one.
+    if (length < LONG_LENGTH) {
+      throw new MalformedPayloadError(`the long length of ${what} is ${length}, under 65,535`);
+    }
+  }
+  const end = start + length;
   if (end > datagram.length) {
     throw new MalformedPayloadError(`the length of ${what} runs past the end of the datagram`);
   }

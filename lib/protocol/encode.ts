@@ -6,6 +6,8 @@ import {
   GAME_STATUS_KEY,
   HEADER_SIZE,
   LENGTH_PREFIX_SIZE,
+  LONG_LENGTH,
+  LONG_LENGTH_SIZE,
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
@@ -21,11 +23,29 @@ import { copyWireTypes } from './wireTypes';
 
 /**
  * The encoders share one buffer and one msgpack encoder: a package is written in place and copied
- * out once, at the end. Encoding is synchronous, so nothing else can use them meanwhile.
+ * out once, at the end. Encoding is synchronous, so nothing else can use them meanwhile. The
+ * buffer grows when an rxgase peer sends a package larger than PyGaSe's 2048 bytes.
  */
-const buffer = new Uint8Array(MAX_PACKAGE_SIZE);
-const view = new DataView(buffer.buffer);
+let buffer = new Uint8Array(MAX_PACKAGE_SIZE);
+let view = new DataView(buffer.buffer);
 const msgpack = new MsgpackEncoder();
+
+/** Makes the shared buffer at least `size` bytes, keeping what it holds. */
+function reserve(size: number): void {
+  if (buffer.length >= size) return;
+  const grown = new Uint8Array(Math.max(size, 2 * buffer.length));
+  grown.set(buffer);
+  buffer = grown;
+  view = new DataView(buffer.buffer);
+}
+
+/**
+ * The bytes of the length prefix of a value of `size` bytes: 2, or 6 with the u32 after
+ * {@link LONG_LENGTH} that only packages over 64 KiB need.
+ */
+export function lengthPrefixSize(size: number): number {
+  return size < LONG_LENGTH ? LENGTH_PREFIX_SIZE : LENGTH_PREFIX_SIZE + LONG_LENGTH_SIZE;
+}
 
 /**
  * Encodes a plain package: header and events.
@@ -162,21 +182,35 @@ export function encodeServerPackageWith(
  *
  * @param pkg A package encoded with no events.
  * @param events The events' msgpack maps, as {@link encodeEvent} gives them.
+ * @param maxSize The largest package allowed: 2048 (the default) for PyGaSe; an rxgase data
+ *   packet may carry more, in fragments, and events of 64 KiB or more with a long length.
  * @return The package with the events, or `pkg` itself when there are none.
- * @throws {@link PackageOverflowError} If the package would be larger than 2048 bytes.
+ * @throws {@link PackageOverflowError} If the package would be larger than `maxSize` bytes.
  *
  * @internal
  */
-export function appendEvents(pkg: Uint8Array, events: readonly Uint8Array[]): Uint8Array {
+export function appendEvents(
+  pkg: Uint8Array,
+  events: readonly Uint8Array[],
+  maxSize = MAX_PACKAGE_SIZE,
+): Uint8Array {
   if (events.length === 0) return pkg;
+  let size = pkg.length;
+  for (const event of events) size += lengthPrefixSize(event.length) + event.length;
+  if (size > maxSize) throw overflow(maxSize);
+  reserve(size);
   buffer.set(pkg, 0);
   let end = pkg.length;
   for (const event of events) {
-    const start = end + LENGTH_PREFIX_SIZE;
-    if (start + event.length > MAX_PACKAGE_SIZE) throw overflow();
-    view.setUint16(end, event.length);
-    buffer.set(event, start);
-    end = start + event.length;
+    if (event.length < LONG_LENGTH) {
+      view.setUint16(end, event.length);
+    } else {
+      view.setUint16(end, LONG_LENGTH);
+      view.setUint32(end + LENGTH_PREFIX_SIZE, event.length);
+    }
+    end += lengthPrefixSize(event.length);
+    buffer.set(event, end);
+    end += event.length;
   }
   return finish(end);
 }
@@ -199,32 +233,38 @@ function checkUpdate(update: UpdatePayload): void {
  * Encodes one event as the msgpack map PyGaSe sends, without a package around it: to know its
  * size before choosing a package for it.
  *
+ * @param maxSize The largest package the event is for: 2048 (the default) for PyGaSe, an rxgase
+ *   connection's `maxMessageSize` for rxgase.
  * @throws {@link PackageOverflowError} If the event alone would not fit in a package.
  * @throws {@link UnencodableValueError} If an argument cannot be sent, or the event's fields have
  *   the wrong types.
  *
  * @category Protocol
  */
-export function encodeEvent(event: GameEvent): Uint8Array {
+export function encodeEvent(event: GameEvent, maxSize = MAX_PACKAGE_SIZE): Uint8Array {
   const start = HEADER_SIZE + LENGTH_PREFIX_SIZE;
   const map = eventMap(event);
-  let end: number;
-  try {
-    end = msgpack.encodeInto(map, buffer, start, MAX_PACKAGE_SIZE);
-  } catch (error) {
-    throw inEvent(event.type, error);
+  for (;;) {
+    try {
+      return buffer.slice(start, msgpack.encodeInto(map, buffer, start, maxSize));
+    } catch (error) {
+      // The buffer grows only for an event that needs it, up to the limit.
+      if (!(error instanceof PackageOverflowError) || buffer.length >= maxSize) {
+        throw inEvent(event.type, error, maxSize);
+      }
+      reserve(Math.min(maxSize, 4 * buffer.length));
+    }
   }
-  return buffer.slice(start, end);
 }
 
 /**
  * The error an event's encoding threw, told in the terms of `dispatchEvent`: which event, and
  * where in its `args` or `kwargs` the value refused sits.
  */
-function inEvent(type: string, error: unknown): unknown {
+function inEvent(type: string, error: unknown, maxSize: number): unknown {
   if (error instanceof PackageOverflowError) {
     return new PackageOverflowError(
-      `the ${type} event alone would exceed the ${MAX_PACKAGE_SIZE} bytes of a package`,
+      `the ${type} event alone would exceed the ${maxSize} bytes of a package`,
       { cause: error },
     );
   }
@@ -293,6 +333,8 @@ let slab = new Uint8Array(SLAB_SIZE);
 let slabUsed = 0;
 
 function finish(end: number): Uint8Array {
+  // A package larger than PyGaSe's gets an array of its own: it would take most of a slab.
+  if (end > MAX_PACKAGE_SIZE) return buffer.slice(0, end);
   if (slabUsed + end > SLAB_SIZE) {
     slab = new Uint8Array(SLAB_SIZE);
     slabUsed = 0;
@@ -303,6 +345,6 @@ function finish(end: number): Uint8Array {
   return slab.subarray(start, slabUsed);
 }
 
-function overflow(): PackageOverflowError {
-  return new PackageOverflowError(`the package would exceed ${MAX_PACKAGE_SIZE} bytes`);
+function overflow(maxSize = MAX_PACKAGE_SIZE): PackageOverflowError {
+  return new PackageOverflowError(`the package would exceed ${maxSize} bytes`);
 }

@@ -19,11 +19,22 @@
  *  CLOSE               token (session, or nonce before there is one), u8 reason
  *  SHUTDOWN_REQUEST    token session, 16-byte host token
  *  DATA                token session, u8 n, n x u32 event id, a whole PyGaSe package
+ *  FRAGMENT            token session, u16 message id, u16 fragment index, u16 fragment count,
+ *                      bytes: a part of a DATA packet over MAX_DATAGRAM_SIZE bytes
  *  SLICE               token session, u16 block id, u32 block size, u16 slice index, the
  *                      slice's bytes (SLICE_SIZE for each slice but the last)
  *  SLICE_ACK           token session, u16 block id, u16 slice count, a bit per slice (slice i
  *                      is bit i % 8 of byte i / 8): set for each slice received
  * ```
+ *
+ * No rxgase datagram is larger than {@link MAX_DATAGRAM_SIZE} bytes, so IP never fragments it. A
+ * data packet larger than that (up to the receiver's `maxMessageSize`) goes as 2 to 65,535
+ * fragments under one message id, new for each packet sent (u16, wrapping): each but the last
+ * carries {@link FRAGMENT_PAYLOAD_SIZE} bytes, the last 1 to that many, and their payloads in
+ * order are the data packet, whole. In the PyGaSe package such a packet carries, an event of
+ * 65,535 bytes or more has the length 0xffff then a u32 length (see `LONG_LENGTH`). A package
+ * whose fragment is lost is lost whole, as any package: fragments suit messages of a few
+ * datagrams.
  *
  * A block is a message too large for one datagram sent reliably beside the packages: its
  * slices go out within a bandwidth budget, the receiver answers each with the whole block's
@@ -65,6 +76,7 @@ export const PacketKind = {
   Accept: 4,
   Close: 5,
   ShutdownRequest: 6,
+  Fragment: 7,
   Slice: 8,
   SliceAck: 9,
 } as const;
@@ -130,8 +142,27 @@ export const CLOSE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
 /** A shutdown request's size. */
 export const SHUTDOWN_REQUEST_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + HOST_TOKEN_SIZE;
 
-/** The most bytes an rxgase datagram takes on the wire: under any path's MTU, so IP never splits it. */
+/**
+ * The largest rxgase datagram on the wire: below the common 1,280-byte IPv6 MTU with headers to
+ * spare, so IP never fragments it (a lost IP fragment loses the whole datagram).
+ *
+ * @category Protocol
+ */
 export const MAX_DATAGRAM_SIZE = 1200;
+/** A fragment's bytes besides its payload: prefix, session token, message id, index, count. */
+export const FRAGMENT_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 6;
+/**
+ * The payload of every fragment but the last, which carries the rest.
+ *
+ * @category Protocol
+ */
+export const FRAGMENT_PAYLOAD_SIZE = MAX_DATAGRAM_SIZE - FRAGMENT_OVERHEAD;
+/**
+ * The default largest data packet an rxgase peer sends or takes, fragments joined: 1 MiB.
+ *
+ * @category Protocol
+ */
+export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 /** The bytes a slice adds to the block bytes it carries. */
 export const SLICE_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 4 + 2;
 /** The block bytes each slice carries, the last one excepted: a slice fills a datagram. */

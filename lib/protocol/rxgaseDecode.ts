@@ -17,7 +17,10 @@ import {
   COOKIE_SIZE,
   DATA_OVERHEAD,
   EVENT_ID_SIZE,
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
   HOST_TOKEN_SIZE,
+  MAX_DATAGRAM_SIZE,
   PACKET_PREFIX_SIZE,
   PacketKind,
   RXGASE_PROTOCOL_ID,
@@ -54,6 +57,7 @@ export type RxgasePacket =
       readonly hostToken: Uint8Array;
     }
   | DataPacket
+  | FragmentPacket
   | SlicePacket
   | SliceAckPacket;
 
@@ -87,6 +91,19 @@ export interface DataPacket {
   readonly package: Uint8Array;
 }
 
+/** A fragment of a data packet too large for one datagram. */
+export interface FragmentPacket {
+  readonly kind: 'fragment';
+  readonly session: Uint8Array;
+  readonly messageId: number;
+  /** From 0 to `count - 1`. */
+  readonly index: number;
+  /** From 2 to 65,535. */
+  readonly count: number;
+  /** Its part of the data packet, a view into the datagram. */
+  readonly payload: Uint8Array;
+}
+
 /** Whether `datagram` starts with the rxgase protocol id. */
 export function isRxgasePacket(datagram: Uint8Array): boolean {
   return (
@@ -106,15 +123,17 @@ export function isRxgasePacket(datagram: Uint8Array): boolean {
  *   id.
  * @throws {@link TruncatedDatagramError} If it is shorter than its kind of packet.
  * @throws {@link MalformedPayloadError} If its kind, reason or size is not one rxgase sends.
- * @throws {@link PackageOverflowError} If it is longer than 2048 bytes.
+ * @throws {@link PackageOverflowError} If it is longer than `maxSize` bytes (default 2048; a
+ *   data packet joined from fragments may be up to the receiver's `maxMessageSize`), or a
+ *   fragment longer than {@link MAX_DATAGRAM_SIZE}.
  */
-export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
+export function decodeRxgasePacket(datagram: Uint8Array, maxSize = MAX_PACKAGE_SIZE): RxgasePacket {
   if (!isRxgasePacket(datagram)) {
     throw new ProtocolIdMismatchError('the datagram does not start with the rxgase protocol id');
   }
-  if (datagram.length > MAX_PACKAGE_SIZE) {
+  if (datagram.length > maxSize) {
     throw new PackageOverflowError(
-      `a packet has at most ${MAX_PACKAGE_SIZE} bytes, the datagram ${datagram.length}`,
+      `a packet has at most ${maxSize} bytes, the datagram ${datagram.length}`,
     );
   }
   need(datagram, PACKET_PREFIX_SIZE, 'kind');
@@ -216,6 +235,28 @@ export function decodeRxgasePacket(datagram: Uint8Array): RxgasePacket {
         session: at(p, TOKEN_SIZE),
         hostToken: at(p + TOKEN_SIZE, HOST_TOKEN_SIZE),
       };
+    case PacketKind.Fragment: {
+      need(datagram, FRAGMENT_OVERHEAD + 1, 'fragment');
+      if (datagram.length > MAX_DATAGRAM_SIZE) {
+        throw new PackageOverflowError(`a fragment has at most ${MAX_DATAGRAM_SIZE} bytes`);
+      }
+      const index = readU16(datagram, p + TOKEN_SIZE + 2);
+      const count = readU16(datagram, p + TOKEN_SIZE + 4);
+      const size = datagram.length - FRAGMENT_OVERHEAD;
+      if (count < 2 || index >= count || (index < count - 1 && size !== FRAGMENT_PAYLOAD_SIZE)) {
+        throw new MalformedPayloadError(
+          `fragment ${index} of ${count} with ${size} bytes is not one rxgase sends`,
+        );
+      }
+      return {
+        kind: 'fragment',
+        session: at(p, TOKEN_SIZE),
+        messageId: readU16(datagram, p + TOKEN_SIZE),
+        index,
+        count,
+        payload: datagram.subarray(FRAGMENT_OVERHEAD),
+      };
+    }
     default:
       throw new MalformedPayloadError(`unknown rxgase packet kind ${datagram[4]}`);
   }

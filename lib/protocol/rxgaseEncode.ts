@@ -11,6 +11,8 @@ import {
   COOKIE_SIZE,
   DATA_OVERHEAD,
   EVENT_ID_SIZE,
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
   HOST_TOKEN_SIZE,
   MAX_EVENT_IDS,
   PACKET_PREFIX_SIZE,
@@ -96,18 +98,21 @@ export function encodeShutdownRequest(session: Uint8Array, hostToken: Uint8Array
 /**
  * Wraps a PyGaSe package in a data packet.
  *
- * @throws {@link PackageOverflowError} If the packet would be over 2048 bytes or carry over 255
- *   ids.
+ * @param maxSize The largest packet allowed; default 2048. Past {@link MAX_DATAGRAM_SIZE} it goes
+ *   as fragments ({@link encodeFragments}).
+ * @throws {@link PackageOverflowError} If the packet would be over `maxSize` bytes or carry over
+ *   255 ids.
  */
 export function encodeData(
   session: Uint8Array,
   eventIds: readonly number[],
   pkg: Uint8Array,
+  maxSize = MAX_PACKAGE_SIZE,
 ): Uint8Array {
   const size = DATA_OVERHEAD + EVENT_ID_SIZE * eventIds.length + pkg.length;
-  if (size > MAX_PACKAGE_SIZE || eventIds.length > MAX_EVENT_IDS) {
+  if (size > maxSize || eventIds.length > MAX_EVENT_IDS) {
     throw new PackageOverflowError(
-      `a data packet has at most ${MAX_PACKAGE_SIZE} bytes and ${MAX_EVENT_IDS} event ids, this one ${size} and ${eventIds.length}`,
+      `a data packet has at most ${maxSize} bytes and ${MAX_EVENT_IDS} event ids, this one ${size} and ${eventIds.length}`,
     );
   }
   const out = start(PacketKind.Data, size);
@@ -120,6 +125,38 @@ export function encodeData(
   }
   out.bytes.set(pkg, offset);
   return out.bytes;
+}
+
+/**
+ * Cuts a data packet into the fragments that carry it, under `messageId`.
+ *
+ * @throws {@link MalformedPayloadError} If the packet fits one datagram, so goes whole.
+ * @throws {@link PackageOverflowError} If it would take over 65,535 fragments.
+ */
+export function encodeFragments(
+  session: Uint8Array,
+  messageId: number,
+  packet: Uint8Array,
+): Uint8Array[] {
+  checked(session, TOKEN_SIZE, 'session');
+  const count = Math.ceil(packet.length / FRAGMENT_PAYLOAD_SIZE);
+  if (count < 2) throw new MalformedPayloadError('a packet that fits one datagram goes whole');
+  if (count > 0xffff) throw new PackageOverflowError(`a packet of ${count} fragments`);
+  const fragments: Uint8Array[] = [];
+  for (let index = 0; index < count; index++) {
+    const payload = packet.subarray(
+      index * FRAGMENT_PAYLOAD_SIZE,
+      (index + 1) * FRAGMENT_PAYLOAD_SIZE,
+    );
+    const out = start(PacketKind.Fragment, FRAGMENT_OVERHEAD + payload.length);
+    out.bytes.set(session, PACKET_PREFIX_SIZE);
+    out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE, messageId & 0xffff);
+    out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE + 2, index);
+    out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE + 4, count);
+    out.bytes.set(payload, FRAGMENT_OVERHEAD);
+    fragments.push(out.bytes);
+  }
+  return fragments;
 }
 
 /**

@@ -10,7 +10,10 @@ export {
   CONNECT_REQUEST_SIZE,
   COOKIE_SIZE,
   DATA_OVERHEAD,
+  DEFAULT_MAX_MESSAGE_SIZE,
   EVENT_ID_SIZE,
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
   HOST_TOKEN_SIZE,
   MAX_DATAGRAM_SIZE,
   MAX_EVENT_IDS,
@@ -32,10 +35,17 @@ export {
   encodeClose,
   encodeConnectRequest,
   encodeData,
+  encodeFragments,
   encodeShutdownRequest,
   encodeSlice,
   encodeSliceAck,
   sliceCount,
 } from './rxgaseEncode';
 export { decodeRxgasePacket, isRxgasePacket, sameBytes } from './rxgaseDecode';
-export type { DataPacket, RxgasePacket, SliceAckPacket, SlicePacket } from './rxgaseDecode';
+export type {
+  DataPacket,
+  FragmentPacket,
+  RxgasePacket,
+  SliceAckPacket,
+  SlicePacket,
+} from './rxgaseDecode';

@@ -3,6 +3,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
+import type { ReassemblyBudget } from '../operators/joinFragments';
 import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
@@ -77,8 +78,10 @@ export interface ClientContext<S extends GameState<object>> {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly maxPendingEvents: number | undefined;
-  /** The largest game-state update sent an rxgase client, as a block, in bytes. */
-  readonly maxStateSize: number;
+  /** The largest message to or from an rxgase client. */
+  readonly maxMessageSize: number;
+  /** The bytes of partial messages all clients may have the server hold. */
+  readonly reassembly: ReassemblyBudget;
   /** The bytes per second each rxgase client's blocks may take. */
   readonly bandwidth: number;
   /** What each client's session may send; false: no limit. */
@@ -152,7 +155,7 @@ export function connectClient<S extends GameState<object>>(
       failed: (unsendable) => watch.failed(unsendable),
       ...(handshake !== undefined && {
         blocks: {
-          maxSize: context.maxStateSize,
+          maxSize: context.maxMessageSize,
           send: (bytes: Uint8Array): Observable<void> => connection.sendBlock(bytes),
         },
       }),
@@ -182,7 +185,12 @@ export function connectClient<S extends GameState<object>>(
     }),
     ...(handshake === undefined
       ? { firstSequence: randomSequence() }
-      : { session: handshake.session, bandwidth: context.bandwidth }),
+      : {
+          session: handshake.session,
+          maxMessageSize: context.maxMessageSize,
+          reassembly: context.reassembly,
+          bandwidth: context.bandwidth,
+        }),
   });
   const entry: ClientEntry = {
     connection,

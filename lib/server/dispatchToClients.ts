@@ -32,12 +32,13 @@ export function dispatchToClients<S extends GameState<object>>(
   clients: ClientRegistry<S>,
   event: GameEvent,
   options: ServerDispatchOptions,
+  maxMessageSize = MAX_PACKAGE_SIZE,
 ): Observable<DispatchOutcome> {
   const { targetClient = 'all', retries = 0 } = options;
   checkRetries(retries);
   // Checked once for all, so a bad event fails at the call even with no client connected.
-  const size = eventSize(encodeEvent(event).length, pygaseFraming);
-  if (size > MAX_SERVER_EVENTS_SIZE) {
+  const size = eventSize(encodeEvent(event, maxMessageSize).length, pygaseFraming);
+  if (size > MAX_SERVER_EVENTS_SIZE + maxMessageSize - MAX_PACKAGE_SIZE) {
     throw new PackageOverflowError(
       `the ${event.type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
     );

@@ -198,6 +198,7 @@ export class Gate<S extends GameState<object>> {
     const send = (reply: Uint8Array): void => this.context.send(reply, address);
     switch (packet.kind) {
       case 'data':
+      case 'fragment':
         if (known === undefined) {
           this.unknownSessions.tell(packet.session, data.length, address, this.now());
           break;
@@ -273,12 +274,15 @@ export class Gate<S extends GameState<object>> {
   }
 }
 
-/** Whether `data` is an rxgase data packet of the session `session`. */
+/**
+ * Whether `data` is an rxgase data packet, or a fragment of one, of the session `session`: its
+ * connection checks the rest, holding nothing for a fragment of another session.
+ */
 function isSessionData(data: Uint8Array, session: Uint8Array): boolean {
+  const kind = data[PACKET_PREFIX_SIZE - 1];
   return (
     data.length >= DATA_OVERHEAD &&
-    (data[PACKET_PREFIX_SIZE - 1] === PacketKind.Data ||
-      data[PACKET_PREFIX_SIZE - 1] === PacketKind.SliceAck) &&
+    (kind === PacketKind.Data || kind === PacketKind.Fragment || kind === PacketKind.SliceAck) &&
     isRxgasePacket(data) &&
     sameBytes(data.subarray(PACKET_PREFIX_SIZE, PACKET_PREFIX_SIZE + TOKEN_SIZE), session)
   );

@@ -148,7 +148,12 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   /** What went through the server so far, its connections' counts summed in. */
   get stats(): ServerStats {
-    return { ...this.counts, ...this.clients.sums(), clients: this.clients.size };
+    return {
+      ...this.counts,
+      ...this.clients.sums(),
+      reassemblyBytes: this.settings.reassembly.used,
+      clients: this.clients.size,
+    };
   }
 
   /**
@@ -233,8 +238,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    *   unknown, `targetClient` is not an address, or `retries` is not a whole number.
    * @throws {@link UnencodableValueError} If an argument cannot be sent; its `path` says which.
    * @throws {@link PackageOverflowError} If the event does not fit in a server package even beside
-   *   the smallest update. (One that does not fit beside the update a client needs now fails in
-   *   that client's outcome.)
+   *   the smallest update, of up to `maxMessageSize` bytes. (One that does not fit beside the
+   *   update a client needs now fails in that client's outcome, as does one over the 2048 bytes
+   *   of a PyGaSe client's package.)
    */
   dispatchEvent<K extends EventType<E['toClient']>>(
     type: K,
@@ -250,7 +256,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       'targetClient',
       'retries',
     ]);
-    return dispatchToClients(this.clients, event, options);
+    return dispatchToClients(this.clients, event, options, this.settings.maxMessageSize);
   }
 
   /**

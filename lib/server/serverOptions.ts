@@ -1,7 +1,10 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { DEFAULT_BLOCK_BANDWIDTH } from '../connection/blockSender';
+import { checkMaxMessageSize } from '../connection/connectionOptions';
 import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
+import { ReassemblyBudget } from '../operators/joinFragments';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { SessionBudget } from '../connection/sessionBudget';
 import { checkBoolean, checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
@@ -26,18 +29,18 @@ import { Views } from './views';
 export const DEFAULT_LEGACY_JOINS_PER_SECOND = 20;
 
 /**
- * The server's default for {@link ServerOptions.maxStateSize}: 1 MiB.
- *
- * @category Server/Backend
- */
-export const DEFAULT_MAX_STATE_SIZE = 1024 * 1024;
-
-/**
  * The server's default for {@link ServerOptions.maxClients}.
  *
  * @category Server/Backend
  */
 export const DEFAULT_MAX_CLIENTS = 256;
+
+/**
+ * The server's default for {@link ServerOptions.maxReassemblyBytes}: 32 MiB.
+ *
+ * @category Server/Backend
+ */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 32 * 1024 * 1024;
 
 /**
  * How a server listens. Every field says its default.
@@ -78,19 +81,30 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    */
   readonly maxPendingEvents?: number;
   /**
-   * The largest game-state update sent an rxgase client, encoded, in bytes; default 1 MiB
-   * (`DEFAULT_MAX_STATE_SIZE`). An update past one datagram (a joining client's whole state)
-   * goes as a block, in slices, within `bandwidthPerClient`; a larger one is unsendable, reported
-   * on `errors$` and, if it stays so, the client is let go with `state too large`. PyGaSe
-   * clients keep their protocol's limit: an update must fit a 2,048-byte package.
-   * A whole number above 0, else the constructor throws `InvalidArgumentError`.
+   * The largest message an rxgase client may send and be sent, in bytes: an event that large
+   * goes in fragments of at most 1200 bytes (`MAX_DATAGRAM_SIZE`), joined again on arrival;
+   * default 1 MiB (`DEFAULT_MAX_MESSAGE_SIZE`). PyGaSe clients stay at 2048 bytes a package.
+   * The same bounds the game-state update sent an rxgase client, which goes as a block past one
+   * datagram: a larger one is unsendable, reported on `errors$` and, if it stays so, the client is
+   * let go with `state too large`. PyGaSe clients keep their protocol's limit: an update must fit
+   * a 2,048-byte package. A whole number of at least 2048, else the constructor throws
+   * `InvalidArgumentError`.
    */
-  readonly maxStateSize?: number;
+  readonly maxMessageSize?: number;
+  /**
+   * The bytes of fragments all clients together may have the server hold while their messages are
+   * not whole; default 32 MiB (`DEFAULT_MAX_REASSEMBLY_BYTES`). A fragment that would need more is
+   * dropped, counted in `stats.fragmentsDropped`. Each client also holds at most 4 messages in
+   * part, each for at most a second. A whole number above 0, else the constructor throws
+   * `InvalidArgumentError`.
+   */
+  readonly maxReassemblyBytes?: number;
   /**
    * The bytes per second the blocks of each rxgase client may take, resends included; default
-   * 1 MiB/s (`DEFAULT_BLOCK_BANDWIDTH`): a joining client gets a 256 KiB state in about a
-   * quarter of a second and a round trip. The packages go on beside them.
-   * A number above 0, else the constructor throws `InvalidArgumentError`.
+   * 1 MiB/s (`DEFAULT_BLOCK_BANDWIDTH`). A game-state update past one datagram (a joining
+   * client's whole state) goes as a block, in slices, up to `maxMessageSize`: a joining client
+   * gets a 256 KiB state in about a quarter of a second and a round trip. The packages go on
+   * beside them. A number above 0, else the constructor throws `InvalidArgumentError`.
    */
   readonly bandwidthPerClient?: number;
   /**
@@ -131,7 +145,9 @@ export interface ServerSettings<S extends GameState<object> = GameState> {
   readonly sessionBudget: SessionBudget | false;
   /** Undefined: each connection's own default. */
   readonly maxPendingEvents: number | undefined;
-  readonly maxStateSize: number;
+  readonly maxMessageSize: number;
+  /** The bytes of partial messages held, all connections together: one budget per server. */
+  readonly reassembly: ReassemblyBudget;
   readonly bandwidth: number;
   readonly legacyClients: boolean;
   readonly legacyJoinsPerSecond: number | false;
@@ -162,9 +178,10 @@ export function serverSettings<S extends GameState<object>>(
   if (options.maxPendingEvents !== undefined) {
     checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
   }
-  if (options.maxStateSize !== undefined) {
-    checkPositive('maxStateSize', options.maxStateSize, { whole: true });
-  }
+  const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
+  checkMaxMessageSize(maxMessageSize);
+  const { maxReassemblyBytes = DEFAULT_MAX_REASSEMBLY_BYTES } = options;
+  const reassembly = new ReassemblyBudget(maxReassemblyBytes);
   if (options.bandwidthPerClient !== undefined) {
     checkPositive('bandwidthPerClient', options.bandwidthPerClient);
   }
@@ -179,7 +196,8 @@ export function serverSettings<S extends GameState<object>>(
     maxClientsPerAddress: options.maxClientsPerAddress ?? DEFAULT_MAX_CLIENTS_PER_ADDRESS,
     sessionBudget: options.sessionBudget ?? DEFAULT_SESSION_BUDGET,
     maxPendingEvents: options.maxPendingEvents,
-    maxStateSize: options.maxStateSize ?? DEFAULT_MAX_STATE_SIZE,
+    maxMessageSize,
+    reassembly,
     bandwidth: options.bandwidthPerClient ?? DEFAULT_BLOCK_BANDWIDTH,
     legacyClients: options.legacyClients !== false,
     legacyJoinsPerSecond: options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,

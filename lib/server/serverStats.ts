@@ -6,6 +6,7 @@ export const SUMMED = [
   'dropped',
   'overBudget',
   'eventsOverBudget',
+  'fragmentsDropped',
   'duplicates',
   'stale',
   'eventsIn',
@@ -101,6 +102,11 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    */
   readonly unsendableClosed: number;
   /**
+   * The bytes of rxgase fragments held now, of messages not yet whole, all clients together: never
+   * over the server's `maxReassemblyBytes`.
+   */
+  readonly reassemblyBytes: number;
+  /**
    * Connections now (PyGaSe clients not yet verified by an ack included), connections opened, and
    * connections ended.
    */
@@ -111,7 +117,7 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
 
 /** The counts of the server's own. */
 export type GateCounts = {
-  -readonly [K in Exclude<keyof ServerStats, SummedKey | 'clients'>]: number;
+  -readonly [K in Exclude<keyof ServerStats, SummedKey | 'clients' | 'reassemblyBytes'>]: number;
 };
 
 /** Counts at zero. */

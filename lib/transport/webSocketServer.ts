@@ -14,7 +14,11 @@ import {
   resolveWebSocketServerOptions,
 } from './webSocketServerOptions';
 
-/** No package comes near it; the largest UDP datagram is about as large. */
+/**
+ * No datagram comes near it: a PyGaSe package has at most 2048 bytes, an rxgase datagram 1200
+ * (larger messages go in fragments, over a WebSocket as over UDP); the largest UDP datagram is
+ * about as large.
+ */
 const MAX_MESSAGE_SIZE = 64 * 1024;
 
 /**

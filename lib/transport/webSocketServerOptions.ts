@@ -31,7 +31,9 @@ export interface WebSocketServerOptions {
    * {@link DEFAULT_WEBSOCKET_BUFFER_LIMIT}. Past it, datagrams to the peer are skipped, as UDP
    * would lose them, until it reads; a server package skipped is covered by the next, which
    * holds every change the client has not acked. This counts what waits in the kernel's buffers
-   * and the peer's too, not only `bufferedAmount`.
+   * and the peer's too, not only `bufferedAmount`. A message sent in fragments goes at once: keep
+   * this above the largest event the server sends a WebSocket client, or its fragments are
+   * skipped each time it is resent.
    */
   readonly bufferLimit?: number;
   /**

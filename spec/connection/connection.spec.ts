@@ -4,7 +4,13 @@ import { Connection, ConnectionStatus } from '../../lib/connection/connection';
 import { clientPackages, plainPackages } from '../../lib/connection/packageCodec';
 import { LARGE_PACKAGE_SIZE } from '../../lib/connection/connectionOptions';
 import { decodePackage } from '../../lib/protocol/decode';
-import { encodePackage, encodeServerPackage } from '../../lib/protocol/encode';
+import {
+  appendEvents,
+  encodeEvent,
+  encodePackage,
+  encodeServerPackage,
+} from '../../lib/protocol/encode';
+import { BudgetMeter } from '../../lib/connection/sessionBudget';
 import {
   AckTimeoutError,
   ConnectionClosedError,
@@ -14,6 +20,13 @@ import {
 import type { GameEvent, Package } from '../../lib/protocol/packages';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import * as exchange from '../../lib/operators/exchangePackages';
+import { ReassemblyBudget } from '../../lib/operators/joinFragments';
+import {
+  FRAGMENT_PAYLOAD_SIZE,
+  MAX_DATAGRAM_SIZE,
+  encodeData,
+  encodeFragments,
+} from '../../lib/protocol/rxgasePackets';
 
 const event = (type: string, ...args: unknown[]): GameEvent => ({ type, args, kwargs: {} });
 
@@ -386,5 +399,139 @@ describe('Connection with ackEvery', () => {
     serve(60, 3, LARGE_PACKAGE_SIZE + 10);
     runUntil(99);
     expect(sent).toEqual([0, 30, 60]);
+  });
+});
+
+describe('Connection with an rxgase session and messages larger than a datagram', () => {
+  const session = Uint8Array.of(1, 1, 2, 3, 5, 8, 13, 21);
+  /** Two rxgase peers over a memory network, every datagram between them noted. */
+  function pair(options: Partial<ConnectionOptions<Package>> = {}) {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const network = new MemoryNetwork(scheduler);
+    const a = network.bind({ host: 'a', port: 1 });
+    const b = network.bind({ host: 'b', port: 2 });
+    const sizes: number[] = [];
+    const reassembly = new ReassemblyBudget(1 << 20);
+    const connect = (self: typeof a, other: typeof a): Connection =>
+      new Connection({
+        remote: other.address,
+        incoming$: self.datagrams$.pipe(map((d) => d.data)),
+        send: (data) => {
+          sizes.push(data.length);
+          self.send({ data, address: other.address });
+        },
+        codec: plainPackages,
+        scheduler,
+        session,
+        reassembly,
+        ...options,
+      });
+    return { scheduler, a, b, sizes, reassembly, one: connect(a, b), two: connect(b, a) };
+  }
+
+  it('sends a 50 KB event in fragments of at most 1200 bytes, handed on whole and acked', () => {
+    const { scheduler, sizes, one, two } = pair();
+    const heard: GameEvent[] = [];
+    two.open().events$.subscribe((e) => heard.push(e));
+    const big = event(
+      'BIG',
+      Uint8Array.from({ length: 50_000 }, (_, i) => i % 241),
+    );
+    let acked = false;
+    one
+      .open()
+      .dispatchEvent(big)
+      .subscribe({ complete: () => (acked = true) });
+    scheduler.schedule(() => {
+      one.close();
+      two.close();
+    }, 500);
+    scheduler.flush();
+    expect(heard).toEqual([big]);
+    expect(acked).toBe(true);
+    expect(Math.max(...sizes)).toBe(MAX_DATAGRAM_SIZE);
+    expect(two.stats).toMatchObject({ packagesIn: expect.any(Number), fragmentsDropped: 0 });
+  });
+
+  it('holds nothing for a fragment of another session, and drops it as undecodable', () => {
+    const { scheduler, a, b, reassembly, two } = pair();
+    two.open();
+    const packet = encodeData(
+      Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9),
+      [],
+      new Uint8Array(3000),
+      5000,
+    );
+    const [first] = encodeFragments(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), 1, packet);
+    a.send({ data: first!, address: b.address });
+    scheduler.schedule(() => {
+      expect(reassembly.used).toBe(0);
+      two.close();
+    }, 10);
+    scheduler.flush();
+    expect(two.stats).toMatchObject({ dropped: 1, fragmentsDropped: 0 });
+  });
+
+  it('gives back what it held when it closes', () => {
+    const { scheduler, a, b, reassembly, two } = pair();
+    two.open();
+    const [first] = encodeFragments(
+      session,
+      1,
+      encodeData(session, [], new Uint8Array(3000), 5000),
+    );
+    a.send({ data: first!, address: b.address });
+    let held = 0;
+    scheduler.schedule(() => {
+      held = reassembly.used;
+      two.close();
+    }, 10);
+    scheduler.flush();
+    expect(held).toBe(FRAGMENT_PAYLOAD_SIZE);
+    expect(reassembly.used).toBe(0);
+  });
+
+  it('meters a package joined from fragments against the session budget, whole', () => {
+    const budget = new BudgetMeter(
+      { eventsPerSecond: 1, eventBurst: 255 },
+      { scheduler: new VirtualTimeScheduler(), session, onFlood: () => undefined },
+    );
+    const { scheduler, a, b, two } = pair({ budget });
+    const heard: GameEvent[] = [];
+    two.open().events$.subscribe((e) => heard.push(e));
+    // Two packages of 200 events, each in fragments: the second is over the burst of 255.
+    for (const sequence of [1, 2]) {
+      const events = Array.from({ length: 200 }, (_, i) => encodeEvent(event('E', sequence, i)));
+      const header = { sequence, ack: 0, ackBitfield: 0 };
+      const pkg = appendEvents(encodePackage({ header, events: [] }), events, 1 << 20);
+      const ids = events.map((_, i) => sequence * 1000 + i);
+      const packet = encodeData(session, ids, pkg, 1 << 20);
+      for (const data of encodeFragments(session, sequence, packet)) {
+        a.send({ data, address: b.address });
+      }
+    }
+    scheduler.schedule(() => two.close(), 10);
+    scheduler.flush();
+    expect(two.stats).toMatchObject({ overBudget: 1, eventsOverBudget: 200, eventsIn: 200 });
+    expect(heard).toHaveLength(200);
+  });
+
+  it('refuses a maxMessageSize that is not a whole number of at least 2048', () => {
+    for (const maxMessageSize of [1000, 2047, 4096.5]) {
+      expect(() => pair({ maxMessageSize })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    }
+  });
+
+  it('refuses at the call an event over maxMessageSize, and any over 2048 without a session', () => {
+    const { one } = pair({ maxMessageSize: 4096 });
+    expect(() => one.dispatchEvent(event('BIG', new Uint8Array(5000)))).toThrow(
+      PackageOverflowError,
+    );
+    const { connection } = harness();
+    expect(() => connection.dispatchEvent(event('BIG', new Uint8Array(3000)))).toThrow(
+      PackageOverflowError,
+    );
   });
 });

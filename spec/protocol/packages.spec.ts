@@ -80,6 +80,55 @@ describe('packages', () => {
     });
   });
 
+  describe('packages over 2048 bytes, for rxgase', () => {
+    const huge: GameEvent = { type: 'MAP', args: [new Uint8Array(100_000)], kwargs: {} };
+
+    it('carry an event of 100 KB with a long length, where the limit allows', () => {
+      expect(() => encodeEvent(huge)).toThrow(PackageOverflowError);
+      const event = encodeEvent(huge, 200_000);
+      expect(event.length).toBeGreaterThan(100_000);
+      const pkg = appendEvents(
+        encodeClientPackage({ header, timeOrder: 3, events: [] }),
+        [encodeEvent(test), event],
+        200_000,
+      );
+      // u16 0xffff, then the u32 length
+      expect(hex(pkg.subarray(pkg.length - event.length - 6, pkg.length - event.length))).toBe(
+        `ffff${event.length.toString(16).padStart(8, '0')}`,
+      );
+      const decoded = decodeClientPackage(pkg, 200_000);
+      expect(decoded.timeOrder).toBe(3);
+      expect(decoded.events).toEqual([test, huge]);
+      expect(() => decodeClientPackage(pkg)).toThrow(PackageOverflowError);
+      expect(() => appendEvents(pkg.subarray(0, 14), [event], 100_000)).toThrow(
+        PackageOverflowError,
+      );
+      expect(() => encodeEvent(huge, 50_000)).toThrow(
+        expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+      );
+    });
+
+    it('read a long length only for a value that needs one', () => {
+      const pkg = encodePackage({ header, events: [] });
+      const shortInLong = Uint8Array.of(...pkg, 0xff, 0xff, 0, 0, 0, 1, 0xc0);
+      expect(() => decodePackage(shortInLong)).toThrow(MalformedPayloadError);
+      expect(() => decodePackage(Uint8Array.of(...pkg, 0xff, 0xff, 0, 0))).toThrow(
+        MalformedPayloadError,
+      );
+      const pastTheEnd = Uint8Array.of(...pkg, 0xff, 0xff, 0, 1, 0, 0, 0xc0);
+      expect(() => decodePackage(pastTheEnd, 1 << 20)).toThrow(MalformedPayloadError);
+    });
+
+    it('leave the packages of 2048 bytes and under as they were', () => {
+      const event = encodeEvent(huge, 200_000);
+      encodeEvent(test); // after the buffer grew
+      expect(hex(appendEvents(encodePackage({ header, events: [] }), [encodeEvent(test)]))).toBe(
+        hex(encodePackage({ header, events: [test] })),
+      );
+      expect(event.length).toBeGreaterThan(MAX_PACKAGE_SIZE);
+    });
+  });
+
   describe('round trips', () => {
     it('a plain package with an event', () => {
       const pkg = { header, events: [test] };

@@ -3,6 +3,9 @@ import { encodeClientPackage } from '../../lib/protocol/encode';
 import {
   CHALLENGE_RESPONSE_SIZE,
   CONNECT_REQUEST_SIZE,
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
+  MAX_DATAGRAM_SIZE,
   RXGASE_PROTOCOL_VERSION,
   decodeRxgasePacket,
   encodeAccept,
@@ -11,6 +14,7 @@ import {
   encodeClose,
   encodeConnectRequest,
   encodeData,
+  encodeFragments,
   encodeShutdownRequest,
   isRxgasePacket,
   sameBytes,
@@ -154,6 +158,99 @@ describe('rxgase packets', () => {
     );
   });
 
+  it('takes a data packet over 2048 bytes only where the receiver allows it', () => {
+    const packet = encodeData(token(1), [7], bytes(5000), 6000);
+    expect(packet.length).toBe(14 + 4 + 5000);
+    expect(decodeRxgasePacket(packet, 6000)).toMatchObject({ kind: 'data', eventIds: [7] });
+    expect(() => decodeRxgasePacket(packet)).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
+    expect(() => encodeData(token(1), [], bytes(5000), 5000)).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
+  });
+
+  describe('fragments', () => {
+    const session = token(3);
+    const packet = (size: number): Uint8Array =>
+      encodeData(
+        session,
+        [],
+        Uint8Array.from({ length: size - 14 }, (_, i) => i * 7),
+        1 << 20,
+      );
+
+    it('cut a data packet over 1200 bytes into datagrams of at most 1200 bytes', () => {
+      expect(FRAGMENT_OVERHEAD).toBe(19);
+      expect(FRAGMENT_PAYLOAD_SIZE).toBe(1181);
+      const whole = packet(2 * FRAGMENT_PAYLOAD_SIZE + 10);
+      const fragments = encodeFragments(session, 0x1_0005, whole);
+      expect(fragments.map((f) => f.length)).toEqual([MAX_DATAGRAM_SIZE, MAX_DATAGRAM_SIZE, 29]);
+      expect([...fragments[0]!.subarray(0, 19)]).toEqual([
+        0xff,
+        0xd0,
+        0xfa,
+        0xba,
+        7,
+        ...session,
+        0,
+        5,
+        0,
+        0,
+        0,
+        3,
+      ]);
+      const decoded = fragments.map((f) => decodeRxgasePacket(f));
+      expect(decoded.map((f) => f.kind === 'fragment' && [f.messageId, f.index, f.count])).toEqual([
+        [5, 0, 3],
+        [5, 1, 3],
+        [5, 2, 3],
+      ]);
+      const joined = Buffer.concat(
+        decoded.map((f) => (f.kind === 'fragment' ? f.payload : new Uint8Array(0))),
+      );
+      expect(Uint8Array.from(joined)).toEqual(whole);
+      expect(decoded[0]).toMatchObject({ session });
+    });
+
+    it('are not made for a packet that fits one datagram, nor past 65,535', () => {
+      expect(() => encodeFragments(session, 1, packet(FRAGMENT_PAYLOAD_SIZE))).toThrow(
+        expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+      );
+      expect(() =>
+        encodeFragments(session, 1, new Uint8Array(0xffff * FRAGMENT_PAYLOAD_SIZE + 1)),
+      ).toThrow(expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }));
+      expect(() => encodeFragments(bytes(7), 1, packet(3000))).toThrow(
+        expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
+      );
+    });
+
+    it('are refused when their index, count or size is not one rxgase sends', () => {
+      const [first, last] = encodeFragments(session, 1, packet(FRAGMENT_PAYLOAD_SIZE + 1));
+      const code = (datagram: Uint8Array): string => {
+        try {
+          decodeRxgasePacket(datagram);
+          return 'decoded';
+        } catch (error) {
+          return (error as { code: string }).code;
+        }
+      };
+      const edited = (from: Uint8Array, at: number, value: number): Uint8Array => {
+        const copy = from.slice();
+        copy[at] = value;
+        return copy;
+      };
+      expect(code(last!)).toBe('decoded');
+      expect(code(edited(first!, 18, 1))).toBe('ERR_MALFORMED_PAYLOAD'); // count 1
+      expect(code(edited(first!, 16, 2))).toBe('ERR_MALFORMED_PAYLOAD'); // index past count
+      expect(code(first!.subarray(0, 100))).toBe('ERR_MALFORMED_PAYLOAD'); // short, not last
+      expect(code(last!.subarray(0, FRAGMENT_OVERHEAD))).toBe('ERR_TRUNCATED_DATAGRAM');
+      const long = new Uint8Array(MAX_DATAGRAM_SIZE + 1);
+      long.set(first!);
+      expect(code(long)).toBe('ERR_PACKAGE_OVERFLOW');
+    });
+  });
+
   it('refuses tokens and cookies of the wrong size when writing', () => {
     expect(() => encodeConnectRequest(bytes(7))).toThrow(
       expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
@@ -191,7 +288,7 @@ describe('rxgase packets', () => {
 
     it('throws ERR_MALFORMED_PAYLOAD for an unknown kind, reason, flag or size', () => {
       const kind = encodeClose(token(1), 'kicked');
-      kind[4] = 7;
+      kind[4] = 0xff;
       expect(code(kind)).toBe('ERR_MALFORMED_PAYLOAD');
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;

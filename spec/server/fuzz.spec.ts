@@ -6,10 +6,14 @@ import {
   encodeConnectRequest,
   encodeData,
 } from '../../lib/protocol/rxgasePackets';
-import type { Datagram, Transport } from '../../lib/transport/datagram';
+import type { Address, Datagram, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
 import { ConnectionStatus } from '../../lib/connection/connection';
-import { PacketKind } from '../../lib/protocol/rxgasePackets';
+import {
+  FRAGMENT_OVERHEAD,
+  FRAGMENT_PAYLOAD_SIZE,
+  PacketKind,
+} from '../../lib/protocol/rxgasePackets';
 import { badDatagrams } from '../helpers/badDatagrams';
 import type { Arena } from '../helpers/world';
 import { world } from '../helpers/world';
@@ -210,4 +214,111 @@ describe('the server under a flood of bad datagrams', () => {
     machine.stop();
     await server.shutdown();
   }, 120_000);
+});
+
+/**
+ * Fragments, the one packet a server holds on to: from strangers, which must cost it nothing,
+ * and from a player inside its own session, which may cost it no more than its bounds.
+ */
+describe('the server under a flood of fragments', () => {
+  const MAX_REASSEMBLY_BYTES = 256 * 1024;
+  /** A fragment as anyone can write one: any session, message, index and count. */
+  const fragment = (session: Uint8Array, id: number, index: number, count: number): Uint8Array => {
+    const size = index === count - 1 ? 1 + (id % FRAGMENT_PAYLOAD_SIZE) : FRAGMENT_PAYLOAD_SIZE;
+    const data = new Uint8Array(FRAGMENT_OVERHEAD + size);
+    data.set([0xff, 0xd0, 0xfa, 0xba, PacketKind.Fragment]);
+    data.set(session, 5);
+    const view = new DataView(data.buffer);
+    view.setUint16(13, id);
+    view.setUint16(15, index);
+    view.setUint16(17, count);
+    return data;
+  };
+
+  it('holds nothing for strangers, never more than its budget for a player, and counts every drop', async () => {
+    const flood = new Subject<Datagram>();
+    const { server, machine, client, network, pass, within } = world(
+      undefined,
+      { legacyClients: false, maxReassemblyBytes: MAX_REASSEMBLY_BYTES },
+      (transport: Transport): Transport => ({
+        ...transport,
+        datagrams$: merge(transport.datagrams$, flood),
+        send: (datagram) => {
+          if (datagram.address.host.startsWith('10.')) return; // strangers hear nothing back
+          transport.send(datagram);
+        },
+      }),
+    );
+    await server.run(7000, 'server', machine);
+    machine.runGameLoop(50);
+    const ann = client('ann');
+    await within(ann.connect(7000, 'server'));
+    const fuzz = badDatagrams(15);
+    const pick = (n: number): number => Math.floor(fuzz.random() * n);
+    const token = (): Uint8Array => Uint8Array.from({ length: 8 }, () => pick(256));
+
+    // Strangers first: fragments of made-up sessions from 1000 addresses allocate nothing.
+    const stranger = (i: number): Address => ({ host: `10.1.${i >> 8}.${i & 255}`, port: 2000 });
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 500; i++) {
+        const count = 2 + pick(800);
+        flood.next({
+          data: fragment(token(), pick(0x10000), pick(count), count),
+          address: stranger(pick(1000)),
+        });
+      }
+      expect(server.stats.reassemblyBytes).toBe(0);
+      await pass(20);
+    }
+    expect(server.stats).toMatchObject({ reassemblyBytes: 0, fragmentsDropped: 0, clients: 1 });
+
+    // Then a player, through the handshake by hand, floods fragments of its own session.
+    const flooder = network.bind({ host: 'flooder', port: 666 });
+    const serverAddress = { host: 'server', port: 7000 };
+    const answers = flooder.datagrams$.pipe(map(({ data }) => decodeRxgasePacket(data)));
+    const nonce = Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7);
+    const challenged = firstValueFrom(answers);
+    flooder.send({ data: encodeConnectRequest(nonce), address: serverAddress });
+    const challenge = await within(challenged);
+    if (challenge.kind !== 'challenge') throw new Error(`a ${challenge.kind}, not a challenge`);
+    const accepted = firstValueFrom(answers.pipe(filter(({ kind }) => kind === 'accept')));
+    flooder.send({
+      data: encodeChallengeResponse(nonce, challenge.cookie),
+      address: serverAddress,
+    });
+    const accept = await within(accepted);
+    if (accept.kind !== 'accept') throw new Error(`a ${accept.kind}, not an accept`);
+    let peak = 0;
+    let sent = 0;
+    for (let batch = 0; batch < 40; batch++) {
+      for (let i = 0; i < 500; i++, sent++) {
+        // A few message ids at a time, so that some messages grow large before they are dropped.
+        const id = batch * 3 + pick(3);
+        const count = 2 + ((id * 97) % 887);
+        const data = fragment(accept.session, id, pick(count), count);
+        flood.next({ data, address: flooder.address });
+        peak = Math.max(peak, server.stats.reassemblyBytes);
+      }
+      await pass(20);
+    }
+    expect(peak).toBeGreaterThan(MAX_REASSEMBLY_BYTES / 2);
+    expect(peak).toBeLessThanOrEqual(MAX_REASSEMBLY_BYTES);
+    const flooding = server.stats;
+    expect(flooding.fragmentsDropped).toBeGreaterThan(sent / 10);
+    // Everything it held expires within a second of its first fragment.
+    await pass(1500);
+    expect(server.stats.reassemblyBytes).toBe(0);
+
+    // And a player's own large event still goes through, whole.
+    const big = Uint8Array.from({ length: 20_000 }, (_, i) => i % 253);
+    const heard = firstValueFrom(server.on('BIG'));
+    await within(
+      lastValueFrom(ann.dispatchEvent('BIG', [big], {}, { retries: 2 }), { defaultValue: 0 }),
+    );
+    expect((await within(heard)).event.args[0]).toEqual(big);
+    expect(server.stats.reassemblyBytes).toBe(0);
+    await ann.disconnect();
+    machine.stop();
+    await server.shutdown();
+  }, 60_000);
 });

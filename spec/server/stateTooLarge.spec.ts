@@ -26,7 +26,7 @@ function recording() {
 }
 
 /** The largest state the specs' server sends an rxgase client. */
-const MAX_STATE_SIZE = 3000;
+const MAX_MESSAGE_SIZE = 3000;
 
 /** Players enough that the state no longer fits in one 2,048-byte package, nor in 3,000 bytes. */
 function crowd(count: number): Arena['players'] {
@@ -37,8 +37,8 @@ function crowd(count: number): Arena['players'] {
 
 function setUp() {
   const log = recording();
-  // rxgase clients take states of up to maxStateSize as blocks: a small one makes the limit near.
-  const game = world(undefined, { logger: log.logger, maxStateSize: MAX_STATE_SIZE });
+  // rxgase clients take states of up to maxMessageSize as blocks: a small one makes the limit near.
+  const game = world(undefined, { logger: log.logger, maxMessageSize: MAX_MESSAGE_SIZE });
   const errors: ServerError[] = [];
   game.server.errors$.subscribe((error) => errors.push(error));
   return { ...game, log, errors };
@@ -66,8 +66,8 @@ describe('a game state too large to send', () => {
     expect(reported?.error).toBeInstanceOf(StateTooLargeError);
     const error = reported?.error as StateTooLargeError;
     expect(error.code).toBe('ERR_STATE_TOO_LARGE');
-    expect(error.size).toBeGreaterThan(MAX_STATE_SIZE);
-    expect(error.room).toBe(MAX_STATE_SIZE);
+    expect(error.size).toBeGreaterThan(MAX_MESSAGE_SIZE);
+    expect(error.room).toBe(MAX_MESSAGE_SIZE);
 
     expect(log.errors()).toHaveLength(1);
     expect(log.errors()[0]?.message).toContain(`${error.size} bytes`);

@@ -23,7 +23,7 @@ function players(count: number): Players['players'] {
 }
 
 /** A server of that world over real UDP on 127.0.0.1, its ERROR lines and errors$ kept. */
-async function serve(count: number, options: { maxStateSize?: number } = {}) {
+async function serve(count: number, options: { maxMessageSize?: number } = {}) {
   const store = new GameStateStore<Players>(
     createGameState({ players: players(count) }) as Players,
   );
@@ -95,8 +95,8 @@ describe('a game state larger than a package, over real UDP on 127.0.0.1', () =>
     }
   });
 
-  it('refuses a client a state over maxStateSize within the grace, saying why and the sizes', async () => {
-    const { port, errorLines, errors, server, stop } = await serve(100, { maxStateSize: 2500 });
+  it('refuses a client a state over maxMessageSize within the grace, saying why and the sizes', async () => {
+    const { port, errorLines, errors, server, stop } = await serve(100, { maxMessageSize: 2500 });
     const client = new Client<Players>();
     const started = Date.now();
     try {

@@ -176,7 +176,7 @@ describe('server and clients in virtual time', () => {
     await server.shutdown();
   });
 
-  it('sends a state too big for a package as a block, and refuses one over maxStateSize saying why', async () => {
+  it('sends a state too big for a package as a block, and refuses one over maxMessageSize saying why', async () => {
     const { server, machine, store, client, within } = world();
     store.pushUpdate({ time_order: 1, huge: 'x'.repeat(70_000) });
     await server.run(7000, 'server', machine);

@@ -95,6 +95,25 @@ describe('one game over UDP and WebSocket at once, on 127.0.0.1', () => {
     expect(outcome).toEqual({ client: wsRemote, acked: true });
     expect((await heard).args).toEqual([1]);
   });
+
+  it('carries a 100 KB event each way, in fragments as over UDP', async () => {
+    const big = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7) % 253);
+    const serverHeard = firstValueFrom(server.on('BIG'));
+    await lastValueFrom(wsClient.dispatchEvent('BIG', [big], {}, { retries: 3 }), {
+      defaultValue: undefined,
+    });
+    expect((await serverHeard).event.args[0]).toEqual(big);
+    const wsRemote = [...server.connections.values()].find(
+      (connection) => connection.remote.scheme === 'ws',
+    )!.remote;
+    const clientHeard = firstValueFrom(wsClient.on('BIG'));
+    const outcome = await lastValueFrom(
+      server.dispatchEvent('BIG', [big], {}, { targetClient: wsRemote, retries: 3 }),
+    );
+    expect(outcome).toEqual({ client: wsRemote, acked: true });
+    expect((await clientHeard).args[0]).toEqual(big);
+    expect(webSocket().stats.skipped).toBe(0);
+  });
 });
 
 describe('WebSocket sockets and rxgase sessions, with a real server on 127.0.0.1', () => {
