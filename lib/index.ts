@@ -146,7 +146,9 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   MAX_DATAGRAM_SIZE,
   FRAGMENT_PAYLOAD_SIZE,
+  SLICE_SIZE,
 } from './protocol/rxgaseConstants';
+export { DEFAULT_BLOCK_BANDWIDTH } from './connection/blockSender';
 
 export {
   Connection,
@@ -201,7 +203,7 @@ export type {
 } from './server/serverEvents';
 export { GAME_STATE_ERROR } from './server/serverEvents';
 export { serverPackages } from './server/serverPackages';
-export type { ServerPackagesOptions } from './server/serverPackages';
+export type { ServerPackagesOptions, UpdateBlocks } from './server/serverPackages';
 export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';
 export type { Unsendable } from './server/stateWatch';
 export type { StateSource } from './server/stateSource';

@@ -90,6 +90,8 @@ describe('the public API', () => {
         'DEFAULT_MAX_MESSAGE_SIZE',
         'MAX_DATAGRAM_SIZE',
         'FRAGMENT_PAYLOAD_SIZE',
+        'SLICE_SIZE',
+        'DEFAULT_BLOCK_BANDWIDTH',
         'demultiplex',
         'Connection',
         'ConnectionStatus',

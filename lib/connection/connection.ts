@@ -7,22 +7,16 @@ import {
   asyncScheduler,
   distinctUntilChanged,
   endWith,
-  filter,
-  identity,
   ignoreElements,
   interval,
   map,
   startWith,
   takeUntil,
-  tap,
 } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
 import type { PeerSignal } from '../operators/exchangePackages';
-import { exchangePackages } from '../operators/exchangePackages';
-import { joinFragments } from '../operators/joinFragments';
 import type { Received } from '../operators/trackReceived';
-import { checkPositive } from '../options/checkOption';
 import { encodeEvent } from '../protocol/encode';
 import {
   ConnectionClosedError,
@@ -39,6 +33,7 @@ import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { DEFAULT_BLOCK_BANDWIDTH } from './blockSender';
 import { ConnectionBlocks } from './blocks';
+import { peerSignals } from './peerSignals';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
 import type { Framed, Framing } from './framing';
 import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
@@ -48,13 +43,14 @@ import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
-import { ConnectionStatus, LARGE_PACKAGE_SIZE, checkMaxMessageSize } from './connectionOptions';
+import { ConnectionStatus, LARGE_PACKAGE_SIZE, checkConnectionOptions } from './connectionOptions';
 
 export { ConnectionStatus, LARGE_PACKAGE_SIZE, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 
 // Past ~300 lines with its documentation: one role, the public face of one connection; the
-// protocol is exchangePackages', the package assembly PackageWriter's, the options their file's.
+// protocol is exchangePackages' (see peerSignals), the package assembly PackageWriter's, the
+// blocks ConnectionBlocks', the options and their checks their file's.
 /**
  * One peer of a PyGaSe connection: the public face of {@link exchangePackages}, which runs the
  * protocol on the datagrams from the peer (`incoming$.pipe(exchangePackages(...))`). It sends a
@@ -130,16 +126,7 @@ export class Connection<P extends Package = Package> {
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
-    if (options.maxPendingEvents !== undefined) {
-      checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
-    }
-    if (options.maxMessageSize !== undefined) {
-      checkMaxMessageSize(options.maxMessageSize);
-    }
-    if (options.bandwidth !== undefined) checkPositive('bandwidth', options.bandwidth);
-    if (options.maxBlockSize !== undefined && options.maxBlockSize !== 0) {
-      checkPositive('maxBlockSize', options.maxBlockSize, { whole: true });
-    }
+    checkConnectionOptions(options);
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.framing =
       options.session === undefined
@@ -215,39 +202,14 @@ export class Connection<P extends Package = Package> {
     if (this.opened || this.closed) return this;
     this.opened = true;
     this.status.next(ConnectionStatus.Connecting);
-    const { options } = this;
-    const codec = options.codec;
-    const framing = this.framing;
-    const send = options.send;
-    const signals$ = options.incoming$.pipe(
-      tap((datagram) => this.count(datagram)),
-      // A package larger than a datagram is decoded, windowed and acked once it is whole.
-      options.session === undefined
-        ? identity
-        : joinFragments({
-            session: options.session,
-            maxMessageSize: framing.maxSize,
-            timeoutMs: options.packageTimeoutMs,
-            budget: options.reassembly,
-            scheduler: this.scheduler,
-            dropped: (count) => {
-              this.counts.fragmentsDropped += count;
-            },
-          }),
-      // Metered whole, so that fragmenting a package does not take it past the session's budget.
-      filter((datagram) => this.admit(datagram)),
-      exchangePackages<Framed<P>>({
-        decode: (datagram) => framing.decode(datagram, codec.decode),
-        encode: (header) => this.nextPackage(header),
-        send: (packet) => framing.send(packet, send),
-        urgent$: this.urgent,
-        ackEvery: options.ackEvery,
-        firstSequence: options.firstSequence,
-        packageTimeoutMs: options.packageTimeoutMs,
-        connectionTimeoutMs: options.connectionTimeoutMs,
-        scheduler: this.scheduler,
-      }),
-    );
+    const signals$ = peerSignals(this.options, {
+      framing: this.framing,
+      counts: this.counts,
+      scheduler: this.scheduler,
+      urgent$: this.urgent,
+      admit: (datagram) => this.admit(datagram),
+      encode: (header) => this.nextPackage(header),
+    });
     // Whatever fails (the transport, a decoder's bug) ends the connection.
     this.running.add(
       signals$.subscribe({
@@ -352,12 +314,6 @@ export class Connection<P extends Package = Package> {
       subject.complete();
     }
     this.urgent.complete();
-  }
-
-  /** Counts a datagram from the peer. */
-  private count(datagram: Uint8Array): void {
-    this.counts.datagramsIn++;
-    this.counts.bytesIn += datagram.length;
   }
 
   /** Meters a datagram, or a package joined from fragments, against the session's budget. */

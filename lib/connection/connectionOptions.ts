@@ -135,3 +135,19 @@ export function checkMaxMessageSize(size: number): void {
     );
   }
 }
+
+/**
+ * Checks a connection's options, each as its documentation says.
+ *
+ * @throws {@link InvalidArgumentError} If one is not, naming it.
+ */
+export function checkConnectionOptions<P extends Package>(options: ConnectionOptions<P>): void {
+  if (options.maxPendingEvents !== undefined) {
+    checkPositive('maxPendingEvents', options.maxPendingEvents, { whole: true });
+  }
+  if (options.maxMessageSize !== undefined) checkMaxMessageSize(options.maxMessageSize);
+  if (options.bandwidth !== undefined) checkPositive('bandwidth', options.bandwidth);
+  if (options.maxBlockSize !== undefined && options.maxBlockSize !== 0) {
+    checkPositive('maxBlockSize', options.maxBlockSize, { whole: true });
+  }
+}

@@ -165,7 +165,11 @@ export const FRAGMENT_PAYLOAD_SIZE = MAX_DATAGRAM_SIZE - FRAGMENT_OVERHEAD;
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 /** The bytes a slice adds to the block bytes it carries. */
 export const SLICE_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 4 + 2;
-/** The block bytes each slice carries, the last one excepted: a slice fills a datagram. */
+/**
+ * The block bytes each slice carries, the last one excepted: a slice fills a datagram.
+ *
+ * @category Protocol
+ */
 export const SLICE_SIZE = MAX_DATAGRAM_SIZE - SLICE_OVERHEAD;
 /** The most slices a block has: its indexes are 16 bits. */
 export const MAX_SLICES = 0xffff;

@@ -1,0 +1,68 @@
+import { filter, identity, tap } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { PeerSignal } from '../operators/exchangePackages';
+import { exchangePackages } from '../operators/exchangePackages';
+import { joinFragments } from '../operators/joinFragments';
+import type { Header } from '../protocol/header';
+import type { Package } from '../protocol/packages';
+import type { ConnectionOptions } from './connectionOptions';
+import type { Framed, Framing } from './framing';
+import type { ConnectionCounts } from './stats';
+
+/** What the operators of a connection need of the connection itself. */
+export interface PeerHooks {
+  readonly framing: Framing;
+  readonly counts: ConnectionCounts;
+  readonly scheduler: SchedulerLike;
+  /** Asks for a package soon. */
+  readonly urgent$: Observable<void>;
+  /** Whether a datagram (or a package joined from fragments) goes on to the exchange. */
+  readonly admit: (datagram: Uint8Array) => boolean;
+  /** The package to send with this header, or none this time. */
+  readonly encode: (header: Header) => Uint8Array | undefined;
+}
+
+/**
+ * A connection's datagrams, through its operators, to what happened: each datagram counted; an
+ * rxgase peer's fragments joined (`joinFragments`), so a package larger than a datagram is
+ * decoded, windowed and acked once it is whole; each admitted by the connection (its session
+ * budget, its blocks' slices); then the whole protocol of one peer (`exchangePackages`), whose
+ * packages go out in the connection's framing.
+ */
+export function peerSignals<P extends Package>(
+  options: ConnectionOptions<P>,
+  { framing, counts, scheduler, urgent$, admit, encode }: PeerHooks,
+): Observable<PeerSignal<Framed<P>>> {
+  const { codec, send } = options;
+  return options.incoming$.pipe(
+    tap((datagram) => {
+      counts.datagramsIn++;
+      counts.bytesIn += datagram.length;
+    }),
+    options.session === undefined
+      ? identity
+      : joinFragments({
+          session: options.session,
+          maxMessageSize: framing.maxSize,
+          timeoutMs: options.packageTimeoutMs,
+          budget: options.reassembly,
+          scheduler,
+          dropped: (count) => {
+            counts.fragmentsDropped += count;
+          },
+        }),
+    // Metered whole, so that fragmenting a package does not take it past the session's budget.
+    filter(admit),
+    exchangePackages<Framed<P>>({
+      decode: (datagram) => framing.decode(datagram, codec.decode),
+      encode,
+      send: (packet) => framing.send(packet, send),
+      urgent$,
+      ackEvery: options.ackEvery,
+      firstSequence: options.firstSequence,
+      packageTimeoutMs: options.packageTimeoutMs,
+      connectionTimeoutMs: options.connectionTimeoutMs,
+      scheduler,
+    }),
+  );
+}
