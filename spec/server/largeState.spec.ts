@@ -63,9 +63,6 @@ describe('a game state larger than a datagram, to an rxgase client', () => {
     expect(ann.state).toEqual(store.getGameState());
     const stats = server.connections.values().next().value?.stats;
     const sent = (stats?.slicesOut ?? 0) * MAX_DATAGRAM_SIZE;
-    console.log(
-      `bad network: ${took} ms, ${(sent / size).toFixed(2)}x, resends ${stats?.sliceResends}`,
-    );
     expect(took).toBeLessThan(20_000);
     expect(sent / size).toBeLessThanOrEqual(1.6);
     await server.shutdown();
