@@ -63,7 +63,7 @@ export type ResolvedClientOptions = Required<ClientOptions>;
  * Checks the options given to a `Client` and fills in the defaults.
  *
  * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0, or
- *   `maxMessageSize` not one of at least 2048.
+ *   `maxMessageSize` not a whole number from 2048 to 8 MiB.
  */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   const { maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS } = options;

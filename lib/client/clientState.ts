@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { WaitTimeoutError } from '../protocol/errors';
+import { isNewer } from '../protocol/sequence';
 import type { UpdatePayload } from '../protocol/packages';
 import { applyUpdate } from '../state/applyUpdate';
 import type { GameState } from '../state/gameState';
@@ -48,10 +49,17 @@ export class ClientState<S extends GameState<object>> {
     this.current$.next(createGameState({}) as S);
   }
 
-  /** Applies each update of `updates$` to the state, the first as the whole state. */
-  follow(updates$: Observable<UpdatePayload>): Subscription {
+  /**
+   * Applies each update of `updates$` to the state, the first as the whole state, and any marked
+   * `whole` (newer than the state) in place of it.
+   */
+  follow(
+    updates$: Observable<{ readonly update: UpdatePayload; readonly whole: boolean }>,
+  ): Subscription {
     return updates$
-      .pipe(scan((state: S, update) => this.take(state, update), this.current$.value))
+      .pipe(
+        scan((state: S, { update, whole }) => this.take(state, update, whole), this.current$.value),
+      )
       .subscribe((state) => this.current$.next(state));
   }
 
@@ -96,8 +104,9 @@ export class ClientState<S extends GameState<object>> {
   }
 
   /** The client's state after an update: the first is the whole state, taken as it is. */
-  private take(state: S, update: UpdatePayload): S {
-    if (this.whole) return applyUpdate(state, update);
+  private take(state: S, update: UpdatePayload, whole: boolean): S {
+    if (this.whole && !whole) return applyUpdate(state, update);
+    if (this.whole && !isNewer(update.time_order, state.time_order)) return state;
     this.whole = true;
     return materialize(update) as S;
   }

@@ -14,9 +14,17 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import { SHUTDOWN_WORD } from '../protocol/constants';
-import { ConnectionRefusedError, WaitTimeoutError } from '../protocol/errors';
+import {
+  ConnectionRefusedError,
+  MalformedPayloadError,
+  WaitTimeoutError,
+} from '../protocol/errors';
 import { decodeUpdate } from '../protocol/decode';
-import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
+import {
+  BLOCK_CHANGES,
+  BLOCK_WHOLE_STATE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+} from '../protocol/rxgaseConstants';
 import type { ServerPackage, UpdatePayload } from '../protocol/packages';
 import type { Logger } from '../util/logger';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
@@ -107,24 +115,35 @@ export function connectionTo(
   });
 }
 
+/** A game-state update as a client takes it: changes, or the whole state to replace its own. */
+export interface Arrival {
+  readonly update: UpdatePayload;
+  readonly whole: boolean;
+}
+
 /**
  * The game-state updates a connection brings, in the order they came: those its packages carry,
- * and those too large for a package, which come as blocks. A block that is not an update is
- * dropped and logged.
+ * and those too large for a package, which come as blocks (a first byte says whether the block
+ * holds changes or the whole state). A block that is not an update is dropped and logged.
  */
 export function updatesFrom(
   connection: Connection<ServerPackage>,
   logger: Logger,
-): Observable<UpdatePayload> {
+): Observable<Arrival> {
   return merge(
     connection.packages$.pipe(
       map(({ package: pkg }) => pkg.update),
       filter((update): update is UpdatePayload => update !== undefined),
+      map((update) => ({ update, whole: false })),
     ),
     connection.blocks$.pipe(
       mergeMap((block) => {
         try {
-          return of(decodeUpdate(block));
+          if (block[0] !== BLOCK_CHANGES && block[0] !== BLOCK_WHOLE_STATE) {
+            throw new MalformedPayloadError(`a block of unknown kind ${block[0]}`);
+          }
+          const update = decodeUpdate(block.subarray(1));
+          return of({ update, whole: block[0] === BLOCK_WHOLE_STATE });
         } catch (error) {
           logger.warn(
             `Dropped a block of ${block.length} bytes from ${addressKey(connection.remote)}: ${(error as Error).message}`,

@@ -39,6 +39,9 @@ interface Outgoing {
   /** How many times each slice went out: only one sent once gives a round trip (Karn). */
   readonly sends: Uint8Array;
   remaining: number;
+  /** The bitmaps of the acks since the last pump, merged, and when the first of them came. */
+  readonly pending: Uint8Array;
+  ackedAt: number | undefined;
   readonly done: () => void;
 }
 
@@ -82,16 +85,32 @@ export class BlockSender {
     this.block = undefined;
   }
 
-  /** Takes the receiver's ack: the slices it holds, and a round trip for those sent once. */
+  /**
+   * Takes the receiver's ack: its bitmap is merged into those since the last {@link pump}, which
+   * takes them, so a flood of acks costs a few bytes of work each, not a walk over the block.
+   */
   acked(ack: SliceAckPacket, now: number): void {
     const block = this.block;
     if (block === undefined || ack.blockId !== block.id || ack.count !== block.count) return;
     const { received } = ack;
+    const pending = block.pending;
+    for (let i = 0; i < pending.length; i++) {
+      pending[i] = (pending[i] as number) | (received[i] as number);
+    }
+    block.ackedAt ??= now;
+  }
+
+  /** Takes the acks since the last pump: the slices they hold, and round trips of those sent once. */
+  private takeAcks(): void {
+    const block = this.block;
+    if (block === undefined || block.ackedAt === undefined) return;
+    const { pending, ackedAt } = block;
+    block.ackedAt = undefined;
     for (let i = 0; i < block.count; i++) {
-      if (block.acked[i] === 1 || ((received[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
+      if (block.acked[i] === 1 || ((pending[i >> 3] as number) & (1 << (i & 7))) === 0) continue;
       block.acked[i] = 1;
       block.remaining--;
-      if (block.sends[i] === 1) this.sample(now - (block.sentAt[i] as number));
+      if (block.sends[i] === 1) this.sample(ackedAt - (block.sentAt[i] as number));
     }
     if (block.remaining > 0) return;
     this.block = undefined;
@@ -106,6 +125,7 @@ export class BlockSender {
    *   own round trip is known; 0 if it knows none.
    */
   pump(now: number, latencyMs: number): void {
+    this.takeAcks();
     this.refill(now);
     if (this.block === undefined && !this.start()) return;
     const block = this.block as Outgoing;
@@ -135,6 +155,8 @@ export class BlockSender {
       sentAt: new Float64Array(count).fill(-1),
       sends: new Uint8Array(count),
       remaining: count,
+      pending: new Uint8Array(Math.ceil(count / 8)),
+      ackedAt: undefined,
       done: next.done,
     };
     this.nextId = (this.nextId + 1) & 0xffff;

@@ -19,6 +19,8 @@ export interface BlocksOptions {
   readonly counts: ConnectionCounts;
   /** A slice or slice ack that did not decode, or was refused. */
   readonly dropped: (reason: string) => void;
+  /** The peer sends a block larger than `maxBlockSize`: it would send it for ever. */
+  readonly tooLarge: (size: number) => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export class ConnectionBlocks {
     const outcome = this.receiver.receive(packet);
     if (outcome.kind === 'refused') {
       counts.slicesDropped++;
+      if (outcome.reason === 'too large') this.options.tooLarge(packet.blockSize);
       return dropped(`a slice of block ${packet.blockId} (${outcome.reason})`);
     }
     this.options.send(outcome.ack);

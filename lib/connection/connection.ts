@@ -124,6 +124,8 @@ export class Connection<P extends Package = Package> {
   private lastSize = 0;
   private opened = false;
   private closed = false;
+  /** Whether a close is on its way, on the next turn. */
+  private closing = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     checkConnectionOptions(options);
@@ -151,6 +153,15 @@ export class Connection<P extends Package = Package> {
             maxBlockSize: options.maxBlockSize ?? 0,
             counts: this.counts,
             dropped: (reason) => this.logger.debug(`Dropped from ${this.name}: ${reason}.`),
+            tooLarge: (size) => {
+              if (this.closing) return;
+              this.closing = true;
+              this.logger.warn(
+                `${this.name} sends a block of ${size} bytes, over maxBlockSize ${options.maxBlockSize ?? 0}: closing.`,
+              );
+              // Not from within the datagram being taken: on the next turn.
+              this.scheduler.schedule(() => this.close('state too large'));
+            },
           });
     this.blocks$ = this.blocks?.blocks$ ?? EMPTY;
   }

@@ -121,17 +121,20 @@ export interface DispatchOptions {
   readonly retries?: number;
 }
 
+/** The most `maxMessageSize` may be, 8 MiB: the ack of a block that large still fits a datagram. */
+const MAX_MESSAGE_SIZE_LIMIT = 8 * 1024 * 1024;
+
 /**
- * Checks a `maxMessageSize`: a whole number, and no less than a PyGaSe package, which every peer
- * must take.
+ * Checks a `maxMessageSize`: a whole number, no less than a PyGaSe package, which every peer
+ * must take, and at most 8 MiB.
  *
  * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkMaxMessageSize(size: number): void {
   checkPositive('maxMessageSize', size, { whole: true });
-  if (size < MAX_PACKAGE_SIZE) {
+  if (size < MAX_PACKAGE_SIZE || size > MAX_MESSAGE_SIZE_LIMIT) {
     throw new InvalidArgumentError(
-      `maxMessageSize must be at least ${MAX_PACKAGE_SIZE}, a PyGaSe package, got ${size}`,
+      `maxMessageSize must be from ${MAX_PACKAGE_SIZE}, a PyGaSe package, to ${MAX_MESSAGE_SIZE_LIMIT}, got ${size}`,
     );
   }
 }

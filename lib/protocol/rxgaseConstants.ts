@@ -40,7 +40,8 @@
  * slices go out within a bandwidth budget, the receiver answers each with the whole block's
  * bitmap, and the sender resends only the slices not acknowledged in time. A server sends a
  * client a game-state update past one datagram (a joining client's whole state) as a block,
- * whose bytes are the update as a server package carries it.
+ * whose bytes are a kind (BLOCK_CHANGES or BLOCK_WHOLE_STATE) then the update as a server package
+ * carries it.
  *
  * A client pads its connect request and its challenge response so each answer it gets back is
  * smaller: the server never sends an address more bytes than it received from it. Every answer
@@ -175,3 +176,11 @@ export const SLICE_SIZE = MAX_DATAGRAM_SIZE - SLICE_OVERHEAD;
 export const MAX_SLICES = 0xffff;
 /** The bytes a slice ack takes besides its bitmap. */
 export const SLICE_ACK_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 2;
+
+/**
+ * What a server's block to a client holds after its first byte, the game-state update as a
+ * package carries it: changes to apply (0), or the whole state (1), which replaces the client's:
+ * a client whose state the server forgot may hold keys since deleted.
+ */
+export const BLOCK_CHANGES = 0;
+export const BLOCK_WHOLE_STATE = 1;

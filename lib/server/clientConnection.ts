@@ -153,6 +153,9 @@ export function connectClient<S extends GameState<object>>(
       overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
       sent: () => watch.sent(),
       failed: (unsendable) => watch.failed(unsendable),
+      ...(context.store.statesSince !== undefined && {
+        remembers: (timeOrder: number) => context.store.statesSince?.(timeOrder) !== undefined,
+      }),
       ...(handshake !== undefined && {
         blocks: {
           maxSize: context.maxMessageSize,

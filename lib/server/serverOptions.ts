@@ -87,7 +87,7 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    * The same bounds the game-state update sent an rxgase client, which goes as a block past one
    * datagram: a larger one is unsendable, reported on `errors$` and, if it stays so, the client is
    * let go with `state too large`. PyGaSe clients keep their protocol's limit: an update must fit
-   * a 2,048-byte package. A whole number of at least 2048, else the constructor throws
+   * a 2,048-byte package. A whole number from 2048 to 8 MiB, else the constructor throws
    * `InvalidArgumentError`.
    */
   readonly maxMessageSize?: number;

@@ -5,7 +5,7 @@ import { decodeClientPackage } from '../protocol/decode';
 import { encodeLargeUpdate, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
 import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
-import { MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
+import { BLOCK_CHANGES, BLOCK_WHOLE_STATE, MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
 import { isNewer } from '../protocol/sequence';
 import type { GameStateUpdate } from '../state/gameState';
 import type { StateSource } from './stateSource';
@@ -80,6 +80,11 @@ export interface ServerPackagesOptions {
    * PyGaSe client needs.
    */
   readonly blocks?: UpdateBlocks;
+  /**
+   * Whether the state source still remembers the state at a `time_order`; default always. A
+   * client whose state it forgot gets the whole state, which in a block replaces the client's.
+   */
+  readonly remembers?: (timeOrder: number) => boolean;
 }
 
 /** What a package carries: an update, no update (it is in a block), or what went wrong. */
@@ -101,7 +106,7 @@ type Plan =
 export function serverPackages(
   store: StateSource,
   clientTimeOrder: () => number,
-  { overhead = 0, sent, failed, blocks }: ServerPackagesOptions = {},
+  { overhead = 0, sent, failed, blocks, remembers }: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
   // With blocks, an update rides in the package only if the package stays one datagram.
   const room =
@@ -118,7 +123,12 @@ export function serverPackages(
   let delivered: number | undefined;
   const base = (): number => {
     const reported = clientTimeOrder();
-    return delivered !== undefined && isNewer(delivered, reported) ? delivered : reported;
+    if (delivered === undefined) return reported;
+    if (isNewer(delivered, reported)) return delivered;
+    // The client reported the block's state or a newer one: the report is the base from now on,
+    // also once time_order wraps and the block's would look newer again.
+    delivered = undefined;
+    return reported;
   };
   const current = (): GameStateUpdate => {
     const client = base();
@@ -160,7 +170,7 @@ export function serverPackages(
   /** Starts the block of an update, unless one is on its way; false if it cannot be sent. */
   const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): boolean => {
     if (inFlight) return true;
-    const bytes = encodedBlock(update, via.maxSize);
+    const bytes = encodedBlock(update, via.maxSize - 1);
     if (bytes instanceof Error) {
       const unsendable =
         bytes instanceof PackageOverflowError
@@ -169,8 +179,14 @@ export function serverPackages(
       failed?.(unsendable);
       throw bytes;
     }
+    // A whole state replaces the client's (kind 1): one it forgot may hold keys since deleted.
+    const from = base();
+    const whole = from === 0 || remembers?.(from) === false;
+    const block = new Uint8Array(bytes.length + 1);
+    block[0] = whole ? BLOCK_WHOLE_STATE : BLOCK_CHANGES;
+    block.set(bytes, 1);
     inFlight = true;
-    via.send(bytes).subscribe({
+    via.send(block).subscribe({
       complete: () => {
         inFlight = false;
         delivered = update.time_order;

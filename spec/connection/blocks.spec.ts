@@ -55,6 +55,7 @@ describe('BlockSender', () => {
     const outcome = receiver.receive(slices[2] as SlicePacket);
     if (outcome.kind !== 'taken') throw new Error('refused');
     blocks.acked(ackOf(outcome.ack), 100);
+    blocks.pump(110, 0);
     // Two round trips of 100 ms: srtt 100 and rttvar 37.5, so slice 1 goes again after 250 ms.
     blocks.pump(240, 0);
     expect(resent).toEqual([]);
@@ -65,6 +66,9 @@ describe('BlockSender', () => {
     if (last.kind !== 'taken') throw new Error('refused');
     expect(last.block).toEqual(bytes);
     blocks.acked(ackOf(last.ack), 300);
+    // Acks are taken on the next pump.
+    expect(done).not.toHaveBeenCalled();
+    blocks.pump(310, 0);
     expect(done).toHaveBeenCalledTimes(1);
     expect(blocks.busy).toBe(false);
   });
@@ -96,6 +100,7 @@ describe('BlockSender', () => {
     const ack = ackOf(outcome.ack);
     blocks.acked({ ...ack, blockId: 9 }, 10);
     blocks.acked({ ...ack, count: 2 }, 10);
+    blocks.pump(15, 0);
     expect(done).toEqual([]);
     blocks.acked(ack, 10);
     blocks.pump(20, 0);

@@ -1,5 +1,6 @@
 import { encodeLargeUpdate } from '../../lib/protocol/encode';
 import { createGameState } from '../../lib/state/gameState';
+import { TO_DELETE } from '../../lib/state/toDelete';
 import type { GameState } from '../../lib/state/gameState';
 import { seededRandom } from '../../lib/transport/random';
 import { TestWorld } from '../../lib/testing/index';
@@ -32,7 +33,7 @@ function encodedSize(state: object): number {
 
 describe('a game state larger than a datagram, to an rxgase client', () => {
   it('joins a 256 KiB state over a clean link in under a second of virtual time', async () => {
-    const { server, machine, store, client, within, scheduler } = world();
+    const { server, machine, store, client, within, pass, scheduler } = world();
     store.pushUpdate({ players: crowd(256), time_order: 1 });
     const size = encodedSize(store.getGameState());
     expect(size).toBeGreaterThan(250 * 1024);
@@ -45,6 +46,8 @@ describe('a game state larger than a datagram, to an rxgase client', () => {
       Object.keys(store.getGameState().players).length,
     );
     expect(ann.state).toEqual(store.getGameState());
+    // The last ack is taken on the server's next beat.
+    await pass(50);
     const stats = server.connections.values().next().value?.stats;
     expect(stats?.blocksOut).toBe(1);
     expect(stats?.sliceResends).toBe(0);
@@ -132,4 +135,37 @@ describe('a game state larger than a datagram, to an rxgase client', () => {
       await world.shutdown();
     }
   }, 60_000);
+
+  it('replaces the state of a client whose block outlived the server’s memory of it, deletions included', async () => {
+    const { server, machine, store, client, within, pass } = world(BAD_NETWORK);
+    store.pushUpdate({ players: crowd(64), round: 1, time_order: 1 });
+    store.pushUpdate({ ghost: 'here', time_order: 2 } as never);
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    const joined = ann.connect(7000, 'server', 30_000);
+    await pass(600);
+    // While the block travels, the ghost goes and 150 updates follow: the store (100 updates)
+    // forgets the state the block brings.
+    store.pushUpdate({ ghost: TO_DELETE, time_order: 3 } as never);
+    for (let t = 4; t < 154; t++) store.pushUpdate({ round: t, time_order: t });
+    await within(joined, 30_000);
+    await pass(5000);
+    expect(ann.state).not.toHaveProperty('ghost');
+    expect(ann.state).toEqual(store.getGameState());
+    await server.shutdown();
+  });
+
+  it('closes a client sent a block over its own maxMessageSize, telling why, instead of taking slices for ever', async () => {
+    const { server, machine, store, client, within } = world(undefined, {
+      maxMessageSize: 2 * 1024 * 1024,
+    });
+    store.pushUpdate({ players: crowd(1500), time_order: 1 });
+    await server.run(7000, 'server', machine);
+    const ann = client('ann');
+    await expect(within(ann.connect(7000, 'server'))).rejects.toMatchObject({
+      code: 'ERR_CONNECTION_REFUSED',
+      reason: 'state too large',
+    });
+    await server.shutdown();
+  });
 });
