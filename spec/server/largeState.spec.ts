@@ -143,7 +143,9 @@ describe('a game state larger than a datagram, to an rxgase client', () => {
     await server.run(7000, 'server', machine);
     const ann = client('ann');
     const joined = ann.connect(7000, 'server', 30_000);
-    await pass(600);
+    // Until the block is on its way (the client acked a package, slices went out).
+    while ((server.connections.values().next().value?.stats.slicesOut ?? 0) === 0) await pass(25);
+    expect(server.connections.values().next().value?.stats.blocksOut).toBe(0);
     // While the block travels, the ghost goes and 150 updates follow: the store (100 updates)
     // forgets the state the block brings.
     store.pushUpdate({ ghost: TO_DELETE, time_order: 3 } as never);
