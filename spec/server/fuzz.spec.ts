@@ -6,6 +6,7 @@ import {
   encodeConnectRequest,
   encodeData,
 } from '../../lib/protocol/rxgasePackets';
+import type { RxgasePacket } from '../../lib/protocol/rxgasePackets';
 import type { Address, Datagram, Transport } from '../../lib/transport/datagram';
 import { addressKey } from '../../lib/transport/datagram';
 import { ConnectionStatus } from '../../lib/connection/connection';
@@ -30,6 +31,30 @@ const PLAYERS = ['ann', 'bob', 'cat', 'dan'];
  * the server sends back to addresses that are not players is counted, not delivered. Among
  * them, a client that passed the handshake floods from inside its session.
  */
+
+/**
+ * A client's handshake by hand, from `transport` to the server at `server`, with a nonce of eight
+ * `seed` bytes: the accept, whose session the caller then speaks for.
+ */
+async function acceptedByHand(
+  transport: Transport,
+  server: Address,
+  seed: number,
+  within: <T>(promise: Promise<T>) => Promise<T>,
+): Promise<Extract<RxgasePacket, { kind: 'accept' }>> {
+  const answers = transport.datagrams$.pipe(map(({ data }) => decodeRxgasePacket(data)));
+  const nonce = new Uint8Array(8).fill(seed);
+  const challenged = firstValueFrom(answers);
+  transport.send({ data: encodeConnectRequest(nonce), address: server });
+  const challenge = await within(challenged);
+  if (challenge.kind !== 'challenge') throw new Error(`a ${challenge.kind}, not a challenge`);
+  const accepted = firstValueFrom(answers.pipe(filter(({ kind }) => kind === 'accept')));
+  transport.send({ data: encodeChallengeResponse(nonce, challenge.cookie), address: server });
+  const accept = await within(accepted);
+  if (accept.kind !== 'accept') throw new Error(`a ${accept.kind}, not an accept`);
+  return accept;
+}
+
 describe('the server under a flood of bad datagrams', () => {
   it(`stays up, counts all ${DATAGRAMS.toLocaleString('en')} of them, and its game is what the players made it`, async () => {
     const flood = new Subject<Datagram>();
@@ -89,19 +114,7 @@ describe('the server under a flood of bad datagrams', () => {
     const flooder = network.bind({ host: 'flooder', port: 666 });
     players.add(addressKey(flooder.address));
     const serverAddress = { host: 'server', port: 7000 };
-    const answers = flooder.datagrams$.pipe(map(({ data }) => decodeRxgasePacket(data)));
-    const nonce = Uint8Array.of(6, 6, 6, 6, 6, 6, 6, 6);
-    const challenged = firstValueFrom(answers);
-    flooder.send({ data: encodeConnectRequest(nonce), address: serverAddress });
-    const challenge = await within(challenged);
-    if (challenge.kind !== 'challenge') throw new Error(`a ${challenge.kind}, not a challenge`);
-    const accepted = firstValueFrom(answers.pipe(filter(({ kind }) => kind === 'accept')));
-    flooder.send({
-      data: encodeChallengeResponse(nonce, challenge.cookie),
-      address: serverAddress,
-    });
-    const accept = await within(accepted);
-    if (accept.kind !== 'accept') throw new Error(`a ${accept.kind}, not an accept`);
+    const accept = await acceptedByHand(flooder, serverAddress, 6, within);
     const kicks: string[] = [];
     server.disconnected$.subscribe(({ client: who, reason }) =>
       kicks.push(`${who.host} ${reason}`),
@@ -275,19 +288,7 @@ describe('the server under a flood of fragments', () => {
     // Then a player, through the handshake by hand, floods fragments of its own session.
     const flooder = network.bind({ host: 'flooder', port: 666 });
     const serverAddress = { host: 'server', port: 7000 };
-    const answers = flooder.datagrams$.pipe(map(({ data }) => decodeRxgasePacket(data)));
-    const nonce = Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7);
-    const challenged = firstValueFrom(answers);
-    flooder.send({ data: encodeConnectRequest(nonce), address: serverAddress });
-    const challenge = await within(challenged);
-    if (challenge.kind !== 'challenge') throw new Error(`a ${challenge.kind}, not a challenge`);
-    const accepted = firstValueFrom(answers.pipe(filter(({ kind }) => kind === 'accept')));
-    flooder.send({
-      data: encodeChallengeResponse(nonce, challenge.cookie),
-      address: serverAddress,
-    });
-    const accept = await within(accepted);
-    if (accept.kind !== 'accept') throw new Error(`a ${accept.kind}, not an accept`);
+    const accept = await acceptedByHand(flooder, serverAddress, 7, within);
     let peak = 0;
     let sent = 0;
     for (let batch = 0; batch < 40; batch++) {
