@@ -1,6 +1,6 @@
-import { SLICE_SIZE } from '../protocol/rxgaseConstants';
+import { SLICE_SIZE, sliceCount } from '../protocol/rxgaseConstants';
 import type { SlicePacket } from '../protocol/rxgaseDecode';
-import { encodeSliceAck, sliceCount } from '../protocol/rxgaseEncode';
+import { encodeSliceAck } from '../protocol/rxgaseEncode';
 
 /** A block being received: its bytes so far and which slices came. */
 interface Incoming {

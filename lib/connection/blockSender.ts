@@ -1,6 +1,6 @@
-import { MAX_DATAGRAM_SIZE, SLICE_OVERHEAD, SLICE_SIZE } from '../protocol/rxgaseConstants';
+import { MAX_DATAGRAM_SIZE, SLICE_SIZE, sliceCount } from '../protocol/rxgaseConstants';
 import type { SliceAckPacket } from '../protocol/rxgaseDecode';
-import { encodeSlice, sliceCount } from '../protocol/rxgaseEncode';
+import { encodeSlice } from '../protocol/rxgaseEncode';
 
 /**
  * The bandwidth a connection's blocks take by default, in bytes per second: 1 MiB/s, which
@@ -200,9 +200,4 @@ export class BlockSender {
     this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rttMs);
     this.srtt = 0.875 * this.srtt + 0.125 * rttMs;
   }
-}
-
-/** The bytes on the wire of a block of `size` bytes sent once. */
-export function blockWireSize(size: number): number {
-  return size + sliceCount(size) * SLICE_OVERHEAD;
 }

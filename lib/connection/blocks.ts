@@ -56,11 +56,6 @@ export class ConnectionBlocks {
     this.blocks$ = this.taken.asObservable();
   }
 
-  /** Whether a block is on its way or waiting. */
-  get sending(): boolean {
-    return this.sender.busy;
-  }
-
   /** Whether a datagram is a slice or a slice ack: then {@link take} is to have it. */
   static isBlockPacket(datagram: Uint8Array): boolean {
     const kind = datagram[4];

@@ -301,11 +301,6 @@ export class Connection<P extends Package = Package> {
     return outcome;
   }
 
-  /** Whether a block is on its way to the peer or waiting to go. */
-  get sendingBlocks(): boolean {
-    return this.blocks?.sending ?? false;
-  }
-
   /**
    * Stops the connection: every timer is cancelled, status becomes Disconnected and the streams
    * complete; events not yet acknowledged fail with a {@link ConnectionClosedError}.

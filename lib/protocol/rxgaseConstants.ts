@@ -174,6 +174,10 @@ export const SLICE_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 4 + 2;
 export const SLICE_SIZE = MAX_DATAGRAM_SIZE - SLICE_OVERHEAD;
 /** The most slices a block has: its indexes are 16 bits. */
 export const MAX_SLICES = 0xffff;
+/** How many slices a block of `blockSize` bytes takes: one at least. */
+export function sliceCount(blockSize: number): number {
+  return Math.max(1, Math.ceil(blockSize / SLICE_SIZE));
+}
 /** The bytes a slice ack takes besides its bitmap. */
 export const SLICE_ACK_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 2 + 2;
 

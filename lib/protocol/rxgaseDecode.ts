@@ -30,6 +30,7 @@ import {
   SLICE_OVERHEAD,
   SLICE_SIZE,
   TOKEN_SIZE,
+  sliceCount,
 } from './rxgaseConstants';
 
 /** An rxgase packet, decoded. */
@@ -160,7 +161,7 @@ export function decodeRxgasePacket(datagram: Uint8Array, maxSize = MAX_PACKAGE_S
       need(datagram, SLICE_OVERHEAD, 'slice');
       const blockSize = readU32(datagram, p + TOKEN_SIZE + 2);
       const index = readU16(datagram, p + TOKEN_SIZE + 6);
-      const count = Math.max(1, Math.ceil(blockSize / SLICE_SIZE));
+      const count = sliceCount(blockSize);
       const size = index === count - 1 ? blockSize - index * SLICE_SIZE : SLICE_SIZE;
       if (count > MAX_SLICES || index >= count) {
         throw new MalformedPayloadError(`no slice ${index} in a block of ${blockSize} bytes`);

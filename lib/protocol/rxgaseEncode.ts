@@ -25,6 +25,7 @@ import {
   SLICE_OVERHEAD,
   SLICE_SIZE,
   TOKEN_SIZE,
+  sliceCount,
 } from './rxgaseConstants';
 
 /** Writes a connect request, padded to {@link CONNECT_REQUEST_SIZE} bytes. */
@@ -207,11 +208,6 @@ export function encodeSliceAck(
   out.view.setUint16(PACKET_PREFIX_SIZE + TOKEN_SIZE + 2, count);
   out.bytes.set(received, SLICE_ACK_OVERHEAD);
   return out.bytes;
-}
-
-/** How many slices a block of `blockSize` bytes takes: one at least. */
-export function sliceCount(blockSize: number): number {
-  return Math.max(1, Math.ceil(blockSize / SLICE_SIZE));
 }
 
 function start(kind: PacketKind, size: number): { bytes: Uint8Array; view: DataView } {

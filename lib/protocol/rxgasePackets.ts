@@ -26,6 +26,7 @@ export {
   SLICE_OVERHEAD,
   SLICE_SIZE,
   TOKEN_SIZE,
+  sliceCount,
 } from './rxgaseConstants';
 export type { CloseReason } from './rxgaseConstants';
 export {
@@ -39,7 +40,6 @@ export {
   encodeShutdownRequest,
   encodeSlice,
   encodeSliceAck,
-  sliceCount,
 } from './rxgaseEncode';
 export { decodeRxgasePacket, isRxgasePacket, sameBytes } from './rxgaseDecode';
 export type {

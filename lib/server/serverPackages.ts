@@ -45,6 +45,9 @@ function encodedBlock(update: GameStateUpdate, maxSize: number): Uint8Array | Er
   return bytes;
 }
 
+/** A package's plan while the client's block is on its way: no update. */
+const IN_FLIGHT = { kind: 'in flight' } as const;
+
 /** A package's empty update: its update is in a block. */
 const NO_UPDATE = new Uint8Array(0);
 
@@ -91,6 +94,7 @@ export interface ServerPackagesOptions {
 type Plan =
   | { readonly kind: 'inline'; readonly bytes: Uint8Array }
   | { readonly kind: 'block'; readonly update: GameStateUpdate }
+  | { readonly kind: 'in flight' }
   | { readonly kind: 'unsendable'; readonly unsendable: Unsendable; readonly error: Error };
 
 /**
@@ -143,6 +147,8 @@ export function serverPackages(
   // A view is the user's code: one that throws leaves this client without its state, reported
   // as any unsendable state is, and the server goes on.
   const plan = (): Plan => {
+    // The client gets nothing else until it holds the block: no update is worked out for it.
+    if (inFlight) return IN_FLIGHT;
     let update: GameStateUpdate;
     try {
       update = current();
@@ -151,7 +157,6 @@ export function serverPackages(
       const unsendable = { update: { time_order: clientTimeOrder() }, room, error: thrown };
       return { kind: 'unsendable', unsendable, error: thrown };
     }
-    if (inFlight) return { kind: 'block', update };
     const bytes = encoded(update);
     if (!(bytes instanceof Error) && bytes.length <= room) return { kind: 'inline', bytes };
     if (
@@ -167,9 +172,8 @@ export function serverPackages(
     );
     return { kind: 'unsendable', unsendable: { update, room, size: bytes.length }, error };
   };
-  /** Starts the block of an update, unless one is on its way; false if it cannot be sent. */
-  const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): boolean => {
-    if (inFlight) return true;
+  /** Starts the block of an update; throws what it cannot be sent for, `failed` told. */
+  const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): void => {
     const bytes = encodedBlock(update, via.maxSize - 1);
     if (bytes instanceof Error) {
       const unsendable =
@@ -194,7 +198,6 @@ export function serverPackages(
       // The connection closed: nothing more goes to the client.
       error: () => undefined,
     });
-    return true;
   };
   return {
     decode: decodeClientPackage,
