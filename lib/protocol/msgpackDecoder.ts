@@ -32,16 +32,16 @@ const KEY_CACHE_SLOTS = 1024;
  * integer map keys are noted (see `wireTypes.ts`) so that the value encodes back to the same bytes.
  */
 export class MsgpackDecoder {
-  private bytes: Uint8Array = new Uint8Array(0);
+  protected bytes: Uint8Array = new Uint8Array(0);
   /**
    * A view of `bytes`, made only for what a view alone reads (floats, 64-bit integers): making one
    * costs more than decoding a small package, and most packages hold neither.
    */
-  private view: DataView | undefined;
-  private pos = 0;
-  private end = 0;
+  protected view: DataView | undefined;
+  protected pos = 0;
+  protected end = 0;
   /** Set when the value just read was a float whose width a number cannot show. */
-  private floatToNote: FloatWidth | 0 = 0;
+  protected floatToNote: FloatWidth | 0 = 0;
   /**
    * Short ASCII map keys decoded before, by a hash of their bytes: a hit costs a comparison
    * instead of a new string. A slot holds the last key that hashed to it.
@@ -55,12 +55,7 @@ export class MsgpackDecoder {
    *   value.
    */
   decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-    if (bytes !== this.bytes) {
-      this.bytes = bytes;
-      this.view = undefined;
-    }
-    this.pos = start;
-    this.end = end;
+    this.begin(bytes, start, end);
     const value = this.readValue(0);
     if (this.pos !== end) {
       throw new MalformedPayloadError(`${end - this.pos} bytes follow the msgpack value`);
@@ -68,7 +63,7 @@ export class MsgpackDecoder {
     return value;
   }
 
-  private readValue(depth: number): unknown {
+  protected readValue(depth: number): unknown {
     this.floatToNote = 0;
     const head = this.readU8();
     if (head <= 0x7f) return head; // positive fixint
@@ -125,7 +120,7 @@ export class MsgpackDecoder {
       case 0xdf: // map 32
         return this.readMap(this.readU32(), depth);
       case 0xc1: // never used
-        throw new MalformedPayloadError('msgpack byte 0xc1 is never used');
+        return this.readNeverUsed(depth);
       default: // fixext 1..16, ext 8/16/32
         throw new MalformedPayloadError(
           `msgpack extension types are not part of the protocol (0x${head.toString(16)})`,
@@ -133,7 +128,22 @@ export class MsgpackDecoder {
     }
   }
 
-  private readArray(size: number, depth: number): unknown[] {
+  /** Points the cursor at `bytes[start..end)`. */
+  protected begin(bytes: Uint8Array, start: number, end: number): void {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = undefined;
+    }
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** What byte 0xc1, which msgpack never uses, starts: nothing in plain msgpack. */
+  protected readNeverUsed(_depth: number): unknown {
+    throw new MalformedPayloadError('msgpack byte 0xc1 is never used');
+  }
+
+  protected readArray(size: number, depth: number): unknown[] {
     this.enter(depth, size, 'array');
     const array = new Array<unknown>(size);
     for (let i = 0; i < size; i++) {
@@ -146,7 +156,7 @@ export class MsgpackDecoder {
     return array;
   }
 
-  private readMap(size: number, depth: number): Record<string, unknown> {
+  protected readMap(size: number, depth: number): Record<string, unknown> {
     this.enter(depth, size * 2, 'map');
     const map: Record<string, unknown> = {};
     // JavaScript enumerates integer-like keys first, ascending; note the wire order if that differs.
@@ -227,7 +237,7 @@ export class MsgpackDecoder {
     return key;
   }
 
-  private readString(byteLength: number): string {
+  protected readString(byteLength: number): string {
     this.need(byteLength);
     const start = this.pos;
     const end = start + byteLength;
@@ -273,12 +283,12 @@ export class MsgpackDecoder {
     return value;
   }
 
-  private readU8(): number {
+  protected readU8(): number {
     this.need(1);
     return this.bytes[this.pos++] as number;
   }
 
-  private readU16(): number {
+  protected readU16(): number {
     this.need(2);
     const value = readU16(this.bytes, this.pos);
     this.pos += 2;
@@ -320,14 +330,14 @@ export class MsgpackDecoder {
     return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value;
   }
 
-  private dataView(): DataView {
+  protected dataView(): DataView {
     const bytes = this.bytes;
     this.view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return this.view;
   }
 
   /** Refuses a container nested too deep, or claiming more entries than bytes remain. */
-  private enter(depth: number, minimumBytes: number, kind: string): void {
+  protected enter(depth: number, minimumBytes: number, kind: string): void {
     if (depth >= MAX_NESTING_DEPTH) {
       throw new MalformedPayloadError(
         `msgpack values nest deeper than ${MAX_NESTING_DEPTH} levels`,
@@ -340,7 +350,7 @@ export class MsgpackDecoder {
     }
   }
 
-  private need(byteLength: number): void {
+  protected need(byteLength: number): void {
     if (byteLength > this.end - this.pos) {
       throw new MalformedPayloadError('a msgpack value runs past the end of its bytes');
     }

@@ -22,11 +22,11 @@ const INT64_MIN = -(2n ** 63n);
  * keep their wire types (see `wireTypes.ts`).
  */
 export class MsgpackEncoder {
-  private bytes: Uint8Array = new Uint8Array(MAX_PACKAGE_SIZE);
-  private view: DataView = new DataView(this.bytes.buffer);
-  private pos = 0;
-  private limit = 0;
-  private readonly ancestors: object[] = [];
+  protected bytes: Uint8Array = new Uint8Array(MAX_PACKAGE_SIZE);
+  protected view: DataView = new DataView(this.bytes.buffer);
+  protected pos = 0;
+  protected limit = 0;
+  protected readonly ancestors: object[] = [];
   private scratch = new Uint8Array(MAX_PACKAGE_SIZE);
 
   /**
@@ -37,6 +37,13 @@ export class MsgpackEncoder {
    * @throws {@link UnencodableValueError} If msgpack cannot carry `value` or a part of it.
    */
   encodeInto(value: unknown, target: Uint8Array, offset: number, limit: number): number {
+    this.begin(target, offset, limit);
+    this.writeValue(value, undefined);
+    return this.pos;
+  }
+
+  /** Points the writer at `target` from `offset`, writing no byte at or past `limit`. */
+  protected begin(target: Uint8Array, offset: number, limit: number): void {
     if (target !== this.bytes) {
       this.bytes = target;
       this.view = new DataView(target.buffer, target.byteOffset, target.byteLength);
@@ -44,8 +51,12 @@ export class MsgpackEncoder {
     this.pos = offset;
     this.limit = Math.min(limit, target.length);
     if (this.ancestors.length > 0) this.ancestors.length = 0; // left over from a throw
-    this.writeValue(value, undefined);
-    return this.pos;
+  }
+
+  /** A buffer of at least `size` bytes to encode into, reused from call to call. */
+  protected scratchOf(size: number): Uint8Array {
+    if (this.scratch.length < size) this.scratch = new Uint8Array(size);
+    return this.scratch;
   }
 
   /**
@@ -55,11 +66,11 @@ export class MsgpackEncoder {
    * @throws {@link UnencodableValueError} If msgpack cannot carry `value` or a part of it.
    */
   encode(value: unknown, maxSize = MAX_PACKAGE_SIZE): Uint8Array {
-    if (this.scratch.length < maxSize) this.scratch = new Uint8Array(maxSize);
-    return this.scratch.slice(0, this.encodeInto(value, this.scratch, 0, maxSize));
+    const scratch = this.scratchOf(maxSize);
+    return scratch.slice(0, this.encodeInto(value, scratch, 0, maxSize));
   }
 
-  private writeValue(value: unknown, float: FloatWidth | undefined): void {
+  protected writeValue(value: unknown, float: FloatWidth | undefined): void {
     switch (typeof value) {
       case 'number':
         return this.writeNumber(value, float);
@@ -103,7 +114,7 @@ export class MsgpackEncoder {
     }
   }
 
-  private writeInteger(value: number): void {
+  protected writeInteger(value: number): void {
     if (value >= 0) {
       if (value < 0x80) return this.writeU8(value); // positive fixint
       if (value < 0x100) return this.writeHeadU8(0xcc, value); // uint 8
@@ -136,7 +147,7 @@ export class MsgpackEncoder {
     this.pos += 8;
   }
 
-  private writeString(value: string): void {
+  protected writeString(value: string): void {
     if (value.length < 32 && this.writeShortAscii(value)) return;
     this.reserve(1 + value.length); // every UTF-16 unit takes at least a byte: refuse early
     if (!isWellFormed(value)) {
@@ -180,7 +191,7 @@ export class MsgpackEncoder {
     this.writeBytes(value);
   }
 
-  private writeArray(array: readonly unknown[]): void {
+  protected writeArray(array: readonly unknown[]): void {
     this.enter(array);
     const length = array.length;
     this.writeContainerHead(length, 0x90, 0xdc); // fixarray / array 16 / array 32
@@ -198,7 +209,7 @@ export class MsgpackEncoder {
     this.ancestors.pop();
   }
 
-  private writeMap(map: Readonly<Record<string, unknown>>): void {
+  protected writeMap(map: Readonly<Record<string, unknown>>): void {
     this.enter(map);
     const types: WireTypes | undefined = wireTypesOf(map);
     const keys = types?.keyOrder ? inWireOrder(map, types.keyOrder) : Object.keys(map);
@@ -215,13 +226,13 @@ export class MsgpackEncoder {
     this.ancestors.pop();
   }
 
-  private writeContainerHead(size: number, fixHead: number, head16: number): void {
+  protected writeContainerHead(size: number, fixHead: number, head16: number): void {
     if (size < 16) this.writeU8(fixHead + size);
     else if (size < 0x10000) this.writeHeadU16(head16, size);
     else this.writeHeadU32(head16 + 1, size);
   }
 
-  private enter(container: object): void {
+  protected enter(container: object): void {
     if (this.ancestors.includes(container)) {
       throw this.refuse('msgpack cannot carry a cycle: a value holds itself', container);
     }
@@ -232,12 +243,12 @@ export class MsgpackEncoder {
   }
 
   /** The error for `value`, refused: with where it sits in what is being encoded. */
-  private refuse(problem: string, value: unknown): UnencodableValueError {
+  protected refuse(problem: string, value: unknown): UnencodableValueError {
     const path = pathTo(this.ancestors, value);
     return new UnencodableValueError(`${problem}${atPath(path)}`, { path });
   }
 
-  private writeU8(byte: number): void {
+  protected writeU8(byte: number): void {
     this.reserve(1);
     this.bytes[this.pos++] = byte;
   }
@@ -268,7 +279,7 @@ export class MsgpackEncoder {
     this.pos += bytes.length;
   }
 
-  private reserve(byteLength: number): void {
+  protected reserve(byteLength: number): void {
     if (this.pos + byteLength > this.limit) {
       throw new PackageOverflowError(`the encoding would exceed the limit of ${this.limit} bytes`);
     }

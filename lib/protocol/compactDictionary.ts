@@ -1,0 +1,215 @@
+import { MalformedPayloadError } from './errors';
+
+/*
+ * The dictionaries of compact updates (see compactEncoder.ts for the format): each connection's
+ * sender gives the map keys and shapes it sends small numbers, defines each where it is first
+ * used, and uses the bare number once the receiver acknowledged a package or block that carried
+ * the definition. The receiver learns every definition as it decodes.
+ */
+
+/** The largest number a dictionary reference holds: one byte up to 127, two up to this. */
+export const MAX_REFERENCE = 128 + 0x1fff;
+
+/** The most keys one connection's dictionary gives numbers; later keys go as strings. */
+export const MAX_KEYS = MAX_REFERENCE + 1;
+
+/** The most shapes one connection's dictionary defines; later maps go as plain maps. */
+export const MAX_SHAPES = 1024;
+
+/** The most fields a shape has: larger maps go as plain maps. */
+export const MAX_SHAPE_FIELDS = 8;
+
+/** The trie nodes of shapes a connection's sender may hold: shapes seen, defined or not. */
+const MAX_SHAPE_NODES = 4096;
+
+/** The packages whose definitions a sender waits to hear of; older ones are forgotten. */
+const MAX_PENDING_PACKAGES = 64;
+
+/** How a shape's field is written: a value of any kind, or a float32 without its type byte. */
+export const FieldKind = { Any: 0, Float32: 1 } as const;
+export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
+
+/** A key or shape a sender numbered. */
+export interface Definition {
+  readonly id: number;
+  /** Whether the receiver holds it: a package or block that carried it was acknowledged. */
+  known: boolean;
+  /** The encoding that last carried it: within one encoding, the definition goes once. */
+  stamp: number;
+}
+
+/** A shape: the keys of a map, in order, and how each value is written. */
+export interface ShapeDefinition extends Definition {
+  readonly keys: readonly string[];
+  readonly kinds: readonly FieldKind[];
+}
+
+/** A node of the shapes' trie: the fields so far; the shape if one ends here. */
+interface ShapeNode {
+  shape: ShapeDefinition | undefined;
+  any: Map<string, ShapeNode> | undefined;
+  float32: Map<string, ShapeNode> | undefined;
+}
+
+const newNode = (): ShapeNode => ({ shape: undefined, any: undefined, float32: undefined });
+
+/**
+ * A connection's sending dictionary: the numbers its keys and shapes have, which of them the
+ * receiver knows, and which packages carried the others.
+ */
+export class SentDictionary {
+  private readonly keys = new Map<string, Definition>();
+  private readonly shapes = newNode();
+  private shapeCount = 0;
+  private shapeNodes = 0;
+  private readonly pending = new Map<number, readonly Definition[]>();
+  private currentStamp = 0;
+  private changes = 0;
+
+  /** Counts what changes the encoding of an update: a definition the receiver came to know. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** How many keys have numbers. */
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Starts an encoding: each definition goes once in it. */
+  nextStamp(): number {
+    return ++this.currentStamp;
+  }
+
+  /** The number of `key`, given now if it has none and there is room; undefined if there is not. */
+  key(key: string): Definition | undefined {
+    let definition = this.keys.get(key);
+    if (definition === undefined && this.keys.size < MAX_KEYS) {
+      definition = { id: this.keys.size, known: false, stamp: 0 };
+      this.keys.set(key, definition);
+    }
+    return definition;
+  }
+
+  /**
+   * The shape of a map with `keys` whose values are written as `kinds`, defined now if it is
+   * new and there is room; undefined if there is not.
+   */
+  shape(keys: readonly string[], kinds: readonly FieldKind[]): ShapeDefinition | undefined {
+    let node = this.shapes;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const branches =
+        kinds[i] === FieldKind.Float32 ? (node.float32 ??= new Map()) : (node.any ??= new Map());
+      let next = branches.get(key);
+      if (next === undefined) {
+        if (this.shapeNodes >= MAX_SHAPE_NODES) return undefined;
+        this.shapeNodes++;
+        next = newNode();
+        branches.set(key, next);
+      }
+      node = next;
+    }
+    if (node.shape === undefined && this.shapeCount < MAX_SHAPES) {
+      node.shape = {
+        id: this.shapeCount++,
+        known: false,
+        stamp: 0,
+        keys: keys.slice(),
+        kinds: kinds.slice(),
+      };
+    }
+    return node.shape;
+  }
+
+  /** `sequence`, a package, carried these definitions: they are known once it is acked. */
+  carried(sequence: number, definitions: readonly Definition[]): void {
+    this.pending.delete(sequence);
+    if (definitions.length === 0) return;
+    this.pending.set(sequence, definitions);
+    if (this.pending.size > MAX_PENDING_PACKAGES) {
+      this.pending.delete(this.pending.keys().next().value as number);
+    }
+  }
+
+  /** Package `sequence` was acked: what it carried is known. */
+  acked(sequence: number): void {
+    const definitions = this.pending.get(sequence);
+    if (definitions === undefined) return;
+    this.pending.delete(sequence);
+    this.know(definitions);
+  }
+
+  /** Package `sequence` was not acked in time: what it carried goes again in the next ones. */
+  lost(sequence: number): void {
+    this.pending.delete(sequence);
+  }
+
+  /** The receiver holds these definitions: a block that carried them arrived whole. */
+  know(definitions: readonly Definition[]): void {
+    for (const definition of definitions) {
+      if (definition.known) continue;
+      definition.known = true;
+      this.changes++;
+    }
+  }
+}
+
+/** A shape as a receiver holds it. */
+export interface ReceivedShape {
+  readonly keys: readonly string[];
+  readonly kinds: readonly FieldKind[];
+}
+
+/** A connection's receiving dictionary: the keys and shapes its sender defined. */
+export class ReceivedDictionary {
+  private readonly keys: (string | undefined)[] = [];
+  private readonly shapes: (ReceivedShape | undefined)[] = [];
+
+  /** The key numbered `id`. @throws {@link MalformedPayloadError} If none is. */
+  key(id: number): string {
+    const key = this.keys[id];
+    if (key === undefined) throw new MalformedPayloadError(`key ${id} was never defined`);
+    return key;
+  }
+
+  /** Numbers `key` `id`. @throws {@link MalformedPayloadError} If `id` is another key's. */
+  defineKey(id: number, key: string): void {
+    const known = this.keys[id];
+    if (known !== undefined && known !== key) {
+      throw new MalformedPayloadError(`key ${id} is defined again as another key`);
+    }
+    while (this.keys.length < id) this.keys.push(undefined);
+    this.keys[id] = key;
+  }
+
+  /** The shape numbered `id`. @throws {@link MalformedPayloadError} If none is. */
+  shape(id: number): ReceivedShape {
+    const shape = this.shapes[id];
+    if (shape === undefined) throw new MalformedPayloadError(`shape ${id} was never defined`);
+    return shape;
+  }
+
+  /** Numbers `shape` `id`. @throws {@link MalformedPayloadError} If `id` is out of range. */
+  defineShape(id: number, shape: ReceivedShape): void {
+    if (id >= MAX_SHAPES) {
+      throw new MalformedPayloadError(
+        `shape ${id} is past the ${MAX_SHAPES} shapes a peer defines`,
+      );
+    }
+    const known = this.shapes[id];
+    if (known !== undefined && !sameShape(known, shape)) {
+      throw new MalformedPayloadError(`shape ${id} is defined again as another shape`);
+    }
+    while (this.shapes.length < id) this.shapes.push(undefined);
+    this.shapes[id] = shape;
+  }
+}
+
+function sameShape(a: ReceivedShape, b: ReceivedShape): boolean {
+  if (a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) {
+    if (a.keys[i] !== b.keys[i] || a.kinds[i] !== b.kinds[i]) return false;
+  }
+  return true;
+}
