@@ -192,7 +192,8 @@ function kindOf(value: unknown): FieldKind {
 }
 
 function withoutTimeOrder(update: UpdatePayload): Record<string, unknown> {
-  const { [TIME_ORDER_KEY]: _timeOrder, ...rest } = update;
+  const rest: Record<string, unknown> = { ...update };
+  delete rest.time_order;
   copyWireTypes(update, rest);
   return rest;
 }

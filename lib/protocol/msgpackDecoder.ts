@@ -139,8 +139,8 @@ export class MsgpackDecoder {
   }
 
   /** What byte 0xc1, which msgpack never uses, starts: nothing in plain msgpack. */
-  protected readNeverUsed(_depth: number): unknown {
-    throw new MalformedPayloadError('msgpack byte 0xc1 is never used');
+  protected readNeverUsed(depth: number): unknown {
+    throw new MalformedPayloadError(`msgpack byte 0xc1 is never used (at depth ${depth})`);
   }
 
   protected readArray(size: number, depth: number): unknown[] {
