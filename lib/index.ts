@@ -62,6 +62,10 @@ export {
   encodeServerPackage,
 } from './protocol/encode';
 export { decodeClientPackage, decodePackage, decodeServerPackage } from './protocol/decode';
+export { CompactDecoder } from './protocol/compactDecoder';
+export { CompactEncoder } from './protocol/compactEncoder';
+export { FieldKind, ReceivedDictionary, SentDictionary } from './protocol/compactDictionary';
+export type { Definition, ReceivedShape, ShapeDefinition } from './protocol/compactDictionary';
 
 export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';
 export type { GameState, GameStateUpdate } from './state/gameState';
@@ -153,8 +157,8 @@ export { DEFAULT_BLOCK_BANDWIDTH } from './connection/blockSender';
 export {
   Connection,
   ConnectionStatus,
-  LARGE_PACKAGE_SIZE,
   RXGASE_CLIENT_ACK_EVERY,
+  ACK_AFTER_BYTES,
 } from './connection/connection';
 export type { ConnectionOptions, DispatchOptions } from './connection/connection';
 export type { ConnectionStats } from './connection/stats';

@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { ConnectionStatus } from '../connection/connection';
 import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import { CompactDecoder } from '../protocol/compactDecoder';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -176,12 +177,15 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       }
     }
     this.accepted = accepted;
+    // An rxgase server writes its updates in compact form, with a dictionary per connection.
+    const updates = accepted === undefined ? undefined : new CompactDecoder();
     const connection = connectionTo(
       transport,
       server,
       accepted,
       () => this.known.value.time_order,
       this.options,
+      updates,
     );
     this.current = connection;
     if (accepted !== undefined) {
@@ -189,7 +193,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
         (reason) => connection.close(reason),
       );
     }
-    this.known.follow(updatesFrom(connection, logger));
+    this.known.follow(updatesFrom(connection, logger, updates));
     connection.events$.subscribe((event) => {
       this.events.next(event as EventOf<E['toClient']>);
       this.handlers.handle(event);

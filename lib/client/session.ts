@@ -19,6 +19,7 @@ import {
   MalformedPayloadError,
   WaitTimeoutError,
 } from '../protocol/errors';
+import type { CompactDecoder } from '../protocol/compactDecoder';
 import { decodeUpdate } from '../protocol/decode';
 import {
   BLOCK_CHANGES,
@@ -89,6 +90,7 @@ export function connectionTo(
   accepted: Accepted | undefined,
   timeOrder: () => number,
   { scheduler, logger, maxPendingEvents, maxMessageSize }: ResolvedClientOptions,
+  updates: CompactDecoder | undefined,
 ): Connection<ServerPackage> {
   const from = addressKey(server);
   return new Connection<ServerPackage>({
@@ -98,7 +100,7 @@ export function connectionTo(
       map(({ data }) => data),
     ),
     send: (data) => transport.send({ data, address: server }),
-    codec: clientPackages(timeOrder),
+    codec: clientPackages(timeOrder, updates),
     scheduler,
     logger,
     maxPendingEvents,
@@ -125,10 +127,14 @@ export interface Arrival {
  * The game-state updates a connection brings, in the order they came: those its packages carry,
  * and those too large for a package, which come as blocks (a first byte says whether the block
  * holds changes or the whole state). A block that is not an update is dropped and logged.
+ *
+ * @param updates The reader of an rxgase server's compact updates, the one the connection's
+ *   packages are read with: blocks and packages share the connection's dictionary.
  */
 export function updatesFrom(
   connection: Connection<ServerPackage>,
   logger: Logger,
+  updates: CompactDecoder | undefined,
 ): Observable<Arrival> {
   return merge(
     connection.packages$.pipe(
@@ -142,7 +148,10 @@ export function updatesFrom(
           if (block[0] !== BLOCK_CHANGES && block[0] !== BLOCK_WHOLE_STATE) {
             throw new MalformedPayloadError(`a block of unknown kind ${block[0]}`);
           }
-          const update = decodeUpdate(block.subarray(1));
+          const update =
+            updates === undefined
+              ? decodeUpdate(block.subarray(1))
+              : updates.decodeUpdate(block, 1, block.length);
           return of({ update, whole: block[0] === BLOCK_WHOLE_STATE });
         } catch (error) {
           logger.warn(

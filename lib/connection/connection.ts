@@ -43,9 +43,9 @@ import type { ConnectionCounts, ConnectionStats } from './stats';
 import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
-import { ConnectionStatus, LARGE_PACKAGE_SIZE, checkConnectionOptions } from './connectionOptions';
+import { ACK_AFTER_BYTES, ConnectionStatus, checkConnectionOptions } from './connectionOptions';
 
-export { ConnectionStatus, LARGE_PACKAGE_SIZE, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
+export { ACK_AFTER_BYTES, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 
 // Past ~300 lines with its documentation: one role, the public face of one connection; the
@@ -122,6 +122,8 @@ export class Connection<P extends Package = Package> {
   private reason: CloseReason | undefined;
   /** The size of the last datagram (or package joined from fragments) admitted. */
   private lastSize = 0;
+  /** The bytes of the packages received since the last package sent, which acked them. */
+  private bytesUnacked = 0;
   private opened = false;
   private closed = false;
   /** Whether a close is on its way, on the next turn. */
@@ -340,9 +342,11 @@ export class Connection<P extends Package = Package> {
       case 'acked':
         counts.acked++;
         this.outgoing.acked(signal.sequence);
+        this.options.codec.acked?.(signal.sequence);
         return this.latency.next(signal.latencyMs);
       case 'timedOut': {
         counts.timedOut++;
+        this.options.codec.lost?.(signal.sequence);
         const again = this.outgoing.timedOut(signal.sequence);
         counts.resends += again;
         if (again > 0) this.urgent.next();
@@ -371,7 +375,10 @@ export class Connection<P extends Package = Package> {
       this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
     this.packages.next(received);
     // The exchange takes each datagram in the call that admitted it: its size is this package's.
-    if (this.lastSize > LARGE_PACKAGE_SIZE && (this.options.ackEvery ?? 1) > 1) this.urgent.next();
+    this.bytesUnacked += this.lastSize;
+    if (this.bytesUnacked > ACK_AFTER_BYTES && (this.options.ackEvery ?? 1) > 1) {
+      this.urgent.next();
+    }
     const { events, eventIds } = received.package;
     for (let i = 0; i < events.length; i++) {
       if (!this.framing.firstTime(eventIds?.[i])) {
@@ -389,6 +396,7 @@ export class Connection<P extends Package = Package> {
     // its connection is open (slices before it would be lost), and the round trip is known.
     if (this.counts.acked > 0) this.blocks?.pump(this.scheduler.now(), this.latency.value);
     const datagram = this.writer.write(header);
+    if (datagram !== undefined) this.bytesUnacked = 0;
     if (datagram !== undefined && this.logsPackages)
       this.logger.debug(
         `Sent package ${header.sequence} to ${this.name} (${datagram.length} bytes).`,

@@ -31,13 +31,15 @@ export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof Connection
 export const RXGASE_CLIENT_ACK_EVERY = 4;
 
 /**
- * The size in bytes past which a package received is acked at once, whatever `ackEvery` says: a
- * server sends a client what changed since the state the client last acknowledged, so a client
- * that lets large updates wait for their ack makes the next ones larger still.
+ * The bytes received since the last package sent past which a connection with an `ackEvery`
+ * acks at once. A server sends a client what changed since the state the client last
+ * acknowledged, so each package a client lets wait for its ack is sent again, in part, in every
+ * later update; past this many bytes those repeats cost more than the ack, some 56 bytes on the
+ * wire with its UDP and IP headers. A game whose updates are small keeps the rate `ackEvery` gives.
  *
  * @category Protocol
  */
-export const LARGE_PACKAGE_SIZE = 512;
+export const ACK_AFTER_BYTES = 192;
 
 /**
  * What a connection is made of. Every optional field says its default.
@@ -86,7 +88,8 @@ export interface ConnectionOptions<P extends Package> {
   /**
    * How many packages received may wait for their ack when there is nothing to send; default 1,
    * PyGaSe's: a package every send interval. See {@link exchangePackages}' option of that name.
-   * A package over {@link LARGE_PACKAGE_SIZE} bytes is acked at once all the same.
+   * Past {@link ACK_AFTER_BYTES} bytes received since the last package sent, it acks at once all
+   * the same.
    */
   readonly ackEvery?: number;
   /**

@@ -1,5 +1,6 @@
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE } from '../protocol/constants';
-import { decodePackage, decodeServerPackage } from '../protocol/decode';
+import type { CompactDecoder } from '../protocol/compactDecoder';
+import { decodeCompactServerPackage, decodePackage, decodeServerPackage } from '../protocol/decode';
 import { encodeClientPackage, encodePackage } from '../protocol/encode';
 import type { Header } from '../protocol/header';
 import type { Package, ServerPackage } from '../protocol/packages';
@@ -24,6 +25,10 @@ export interface PackageCodec<P extends Package> {
   encode(header: Header): Uint8Array;
   /** How many bytes the next package takes before its events, to know how many events fit. */
   baseSize(): number;
+  /** The peer acked package `sequence`. */
+  acked?(sequence: number): void;
+  /** Package `sequence` was not acked in time. */
+  lost?(sequence: number): void;
 }
 
 /**
@@ -42,12 +47,20 @@ export const plainPackages: PackageCodec<Package> = {
  * `time_order` of the client's game state.
  *
  * @param timeOrder Read for each package sent.
+ * @param updates For an rxgase server, which writes its updates in rxgase's compact form: the
+ *   reader that holds the connection's dictionary. Default none: PyGaSe's msgpack updates.
  *
  * @category Protocol
  */
-export function clientPackages(timeOrder: () => number): PackageCodec<ServerPackage> {
+export function clientPackages(
+  timeOrder: () => number,
+  updates?: CompactDecoder,
+): PackageCodec<ServerPackage> {
   return {
-    decode: decodeServerPackage,
+    decode:
+      updates === undefined
+        ? decodeServerPackage
+        : (datagram, maxSize) => decodeCompactServerPackage(datagram, updates, maxSize),
     encode: (header) => encodeClientPackage({ header, timeOrder: timeOrder(), events: [] }),
     baseSize: () => HEADER_SIZE + LENGTH_PREFIX_SIZE,
   };

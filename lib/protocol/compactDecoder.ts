@@ -12,6 +12,8 @@ import { noteFloat } from './wireTypes';
  * Reads compact updates (see `CompactEncoder` for the format) with one connection's dictionary,
  * learning each definition as it reads it. Whatever bytes it is given, it returns an update or
  * throws a {@link MalformedPayloadError}.
+ *
+ * @category Protocol
  */
 export class CompactDecoder extends MsgpackDecoder {
   /** How deep inside arrays and escaped maps the cursor is, where maps are plain msgpack. */

@@ -25,11 +25,18 @@ const MAX_SHAPE_NODES = 4096;
 /** The packages whose definitions a sender waits to hear of; older ones are forgotten. */
 const MAX_PENDING_PACKAGES = 64;
 
-/** How a shape's field is written: a value of any kind, or a float32 without its type byte. */
+/**
+ * How a shape's field is written: a value of any kind, or a float32 without its type byte.
+ *
+ * @category Protocol
+ */
 export const FieldKind = { Any: 0, Float32: 1 } as const;
 export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
-/** A key or shape a sender numbered. */
+/** A key or shape a sender numbered.
+ *
+ * @category Protocol
+ */
 export interface Definition {
   readonly id: number;
   /** Whether the receiver holds it: a package or block that carried it was acknowledged. */
@@ -38,7 +45,10 @@ export interface Definition {
   stamp: number;
 }
 
-/** A shape: the keys of a map, in order, and how each value is written. */
+/** A shape: the keys of a map, in order, and how each value is written.
+ *
+ * @category Protocol
+ */
 export interface ShapeDefinition extends Definition {
   readonly keys: readonly string[];
   readonly kinds: readonly FieldKind[];
@@ -56,6 +66,8 @@ const newNode = (): ShapeNode => ({ shape: undefined, any: undefined, float32: u
 /**
  * A connection's sending dictionary: the numbers its keys and shapes have, which of them the
  * receiver knows, and which packages carried the others.
+ *
+ * @category Protocol
  */
 export class SentDictionary {
   private readonly keys = new Map<string, Definition>();
@@ -155,13 +167,19 @@ export class SentDictionary {
   }
 }
 
-/** A shape as a receiver holds it. */
+/** A shape as a receiver holds it.
+ *
+ * @category Protocol
+ */
 export interface ReceivedShape {
   readonly keys: readonly string[];
   readonly kinds: readonly FieldKind[];
 }
 
-/** A connection's receiving dictionary: the keys and shapes its sender defined. */
+/** A connection's receiving dictionary: the keys and shapes its sender defined.
+ *
+ * @category Protocol
+ */
 export class ReceivedDictionary {
   private readonly keys: (string | undefined)[] = [];
   private readonly shapes: (ReceivedShape | undefined)[] = [];

@@ -36,6 +36,8 @@ import { copyWireTypes, wireTypesOf } from './wireTypes';
  * carried it is acknowledged; within one update, only where first used. A map of up to 8 values,
  * none of them a map, goes as a shape: a moved entity `{ x, y }` costs its key, c1, a shape
  * number and two float32s.
+ *
+ * @category Protocol
  */
 export class CompactEncoder extends MsgpackEncoder {
   private dictionary: SentDictionary | undefined;

@@ -15,6 +15,7 @@ import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } f
 import type { Header } from './header';
 import { readU16, readU32 } from './bigEndian';
 import { headerOf } from './header';
+import type { CompactDecoder } from './compactDecoder';
 import { MsgpackDecoder } from './msgpackDecoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
 
@@ -83,14 +84,46 @@ export function decodeServerPackage(
   datagram: Uint8Array,
   maxSize = MAX_PACKAGE_SIZE,
 ): ServerPackage {
+  return serverPackage(datagram, maxSize, readMsgpackUpdate);
+}
+
+/**
+ * Decodes a server package from an rxgase server, whose update is in rxgase's compact form, read
+ * by `updates`, which holds the connection's dictionary.
+ *
+ * @throws As {@link decodeServerPackage}.
+ *
+ * @internal
+ */
+export function decodeCompactServerPackage(
+  datagram: Uint8Array,
+  updates: CompactDecoder,
+  maxSize = MAX_PACKAGE_SIZE,
+): ServerPackage {
+  return serverPackage(datagram, maxSize, (bytes, start, end) =>
+    updates.decodeUpdate(bytes, start, end),
+  );
+}
+
+/** Reads an update in PyGaSe's msgpack from `bytes[start..end)`. */
+function readMsgpackUpdate(bytes: Uint8Array, start: number, end: number): UpdatePayload {
+  return toUpdate(msgpack.decode(bytes, start, end));
+}
+
+/** A server package: header, the update `readUpdate` reads, events. */
+function serverPackage(
+  datagram: Uint8Array,
+  maxSize: number,
+  readUpdate: (bytes: Uint8Array, start: number, end: number) => UpdatePayload,
+): ServerPackage {
   const header = open(datagram, maxSize);
   requireBytes(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE, 'the game-state update length');
   if (readU16(datagram, HEADER_SIZE) === 0) {
     // An rxgase server's package without an update: the update the client lacks is in a block.
     return { header, events: readEvents(datagram, HEADER_SIZE + LENGTH_PREFIX_SIZE) };
   }
-  const [value, end] = readLengthPrefixed(datagram, HEADER_SIZE, 'the game-state update');
-  return { header, update: toUpdate(value), events: readEvents(datagram, end) };
+  const [start, end] = lengthPrefixed(datagram, HEADER_SIZE, 'the game-state update');
+  return { header, update: readUpdate(datagram, start, end), events: readEvents(datagram, end) };
 }
 
 /**
@@ -138,6 +171,16 @@ function readLengthPrefixed(
   offset: number,
   what: string,
 ): [value: unknown, end: number] {
+  const [start, end] = lengthPrefixed(datagram, offset, what);
+  return [msgpack.decode(datagram, start, end), end];
+}
+
+/** Reads a length as {@link readLengthPrefixed} does: where the value starts and ends. */
+function lengthPrefixed(
+  datagram: Uint8Array,
+  offset: number,
+  what: string,
+): [start: number, end: number] {
   if (offset + LENGTH_PREFIX_SIZE > datagram.length) {
     throw new MalformedPayloadError(`the datagram ends inside the length of ${what}`);
   }
@@ -158,7 +201,7 @@ function readLengthPrefixed(
   if (end > datagram.length) {
     throw new MalformedPayloadError(`the length of ${what} runs past the end of the datagram`);
   }
-  return [msgpack.decode(datagram, start, end), end];
+  return [start, end];
 }
 
 function toEvent(value: unknown): GameEvent {

@@ -61,12 +61,13 @@ export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0
 
 /**
  * The version of the rxgase protocol these peers speak. Version 2 binds the accept to the
- * client's nonce and pads the challenge response to 64 bytes; peers of other versions are
- * refused with `version mismatch`.
+ * client's nonce and pads the challenge response to 64 bytes; version 3 adds fragments and
+ * blocks; version 4 writes a server's updates to an rxgase client as compact updates (see
+ * `CompactEncoder`). Peers of other versions are refused with `version mismatch`.
  *
  * @category Protocol
  */
-export const RXGASE_PROTOCOL_VERSION = 3;
+export const RXGASE_PROTOCOL_VERSION = 4;
 
 /** What an rxgase packet is. */
 export const PacketKind = {

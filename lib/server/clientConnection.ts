@@ -4,6 +4,7 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
 import type { ReassemblyBudget } from '../operators/joinFragments';
+import { SentDictionary } from '../protocol/compactDictionary';
 import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
@@ -157,6 +158,7 @@ export function connectClient<S extends GameState<object>>(
         remembers: (timeOrder: number) => context.store.statesSince?.(timeOrder) !== undefined,
       }),
       ...(handshake !== undefined && {
+        compact: new SentDictionary(),
         blocks: {
           maxSize: context.maxMessageSize,
           send: (bytes: Uint8Array): Observable<void> => connection.sendBlock(bytes),

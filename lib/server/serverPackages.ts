@@ -3,6 +3,8 @@ import type { PackageCodec } from '../connection/packageCodec';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { encodeLargeUpdate, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
+import type { Definition, SentDictionary } from '../protocol/compactDictionary';
+import { CompactEncoder } from '../protocol/compactEncoder';
 import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
 import { BLOCK_CHANGES, BLOCK_WHOLE_STATE, MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
@@ -43,6 +45,26 @@ function encodedBlock(update: GameStateUpdate, maxSize: number): Uint8Array | Er
   }
   encodedBlocks.set(update, bytes);
   return bytes;
+}
+
+/** The writers of compact updates: one for packages, one whose buffer grows to the largest block. */
+const compactPackages = new CompactEncoder();
+const compactBlocks = new CompactEncoder();
+
+/** An update in compact form, or what went wrong. */
+type Compact = { readonly bytes: Uint8Array; readonly carried: readonly Definition[] } | Error;
+
+function encodeCompact(
+  writer: CompactEncoder,
+  update: GameStateUpdate,
+  dictionary: SentDictionary,
+  maxSize: number,
+): Compact {
+  try {
+    return writer.encodeUpdate(update, dictionary, maxSize);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 /** A package's plan while the client's block is on its way: no update. */
@@ -88,6 +110,11 @@ export interface ServerPackagesOptions {
    * client whose state it forgot gets the whole state, which in a block replaces the client's.
    */
   readonly remembers?: (timeOrder: number) => boolean;
+  /**
+   * For an rxgase client: the connection's dictionary, with which updates go in rxgase's compact
+   * form (see `CompactEncoder`). Default none: PyGaSe's msgpack, the same bytes for every client.
+   */
+  readonly compact?: SentDictionary;
 }
 
 /** What a package carries: an update, no update (it is in a block), or what went wrong. */
@@ -110,7 +137,7 @@ type Plan =
 export function serverPackages(
   store: StateSource,
   clientTimeOrder: () => number,
-  { overhead = 0, sent, failed, blocks, remembers }: ServerPackagesOptions = {},
+  { overhead = 0, sent, failed, blocks, remembers, compact }: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
   // With blocks, an update rides in the package only if the package stays one datagram.
   const room =
@@ -144,6 +171,20 @@ export function serverPackages(
     }
     return memo.update;
   };
+  // The compact form of the update, for the dictionary as it is: once for baseSize and encode.
+  let compactMemo: { update: GameStateUpdate; version: number; result: Compact } | undefined;
+  const compactOf = (update: GameStateUpdate, dictionary: SentDictionary): Compact => {
+    if (compactMemo?.update !== update || compactMemo.version !== dictionary.version) {
+      const result = encodeCompact(compactPackages, update, dictionary, room);
+      compactMemo = { update, version: dictionary.version, result };
+    }
+    return compactMemo.result;
+  };
+  const inlineBytes = (update: GameStateUpdate): Uint8Array | Error => {
+    if (compact === undefined) return encoded(update);
+    const result = compactOf(update, compact);
+    return result instanceof Error ? result : result.bytes;
+  };
   // A view is the user's code: one that throws leaves this client without its state, reported
   // as any unsendable state is, and the server goes on.
   const plan = (): Plan => {
@@ -157,7 +198,7 @@ export function serverPackages(
       const unsendable = { update: { time_order: clientTimeOrder() }, room, error: thrown };
       return { kind: 'unsendable', unsendable, error: thrown };
     }
-    const bytes = encoded(update);
+    const bytes = inlineBytes(update);
     if (!(bytes instanceof Error) && bytes.length <= room) return { kind: 'inline', bytes };
     if (
       blocks !== undefined &&
@@ -174,7 +215,11 @@ export function serverPackages(
   };
   /** Starts the block of an update; throws what it cannot be sent for, `failed` told. */
   const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): void => {
-    const bytes = encodedBlock(update, via.maxSize - 1);
+    const result =
+      compact === undefined
+        ? encodedBlock(update, via.maxSize - 1)
+        : encodeCompact(compactBlocks, update, compact, via.maxSize - 1);
+    const bytes = result instanceof Error || result instanceof Uint8Array ? result : result.bytes;
     if (bytes instanceof Error) {
       const unsendable =
         bytes instanceof PackageOverflowError
@@ -194,6 +239,9 @@ export function serverPackages(
       complete: () => {
         inFlight = false;
         delivered = update.time_order;
+        if (compact !== undefined && !(result instanceof Uint8Array)) {
+          compact.know((result as Exclude<Compact, Error>).carried);
+        }
       },
       // The connection closed: nothing more goes to the client.
       error: () => undefined,
@@ -208,9 +256,19 @@ export function serverPackages(
         throw next.error;
       }
       if (next.kind === 'block') sendBlock(next.update, blocks as UpdateBlocks);
+      // The definitions an update carries are known once a package that carried them is acked.
+      if (compact !== undefined) {
+        const carried = next.kind === 'inline' && compactMemo?.result;
+        compact.carried(
+          header.sequence,
+          carried && !(carried instanceof Error) ? carried.carried : [],
+        );
+      }
       sent?.();
       return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
     },
+    acked: (sequence) => compact?.acked(sequence),
+    lost: (sequence) => compact?.lost(sequence),
     baseSize: () => {
       const next = plan();
       if (next.kind === 'unsendable') return MAX_PACKAGE_SIZE;

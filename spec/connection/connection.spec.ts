@@ -2,7 +2,7 @@ import { Subject, VirtualAction, VirtualTimeScheduler, map, tap } from 'rxjs';
 import type { ConnectionOptions } from '../../lib/connection/connection';
 import { Connection, ConnectionStatus } from '../../lib/connection/connection';
 import { clientPackages, plainPackages } from '../../lib/connection/packageCodec';
-import { LARGE_PACKAGE_SIZE } from '../../lib/connection/connectionOptions';
+import { ACK_AFTER_BYTES } from '../../lib/connection/connectionOptions';
 import { decodePackage } from '../../lib/protocol/decode';
 import {
   appendEvents,
@@ -392,13 +392,18 @@ describe('Connection with ackEvery', () => {
     expect(sent).toEqual([0, 40, 140, 180, 280]);
   });
 
-  it('acks a package over LARGE_PACKAGE_SIZE at once, so the next update stays small', () => {
+  it('acks at once past ACK_AFTER_BYTES received since its last package, so updates stay small', () => {
     const { sent, serve, runUntil } = client();
     serve(10, 1, 10);
-    serve(30, 2, LARGE_PACKAGE_SIZE + 10);
-    serve(60, 3, LARGE_PACKAGE_SIZE + 10);
+    serve(30, 2, ACK_AFTER_BYTES + 10);
+    serve(60, 3, ACK_AFTER_BYTES + 10);
+    // Two packages of half as much, then a third: acked once they add up past it.
+    const half = Math.ceil(ACK_AFTER_BYTES / 2);
+    serve(70, 4, half);
+    serve(80, 5, half);
+    serve(85, 6, 10);
     runUntil(99);
-    expect(sent).toEqual([0, 30, 60]);
+    expect(sent).toEqual([0, 30, 60, 80]);
   });
 });
 

@@ -47,7 +47,7 @@ function setUp() {
 describe('a game state too large to send', () => {
   it('refuses a joining client promptly with `state too large`, logged once with the sizes and on errors$ once', async () => {
     const { server, machine, store, client, within, pass, log, errors } = setUp();
-    store.pushUpdate({ players: crowd(150), time_order: 1 });
+    store.pushUpdate({ players: crowd(300), time_order: 1 });
     await server.run(7000, 'server', machine);
     const ann = client('ann');
     const joined = ann.connect(7000, 'server');
@@ -86,7 +86,7 @@ describe('a game state too large to send', () => {
 
   it('rejects connect() within the grace and a little, not after the 5 s wait', async () => {
     const { server, machine, store, client, within, scheduler } = setUp();
-    store.pushUpdate({ players: crowd(150), time_order: 1 });
+    store.pushUpdate({ players: crowd(300), time_order: 1 });
     await server.run(7000, 'server', machine);
     const started = scheduler.now();
     await expect(within(client('ann').connect(7000, 'server'))).rejects.toMatchObject({
@@ -102,7 +102,7 @@ describe('a game state too large to send', () => {
     const { server, machine, client, within, pass, log, errors } = setUp();
     await server.run(7000, 'server', machine);
     machine.runGameLoop(20);
-    machine.registerEventHandler('CROWD', () => ({ players: crowd(150) }));
+    machine.registerEventHandler('CROWD', () => ({ players: crowd(300) }));
     const ann = client('ann');
     const bob = client('bob');
     await within(ann.connect(7000, 'server'));
@@ -150,7 +150,7 @@ describe('a game state too large to send', () => {
 
   it('drops a PyGaSe client, which has no close packet, after the same grace: logged and counted', async () => {
     const { server, machine, store, client, within, pass, log, errors } = setUp();
-    store.pushUpdate({ players: crowd(150), time_order: 1 });
+    store.pushUpdate({ players: crowd(300), time_order: 1 });
     await server.run(7000, 'server', machine);
     const old = client('old', { protocol: 'pygase' });
     const joined = old.connect(7000, 'server', 3000).catch((error: unknown) => error);

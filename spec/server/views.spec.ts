@@ -3,7 +3,8 @@ import { Client } from '../../lib/client/client';
 import { pygaseHandler } from '../../lib/connection/eventHandlers';
 import { GameStateMachine } from '../../lib/game/gameStateMachine';
 import { GameStateStore } from '../../lib/game/gameStateStore';
-import { decodeServerPackage } from '../../lib/protocol/decode';
+import { CompactDecoder } from '../../lib/protocol/compactDecoder';
+import { decodeCompactServerPackage, decodeServerPackage } from '../../lib/protocol/decode';
 import { decodeRxgasePacket, isRxgasePacket } from '../../lib/protocol/rxgasePackets';
 import { Server } from '../../lib/server/server';
 import type { ServerOptions } from '../../lib/server/serverOptions';
@@ -96,12 +97,17 @@ function cardTable(serverOptions: ServerOptions<Cards>, conditions?: NetworkCond
   return { store, machine, server, sent, client, pass, within, start, stop };
 }
 
-/** The game-state updates in the datagrams, of either protocol; handshakes and closes carry none. */
+/**
+ * The game-state updates in the datagrams sent one client, in the order sent, of either protocol;
+ * handshakes and closes carry none. An rxgase client's are compact: read with one dictionary.
+ */
 function updatesIn(datagrams: readonly Uint8Array[]): unknown[] {
+  const compact = new CompactDecoder();
   return datagrams.flatMap((data) => {
     if (!isRxgasePacket(data)) return [decodeServerPackage(data).update];
     const packet = decodeRxgasePacket(data);
-    return packet.kind === 'data' ? [decodeServerPackage(packet.package).update] : [];
+    if (packet.kind !== 'data') return [];
+    return [decodeCompactServerPackage(packet.package, compact).update];
   });
 }
 
