@@ -2,10 +2,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
 import { movedEntities } from '../bench/scenarios/movedEntities';
+import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from '../bench/load/protocolClient';
+import { Backend, createGameState } from '../lib/index';
+import type { GameState } from '../lib/index';
 import type { Result } from '../bench/measure';
 import { receive } from '../bench/scenarios/receive';
 import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
@@ -249,4 +253,40 @@ describe('the moved-entities figure', () => {
     // Virtual time and a seeded world: the figure is the same on every run.
     expect(await movedEntities(1000)).toEqual(first);
   }, 60_000);
+});
+
+describe("the load's own protocol client", () => {
+  it.each(['rxgase', 'pygase'] as const)(
+    "takes a real server's packages over UDP, speaking %s, and none fails to decode",
+    async (protocol) => {
+      type Counter = GameState<{ n: number; players: Record<string, { x: number; y: number }> }>;
+      let tick = 0;
+      const backend = new Backend<Counter>(
+        createGameState({ n: 0, players: {} }) as Counter,
+        () => {
+          tick++;
+          const players: Counter['players'] = {};
+          for (let i = 0; i < 30; i++) players[`p${i}`] = { x: tick + 0.5, y: i + 0.5 };
+          return { n: tick, players };
+        },
+        {},
+      );
+      const { port } = await backend.run('127.0.0.1', 0);
+      const counts = noCounts();
+      const client = await ProtocolClient.bind(port, { events: () => [] }, counts, () => true);
+      try {
+        if (protocol === 'rxgase') await client.handshake();
+        for (let beat = 0; beat < 400 && counts.received < 20; beat++) {
+          client.send(performance.now());
+          await new Promise((resolve) => setTimeout(resolve, SEND_INTERVAL_MS));
+        }
+        expect(counts.received).toBeGreaterThanOrEqual(20);
+        expect(counts.malformed).toBe(0);
+      } finally {
+        client.close();
+        await backend.shutdown();
+      }
+    },
+    30_000,
+  );
 });

@@ -29,7 +29,12 @@ import {
   isRxgasePacket,
   sameBytes,
 } from '../../lib/protocol/rxgasePackets';
-import { RXGASE_CLIENT_ACK_EVERY as CLIENT_ACK_EVERY } from '../../lib/connection/connection';
+import {
+  ACK_AFTER_BYTES,
+  RXGASE_CLIENT_ACK_EVERY as CLIENT_ACK_EVERY,
+} from '../../lib/connection/connection';
+import { CompactDecoder } from '../../lib/protocol/compactDecoder';
+import { decodeCompactServerPackage } from '../../lib/protocol/decode';
 
 const msgpack = new MsgpackEncoder();
 
@@ -113,6 +118,10 @@ export class ProtocolClient {
   private lastSentAt = -Infinity;
   /** Server packages taken since the last send: an rxgase client acks every fourth at once. */
   private unacked = 0;
+  /** The bytes received since the last package sent: past ACK_AFTER_BYTES, acked at once. */
+  private bytesUnacked = 0;
+  /** An rxgase client's reader of compact updates, which holds its connection's dictionary. */
+  private readonly updates = new CompactDecoder();
   /** The answer the handshake waits for, while it does. */
   private answer: ((packet: ReturnType<typeof decodeRxgasePacket>) => void) | undefined;
 
@@ -197,6 +206,7 @@ export class ProtocolClient {
     this.sequence = sqnAdd(this.sequence, 1);
     this.lastSentAt = now;
     this.unacked = 0;
+    this.bytesUnacked = 0;
     const pkg = encodeClientPackage({
       header: {
         sequence: this.sequence,
@@ -237,7 +247,7 @@ export class ProtocolClient {
         const packet = decodeRxgasePacket(data);
         if (packet.kind !== 'data') return this.answer?.(packet);
         if (this.session === undefined || !sameBytes(packet.session, this.session)) return;
-        pkg = decodeServerPackage(packet.package);
+        pkg = decodeCompactServerPackage(packet.package, this.updates);
       } else pkg = decodeServerPackage(data);
     } catch {
       counts.malformed++;
@@ -266,9 +276,16 @@ export class ProtocolClient {
     }
     this.resolve(pkg);
     for (const event of pkg.events) this.behaviour.onEvent?.(this, event);
-    // An rxgase client acks events, and every fourth package, at once.
-    if (this.session !== undefined && (pkg.events.length > 0 || ++this.unacked >= CLIENT_ACK_EVERY))
+    // An rxgase client acks events, every fourth package, and large updates at once, as Client.
+    this.bytesUnacked += data.length;
+    if (
+      this.session !== undefined &&
+      (pkg.events.length > 0 ||
+        ++this.unacked >= CLIENT_ACK_EVERY ||
+        this.bytesUnacked > ACK_AFTER_BYTES)
+    ) {
       this.sendPackage(performance.now(), []);
+    }
   }
 
   /** Packages the header acknowledges are acked, with their events. */
