@@ -126,7 +126,8 @@ export interface Arrival {
 /**
  * The game-state updates a connection brings, in the order they came: those its packages carry,
  * and those too large for a package, which come as blocks (a first byte says whether the block
- * holds changes or the whole state). A block that is not an update is dropped and logged.
+ * holds changes or the whole state). A block that is not an update is dropped and logged; from an
+ * rxgase server, whose later updates may use what the block defined, it closes the connection.
  *
  * @param updates The reader of an rxgase server's compact updates, the one the connection's
  *   packages are read with: blocks and packages share the connection's dictionary.
@@ -154,9 +155,14 @@ export function updatesFrom(
               : updates.decodeUpdate(block, 1, block.length);
           return of({ update, whole: block[0] === BLOCK_WHOLE_STATE });
         } catch (error) {
-          logger.warn(
-            `Dropped a block of ${block.length} bytes from ${addressKey(connection.remote)}: ${(error as Error).message}`,
-          );
+          const problem = `a block of ${block.length} bytes from ${addressKey(connection.remote)}: ${(error as Error).message}`;
+          if (updates === undefined) {
+            logger.warn(`Dropped ${problem}`);
+            return EMPTY;
+          }
+          // The server holds the block's definitions known: without them no later update reads.
+          logger.error(`Closing the connection, unable to read ${problem}`);
+          connection.close('error');
           return EMPTY;
         }
       }),

@@ -19,7 +19,16 @@ export const MAX_SHAPES = 1024;
 /** The most fields a shape has: larger maps go as plain maps. */
 export const MAX_SHAPE_FIELDS = 8;
 
-/** The trie nodes of shapes a connection's sender may hold: shapes seen, defined or not. */
+/**
+ * The longest key a dictionary numbers, in UTF-16 units: longer keys go as strings, so a
+ * receiver's dictionary stays small whatever its sender sends.
+ */
+export const MAX_KEY_LENGTH = 64;
+
+/**
+ * The trie nodes of shapes a connection's sender may hold: shapes seen, defined or not. Past it,
+ * the nodes of the shapes seen once are forgotten.
+ */
 const MAX_SHAPE_NODES = 4096;
 
 /** The packages whose definitions a sender waits to hear of; older ones are forgotten. */
@@ -54,14 +63,24 @@ export interface ShapeDefinition extends Definition {
   readonly kinds: readonly FieldKind[];
 }
 
-/** A node of the shapes' trie: the fields so far; the shape if one ends here. */
+/**
+ * A node of the shapes' trie: the fields so far; the shape if one ends here, or how often maps
+ * of these fields were seen: a shape is defined once seen twice, so maps keyed by ids that come
+ * and go (`{ e17: TO_DELETE }`) do not fill the table with shapes used once.
+ */
 interface ShapeNode {
   shape: ShapeDefinition | undefined;
+  seen: number;
   any: Map<string, ShapeNode> | undefined;
   float32: Map<string, ShapeNode> | undefined;
 }
 
-const newNode = (): ShapeNode => ({ shape: undefined, any: undefined, float32: undefined });
+const newNode = (): ShapeNode => ({
+  shape: undefined,
+  seen: 0,
+  any: undefined,
+  float32: undefined,
+});
 
 /**
  * A connection's sending dictionary: the numbers its keys and shapes have, which of them the
@@ -71,8 +90,8 @@ const newNode = (): ShapeNode => ({ shape: undefined, any: undefined, float32: u
  */
 export class SentDictionary {
   private readonly keys = new Map<string, Definition>();
-  private readonly shapes = newNode();
-  private shapeCount = 0;
+  private shapes = newNode();
+  private readonly defined: ShapeDefinition[] = [];
   private shapeNodes = 0;
   private readonly pending = new Map<number, readonly Definition[]>();
   private currentStamp = 0;
@@ -96,7 +115,7 @@ export class SentDictionary {
   /** The number of `key`, given now if it has none and there is room; undefined if there is not. */
   key(key: string): Definition | undefined {
     let definition = this.keys.get(key);
-    if (definition === undefined && this.keys.size < MAX_KEYS) {
+    if (definition === undefined && this.keys.size < MAX_KEYS && key.length <= MAX_KEY_LENGTH) {
       definition = { id: this.keys.size, known: false, stamp: 0 };
       this.keys.set(key, definition);
     }
@@ -104,10 +123,32 @@ export class SentDictionary {
   }
 
   /**
-   * The shape of a map with `keys` whose values are written as `kinds`, defined now if it is
-   * new and there is room; undefined if there is not.
+   * The shape of a map with `keys` whose values are written as `kinds`: defined now if maps of
+   * these fields were seen before and there is room; undefined while there is none.
    */
   shape(keys: readonly string[], kinds: readonly FieldKind[]): ShapeDefinition | undefined {
+    let node = this.find(keys, kinds);
+    if (node === undefined) {
+      // Forget the shapes seen once, and look again.
+      this.prune();
+      node = this.find(keys, kinds);
+      if (node === undefined) return undefined;
+    }
+    if (node.shape !== undefined) return node.shape;
+    if (++node.seen < 2 || this.defined.length >= MAX_SHAPES) return undefined;
+    node.shape = {
+      id: this.defined.length,
+      known: false,
+      stamp: 0,
+      keys: keys.slice(),
+      kinds: kinds.slice(),
+    };
+    this.defined.push(node.shape);
+    return node.shape;
+  }
+
+  /** The trie node of these fields, made if new; undefined if the trie is full. */
+  private find(keys: readonly string[], kinds: readonly FieldKind[]): ShapeNode | undefined {
     let node = this.shapes;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
@@ -122,16 +163,17 @@ export class SentDictionary {
       }
       node = next;
     }
-    if (node.shape === undefined && this.shapeCount < MAX_SHAPES) {
-      node.shape = {
-        id: this.shapeCount++,
-        known: false,
-        stamp: 0,
-        keys: keys.slice(),
-        kinds: kinds.slice(),
-      };
+    return node;
+  }
+
+  /** Makes the trie again of the defined shapes alone. */
+  private prune(): void {
+    this.shapes = newNode();
+    this.shapeNodes = 0;
+    for (const shape of this.defined) {
+      const node = this.find(shape.keys, shape.kinds) as ShapeNode;
+      node.shape = shape;
     }
-    return node.shape;
   }
 
   /** `sequence`, a package, carried these definitions: they are known once it is acked. */
@@ -193,6 +235,9 @@ export class ReceivedDictionary {
 
   /** Numbers `key` `id`. @throws {@link MalformedPayloadError} If `id` is another key's. */
   defineKey(id: number, key: string): void {
+    if (key.length > MAX_KEY_LENGTH) {
+      throw new MalformedPayloadError(`a key of ${key.length} characters is defined, past 64`);
+    }
     const known = this.keys[id];
     if (known !== undefined && known !== key) {
       throw new MalformedPayloadError(`key ${id} is defined again as another key`);
@@ -214,6 +259,9 @@ export class ReceivedDictionary {
       throw new MalformedPayloadError(
         `shape ${id} is past the ${MAX_SHAPES} shapes a peer defines`,
       );
+    }
+    if (shape.keys.some((key) => key.length > MAX_KEY_LENGTH)) {
+      throw new MalformedPayloadError(`shape ${id} holds a key past 64 characters`);
     }
     const known = this.shapes[id];
     if (known !== undefined && !sameShape(known, shape)) {

@@ -1,5 +1,5 @@
 import { isPlainObject } from '../util/plainObject';
-import { FieldKind, MAX_SHAPE_FIELDS } from './compactDictionary';
+import { FieldKind, MAX_KEY_LENGTH, MAX_SHAPE_FIELDS } from './compactDictionary';
 import type { Definition, SentDictionary, ShapeDefinition } from './compactDictionary';
 import { GAME_STATUS_KEY, TIME_ORDER_KEY } from './constants';
 import { toSqn } from './sequence';
@@ -34,8 +34,9 @@ import { copyWireTypes, wireTypesOf } from './wireTypes';
  * Byte c1 is the one msgpack never uses, and c0 (nil) never starts a key or a shape, so each
  * form is told by its first byte. A sender writes a definition until a package or block that
  * carried it is acknowledged; within one update, only where first used. A map of up to 8 values,
- * none of them a map, goes as a shape: a moved entity `{ x, y }` costs its key, c1, a shape
- * number and two float32s.
+ * none of them a map, with two fields or a float32, goes as a shape once maps of its fields were
+ * seen twice: a moved entity `{ x, y }` costs its key, c1, a shape number and two float32s. Keys
+ * of more than 64 characters are never numbered.
  *
  * @category Protocol
  */
@@ -110,18 +111,23 @@ export class CompactEncoder extends MsgpackEncoder {
     const kinds = this.fieldKinds;
     keys.length = 0;
     kinds.length = 0;
-    let leaves = true;
+    // A map may go as a shape if its values are no maps, its keys short, and the shape saves a
+    // byte: it has two fields or more, or a float32.
+    let shapeable = true;
+    let saves = false;
     for (const key of Object.keys(map)) {
       if (key === skip) continue;
       const value = map[key];
       if (value === undefined) continue; // as JSON does: an undefined entry is an absent one
+      const kind = kindOf(value);
       keys.push(key);
-      kinds.push(kindOf(value));
-      if (leaves && isPlainObject(value)) leaves = false;
+      kinds.push(kind);
+      if (kind === FieldKind.Float32) saves = true;
+      if (shapeable && (key.length > MAX_KEY_LENGTH || isPlainObject(value))) shapeable = false;
     }
     const size = keys.length;
     const shape =
-      leaves && size > 0 && size <= MAX_SHAPE_FIELDS
+      shapeable && (saves || size >= 2) && size <= MAX_SHAPE_FIELDS
         ? (this.dictionary as SentDictionary).shape(keys, kinds)
         : undefined;
     if (shape !== undefined) {

@@ -128,42 +128,44 @@ describe('compact updates', () => {
   });
 
   describe('the dictionary', () => {
-    it('defines a key where it is first used, once per update', () => {
+    it('defines a key where it is first used, once per update, and a shape once seen twice', () => {
       const link = new Link();
       const { bytes } = link.send({ time_order: 1, a: { x: 0.5 }, b: { x: 1.5 } });
-      // u16 time_order; fixmap 2; key 0 "a" defined; c1, shape 0 defined: key 1 "x" defined,
-      // float32; key 2 "b" defined; c1, shape 0 by number, float32.
+      // u16 time_order; fixmap 2; key 0 "a" defined; a fixmap of key 1 "x" defined and a msgpack
+      // float32; key 2 "b" defined; c1, shape 0 defined (one field: key 1, float32), a float32.
       expect(hex(bytes)).toBe(
         '0001' +
           '82' +
           'c000a161' +
-          'c1' +
-          'c00001c001a17801' +
-          '3f000000' +
+          '81' +
+          'c001a178' +
+          'ca3f000000' +
           'c002a162' +
-          'c100' +
+          'c1' +
+          'c000010101' +
           '3fc00000',
       );
     });
 
     it('writes the definitions again in each package until one that carried them is acked', () => {
       const link = new Link();
-      const first = link.send(moved([1, 2]), { acked: false }).bytes;
+      link.send(moved([1, 2]), { acked: false });
       const second = link.send(moved([1, 2], 6), { acked: false }).bytes;
-      expect(hex(second.subarray(2))).toBe(hex(first.subarray(2)));
-      link.send(moved([1, 2], 7));
-      const after = link.send(moved([1, 2], 8)).bytes;
-      expect(after.length).toBeLessThan(first.length / 2);
+      const third = link.send(moved([1, 2], 7), { acked: false }).bytes;
+      expect(hex(third.subarray(2))).toBe(hex(second.subarray(2)));
+      link.send(moved([1, 2], 8));
+      const after = link.send(moved([1, 2], 9)).bytes;
+      expect(after.length).toBeLessThan(second.length / 2);
     });
 
     it('writes them again after a package that carried them was lost', () => {
       const link = new Link();
-      const { bytes, carried } = encoder.encodeUpdate(moved([1]), link.sent, 2048);
-      link.sent.carried(1, carried);
+      const first = encoder.encodeUpdate(moved([1, 2]), link.sent, 2048);
+      link.sent.carried(1, first.carried);
       link.sent.lost(1);
       link.sent.acked(1);
-      const again = encoder.encodeUpdate(moved([1], 6), link.sent, 2048).bytes;
-      expect(hex(again.subarray(2))).toBe(hex(bytes.subarray(2)));
+      const again = encoder.encodeUpdate(moved([1, 2], 6), link.sent, 2048);
+      for (const definition of first.carried) expect(again.carried).toContain(definition);
       expect(link.sent.version).toBe(0);
     });
 
@@ -192,9 +194,8 @@ describe('compact updates', () => {
       link.send({ time_order: 1, entities });
       const { bytes, decoded } = link.send({ time_order: 2, entities: { e599: 1 } });
       expect(decoded).toEqual({ time_order: 2, entities: { e599: 1 } });
-      // Key "entities" is 0 and "e599" 600, 128 + 0x1d8: e1 d8. The map of it is a new shape,
-      // 0: c1 c0 00, one field, the key, kind any; then its value.
-      expect(hex(bytes)).toBe('0002' + '8100' + 'c1c00001e1d800' + '01');
+      // Key "entities" is 0 and "e599" 600, 128 + 0x1d8: e1 d8. One field, not a float32: a map.
+      expect(hex(bytes)).toBe('0002' + '8100' + '81' + 'e1d8' + '01');
     });
 
     it('writes keys as strings once it numbered as many as it can', () => {
@@ -215,10 +216,38 @@ describe('compact updates', () => {
       const link = new Link();
       for (let i = 0; i < MAX_SHAPES + 3; i++) {
         link.send({ time_order: 1, [`s${i}`]: 0.5 });
+        link.send({ time_order: 1, [`s${i}`]: 0.5 });
       }
       const { decoded, bytes } = link.send({ time_order: 2, fresh: 0.5 });
       expect(decoded).toEqual({ time_order: 2, fresh: 0.5 });
       expect(bytes[2]).toBe(0x81); // a fixmap, not c1
+    });
+    it('makes no shape of maps seen once, such as ids that come and go, however many', () => {
+      const link = new Link();
+      for (let i = 0; i < 3000; i++) link.send({ time_order: 1, ents: { [`e${i}`]: TO_DELETE } });
+      for (let i = 0; i < 3000; i++) {
+        link.send({ time_order: 1, ents: { [`a${i}`]: i + 0.5, [`b${i}`]: 1 } });
+      }
+      link.send({ time_order: 2, ents: { p: { x: 1.5, y: 2.5 } } });
+      link.send({ time_order: 3, ents: { p: { x: 1.5, y: 2.5 } } });
+      const { bytes } = link.send({ time_order: 4, ents: { p: { x: 1.5, y: 2.5 } } });
+      // u16, fixmap 1, key "ents"; fixmap 1, key "p" (past 127: two bytes); c1, shape 0, two
+      // float32s. The 6,000 maps before it defined no shape.
+      expect(bytes.length).toBe(2 + 1 + 1 + 1 + 2 + 1 + 1 + 8);
+      expect(bytes[bytes.length - 9]).toBe(0);
+    });
+
+    it('never numbers a key past 64 characters, and refuses the definition of one', () => {
+      const link = new Link();
+      const long = 'k'.repeat(65);
+      link.send({ time_order: 1, [long]: { x: 0.5, y: 0.5 } });
+      const { bytes, decoded } = link.send({ time_order: 2, [long]: { x: 0.5, y: 0.5 } });
+      expect(decoded).toEqual({ time_order: 2, [long]: { x: 0.5, y: 0.5 } });
+      expect(Buffer.from(bytes).includes(Buffer.from(long))).toBe(true);
+      const defined = '0001' + '81' + 'c000' + 'd941' + '6b'.repeat(65) + '01';
+      expect(() => new CompactDecoder().decodeUpdate(fromHex(defined))).toThrow(
+        MalformedPayloadError,
+      );
     });
   });
 
@@ -244,6 +273,7 @@ describe('compact updates', () => {
       ['a shape of no fields', '0001' + 'c1c00000'],
       ['a shape of 9 fields', '0001' + 'c1c00009'],
       ['a field of unknown kind', '0001' + 'c1c00001c000a16102'],
+      ['a shape with a key past 64 characters', '0001c1c00001d941' + '6b'.repeat(65) + '01'],
       ['a shape with a key twice', '0001' + 'c1c00002c000a16101' + '0001'],
       ['bytes after the update', '0001' + '80' + '00'],
       ['time_order twice', '0001' + '81' + 'c000aa74696d655f6f72646572' + '01'],
