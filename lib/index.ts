@@ -237,3 +237,10 @@ export { DEFAULT_WAIT_MS } from './client/clientOptions';
 export type { ClientOptions } from './client/clientOptions';
 export { Backend } from './backend/backend';
 export type { BackendOptions } from './backend/backend';
+
+export { RoomServer, DEFAULT_RESERVATION_MS } from './rooms/roomServer';
+export { Room, DEFAULT_ROOM_MAX_CLIENTS, DEFAULT_ROOM_TICK_MS } from './rooms/room';
+export type { RoomServerOptions, RoomServerStats } from './rooms/roomServer';
+export type { RoomContext, RoomDefinition, RoomInfo, RoomOptions } from './rooms/roomDefinition';
+export type { Reservation } from './protocol/tickets';
+export { NoSuchRoomError } from './protocol/errors';

@@ -21,6 +21,7 @@ const LAYERS = [
   'server',
   'client',
   'backend',
+  'rooms',
   '.',
   'testing',
 ] as const;

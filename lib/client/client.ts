@@ -26,6 +26,8 @@ import { addressKey } from '../transport/datagram';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
+import { ticketBytes } from '../protocol/tickets';
+import type { Reservation } from '../protocol/tickets';
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
@@ -48,6 +50,8 @@ import {
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
+// Past ~300 lines with its documentation: one role, the public face of a client; the session
+// (handshake, connection, close) is session.ts', the state and its waits ClientState's.
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.
  *
@@ -140,6 +144,37 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    *   disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    await this.openOnce(port, hostname, timeoutMs, undefined);
+  }
+
+  /**
+   * Joins a room of a {@link RoomServer}: connects to the server the reservation names, with its
+   * ticket, and resolves once the room's whole state has arrived, as {@link connect} does.
+   *
+   * @param reservation What the room server's `joinOrCreate`, `create` or `join` gave (through
+   *   its matchmaker, or in the same process).
+   * @throws {@link InvalidArgumentError} If the client speaks PyGaSe's protocol, which has no
+   *   rooms, or is connected, or the ticket is not base64url of at most 255 bytes.
+   * @throws {@link ConnectionRefusedError} As {@link connect}, and `no such room` if the room is
+   *   gone (or full: `server full`).
+   */
+  async join(reservation: Reservation, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    if (this.options.protocol === 'pygase') {
+      throw new InvalidArgumentError(
+        "a PyGaSe client cannot join rooms: PyGaSe's protocol has none",
+      );
+    }
+    const ticket = ticketBytes(reservation.ticket);
+    await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, ticket);
+  }
+
+  /** Opens a connection, refusing a second one while one is open or opening. */
+  private async openOnce(
+    port: number,
+    hostname: string,
+    timeoutMs: number,
+    ticket: Uint8Array | undefined,
+  ): Promise<void> {
     checkPort(port, 1);
     checkHostname(hostname);
     if (this.current !== undefined || this.connecting) {
@@ -147,13 +182,18 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     }
     this.connecting = true;
     try {
-      await this.open(port, hostname, timeoutMs);
+      await this.open(port, hostname, timeoutMs, ticket);
     } finally {
       this.connecting = false;
     }
   }
 
-  private async open(port: number, hostname: string, timeoutMs: number): Promise<void> {
+  private async open(
+    port: number,
+    hostname: string,
+    timeoutMs: number,
+    ticket?: Uint8Array,
+  ): Promise<void> {
     const { scheduler, logger } = this.options;
     const host = await this.options.resolve(hostname);
     const server: Address = { host, port };
@@ -167,8 +207,13 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     let accepted: Accepted | undefined;
     if (this.options.protocol !== 'pygase') {
       try {
-        accepted = await handshakeWithin(transport, server, scheduler, timeoutMs, (answer) =>
-          this.ignore(answer, from),
+        accepted = await handshakeWithin(
+          transport,
+          server,
+          scheduler,
+          timeoutMs,
+          (answer) => this.ignore(answer, from),
+          ticket,
         );
       } catch (error) {
         transport.close();

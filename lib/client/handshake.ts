@@ -43,6 +43,8 @@ export interface HandshakeOptions {
    * left over from another handshake. It is not acted on. Default: nothing.
    */
   readonly ignored?: (packet: HandshakeAnswer) => void;
+  /** What the server routes the client by: a room's ticket (see `RoomServer`); default none. */
+  readonly ticket?: Uint8Array;
 }
 
 /** A packet the server answers a handshake step with. */
@@ -71,7 +73,7 @@ export function handshake(
   scheduler: SchedulerLike,
   options: HandshakeOptions = {},
 ): Observable<Accepted> {
-  const { nonce = randomToken(), ignored = () => undefined } = options;
+  const { nonce = randomToken(), ignored = () => undefined, ticket } = options;
   const from = addressKey(server);
   const answers$ = packetsFrom(transport, server).pipe(
     filter((packet): packet is HandshakeAnswer => ANSWERS.has(packet.kind)),
@@ -112,7 +114,7 @@ export function handshake(
   );
   return merge(
     refusal$,
-    ask(encodeConnectRequest(nonce), challenge$).pipe(
+    ask(encodeConnectRequest(nonce, undefined, ticket), challenge$).pipe(
       switchMap(({ cookie }) => ask(encodeChallengeResponse(nonce, cookie), accept$)),
     ),
   ).pipe(take(1));

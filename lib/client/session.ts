@@ -63,10 +63,11 @@ export async function handshakeWithin(
   scheduler: SchedulerLike,
   timeoutMs: number,
   ignored: (answer: HandshakeAnswer) => void,
+  ticket?: Uint8Array,
 ): Promise<Accepted> {
   try {
     return await firstValueFrom(
-      handshake(transport, server, scheduler, { ignored }).pipe(
+      handshake(transport, server, scheduler, { ignored, ...(ticket && { ticket }) }).pipe(
         timeout({ first: timeoutMs, scheduler }),
       ),
     );

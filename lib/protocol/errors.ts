@@ -19,7 +19,8 @@ export type RxgaseErrorCode =
   | 'ERR_EVENT_QUEUE_FULL'
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_HOST_NOT_FOUND'
-  | 'ERR_STATE_TOO_LARGE';
+  | 'ERR_STATE_TOO_LARGE'
+  | 'ERR_NO_SUCH_ROOM';
 
 /**
  * The base class of every error rxgase throws on purpose.
@@ -228,6 +229,24 @@ export class StateTooLargeError extends RxgaseError {
     message: string,
     readonly size: number,
     readonly room: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A room asked for by id does not exist (it was disposed, or never made), or its type was never
+ * defined, or it has no seat left. `roomId` names what was asked for.
+ *
+ * @category Errors
+ */
+export class NoSuchRoomError extends RxgaseError {
+  readonly code = 'ERR_NO_SUCH_ROOM';
+
+  constructor(
+    message: string,
+    readonly roomId: string,
     options?: ErrorOptions,
   ) {
     super(message, options);

@@ -11,7 +11,8 @@
  * then, by kind (a token is 8 random bytes; a cookie is 20 bytes, see the server's cookies):
  *
  * ```text
- *  CONNECT_REQUEST     u16 version, token nonce, zeros up to 64 bytes in all
+ *  CONNECT_REQUEST     u16 version, token nonce, u8 n, n bytes of ticket (what a server of
+ *                      rooms routes the client by; none: n 0), zeros up to 64 bytes in all
  *  CHALLENGE           token nonce, cookie
  *  CHALLENGE_RESPONSE  u16 version, token nonce, cookie, zeros up to 64 bytes in all
  *  ACCEPT              token nonce, token session, u8 flags (1 = host), 16-byte host token
@@ -99,7 +100,8 @@ export type CloseReason =
   | 'error'
   | 'unknown session'
   | 'flooding'
-  | 'state too large';
+  | 'state too large'
+  | 'no such room';
 
 /** The close reasons, each going as its place in this list plus one: the order is the wire's. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -117,13 +119,21 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'flooding',
   // Since version 3: the game state stayed too large to send the client for a second.
   'state too large',
+  // Since version 4: a connect request's ticket names no room the server has (or none, and the
+  // server has no room for clients without one).
+  'no such room',
 ];
 
 export const TOKEN_SIZE = 8;
 export const COOKIE_SIZE = 20;
 export const HOST_TOKEN_SIZE = 16;
-/** A connect request's size, padding included: more than any answer to it. */
+/**
+ * A connect request's size, padding included: more than any answer to it. A request whose ticket
+ * needs more is as long as it needs.
+ */
 export const CONNECT_REQUEST_SIZE = 64;
+/** The longest ticket a connect request carries, in bytes. */
+export const MAX_TICKET_SIZE = 255;
 /** A challenge response's size, padding included: more than the accept that answers it. */
 export const CHALLENGE_RESPONSE_SIZE = 64;
 /** Protocol id and kind. */

@@ -35,7 +35,13 @@ import {
 
 /** An rxgase packet, decoded. */
 export type RxgasePacket =
-  | { readonly kind: 'connect request'; readonly version: number; readonly nonce: Uint8Array }
+  | {
+      readonly kind: 'connect request';
+      readonly version: number;
+      readonly nonce: Uint8Array;
+      /** What a server of rooms routes the client by; empty for none. */
+      readonly ticket: Uint8Array;
+    }
   | { readonly kind: 'challenge'; readonly nonce: Uint8Array; readonly cookie: Uint8Array }
   | {
       readonly kind: 'challenge response';
@@ -188,13 +194,18 @@ export function decodeRxgasePacket(datagram: Uint8Array, maxSize = MAX_PACKAGE_S
         received: datagram.subarray(SLICE_ACK_OVERHEAD),
       };
     }
-    case PacketKind.ConnectRequest:
-      exactly(datagram, CONNECT_REQUEST_SIZE, 'connect request');
+    case PacketKind.ConnectRequest: {
+      need(datagram, CONNECT_REQUEST_SIZE, 'connect request');
+      const ticketAt = p + 2 + TOKEN_SIZE + 1;
+      const ticketSize = datagram[ticketAt - 1] as number;
+      exactly(datagram, Math.max(CONNECT_REQUEST_SIZE, ticketAt + ticketSize), 'connect request');
       return {
         kind: 'connect request',
         version: readU16(datagram, p),
         nonce: at(p + 2, TOKEN_SIZE),
+        ticket: at(ticketAt, ticketSize),
       };
+    }
     case PacketKind.Challenge:
       exactly(datagram, CHALLENGE_SIZE, 'challenge');
       return {

@@ -1,5 +1,5 @@
 import { MAX_PACKAGE_SIZE } from './constants';
-import { MalformedPayloadError, PackageOverflowError } from './errors';
+import { InvalidArgumentError, MalformedPayloadError, PackageOverflowError } from './errors';
 import type { CloseReason } from './rxgaseConstants';
 import {
   ACCEPT_SIZE,
@@ -24,20 +24,42 @@ import {
   SLICE_ACK_OVERHEAD,
   SLICE_OVERHEAD,
   SLICE_SIZE,
+  MAX_TICKET_SIZE,
   TOKEN_SIZE,
   sliceCount,
 } from './rxgaseConstants';
 
-/** Writes a connect request, padded to {@link CONNECT_REQUEST_SIZE} bytes. */
+/**
+ * Writes a connect request, padded to {@link CONNECT_REQUEST_SIZE} bytes, or as long as its
+ * ticket needs.
+ *
+ * @param ticket What the server routes the client by (a room, a connect token): up to
+ *   {@link MAX_TICKET_SIZE} bytes; none by default.
+ * @throws {@link InvalidArgumentError} If the ticket is longer.
+ */
 export function encodeConnectRequest(
   nonce: Uint8Array,
   version = RXGASE_PROTOCOL_VERSION,
+  ticket: Uint8Array = NO_TICKET,
 ): Uint8Array {
-  const out = start(PacketKind.ConnectRequest, CONNECT_REQUEST_SIZE);
+  if (ticket.length > MAX_TICKET_SIZE) {
+    throw new InvalidArgumentError(
+      `a ticket has at most ${MAX_TICKET_SIZE} bytes, this one ${ticket.length}`,
+    );
+  }
+  const p = PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE;
+  const out = start(
+    PacketKind.ConnectRequest,
+    Math.max(CONNECT_REQUEST_SIZE, p + 1 + ticket.length),
+  );
   out.view.setUint16(PACKET_PREFIX_SIZE, version);
   out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE + 2);
+  out.bytes[p] = ticket.length;
+  out.bytes.set(ticket, p + 1);
   return out.bytes;
 }
+
+const NO_TICKET = new Uint8Array(0);
 
 /** Writes the server's challenge to a connect request. */
 export function encodeChallenge(nonce: Uint8Array, cookie: Uint8Array): Uint8Array {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { encodeClientPackage } from '../../lib/protocol/encode';
 import {
   CHALLENGE_RESPONSE_SIZE,
@@ -81,7 +82,17 @@ describe('rxgase packets', () => {
       kind: 'connect request',
       version: RXGASE_PROTOCOL_VERSION,
       nonce: token(1),
+      ticket: new Uint8Array(0),
     });
+    // A ticket rides after the nonce; a long one makes the request longer than 64 bytes.
+    for (const size of [1, 48, 49, 255]) {
+      const request = encodeConnectRequest(token(1), undefined, bytes(size));
+      expect(request.length).toBe(Math.max(64, 16 + size));
+      expect(decodeRxgasePacket(request)).toMatchObject({ ticket: bytes(size) });
+    }
+    expect(() => encodeConnectRequest(token(1), undefined, bytes(256))).toThrow(
+      InvalidArgumentError,
+    );
     expect(decodeRxgasePacket(encodeConnectRequest(token(1), 9))).toMatchObject({ version: 9 });
     expect(decodeRxgasePacket(encodeChallenge(token(1), bytes(20)))).toEqual({
       kind: 'challenge',
@@ -293,7 +304,7 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 11; // one past `state too large`, the last
+      reason[13] = 12; // one past `no such room`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1), token(2));
       flags[21] = 2;

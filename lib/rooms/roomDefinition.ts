@@ -1,0 +1,99 @@
+import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';
+import type { AnyEvents, GameEvents } from '../protocol/events';
+import type { CloseReason } from '../protocol/rxgasePackets';
+import type { ServerOptions } from '../server/serverOptions';
+import type { View, ViewClient } from '../server/views';
+import type { GameState } from '../state/gameState';
+import type { StateChanges } from '../state/stateChanges';
+import type { Address } from '../transport/datagram';
+
+/**
+ * The options a room is created with: plain data, from `create` or `joinOrCreate` (over HTTP
+ * too), given to the room type's `initialState` and `metadata`.
+ *
+ * @category Rooms
+ */
+export type RoomOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * What a room's `onJoin` and `onLeave` are given: the state, and who joined or left.
+ *
+ * @category Rooms
+ */
+export interface RoomContext<S extends GameState<object> = GameState> {
+  readonly gameState: S;
+  /** The client, by its address. */
+  readonly clientAddress: Address;
+  /** The client's address as `host:port`: the key of the room server's connections. */
+  readonly clientKey: string;
+}
+
+/**
+ * A kind of room: how each room of it starts, plays and ends. Defined once on a `RoomServer`
+ * with `define(type, definition)`; each room of the type has its own state, game loop, clients
+ * and limits.
+ *
+ * @typeParam S The rooms' game state.
+ * @typeParam E The events clients and rooms exchange.
+ * @category Rooms
+ */
+export interface RoomDefinition<
+  S extends GameState<object> = GameState,
+  E extends GameEvents = AnyEvents,
+> {
+  /** The state a room starts with, from the options it was created with. */
+  readonly initialState: (options: RoomOptions) => S;
+  /** The game loop's step, as a `Backend`'s. */
+  readonly timeStep: TimeStep<S>;
+  /** The handlers of the events clients send, as a `Backend`'s. */
+  readonly eventHandlers?: GameEventHandlers<S, E>;
+  /**
+   * A client joined (its handshake done): what changes, in the game loop's next tick. A player
+   * added here is the game's own.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+  readonly onJoin?: (context: RoomContext<S>) => StateChanges<S> | void;
+  /**
+   * A client left (it disconnected, timed out or was kicked; `reason` says which): what
+   * changes, in the next tick. Remove its player here, and it is gone for every client.
+   */
+  readonly onLeave?: (
+    context: RoomContext<S> & { readonly reason: CloseReason },
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+  ) => StateChanges<S> | void;
+  /** The room is disposed: its last client left (after `disposeDelayMs`), or the server shut down. */
+  readonly onDispose?: (room: RoomInfo) => void;
+  /** What each client may see, as a `Server`'s `view`; default everything. */
+  readonly view?: View<S>;
+  /** Which clients share a view, as a `Server`'s `viewKey`. */
+  readonly viewKey?: (client: ViewClient) => string;
+  /** Clients a room takes at most; default 64. A full room is not joined. */
+  readonly maxClients?: number;
+  /** The game loop's interval in ms; default 25 (40 Hz). */
+  readonly tickMs?: number;
+  /** How long a room stays once its last client left, in ms; default 0: it goes at once. */
+  readonly disposeDelayMs?: number;
+  /** What a listing of rooms shows of a room, from its options; default none. */
+  readonly metadata?: (options: RoomOptions) => Readonly<Record<string, unknown>>;
+  /** The rest of each room's server's options (budgets, limits, legacy clients). */
+  readonly serverOptions?: Omit<
+    ServerOptions<S>,
+    'bind' | 'scheduler' | 'logger' | 'view' | 'viewKey' | 'maxClients'
+  >;
+}
+
+/**
+ * A room as a listing shows it.
+ *
+ * @category Rooms
+ */
+export interface RoomInfo {
+  readonly roomId: string;
+  readonly type: string;
+  /** Clients connected now. */
+  readonly clients: number;
+  readonly maxClients: number;
+  /** Seats given out (reservations) not taken yet. */
+  readonly reserved: number;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}

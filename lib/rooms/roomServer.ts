@@ -1,0 +1,365 @@
+import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError, InvalidStateError, NoSuchRoomError } from '../protocol/errors';
+import { PROTOCOL_ID } from '../protocol/constants';
+import {
+  PacketKind,
+  decodeRxgasePacket,
+  encodeClose,
+  isRxgasePacket,
+} from '../protocol/rxgasePackets';
+import { RXGASE_PROTOCOL_VERSION } from '../protocol/rxgaseConstants';
+import type { Reservation } from '../protocol/tickets';
+import { readTicket, roomTicket, ticketText } from '../protocol/tickets';
+import type { GameState } from '../state/gameState';
+import { checkHostname, checkPort } from '../transport/checkAddress';
+import type { Address, Datagram, Transport } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
+import { bindUdp } from '../transport/udpTransport';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
+import { Room } from './room';
+import type { RoomDefinition, RoomInfo, RoomOptions } from './roomDefinition';
+import { RoomRoutes } from './roomRoutes';
+
+/** How long a seat given out waits for its client, unless the options say. */
+export const DEFAULT_RESERVATION_MS = 15_000;
+
+/**
+ * What a room server is made of. Every field is optional and says its default.
+ *
+ * @category Rooms
+ */
+export interface RoomServerOptions {
+  /** Where every room's game loop and connections run; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Default silent. */
+  readonly logger?: Logger;
+  /** Opens the socket every room shares; default UDP (`bindUdp`). */
+  readonly bind?: (port: number, hostname: string) => Promise<Transport>;
+  /**
+   * The room for clients that name none: PyGaSe clients, which know no rooms, and rxgase clients
+   * that `connect` instead of `join`. Made when the server runs and never disposed; its id
+   * defaults to `port-<port>`. Default none: such clients are refused (`no such room`).
+   */
+  readonly defaultRoom?: {
+    readonly type: string;
+    readonly options?: RoomOptions;
+    readonly roomId?: string;
+  };
+  /** How long a seat given out waits for its client, in ms; default 15,000. */
+  readonly reservationMs?: number;
+  /** The host clients are told to reach this server at; default the one it listens on. */
+  readonly publicHost?: string;
+}
+
+/**
+ * What a room server counts.
+ *
+ * @category Rooms
+ */
+export interface RoomServerStats {
+  /** Rooms now. */
+  readonly rooms: number;
+  /** Clients in a room or on their way in. */
+  readonly routes: number;
+  /** Connect requests refused: no such room, no default room, or another version. */
+  readonly refused: number;
+  /** Datagrams from an address in no room, that do not ask to join one: dropped. */
+  readonly unroutable: number;
+}
+
+/**
+ * A server of many rooms on one socket: room types defined once, rooms made on demand, each with
+ * its own game state, loop, clients and limits (a `Server` of its own), and disposed when its last
+ * client left. Clients join with a {@link Reservation} (`Client.join`), whose ticket their
+ * connect request carries; PyGaSe clients, which know no rooms, land in the default room.
+ *
+ * ## Example
+ * ```ts
+ * const rooms = new RoomServer({ defaultRoom: { type: 'arena' } });
+ * rooms.define('arena', {
+ *   initialState: () => createGameState({ players: {} }),
+ *   timeStep: () => ({}),
+ *   onJoin: ({ clientKey }) => ({ players: { [clientKey]: { x: 0 } } }),
+ *   onLeave: ({ clientKey }) => ({ players: { [clientKey]: TO_DELETE } }),
+ * });
+ * await rooms.run(0, '127.0.0.1');
+ * const seat = await rooms.joinOrCreate('arena');
+ * await new Client().join(seat);
+ * ```
+ *
+ * @category Rooms
+ */
+export class RoomServer {
+  /** The rooms now, each time one is made, disposed, joined or left. */
+  readonly rooms$: Observable<readonly RoomInfo[]>;
+
+  private readonly definitions = new Map<string, RoomDefinition<GameState>>();
+  private readonly rooms = new Map<string, Room>();
+  private readonly listing = new BehaviorSubject<readonly RoomInfo[]>([]);
+  private readonly scheduler: SchedulerLike;
+  private readonly logger: Logger;
+  private routes: RoomRoutes;
+  private transport: Transport | undefined;
+  private receiving: Subscription | undefined;
+  private defaultRoom: Room | undefined;
+  private counts = { refused: 0, unroutable: 0 };
+
+  constructor(private readonly options: RoomServerOptions = {}) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.logger = options.logger ?? silentLogger;
+    this.routes = new RoomRoutes(this.scheduler);
+    this.rooms$ = this.listing.asObservable();
+    if (options.reservationMs !== undefined && !(options.reservationMs > 0)) {
+      throw new InvalidArgumentError(`reservationMs must be above 0, got ${options.reservationMs}`);
+    }
+  }
+
+  /**
+   * Defines a type of room.
+   *
+   * @throws {@link InvalidArgumentError} If the type is defined already, or the definition has no
+   *   `initialState` or `timeStep` function.
+   */
+  define<S extends GameState<object>>(type: string, definition: RoomDefinition<S>): this {
+    if (this.definitions.has(type)) {
+      throw new InvalidArgumentError(`the room type ${JSON.stringify(type)} is defined already`);
+    }
+    if (
+      typeof definition.initialState !== 'function' ||
+      typeof definition.timeStep !== 'function'
+    ) {
+      throw new InvalidArgumentError(
+        `the room type ${JSON.stringify(type)} needs initialState and timeStep functions`,
+      );
+    }
+    this.definitions.set(type, definition as unknown as RoomDefinition<GameState>);
+    return this;
+  }
+
+  /**
+   * Listens on `hostname:port` (0: a port the system picks) and makes the default room, if any.
+   *
+   * @return The address it listens on.
+   * @throws {@link InvalidArgumentError} If the port or hostname is not one, or it runs already.
+   * @throws {@link NoSuchRoomError} If the default room's type is not defined.
+   */
+  async run(port = 0, hostname = 'localhost'): Promise<Address> {
+    checkPort(port, 0);
+    checkHostname(hostname);
+    if (this.transport !== undefined) throw new InvalidStateError('the room server runs already');
+    const defaults = this.options.defaultRoom;
+    if (defaults !== undefined) this.definitionOf(defaults.type);
+    const bind = this.options.bind ?? ((p: number, h: string) => bindUdp({ port: p, host: h }));
+    const transport = await bind(port, hostname);
+    this.transport = transport;
+    this.receiving = transport.datagrams$.subscribe({
+      next: (datagram) => this.route(datagram),
+      error: (error: unknown) =>
+        this.logger.error(`The room server's socket failed: ${String(error)}`),
+    });
+    if (defaults !== undefined) {
+      const roomId = defaults.roomId ?? `port-${transport.address.port}`;
+      this.defaultRoom = await this.make(defaults.type, defaults.options ?? {}, roomId);
+    }
+    return transport.address;
+  }
+
+  /** Where clients reach this server. @throws {@link InvalidStateError} If it does not run. */
+  get address(): Address {
+    const address = this.bound().address;
+    return this.options.publicHost === undefined
+      ? address
+      : { host: this.options.publicHost, port: address.port };
+  }
+
+  /** The room of `roomId`, if it is here. */
+  room(roomId: string): Room | undefined {
+    return this.rooms.get(roomId);
+  }
+
+  /** What the room server counted, and its rooms and routes now. */
+  get stats(): RoomServerStats {
+    return { rooms: this.rooms.size, routes: this.routes.size, ...this.counts };
+  }
+
+  /**
+   * Makes a room of `type` and gives out a seat in it.
+   *
+   * @throws {@link NoSuchRoomError} If the type is not defined.
+   */
+  async create(type: string, options: RoomOptions = {}): Promise<Reservation> {
+    const room = await this.make(type, options, this.newRoomId());
+    return this.seat(room);
+  }
+
+  /**
+   * Gives out a seat in a room of `type` that has one (the fullest first, so rooms fill), or in a
+   * new room of it.
+   *
+   * @throws {@link NoSuchRoomError} If the type is not defined.
+   */
+  async joinOrCreate(type: string, options: RoomOptions = {}): Promise<Reservation> {
+    this.definitionOf(type);
+    let best: Room | undefined;
+    for (const room of this.rooms.values()) {
+      if (room.type !== type || room === this.defaultRoom || !room.hasSeat) continue;
+      if (best === undefined || room.clients + room.reserved > best.clients + best.reserved) {
+        best = room;
+      }
+    }
+    return best === undefined ? this.create(type, options) : this.seat(best);
+  }
+
+  /**
+   * Gives out a seat in room `roomId`.
+   *
+   * @throws {@link NoSuchRoomError} If there is no such room, or it has no seat left.
+   */
+  join(roomId: string): Reservation {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) throw new NoSuchRoomError(`there is no room ${roomId}`, roomId);
+    if (!room.hasSeat) throw new NoSuchRoomError(`room ${roomId} is full`, roomId);
+    return this.seat(room);
+  }
+
+  /** Disposes every room (their clients are told `shutdown`) and closes the socket. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.rooms.values()].map((room) => this.dispose(room)));
+    this.receiving?.unsubscribe();
+    this.transport?.close();
+    this.transport = undefined;
+    this.listing.complete();
+  }
+
+  private async make(type: string, options: RoomOptions, roomId: string): Promise<Room> {
+    const definition = this.definitionOf(type);
+    const room = new Room(roomId, type, definition, options, {
+      transport: this.bound(),
+      scheduler: this.scheduler,
+      logger: this.logger,
+      joined: (id, client) => {
+        const joined = this.rooms.get(id);
+        if (joined !== undefined) this.routes.connected(addressKey(client), joined);
+        this.list();
+      },
+      left: (id, client) => {
+        const from = this.rooms.get(id);
+        if (from !== undefined) this.routes.left(addressKey(client), from);
+        this.list();
+      },
+      empty: (id) => {
+        const empty = this.rooms.get(id);
+        if (empty !== undefined && empty !== this.defaultRoom) void this.dispose(empty);
+      },
+    });
+    this.rooms.set(roomId, room);
+    await room.start();
+    this.logger.info(`Room ${roomId} (${type}) made.`);
+    this.list();
+    return room;
+  }
+
+  private seat(room: Room): Reservation {
+    room.reserve(this.options.reservationMs ?? DEFAULT_RESERVATION_MS);
+    this.list();
+    return {
+      roomId: room.roomId,
+      address: this.address,
+      ticket: ticketText(roomTicket(room.roomId)),
+    };
+  }
+
+  private async dispose(room: Room): Promise<void> {
+    if (room.isDisposed) return;
+    this.rooms.delete(room.roomId);
+    this.routes.dropRoom(room);
+    await room.dispose();
+    this.logger.info(`Room ${room.roomId} (${room.type}) disposed.`);
+    this.list();
+  }
+
+  /** Hands a datagram to the room of its sender, or to the room its connect request names. */
+  private route({ data, address }: Datagram): void {
+    const key = addressKey(address);
+    if (
+      isRxgasePacket(data) &&
+      data[4] === PacketKind.ConnectRequest &&
+      !this.routes.isConnected(key)
+    ) {
+      return this.admit(data, address, key);
+    }
+    const room = this.routes.roomOf(key);
+    if (room !== undefined) return room.take({ data, address });
+    const pygase = !isRxgasePacket(data) && startsWith(data, PROTOCOL_ID);
+    if (pygase && this.defaultRoom !== undefined) {
+      this.routes.expect(key, this.defaultRoom);
+      return this.defaultRoom.take({ data, address });
+    }
+    this.counts.unroutable++;
+  }
+
+  /** A connect request: into the room its ticket names, or the default room; else refused. */
+  private admit(data: Uint8Array, address: Address, key: string): void {
+    let packet;
+    try {
+      packet = decodeRxgasePacket(data);
+    } catch {
+      this.counts.unroutable++;
+      return;
+    }
+    if (packet.kind !== 'connect request') return;
+    if (packet.version !== RXGASE_PROTOCOL_VERSION) {
+      this.counts.refused++;
+      this.bound().send({ data: encodeClose(packet.nonce, 'version mismatch'), address });
+      return;
+    }
+    let room = this.defaultRoom;
+    if (packet.ticket.length > 0) {
+      try {
+        room = this.rooms.get(readTicket(packet.ticket).roomId);
+      } catch {
+        room = undefined;
+      }
+    }
+    if (room === undefined || room.isDisposed) {
+      this.counts.refused++;
+      this.bound().send({ data: encodeClose(packet.nonce, 'no such room'), address });
+      return;
+    }
+    this.routes.expect(key, room);
+    room.take({ data, address });
+  }
+
+  private definitionOf(type: string): RoomDefinition<GameState> {
+    const definition = this.definitions.get(type);
+    if (definition === undefined) {
+      throw new NoSuchRoomError(`no room type ${JSON.stringify(type)} is defined`, type);
+    }
+    return definition;
+  }
+
+  private bound(): Transport {
+    if (this.transport === undefined) throw new InvalidStateError('the room server is not running');
+    return this.transport;
+  }
+
+  private newRoomId(): string {
+    let id: string;
+    do id = randomBytes(6).toString('base64url');
+    while (this.rooms.has(id));
+    return id;
+  }
+
+  private list(): void {
+    if (!this.listing.closed) this.listing.next([...this.rooms.values()].map((room) => room.info));
+  }
+}
+
+function startsWith(data: Uint8Array, prefix: Readonly<Uint8Array>): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
+}

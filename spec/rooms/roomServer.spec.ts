@@ -1,0 +1,224 @@
+import { Client } from '../../lib/client/client';
+import type { ClientOptions } from '../../lib/client/clientOptions';
+import { NoSuchRoomError } from '../../lib/protocol/errors';
+import type { RoomDefinition, RoomInfo } from '../../lib/rooms/roomDefinition';
+import { RoomServer } from '../../lib/rooms/roomServer';
+import type { GameState } from '../../lib/state/gameState';
+import { createGameState } from '../../lib/state/gameState';
+import { TO_DELETE } from '../../lib/state/toDelete';
+import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
+import { virtualTime } from '../helpers/world';
+
+type Arena = GameState<{
+  name: string;
+  players: Record<string, { x: number }>;
+  left: string[];
+}>;
+
+/** The arena: a player for each client that joins, gone when it leaves; MOVE moves it. */
+const arena: RoomDefinition<Arena> = {
+  initialState: (options) =>
+    createGameState({ name: String(options.name ?? 'arena'), players: {}, left: [] }) as Arena,
+  timeStep: () => ({}),
+  eventHandlers: {
+    MOVE: ({ x }, { clientAddress }) =>
+      clientAddress && typeof x === 'number'
+        ? { players: { [`${clientAddress.host}:${clientAddress.port}`]: { x } } }
+        : undefined,
+  },
+  onJoin: ({ clientKey }) => ({ players: { [clientKey]: { x: 0 } } }),
+  onLeave: ({ clientKey, gameState, reason }) => ({
+    players: { [clientKey]: TO_DELETE },
+    left: [...gameState.left, `${clientKey} ${reason}`],
+  }),
+  maxClients: 2,
+  metadata: (options) => ({ name: options.name ?? 'arena' }),
+};
+
+/** A room server and clients on an in-memory network, in virtual time. */
+function setUp(options: ConstructorParameters<typeof RoomServer>[0] = {}) {
+  const scheduler = new SimulationScheduler();
+  const network = new MemoryNetwork(scheduler);
+  const rooms = new RoomServer({
+    scheduler,
+    bind: async (port, host) => network.bind({ host, port: port || 7000 }),
+    ...options,
+  }).define('arena', arena);
+  const client = (name: string, clientOptions: ClientOptions = {}): Client<Arena> =>
+    new Client<Arena>({
+      ...clientOptions,
+      scheduler,
+      bind: async () => network.bind({ host: name, port: 1 }),
+      resolve: async (host) => host,
+    });
+  const listings: (readonly RoomInfo[])[] = [];
+  rooms.rooms$.subscribe((listing) => listings.push(listing));
+  return { scheduler, rooms, client, listings, ...virtualTime(scheduler) };
+}
+
+describe('RoomServer', () => {
+  it('seats clients of a type in one room until it is full, each room a game of its own', async () => {
+    const { rooms, client, within, pass } = setUp();
+    await rooms.run(7000, 'server');
+    const [ann, bob, cat] = [client('ann'), client('bob'), client('cat')];
+    const annSeat = await rooms.joinOrCreate('arena', { name: 'first' });
+    await within(ann.join(annSeat));
+    const bobSeat = await rooms.joinOrCreate('arena');
+    expect(bobSeat.roomId).toBe(annSeat.roomId);
+    await within(bob.join(bobSeat));
+    // Full (maxClients 2): the next client gets a room of its own, with the options it asked.
+    const catSeat = await rooms.joinOrCreate('arena', { name: 'second' });
+    expect(catSeat.roomId).not.toBe(annSeat.roomId);
+    await within(cat.join(catSeat));
+
+    await within(ann.waitUntil((s) => Object.keys(s.players).length === 2));
+    expect(Object.keys(ann.state.players).sort()).toEqual(['ann:1', 'bob:1']);
+    expect(ann.state.name).toBe('first');
+    await within(cat.waitUntil((s) => Object.keys(s.players).length === 1));
+    expect(cat.state).toMatchObject({ name: 'second', players: { 'cat:1': { x: 0 } } });
+
+    // An event plays in its own room only.
+    ann.dispatchEvent('MOVE', [], { x: 5 });
+    await within(bob.waitUntil((s) => s.players['ann:1']?.x === 5));
+    await pass(100);
+    expect(cat.state.players['ann:1']).toBeUndefined();
+    expect(rooms.stats).toMatchObject({ rooms: 2, routes: 3, refused: 0 });
+
+    await ann.disconnect();
+    await bob.disconnect();
+    await cat.disconnect();
+    await rooms.shutdown();
+  });
+
+  it("runs onLeave in the room's loop, so a player who leaves is gone for the others", async () => {
+    const { rooms, client, within } = setUp();
+    await rooms.run(7000, 'server');
+    const [ann, bob] = [client('ann'), client('bob')];
+    const seat = await rooms.create('arena');
+    await within(ann.join(seat));
+    await within(bob.join(rooms.join(seat.roomId)));
+    await within(bob.waitUntil((s) => s.players['ann:1'] !== undefined));
+    await ann.disconnect();
+    await within(bob.waitUntil((s) => s.players['ann:1'] === undefined));
+    expect(bob.state.left).toEqual(['ann:1 disconnected']);
+    await bob.disconnect();
+    await rooms.shutdown();
+  });
+
+  it('disposes a room when its last client leaves, and refuses its seats from then on', async () => {
+    const { rooms, client, within, pass, listings } = setUp();
+    await rooms.run(7000, 'server');
+    const ann = client('ann');
+    const seat = await rooms.create('arena', { name: 'brief' });
+    await within(ann.join(seat));
+    expect(listings.at(-1)).toEqual([
+      {
+        roomId: seat.roomId,
+        type: 'arena',
+        clients: 1,
+        maxClients: 2,
+        reserved: 0,
+        metadata: { name: 'brief' },
+      },
+    ]);
+    await ann.disconnect();
+    await pass(50);
+    expect(rooms.room(seat.roomId)).toBeUndefined();
+    expect(listings.at(-1)).toEqual([]);
+    expect(() => rooms.join(seat.roomId)).toThrow(NoSuchRoomError);
+    await expect(within(client('bob').join(seat))).rejects.toMatchObject({
+      code: 'ERR_CONNECTION_REFUSED',
+      reason: 'no such room',
+    });
+    expect(rooms.stats.refused).toBe(1);
+    await rooms.shutdown();
+  });
+
+  it('keeps a room nobody joined until its seat expires, then disposes it', async () => {
+    const { rooms, pass } = setUp({ reservationMs: 2000 });
+    await rooms.run(7000, 'server');
+    const seat = await rooms.create('arena');
+    await pass(1900);
+    expect(rooms.room(seat.roomId)?.info.reserved).toBe(1);
+    await pass(200);
+    expect(rooms.room(seat.roomId)).toBeUndefined();
+    await rooms.shutdown();
+  });
+
+  it('keeps a room its disposeDelayMs after its last client left, for one who comes back', async () => {
+    const { rooms, client, within, pass } = setUp();
+    rooms.define('lingering', { ...arena, disposeDelayMs: 1000 });
+    await rooms.run(7000, 'server');
+    const seat = await rooms.create('lingering');
+    const ann = client('ann');
+    await within(ann.join(seat));
+    await ann.disconnect();
+    await pass(500);
+    const again = rooms.join(seat.roomId);
+    const back = client('ann2');
+    await within(back.join(again));
+    await pass(2000);
+    expect(rooms.room(seat.roomId)?.info.clients).toBe(1);
+    await back.disconnect();
+    await pass(1100);
+    expect(rooms.room(seat.roomId)).toBeUndefined();
+    await rooms.shutdown();
+  });
+
+  it('puts clients that name no room, PyGaSe ones too, in the default room', async () => {
+    const { rooms, client, within } = setUp({
+      defaultRoom: { type: 'arena', options: { name: 'lobby' } },
+    });
+    await rooms.run(7000, 'server');
+    const ann = client('ann');
+    const old = client('old', { protocol: 'pygase' });
+    await within(ann.connect(7000, 'server'));
+    await within(old.connect(7000, 'server'));
+    await within(ann.waitUntil((s) => Object.keys(s.players).length === 2));
+    expect(old.state.name).toBe('lobby');
+    expect(rooms.room('port-7000')?.info.clients).toBe(2);
+    // The default room is never joinOrCreate's, and stays when empty.
+    expect((await rooms.joinOrCreate('arena')).roomId).not.toBe('port-7000');
+    await ann.disconnect();
+    await old.disconnect();
+    expect(rooms.room('port-7000')).toBeDefined();
+    await rooms.shutdown();
+  });
+
+  it('refuses a client that names no room when there is no default room', async () => {
+    const { rooms, client, within } = setUp();
+    await rooms.run(7000, 'server');
+    await expect(within(client('ann').connect(7000, 'server'))).rejects.toMatchObject({
+      reason: 'no such room',
+    });
+    await rooms.shutdown();
+  });
+
+  it("ignores a client's event of the names a room pushes itself as clients join and leave", async () => {
+    const { rooms, client, within, pass } = setUp();
+    await rooms.run(7000, 'server');
+    const seat = await rooms.create('arena');
+    const ann = client('ann');
+    await within(ann.join(seat));
+    ann.dispatchEvent('rxgase:left', [], { reason: 'kicked' });
+    await pass(200);
+    expect(ann.state.players['ann:1']).toEqual({ x: 0 });
+    expect(ann.state.left).toEqual([]);
+    await ann.disconnect();
+    await rooms.shutdown();
+  });
+
+  it('names what cannot be done: an unknown type, a type defined twice, a PyGaSe client joining', async () => {
+    const { rooms, client } = setUp();
+    await rooms.run(7000, 'server');
+    await expect(rooms.create('nothing')).rejects.toBeInstanceOf(NoSuchRoomError);
+    expect(() => rooms.define('arena', arena)).toThrow(/defined already/);
+    const seat = await rooms.create('arena');
+    await expect(client('old', { protocol: 'pygase' }).join(seat)).rejects.toThrow(
+      /PyGaSe client cannot join rooms/,
+    );
+    await expect(client('ann').join({ ...seat, ticket: '!' })).rejects.toThrow(/base64url/);
+    await rooms.shutdown();
+  });
+});
