@@ -3,38 +3,16 @@ import type { ClientOptions } from '../../lib/client/clientOptions';
 import { NoSuchRoomError } from '../../lib/protocol/errors';
 import type { RoomDefinition, RoomInfo } from '../../lib/rooms/roomDefinition';
 import { RoomServer } from '../../lib/rooms/roomServer';
-import type { GameState } from '../../lib/state/gameState';
-import { createGameState } from '../../lib/state/gameState';
-import { TO_DELETE } from '../../lib/state/toDelete';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 import { virtualTime } from '../helpers/world';
+import { arenaRoom } from '../helpers/arenaRoom';
+import type { ArenaRoom } from '../helpers/arenaRoom';
 
-type Arena = GameState<{
-  name: string;
-  players: Record<string, { x: number }>;
-  left: string[];
-}>;
+type Arena = ArenaRoom;
 
-/** The arena: a player for each client that joins, gone when it leaves; MOVE moves it. */
-const arena: RoomDefinition<Arena> = {
-  initialState: (options) =>
-    createGameState({ name: String(options.name ?? 'arena'), players: {}, left: [] }) as Arena,
-  timeStep: () => ({}),
-  eventHandlers: {
-    MOVE: ({ x }, { clientAddress }) =>
-      clientAddress && typeof x === 'number'
-        ? { players: { [`${clientAddress.host}:${clientAddress.port}`]: { x } } }
-        : undefined,
-  },
-  onJoin: ({ clientKey }) => ({ players: { [clientKey]: { x: 0 } } }),
-  onLeave: ({ clientKey, gameState, reason }) => ({
-    players: { [clientKey]: TO_DELETE },
-    left: [...gameState.left, `${clientKey} ${reason}`],
-  }),
-  maxClients: 2,
-  metadata: (options) => ({ name: options.name ?? 'arena' }),
-};
+/** The arena, two players a room. */
+const arena: RoomDefinition<Arena> = { ...arenaRoom, maxClients: 2 };
 
 /** A room server and clients on an in-memory network, in virtual time. */
 function setUp(options: ConstructorParameters<typeof RoomServer>[0] = {}) {
