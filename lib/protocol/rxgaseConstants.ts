@@ -101,7 +101,8 @@ export type CloseReason =
   | 'unknown session'
   | 'flooding'
   | 'state too large'
-  | 'no such room';
+  | 'no such room'
+  | 'invalid token';
 
 /** The close reasons, each going as its place in this list plus one: the order is the wire's. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -122,6 +123,8 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   // Since version 4: a connect request's ticket names no room the server has (or none, and the
   // server has no room for clients without one).
   'no such room',
+  // Since version 4: a connect token that is forged, expired, spent, or for another server.
+  'invalid token',
 ];
 
 export const TOKEN_SIZE = 8;

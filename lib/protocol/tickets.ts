@@ -6,11 +6,12 @@ import type { Address } from '../transport/datagram';
  * Tickets: what a client's connect request carries so that a server of rooms knows which room it
  * joins. A ticket is a kind byte and what that kind holds:
  *
- *   1  ROOM   the room's id, UTF-8
+ *   1  ROOM    the room's id, UTF-8
+ *   2  TOKEN   a connect token a matchmaker signed (see the room server's `connectTokens.ts`)
  */
 
 /** A ticket's kinds. */
-export const TicketKind = { Room: 1 } as const;
+export const TicketKind = { Room: 1, Token: 2 } as const;
 
 /** The longest room id, in bytes of UTF-8: a ticket of a room is its kind and its id. */
 export const MAX_ROOM_ID_SIZE = MAX_TICKET_SIZE - 1;
@@ -29,6 +30,22 @@ export interface Reservation {
   readonly address: Address;
   /** The ticket the client's connect request carries, base64url. */
   readonly ticket: string;
+}
+
+/**
+ * A room as a listing shows it.
+ *
+ * @category Rooms
+ */
+export interface RoomInfo {
+  readonly roomId: string;
+  readonly type: string;
+  /** Clients connected now. */
+  readonly clients: number;
+  readonly maxClients: number;
+  /** Seats given out (reservations) not taken yet. */
+  readonly reserved: number;
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 const utf8 = new TextEncoder();

@@ -34,6 +34,8 @@ export interface RoomHost {
   readonly left: (roomId: string, client: Address) => void;
   /** Room `roomId` has no client, and its dispose delay passed. */
   readonly empty: (roomId: string) => void;
+  /** Who the client at an address is, as its connect token said; undefined without one. */
+  readonly clientId: (client: Address) => string | undefined;
 }
 
 /**
@@ -59,6 +61,8 @@ export class Room<S extends GameState<object> = GameState> {
   private readonly running: Subscription[] = [];
   private disposeTimer: Subscription | undefined;
   private disposed = false;
+  /** Who each client is, by address key, as its connect token said. */
+  private readonly ids = new Map<string, string | undefined>();
 
   /** @internal */
   constructor(
@@ -115,6 +119,8 @@ export class Room<S extends GameState<object> = GameState> {
         this.takeReservation();
         this.disposeTimer?.unsubscribe();
         this.disposeTimer = undefined;
+        const clientId = this.host.clientId(client);
+        this.ids.set(addressKey(client), clientId);
         this.host.joined(this.roomId, client);
         this.machine.pushEvent({ type: JOINED, args: [], kwargs: {} }, client);
       }),
@@ -218,16 +224,20 @@ export class Room<S extends GameState<object> = GameState> {
     const { onJoin, onLeave } = this.definition;
     const context = (gameState: S, clientAddress: Address | undefined) => {
       const address = clientAddress as Address;
-      return { gameState, clientAddress: address, clientKey: addressKey(address) };
+      const clientKey = addressKey(address);
+      return { gameState, clientAddress: address, clientKey, clientId: this.ids.get(clientKey) };
     };
     return {
       [JOINED]: (_payload, { gameState, clientAddress }) =>
         onJoin?.(context(gameState, clientAddress)),
-      [LEFT]: (payload, { gameState, clientAddress }) =>
-        onLeave?.({
+      [LEFT]: (payload, { gameState, clientAddress }) => {
+        const changes = onLeave?.({
           ...context(gameState, clientAddress),
           reason: (payload as { reason: CloseReason }).reason,
-        }),
+        });
+        if (clientAddress !== undefined) this.ids.delete(addressKey(clientAddress));
+        return changes;
+      },
     };
   }
 }

@@ -5,6 +5,7 @@ import type { ServerOptions } from '../server/serverOptions';
 import type { View, ViewClient } from '../server/views';
 import type { GameState } from '../state/gameState';
 import type { StateChanges } from '../state/stateChanges';
+import type { RoomInfo } from '../protocol/tickets';
 import type { Address } from '../transport/datagram';
 
 /**
@@ -26,6 +27,11 @@ export interface RoomContext<S extends GameState<object> = GameState> {
   readonly clientAddress: Address;
   /** The client's address as `host:port`: the key of the room server's connections. */
   readonly clientKey: string;
+  /**
+   * Who the player is, as the matchmaker's `auth` said and its connect token carries; undefined
+   * for a client that joined without a token.
+   */
+  readonly clientId: string | undefined;
 }
 
 /**
@@ -82,18 +88,4 @@ export interface RoomDefinition<
   >;
 }
 
-/**
- * A room as a listing shows it.
- *
- * @category Rooms
- */
-export interface RoomInfo {
-  readonly roomId: string;
-  readonly type: string;
-  /** Clients connected now. */
-  readonly clients: number;
-  readonly maxClients: number;
-  /** Seats given out (reservations) not taken yet. */
-  readonly reserved: number;
-  readonly metadata: Readonly<Record<string, unknown>>;
-}
+export type { RoomInfo } from '../protocol/tickets';

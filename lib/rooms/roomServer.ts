@@ -10,8 +10,9 @@ import {
   isRxgasePacket,
 } from '../protocol/rxgasePackets';
 import { RXGASE_PROTOCOL_VERSION } from '../protocol/rxgaseConstants';
+import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Reservation } from '../protocol/tickets';
-import { readTicket, roomTicket, ticketText } from '../protocol/tickets';
+import { TicketKind, readTicket, roomTicket, ticketText } from '../protocol/tickets';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Datagram, Transport } from '../transport/datagram';
@@ -19,6 +20,7 @@ import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
+import { ConnectTokens, DEFAULT_TOKEN_TTL_MS, TakenTokens } from './connectTokens';
 import { Room } from './room';
 import type { RoomDefinition, RoomInfo, RoomOptions } from './roomDefinition';
 import { RoomRoutes } from './roomRoutes';
@@ -52,6 +54,18 @@ export interface RoomServerOptions {
   readonly reservationMs?: number;
   /** The host clients are told to reach this server at; default the one it listens on. */
   readonly publicHost?: string;
+  /**
+   * Connect tokens: seats are given as tokens signed with `secret` (16 bytes or more, shared with
+   * the matchmaker), for one client, room and server, expiring after `ttlMs` (default 10,000),
+   * each taken once. With `required` (the default once a secret is set), a client without a
+   * valid token is refused (`invalid token`), PyGaSe clients too: no stranger takes a place.
+   * Default none: any client may join any room it names, as on a LAN.
+   */
+  readonly tokens?: {
+    readonly secret: string | Uint8Array;
+    readonly required?: boolean;
+    readonly ttlMs?: number;
+  };
 }
 
 /**
@@ -64,8 +78,10 @@ export interface RoomServerStats {
   readonly rooms: number;
   /** Clients in a room or on their way in. */
   readonly routes: number;
-  /** Connect requests refused: no such room, no default room, or another version. */
+  /** Connect requests refused: no such room, no default room, another version, a bad token. */
   readonly refused: number;
+  /** Of those, the ones whose token was forged, expired, spent, for another server, or missing. */
+  readonly invalidTokens: number;
   /** Datagrams from an address in no room, that do not ask to join one: dropped. */
   readonly unroutable: number;
 }
@@ -105,13 +121,18 @@ export class RoomServer {
   private transport: Transport | undefined;
   private receiving: Subscription | undefined;
   private defaultRoom: Room | undefined;
-  private counts = { refused: 0, unroutable: 0 };
+  private counts = { refused: 0, invalidTokens: 0, unroutable: 0 };
+  private readonly tokens: ConnectTokens | undefined;
+  private readonly taken = new TakenTokens();
+  /** Who each client on its way in or connected is, by address key, as its token said. */
+  private readonly clientIds = new Map<string, string>();
 
   constructor(private readonly options: RoomServerOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
     this.routes = new RoomRoutes(this.scheduler);
     this.rooms$ = this.listing.asObservable();
+    this.tokens = options.tokens && new ConnectTokens(options.tokens.secret);
     if (options.reservationMs !== undefined && !(options.reservationMs > 0)) {
       throw new InvalidArgumentError(`reservationMs must be above 0, got ${options.reservationMs}`);
     }
@@ -188,20 +209,23 @@ export class RoomServer {
   /**
    * Makes a room of `type` and gives out a seat in it.
    *
+   * @param clientId Who the seat is for, as the room's `onJoin` sees it (with connect tokens: the
+   *   token is for this client alone).
    * @throws {@link NoSuchRoomError} If the type is not defined.
    */
-  async create(type: string, options: RoomOptions = {}): Promise<Reservation> {
+  async create(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
     const room = await this.make(type, options, this.newRoomId());
-    return this.seat(room);
+    return this.seat(room, clientId);
   }
 
   /**
    * Gives out a seat in a room of `type` that has one (the fullest first, so rooms fill), or in a
    * new room of it.
    *
+   * @param clientId As {@link create}'s.
    * @throws {@link NoSuchRoomError} If the type is not defined.
    */
-  async joinOrCreate(type: string, options: RoomOptions = {}): Promise<Reservation> {
+  async joinOrCreate(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
     this.definitionOf(type);
     let best: Room | undefined;
     for (const room of this.rooms.values()) {
@@ -210,19 +234,19 @@ export class RoomServer {
         best = room;
       }
     }
-    return best === undefined ? this.create(type, options) : this.seat(best);
+    return best === undefined ? this.create(type, options, clientId) : this.seat(best, clientId);
   }
 
   /**
-   * Gives out a seat in room `roomId`.
+   * Gives out a seat in room `roomId`; `clientId` as {@link create}'s.
    *
    * @throws {@link NoSuchRoomError} If there is no such room, or it has no seat left.
    */
-  join(roomId: string): Reservation {
+  join(roomId: string, clientId = ''): Reservation {
     const room = this.rooms.get(roomId);
     if (room === undefined) throw new NoSuchRoomError(`there is no room ${roomId}`, roomId);
     if (!room.hasSeat) throw new NoSuchRoomError(`room ${roomId} is full`, roomId);
-    return this.seat(room);
+    return this.seat(room, clientId);
   }
 
   /** Disposes every room (their clients are told `shutdown`) and closes the socket. */
@@ -241,15 +265,20 @@ export class RoomServer {
       scheduler: this.scheduler,
       logger: this.logger,
       joined: (id, client) => {
+        const key = addressKey(client);
         const joined = this.rooms.get(id);
-        if (joined !== undefined) this.routes.connected(addressKey(client), joined);
+        if (joined !== undefined) this.routes.connected(key, joined);
+        this.taken.spend(key);
         this.list();
       },
       left: (id, client) => {
+        const key = addressKey(client);
         const from = this.rooms.get(id);
-        if (from !== undefined) this.routes.left(addressKey(client), from);
+        if (from !== undefined) this.routes.left(key, from);
+        this.clientIds.delete(key);
         this.list();
       },
+      clientId: (client) => this.clientIds.get(addressKey(client)),
       empty: (id) => {
         const empty = this.rooms.get(id);
         if (empty !== undefined && empty !== this.defaultRoom) void this.dispose(empty);
@@ -262,14 +291,20 @@ export class RoomServer {
     return room;
   }
 
-  private seat(room: Room): Reservation {
+  private seat(room: Room, clientId: string): Reservation {
+    const address = this.address;
+    const ticket =
+      this.tokens === undefined
+        ? roomTicket(room.roomId)
+        : this.tokens.sign({
+            roomId: room.roomId,
+            server: address,
+            clientId,
+            expires: this.scheduler.now() + (this.options.tokens?.ttlMs ?? DEFAULT_TOKEN_TTL_MS),
+          });
     room.reserve(this.options.reservationMs ?? DEFAULT_RESERVATION_MS);
     this.list();
-    return {
-      roomId: room.roomId,
-      address: this.address,
-      ticket: ticketText(roomTicket(room.roomId)),
-    };
+    return { roomId: room.roomId, address, ticket: ticketText(ticket) };
   }
 
   private async dispose(room: Room): Promise<void> {
@@ -293,7 +328,8 @@ export class RoomServer {
     }
     const room = this.routes.roomOf(key);
     if (room !== undefined) return room.take({ data, address });
-    const pygase = !isRxgasePacket(data) && startsWith(data, PROTOCOL_ID);
+    // A PyGaSe client carries no token: it plays only where none is required.
+    const pygase = !isRxgasePacket(data) && startsWith(data, PROTOCOL_ID) && !this.tokensRequired;
     if (pygase && this.defaultRoom !== undefined) {
       this.routes.expect(key, this.defaultRoom);
       return this.defaultRoom.take({ data, address });
@@ -316,21 +352,42 @@ export class RoomServer {
       this.bound().send({ data: encodeClose(packet.nonce, 'version mismatch'), address });
       return;
     }
-    let room = this.defaultRoom;
-    if (packet.ticket.length > 0) {
+    const refuse = (reason: CloseReason): void => {
+      this.counts.refused++;
+      if (reason === 'invalid token') this.counts.invalidTokens++;
+      this.bound().send({ data: encodeClose(packet.nonce, reason), address });
+    };
+    let roomId: string | undefined;
+    if (packet.ticket[0] === TicketKind.Token && this.tokens !== undefined) {
+      const token = this.tokens.verify(packet.ticket);
+      const now = this.scheduler.now();
+      if (
+        token === undefined ||
+        token.expires < now ||
+        addressKey(token.server) !== addressKey(this.address) ||
+        !this.taken.take(token, key, now)
+      ) {
+        return refuse('invalid token');
+      }
+      roomId = token.roomId;
+      this.clientIds.set(key, token.clientId);
+    } else if (this.options.tokens !== undefined && this.options.tokens.required !== false) {
+      return refuse('invalid token');
+    } else if (packet.ticket.length > 0) {
       try {
-        room = this.rooms.get(readTicket(packet.ticket).roomId);
+        roomId = readTicket(packet.ticket).roomId;
       } catch {
-        room = undefined;
+        return refuse('no such room');
       }
     }
-    if (room === undefined || room.isDisposed) {
-      this.counts.refused++;
-      this.bound().send({ data: encodeClose(packet.nonce, 'no such room'), address });
-      return;
-    }
+    const room = roomId === undefined ? this.defaultRoom : this.rooms.get(roomId);
+    if (room === undefined || room.isDisposed) return refuse('no such room');
     this.routes.expect(key, room);
     room.take({ data, address });
+  }
+
+  private get tokensRequired(): boolean {
+    return this.options.tokens !== undefined && this.options.tokens.required !== false;
   }
 
   private definitionOf(type: string): RoomDefinition<GameState> {
