@@ -243,4 +243,7 @@ export { Room, DEFAULT_ROOM_MAX_CLIENTS, DEFAULT_ROOM_TICK_MS } from './rooms/ro
 export type { RoomServerOptions, RoomServerStats } from './rooms/roomServer';
 export type { RoomContext, RoomDefinition, RoomInfo, RoomOptions } from './rooms/roomDefinition';
 export type { Reservation } from './protocol/tickets';
-export { NoSuchRoomError } from './protocol/errors';
+export { AuthRefusedError, MatchmakingError, NoSuchRoomError } from './protocol/errors';
+export { Matchmaker, MAX_MATCHMAKER_BODY } from './rooms/matchmaker';
+export type { MatchmakerOptions } from './rooms/matchmaker';
+export { DEFAULT_TOKEN_TTL_MS } from './rooms/connectTokens';

@@ -27,7 +27,9 @@ import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
 import { ticketBytes } from '../protocol/tickets';
-import type { Reservation } from '../protocol/tickets';
+import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
+import { Matchmaking } from './matchmaking';
+
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
@@ -51,7 +53,8 @@ import {
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
 // Past ~300 lines with its documentation: one role, the public face of a client; the session
-// (handshake, connection, close) is session.ts', the state and its waits ClientState's.
+// (handshake, connection, close) is session.ts', the seats a matchmaker gives matchmaking.ts',
+// the state and its waits ClientState's.
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.
  *
@@ -83,6 +86,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   private readonly events = new Subject<EventOf<E['toClient']>>();
   private readonly handlers: EventHandlers<ClientEventHandler<never>>;
   private readonly options: ResolvedClientOptions;
+  private readonly matchmaking: Matchmaking;
   private transport: Transport | undefined;
   private current: Connection<ServerPackage> | undefined;
   private server: Address | undefined;
@@ -92,6 +96,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
   constructor(options: ClientOptions = {}) {
     this.options = resolveClientOptions(options);
+    this.matchmaking = new Matchmaking(this.options);
     this.known = new ClientState<S>(this.options.scheduler);
     this.state$ = this.known.state$;
     this.events$ = this.events.asObservable();
@@ -151,21 +156,66 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * Joins a room of a {@link RoomServer}: connects to the server the reservation names, with its
    * ticket, and resolves once the room's whole state has arrived, as {@link connect} does.
    *
-   * @param reservation What the room server's `joinOrCreate`, `create` or `join` gave (through
-   *   its matchmaker, or in the same process).
+   * @param room A reservation, what the room server's `joinOrCreate`, `create` or `join` gave
+   *   (through its matchmaker, or in the same process); or a room's id, for which the client
+   *   asks its `matchmaker` a seat.
    * @throws {@link InvalidArgumentError} If the client speaks PyGaSe's protocol, which has no
    *   rooms, or is connected, or the ticket is not base64url of at most 255 bytes.
    * @throws {@link ConnectionRefusedError} As {@link connect}, and `no such room` if the room is
    *   gone (or full: `server full`).
    */
-  async join(reservation: Reservation, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+  async join(room: Reservation | string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     if (this.options.protocol === 'pygase') {
       throw new InvalidArgumentError(
         "a PyGaSe client cannot join rooms: PyGaSe's protocol has none",
       );
     }
+    const reservation =
+      typeof room === 'string' ? await this.matchmaking.seat('join', room, undefined) : room;
     const ticket = ticketBytes(reservation.ticket);
     await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, ticket);
+  }
+
+  /**
+   * Asks the `matchmaker` for a seat in a room of `type` with one, or in a new room made with
+   * `options`, and joins it.
+   *
+   * @throws {@link InvalidArgumentError} If the client has no `matchmaker`, or speaks PyGaSe.
+   * @throws {@link NoSuchRoomError} If the type is not defined there.
+   * @throws {@link AuthRefusedError} If the matchmaker refused the client's `credentials`.
+   * @throws {@link MatchmakingError} If the matchmaker could not be asked.
+   * @throws As {@link join}.
+   */
+  async joinOrCreate(
+    type: string,
+    options: RoomOptions = {},
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<void> {
+    await this.join(await this.matchmaking.seat('joinOrCreate', type, options), timeoutMs);
+  }
+
+  /** As {@link joinOrCreate}, always in a new room. */
+  async create(
+    type: string,
+    options: RoomOptions = {},
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<void> {
+    await this.join(await this.matchmaking.seat('create', type, options), timeoutMs);
+  }
+
+  /**
+   * The rooms the `matchmaker` lists (of `type`, if given), asked every `periodMs` (default
+   * 1000) on the client's scheduler, from subscription on.
+   *
+   * @throws {@link InvalidArgumentError} If the client has no `matchmaker`.
+   */
+  rooms$(type?: string, periodMs = 1000): Observable<RoomInfo[]> {
+    return this.matchmaking.rooms$(type, periodMs);
+  }
+
+  /** Leaves the room (or the server): {@link disconnect}. */
+  leave(): Promise<void> {
+    return this.disconnect();
   }
 
   /** Opens a connection, refusing a second one while one is open or opening. */

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../protocol/errors';
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { checkMaxMessageSize } from '../connection/connectionOptions';
@@ -54,10 +55,18 @@ export interface ClientOptions {
    * `InvalidArgumentError`.
    */
   readonly maxMessageSize?: number;
+  /**
+   * The matchmaker's HTTP address (`http://host:port`) that `joinOrCreate`, `create`,
+   * `join(roomId)` and `rooms$` ask. Default none: join only with a reservation in hand.
+   */
+  readonly matchmaker?: string;
+  /** What the matchmaker's `auth` checks (a login token, say), sent with each request; default none. */
+  readonly credentials?: unknown;
 }
 
 /** A client's options with their defaults filled in. */
-export type ResolvedClientOptions = Required<ClientOptions>;
+export type ResolvedClientOptions = Required<Omit<ClientOptions, 'matchmaker' | 'credentials'>> &
+  Pick<ClientOptions, 'matchmaker' | 'credentials'>;
 
 /**
  * Checks the options given to a `Client` and fills in the defaults.
@@ -78,5 +87,18 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     protocol: options.protocol ?? 'rxgase',
     maxPendingEvents,
     maxMessageSize,
+    matchmaker: checkMatchmaker(options.matchmaker),
+    credentials: options.credentials,
   };
+}
+
+/** An http(s) URL, or none. */
+function checkMatchmaker(matchmaker: unknown): string | undefined {
+  if (matchmaker === undefined) return undefined;
+  if (typeof matchmaker !== 'string' || !/^https?:\/\/[^/]/.test(matchmaker)) {
+    throw new InvalidArgumentError(
+      `matchmaker must be an http(s) URL such as http://localhost:2567, got ${String(matchmaker)}`,
+    );
+  }
+  return matchmaker;
 }

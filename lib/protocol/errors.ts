@@ -20,7 +20,9 @@ export type RxgaseErrorCode =
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_HOST_NOT_FOUND'
   | 'ERR_STATE_TOO_LARGE'
-  | 'ERR_NO_SUCH_ROOM';
+  | 'ERR_NO_SUCH_ROOM'
+  | 'ERR_AUTH_REFUSED'
+  | 'ERR_MATCHMAKING';
 
 /**
  * The base class of every error rxgase throws on purpose.
@@ -247,6 +249,33 @@ export class NoSuchRoomError extends RxgaseError {
   constructor(
     message: string,
     readonly roomId: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A matchmaker's `auth` hook refused a player's credentials (or threw); over HTTP, a 401.
+ *
+ * @category Errors
+ */
+export class AuthRefusedError extends RxgaseError {
+  readonly code = 'ERR_AUTH_REFUSED';
+}
+
+/**
+ * A matchmaker answered a client's request with a failure it has no error of its own for (a bad
+ * request, a server error), or did not answer JSON; `status` is the HTTP status, 0 if none came.
+ *
+ * @category Errors
+ */
+export class MatchmakingError extends RxgaseError {
+  readonly code = 'ERR_MATCHMAKING';
+
+  constructor(
+    message: string,
+    readonly status: number,
     options?: ErrorOptions,
   ) {
     super(message, options);

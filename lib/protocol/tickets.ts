@@ -33,6 +33,14 @@ export interface Reservation {
 }
 
 /**
+ * The options a room is created with: plain data, from `create` or `joinOrCreate` (over HTTP
+ * too), given to the room type's `initialState` and `metadata`.
+ *
+ * @category Rooms
+ */
+export type RoomOptions = Readonly<Record<string, unknown>>;
+
+/**
  * A room as a listing shows it.
  *
  * @category Rooms

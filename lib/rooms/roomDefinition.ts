@@ -5,16 +5,8 @@ import type { ServerOptions } from '../server/serverOptions';
 import type { View, ViewClient } from '../server/views';
 import type { GameState } from '../state/gameState';
 import type { StateChanges } from '../state/stateChanges';
-import type { RoomInfo } from '../protocol/tickets';
+import type { RoomInfo, RoomOptions } from '../protocol/tickets';
 import type { Address } from '../transport/datagram';
-
-/**
- * The options a room is created with: plain data, from `create` or `joinOrCreate` (over HTTP
- * too), given to the room type's `initialState` and `metadata`.
- *
- * @category Rooms
- */
-export type RoomOptions = Readonly<Record<string, unknown>>;
 
 /**
  * What a room's `onJoin` and `onLeave` are given: the state, and who joined or left.
@@ -88,4 +80,4 @@ export interface RoomDefinition<
   >;
 }
 
-export type { RoomInfo } from '../protocol/tickets';
+export type { RoomInfo, RoomOptions } from '../protocol/tickets';

@@ -196,6 +196,11 @@ export class RoomServer {
       : { host: this.options.publicHost, port: address.port };
   }
 
+  /** The rooms now, as a listing shows them. */
+  list(): RoomInfo[] {
+    return [...this.rooms.values()].map((room) => room.info);
+  }
+
   /** The room of `roomId`, if it is here. */
   room(roomId: string): Room | undefined {
     return this.rooms.get(roomId);
@@ -269,14 +274,14 @@ export class RoomServer {
         const joined = this.rooms.get(id);
         if (joined !== undefined) this.routes.connected(key, joined);
         this.taken.spend(key);
-        this.list();
+        this.relist();
       },
       left: (id, client) => {
         const key = addressKey(client);
         const from = this.rooms.get(id);
         if (from !== undefined) this.routes.left(key, from);
         this.clientIds.delete(key);
-        this.list();
+        this.relist();
       },
       clientId: (client) => this.clientIds.get(addressKey(client)),
       empty: (id) => {
@@ -287,7 +292,7 @@ export class RoomServer {
     this.rooms.set(roomId, room);
     await room.start();
     this.logger.info(`Room ${roomId} (${type}) made.`);
-    this.list();
+    this.relist();
     return room;
   }
 
@@ -303,7 +308,7 @@ export class RoomServer {
             expires: this.scheduler.now() + (this.options.tokens?.ttlMs ?? DEFAULT_TOKEN_TTL_MS),
           });
     room.reserve(this.options.reservationMs ?? DEFAULT_RESERVATION_MS);
-    this.list();
+    this.relist();
     return { roomId: room.roomId, address, ticket: ticketText(ticket) };
   }
 
@@ -313,7 +318,7 @@ export class RoomServer {
     this.routes.dropRoom(room);
     await room.dispose();
     this.logger.info(`Room ${room.roomId} (${room.type}) disposed.`);
-    this.list();
+    this.relist();
   }
 
   /** Hands a datagram to the room of its sender, or to the room its connect request names. */
@@ -410,8 +415,8 @@ export class RoomServer {
     return id;
   }
 
-  private list(): void {
-    if (!this.listing.closed) this.listing.next([...this.rooms.values()].map((room) => room.info));
+  private relist(): void {
+    if (!this.listing.closed) this.listing.next(this.list());
   }
 }
 
