@@ -245,5 +245,11 @@ export type { RoomContext, RoomDefinition, RoomInfo, RoomOptions } from './rooms
 export type { Reservation } from './protocol/tickets';
 export { AuthRefusedError, MatchmakingError, NoSuchRoomError } from './protocol/errors';
 export { Matchmaker, MAX_MATCHMAKER_BODY } from './rooms/matchmaker';
-export type { MatchmakerOptions } from './rooms/matchmaker';
+export type { MatchmakerOptions, SeatSource } from './rooms/matchmaker';
+export { RoomCluster } from './rooms/roomCluster';
+export type { RoomClusterOptions } from './rooms/roomCluster';
+export { InMemoryPresence } from './rooms/presence';
+export type { Presence, ProcessEntry, RemoteCall } from './rooms/presence';
+export { RedisPresence } from './rooms/redisPresence';
+export type { RedisPresenceOptions } from './rooms/redisPresence';
 export { DEFAULT_TOKEN_TTL_MS } from './rooms/connectTokens';

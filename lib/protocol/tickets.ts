@@ -1,6 +1,5 @@
 import { InvalidArgumentError, MalformedPayloadError } from './errors';
 import { MAX_TICKET_SIZE } from './rxgaseConstants';
-import type { Address } from '../transport/datagram';
 
 /*
  * Tickets: what a client's connect request carries so that a server of rooms knows which room it
@@ -26,8 +25,8 @@ export const MAX_ROOM_ID_SIZE = MAX_TICKET_SIZE - 1;
 export interface Reservation {
   /** The room's id. */
   readonly roomId: string;
-  /** The server that hosts the room. */
-  readonly address: Address;
+  /** The server that hosts the room: an `Address`. */
+  readonly address: { readonly host: string; readonly port: number };
   /** The ticket the client's connect request carries, base64url. */
   readonly ticket: string;
 }

@@ -11,7 +11,23 @@ import type { Reservation, RoomInfo } from '../protocol/tickets';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address } from '../transport/datagram';
 import type { RoomOptions } from './roomDefinition';
-import type { RoomServer } from './roomServer';
+
+/**
+ * Where a matchmaker gets its seats: a `RoomServer` (its own process), or a `RoomCluster` (every
+ * process of the cluster).
+ *
+ * @category Rooms
+ */
+export interface SeatSource {
+  /** A seat for `clientId` in a room of `type` with one, or in a new one made with `options`. */
+  joinOrCreate(type: string, options: RoomOptions, clientId: string): Promise<Reservation>;
+  /** A seat for `clientId` in a new room of `type`. */
+  create(type: string, options: RoomOptions, clientId: string): Promise<Reservation>;
+  /** A seat for `clientId` in room `roomId`. */
+  join(roomId: string, clientId: string): Reservation | Promise<Reservation>;
+  /** The rooms. */
+  list(): RoomInfo[] | Promise<RoomInfo[]>;
+}
 
 /** The largest request body the matchmaker reads: 64 KiB. */
 export const MAX_MATCHMAKER_BODY = 64 * 1024;
@@ -32,7 +48,7 @@ export interface MatchmakerOptions {
 }
 
 /**
- * The matchmaker of a {@link RoomServer}: picks or makes the room a player asks for and gives it
+ * The matchmaker of a {@link RoomServer} (or of a whole {@link RoomCluster}): picks or makes the room a player asks for and gives it
  * a seat ({@link Reservation}, with a connect token when the room server has tokens), once the
  * `auth` hook took its credentials. A function call in the same process, and an HTTP endpoint
  * for clients elsewhere (`Client.joinOrCreate` with the client's `matchmaker` option):
@@ -53,7 +69,7 @@ export class Matchmaker {
   private http: HttpServer | undefined;
 
   constructor(
-    private readonly rooms: RoomServer,
+    private readonly rooms: SeatSource,
     private readonly options: MatchmakerOptions = {},
   ) {}
 
@@ -122,7 +138,7 @@ export class Matchmaker {
       const path = new URL(request.url ?? '/', 'http://matchmaker').pathname.split('/').slice(1);
       const [first, verb, name] = path.map((part) => decodeURIComponent(part));
       if (request.method === 'GET' && first === 'rooms' && path.length <= 2) {
-        return answer(response, 200, this.listing(verb));
+        return answer(response, 200, await this.listing(verb));
       }
       if (
         request.method !== 'POST' ||
@@ -165,8 +181,8 @@ export class Matchmaker {
     }
   }
 
-  private listing(type: string | undefined): RoomInfo[] {
-    return this.rooms.list().filter((room) => type === undefined || room.type === type);
+  private async listing(type: string | undefined): Promise<RoomInfo[]> {
+    return (await this.rooms.list()).filter((room) => type === undefined || room.type === type);
   }
 
   private async authenticate(credentials: unknown): Promise<string> {

@@ -196,6 +196,11 @@ export class RoomServer {
       : { host: this.options.publicHost, port: address.port };
   }
 
+  /** The id of the default room, if there is one. */
+  get defaultRoomId(): string | undefined {
+    return this.defaultRoom?.roomId;
+  }
+
   /** The rooms now, as a listing shows them. */
   list(): RoomInfo[] {
     return [...this.rooms.values()].map((room) => room.info);

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { asyncScheduler } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Redis } from 'ioredis';
+import { InvalidArgumentError, MatchmakingError, NoSuchRoomError } from '../protocol/errors';
+import type { Logger } from '../util/logger';
+import { silentLogger } from '../util/logger';
+import type { Presence, ProcessEntry, RemoteCall } from './presence';
+
+/**
+ * What a Redis presence is made of.
+ *
+ * @category Rooms
+ */
+export interface RedisPresenceOptions {
+  /**
+   * The Redis server: a `redis://host:port` URL, or ioredis' options (`RedisOptions`: host, port,
+   * password, tls, ...). Default `redis://localhost:6379`.
+   */
+  readonly redis?: string | Readonly<Record<string, unknown>>;
+  /** What every key and channel starts with, so clusters can share a Redis; default `rxgase:`. */
+  readonly prefix?: string;
+  /** Where call timeouts run; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Default silent. */
+  readonly logger?: Logger;
+}
+
+/** A call on its way to another process, or its answer. */
+type Message =
+  | { readonly id: string; readonly from: string; readonly call: RemoteCall }
+  | { readonly id: string; readonly result?: unknown; readonly error?: CallError };
+
+interface CallError {
+  readonly message: string;
+  readonly code?: string;
+  readonly roomId?: string;
+}
+
+/**
+ * The presence of a cluster on Redis (with `ioredis`, an optional dependency loaded when one is
+ * made): each process's entry is a key that expires unless announced again, so a process that
+ * dies leaves the registry within its time to live; calls go by pub/sub, one channel a process,
+ * answered on the caller's. ioredis reconnects and subscribes again by itself: while Redis is
+ * down, games go on, and the registry comes back with the next announcements.
+ *
+ * Keys: `<prefix>process:<id>` (the entry as JSON, with a time to live) and `<prefix>processes`
+ * (a set of the ids). Channels: `<prefix>call:<id>` and `<prefix>reply:<id>`.
+ *
+ * @category Rooms
+ */
+export class RedisPresence implements Presence {
+  private readonly prefix: string;
+  private readonly scheduler: SchedulerLike;
+  private readonly logger: Logger;
+  /** This presence's own id, for the answers to its calls. */
+  private readonly self = randomBytes(8).toString('hex');
+  private readonly handlers = new Map<string, (call: RemoteCall) => Promise<unknown>>();
+  private readonly waiting = new Map<
+    string,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: Subscription }
+  >();
+  private listening: Promise<unknown> | undefined;
+
+  private constructor(
+    private readonly commands: Redis,
+    private readonly subscriber: Redis,
+    options: RedisPresenceOptions,
+  ) {
+    this.prefix = options.prefix ?? 'rxgase:';
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.logger = options.logger ?? silentLogger;
+    subscriber.on('message', (channel: string, text: string) => this.receive(channel, text));
+    for (const connection of [commands, subscriber]) {
+      connection.on('error', (error: Error) =>
+        this.logger.warn(`Redis presence: ${error.message}`),
+      );
+    }
+  }
+
+  /**
+   * A presence on the Redis `options.redis` names, connected.
+   *
+   * @throws {@link InvalidArgumentError} If `ioredis` is not installed (`npm install ioredis`).
+   */
+  static async connect(options: RedisPresenceOptions = {}): Promise<RedisPresence> {
+    let IORedis: typeof Redis;
+    try {
+      // Loaded on use: a game without a cluster needs no Redis client installed.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      IORedis = (require('ioredis') as { Redis: typeof Redis }).Redis;
+    } catch (error) {
+      throw new InvalidArgumentError(
+        'a Redis presence needs the package ioredis: npm install ioredis',
+        { cause: error },
+      );
+    }
+    const target = options.redis ?? 'redis://localhost:6379';
+    const open = (): Redis =>
+      typeof target === 'string'
+        ? new IORedis(target, { maxRetriesPerRequest: 2 })
+        : new IORedis({ maxRetriesPerRequest: 2, ...target });
+    const presence = new RedisPresence(open(), open(), options);
+    await Promise.all([presence.commands.ping(), presence.subscriber.ping()]);
+    return presence;
+  }
+
+  async announce(entry: ProcessEntry, ttlMs: number): Promise<void> {
+    await this.commands
+      .multi()
+      .set(this.key(entry.processId), JSON.stringify(entry), 'PX', Math.max(1, Math.round(ttlMs)))
+      .sadd(`${this.prefix}processes`, entry.processId)
+      .exec();
+  }
+
+  async withdraw(processId: string): Promise<void> {
+    await this.commands
+      .multi()
+      .del(this.key(processId))
+      .srem(`${this.prefix}processes`, processId)
+      .exec();
+  }
+
+  async processes(): Promise<ProcessEntry[]> {
+    const ids = await this.commands.smembers(`${this.prefix}processes`);
+    if (ids.length === 0) return [];
+    const entries = await this.commands.mget(...ids.map((id) => this.key(id)));
+    const gone = ids.filter((_, i) => entries[i] === null);
+    // A process whose key expired died (or lost Redis for longer than its time to live).
+    if (gone.length > 0) await this.commands.srem(`${this.prefix}processes`, ...gone);
+    return entries.flatMap((text) => (text === null ? [] : [JSON.parse(text) as ProcessEntry]));
+  }
+
+  async serve(processId: string, handler: (call: RemoteCall) => Promise<unknown>): Promise<void> {
+    this.handlers.set(processId, handler);
+    await this.subscriber.subscribe(`${this.prefix}call:${processId}`);
+  }
+
+  async call(processId: string, call: RemoteCall, timeoutMs: number): Promise<unknown> {
+    this.listening ??= this.subscriber.subscribe(`${this.prefix}reply:${this.self}`);
+    await this.listening;
+    const id = randomBytes(8).toString('hex');
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => {
+        this.waiting.delete(id);
+        reject(new MatchmakingError(`process ${processId} did not answer in ${timeoutMs} ms`, 0));
+      }, timeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
+    });
+    const message: Message = { id, from: this.self, call };
+    await this.commands.publish(`${this.prefix}call:${processId}`, JSON.stringify(message));
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    for (const { timer, reject } of this.waiting.values()) {
+      timer.unsubscribe();
+      reject(new MatchmakingError('the presence closed', 0));
+    }
+    this.waiting.clear();
+    await Promise.allSettled([this.commands.quit(), this.subscriber.quit()]);
+  }
+
+  private key(processId: string): string {
+    return `${this.prefix}process:${processId}`;
+  }
+
+  private receive(channel: string, text: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch {
+      this.logger.warn(`Redis presence: a message on ${channel} is not JSON`);
+      return;
+    }
+    if (channel.startsWith(`${this.prefix}call:`) && 'call' in message) {
+      const handler = this.handlers.get(channel.slice(`${this.prefix}call:`.length));
+      if (handler !== undefined) void this.answer(handler, message);
+      return;
+    }
+    const waiting = this.waiting.get(message.id);
+    if (waiting === undefined || 'call' in message) return;
+    this.waiting.delete(message.id);
+    waiting.timer.unsubscribe();
+    if (message.error === undefined) return waiting.resolve(message.result);
+    const { code, roomId, message: why } = message.error;
+    waiting.reject(
+      code === 'ERR_NO_SUCH_ROOM'
+        ? new NoSuchRoomError(why, roomId ?? '')
+        : new MatchmakingError(why, 0),
+    );
+  }
+
+  private async answer(
+    handler: (call: RemoteCall) => Promise<unknown>,
+    { id, from, call }: { id: string; from: string; call: RemoteCall },
+  ): Promise<void> {
+    let reply: Message;
+    try {
+      reply = { id, result: await handler(call) };
+    } catch (error) {
+      const { message, code, roomId } = error as Error & { code?: string; roomId?: string };
+      reply = { id, error: { message, ...(code && { code }), ...(roomId && { roomId }) } };
+    }
+    try {
+      await this.commands.publish(`${this.prefix}reply:${from}`, JSON.stringify(reply));
+    } catch (error) {
+      this.logger.warn(`Redis presence: could not answer a call: ${(error as Error).message}`);
+    }
+  }
+}
