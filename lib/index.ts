@@ -247,6 +247,8 @@ export { AuthRefusedError, MatchmakingError, NoSuchRoomError } from './protocol/
 export { Matchmaker, MAX_MATCHMAKER_BODY } from './rooms/matchmaker';
 export type { MatchmakerOptions, SeatSource } from './rooms/matchmaker';
 export { RoomCluster } from './rooms/roomCluster';
+export { ClusterSeats } from './rooms/clusterSeats';
+export type { ClusterEntry } from './rooms/clusterSeats';
 export type { RoomClusterOptions } from './rooms/roomCluster';
 export { InMemoryPresence } from './rooms/presence';
 export type { Presence, ProcessEntry, RemoteCall } from './rooms/presence';

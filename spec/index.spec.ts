@@ -123,6 +123,7 @@ describe('the public API', () => {
         'MatchmakingError',
         'Matchmaker',
         'RoomCluster',
+        'ClusterSeats',
         'InMemoryPresence',
         'RedisPresence',
         'MAX_MATCHMAKER_BODY',

@@ -10,6 +10,7 @@ import {
 import type { Reservation, RoomInfo } from '../protocol/tickets';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address } from '../transport/datagram';
+import type { Logger } from '../util/logger';
 import type { RoomOptions } from './roomDefinition';
 
 /**
@@ -45,6 +46,8 @@ export interface MatchmakerOptions {
    * `AuthRefusedError` or any error. Default: everyone is welcome, as `''`.
    */
   readonly auth?: (credentials: unknown) => string | Promise<string>;
+  /** Where the matchmaker's own failures are logged; default nowhere. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -136,7 +139,13 @@ export class Matchmaker {
     if (request.method === 'OPTIONS') return answer(response, 204, undefined);
     try {
       const path = new URL(request.url ?? '/', 'http://matchmaker').pathname.split('/').slice(1);
-      const [first, verb, name] = path.map((part) => decodeURIComponent(part));
+      const [first, verb, name] = path.map((part) => {
+        try {
+          return decodeURIComponent(part);
+        } catch {
+          throw new InvalidArgumentError(`the path holds a bad escape: ${part}`);
+        }
+      });
       if (request.method === 'GET' && first === 'rooms' && path.length <= 2) {
         return answer(response, 200, await this.listing(verb));
       }
@@ -176,8 +185,17 @@ export class Matchmaker {
               : error instanceof RxgaseError
                 ? 400
                 : 500;
-      const code = error instanceof RxgaseError ? error.code : 'ERR_INTERNAL';
-      return answer(response, status, { error: (error as Error).message, code });
+      const code =
+        error instanceof RxgaseError
+          ? error.code
+          : error instanceof BodyTooLarge
+            ? 'ERR_BODY_TOO_LARGE'
+            : 'ERR_INTERNAL';
+      // What went wrong inside is the server's to know, not the caller's.
+      const message =
+        status === 500 ? 'the matchmaker failed; its log says why' : (error as Error).message;
+      if (status === 500) this.options.logger?.error(`The matchmaker failed: ${String(error)}`);
+      return answer(response, status, { error: message, code });
     }
   }
 

@@ -128,7 +128,15 @@ export class RedisPresence implements Presence {
     const gone = ids.filter((_, i) => entries[i] === null);
     // A process whose key expired died (or lost Redis for longer than its time to live).
     if (gone.length > 0) await this.commands.srem(`${this.prefix}processes`, ...gone);
-    return entries.flatMap((text) => (text === null ? [] : [JSON.parse(text) as ProcessEntry]));
+    return entries.flatMap((text) => {
+      if (text === null) return [];
+      try {
+        return [JSON.parse(text) as ProcessEntry];
+      } catch {
+        this.logger.warn('Redis presence: a process entry is not JSON: left out');
+        return [];
+      }
+    });
   }
 
   async serve(processId: string, handler: (call: RemoteCall) => Promise<unknown>): Promise<void> {
@@ -137,7 +145,13 @@ export class RedisPresence implements Presence {
   }
 
   async call(processId: string, call: RemoteCall, timeoutMs: number): Promise<unknown> {
-    this.listening ??= this.subscriber.subscribe(`${this.prefix}reply:${this.self}`);
+    this.listening ??= this.subscriber
+      .subscribe(`${this.prefix}reply:${this.self}`)
+      .catch((error: unknown) => {
+        // The next call subscribes again.
+        this.listening = undefined;
+        throw error;
+      });
     await this.listening;
     const id = randomBytes(8).toString('hex');
     const answer = new Promise<unknown>((resolve, reject) => {
@@ -148,7 +162,15 @@ export class RedisPresence implements Presence {
       this.waiting.set(id, { resolve, reject, timer });
     });
     const message: Message = { id, from: this.self, call };
-    await this.commands.publish(`${this.prefix}call:${processId}`, JSON.stringify(message));
+    try {
+      await this.commands.publish(`${this.prefix}call:${processId}`, JSON.stringify(message));
+    } catch (error) {
+      // Nothing will answer: the wait ends here, not on its timer.
+      this.waiting.get(id)?.timer.unsubscribe();
+      this.waiting.delete(id);
+      answer.catch(() => undefined);
+      throw error;
+    }
     return answer;
   }
 
@@ -165,29 +187,47 @@ export class RedisPresence implements Presence {
     return `${this.prefix}process:${processId}`;
   }
 
+  /**
+   * A message on a channel: a call to answer, or an answer to a call. Anyone who may publish on
+   * the Redis may send anything: what is not one of the two is logged and dropped.
+   */
   private receive(channel: string, text: string): void {
-    let message: Message;
+    let message: unknown;
     try {
-      message = JSON.parse(text) as Message;
+      message = JSON.parse(text);
     } catch {
-      this.logger.warn(`Redis presence: a message on ${channel} is not JSON`);
+      message = undefined;
+    }
+    if (
+      typeof message !== 'object' ||
+      message === null ||
+      typeof (message as Message).id !== 'string'
+    ) {
+      this.logger.warn(`Redis presence: dropped a message on ${channel} that is not one`);
       return;
     }
-    if (channel.startsWith(`${this.prefix}call:`) && 'call' in message) {
+    if (channel.startsWith(`${this.prefix}call:`)) {
+      const { id, from, call } = message as { id: string; from?: unknown; call?: unknown };
+      if (typeof from !== 'string' || !isCall(call)) {
+        this.logger.warn(`Redis presence: dropped a call on ${channel} that is not one`);
+        return;
+      }
       const handler = this.handlers.get(channel.slice(`${this.prefix}call:`.length));
-      if (handler !== undefined) void this.answer(handler, message);
+      if (handler !== undefined) void this.answer(handler, { id, from, call });
       return;
     }
-    const waiting = this.waiting.get(message.id);
-    if (waiting === undefined || 'call' in message) return;
-    this.waiting.delete(message.id);
+    const { id, result, error } = message as { id: string; result?: unknown; error?: unknown };
+    const waiting = this.waiting.get(id);
+    if (waiting === undefined) return;
+    this.waiting.delete(id);
     waiting.timer.unsubscribe();
-    if (message.error === undefined) return waiting.resolve(message.result);
-    const { code, roomId, message: why } = message.error;
+    if (error === undefined || error === null) return waiting.resolve(result);
+    const { code, roomId, message: why } = error as Partial<CallError>;
+    const text2 = typeof why === 'string' ? why : 'the call failed';
     waiting.reject(
       code === 'ERR_NO_SUCH_ROOM'
-        ? new NoSuchRoomError(why, roomId ?? '')
-        : new MatchmakingError(why, 0),
+        ? new NoSuchRoomError(text2, typeof roomId === 'string' ? roomId : '')
+        : new MatchmakingError(text2, 0),
     );
   }
 
@@ -208,4 +248,19 @@ export class RedisPresence implements Presence {
       this.logger.warn(`Redis presence: could not answer a call: ${(error as Error).message}`);
     }
   }
+}
+
+/** Whether `value` is a call one process may make of another. */
+function isCall(value: unknown): value is RemoteCall {
+  if (typeof value !== 'object' || value === null) return false;
+  const call = value as Record<string, unknown>;
+  if (typeof call.clientId !== 'string') return false;
+  if (call.kind === 'join') return typeof call.roomId === 'string';
+  return (
+    (call.kind === 'joinOrCreate' || call.kind === 'create') &&
+    typeof call.type === 'string' &&
+    typeof call.options === 'object' &&
+    call.options !== null &&
+    !Array.isArray(call.options)
+  );
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { interval, merge } from 'rxjs';
+import { interval, last, merge, takeUntil } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { asyncScheduler } from 'rxjs';
-import { NoSuchRoomError } from '../protocol/errors';
 import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
-import type { Presence, ProcessEntry, RemoteCall } from './presence';
+import { ClusterSeats } from './clusterSeats';
+import type { ClusterEntry } from './clusterSeats';
+import type { Presence, RemoteCall } from './presence';
 import type { RoomServer } from './roomServer';
 
 /**
@@ -29,9 +30,6 @@ export interface RoomClusterOptions {
   readonly logger?: Logger;
 }
 
-/** An entry as a cluster process announces it: with the room no one is seated in by type. */
-type Entry = ProcessEntry & { readonly defaultRoomId?: string };
-
 /**
  * A room server as one process of a cluster: it announces itself and its rooms to the cluster's
  * {@link Presence} (Redis: many processes and machines), answers the other processes' calls, and
@@ -49,6 +47,7 @@ export class RoomCluster {
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private heartbeat: Subscription | undefined;
+  private readonly seats: ClusterSeats;
 
   constructor(
     private readonly rooms: RoomServer,
@@ -61,15 +60,21 @@ export class RoomCluster {
     this.callTimeoutMs = options.callTimeoutMs ?? 2000;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? silentLogger;
+    // This process's own rooms are seated without a round trip through the presence.
+    this.seats = new ClusterSeats(presence, {
+      callTimeoutMs: this.callTimeoutMs,
+      local: { processId: this.processId, answer: (call) => this.answer(call) },
+    });
   }
 
   /** Joins the cluster: answers calls, and announces the process now and on every heartbeat. */
   async start(): Promise<void> {
     await this.presence.serve(this.processId, (call) => this.answer(call));
     await this.announce();
-    this.heartbeat = merge(interval(this.heartbeatMs, this.scheduler), this.rooms.rooms$).subscribe(
-      () => void this.announce(),
-    );
+    // Until the room server shuts down (its rooms$ completes): then there is nothing to announce.
+    this.heartbeat = merge(interval(this.heartbeatMs, this.scheduler), this.rooms.rooms$)
+      .pipe(takeUntil(this.rooms.rooms$.pipe(last(undefined, undefined))))
+      .subscribe(() => void this.announce());
   }
 
   /** Leaves the cluster at once (its rooms stay until the room server shuts down). */
@@ -80,64 +85,23 @@ export class RoomCluster {
   }
 
   /** Every room of the cluster. */
-  async list(): Promise<RoomInfo[]> {
-    return (await this.entries()).flatMap((entry) => entry.rooms);
+  list(): Promise<RoomInfo[]> {
+    return this.seats.list();
   }
 
   /** A seat in the fullest room of `type` with one, anywhere, or in a new one. */
-  async joinOrCreate(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
-    const entries = await this.entries();
-    const candidates = entries
-      .flatMap((entry) =>
-        entry.rooms
-          .filter(
-            (room) =>
-              room.type === type &&
-              room.roomId !== entry.defaultRoomId &&
-              room.clients + room.reserved < room.maxClients,
-          )
-          .map((room) => ({ entry, room })),
-      )
-      .sort((a, b) => b.room.clients + b.room.reserved - (a.room.clients + a.room.reserved));
-    for (const { entry, room } of candidates) {
-      try {
-        return await this.call(entry, { kind: 'join', roomId: room.roomId, clientId });
-      } catch (error) {
-        // Filled or gone since it was announced: the next.
-        if (!(error instanceof NoSuchRoomError)) throw error;
-      }
-    }
-    return this.create(type, options, clientId);
+  joinOrCreate(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
+    return this.seats.joinOrCreate(type, options, clientId);
   }
 
   /** A seat in a new room of `type`, made on the least loaded process. */
-  async create(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
-    const entries = await this.entries();
-    const least = entries.sort(
-      (a, b) =>
-        a.clients - b.clients ||
-        a.rooms.length - b.rooms.length ||
-        a.processId.localeCompare(b.processId),
-    )[0];
-    if (least === undefined) throw new NoSuchRoomError('no process of the cluster is up', type);
-    return this.call(least, { kind: 'create', type, options, clientId });
+  create(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
+    return this.seats.create(type, options, clientId);
   }
 
   /** A seat in room `roomId`, wherever it is. */
-  async join(roomId: string, clientId = ''): Promise<Reservation> {
-    const entry = (await this.entries()).find((e) => e.rooms.some((r) => r.roomId === roomId));
-    if (entry === undefined) throw new NoSuchRoomError(`there is no room ${roomId}`, roomId);
-    return this.call(entry, { kind: 'join', roomId, clientId });
-  }
-
-  private async entries(): Promise<Entry[]> {
-    return (await this.presence.processes()) as Entry[];
-  }
-
-  private async call(entry: Entry, call: RemoteCall): Promise<Reservation> {
-    // This process's own rooms are seated without a round trip through the presence.
-    if (entry.processId === this.processId) return this.answer(call);
-    return (await this.presence.call(entry.processId, call, this.callTimeoutMs)) as Reservation;
+  join(roomId: string, clientId = ''): Promise<Reservation> {
+    return this.seats.join(roomId, clientId);
   }
 
   private async answer(call: RemoteCall): Promise<Reservation> {
@@ -152,15 +116,15 @@ export class RoomCluster {
   }
 
   private async announce(): Promise<void> {
-    const rooms = this.rooms.list();
-    const entry: Entry = {
-      processId: this.processId,
-      address: this.rooms.address,
-      clients: rooms.reduce((sum, room) => sum + room.clients, 0),
-      rooms,
-      ...(this.rooms.defaultRoomId !== undefined && { defaultRoomId: this.rooms.defaultRoomId }),
-    };
     try {
+      const rooms = this.rooms.list();
+      const entry: ClusterEntry = {
+        processId: this.processId,
+        address: this.rooms.address,
+        clients: rooms.reduce((sum, room) => sum + room.clients, 0),
+        rooms,
+        ...(this.rooms.defaultRoomId !== undefined && { defaultRoomId: this.rooms.defaultRoomId }),
+      };
       await this.presence.announce(entry, this.ttlMs);
     } catch (error) {
       this.logger.warn(`Could not announce process ${this.processId}: ${(error as Error).message}`);

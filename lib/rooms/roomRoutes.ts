@@ -11,6 +11,10 @@ interface Route {
   readonly room: Room;
   /** When the route was made; undefined once the room connected the client. */
   readonly pendingSince: number | undefined;
+  /** The nonce of the connect request that made it; none for a PyGaSe client. */
+  readonly nonce: string | undefined;
+  /** Who the client is, as its connect token said. */
+  readonly clientId: string | undefined;
 }
 
 /**
@@ -35,16 +39,33 @@ export class RoomRoutes {
     return route?.room;
   }
 
+  /** Who the client at `key` is, as its connect token said. */
+  clientIdOf(key: string): string | undefined {
+    return this.routes.get(key)?.clientId;
+  }
+
+  /**
+   * Whether a connect request of `nonce` from `key` may make a route: none is pending there, or
+   * the pending one is this request's (sent again), or it expired. A request of another nonce
+   * while a handshake is under way would take it over: a spoofed one, most likely.
+   */
+  mayExpect(key: string, nonce: string): boolean {
+    const route = this.routes.get(key);
+    if (route?.pendingSince === undefined) return true;
+    if (route.nonce === nonce) return true;
+    return this.scheduler.now() - route.pendingSince > PENDING_ROUTE_MS;
+  }
+
   /** Whether the client at `key` is connected to a room. */
   isConnected(key: string): boolean {
     const route = this.routes.get(key);
     return route !== undefined && route.pendingSince === undefined;
   }
 
-  /** The client at `key` is on its way into `room`. */
-  expect(key: string, room: Room): void {
+  /** The client at `key` is on its way into `room`, by a connect request of `nonce`. */
+  expect(key: string, room: Room, nonce?: string, clientId?: string): void {
     this.forget(key);
-    this.routes.set(key, { room, pendingSince: this.scheduler.now() });
+    this.routes.set(key, { room, pendingSince: this.scheduler.now(), nonce, clientId });
     this.pending.add(key);
     if (this.pending.size > MAX_PENDING_ROUTES) {
       this.forget(this.pending.values().next().value as string);
@@ -54,7 +75,8 @@ export class RoomRoutes {
   /** `room` connected the client at `key`. */
   connected(key: string, room: Room): void {
     this.pending.delete(key);
-    this.routes.set(key, { room, pendingSince: undefined });
+    const clientId = this.routes.get(key)?.clientId;
+    this.routes.set(key, { room, pendingSince: undefined, nonce: undefined, clientId });
   }
 
   /** The client at `key` left `room`: its datagrams go nowhere from now on. */

@@ -124,8 +124,6 @@ export class RoomServer {
   private counts = { refused: 0, invalidTokens: 0, unroutable: 0 };
   private readonly tokens: ConnectTokens | undefined;
   private readonly taken = new TakenTokens();
-  /** Who each client on its way in or connected is, by address key, as its token said. */
-  private readonly clientIds = new Map<string, string>();
 
   constructor(private readonly options: RoomServerOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -285,10 +283,9 @@ export class RoomServer {
         const key = addressKey(client);
         const from = this.rooms.get(id);
         if (from !== undefined) this.routes.left(key, from);
-        this.clientIds.delete(key);
         this.relist();
       },
-      clientId: (client) => this.clientIds.get(addressKey(client)),
+      clientId: (client) => this.routes.clientIdOf(addressKey(client)),
       empty: (id) => {
         const empty = this.rooms.get(id);
         if (empty !== undefined && empty !== this.defaultRoom) void this.dispose(empty);
@@ -367,7 +364,14 @@ export class RoomServer {
       if (reason === 'invalid token') this.counts.invalidTokens++;
       this.bound().send({ data: encodeClose(packet.nonce, reason), address });
     };
+    // A handshake under way from this address is not taken over by another request.
+    const nonce = Buffer.from(packet.nonce).toString('hex');
+    if (!this.routes.mayExpect(key, nonce)) {
+      this.counts.unroutable++;
+      return;
+    }
     let roomId: string | undefined;
+    let clientId: string | undefined;
     if (packet.ticket[0] === TicketKind.Token && this.tokens !== undefined) {
       const token = this.tokens.verify(packet.ticket);
       const now = this.scheduler.now();
@@ -380,7 +384,7 @@ export class RoomServer {
         return refuse('invalid token');
       }
       roomId = token.roomId;
-      this.clientIds.set(key, token.clientId);
+      clientId = token.clientId;
     } else if (this.options.tokens !== undefined && this.options.tokens.required !== false) {
       return refuse('invalid token');
     } else if (packet.ticket.length > 0) {
@@ -392,7 +396,7 @@ export class RoomServer {
     }
     const room = roomId === undefined ? this.defaultRoom : this.rooms.get(roomId);
     if (room === undefined || room.isDisposed) return refuse('no such room');
-    this.routes.expect(key, room);
+    this.routes.expect(key, room, nonce, clientId);
     room.take({ data, address });
   }
 

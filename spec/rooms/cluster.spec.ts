@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { Client } from '../../lib/client/client';
 import { Matchmaker } from '../../lib/rooms/matchmaker';
@@ -86,6 +87,33 @@ describe('a cluster of room servers on a real Redis', () => {
     }
   }, 30_000);
 
+  it('drops what is not a call or an answer on its channels, and goes on answering', async () => {
+    const a = await node(redis.url, 'a');
+    const b = await node(redis.url, 'b');
+    const hostile = new Redis(redis.url);
+    try {
+      for (const text of [
+        'null',
+        '{"id":1}',
+        '{"id":"x","from":"y","call":{"kind":"evil"}}',
+        '[',
+        '{}',
+      ]) {
+        await hostile.publish('spec:call:a', text);
+        await hostile.publish('spec:reply:whoever', text);
+      }
+      // A room on a, asked through b: a still answers.
+      await a.rooms.create('arena');
+      await eventually(async () => (await b.cluster.list()).length === 1, 3000);
+      const seat = await b.cluster.joinOrCreate('arena', {}, 'ann');
+      expect(seat.address.port).toBe(a.rooms.address.port);
+    } finally {
+      hostile.disconnect();
+      await a.stop();
+      await b.stop();
+    }
+  }, 30_000);
+
   it('forgets a process killed with SIGKILL within seconds', async () => {
     const watcher: Presence = await RedisPresence.connect({ redis: redis.url, prefix: 'spec:' });
     const child = spawn(
@@ -122,10 +150,22 @@ describe('a cluster of room servers on a real Redis', () => {
       await ann.joinOrCreate('arena');
       await bob.joinOrCreate('arena');
       await bob.waitUntil((state) => Object.keys(state.players).length === 2);
+      // A call with Redis up: unanswered, it times out.
+      const call = { kind: 'join', roomId: 'r', clientId: '' } as const;
+      await expect(a.presence.call('nobody', call, 100)).rejects.toThrow(/did not answer/);
       await redis.stop();
+      // Matchmaking waits for Redis: a seat asked for now fails, and nothing is left waiting.
+      const unhandled: unknown[] = [];
+      const note = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', note);
+      await expect(a.cluster.joinOrCreate('arena')).rejects.toBeDefined();
+      await expect(a.presence.call('b', call, 500)).rejects.toBeDefined();
       // The game does not need Redis: moves go on.
       ann.dispatchEvent('MOVE', [], { x: 42 });
       await bob.waitUntil((state) => Object.values(state.players).some((p) => p.x === 42));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      process.off('unhandledRejection', note);
+      expect(unhandled).toEqual([]);
       await redis.start();
       await eventually(
         async () => (await a.presence.processes().catch(() => [])).some((e) => e.processId === 'a'),

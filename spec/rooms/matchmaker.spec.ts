@@ -111,6 +111,7 @@ describe('the matchmaker, over HTTP and UDP on 127.0.0.1', () => {
           `${url}/matchmake/join/nowhere`,
           JSON.stringify({ credentials: { password: 'open sesame' } }),
         ),
+        post(`${url}/matchmake/join/%E0%A4%A`, '{}'),
       ]);
       const bodies = await Promise.all(answers.map((a) => a.json() as Promise<{ code: string }>));
       expect(answers.map((a, i) => [a.status, bodies[i]?.code])).toEqual([
@@ -119,8 +120,9 @@ describe('the matchmaker, over HTTP and UDP on 127.0.0.1', () => {
         [400, 'ERR_INVALID_ARGUMENT'],
         [404, 'ERR_NOT_FOUND'],
         [404, 'ERR_NOT_FOUND'],
-        [413, 'ERR_INTERNAL'],
+        [413, 'ERR_BODY_TOO_LARGE'],
         [404, 'ERR_NO_SUCH_ROOM'],
+        [400, 'ERR_INVALID_ARGUMENT'],
       ]);
       // A seat over HTTP is plain JSON.
       const seat = (await (

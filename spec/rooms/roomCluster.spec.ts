@@ -75,6 +75,22 @@ describe('RoomCluster, on an in-memory presence in virtual time', () => {
     }
   });
 
+  it('stops announcing once its room server shut down', async () => {
+    const { one, two, presence, pass } = await setUp();
+    const announce = jest.spyOn(presence, 'announce');
+    await pass(1000);
+    expect(announce).toHaveBeenCalled();
+    await one.rooms.shutdown();
+    announce.mockClear();
+    await pass(1000);
+    expect(announce.mock.calls.map(([entry]) => entry.processId).every((id) => id === 'two')).toBe(
+      true,
+    );
+    await one.cluster.stop();
+    await two.cluster.stop();
+    await two.rooms.shutdown();
+  });
+
   it('forgets a process that stops announcing once its time to live passed', async () => {
     const { one, two, presence, pass } = await setUp();
     await presence.announce(

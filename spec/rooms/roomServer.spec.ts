@@ -1,4 +1,7 @@
+import { mergeMap } from 'rxjs';
 import { Client } from '../../lib/client/client';
+import { encodeConnectRequest } from '../../lib/protocol/rxgasePackets';
+import { ticketBytes } from '../../lib/protocol/tickets';
 import type { ClientOptions } from '../../lib/client/clientOptions';
 import { NoSuchRoomError } from '../../lib/protocol/errors';
 import type { RoomDefinition, RoomInfo } from '../../lib/rooms/roomDefinition';
@@ -14,10 +17,15 @@ type Arena = ArenaRoom;
 /** The arena, two players a room. */
 const arena: RoomDefinition<Arena> = { ...arenaRoom, maxClients: 2 };
 
+/** The network of the last setUp, for a spec's own `bind`. */
+let shared: MemoryNetwork | undefined;
+const network = (): MemoryNetwork => shared as MemoryNetwork;
+
 /** A room server and clients on an in-memory network, in virtual time. */
 function setUp(options: ConstructorParameters<typeof RoomServer>[0] = {}) {
   const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
+  shared = network;
   const rooms = new RoomServer({
     scheduler,
     bind: async (port, host) => network.bind({ host, port: port || 7000 }),
@@ -36,6 +44,36 @@ function setUp(options: ConstructorParameters<typeof RoomServer>[0] = {}) {
 }
 
 describe('RoomServer', () => {
+  it('lets no other connect request from an address take over a handshake under way there', async () => {
+    // Right behind ann's connect request, one in her name for another room, with another nonce.
+    const forged: { bytes?: Uint8Array } = {};
+    const { rooms, client, within } = setUp({
+      bind: async (port, host) => {
+        const transport = network().bind({ host, port: port || 7000 });
+        const datagrams$ = transport.datagrams$.pipe(
+          mergeMap((datagram) =>
+            datagram.address.host === 'ann' && datagram.data[4] === 1 && forged.bytes !== undefined
+              ? [datagram, { data: forged.bytes, address: datagram.address }]
+              : [datagram],
+          ),
+        );
+        return { ...transport, datagrams$ };
+      },
+    });
+    await rooms.run(7000, 'server');
+    const [first, second] = [await rooms.create('arena'), await rooms.create('arena')];
+    const nonce = Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9);
+    forged.bytes = encodeConnectRequest(nonce, undefined, ticketBytes(second.ticket));
+    const ann = client('ann');
+    await within(ann.join(first));
+    await within(ann.waitUntil((s) => Object.keys(s.players).length === 1));
+    expect(rooms.room(first.roomId)?.info.clients).toBe(1);
+    expect(rooms.room(second.roomId)?.info.clients).toBe(0);
+    expect(rooms.stats.unroutable).toBeGreaterThanOrEqual(1);
+    await ann.disconnect();
+    await rooms.shutdown();
+  });
+
   it('seats clients of a type in one room until it is full, each room a game of its own', async () => {
     const { rooms, client, within, pass } = setUp();
     await rooms.run(7000, 'server');
