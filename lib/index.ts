@@ -248,6 +248,8 @@ export { Matchmaker, MAX_MATCHMAKER_BODY } from './rooms/matchmaker';
 export type { MatchmakerOptions, SeatSource } from './rooms/matchmaker';
 export { RoomCluster } from './rooms/roomCluster';
 export { ClusterSeats } from './rooms/clusterSeats';
+export { runCluster } from './rooms/runCluster';
+export type { ClusterOptions, RunningCluster } from './rooms/runCluster';
 export type { ClusterEntry } from './rooms/clusterSeats';
 export type { RoomClusterOptions } from './rooms/roomCluster';
 export { InMemoryPresence } from './rooms/presence';

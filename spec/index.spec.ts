@@ -124,6 +124,7 @@ describe('the public API', () => {
         'Matchmaker',
         'RoomCluster',
         'ClusterSeats',
+        'runCluster',
         'InMemoryPresence',
         'RedisPresence',
         'MAX_MATCHMAKER_BODY',

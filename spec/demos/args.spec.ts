@@ -123,6 +123,7 @@ describe.each([
   ['demos/chase/bots.ts', 'npm run demo:chase:bots'],
   ['demos/chase/web/main.ts', 'npm start'],
   ['demos/inspect/inspect.ts', 'npm run demo:inspect'],
+  ['demos/cluster/main.ts', 'npm run cluster'],
 ])('%s', (file, script) => {
   it('exits with 2 at an unknown flag, saying which, and shows its usage', async () => {
     const { exitCode, stdout, stderr } = await loadEntryPoint(file, ['--prot', '9000']);
@@ -136,6 +137,14 @@ describe.each([
     const { exitCode, stdout } = await loadEntryPoint(file, ['--help']);
     expect(exitCode).toBeUndefined();
     expect(stdout).toContain(`Usage: ${script}`);
+  });
+});
+
+describe('the cluster, without its rooms module', () => {
+  it('exits with 2, naming the flag it needs', async () => {
+    const { exitCode, stderr } = await loadEntryPoint('demos/cluster/main.ts', []);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('--rooms is needed');
   });
 });
 
