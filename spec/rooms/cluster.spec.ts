@@ -9,7 +9,7 @@ import { RoomCluster } from '../../lib/rooms/roomCluster';
 import { RoomServer } from '../../lib/rooms/roomServer';
 import { arenaRoom } from '../helpers/arenaRoom';
 import type { ArenaRoom } from '../helpers/arenaRoom';
-import { startRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisServer';
 import type { RunningRedis } from '../helpers/redisServer';
 
 const SECRET = 'the cluster secret, sixteen bytes or more';
@@ -47,12 +47,10 @@ async function node(redis: string, processId: string) {
 }
 
 describe('a cluster of room servers on a real Redis', () => {
+  const running = useRedis();
   let redis: RunningRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 180_000);
-  afterAll(async () => {
-    await redis?.stop();
+  beforeEach(() => {
+    redis = running.current();
   });
 
   it("seats a player through one process's matchmaker in a room the other made, and places new rooms on the least loaded", async () => {

@@ -2,16 +2,14 @@ import { Client } from '../../lib/client/client';
 import { RedisPresence } from '../../lib/rooms/redisPresence';
 import { runCluster } from '../../lib/rooms/runCluster';
 import type { ArenaRoom } from '../helpers/arenaRoom';
-import { startRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisServer';
 import type { RunningRedis } from '../helpers/redisServer';
 
 describe('runCluster, on a real Redis', () => {
+  const running = useRedis();
   let redis: RunningRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 180_000);
-  afterAll(async () => {
-    await redis?.stop();
+  beforeEach(() => {
+    redis = running.current();
   });
 
   it('starts a process per room server with the matchmaker in front, and stops them all', async () => {
