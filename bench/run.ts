@@ -22,6 +22,7 @@ import { receive } from './scenarios/receive';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
 import { movedEntities } from './scenarios/movedEntities';
+import { roomJoin } from './scenarios/roomJoin';
 import { stateBytes } from './scenarios/state';
 import { formatStep, sizeGame } from './sizing';
 
@@ -37,6 +38,8 @@ interface Plan {
   readonly movedMs: number;
   /** How long the players' acks are measured before the flood, and again during it. */
   readonly floodMs: number;
+  /** Players who join rooms through the matchmaker, and connect to a game, one after another. */
+  readonly roomJoins: number;
 }
 
 const FULL: Plan = {
@@ -52,6 +55,7 @@ const FULL: Plan = {
   stateMs: 5000,
   movedMs: 10_000,
   floodMs: 4000,
+  roomJoins: 200,
 };
 
 const SMOKE: Plan = {
@@ -67,6 +71,7 @@ const SMOKE: Plan = {
   stateMs: 1500,
   movedMs: 2000,
   floodMs: 1500,
+  roomJoins: 20,
 };
 
 type Scenario = (plan: Plan, progress: (line: string) => void) => Promise<Result | Result[]>;
@@ -79,6 +84,7 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'state bytes', run: (plan) => stateBytes(plan.stateMs) },
   { name: 'moved entities', run: async (plan) => movedEntities(plan.movedMs) },
   { name: 'flood in a session', run: (plan) => floodAck(plan.floodMs) },
+  { name: 'room joins', run: (plan) => roomJoin(plan.roomJoins) },
 ];
 
 function format(n: number): string {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
 import { movedEntities } from '../bench/scenarios/movedEntities';
+import { roomJoin } from '../bench/scenarios/roomJoin';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from '../bench/load/protocolClient';
 import { Backend, createGameState } from '../lib/index';
 import type { GameState } from '../lib/index';
@@ -289,4 +290,16 @@ describe("the load's own protocol client", () => {
     },
     30_000,
   );
+});
+
+describe('the room join figure', () => {
+  it('times joins through the matchmaker against connects to one game, in the same run', async () => {
+    const results = await roomJoin(3);
+    expect(results.map((r) => r.name)).toEqual(['rooms.join_p50_ms', 'rooms.join_p99_ms']);
+    for (const result of results) {
+      expect(result.value).toBeGreaterThan(0);
+      expect(result.baseline).toBeGreaterThan(0);
+      expect(result.ratio).toBeCloseTo(result.value / result.baseline);
+    }
+  }, 60_000);
 });
