@@ -238,7 +238,7 @@ export type { ClientOptions } from './client/clientOptions';
 export { Backend } from './backend/backend';
 export type { BackendOptions } from './backend/backend';
 
-export { RoomServer, DEFAULT_RESERVATION_MS } from './rooms/roomServer';
+export { RoomServer, DEFAULT_MAX_ROOMS, DEFAULT_RESERVATION_MS } from './rooms/roomServer';
 export { Room, DEFAULT_ROOM_MAX_CLIENTS, DEFAULT_ROOM_TICK_MS } from './rooms/room';
 export type { RoomServerOptions, RoomServerStats } from './rooms/roomServer';
 export type { RoomContext, RoomDefinition, RoomInfo, RoomOptions } from './rooms/roomDefinition';

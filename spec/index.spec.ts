@@ -116,6 +116,7 @@ describe('the public API', () => {
         'RoomServer',
         'Room',
         'DEFAULT_RESERVATION_MS',
+        'DEFAULT_MAX_ROOMS',
         'DEFAULT_ROOM_MAX_CLIENTS',
         'DEFAULT_ROOM_TICK_MS',
         'NoSuchRoomError',

@@ -28,6 +28,9 @@ import { RoomRoutes } from './roomRoutes';
 /** How long a seat given out waits for its client, unless the options say. */
 export const DEFAULT_RESERVATION_MS = 15_000;
 
+/** The most rooms a room server holds at once, unless the options say. */
+export const DEFAULT_MAX_ROOMS = 1000;
+
 /**
  * What a room server is made of. Every field is optional and says its default.
  *
@@ -54,6 +57,12 @@ export interface RoomServerOptions {
   readonly reservationMs?: number;
   /** The host clients are told to reach this server at; default the one it listens on. */
   readonly publicHost?: string;
+  /**
+   * The most rooms at once (each runs a game loop); default 1,000 (`DEFAULT_MAX_ROOMS`). Past it,
+   * `create` and a `joinOrCreate` that finds no seat throw `NoSuchRoomError`: an open matchmaker
+   * cannot be made to fill the process with empty rooms.
+   */
+  readonly maxRooms?: number;
   /**
    * Connect tokens: seats are given as tokens signed with `secret` (16 bytes or more, shared with
    * the matchmaker), for one client, room and server, expiring after `ttlMs` (default 10,000),
@@ -131,6 +140,9 @@ export class RoomServer {
     this.routes = new RoomRoutes(this.scheduler);
     this.rooms$ = this.listing.asObservable();
     this.tokens = options.tokens && new ConnectTokens(options.tokens.secret);
+    if (options.maxRooms !== undefined && !(options.maxRooms >= 1)) {
+      throw new InvalidArgumentError(`maxRooms must be 1 or more, got ${options.maxRooms}`);
+    }
     if (options.reservationMs !== undefined && !(options.reservationMs > 0)) {
       throw new InvalidArgumentError(`reservationMs must be above 0, got ${options.reservationMs}`);
     }
@@ -268,6 +280,13 @@ export class RoomServer {
 
   private async make(type: string, options: RoomOptions, roomId: string): Promise<Room> {
     const definition = this.definitionOf(type);
+    const maxRooms = this.options.maxRooms ?? DEFAULT_MAX_ROOMS;
+    if (this.rooms.size >= maxRooms) {
+      throw new NoSuchRoomError(
+        `no room can be made: the server holds ${maxRooms} already`,
+        roomId,
+      );
+    }
     const room = new Room(roomId, type, definition, options, {
       transport: this.bound(),
       scheduler: this.scheduler,

@@ -225,6 +225,19 @@ describe('RoomServer', () => {
     await rooms.shutdown();
   });
 
+  it('makes no room past maxRooms, and seats players in the rooms it has', async () => {
+    const { rooms } = setUp({ maxRooms: 2 });
+    await rooms.run(7000, 'server');
+    await rooms.create('arena');
+    const second = await rooms.create('arena');
+    await expect(rooms.create('arena')).rejects.toThrow(/holds 2 already/);
+    // Seats in the rooms there are still go out, until they are full too.
+    expect((await rooms.joinOrCreate('arena')).roomId).toBeDefined();
+    expect(rooms.join(second.roomId).roomId).toBe(second.roomId);
+    expect(() => new RoomServer({ maxRooms: 0 })).toThrow(/maxRooms must be 1 or more/);
+    await rooms.shutdown();
+  });
+
   it('names what cannot be done: an unknown type, a type defined twice, a PyGaSe client joining', async () => {
     const { rooms, client } = setUp();
     await rooms.run(7000, 'server');
