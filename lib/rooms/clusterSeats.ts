@@ -1,5 +1,5 @@
 import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
-import { NoSuchRoomError } from '../protocol/errors';
+import { MatchmakingError, NoSuchRoomError } from '../protocol/errors';
 import type { Presence, ProcessEntry, RemoteCall } from './presence';
 
 /** An entry as a cluster process announces it: with its default room, which is no one's by type. */
@@ -56,8 +56,9 @@ export class ClusterSeats {
       try {
         return await this.call(entry, { kind: 'join', roomId: room.roomId, clientId });
       } catch (error) {
-        // Filled or gone since it was announced: the next.
-        if (!(error instanceof NoSuchRoomError)) throw error;
+        // Filled or gone since it was announced, or its process died and has not expired yet:
+        // the next.
+        if (!(error instanceof NoSuchRoomError || isUnanswered(error))) throw error;
       }
     }
     return this.create(type, options, clientId);
@@ -65,15 +66,24 @@ export class ClusterSeats {
 
   /** A seat in a new room of `type`, made on the least loaded process. */
   async create(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
-    const entries = await this.entries();
-    const least = entries.sort(
+    const entries = (await this.entries()).sort(
       (a, b) =>
         a.clients - b.clients ||
         a.rooms.length - b.rooms.length ||
         a.processId.localeCompare(b.processId),
-    )[0];
-    if (least === undefined) throw new NoSuchRoomError('no process of the cluster is up', type);
-    return this.call(least, { kind: 'create', type, options, clientId });
+    );
+    let unanswered: unknown;
+    for (const entry of entries) {
+      try {
+        return await this.call(entry, { kind: 'create', type, options, clientId });
+      } catch (error) {
+        // A process that died stays in the registry until its entry expires: the next.
+        if (!isUnanswered(error)) throw error;
+        unanswered = error;
+      }
+    }
+    if (unanswered !== undefined) throw unanswered;
+    throw new NoSuchRoomError('no process of the cluster is up', type);
   }
 
   /** A seat in room `roomId`, wherever it is. */
@@ -92,4 +102,9 @@ export class ClusterSeats {
     if (local !== undefined && entry.processId === local.processId) return local.answer(call);
     return (await this.presence.call(entry.processId, call, this.callTimeoutMs)) as Reservation;
   }
+}
+
+/** Whether a call failed for want of an answer (a dead process), not because it was refused. */
+function isUnanswered(error: unknown): boolean {
+  return error instanceof MatchmakingError && error.status === 0;
 }

@@ -1,5 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
+import { MatchmakingError } from '../protocol/errors';
 import type { RoomInfo, RoomOptions } from '../protocol/tickets';
 import type { Address } from '../transport/datagram';
 
@@ -49,8 +50,9 @@ export interface Presence {
   /**
    * Calls process `processId`: resolves with what its handler returned.
    *
-   * @throws What the handler threw (a `NoSuchRoomError` stays one), or a `MatchmakingError` if no
-   *   answer came within `timeoutMs`.
+   * @throws What the handler threw (a `NoSuchRoomError` stays one; anything else a
+   *   `MatchmakingError` of status 502), or a `MatchmakingError` of status 0 if no answer came
+   *   within `timeoutMs`.
    */
   call(processId: string, call: RemoteCall, timeoutMs: number): Promise<unknown>;
   /** Lets go of what it holds (connections, subscriptions). */
@@ -98,7 +100,9 @@ export class InMemoryPresence implements Presence {
 
   async call(processId: string, call: RemoteCall): Promise<unknown> {
     const handler = this.handlers.get(processId);
-    if (handler === undefined) throw new Error(`no process ${processId} answers`);
+    if (handler === undefined) {
+      throw new MatchmakingError(`no process ${processId} answers`, 0);
+    }
     return handler(call);
   }
 

@@ -227,7 +227,8 @@ export class RedisPresence implements Presence {
     waiting.reject(
       code === 'ERR_NO_SUCH_ROOM'
         ? new NoSuchRoomError(text2, typeof roomId === 'string' ? roomId : '')
-        : new MatchmakingError(text2, 0),
+        : // It answered, with a failure: 502, not 0, which says no answer came.
+          new MatchmakingError(text2, 502),
     );
   }
 

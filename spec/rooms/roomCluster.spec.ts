@@ -91,6 +91,22 @@ describe('RoomCluster, on an in-memory presence in virtual time', () => {
     await two.rooms.shutdown();
   });
 
+  it('passes over a process that does not answer, dead but not expired yet', async () => {
+    const { one, two, presence, pass } = await setUp();
+    // First by id and idle: the first asked, and it never answers.
+    await presence.announce(
+      { processId: 'a-ghost', address: { host: 'ghost', port: 1 }, clients: 0, rooms: [] },
+      60_000,
+    );
+    const seat = await two.cluster.create('arena');
+    expect(seat.address.host).toBe('one');
+    await pass(10);
+    for (const node of [one, two]) {
+      await node.cluster.stop();
+      await node.rooms.shutdown();
+    }
+  });
+
   it('forgets a process that stops announcing once its time to live passed', async () => {
     const { one, two, presence, pass } = await setUp();
     await presence.announce(
