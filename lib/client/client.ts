@@ -52,6 +52,12 @@ import {
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
+/** What joining a room adds to connecting: the ticket, and where WebSocket clients go. */
+interface Seat {
+  readonly ticket: Uint8Array;
+  readonly webSocket: { readonly host: string; readonly port: number } | undefined;
+}
+
 // Past ~300 lines with its documentation: one role, the public face of a client; the session
 // (handshake, connection, close) is session.ts', the seats a matchmaker gives matchmaking.ts',
 // the state and its waits ClientState's.
@@ -173,7 +179,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     const reservation =
       typeof room === 'string' ? await this.matchmaking.seat('join', room, undefined) : room;
     const ticket = ticketBytes(reservation.ticket);
-    await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, ticket);
+    await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, {
+      ticket,
+      webSocket: reservation.webSocket,
+    });
   }
 
   /**
@@ -223,7 +232,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     port: number,
     hostname: string,
     timeoutMs: number,
-    ticket: Uint8Array | undefined,
+    seat: Seat | undefined,
   ): Promise<void> {
     checkPort(port, 1);
     checkHostname(hostname);
@@ -232,7 +241,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     }
     this.connecting = true;
     try {
-      await this.open(port, hostname, timeoutMs, ticket);
+      await this.open(port, hostname, timeoutMs, seat);
     } finally {
       this.connecting = false;
     }
@@ -242,12 +251,24 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     port: number,
     hostname: string,
     timeoutMs: number,
-    ticket?: Uint8Array,
+    seat?: Seat,
   ): Promise<void> {
     const { scheduler, logger } = this.options;
-    const host = await this.options.resolve(hostname);
-    const server: Address = { host, port };
     const transport = await this.options.bind();
+    // A client over WebSocket (a browser) joins a room where its server takes WebSockets.
+    const target =
+      transport.address.scheme === 'ws' && seat?.webSocket !== undefined
+        ? seat.webSocket
+        : { host: hostname, port };
+    let host: string;
+    try {
+      host = await this.options.resolve(target.host);
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    const server: Address = { host, port: target.port };
+    const ticket = seat?.ticket;
     this.transport = transport;
     this.server = server;
     this.known.reset();

@@ -27,6 +27,11 @@ export interface Reservation {
   readonly roomId: string;
   /** The server that hosts the room: an `Address`. */
   readonly address: { readonly host: string; readonly port: number };
+  /**
+   * Where the same server takes WebSocket clients (browsers), if it does: a client whose
+   * transport is a WebSocket joins there.
+   */
+  readonly webSocket?: { readonly host: string; readonly port: number };
   /** The ticket the client's connect request carries, base64url. */
   readonly ticket: string;
 }

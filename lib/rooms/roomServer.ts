@@ -16,6 +16,7 @@ import { TicketKind, readTicket, roomTicket, ticketText } from '../protocol/tick
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Datagram, Transport } from '../transport/datagram';
+import type { MergedTransport } from '../transport/mergeTransports';
 import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
 import type { Logger } from '../util/logger';
@@ -200,9 +201,24 @@ export class RoomServer {
 
   /** Where clients reach this server. @throws {@link InvalidStateError} If it does not run. */
   get address(): Address {
-    const address = this.bound().address;
+    return this.reachable(this.bound().address);
+  }
+
+  /**
+   * Where WebSocket clients reach this server, if its transport takes them: one of transports
+   * merged (`mergeTransports`) is a WebSocket server.
+   */
+  get webSocketAddress(): Address | undefined {
+    const transport = this.bound();
+    const merged = (transport as Partial<MergedTransport>).transports ?? [transport];
+    const webSocket = merged.find(({ address }) => address.scheme === 'ws');
+    return webSocket && this.reachable(webSocket.address);
+  }
+
+  /** `address` as clients reach it: with the public host, if there is one. */
+  private reachable(address: Address): Address {
     return this.options.publicHost === undefined
-      ? address
+      ? { host: address.host, port: address.port }
       : { host: this.options.publicHost, port: address.port };
   }
 
@@ -330,7 +346,13 @@ export class RoomServer {
           });
     room.reserve(this.options.reservationMs ?? DEFAULT_RESERVATION_MS);
     this.relist();
-    return { roomId: room.roomId, address, ticket: ticketText(ticket) };
+    const webSocket = this.webSocketAddress;
+    return {
+      roomId: room.roomId,
+      address,
+      ...(webSocket && { webSocket }),
+      ticket: ticketText(ticket),
+    };
   }
 
   private async dispose(room: Room): Promise<void> {

@@ -1,5 +1,10 @@
 import { firstValueFrom, filter } from 'rxjs';
+import { WebSocket } from 'ws';
 import { Client } from '../../lib/client/client';
+import { mergeTransports } from '../../lib/transport/mergeTransports';
+import { bindUdp } from '../../lib/transport/udpTransport';
+import { webSocketClientTransport } from '../../lib/transport/webSocketClient';
+import { listenWebSocket } from '../../lib/transport/webSocketServer';
 import { RoomServer } from '../../lib/rooms/roomServer';
 import { arenaRoom } from '../helpers/arenaRoom';
 import type { ArenaRoom } from '../helpers/arenaRoom';
@@ -47,6 +52,33 @@ describe('rooms over real UDP on 127.0.0.1', () => {
       await ann.disconnect();
       await bob.disconnect();
       await old.disconnect();
+      await rooms.shutdown();
+    }
+  });
+
+  it('seats a WebSocket client and a UDP one in the same room of a server that takes both', async () => {
+    const rooms = new RoomServer({
+      bind: async (port, host) =>
+        mergeTransports(await bindUdp({ port, host }), await listenWebSocket({ port: 0, host })),
+    });
+    rooms.define('arena', arena);
+    await rooms.run(0, '127.0.0.1');
+    const browser = new Client<Arena>({
+      bind: async () => webSocketClientTransport({ WebSocket }),
+    });
+    const terminal = new Client<Arena>();
+    try {
+      const seat = await rooms.joinOrCreate('arena');
+      expect(seat.webSocket?.port).toBeGreaterThan(0);
+      expect(seat.webSocket?.port).not.toBe(seat.address.port);
+      await browser.join(seat);
+      await terminal.join(await rooms.joinOrCreate('arena'));
+      await browser.waitUntil((state) => Object.keys(state.players).length === 2);
+      expect(rooms.list()).toHaveLength(1);
+      expect(rooms.list()[0]?.clients).toBe(2);
+    } finally {
+      await browser.disconnect();
+      await terminal.disconnect();
       await rooms.shutdown();
     }
   });
