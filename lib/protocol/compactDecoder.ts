@@ -1,8 +1,8 @@
 import { setEntry } from '../util/setEntry';
 import { FieldKind, MAX_SHAPE_FIELDS, ReceivedDictionary } from './compactDictionary';
 import type { ReceivedShape } from './compactDictionary';
-import { GAME_STATUS_KEY, TIME_ORDER_KEY } from './constants';
-import { isDeleteMarker } from './deleteMarker';
+import { TIME_ORDER_KEY } from './constants';
+import { checkGameStatus } from './decode';
 import { MalformedPayloadError } from './errors';
 import { MsgpackDecoder } from './msgpackDecoder';
 import type { UpdatePayload } from './packages';
@@ -43,15 +43,7 @@ export class CompactDecoder extends MsgpackDecoder {
     if (Object.prototype.hasOwnProperty.call(update, TIME_ORDER_KEY)) {
       throw new MalformedPayloadError('a compact update holds time_order twice');
     }
-    const gameStatus = update[GAME_STATUS_KEY];
-    if (
-      gameStatus !== undefined &&
-      gameStatus !== 0 &&
-      gameStatus !== 1 &&
-      !isDeleteMarker(gameStatus)
-    ) {
-      throw new MalformedPayloadError(`a game-state update has game_status ${String(gameStatus)}`);
-    }
+    checkGameStatus(update);
     update[TIME_ORDER_KEY] = timeOrder;
     return update as UpdatePayload;
   }

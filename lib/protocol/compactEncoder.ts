@@ -1,10 +1,8 @@
 import { isPlainObject } from '../util/plainObject';
 import { FieldKind, MAX_KEY_LENGTH, MAX_SHAPE_FIELDS } from './compactDictionary';
 import type { Definition, SentDictionary, ShapeDefinition } from './compactDictionary';
-import { GAME_STATUS_KEY, TIME_ORDER_KEY } from './constants';
-import { toSqn } from './sequence';
-import { isDeleteMarker } from './deleteMarker';
-import { UnencodableValueError } from './errors';
+import { TIME_ORDER_KEY } from './constants';
+import { checkUpdate } from './encode';
 import { MsgpackEncoder } from './msgpackEncoder';
 import type { UpdatePayload } from './packages';
 import { copyWireTypes, wireTypesOf } from './wireTypes';
@@ -63,13 +61,8 @@ export class CompactEncoder extends MsgpackEncoder {
     dictionary: SentDictionary,
     maxSize: number,
   ): { readonly bytes: Uint8Array; readonly carried: readonly Definition[] } {
-    const timeOrder = toSqn(update[TIME_ORDER_KEY], 'update time_order');
-    const gameStatus = update[GAME_STATUS_KEY];
-    if (gameStatus !== undefined && gameStatus !== 0 && gameStatus !== 1) {
-      if (!isDeleteMarker(gameStatus)) {
-        throw new UnencodableValueError(`game_status must be 0 or 1, got ${String(gameStatus)}`);
-      }
-    }
+    checkUpdate(update);
+    const timeOrder = update[TIME_ORDER_KEY];
     const scratch = this.scratchOf(maxSize);
     this.begin(scratch, 0, maxSize);
     this.dictionary = dictionary;

@@ -10,7 +10,6 @@ import {
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
-import { isDeleteMarker } from './deleteMarker';
 import { MalformedPayloadError, PackageOverflowError, TruncatedDatagramError } from './errors';
 import type { Header } from './header';
 import { readU16, readU32 } from './bigEndian';
@@ -18,6 +17,7 @@ import { headerOf } from './header';
 import type { CompactDecoder } from './compactDecoder';
 import { MsgpackDecoder } from './msgpackDecoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
+import { isWireGameStatus } from './packages';
 
 const msgpack = new MsgpackDecoder();
 
@@ -228,16 +228,21 @@ function toUpdate(value: unknown): UpdatePayload {
   if (timeOrder < 0 || timeOrder > 0xffff) {
     throw new MalformedPayloadError(`a game-state update has time_order ${timeOrder}`);
   }
-  const gameStatus = value[GAME_STATUS_KEY];
-  if (
-    gameStatus !== undefined &&
-    gameStatus !== 0 &&
-    gameStatus !== 1 &&
-    !isDeleteMarker(gameStatus)
-  ) {
+  checkGameStatus(value);
+  return value as UpdatePayload;
+}
+
+/**
+ * Refuses a decoded update whose `game_status` is not one the wire carries.
+ *
+ * @throws {@link MalformedPayloadError} If it is not.
+ * @internal
+ */
+export function checkGameStatus(update: Record<string, unknown>): void {
+  const gameStatus = update[GAME_STATUS_KEY];
+  if (!isWireGameStatus(gameStatus)) {
     throw new MalformedPayloadError(`a game-state update has game_status ${String(gameStatus)}`);
   }
-  return value as UpdatePayload;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

@@ -11,12 +11,12 @@ import {
   MAX_PACKAGE_SIZE,
   TIME_ORDER_KEY,
 } from './constants';
-import { isDeleteMarker } from './deleteMarker';
 import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { Header } from './header';
 import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
+import { isWireGameStatus } from './packages';
 import { toSqn } from './sequence';
 import { atPath } from '../util/valuePath';
 import { copyWireTypes } from './wireTypes';
@@ -215,15 +215,17 @@ export function appendEvents(
   return finish(end);
 }
 
-function checkUpdate(update: UpdatePayload): void {
+/**
+ * Refuses an update to send whose `time_order` or `game_status` the wire cannot carry.
+ *
+ * @throws {@link SequenceRangeError} If the `time_order` is out of range.
+ * @throws {@link UnencodableValueError} If the `game_status` is not 0 or 1.
+ * @internal
+ */
+export function checkUpdate(update: UpdatePayload): void {
   toSqn(update[TIME_ORDER_KEY], 'update time_order');
   const gameStatus = update[GAME_STATUS_KEY];
-  if (
-    gameStatus !== undefined &&
-    gameStatus !== 0 &&
-    gameStatus !== 1 &&
-    !isDeleteMarker(gameStatus)
-  ) {
+  if (!isWireGameStatus(gameStatus)) {
     // A PyGaSe client's receive loop dies on GameStatus(n) for any other n; it ignores the marker.
     throw new UnencodableValueError(`game_status must be 0 or 1, got ${String(gameStatus)}`);
   }

@@ -1,3 +1,4 @@
+import { isDeleteMarker } from './deleteMarker';
 import type { Header } from './header';
 
 /**
@@ -57,4 +58,14 @@ export interface ClientPackage extends Package {
  */
 export interface ServerPackage extends Package {
   readonly update?: UpdatePayload;
+}
+
+/**
+ * Whether `value`, an update's `game_status`, is one the wire carries: none, 0 (paused),
+ * 1 (active) or `TO_DELETE`. A PyGaSe client's receive loop dies on any other.
+ *
+ * @internal
+ */
+export function isWireGameStatus(value: unknown): boolean {
+  return value === undefined || value === 0 || value === 1 || isDeleteMarker(value);
 }
