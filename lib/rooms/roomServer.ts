@@ -8,6 +8,7 @@ import {
   decodeRxgasePacket,
   encodeClose,
   isRxgasePacket,
+  sameBytes,
 } from '../protocol/rxgasePackets';
 import { RXGASE_PROTOCOL_VERSION } from '../protocol/rxgaseConstants';
 import type { CloseReason } from '../protocol/rxgasePackets';
@@ -377,7 +378,10 @@ export class RoomServer {
     const room = this.routes.roomOf(key);
     if (room !== undefined) return room.take({ data, address });
     // A PyGaSe client carries no token: it plays only where none is required.
-    const pygase = !isRxgasePacket(data) && startsWith(data, PROTOCOL_ID) && !this.tokensRequired;
+    const pygase =
+      !isRxgasePacket(data) &&
+      sameBytes(data.subarray(0, PROTOCOL_ID.length), PROTOCOL_ID) &&
+      !this.tokensRequired;
     if (pygase && this.defaultRoom !== undefined) {
       this.routes.expect(key, this.defaultRoom);
       return this.defaultRoom.take({ data, address });
@@ -468,10 +472,4 @@ export class RoomServer {
   private relist(): void {
     if (!this.listing.closed) this.listing.next(this.list());
   }
-}
-
-function startsWith(data: Uint8Array, prefix: Readonly<Uint8Array>): boolean {
-  if (data.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
-  return true;
 }
