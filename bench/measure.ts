@@ -1,4 +1,5 @@
 /** Helpers for the benchmark: wall-clock timing lives here, never in lib/. */
+import { readFileSync } from 'node:fs';
 
 /** Nanoseconds now, from the monotonic clock. */
 export function now(): bigint {
@@ -31,4 +32,33 @@ export interface Result {
   readonly unit: string;
   readonly baseline: number;
   readonly ratio: number;
+}
+
+/** The machine's CPU time so far, all cores: busy and in all, in clock ticks (Linux's /proc/stat). */
+export interface MachineTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/** The machine's CPU ticks now; none where there is no /proc/stat. */
+export function machineTicks(): MachineTicks | undefined {
+  let line: string;
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return undefined;
+  }
+  // cpu user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+  const ticks = line.split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, n) => sum + (Number.isFinite(n) ? n : 0), 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+/** The share of the machine's CPU (0..1) busy between two readings, or NaN without them. */
+export function machineBusy(
+  before: MachineTicks | undefined,
+  after: MachineTicks | undefined,
+): number {
+  if (before === undefined || after === undefined || after.total === before.total) return NaN;
+  return (after.busy - before.busy) / (after.total - before.total);
 }

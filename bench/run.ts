@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import type { GameEvent } from '../lib/index';
 import { UsageError, countFlag, parseDemoArgs } from '../demos/args';
 import type { Result } from './measure';
+import { clusterLoad } from './scenarios/cluster';
 import { codec } from './scenarios/codec';
 import { eventAck } from './scenarios/eventAck';
 import { floodAck } from './scenarios/flood';
@@ -85,6 +86,7 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'moved entities', run: async (plan) => movedEntities(plan.movedMs) },
   { name: 'flood in a session', run: (plan) => floodAck(plan.floodMs) },
   { name: 'room joins', run: (plan) => roomJoin(plan.roomJoins) },
+  { name: 'cluster load', run: (plan, progress) => clusterLoad(plan.server, progress) },
 ];
 
 function format(n: number): string {

@@ -8,6 +8,7 @@ import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
 import { movedEntities } from '../bench/scenarios/movedEntities';
 import { roomJoin } from '../bench/scenarios/roomJoin';
+import { clusterStep } from '../bench/scenarios/cluster';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from '../bench/load/protocolClient';
 import { Backend, createGameState } from '../lib/index';
 import type { GameState } from '../lib/index';
@@ -142,6 +143,7 @@ function fakeStep(clients: number, limit: number): Step {
     serverCpuMs: 0,
     datagrams: 0,
     connections: clients,
+    machineBusy: NaN,
     shortfalls: holds ? [] : ['the server acked 50.0% of the client packages'],
     holds,
   };
@@ -302,4 +304,20 @@ describe('the room join figure', () => {
       expect(result.ratio).toBeCloseTo(result.value / result.baseline);
     }
   }, 60_000);
+});
+
+describe('the cluster figure', () => {
+  it('seats its clients through the matchmaker in rooms over a real Redis, and sums the processes', async () => {
+    const timing = { rampMs: 200, warmupMs: 300, measureMs: 1000, drainMs: 300 };
+    const step = await clusterStep(2, 60, timing);
+    expect(step.shortfalls).toEqual([]);
+    // Every client took its seat: 60 in rooms of 50.
+    expect(step.connections).toBe(60);
+    expect(step.load.received).toBeGreaterThan(0);
+    expect(step.load.malformed).toBe(0);
+    expect(step.serverCpuMs).toBeGreaterThan(0);
+    expect(step.load.cpuMs).toBeGreaterThan(0);
+    expect(step.machineBusy).toBeGreaterThan(0);
+    expect(step.machineBusy).toBeLessThanOrEqual(1);
+  }, 120_000);
 });

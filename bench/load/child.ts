@@ -25,7 +25,7 @@ export interface Child {
  * compiled, the TypeScript one through tsx otherwise.
  */
 export function startChild(
-  name: 'serverProcess' | 'loadProcess' | 'floodProcess',
+  name: 'serverProcess' | 'clusterProcess' | 'loadProcess' | 'floodProcess',
   args: string[],
 ): Child {
   const ext = extname(__filename);

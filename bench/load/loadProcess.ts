@@ -2,14 +2,15 @@
  * Load for the server scenarios, from a process of its own: many clients, each on a socket of its
  * own, speaking the PyGaSe client protocol at 40 Hz (or, for the floor, bare datagrams).
  *
- * Requests: `{ kind: 'bind', mode, port, clients }` binds the clients' sockets; then
+ * Requests: `{ kind: 'bind', mode, target, clients }` binds the clients' sockets (and, against a
+ * matchmaker, seats each in a room and does its handshake there); then
  * `{ kind: 'run', ...timing }` (see {@link LoadTiming}) runs them and answers with the counts of
  * the measurement window once it and the drain after it are over; the sockets close.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import type { GameEvent } from '../../lib/index';
+import type { GameEvent, Reservation } from '../../lib/index';
 import { answerRequests } from './child';
 import type { Behaviour, LoadCounts, LoadProtocol } from './protocolClient';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
@@ -53,6 +54,8 @@ export interface LoadResult extends LoadCounts {
   readonly maxLateMs: number;
   /** For each event counted, how long its package took to be acked, in ms. */
   readonly eventAcksMs: readonly number[];
+  /** CPU time the load process used in the window, in ms: what the load takes of the cores. */
+  readonly cpuMs: number;
 }
 
 /** A client of any mode, as the beat drives it. */
@@ -134,14 +137,19 @@ let port = 0;
 /** How many rxgase clients do their handshake at once. */
 const HANDSHAKES_AT_ONCE = 50;
 
+/** Where the clients go: a server's port, or a matchmaker that seats them in rooms of a type. */
+export type LoadTarget =
+  { readonly port: number } | { readonly matchmaker: string; readonly roomType: string };
+
 async function bind(body: {
   mode: LoadMode;
-  port: number;
+  target: LoadTarget;
   clients: number;
   protocol?: LoadProtocol;
 }): Promise<void> {
   mode = body.mode;
-  port = body.port;
+  const target = body.target;
+  port = 'port' in target ? target.port : 0;
   if (typeof mode === 'object' || mode === 'quickstart' || mode === 'chase') {
     const behaviour =
       typeof mode === 'object' ? eventLoad(mode) : mode === 'chase' ? chase : quickstart;
@@ -150,7 +158,12 @@ async function bind(body: {
         ProtocolClient.bind(port, behaviour, counts, () => counting, eventAcksMs),
       ),
     );
-    if (body.protocol === 'rxgase') {
+    if ('matchmaker' in target) {
+      for (let i = 0; i < bound.length; i += HANDSHAKES_AT_ONCE) {
+        const batch = bound.slice(i, i + HANDSHAKES_AT_ONCE);
+        await Promise.all(batch.map(async (c) => c.join(await seat(target))));
+      }
+    } else if (body.protocol === 'rxgase') {
       for (let i = 0; i < bound.length; i += HANDSHAKES_AT_ONCE) {
         await Promise.all(bound.slice(i, i + HANDSHAKES_AT_ONCE).map((c) => c.handshake()));
       }
@@ -160,6 +173,23 @@ async function bind(body: {
   }
   const sockets = await Promise.all(Array.from({ length: body.clients }, () => bound()));
   clients = sockets.map((socket) => bare(socket));
+}
+
+/** A seat in a room of the target's type, from its matchmaker over HTTP. */
+async function seat({
+  matchmaker,
+  roomType,
+}: Extract<LoadTarget, { matchmaker: string }>): Promise<Reservation> {
+  const response = await fetch(`${matchmaker}/matchmake/joinOrCreate/${roomType}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const answer = (await response.json()) as Reservation | { error: string };
+  if (!response.ok || 'error' in answer) {
+    throw new Error(`the matchmaker refused a seat: ${JSON.stringify(answer)}`);
+  }
+  return answer;
 }
 
 /** A bare client: a datagram when due, counted when the echo brings it back. */
@@ -206,10 +236,18 @@ function run(timing: LoadTiming): Promise<LoadResult> {
     if (mode === 'flood') client.nextSendAt = start;
   });
   let maxLateMs = 0;
+  let cpuAtOpen: NodeJS.CpuUsage | undefined;
+  let cpuMs = 0;
   return new Promise((resolve) => {
     const timer = setInterval(() => {
       const now = performance.now();
+      const wasCounting = counting;
       counting = now >= windowOpens && now < windowCloses;
+      if (counting && !wasCounting) cpuAtOpen = process.cpuUsage();
+      if (!counting && wasCounting) {
+        const { user, system } = process.cpuUsage(cpuAtOpen);
+        cpuMs = (user + system) / 1000;
+      }
       for (const client of clients) {
         if (client.nextSendAt > now) continue;
         if (counting) maxLateMs = Math.max(maxLateMs, now - client.nextSendAt);
@@ -220,7 +258,7 @@ function run(timing: LoadTiming): Promise<LoadResult> {
       clearInterval(timer);
       for (const client of clients) client.close();
       clients = [];
-      resolve({ ...counts, maxLateMs, eventAcksMs });
+      resolve({ ...counts, maxLateMs, eventAcksMs, cpuMs });
     }, 1);
   });
 }
@@ -234,7 +272,13 @@ async function bound(): Promise<Socket> {
 answerRequests(
   (
     body:
-      | { kind: 'bind'; mode: LoadMode; port: number; clients: number; protocol?: LoadProtocol }
+      | {
+          kind: 'bind';
+          mode: LoadMode;
+          target: LoadTarget;
+          clients: number;
+          protocol?: LoadProtocol;
+        }
       | ({ kind: 'run' } & LoadTiming),
   ) => (body.kind === 'bind' ? bind(body) : run(body)),
 );

@@ -18,7 +18,13 @@ import {
   isNewer,
   sqnAdd,
 } from '../../lib/index';
-import type { GameEvent, GameState, ReceiveWindow, ServerPackage } from '../../lib/index';
+import type {
+  GameEvent,
+  GameState,
+  ReceiveWindow,
+  Reservation,
+  ServerPackage,
+} from '../../lib/index';
 import { EMPTY_WINDOW, receiveSequence } from '../../lib/operators/trackReceived';
 import { MsgpackEncoder } from '../../lib/protocol/msgpackEncoder';
 import {
@@ -35,6 +41,7 @@ import {
 } from '../../lib/connection/connection';
 import { CompactDecoder } from '../../lib/protocol/compactDecoder';
 import { decodeCompactServerPackage } from '../../lib/protocol/decode';
+import { ticketBytes } from '../../lib/protocol/tickets';
 
 const msgpack = new MsgpackEncoder();
 
@@ -127,7 +134,7 @@ export class ProtocolClient {
 
   private constructor(
     socket: Socket,
-    private readonly server: number,
+    private server: number,
     private readonly behaviour: Behaviour,
     private readonly counts: LoadCounts,
     private readonly counting: () => boolean,
@@ -160,8 +167,11 @@ export class ProtocolClient {
   /**
    * The rxgase handshake: a connect request, then the challenge's cookie echoed, each sent again
    * every 250 ms until answered; after it, the client sends data packets of its session.
+   *
+   * @param ticket What the connect request carries: the ticket of a seat in a room; none by
+   *   default (a server of one game).
    */
-  async handshake(): Promise<void> {
+  async handshake(ticket?: Uint8Array): Promise<void> {
     const nonce = globalThis.crypto.getRandomValues(new Uint8Array(8));
     const ask = <K extends 'challenge' | 'accept'>(
       request: Uint8Array,
@@ -179,9 +189,15 @@ export class ProtocolClient {
         };
         send();
       });
-    const { cookie } = await ask(encodeConnectRequest(nonce), 'challenge');
+    const { cookie } = await ask(encodeConnectRequest(nonce, undefined, ticket), 'challenge');
     const { session } = await ask(encodeChallengeResponse(nonce, cookie), 'accept');
     this.session = session;
+  }
+
+  /** Takes a seat a matchmaker gave: the handshake with its ticket, at its room's server. */
+  async join(seat: Reservation): Promise<void> {
+    this.server = seat.address.port;
+    await this.handshake(ticketBytes(seat.ticket));
   }
 
   /**

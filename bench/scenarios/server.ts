@@ -1,17 +1,18 @@
 import type { Child } from '../load/child';
 import { startChild } from '../load/child';
-import type { LoadMode, LoadResult, LoadTiming } from '../load/loadProcess';
+import type { LoadMode, LoadResult, LoadTarget, LoadTiming } from '../load/loadProcess';
 import type { LoadProtocol } from '../load/protocolClient';
 import { SEND_INTERVAL_MS } from '../load/protocolClient';
 import type { ServedGame, Usage } from '../load/serverProcess';
 import type { Result } from '../measure';
+import { machineBusy, machineTicks } from '../measure';
 
 /** Datagrams a second a client costs a server at 40 Hz: 40 in, 40 out. */
 const DATAGRAMS_PER_CLIENT_S = 80;
 /** The share of packages that must arrive, each way, for a client count to hold. */
 export const DELIVERY_NEEDED = 0.99;
 /** Processes the load comes from. */
-const LOAD_PROCESSES = 2;
+export const LOAD_PROCESSES = 2;
 
 /** How long the phases of one load step take, and which client counts are tried. */
 export interface ServerPlan {
@@ -34,6 +35,8 @@ export interface Step {
   readonly datagrams: number;
   /** Clients connected to an rxgase server as the window closes; 0 for the echo server. */
   readonly connections: number;
+  /** The share of the whole machine's CPU (0..1) busy in the window: the load runs on it too. */
+  readonly machineBusy: number;
   /** Why the count does not hold, in words; empty when it holds. */
   readonly shortfalls: readonly string[];
   readonly holds: boolean;
@@ -103,17 +106,41 @@ export async function loadStep(
   loadProcesses = LOAD_PROCESSES,
   protocol: LoadProtocol = 'pygase',
 ): Promise<Step> {
-  const children: Child[] = [];
+  const server = startChild('serverProcess', []);
   try {
-    const server = startChild('serverProcess', []);
-    children.push(server);
     const { port } = await server.request<{ port: number }>({ kind: 'start', game });
-    const loads = Array.from({ length: loadProcesses }, () => startChild('loadProcess', []));
-    children.push(...loads);
+    // The echo server has no connections to count.
+    const options = { loadProcesses, protocol, countConnections: game !== 'echo' };
+    return await measureStep(server, { port }, mode, clients, timing, options);
+  } finally {
+    server.stop();
+  }
+}
+
+/**
+ * Runs `clients` clients of `mode` against a server already started in `server` (a child that
+ * answers `usage`), at `target`: the load split over the load processes, and the server's CPU time
+ * read as the window opens and closes.
+ */
+export async function measureStep(
+  server: Child,
+  target: LoadTarget,
+  mode: LoadMode,
+  clients: number,
+  timing: Omit<LoadTiming, 'startAt'>,
+  options: {
+    readonly loadProcesses: number;
+    readonly protocol: LoadProtocol;
+    readonly countConnections: boolean;
+  },
+): Promise<Step> {
+  const { loadProcesses, protocol } = options;
+  const loads = Array.from({ length: loadProcesses }, () => startChild('loadProcess', []));
+  try {
     await Promise.all(
       loads.map((load, i) => {
         const share = Math.floor(clients / loadProcesses) + (i < clients % loadProcesses ? 1 : 0);
-        return load.request({ kind: 'bind', mode, port, clients: share, protocol });
+        return load.request({ kind: 'bind', mode, target, clients: share, protocol });
       }),
     );
     const startAt = Date.now() + 200;
@@ -123,11 +150,12 @@ export async function loadStep(
     const opens = startAt + timing.rampMs + timing.warmupMs;
     await sleepUntil(opens);
     const before = await server.request<Usage>({ kind: 'usage' });
+    const machineBefore = machineTicks();
     await sleepUntil(opens + timing.measureMs);
+    const machineAfter = machineTicks();
     const after = await server.request<Usage>({ kind: 'usage' });
     const load = sum(await runs);
-    // The echo server has no connections to count.
-    const connections = game === 'echo' ? undefined : after.connections;
+    const connections = options.countConnections ? after.connections : undefined;
     const reasons = shortfalls(mode, clients, load, timing.measureMs, connections);
     return {
       clients,
@@ -135,11 +163,12 @@ export async function loadStep(
       serverCpuMs: after.cpuMs - before.cpuMs,
       datagrams: after.datagrams - before.datagrams,
       connections: after.connections,
+      machineBusy: machineBusy(machineBefore, machineAfter),
       shortfalls: reasons,
       holds: reasons.length === 0,
     };
   } finally {
-    for (const child of children) child.stop();
+    for (const load of loads) load.stop();
   }
 }
 
@@ -153,7 +182,9 @@ export function describeStep(step: Step, measureMs: number): string {
     `${clients} clients: ${step.holds ? 'holds' : 'falls short'} ` +
     `(server packages ${percent(load.received, expected)}, client packages acked ` +
     `${percent(load.acked, load.sent)}, events acked ${load.eventsAcked}/${load.eventsSent}, ` +
-    `server CPU ${((100 * step.serverCpuMs) / measureMs).toFixed(0)}%, load late by up to ` +
+    `server CPU ${((100 * step.serverCpuMs) / measureMs).toFixed(0)}%, load CPU ` +
+    `${((100 * load.cpuMs) / measureMs).toFixed(0)}%, machine busy ` +
+    `${(100 * step.machineBusy).toFixed(0)}%, load late by up to ` +
     `${load.maxLateMs.toFixed(0)} ms)`
   );
 }

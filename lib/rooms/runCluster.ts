@@ -48,8 +48,12 @@ export interface ClusterOptions {
 export interface RunningCluster {
   /** Where the matchmaker answers HTTP. */
   readonly matchmaker: Address;
-  /** The room server processes, by id, with their addresses. */
-  readonly processes: readonly { readonly processId: string; readonly address: Address }[];
+  /** The room server processes, by id, with their addresses and operating-system process ids. */
+  readonly processes: readonly {
+    readonly processId: string;
+    readonly address: Address;
+    readonly pid: number;
+  }[];
   /** Stops the matchmaker and every process (their rooms' clients told `shutdown`). */
   stop(): Promise<void>;
 }
@@ -129,7 +133,9 @@ function startProcess(settings: WorkerSettings, rooms: string): ChildProcess {
 }
 
 /** The process's word that it is ready, or why it is not. */
-function readyOf(child: ChildProcess): Promise<{ processId: string; address: Address }> {
+function readyOf(
+  child: ChildProcess,
+): Promise<{ processId: string; address: Address; pid: number }> {
   return firstValueFrom(
     merge(
       // A child's handlers get (message, handle): the message alone.
@@ -145,7 +151,7 @@ function readyOf(child: ChildProcess): Promise<{ processId: string; address: Add
         ),
       ),
     ).pipe(timeout({ first: START_TIMEOUT_MS })),
-  ).then(({ processId, address }) => ({ processId, address }));
+  ).then(({ processId, address }) => ({ processId, address, pid: child.pid as number }));
 }
 
 /** Asks a process to stop, and waits for it to exit. */

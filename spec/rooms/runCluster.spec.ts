@@ -29,6 +29,10 @@ describe('runCluster, on a real Redis', () => {
     try {
       expect(cluster.processes).toHaveLength(2);
       expect(new Set(cluster.processes.map((p) => p.address.port)).size).toBe(2);
+      // Each pid is a live process of its own, and none is this one.
+      const pids = cluster.processes.map((p) => p.pid);
+      expect(new Set([...pids, process.pid]).size).toBe(3);
+      for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
       const [ann, bob, cat] = players as [Client<ArenaRoom>, Client<ArenaRoom>, Client<ArenaRoom>];
       await ann.joinOrCreate('arena');
       await bob.joinOrCreate('arena');
