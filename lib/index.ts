@@ -241,7 +241,13 @@ export type { BackendOptions } from './backend/backend';
 export { RoomServer, DEFAULT_MAX_ROOMS, DEFAULT_RESERVATION_MS } from './rooms/roomServer';
 export { Room, DEFAULT_ROOM_MAX_CLIENTS, DEFAULT_ROOM_TICK_MS } from './rooms/room';
 export type { RoomServerOptions, RoomServerStats } from './rooms/roomServer';
-export type { RoomContext, RoomDefinition, RoomInfo, RoomOptions } from './rooms/roomDefinition';
+export type {
+  RoomContext,
+  RoomDefinition,
+  RoomInfo,
+  RoomOptions,
+  RoomType,
+} from './rooms/roomDefinition';
 export type { Reservation } from './protocol/tickets';
 export { AuthRefusedError, MatchmakingError, NoSuchRoomError } from './protocol/errors';
 export { Matchmaker, MAX_MATCHMAKER_BODY } from './rooms/matchmaker';

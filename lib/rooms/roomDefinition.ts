@@ -7,6 +7,7 @@ import type { GameState } from '../state/gameState';
 import type { StateChanges } from '../state/stateChanges';
 import type { RoomInfo, RoomOptions } from '../protocol/tickets';
 import type { Address } from '../transport/datagram';
+import type { Room } from './room';
 
 /**
  * What a room's `onJoin` and `onLeave` are given: the state, and who joined or left.
@@ -59,6 +60,11 @@ export interface RoomDefinition<
     context: RoomContext<S> & { readonly reason: CloseReason },
     // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   ) => StateChanges<S> | void;
+  /**
+   * The room is made and runs, before its first client: where a room type made by a function
+   * (see {@link RoomType}) keeps its room, to reach its clients (`room.server.dispatchEvent`).
+   */
+  readonly onCreate?: (room: Room<S>) => void;
   /** The room is disposed: its last client left (after `disposeDelayMs`), or the server shut down. */
   readonly onDispose?: (room: RoomInfo) => void;
   /** What each client may see, as a `Server`'s `view`; default everything. */
@@ -79,5 +85,28 @@ export interface RoomDefinition<
     'bind' | 'scheduler' | 'logger' | 'view' | 'viewKey' | 'maxClients'
   >;
 }
+
+/**
+ * A room type as `RoomServer.define` takes it: a definition every room of the type shares, or a
+ * function that makes one for each room from the options it is created with. A function's
+ * definition can keep what is the room's own and not the game state's (who each client is,
+ * timers of its bots) in its closure.
+ *
+ * ## Example
+ * ```ts no-run
+ * rooms.define('arena', (options) => {
+ *   const names = new Map<string, string>(); // this room's alone
+ *   return {
+ *     initialState: () => createGameState({ players: {} }),
+ *     timeStep: () => ({}),
+ *     onJoin: ({ clientKey, clientId }) => void names.set(clientKey, clientId ?? '?'),
+ *   };
+ * });
+ * ```
+ *
+ * @category Rooms
+ */
+export type RoomType<S extends GameState<object> = GameState, E extends GameEvents = AnyEvents> =
+  RoomDefinition<S, E> | ((options: RoomOptions) => RoomDefinition<S, E>);
 
 export type { RoomInfo, RoomOptions } from '../protocol/tickets';

@@ -24,7 +24,8 @@ import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import { ConnectTokens, DEFAULT_TOKEN_TTL_MS, TakenTokens } from './connectTokens';
 import { Room } from './room';
-import type { RoomDefinition, RoomInfo, RoomOptions } from './roomDefinition';
+import type { AnyEvents, GameEvents } from '../protocol/events';
+import type { RoomDefinition, RoomInfo, RoomOptions, RoomType } from './roomDefinition';
 import { RoomRoutes } from './roomRoutes';
 
 /** How long a seat given out waits for its client, unless the options say. */
@@ -123,7 +124,7 @@ export class RoomServer {
   /** The rooms now, each time one is made, disposed, joined or left. */
   readonly rooms$: Observable<readonly RoomInfo[]>;
 
-  private readonly definitions = new Map<string, RoomDefinition<GameState>>();
+  private readonly definitions = new Map<string, RoomType<GameState>>();
   private readonly rooms = new Map<string, Room>();
   private readonly listing = new BehaviorSubject<readonly RoomInfo[]>([]);
   private readonly scheduler: SchedulerLike;
@@ -151,24 +152,21 @@ export class RoomServer {
   }
 
   /**
-   * Defines a type of room.
+   * Defines a type of room: a definition its rooms share, or a function that makes each room's
+   * own from the options the room is created with (see {@link RoomType}).
    *
    * @throws {@link InvalidArgumentError} If the type is defined already, or the definition has no
-   *   `initialState` or `timeStep` function.
+   *   `initialState` or `timeStep` function (a function's, when it makes a room).
    */
-  define<S extends GameState<object>>(type: string, definition: RoomDefinition<S>): this {
+  define<S extends GameState<object>, E extends GameEvents = AnyEvents>(
+    type: string,
+    definition: RoomType<S, E>,
+  ): this {
     if (this.definitions.has(type)) {
       throw new InvalidArgumentError(`the room type ${JSON.stringify(type)} is defined already`);
     }
-    if (
-      typeof definition.initialState !== 'function' ||
-      typeof definition.timeStep !== 'function'
-    ) {
-      throw new InvalidArgumentError(
-        `the room type ${JSON.stringify(type)} needs initialState and timeStep functions`,
-      );
-    }
-    this.definitions.set(type, definition as unknown as RoomDefinition<GameState>);
+    if (typeof definition !== 'function') checkDefinition(type, definition);
+    this.definitions.set(type, definition as unknown as RoomType<GameState>);
     return this;
   }
 
@@ -296,7 +294,7 @@ export class RoomServer {
   }
 
   private async make(type: string, options: RoomOptions, roomId: string): Promise<Room> {
-    const definition = this.definitionOf(type);
+    const roomType = this.definitionOf(type);
     const maxRooms = this.options.maxRooms ?? DEFAULT_MAX_ROOMS;
     if (this.rooms.size >= maxRooms) {
       throw new NoSuchRoomError(
@@ -304,6 +302,8 @@ export class RoomServer {
         roomId,
       );
     }
+    const definition =
+      typeof roomType === 'function' ? checkDefinition(type, roomType(options)) : roomType;
     const room = new Room(roomId, type, definition, options, {
       transport: this.bound(),
       scheduler: this.scheduler,
@@ -329,6 +329,7 @@ export class RoomServer {
     });
     this.rooms.set(roomId, room);
     await room.start();
+    definition.onCreate?.(room);
     this.logger.info(`Room ${roomId} (${type}) made.`);
     this.relist();
     return room;
@@ -449,7 +450,7 @@ export class RoomServer {
     return this.options.tokens !== undefined && this.options.tokens.required !== false;
   }
 
-  private definitionOf(type: string): RoomDefinition<GameState> {
+  private definitionOf(type: string): RoomType<GameState> {
     const definition = this.definitions.get(type);
     if (definition === undefined) {
       throw new NoSuchRoomError(`no room type ${JSON.stringify(type)} is defined`, type);
@@ -472,4 +473,15 @@ export class RoomServer {
   private relist(): void {
     if (!this.listing.closed) this.listing.next(this.list());
   }
+}
+
+/** `definition`, once it has the functions every room needs. */
+function checkDefinition<D extends object>(type: string, definition: D): D {
+  const { initialState, timeStep } = (definition ?? {}) as Partial<RoomDefinition>;
+  if (typeof initialState !== 'function' || typeof timeStep !== 'function') {
+    throw new InvalidArgumentError(
+      `the room type ${JSON.stringify(type)} needs initialState and timeStep functions`,
+    );
+  }
+  return definition;
 }

@@ -5,6 +5,7 @@ import { ticketBytes } from '../../lib/protocol/tickets';
 import type { ClientOptions } from '../../lib/client/clientOptions';
 import { NoSuchRoomError } from '../../lib/protocol/errors';
 import type { RoomDefinition, RoomInfo } from '../../lib/rooms/roomDefinition';
+import type { Room } from '../../lib/rooms/room';
 import { RoomServer } from '../../lib/rooms/roomServer';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
@@ -235,6 +236,61 @@ describe('RoomServer', () => {
     expect((await rooms.joinOrCreate('arena')).roomId).toBeDefined();
     expect(rooms.join(second.roomId).roomId).toBe(second.roomId);
     expect(() => new RoomServer({ maxRooms: 0 })).toThrow(/maxRooms must be 1 or more/);
+    await rooms.shutdown();
+  });
+
+  it("makes each room's own definition from a function, which keeps its room from onCreate", async () => {
+    const { rooms, client, within } = setUp();
+    // Each room counts its joins in its own closure, and greets each client by its count.
+    const made: string[] = [];
+    rooms.define<Arena>('counted', (options) => {
+      let joins = 0;
+      let room: Room<Arena> | undefined;
+      return {
+        ...arena,
+        onCreate: (created) => {
+          room = created;
+          made.push(`${created.roomId} ${String(options.name)}`);
+        },
+        onJoin: (context) => {
+          joins++;
+          room?.server
+            .dispatchEvent('WELCOME', { joins }, { targetClient: context.clientAddress })
+            .subscribe();
+          return arena.onJoin?.(context);
+        },
+      };
+    });
+    await rooms.run(7000, 'server');
+    const [ann, bob, cat] = [client('ann'), client('bob'), client('cat')];
+    const welcomes: string[] = [];
+    for (const [name, player] of [
+      ['ann', ann],
+      ['bob', bob],
+      ['cat', cat],
+    ] as const) {
+      player
+        .on('WELCOME')
+        .subscribe((event) => welcomes.push(`${name} ${String(event.kwargs.joins)}`));
+    }
+    const first = await rooms.create('counted', { name: 'first' });
+    const second = await rooms.create('counted', { name: 'second' });
+    expect(made).toEqual([`${first.roomId} first`, `${second.roomId} second`]);
+    await within(ann.join(first));
+    await within(bob.join(rooms.join(first.roomId)));
+    await within(cat.join(second));
+    await within(ann.waitUntil(() => welcomes.length === 3));
+    expect(welcomes.sort()).toEqual(['ann 1', 'bob 2', 'cat 1']);
+    for (const player of [ann, bob, cat]) await player.disconnect();
+    await rooms.shutdown();
+  });
+
+  it('refuses a room type whose function makes no definition, when it makes a room', async () => {
+    const { rooms } = setUp();
+    rooms.define('broken', () => ({}) as RoomDefinition<Arena>);
+    await rooms.run(7000, 'server');
+    await expect(rooms.create('broken')).rejects.toThrow(/needs initialState and timeStep/);
+    expect(rooms.list()).toEqual([]);
     await rooms.shutdown();
   });
 
