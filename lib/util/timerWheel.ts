@@ -31,6 +31,8 @@ export class TimerWheel implements SchedulerLike {
   private timerSlot = Infinity;
   /** The slot whose actions run now, or -Infinity. */
   private running = -Infinity;
+  /** Actions waiting in a slot, not cancelled: with none, no timer beneath is kept. */
+  private waiting = 0;
 
   /**
    * @param beneath Whose timers run the slots, and whose clock is read; default `asyncScheduler`.
@@ -60,8 +62,12 @@ export class TimerWheel implements SchedulerLike {
     return new WheelAction(this, work).schedule(state, delay);
   }
 
-  /** @internal Puts `action` in the slot `delay` ms from now; returns that slot's number. */
-  enqueue(action: WheelAction<unknown>, delay: number): number {
+  /**
+   * @internal Puts `action` in the slot `delay` ms from now; returns that slot's number.
+   * @param moved Whether it waited in another slot already (so it is no new waiting action).
+   */
+  enqueue(action: WheelAction<unknown>, delay: number, moved: boolean): number {
+    if (!moved) this.waiting++;
     let slot = Math.ceil((this.now() + Math.max(0, delay)) / this.resolutionMs);
     if (slot <= this.running) slot = this.running + 1;
     const actions = this.slots.get(slot);
@@ -73,6 +79,23 @@ export class TimerWheel implements SchedulerLike {
         this.arm();
     }
     return slot;
+  }
+
+  /** @internal A waiting action ran, or was cancelled. */
+  leave(): void {
+    this.waiting--;
+    if (this.running === -Infinity) this.dropIfIdle();
+  }
+
+  /**
+   * With nothing left to run, the slots hold cancelled actions only: they go, and the timer
+   * beneath with them, so that nothing keeps the process alive for work that will never run.
+   */
+  private dropIfIdle(): void {
+    if (this.waiting > 0 || this.heap.length === 0) return;
+    this.slots.clear();
+    this.heap.length = 0;
+    this.arm();
   }
 
   /**
@@ -112,6 +135,7 @@ export class TimerWheel implements SchedulerLike {
       }
     }
     this.running = -Infinity;
+    this.dropIfIdle();
     this.arm();
     // As on asyncScheduler, what an action throws is thrown on; the others ran all the same.
     if (failure !== undefined) throw failure.error;
@@ -157,12 +181,17 @@ class WheelAction<T> extends Subscription implements SchedulerAction<T> {
     private readonly work: (this: SchedulerAction<T>, state?: T) => void,
   ) {
     super();
+    this.add(() => {
+      if (this.slot === -1) return;
+      this.slot = -1;
+      wheel.leave();
+    });
   }
 
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed || !Number.isFinite(delay)) return this;
     this.state = state;
-    this.slot = this.wheel.enqueue(this as WheelAction<unknown>, delay);
+    this.slot = this.wheel.enqueue(this as WheelAction<unknown>, delay, this.slot !== -1);
     return this;
   }
 
@@ -170,6 +199,7 @@ class WheelAction<T> extends Subscription implements SchedulerAction<T> {
   run(slot: number): void {
     if (this.closed || this.slot !== slot) return;
     this.slot = -1;
+    this.wheel.leave();
     try {
       this.work.call(this, this.state);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { VirtualAction, VirtualTimeScheduler, interval, take } from 'rxjs';
+import { Subscription, VirtualAction, VirtualTimeScheduler, interval, take } from 'rxjs';
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { TimerWheel } from '../../lib/util/timerWheel';
 
@@ -14,6 +14,31 @@ function beneath() {
     },
   };
   return { scheduler, counted, timers: () => timers };
+}
+
+/** A wheel on a virtual scheduler, and how many of the timers set beneath it wait still. */
+function watched() {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const timers: { readonly timer: Subscription; ran: boolean }[] = [];
+  const wheel = new TimerWheel({
+    now: () => scheduler.now(),
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
+      const entry = { timer: Subscription.EMPTY, ran: false };
+      entry.timer = scheduler.schedule<T>(
+        function (this: SchedulerAction<T>, given?: T) {
+          entry.ran = true;
+          work.call(this, given);
+        },
+        delay,
+        state,
+      );
+      timers.push(entry);
+      return entry.timer;
+    },
+  });
+  // A timer that ran is not closed, but waits no more.
+  const open = (): number => timers.filter(({ timer, ran }) => !timer.closed && !ran).length;
+  return { scheduler, wheel, open };
 }
 
 describe('TimerWheel', () => {
@@ -49,6 +74,34 @@ describe('TimerWheel', () => {
     scheduler.flush();
     expect(ran).toEqual(['first', 'kept']);
     expect(cancelled.closed).toBe(true);
+  });
+
+  it('keeps no timer beneath once every action waiting was cancelled', () => {
+    const { scheduler, wheel, open } = watched();
+    const soon = wheel.schedule(() => undefined, 10);
+    const later = wheel.schedule(() => undefined, 5000);
+    expect(open()).toBe(1);
+    soon.unsubscribe();
+    // The later one still waits: a timer is set for it.
+    expect(open()).toBe(1);
+    later.unsubscribe();
+    expect(open()).toBe(0);
+    // And the wheel works on as before.
+    const ran: number[] = [];
+    wheel.schedule(() => ran.push(wheel.now()), 20);
+    scheduler.flush();
+    expect(ran).toEqual([20]);
+    expect(open()).toBe(0);
+  });
+
+  it('keeps no timer beneath after its last action ran, when the others were cancelled', () => {
+    const { scheduler, wheel, open } = watched();
+    const later = wheel.schedule(() => undefined, 5000);
+    // The first to run cancels the later one, from inside the slot.
+    wheel.schedule(() => later.unsubscribe(), 10);
+    scheduler.flush();
+    expect(open()).toBe(0);
+    expect(scheduler.now()).toBe(10);
   });
 
   it('lets an action schedule itself again, as interval does', () => {
