@@ -40,6 +40,7 @@ export {
 } from './protocol/errors';
 export type { RxgaseErrorCode } from './protocol/errors';
 export type { GameEvent, ServerPackage, UpdatePayload } from './protocol/packages';
+export type { Reservation, RoomInfo, RoomOptions } from './protocol/tickets';
 export type {
   AnyEvents,
   AnyPayload,

@@ -98,6 +98,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   private server: Address | undefined;
   private connecting = false;
   private ignored = 0;
+  private room: string | undefined;
 
   /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
   constructor(options: ClientOptions = {}) {
@@ -135,6 +136,11 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     return this.known.value;
   }
 
+  /** The id of the room the client joined (`join`, `joinOrCreate`, `create`), while it is in it. */
+  get roomId(): string | undefined {
+    return this.current === undefined ? undefined : this.room;
+  }
+
   /** The connection to the server, with `status$`, `latency$`, `quality$` and stats. */
   get connection(): Connection<ServerPackage> | undefined {
     return this.current;
@@ -156,6 +162,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     await this.openOnce(port, hostname, timeoutMs, undefined);
+    this.room = undefined;
   }
 
   /**
@@ -183,6 +190,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       ticket,
       webSocket: reservation.webSocket,
     });
+    this.room = reservation.roomId;
   }
 
   /**

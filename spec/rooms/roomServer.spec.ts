@@ -80,7 +80,9 @@ describe('RoomServer', () => {
     await rooms.run(7000, 'server');
     const [ann, bob, cat] = [client('ann'), client('bob'), client('cat')];
     const annSeat = await rooms.joinOrCreate('arena', { name: 'first' });
+    expect(ann.roomId).toBeUndefined();
     await within(ann.join(annSeat));
+    expect(ann.roomId).toBe(annSeat.roomId);
     const bobSeat = await rooms.joinOrCreate('arena');
     expect(bobSeat.roomId).toBe(annSeat.roomId);
     await within(bob.join(bobSeat));
@@ -103,6 +105,7 @@ describe('RoomServer', () => {
     expect(rooms.stats).toMatchObject({ rooms: 2, routes: 3, refused: 0 });
 
     await ann.disconnect();
+    expect(ann.roomId).toBeUndefined();
     await bob.disconnect();
     await cat.disconnect();
     await rooms.shutdown();
