@@ -26,6 +26,9 @@ export const MAX_NAME_LENGTH = 16;
  */
 export const MAX_PLAYERS = 16;
 
+/** The chase rooms' type, as a room server defines it and clients join it (see rooms.ts). */
+export const CHASE_ROOM = 'chase';
+
 export interface Player {
   name: string;
   position: [number, number];

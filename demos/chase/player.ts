@@ -17,8 +17,7 @@ export interface Joined {
 
 /**
  * Connects (over UDP, unless `options` say otherwise), joins under `name`, and resolves once the
- * server said which player we are. Rejects, and disconnects, if the name is not one the game takes
- * (checked here first, as the server does) or the server refuses the JOIN: the game is full.
+ * server said which player we are. Rejects, and disconnects, as {@link playAs}.
  */
 export async function joinGame(
   port: number,
@@ -26,12 +25,25 @@ export async function joinGame(
   name: string,
   options: ClientOptions = {},
 ): Promise<Joined> {
-  const checked = playerName(name);
-  if (checked === undefined) {
-    throw new Error(`a name is 1 to ${MAX_NAME_LENGTH} printable characters, got "${name}"`);
-  }
+  const checked = checkedName(name);
   const client = new Client<Chase, ChaseEvents>(options);
   await client.connect(port, host);
+  return playAs(client, checked);
+}
+
+/**
+ * Joins the game `client` is connected to (a server, or a room) under `name`, and resolves once
+ * the server said which player we are. Rejects, and disconnects, if the name is not one the game
+ * takes (checked here first, as the server does) or the server refuses the JOIN: the game is full.
+ */
+export async function playAs(client: Client<Chase, ChaseEvents>, name: string): Promise<Joined> {
+  let checked: string;
+  try {
+    checked = checkedName(name);
+  } catch (error) {
+    await client.disconnect();
+    throw error;
+  }
   const answer = firstValueFrom(
     merge(
       client.on('PLAYER_CREATED').pipe(map((event) => ({ id: event.kwargs.id }))),
@@ -54,6 +66,15 @@ export async function joinGame(
     move: (position) =>
       client.dispatchEvent('MOVE', { position }).subscribe({ error: () => undefined }),
   };
+}
+
+/** `name` as the game takes it. @throws If it takes no such name. */
+function checkedName(name: string): string {
+  const checked = playerName(name);
+  if (checked === undefined) {
+    throw new Error(`a name is 1 to ${MAX_NAME_LENGTH} printable characters, got "${name}"`);
+  }
+  return checked;
 }
 
 /** The state, each time it changes. */

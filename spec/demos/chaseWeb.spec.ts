@@ -5,9 +5,10 @@ import { firstValueFrom } from 'rxjs';
 import { discover } from '../../lib/discovery/discover';
 import type { Browser, Page } from 'playwright-core';
 import { BIG_WORLD } from '../../demos/chase/backend';
+import type { Chase } from '../../demos/chase/game';
 import type { Joined } from '../../demos/chase/player';
 import type { ServedChase } from '../../demos/chase/web/serve';
-import { serveChase } from '../../demos/chase/web/serve';
+import { MAIN_ROOM, serveChase } from '../../demos/chase/web/serve';
 import { launchChromium } from '../helpers/browser';
 
 /*
@@ -22,7 +23,10 @@ interface PageElement {
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
   } | null;
 }
-declare const window: { chase?: Joined };
+declare const window: {
+  chase?: Joined;
+  rooms?: readonly { readonly metadata: { readonly name?: unknown }; readonly clients: number }[];
+};
 declare const document: { getElementById(id: string): PageElement | null };
 
 const WAIT_MS = 15_000;
@@ -32,9 +36,9 @@ const WAIT_MS = 15_000;
 jest.setTimeout(90_000);
 
 /**
- * The web chase demo in real headless Chromium: two pages join over WebSocket, with a bot over
- * UDP in the same game; one page moves and the other sees it. Every wait is on a condition, and
- * bounded.
+ * The web chase demo in real headless Chromium: pages make rooms and join them from the lobby over
+ * WebSocket; one page moves and another in its room sees it, and sees it go when it leaves; rooms
+ * play apart, the main one with a bot over UDP. Every wait is on a condition, and bounded.
  */
 describe('the web chase demo, in headless Chromium', () => {
   let served: ServedChase;
@@ -87,20 +91,58 @@ describe('the web chase demo, in headless Chromium', () => {
     }
   }
 
-  async function joinAs(name: string, url = served.url): Promise<{ page: Page; id: string }> {
+  /** A page of `url` with its lobby open and `name` filled in. */
+  async function openLobby(name: string, url = served.url): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
     await page.goto(url);
     await page.fill('#name', name);
-    await page.click('button[type=submit]');
+    return page;
+  }
+
+  /** Waits until the page's player joined, and gives its id. */
+  async function playerOf(page: Page, name: string): Promise<{ page: Page; id: string }> {
     await until(page, `${name} never joined`, () => window.chase?.id !== undefined, null);
     return { page, id: await page.evaluate(() => window.chase!.id) };
   }
 
-  it('lets two browser players join one game, where each sees the other move', async () => {
-    const ann = await joinAs('ann');
-    const bob = await joinAs('bob');
+  /** `name` joins the room the lobby lists as `room`, with the row's Join button. */
+  async function joinAs(
+    name: string,
+    room = 'Main room',
+    url = served.url,
+  ): Promise<{ page: Page; id: string }> {
+    const page = await openLobby(name, url);
+    await page
+      .locator('#rooms tr', { hasText: room })
+      .getByRole('button', { name: 'Join' })
+      .click();
+    return playerOf(page, name);
+  }
+
+  /** `name` makes a room named `room` with `bots` server bots, from the lobby, and plays in it. */
+  async function createAs(
+    name: string,
+    room: string,
+    bots: string,
+  ): Promise<{ page: Page; id: string }> {
+    const page = await openLobby(name);
+    await page.fill('#room-name', room);
+    await page.selectOption('#room-bots', bots);
+    await page.click('#create button[type=submit]');
+    return playerOf(page, name);
+  }
+
+  const roomOf = (page: Page): Promise<string | undefined> =>
+    page.evaluate(() => window.chase?.client.roomId);
+  const playerNames = (page: Page): Promise<string[]> =>
+    page.evaluate(() => Object.values(window.chase!.client.state.players).map((p) => p.name));
+
+  it('lets a player make a room from the lobby, and another join it there and see it move', async () => {
+    const ann = await createAs('ann', 'Red', '0');
+    const bob = await joinAs('bob', 'Red');
     expect(ann.id).not.toBe(bob.id);
+    expect(await roomOf(bob.page)).toBe(await roomOf(ann.page));
     await until(
       bob.page,
       'bob never saw ann',
@@ -124,32 +166,67 @@ describe('the web chase demo, in headless Chromium', () => {
       [ann.id, x0] as const,
     );
     await ann.page.keyboard.up(key);
+
+    // Ann leaves: she is back in the lobby, and gone from bob's board.
+    await ann.page.click('#leave');
+    await until(ann.page, 'ann never saw the lobby again', () => window.chase === undefined, null);
+    await until(
+      bob.page,
+      'ann stayed on the board after she left',
+      (id: string) => window.chase!.client.state.players[id] === undefined,
+      ann.id,
+    );
     expect(pageErrors).toEqual([]);
   });
 
-  it('plays with the UDP bot in the same game, and shows the players and live stats', async () => {
-    const { page } = await joinAs('cleo');
+  it('plays rooms apart: the main room with the UDP bot, a new one with its server bots', async () => {
+    const cleo = await joinAs('cleo');
+    const dora = await createAs('dora', 'Blue', '2');
+    expect(await roomOf(cleo.page)).toBe(MAIN_ROOM);
     await until(
-      page,
-      'the page never listed the bot and both other players',
+      cleo.page,
+      'the page never listed the bot and cleo',
       () =>
-        ['bot-1', 'ann', 'bob', 'cleo (you)'].every((name) =>
+        ['bot-1', 'cleo (you)'].every((name) =>
           document.getElementById('players')!.textContent!.includes(name),
         ),
       null,
     );
     await until(
-      page,
+      cleo.page,
       'the stats never showed packages in and a latency',
       () =>
         /packages\s+[1-9]\d* in/.test(document.getElementById('stats')!.textContent!) &&
         /latency\s+\d/.test(document.getElementById('stats')!.textContent!),
       null,
     );
-    expect(served.backend.server.connections.size).toBe(4);
+    await until(
+      dora.page,
+      "dora never saw her room's two bots",
+      () => Object.keys(window.chase!.client.state.players).length === 3,
+      null,
+    );
+    expect((await playerNames(dora.page)).sort()).toEqual(['dora', 'npc-1', 'npc-2']);
+    expect((await playerNames(cleo.page)).sort()).toEqual(['bot-1', 'cleo']);
+
+    // A fresh lobby lists every room with its players.
+    const lobby = await openLobby('erin');
+    await until(
+      lobby,
+      'the lobby never listed the main room and Blue with their players',
+      () => {
+        const rooms = window.rooms ?? [];
+        const count = (name: string): number | undefined =>
+          rooms.find((room) => room.metadata.name === name)?.clients;
+        return count('Main room') === 2 && count('Blue') === 1;
+      },
+      null,
+    );
+    const main = served.rooms.room(MAIN_ROOM)!;
+    expect(main.server.connections.size).toBe(2);
     expect(
-      [...served.backend.server.connections.keys()].filter((key) => key.startsWith('ws://')),
-    ).toHaveLength(3);
+      [...main.server.connections.keys()].filter((key) => key.startsWith('ws://')),
+    ).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
 
@@ -166,7 +243,7 @@ describe('the web chase demo, in headless Chromium', () => {
   });
 
   it('draws the field on the canvas, and takes a screenshot of it', async () => {
-    const { page } = await joinAs('dora');
+    const { page } = await joinAs('gus');
     await until(
       page,
       'the canvas never showed the players',
@@ -190,7 +267,7 @@ describe('the web chase demo, in headless Chromium', () => {
   });
 
   it('in the big world, holds only the players around its own, and shows the bytes a second', async () => {
-    const { page, id } = await joinAs('erin', big.url);
+    const { page, id } = await joinAs('fay', 'Main room', big.url);
     await until(
       page,
       'the stats never showed a rate of bytes received',
@@ -198,7 +275,7 @@ describe('the web chase demo, in headless Chromium', () => {
       null,
     );
     const seen = await page.evaluate(() => window.chase!.client.state.players);
-    const all = big.backend.gameStateStore.getGameState().players;
+    const all = (big.rooms.room(MAIN_ROOM)!.store.getGameState() as Chase).players;
     expect(Object.keys(all)).toHaveLength(BIG_WORLD.bots + 1);
     const [x, y] = seen[id]!.position;
     for (const player of Object.values(seen)) {

@@ -1,5 +1,6 @@
 /**
- * The main demo: the chase game in the browser, against bots, with terminal players welcome.
+ * The main demo: chase rooms in the browser, with a lobby to join or create them; bots play in
+ * the main room, where terminal players land too.
  *
  *   npm start [-- --port 8000 --udp-port 8080 --bots 3 --host localhost]
  *   npm run demo:bigworld     # the same with --big-world: 200 bots, each client sees around it
@@ -14,10 +15,10 @@ const command = {
 
   --port P       the HTTP port, for the page and its WebSocket (default 8000)
   --udp-port U   the UDP port, for terminal players and bots (default 8080)
-  --bots N       how many bots play (default 3; 0 for none)
+  --bots N       how many bots play in the main room (default 3; 0 for none)
   --host H       the address to listen on (default localhost; 0.0.0.0: every interface)
-  --big-world    a field of ${BIG_WORLD.field.width} x ${BIG_WORLD.field.height} with ${BIG_WORLD.bots} more bots, played by the
-                 server, and each client sees only the players within ${BIG_WORLD.viewRadius} of its own`,
+  --big-world    every room a field of ${BIG_WORLD.field.width} x ${BIG_WORLD.field.height} with ${BIG_WORLD.bots} more bots, played by
+                 the server, and each client sees only the players within ${BIG_WORLD.viewRadius} of its own`,
   flags: {
     port: { type: 'string', default: '8000' },
     'udp-port': { type: 'string', default: '8080' },
@@ -38,12 +39,12 @@ runDemo(command, async ({ values }) => {
     world: values['big-world'] ? BIG_WORLD : undefined,
   });
   console.log(`
-${values['big-world'] ? 'The big world' : 'Chase'} is up. Open ${served.url} in a browser, pick a name, and move with the arrow keys.
-  page and WebSocket   ${served.url}
-  UDP                  ${served.udp.host}:${served.udp.port}
-  LAN discovery        UDP port ${served.discovery?.address.port}
-Play in a terminal too:  npm run demo:chase:client -- --port ${served.udp.port} --name ann
+${values['big-world'] ? 'The big world' : 'Chase'} is up. Open ${served.url} in a browser, pick a name, join a room or make
+one, and move with the arrow keys.
+  page, lobby and WebSocket   ${served.url}
+  UDP                         ${served.udp.host}:${served.udp.port}
+  LAN discovery               UDP port ${served.discovery?.address.port}
+Play in a terminal too, in the main room:  npm run demo:chase:client -- --port ${served.udp.port} --name ann
 Stop with Ctrl-C.`);
-  process.once('SIGINT', () => void served.close());
-  await served.backend.whenShutDown();
+  process.once('SIGINT', () => void served.close().then(() => console.log('Stopped.')));
 });

@@ -1,10 +1,13 @@
 /**
- * The chase game in a browser page: canvas drawing of `state$` (through a window that follows the
+ * The chase game in a browser page: a lobby that lists the rooms as the matchmaker does, to join
+ * one, quick-play or make one; then canvas drawing of `state$` (through a window that follows the
  * player, on a field larger than the canvas), arrow keys to move, live connection stats with the
- * bytes received a second. Bundled for the browser by serve.ts, with rxgase's browser build: the Client
- * talks to the server over the page's own WebSocket.
+ * bytes received a second, and a way back to the lobby. Bundled for the browser by serve.ts, with
+ * rxgase's browser build: the Client asks the matchmaker on the page's own address for seats, and
+ * plays over the WebSocket of the same server.
  */
 import {
+  Subscription,
   animationFrameScheduler,
   auditTime,
   distinctUntilChanged,
@@ -17,16 +20,20 @@ import {
   startWith,
   withLatestFrom,
 } from 'rxjs';
+import { Client } from '../../../lib/browser';
+import type { RoomInfo } from '../../../lib/browser';
 import { cameraAt } from '../camera';
-import type { Chase } from '../game';
-import { FIELD } from '../game';
+import type { Chase, ChaseEvents } from '../game';
+import { CHASE_ROOM, FIELD } from '../game';
 import type { Joined } from '../player';
-import { bytesInPerSecond, formatRate, joinGame } from '../player';
+import { bytesInPerSecond, formatRate, playAs } from '../player';
 
 declare global {
   interface Window {
-    /** The player in this page, once joined: for the console, and for the browser test. */
+    /** The player in this page, while in a room: for the console, and for the browser test. */
     chase?: Joined;
+    /** The rooms the lobby shows now. */
+    rooms?: readonly RoomInfo[];
   }
 }
 
@@ -49,7 +56,15 @@ const element = <T extends HTMLElement>(id: string): T => {
   if (found === null) throw new Error(`the page has no #${id}`);
   return found as T;
 };
-const form = element<HTMLFormElement>('join');
+const lobby = element<HTMLElement>('lobby');
+const game = element<HTMLElement>('game');
+const roomsBody = element<HTMLTableElement>('rooms').tBodies[0] as HTMLTableSectionElement;
+const quickButton = element<HTMLButtonElement>('quick');
+const createForm = element<HTMLFormElement>('create');
+const roomName = element<HTMLInputElement>('room-name');
+const roomBots = element<HTMLSelectElement>('room-bots');
+const roomTitle = element<HTMLElement>('room-title');
+const leaveButton = element<HTMLButtonElement>('leave');
 const nameInput = element<HTMLInputElement>('name');
 const canvas = element<HTMLCanvasElement>('field');
 const statsView = element<HTMLElement>('stats');
@@ -144,21 +159,27 @@ function showStats(joined: Joined, rate: number | undefined): void {
   ].join('\n');
 }
 
-function play(joined: Joined): void {
+/** Plays in the room `joined` is in, until the subscription returned ends. */
+function play(joined: Joined): Subscription {
+  const playing = new Subscription();
   window.chase = joined;
   document.body.dataset.playerId = joined.id;
-  joined.client.state$
-    .pipe(auditTime(0, animationFrameScheduler))
-    .subscribe((state) => draw(state, joined.id));
+  playing.add(
+    joined.client.state$
+      .pipe(auditTime(0, animationFrameScheduler))
+      .subscribe((state) => draw(state, joined.id)),
+  );
   const connection = joined.client.connection;
   if (connection !== undefined) {
     // Shown twice a second, the rate over the last half second; the last stats stay when it closes.
-    bytesInPerSecond(connection, STATS_EVERY_MS)
-      .pipe(startWith(undefined))
-      .subscribe({
-        next: (rate) => showStats(joined, rate),
-        complete: () => showStats(joined, undefined),
-      });
+    playing.add(
+      bytesInPerSecond(connection, STATS_EVERY_MS)
+        .pipe(startWith(undefined))
+        .subscribe({
+          next: (rate) => showStats(joined, rate),
+          complete: () => showStats(joined, undefined),
+        }),
+    );
   }
   const held$ = merge(
     fromEvent<KeyboardEvent>(window, 'keydown').pipe(map((e) => ({ e, down: true }))),
@@ -175,30 +196,109 @@ function play(joined: Joined): void {
     startWith(new Set<string>()),
     distinctUntilChanged(),
   );
-  interval(MOVE_EVERY_MS)
-    .pipe(withLatestFrom(held$))
-    .subscribe(([, held]) => {
-      const position = joined.client.state.players[joined.id]?.position;
-      if (position === undefined || held.size === 0) return;
-      let [x, y] = position;
-      for (const key of held) {
-        const [dx, dy] = KEYS[key] ?? [0, 0];
-        x += dx * STEP;
-        y += dy * STEP;
-      }
-      joined.move([x, y]);
-    });
+  playing.add(
+    interval(MOVE_EVERY_MS)
+      .pipe(withLatestFrom(held$))
+      .subscribe(([, held]) => {
+        const position = joined.client.state.players[joined.id]?.position;
+        if (position === undefined || held.size === 0) return;
+        let [x, y] = position;
+        for (const key of held) {
+          const [dx, dy] = KEYS[key] ?? [0, 0];
+          x += dx * STEP;
+          y += dy * STEP;
+        }
+        joined.move([x, y]);
+      }),
+  );
+  // The server closing the connection (it shut down, the room went) ends the game too.
+  playing.add(joined.client.disconnected$.subscribe(() => backToLobby('The connection closed.')));
+  return playing;
 }
 
-fromEvent<SubmitEvent>(form, 'submit').subscribe((event) => {
-  event.preventDefault();
-  const name = nameInput.value.trim() || 'player';
-  form.hidden = true;
+/** The matchmaker is this page's own server. */
+const matchmaker = location.origin;
+/** The game this page plays now, if it does. */
+let playing: Subscription | undefined;
+
+/** The rooms, as the matchmaker lists them every second, each with a button to join it. */
+function showRooms(rooms: readonly RoomInfo[]): void {
+  window.rooms = rooms;
+  roomsBody.replaceChildren(
+    ...rooms.map((room) => {
+      const row = document.createElement('tr');
+      row.dataset.roomId = room.roomId;
+      const join = document.createElement('button');
+      join.type = 'button';
+      join.textContent = 'Join';
+      join.disabled = room.clients + room.reserved >= room.maxClients;
+      join.addEventListener('click', () =>
+        enter(String(room.metadata.name), (client) => client.join(room.roomId)),
+      );
+      const cells = [
+        String(room.metadata.name ?? room.roomId),
+        `${room.clients} / ${room.maxClients}`,
+        String(room.metadata.bots ?? 0),
+      ].map((text) => {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        return cell;
+      });
+      const last = document.createElement('td');
+      last.append(join);
+      row.append(...cells, last);
+      return row;
+    }),
+  );
+}
+
+/** Takes a seat with `take`, joins under the name given, and plays; the lobby hides meanwhile. */
+function enter(title: string, take: (client: Client<Chase, ChaseEvents>) => Promise<void>): void {
+  if (playing !== undefined) return;
+  playing = new Subscription();
+  lobby.hidden = true;
   statusView.textContent = 'Joining...';
-  // The server's WebSocket is on this page's own host and port.
-  const port = Number(location.port || (location.protocol === 'https:' ? 443 : 80));
-  joinGame(port, location.hostname, name).then(play, (error: unknown) => {
-    form.hidden = false;
-    statusView.textContent = `Could not join: ${error instanceof Error ? error.message : error}`;
-  });
+  const client = new Client<Chase, ChaseEvents>({ matchmaker });
+  take(client)
+    .then(() => playAs(client, nameInput.value.trim() || 'player'))
+    .then(
+      (joined) => {
+        roomTitle.textContent = title;
+        game.hidden = false;
+        playing?.add(play(joined));
+      },
+      async (error: unknown) => {
+        await client.leave();
+        backToLobby(`Could not join: ${error instanceof Error ? error.message : error}`);
+      },
+    );
+}
+
+/** Leaves the room, if in one, and shows the lobby, saying `why`. */
+function backToLobby(why: string): void {
+  const joined = window.chase;
+  window.chase = undefined;
+  playing?.unsubscribe();
+  playing = undefined;
+  void joined?.client.leave();
+  game.hidden = true;
+  lobby.hidden = false;
+  statusView.textContent = why;
+}
+
+new Client({ matchmaker }).rooms$(CHASE_ROOM).subscribe({
+  next: showRooms,
+  error: (error: unknown) => {
+    statusView.textContent = `The lobby cannot list the rooms: ${String(error)}`;
+  },
 });
+fromEvent(quickButton, 'click').subscribe(() =>
+  enter('Quick play', (client) => client.joinOrCreate(CHASE_ROOM)),
+);
+fromEvent<SubmitEvent>(createForm, 'submit').subscribe((event) => {
+  event.preventDefault();
+  const name = roomName.value.trim() || 'My room';
+  const bots = Number(roomBots.value);
+  enter(name, (client) => client.create(CHASE_ROOM, { name, bots }));
+});
+fromEvent(leaveButton, 'click').subscribe(() => backToLobby('You left the room.'));

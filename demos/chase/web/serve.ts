@@ -1,14 +1,18 @@
 /**
- * The web chase demo's server: one chase game over UDP and WebSocket at once, the page over HTTP
- * (its script bundled for the browser with esbuild on start), and bots to play against.
+ * The web chase demo's server: chase rooms over UDP and WebSocket at once, on one port each, with
+ * a matchmaker for the page's lobby; the page over HTTP (its script bundled for the browser with
+ * esbuild on start); and bots to play against in the main room, where terminal players land too.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { Address, Backend, Logger } from '../../../lib/index';
+import { hostname as machineName } from 'node:os';
+import type { Address, Logger } from '../../../lib/index';
 import {
+  Matchmaker,
+  RoomServer,
   answerDiscovery,
   bindUdp,
   listenWebSocket,
@@ -16,11 +20,16 @@ import {
   silentLogger,
 } from '../../../lib/index';
 import type { DiscoveryResponder } from '../../../lib/index';
-import type { Bots } from '../bot';
 import { playBots } from '../bot';
-import type { Chase, ChaseEvents } from '../game';
-import { chaseBackend } from '../backend';
-import type { ChaseOptions } from '../backend';
+import type { ChaseRules } from '../rules';
+import { CHASE_ROOM } from '../game';
+import { defineChaseRooms } from '../rooms';
+
+/** The room terminal players and the UDP bots land in, which is always there. */
+export const MAIN_ROOM = 'main';
+
+/** The most rooms the demo holds: the lobby lets anyone make one. */
+const MAX_ROOMS = 50;
 
 /** Where and how the demo serves. Every field says its default. */
 export interface ServeOptions {
@@ -30,13 +39,14 @@ export interface ServeOptions {
   readonly httpPort?: number;
   /** The UDP port, for terminal clients and bots; default 8080. */
   readonly udpPort?: number;
-  /** How many bots play over UDP, each a client; default 3. */
+  /** How many bots play over UDP in the main room, each a client; default 3. */
   readonly bots?: number;
   /**
-   * The game's field, the bots the server plays itself and the view radius (`BIG_WORLD` in backend.ts,
-   * say); default PyGaSe's field, no server bots, every client seeing everything.
+   * Every room's field, the bots the server plays itself in each and the view radius
+   * (`BIG_WORLD` in backend.ts, say); default PyGaSe's field, no server bots, every client seeing
+   * everything.
    */
-  readonly world?: Pick<ChaseOptions, 'field' | 'bots' | 'viewRadius'>;
+  readonly world?: Pick<ChaseRules, 'field' | 'bots' | 'viewRadius'>;
   /** Default silent. */
   readonly logger?: Logger;
   /** The port to answer LAN discovery on (0: one the system chooses); default none. */
@@ -51,10 +61,13 @@ export interface ServedChase {
   readonly udp: Address;
   /** Where it takes WebSocket clients: the HTTP server's address. */
   readonly webSocket: Address;
-  readonly backend: Backend<Chase, ChaseEvents>;
+  /** The rooms; the main one's id is {@link MAIN_ROOM}. */
+  readonly rooms: RoomServer;
+  /** The lobby's matchmaker, at `/matchmake` and `/rooms` of the page's address. */
+  readonly matchmaker: Matchmaker;
   /** The LAN discovery responder, when asked for. */
   readonly discovery: DiscoveryResponder | undefined;
-  /** Stops the bots, the game and the HTTP server. */
+  /** Stops the bots, the rooms (their clients told `shutdown`) and the HTTP server. */
   close(): Promise<void>;
 }
 
@@ -103,8 +116,30 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     '/': { type: 'text/html; charset=utf-8', body: page },
     '/page.js': { type: 'text/javascript; charset=utf-8', body: script },
   };
+  // The rooms' WebSocket clients arrive on the HTTP server (made below, before the rooms run).
+  const rooms = defineChaseRooms(
+    new RoomServer({
+      logger,
+      defaultRoom: { type: CHASE_ROOM, roomId: MAIN_ROOM, options: { name: 'Main room' } },
+      maxRooms: MAX_ROOMS,
+      // Seats name the host players reach; a wildcard is no host to reach.
+      ...((host === '0.0.0.0' || host === '::') && { publicHost: machineName() }),
+      bind: async (port, hostname) =>
+        mergeTransports(
+          await bindUdp({ port, host: hostname }),
+          await listenWebSocket({ server: http }),
+        ),
+    }),
+    { ...world, logger },
+  );
+  const matchmaker = new Matchmaker(rooms, { logger });
   const http = createServer((request, response) => {
-    const file = files[new URL(request.url ?? '/', 'http://localhost').pathname];
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path.startsWith('/matchmake/') || path === '/rooms' || path.startsWith('/rooms/')) {
+      void matchmaker.handle(request, response);
+      return;
+    }
+    const file = files[path];
     if (request.method !== 'GET' || file === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -113,60 +148,45 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     response.end(file.body);
   });
   const httpAddress = await listen(http, httpPort, host);
-  const backend = chaseBackend({
-    ...world,
-    logger,
-    bind: async (port, hostname) =>
-      mergeTransports(
-        await bindUdp({ port, host: hostname }),
-        await listenWebSocket({ server: http }),
-      ),
-  });
-  let udp: Address;
-  try {
-    udp = await backend.run(host, udpPort);
-  } catch (error) {
-    http.close();
-    throw error;
-  }
-  let playing: Bots | undefined;
-  try {
-    playing = await playBots(udp.port, udp.host, bots);
-  } catch (error) {
-    await backend.shutdown();
-    http.close();
-    throw error;
-  }
-  const discovery =
-    discoveryPort === undefined
-      ? undefined
-      : await answerDiscovery({
-          port: discoveryPort,
-          info: () => ({
-            name: 'chase',
-            port: udp.port,
-            webSocketPort: httpAddress.port,
-            clients: backend.server.connections.size,
-          }),
-        }).catch(async (error: unknown) => {
-          await playing?.stop();
-          await backend.shutdown();
-          http.close();
-          throw error;
-        });
-  const urlHost = httpAddress.host.includes(':') ? `[${httpAddress.host}]` : httpAddress.host;
-  return {
-    url: `http://${host === 'localhost' ? 'localhost' : urlHost}:${httpAddress.port}/`,
-    udp,
-    webSocket: { ...httpAddress, scheme: 'ws' },
-    backend,
-    discovery,
-    close: async () => {
-      discovery?.close();
-      await playing?.stop();
-      await backend.shutdown();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+  const closeHttp = (): Promise<void> => {
+    http.closeAllConnections();
+    return new Promise<void>((resolve) => http.close(() => resolve()));
   };
+  // What was started, stopped in the reverse order, when starting fails or the demo closes.
+  const started: (() => Promise<void> | void)[] = [closeHttp];
+  const stop = async (): Promise<void> => {
+    for (const undo of started.splice(0).reverse()) await undo();
+  };
+  try {
+    const udp = await rooms.run(udpPort, host);
+    started.push(() => rooms.shutdown());
+    const playing = await playBots(udp.port, udp.host, bots);
+    started.push(() => playing.stop());
+    const discovery =
+      discoveryPort === undefined
+        ? undefined
+        : await answerDiscovery({
+            port: discoveryPort,
+            info: () => ({
+              name: 'chase',
+              port: udp.port,
+              webSocketPort: httpAddress.port,
+              clients: rooms.list().reduce((sum, room) => sum + room.clients, 0),
+            }),
+          });
+    if (discovery !== undefined) started.push(() => discovery.close());
+    const urlHost = httpAddress.host.includes(':') ? `[${httpAddress.host}]` : httpAddress.host;
+    return {
+      url: `http://${host === 'localhost' ? 'localhost' : urlHost}:${httpAddress.port}/`,
+      udp,
+      webSocket: { ...httpAddress, scheme: 'ws' },
+      rooms,
+      matchmaker,
+      discovery,
+      close: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
