@@ -1,12 +1,13 @@
 import { firstValueFrom } from 'rxjs';
 import type { Client } from '../../lib/index';
-import { seededRandom } from '../../lib/index';
+import { InvalidArgumentError, RoomServer, seededRandom } from '../../lib/index';
 import { encodeUpdate } from '../../lib/protocol/encode';
 import { TestWorld } from '../../lib/testing/index';
 import type { ChaseOptions } from '../../demos/chase/backend';
 import { BIG_WORLD, chaseBackend } from '../../demos/chase/backend';
 import type { Chase, ChaseEvents } from '../../demos/chase/game';
-import { MAX_PLAYERS, PROTECTION_SECONDS } from '../../demos/chase/game';
+import { CHASE_ROOM, MAX_PLAYERS, PROTECTION_SECONDS } from '../../demos/chase/game';
+import { MAX_ROOM_BOTS, MAX_ROOM_NAME_LENGTH, defineChaseRooms } from '../../demos/chase/rooms';
 import { bytesInPerSecond } from '../../demos/chase/player';
 
 type Player = Client<Chase, ChaseEvents>;
@@ -340,5 +341,40 @@ describe('the big world: 200 bots, each client seeing around its own player', ()
     const whole = await bytesEachSecond(world, bob);
     await world.shutdown();
     expect(mean(whole)).toBeGreaterThan(4 * mean(throughView));
+  });
+});
+
+describe('the chase rooms', () => {
+  it('makes each room with its own server bots, and refuses options it does not take', async () => {
+    const rooms = defineChaseRooms(new RoomServer());
+    await rooms.run(0, '127.0.0.1');
+    try {
+      const two = rooms.room((await rooms.create(CHASE_ROOM, { name: 'Two', bots: 2 })).roomId);
+      const none = rooms.room((await rooms.create(CHASE_ROOM)).roomId);
+      const players = (room: typeof two): string[] =>
+        Object.values((room?.store.getGameState() as Chase).players).map((p) => p.name);
+      expect(players(two)).toEqual(['npc-1', 'npc-2']);
+      expect(players(none)).toEqual([]);
+      expect(rooms.list().map((room) => room.metadata)).toEqual([
+        { name: 'Two', bots: 2 },
+        { name: 'Chase', bots: 0 },
+      ]);
+      for (const options of [
+        { bots: MAX_ROOM_BOTS + 1 },
+        { bots: 1.5 },
+        { bots: '2' },
+        { name: '' },
+        { name: 'x'.repeat(MAX_ROOM_NAME_LENGTH + 1) },
+        { name: 'bell\u0007' },
+        { name: 42 },
+      ]) {
+        await expect(rooms.create(CHASE_ROOM, options)).rejects.toBeInstanceOf(
+          InvalidArgumentError,
+        );
+      }
+      expect(rooms.list()).toHaveLength(2);
+    } finally {
+      await rooms.shutdown();
+    }
   });
 });
