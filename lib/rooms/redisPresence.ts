@@ -161,6 +161,10 @@ export class RedisPresence implements Presence {
       }, timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
     });
+    // The answer may come on the subscriber's connection before the publish's reply on the
+    // commands' one: a refusal then would be a rejection nobody handled yet, which ends a Node
+    // process. It is handled here, and still reaches the caller through `answer`.
+    answer.catch(() => undefined);
     const message: Message = { id, from: this.self, call };
     try {
       await this.commands.publish(`${this.prefix}call:${processId}`, JSON.stringify(message));
@@ -168,7 +172,6 @@ export class RedisPresence implements Presence {
       // Nothing will answer: the wait ends here, not on its timer.
       this.waiting.get(id)?.timer.unsubscribe();
       this.waiting.delete(id);
-      answer.catch(() => undefined);
       throw error;
     }
     return answer;

@@ -112,6 +112,22 @@ describe('a cluster of room servers on a real Redis', () => {
     }
   }, 30_000);
 
+  it("fails a call whose refusal comes in before its publish's reply, and lives on", async () => {
+    // In a process of its own, where a rejection nobody handled would end it.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '../fixtures/earlyRefusal.ts'), redis.url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toMatch(/NoSuchRoomError: room \S+ is full/);
+  }, 30_000);
+
   it('forgets a process killed with SIGKILL within seconds', async () => {
     const watcher: Presence = await RedisPresence.connect({ redis: redis.url, prefix: 'spec:' });
     const child = spawn(
