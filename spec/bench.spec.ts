@@ -144,6 +144,7 @@ function fakeStep(clients: number, limit: number): Step {
     datagrams: 0,
     connections: clients,
     machineBusy: NaN,
+    throttled: undefined,
     shortfalls: holds ? [] : ['the server acked 50.0% of the client packages'],
     holds,
   };

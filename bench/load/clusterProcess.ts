@@ -56,7 +56,8 @@ async function usage(): Promise<Usage> {
   const cpuMs = processes.reduce((sum, { pid }) => sum + cpuMsOf(pid), 0);
   const rooms = (await (await fetch(`${matchmaker}/rooms`)).json()) as RoomInfo[];
   const connections = rooms.reduce((sum, room) => sum + room.clients, 0);
-  return { cpuMs, connections, datagrams: 0 };
+  // The connections' latencies are the room server processes' own.
+  return { cpuMs, connections, datagrams: 0, throttled: undefined };
 }
 
 // The room servers leave with this process (they watch their channel to it); the redis-server is

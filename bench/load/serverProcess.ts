@@ -7,7 +7,7 @@
  * used so far and what was handled.
  */
 import { createSocket } from 'node:dgram';
-import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
+import { Backend, CONGESTION, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
@@ -25,9 +25,27 @@ export interface Usage {
   readonly connections: number;
   /** Datagrams received and sent (echo), or 0. */
   readonly datagrams: number;
+  /**
+   * Connections whose latency is past congestion avoidance's threshold (250 ms), which the
+   * server therefore sends 20 packages a second instead of 40; undefined where it cannot tell.
+   */
+  readonly throttled: number | undefined;
 }
 
-let usage: () => Omit<Usage, 'cpuMs'> = () => ({ connections: 0, datagrams: 0 });
+/** How many of `connections` congestion avoidance throttles now. */
+export function throttledOf(connections: Iterable<{ readonly currentLatency: number }>): number {
+  let throttled = 0;
+  for (const connection of connections) {
+    if (connection.currentLatency > CONGESTION.latencyThresholdMs) throttled++;
+  }
+  return throttled;
+}
+
+let usage: () => Omit<Usage, 'cpuMs'> = () => ({
+  connections: 0,
+  datagrams: 0,
+  throttled: undefined,
+});
 
 /** PyGaSe's quickstart game: `foo` grows by `bar` a second; PING events are counted. */
 async function quickstart(): Promise<number> {
@@ -49,7 +67,11 @@ async function quickstart(): Promise<number> {
     },
   );
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });
+  usage = () => ({
+    connections: backend.server.connections.size,
+    datagrams: 0,
+    throttled: throttledOf(backend.server.connections.values()),
+  });
   return port;
 }
 
@@ -67,7 +89,11 @@ async function chase(): Promise<number> {
     maxPlayers: 32,
   });
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => ({ connections: backend.server.connections.size, datagrams: 0 });
+  usage = () => ({
+    connections: backend.server.connections.size,
+    datagrams: 0,
+    throttled: throttledOf(backend.server.connections.values()),
+  });
   return port;
 }
 
@@ -80,14 +106,14 @@ async function echo(): Promise<number> {
     socket.send(data, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  usage = () => ({ connections: 0, datagrams });
+  usage = () => ({ connections: 0, datagrams, throttled: undefined });
   return socket.address().port;
 }
 
 /** The server a user's module builds (see backendModule.ts). */
 async function userModule(path: string): Promise<number> {
   const { port, connections } = await startBackendModule(path);
-  usage = () => ({ connections: connections(), datagrams: 0 });
+  usage = () => ({ connections: connections(), datagrams: 0, throttled: undefined });
   return port;
 }
 

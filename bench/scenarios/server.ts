@@ -35,6 +35,8 @@ export interface Step {
   readonly datagrams: number;
   /** Clients connected to an rxgase server as the window closes; 0 for the echo server. */
   readonly connections: number;
+  /** Connections congestion avoidance throttled to 20 Hz as the window closed, if known. */
+  readonly throttled: number | undefined;
   /** The share of the whole machine's CPU (0..1) busy in the window: the load runs on it too. */
   readonly machineBusy: number;
   /** Why the count does not hold, in words; empty when it holds. */
@@ -163,6 +165,7 @@ export async function measureStep(
       serverCpuMs: after.cpuMs - before.cpuMs,
       datagrams: after.datagrams - before.datagrams,
       connections: after.connections,
+      throttled: after.throttled,
       machineBusy: machineBusy(machineBefore, machineAfter),
       shortfalls: reasons,
       holds: reasons.length === 0,
@@ -184,7 +187,9 @@ export function describeStep(step: Step, measureMs: number): string {
     `${percent(load.acked, load.sent)}, events acked ${load.eventsAcked}/${load.eventsSent}, ` +
     `server CPU ${((100 * step.serverCpuMs) / measureMs).toFixed(0)}%, load CPU ` +
     `${((100 * load.cpuMs) / measureMs).toFixed(0)}%, machine busy ` +
-    `${(100 * step.machineBusy).toFixed(0)}%, load late by up to ` +
+    `${(100 * step.machineBusy).toFixed(0)}%, ` +
+    (step.throttled === undefined ? '' : `${step.throttled} throttled to 20 Hz, `) +
+    `load late by up to ` +
     `${load.maxLateMs.toFixed(0)} ms)`
   );
 }
