@@ -17,6 +17,14 @@
  */
 
 export {
+  DEFAULT_FRAME_MS,
+  DEFAULT_INTERPOLATION_DELAY_MS,
+  interpolate,
+} from './operators/interpolate';
+export type { InterpolateOptions } from './operators/interpolate';
+export { predict } from './operators/predict';
+export type { PredictOptions } from './operators/predict';
+export {
   ACK_BITFIELD_SIZE,
   HEADER_SIZE,
   MAX_PACKAGE_SIZE,

@@ -135,6 +135,14 @@ export { LATENCY_SMOOTHING, smoothLatency } from './operators/smoothLatency';
 export { CONGESTION, avoidCongestion } from './operators/avoidCongestion';
 export type { CongestionSetting, Quality } from './operators/avoidCongestion';
 export { URGENT_GAP_DIVISOR, paceSends } from './operators/paceSends';
+export {
+  DEFAULT_FRAME_MS,
+  DEFAULT_INTERPOLATION_DELAY_MS,
+  interpolate,
+} from './operators/interpolate';
+export type { InterpolateOptions } from './operators/interpolate';
+export { predict } from './operators/predict';
+export type { PredictOptions } from './operators/predict';
 export { CONNECTION_TIMEOUT_MS, whenSilent } from './operators/whenSilent';
 export { exchangePackages } from './operators/exchangePackages';
 export { demultiplex } from './operators/demultiplex';
