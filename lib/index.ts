@@ -181,6 +181,7 @@ export { silentLogger } from './util/logger';
 export type { Logger } from './util/logger';
 export { diffFromAny, diffStates } from './state/diffStates';
 export { GameStateStore, UPDATE_CACHE_SIZE } from './game/gameStateStore';
+export { DEFAULT_HISTORY_MS, StateHistory } from './game/stateHistory';
 export { GameStateMachine } from './game/gameStateMachine';
 export { gameLogic } from './game/gameLogic';
 export type { GameLogic } from './game/gameLogic';

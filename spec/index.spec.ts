@@ -113,6 +113,8 @@ describe('the public API', () => {
         'diffStates',
         'diffFromAny',
         'GameStateStore',
+        'DEFAULT_HISTORY_MS',
+        'StateHistory',
         'UPDATE_CACHE_SIZE',
         'GameStateMachine',
         'WaitTimeoutError',
