@@ -77,7 +77,6 @@ describe('lag compensation in a game 250 ms from its player', () => {
   it('judges a shot against what the shooter saw, where the state now would miss', async () => {
     /** How close a shot must be to the target to hit it. */
     const TOLERANCE = 8;
-    let history: StateHistory<Range> | undefined;
     const world: TestWorld<Range> = await TestWorld.start<Range>({
       initialState: createGameState({ target: 0, hits: 0, misses: 0, naiveHits: 0 }) as Range,
       timeStep: (state, dt) => ({ target: state.target + 100 * dt }),
@@ -85,7 +84,7 @@ describe('lag compensation in a game 250 ms from its player', () => {
         SHOOT: ({ at }, { gameState, clientAddress }) => {
           if (typeof at !== 'number' || clientAddress === undefined) return undefined;
           const latency = world.server.connections.get(addressKey(clientAddress))?.currentLatency;
-          const seen = history?.seenBy(latency ?? 0);
+          const seen = history.seenBy(latency ?? 0);
           const hit = seen !== undefined && Math.abs(seen.target - at) <= TOLERANCE;
           const naive = Math.abs(gameState.target - at) <= TOLERANCE;
           return {
@@ -98,7 +97,7 @@ describe('lag compensation in a game 250 ms from its player', () => {
       network: { latencyMs: 125, jitterMs: 5 },
       seed: 4,
     });
-    history = new StateHistory(world.gameStateStore.state$, { scheduler: world.scheduler });
+    const history = new StateHistory(world.gameStateStore.state$, { scheduler: world.scheduler });
     const ann = await world.connect('ann');
     // What ann draws: the target 100 ms behind the states she has, as the browser would.
     let drawn = 0;
