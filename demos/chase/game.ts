@@ -138,12 +138,20 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
  * so that a player sees the name it chose or none.
  */
 export function playerName(value: unknown): string | undefined {
+  return printableName(value, MAX_NAME_LENGTH);
+}
+
+/**
+ * `value` as a name the game shows (a player's, a room's): trimmed and in NFC, 1 to `maxLength`
+ * printable characters; else undefined.
+ */
+export function printableName(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Checked before normalizing too, so that a huge string costs nothing.
-  if (value.length > 4 * MAX_NAME_LENGTH) return undefined;
+  if (value.length > 4 * maxLength) return undefined;
   const name = value.normalize('NFC').trim();
   const length = [...name].length;
-  if (length === 0 || length > MAX_NAME_LENGTH || !PRINTABLE.test(name)) return undefined;
+  if (length === 0 || length > maxLength || !PRINTABLE.test(name)) return undefined;
   return name;
 }
 

@@ -2,7 +2,7 @@
  * What the terminal client, the bots and the web page share: joining, and moving. It imports the
  * browser entry, which has all it needs and runs in Node as well.
  */
-import { filter, firstValueFrom, map, merge, pairwise } from 'rxjs';
+import { catchError, filter, firstValueFrom, ignoreElements, map, merge, of, pairwise } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { Client } from '../../lib/browser';
 import type { ClientOptions, ConnectionStats } from '../../lib/browser';
@@ -44,16 +44,22 @@ export async function playAs(client: Client<Chase, ChaseEvents>, name: string): 
     await client.disconnect();
     throw error;
   }
-  const answer = firstValueFrom(
+  if (client.connection === undefined) throw new Error('the client is not connected');
+  // The server's answer; or the JOIN not taken, or the connection closing, which end the wait too.
+  const joinFailed$ = client.dispatchEvent('JOIN', { name: checked }, { retries: 5 }).pipe(
+    ignoreElements(),
+    catchError((error: unknown) => of({ refused: `the JOIN was not taken (${String(error)})` })),
+  );
+  const answered = await firstValueFrom(
     merge(
       client.on('PLAYER_CREATED').pipe(map((event) => ({ id: event.kwargs.id }))),
       client.on('JOIN_REFUSED').pipe(map((event) => ({ refused: event.kwargs.reason }))),
+      client.disconnected$.pipe(
+        map((reason) => ({ refused: `the connection closed (${reason})` })),
+      ),
+      joinFailed$,
     ),
   );
-  client
-    .dispatchEvent('JOIN', { name: checked }, { retries: 5 })
-    .subscribe({ error: () => undefined });
-  const answered = await answer;
   if ('refused' in answered) {
     await client.disconnect();
     throw new Error(`the server refused to let us join: ${answered.refused}`);

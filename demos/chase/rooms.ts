@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../../lib/index';
 import type { RoomDefinition, RoomOptions, RoomServer } from '../../lib/index';
 import type { Chase, ChaseEvents } from './game';
-import { CHASE_ROOM, MAX_PLAYERS } from './game';
+import { CHASE_ROOM, MAX_PLAYERS, printableName } from './game';
 import type { ChaseRules, ChaseServer } from './rules';
 import { chaseGame } from './rules';
 
@@ -59,13 +59,9 @@ export function defineChaseRooms(rooms: RoomServer, rules: ChaseRules = {}): Roo
 
 /** A room's name and bots from the options it is created with. */
 function roomOptions(options: RoomOptions): { name: string; bots: number } {
-  const { name = 'Chase', bots = 0 } = options as { name?: unknown; bots?: unknown };
-  if (
-    typeof name !== 'string' ||
-    name.trim() === '' ||
-    name.length > MAX_ROOM_NAME_LENGTH ||
-    /\p{Cc}/u.test(name)
-  ) {
+  const { name: asked = 'Chase', bots = 0 } = options as { name?: unknown; bots?: unknown };
+  const name = printableName(asked, MAX_ROOM_NAME_LENGTH);
+  if (name === undefined) {
     throw new InvalidArgumentError(
       `a room name is 1 to ${MAX_ROOM_NAME_LENGTH} printable characters`,
     );
@@ -73,5 +69,5 @@ function roomOptions(options: RoomOptions): { name: string; bots: number } {
   if (typeof bots !== 'number' || !Number.isInteger(bots) || bots < 0 || bots > MAX_ROOM_BOTS) {
     throw new InvalidArgumentError(`a room has 0 to ${MAX_ROOM_BOTS} bots, not ${String(bots)}`);
   }
-  return { name: name.trim(), bots };
+  return { name, bots };
 }

@@ -54,6 +54,7 @@ export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs
 
 /** What joining a room adds to connecting: the ticket, and where WebSocket clients go. */
 interface Seat {
+  readonly roomId: string;
   readonly ticket: Uint8Array;
   readonly webSocket: { readonly host: string; readonly port: number } | undefined;
 }
@@ -162,7 +163,6 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     await this.openOnce(port, hostname, timeoutMs, undefined);
-    this.room = undefined;
   }
 
   /**
@@ -187,10 +187,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       typeof room === 'string' ? await this.matchmaking.seat('join', room, undefined) : room;
     const ticket = ticketBytes(reservation.ticket);
     await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, {
+      roomId: reservation.roomId,
       ticket,
       webSocket: reservation.webSocket,
     });
-    this.room = reservation.roomId;
   }
 
   /**
@@ -312,6 +312,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       updates,
     );
     this.current = connection;
+    this.room = seat?.roomId;
     if (accepted !== undefined) {
       closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
         (reason) => connection.close(reason),
@@ -428,6 +429,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.current = undefined;
     this.transport = undefined;
     this.accepted = undefined;
+    this.room = undefined;
     const send = (data: Uint8Array): void => transport?.send({ data, address: server as Address });
     const connected = current?.currentStatus !== ConnectionStatus.Disconnected;
     const shutdownServer = Boolean(options.shutdownServer);

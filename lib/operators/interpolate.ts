@@ -58,8 +58,9 @@ interface Snapshot<S> {
  * Each frame, the moment drawn is the scheduler's now less `delayMs`; the states just before and
  * after it are blended with `lerp`, by how far between their times it is. Before the second state
  * came, and when none newer than the moment has (the link stalled), the last state reached is
- * held, drawn once, never guessed ahead. A state whose time is not after the newest one's is
- * dropped.
+ * held, drawn once, never guessed ahead. A state whose time is before the newest one's is
+ * dropped, and one of the same time replaces it. When the source completes, its last state is drawn (if it was not) and the stream
+ * completes.
  *
  * Informally: `state$` as a film running `delayMs` behind, with frames in between.
  *
@@ -72,7 +73,8 @@ interface Snapshot<S> {
  * ```
  *
  * @return An operator from the states as they arrive to the states to draw, one a frame while
- *   moving; it completes and errs as its source does.
+ *   moving; it completes and errs as its source does, and errs with what `lerp` or `timeOf`
+ *   throws.
  * @throws {@link InvalidArgumentError} If `lerp` is not a function, or `delayMs` or `frameMs` is
  *   not a finite number of 0 or more.
  *
@@ -110,28 +112,46 @@ export function interpolate<S>(options: InterpolateOptions<S>): OperatorFunction
         }
         const [from, to] = snapshots;
         if (from === undefined) return;
-        if (to === undefined || moment <= from.at) {
-          // Nothing to move towards: the state reached is drawn once, and held.
-          if (held === from.state) return;
-          held = from.state;
-          subscriber.next(from.state);
-          return;
-        }
+        if (to === undefined || moment <= from.at) return hold(from.state);
         held = undefined;
-        subscriber.next(lerp(from.state, to.state, (moment - from.at) / (to.at - from.at)));
+        let blend: S;
+        try {
+          blend = lerp(from.state, to.state, (moment - from.at) / (to.at - from.at));
+        } catch (error) {
+          return subscriber.error(error);
+        }
+        subscriber.next(blend);
+      };
+      /** Nothing to move towards: the state reached is drawn once, and held. */
+      const hold = (state: S): void => {
+        if (held === state) return;
+        held = state;
+        subscriber.next(state);
       };
 
       const states = source.subscribe({
         next: (state) => {
-          const at = timeOf(state, scheduler.now());
+          let at: number;
+          try {
+            at = timeOf(state, scheduler.now());
+          } catch (error) {
+            return subscriber.error(error);
+          }
           const newest = snapshots[snapshots.length - 1];
-          if (newest !== undefined && !(at > newest.at)) return;
+          if (newest !== undefined && !(at >= newest.at)) return;
+          // Of two states of one moment (two packages taken at once), the later is the state.
+          if (newest !== undefined && at === newest.at) snapshots.pop();
           snapshots.push({ at, state });
         },
         error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
+        complete: () => {
+          // The film ends on its last state, drawn if it was not.
+          const newest = snapshots[snapshots.length - 1];
+          if (newest !== undefined) hold(newest.state);
+          subscriber.complete();
+        },
       });
-      // A source that ended at once leaves nothing to draw.
+      // A source that ended at once leaves nothing more to draw.
       const frames = subscriber.closed ? undefined : interval(frameMs, scheduler).subscribe(frame);
       return () => {
         states.unsubscribe();

@@ -48,7 +48,7 @@ export interface PredictOptions<S, I> {
  *
  * @return An operator from the server's states to the states to draw: one for each state and
  *   each input once the first state came. It completes and errs as its source does; an error of
- *   `inputs` errs it too.
+ *   `inputs`, or what `apply`, `sequenceOf` or `acknowledged` throws, errs it too.
  * @throws {@link InvalidArgumentError} If `inputs` is not an Observable, or `apply`, `sequenceOf`
  *   or `acknowledged` not a function.
  *
@@ -76,9 +76,13 @@ export function predict<S, I>(options: PredictOptions<S, I>): OperatorFunction<S
 
       const states = source.subscribe({
         next: (state) => {
-          const acked = acknowledged(state);
-          pending = pending.filter((input) => sequenceOf(input) > acked);
-          shown = pending.reduce(apply, state);
+          try {
+            const acked = acknowledged(state);
+            pending = pending.filter((input) => sequenceOf(input) > acked);
+            shown = pending.reduce(apply, state);
+          } catch (error) {
+            return subscriber.error(error);
+          }
           shownAny = true;
           subscriber.next(shown);
         },
@@ -91,7 +95,11 @@ export function predict<S, I>(options: PredictOptions<S, I>): OperatorFunction<S
             next: (input) => {
               pending.push(input);
               if (!shownAny) return;
-              shown = apply(shown as S, input);
+              try {
+                shown = apply(shown as S, input);
+              } catch (error) {
+                return subscriber.error(error);
+              }
               subscriber.next(shown);
             },
             error: (error: unknown) => subscriber.error(error),

@@ -302,10 +302,11 @@ export class RoomServer {
         roomId,
       );
     }
+    const transport = this.bound();
     const definition =
       typeof roomType === 'function' ? checkDefinition(type, roomType(options)) : roomType;
     const room = new Room(roomId, type, definition, options, {
-      transport: this.bound(),
+      transport,
       scheduler: this.scheduler,
       logger: this.logger,
       joined: (id, client) => {
@@ -328,8 +329,14 @@ export class RoomServer {
       },
     });
     this.rooms.set(roomId, room);
-    await room.start();
-    definition.onCreate?.(room);
+    try {
+      await room.start();
+      definition.onCreate?.(room);
+    } catch (error) {
+      // A room that did not start is no room: it goes, and leaves its place to another.
+      await this.dispose(room);
+      throw error;
+    }
     this.logger.info(`Room ${roomId} (${type}) made.`);
     this.relist();
     return room;

@@ -366,6 +366,9 @@ describe('the chase rooms', () => {
         { name: '' },
         { name: 'x'.repeat(MAX_ROOM_NAME_LENGTH + 1) },
         { name: 'bell\u0007' },
+        { name: 'right\u202eto left' },
+        { name: 'zero\u200bwidth' },
+        { name: 'line\u2028break' },
         { name: 42 },
       ]) {
         await expect(rooms.create(CHASE_ROOM, options)).rejects.toBeInstanceOf(

@@ -88,7 +88,12 @@ export async function startRedis(): Promise<RunningRedis> {
         await probe.ping();
         break;
       } catch (error) {
-        if (attempt > 100) throw error;
+        if (attempt > 100) {
+          // A server that never answered is not left running.
+          probe.disconnect();
+          child.kill('SIGKILL');
+          throw error;
+        }
         probe.disconnect();
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

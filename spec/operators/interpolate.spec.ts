@@ -1,3 +1,4 @@
+import { of } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { interpolate } from '../../lib/operators/interpolate';
 import type { InterpolateOptions } from '../../lib/operators/interpolate';
@@ -71,7 +72,7 @@ describe('interpolate', () => {
     });
   });
 
-  it('drops a state whose time is not after the newest one', () => {
+  it('drops a state whose time is before the newest one, and takes the later of one moment', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const states = cold('a 49ms (bx) 49ms c', {
@@ -104,9 +105,11 @@ describe('interpolate', () => {
       const ends = cold('a 49ms b 29ms |', { a: 0, b: 10 });
       const fails = cold('a 49ms b 29ms #', { a: 0, b: 10 });
       const empty = cold<number>('|');
-      expectObservable(ends.pipe(interpolate(options(scheduler)))).toBe('25ms a 49ms b 4ms |', {
+      // It ends on the last state, drawn as it ends.
+      expectObservable(ends.pipe(interpolate(options(scheduler)))).toBe('25ms a 49ms b 4ms (c|)', {
         a: 0,
         b: 5,
+        c: 10,
       });
       expectObservable(fails.pipe(interpolate(options(scheduler)))).toBe('25ms a 49ms b 4ms #', {
         a: 0,
@@ -116,6 +119,37 @@ describe('interpolate', () => {
       expectSubscriptions(ends.subscriptions).toBe('^ 79ms !');
       expectSubscriptions(fails.subscriptions).toBe('^ 79ms !');
       expectSubscriptions(empty.subscriptions).toBe('(^!)');
+    });
+  });
+
+  it('ends a source that ends at once on its last state', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(of(1, 2, 3).pipe(interpolate(options(scheduler)))).toBe('(a|)', { a: 3 });
+    });
+  });
+
+  it('errs with what lerp or timeOf throws, and stops its frames', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const states = cold('a 49ms b', { a: 0, b: 10 });
+      const badLerp = (): number => {
+        throw new Error('lerp');
+      };
+      const badTime = (): number => {
+        throw new Error('timeOf');
+      };
+      expectObservable(states.pipe(interpolate(options(scheduler, { lerp: badLerp })))).toBe(
+        '25ms a 49ms #',
+        { a: 0 },
+        new Error('lerp'),
+      );
+      expectObservable(states.pipe(interpolate(options(scheduler, { timeOf: badTime })))).toBe(
+        '#',
+        undefined,
+        new Error('timeOf'),
+      );
+      expectSubscriptions(states.subscriptions).toBe(['^ 74ms !', '(^!)']);
     });
   });
 

@@ -104,6 +104,33 @@ describe('predict', () => {
     });
   });
 
+  it('errs with what apply, sequenceOf or acknowledged throws', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const boom = (): never => {
+        throw new Error('boom');
+      };
+      const state = { x: 0, lastMove: 0 };
+      const moves = hot('--i---', MOVES);
+      const server = hot('s---t-', { s: state, t: state });
+      expectObservable(server.pipe(predict({ ...moving(moves), apply: boom }))).toBe(
+        's-#',
+        { s: state },
+        new Error('boom'),
+      );
+      expectObservable(server.pipe(predict({ ...moving(moves), acknowledged: boom }))).toBe(
+        '#',
+        undefined,
+        new Error('boom'),
+      );
+      // Asked of the inputs pending when a state comes.
+      expectObservable(server.pipe(predict({ ...moving(moves), sequenceOf: boom }))).toBe(
+        's-a-#',
+        { s: state, a: { x: 1, lastMove: 0 } },
+        new Error('boom'),
+      );
+    });
+  });
+
   it('names what it cannot take, at the call', () => {
     const good = moving(NEVER);
     for (const bad of [

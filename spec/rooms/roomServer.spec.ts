@@ -297,6 +297,24 @@ describe('RoomServer', () => {
     await rooms.shutdown();
   });
 
+  it('lets go of a room whose onCreate threw, so that it holds no place of maxRooms', async () => {
+    const { rooms } = setUp({ maxRooms: 1 });
+    rooms.define<Arena>('cursed', {
+      ...arena,
+      onCreate: () => {
+        throw new Error('no luck');
+      },
+    });
+    await rooms.run(7000, 'server');
+    await expect(rooms.create('cursed')).rejects.toThrow('no luck');
+    await expect(rooms.create('cursed')).rejects.toThrow('no luck');
+    expect(rooms.list()).toEqual([]);
+    // The one place is free for a room that starts.
+    const seat = await rooms.create('arena');
+    expect(rooms.list().map((room) => room.roomId)).toEqual([seat.roomId]);
+    await rooms.shutdown();
+  });
+
   it('names what cannot be done: an unknown type, a type defined twice, a PyGaSe client joining', async () => {
     const { rooms, client } = setUp();
     await rooms.run(7000, 'server');

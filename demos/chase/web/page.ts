@@ -211,8 +211,10 @@ function play(joined: Joined): Subscription {
         joined.move([x, y]);
       }),
   );
-  // The server closing the connection (it shut down, the room went) ends the game too.
+  // The server closing the connection (it shut down, the room went) ends the game too, even
+  // if it closed before this.
   playing.add(joined.client.disconnected$.subscribe(() => backToLobby('The connection closed.')));
+  if (joined.client.connection === undefined) backToLobby('The connection closed.');
   return playing;
 }
 

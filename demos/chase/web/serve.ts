@@ -124,11 +124,15 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
       maxRooms: MAX_ROOMS,
       // Seats name the host players reach; a wildcard is no host to reach.
       ...((host === '0.0.0.0' || host === '::') && { publicHost: machineName() }),
-      bind: async (port, hostname) =>
-        mergeTransports(
-          await bindUdp({ port, host: hostname }),
-          await listenWebSocket({ server: http }),
-        ),
+      bind: async (port, hostname) => {
+        const udp = await bindUdp({ port, host: hostname });
+        try {
+          return mergeTransports(udp, await listenWebSocket({ server: http }));
+        } catch (error) {
+          udp.close();
+          throw error;
+        }
+      },
     }),
     { ...world, logger },
   );
@@ -158,8 +162,9 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     for (const undo of started.splice(0).reverse()) await undo();
   };
   try {
-    const udp = await rooms.run(udpPort, host);
+    // Shut down whatever of it ran, should running fail halfway (its default room, say).
     started.push(() => rooms.shutdown());
+    const udp = await rooms.run(udpPort, host);
     const playing = await playBots(udp.port, udp.host, bots);
     started.push(() => playing.stop());
     const discovery =
