@@ -6,6 +6,7 @@ import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '
 import { CompactDecoder } from '../protocol/compactDecoder';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Accepted, HandshakeAnswer } from './handshake';
+import { linkClosedTo } from './handshake';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import type { GameEvent, ServerPackage } from '../protocol/packages';
@@ -318,6 +319,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
         (reason) => connection.close(reason),
       );
     }
+    // A WebSocket that closed is the end of the connection, now, not when it times out.
+    linkClosedTo(transport, server).subscribe(() => connection.close('disconnected'));
     this.known.follow(updatesFrom(connection, logger, updates));
     connection.events$.subscribe((event) => {
       this.events.next(event as EventOf<E['toClient']>);

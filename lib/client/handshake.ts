@@ -1,4 +1,5 @@
 import {
+  EMPTY,
   filter,
   ignoreElements,
   map,
@@ -112,8 +113,15 @@ export function handshake(
       ),
     ),
   );
+  // A link that closes (a WebSocket refused or dropped) will bring no answer: it fails at once.
+  const linkClosed$ = linkClosedTo(transport, server).pipe(
+    mergeMap(() =>
+      throwError(() => new ConnectionRefusedError(`the link to ${from} closed`, 'disconnected')),
+    ),
+  );
   return merge(
     refusal$,
+    linkClosed$,
     ask(encodeConnectRequest(nonce, undefined, ticket), challenge$).pipe(
       switchMap(({ cookie }) => ask(encodeChallengeResponse(nonce, cookie), accept$)),
     ),
@@ -121,6 +129,12 @@ export function handshake(
 }
 
 const ANSWERS: ReadonlySet<RxgasePacket['kind']> = new Set(['challenge', 'accept', 'close']);
+
+/** Each time `transport`'s link to `peer` closes (a WebSocket's); never over UDP. */
+export function linkClosedTo(transport: Transport, peer: Address): Observable<Address> {
+  const key = addressKey(peer);
+  return (transport.closed$ ?? EMPTY).pipe(filter((address) => addressKey(address) === key));
+}
 
 /**
  * The rxgase packets `server` sends to `transport`, decoded; what does not decode is left out.

@@ -84,6 +84,8 @@ export class Room<S extends GameState<object> = GameState> {
     const shared = host.transport;
     const transport: Transport = {
       datagrams$: this.input.asObservable(),
+      // Every room hears of every link that closed; each ends only its own clients'.
+      ...(shared.closed$ !== undefined && { closed$: shared.closed$ }),
       address: shared.address,
       send: (datagram) => shared.send(datagram),
       close: () => this.input.complete(),

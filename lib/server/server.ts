@@ -1,4 +1,4 @@
-import { Subject, filter, interval, map, merge, startWith, takeUntil } from 'rxjs';
+import { EMPTY, Subject, filter, interval, map, merge, startWith, takeUntil } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
@@ -215,6 +215,13 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
         }),
       )
       .subscribe((group) => this.clients.open(group));
+    // A client whose WebSocket closed has left, now: its connection ends without waiting out the
+    // silence that would tell over UDP.
+    this.listening.add(
+      (transport.closed$ ?? EMPTY).subscribe((client) =>
+        this.clients.get(addressKey(client))?.connection.close('disconnected'),
+      ),
+    );
     logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
   }

@@ -39,6 +39,13 @@ export interface Transport {
   send(datagram: Datagram): void;
   /** Stops receiving and sending, completes `datagrams$` and frees what the transport holds. */
   close(): void;
+  /**
+   * The peers whose link closed, as it closes: a WebSocket that closed (or could not open), after
+   * which nothing comes from or goes to that address. A connection to it ends at once, where over
+   * UDP, which has no links, a peer is gone only once it stops answering. Transports without links
+   * have none.
+   */
+  readonly closed$?: Observable<Address>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { merge } from 'rxjs';
+import { EMPTY, merge } from 'rxjs';
 import type { Datagram, Transport } from './datagram';
 
 /**
@@ -36,6 +36,7 @@ export function mergeTransports(first: Transport, ...others: Transport[]): Merge
   const transports = [first, ...others];
   return {
     datagrams$: merge(...transports.map((transport) => transport.datagrams$)),
+    closed$: merge(...transports.map((transport) => transport.closed$ ?? EMPTY)),
     address: first.address,
     transports,
     send(datagram: Datagram): void {

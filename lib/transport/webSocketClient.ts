@@ -58,6 +58,8 @@ export interface WebSocketClientOptions {
  * @category Transports
  */
 export interface WebSocketClientTransport extends Transport {
+  /** The servers whose WebSocket closed, or could not open: each, once. */
+  readonly closed$: Observable<Address>;
   /** A socket that failed, or closed without being asked to: reported, never thrown. */
   readonly errors$: Observable<Error>;
   /** Datagrams not sent (a socket closed, or too far behind) and messages that were not binary. */
@@ -72,9 +74,9 @@ const CONNECTING = 0;
  * A {@link Transport} over WebSockets, for a client: the first datagram sent to an address opens
  * a WebSocket to `scheme://host:port/path`; datagrams sent while it connects wait for it, and
  * each datagram is one binary message. Datagrams received come from the address they were sent
- * to, so `connectTo` and {@link Client} work as over UDP. A socket that closes is not opened
- * again: later datagrams to it are dropped, as to a UDP peer that is gone, until the client
- * connects anew with a new transport.
+ * to, so `connectTo` and {@link Client} work as over UDP. A socket that closes (or cannot open)
+ * says so on `closed$`, and is not opened again: later datagrams to it are dropped, as to a UDP
+ * peer that is gone, until the client connects anew with a new transport.
  *
  * ## Example
  * ```ts
@@ -101,6 +103,7 @@ export function webSocketClientTransport(
     );
   }
   const datagrams = new Subject<Datagram>();
+  const linksClosed = new Subject<Address>();
   const errors = new Subject<Error>();
   const sockets = new Map<string, { socket: WebSocketLike; waiting: Uint8Array[] }>();
   let dropped = 0;
@@ -129,13 +132,16 @@ export function webSocketClientTransport(
     });
     socket.addEventListener('close', () => {
       dropped += entry.waiting.splice(0).length;
-      if (!closed) errors.next(new Error(`the WebSocket to ${url} closed`));
+      if (closed) return;
+      errors.next(new Error(`the WebSocket to ${url} closed`));
+      linksClosed.next(address);
     });
     return entry;
   };
 
   return {
     datagrams$: datagrams.asObservable(),
+    closed$: linksClosed.asObservable(),
     // A client WebSocket has no address of its own that it can know.
     address: { host: '', port: 0, scheme },
     errors$: errors.asObservable(),
@@ -167,6 +173,7 @@ export function webSocketClientTransport(
       for (const { socket } of sockets.values()) socket.close(1000, 'client closing');
       sockets.clear();
       datagrams.complete();
+      linksClosed.complete();
       errors.complete();
     },
   };

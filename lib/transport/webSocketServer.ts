@@ -43,6 +43,8 @@ export interface WebSocketServerStats {
  * @category Transports
  */
 export interface WebSocketServerTransport extends Transport {
+  /** The clients whose WebSocket closed, as it closes. */
+  readonly closed$: Observable<Address>;
   /** Errors of the server or of a peer's socket: reported, never thrown; the transport goes on. */
   readonly errors$: Observable<Error>;
   /** Messages that were not binary, and datagrams skipped for a peer that fell behind. */
@@ -108,6 +110,7 @@ export async function listenWebSocket(
   });
   const errors = new Subject<Error>();
   const datagrams = new Subject<Datagram>();
+  const linksClosed = new Subject<Address>();
   const peers = new Map<string, { readonly socket: WebSocket; readonly guard: SocketGuard }>();
   // Always listened to: an 'error' nobody listens to would crash the process.
   wss.on('error', (error) => errors.next(error));
@@ -157,7 +160,9 @@ export async function listenWebSocket(
       const left = (sockets.get(place) ?? 1) - 1;
       if (left > 0) sockets.set(place, left);
       else sockets.delete(place);
-      if (peers.get(key)?.socket === socket) peers.delete(key);
+      if (peers.get(key)?.socket !== socket) return;
+      peers.delete(key);
+      if (!closed) linksClosed.next(address);
     });
   });
 
@@ -177,6 +182,7 @@ export async function listenWebSocket(
 
   return {
     datagrams$: datagrams.asObservable(),
+    closed$: linksClosed.asObservable(),
     address: local,
     errors$: errors.asObservable(),
     get dropped() {
@@ -206,6 +212,7 @@ export async function listenWebSocket(
       peers.clear();
       wss.close();
       datagrams.complete();
+      linksClosed.complete();
       errors.complete();
     },
   };

@@ -98,6 +98,38 @@ describe('WebSocket transports, over real WebSockets on 127.0.0.1', () => {
     client.close();
   });
 
+  it('says on closed$ which link closed: the server of the client that left, the client of the server that went', async () => {
+    const server = await listenWebSocket();
+    const client = webSocketClientTransport({ WebSocket });
+    const other = webSocketClientTransport({ WebSocket });
+    const target = { host: '127.0.0.1', port: server.address.port };
+    const arriving = firstValueFrom(server.datagrams$.pipe(take(2), toArray()));
+    client.send({ data: Uint8Array.of(1), address: target });
+    other.send({ data: Uint8Array.of(2), address: target });
+    const [fromClient] = (await arriving).sort((a, b) => a.data[0]! - b.data[0]!);
+    // The client goes, the way a closed tab does: the server hears of that link only.
+    const leftServer = firstValueFrom(server.closed$);
+    client.close();
+    expect(addressKey(await leftServer)).toBe(addressKey(fromClient!.address));
+    expect(server.peers).toBe(1);
+    // The server goes: the other client hears of its link to it.
+    const leftClient = firstValueFrom(other.closed$);
+    server.close();
+    expect(addressKey(await leftClient)).toBe(addressKey(target));
+    other.close();
+  });
+
+  it('says on closed$ when a link could not open: nothing listens there', async () => {
+    const server = await listenWebSocket();
+    const port = server.address.port;
+    server.close();
+    const client = webSocketClientTransport({ WebSocket });
+    const closed = firstValueFrom(client.closed$);
+    client.send({ data: Uint8Array.of(1), address: { host: '127.0.0.1', port } });
+    expect(await closed).toEqual({ host: '127.0.0.1', port });
+    client.close();
+  });
+
   it('completes its datagrams when closed', async () => {
     const server = await listenWebSocket();
     const client = webSocketClientTransport({ WebSocket });
