@@ -32,6 +32,11 @@ export const CHASE_ROOM = 'chase';
 export interface Player {
   name: string;
   position: [number, number];
+  /**
+   * The number of the last of its MOVEs the server applied, for its client's prediction; absent
+   * while its client has sent no numbered MOVE.
+   */
+  lastMove?: number;
 }
 
 export type Chase = GameState<{
@@ -51,7 +56,8 @@ export type Chase = GameState<{
 export interface ChaseEvents {
   toServer: {
     JOIN: { name: string };
-    MOVE: { position: [number, number] };
+    /** `seq`, when given, numbers the client's MOVEs from 1, for its prediction. */
+    MOVE: { position: [number, number]; seq?: number };
     LEAVE: NoPayload;
   };
   toClient: {
@@ -99,9 +105,12 @@ function passChase(state: Chase): StateChanges<Chase> {
   return { chaser_id: next, protection: true, countdown: PROTECTION_SECONDS };
 }
 
-/** MOVE: the player is at `position`, taken from {@link fieldPosition}. */
-export function move(id: string, position: [number, number]): StateChanges<Chase> {
-  return { players: { [id]: { position } } };
+/**
+ * MOVE: the player is at `position`, taken from {@link fieldPosition}; with `seq`, the MOVE's
+ * number, kept as the player's `lastMove`.
+ */
+export function move(id: string, position: [number, number], seq?: number): StateChanges<Chase> {
+  return { players: { [id]: seq === undefined ? { position } : { position, lastMove: seq } } };
 }
 
 /**

@@ -12,7 +12,8 @@ import { MAX_NAME_LENGTH, playerName } from './game';
 export interface Joined {
   client: Client<Chase, ChaseEvents>;
   id: string;
-  move(position: [number, number]): void;
+  /** Sends a MOVE to `position`, numbered `seq` if given (for prediction). */
+  move(position: [number, number], seq?: number): void;
 }
 
 /**
@@ -69,8 +70,10 @@ export async function playAs(client: Client<Chase, ChaseEvents>, name: string): 
   return {
     client,
     id,
-    move: (position) =>
-      client.dispatchEvent('MOVE', { position }).subscribe({ error: () => undefined }),
+    move: (position, seq) =>
+      client
+        .dispatchEvent('MOVE', seq === undefined ? { position } : { position, seq })
+        .subscribe({ error: () => undefined }),
   };
 }
 

@@ -65,7 +65,7 @@ export interface ChaseGame {
   readonly handlers: {
     JOIN: (payload: { name?: unknown }, context: HandlerInput) => StateChanges<Chase> | undefined;
     MOVE: (
-      payload: { position?: unknown },
+      payload: { position?: unknown; seq?: unknown },
       context: HandlerInput,
     ) => StateChanges<Chase> | undefined;
   };
@@ -86,7 +86,9 @@ const BOT_SPEED = 60;
 
 /**
  * A chase game. JOIN adds the sender's player at a random place and tells its client the id with
- * PLAYER_CREATED (a second JOIN renames it); MOVE moves the sender's player; `leave` removes it.
+ * PLAYER_CREATED (a second JOIN renames it); MOVE moves the sender's player (a numbered one
+ * only if it is newer than the last applied, which the player's `lastMove` shows for the client's
+ * prediction); `leave` removes it.
  *
  * What clients send is checked here, at the boundary: a name must be one {@link playerName}
  * takes, a position two finite numbers (clamped to the field); anything else is ignored. Clients
@@ -108,6 +110,8 @@ export function chaseGame(rules: ChaseRules, server: () => ChaseServer): ChaseGa
   } = rules;
   /** Each client's player id, by `addressKey` of the client's address. */
   const playerOf = new Map<string, string>();
+  /** The number of the last numbered MOVE applied, by player id. */
+  const lastMoveOf = new Map<string, number>();
   const walks = botWalks(bots, field, random);
   let nextId = bots;
 
@@ -161,13 +165,22 @@ export function chaseGame(rules: ChaseRules, server: () => ChaseServer): ChaseGa
       MOVE: (payload, { clientAddress }) => {
         const id = playerFor(clientAddress);
         const position = fieldPosition(payload.position, field);
-        return id === undefined || position === undefined ? undefined : move(id, position);
+        if (id === undefined || position === undefined) return undefined;
+        if (payload.seq === undefined) return move(id, position);
+        // A numbered MOVE: a bad number, or one not after the last applied (it came late), is
+        // dropped. The last applied is kept here: a handler sees the state its tick started from.
+        const seq = payload.seq;
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
+        if (seq <= (lastMoveOf.get(id) ?? 0)) return undefined;
+        lastMoveOf.set(id, seq);
+        return move(id, position, seq);
       },
     },
     leave: (gameState, client) => {
       const id = playerFor(client);
       if (id === undefined || client === undefined) return undefined;
       playerOf.delete(addressKey(client));
+      lastMoveOf.delete(id);
       logger.info(`${gameState.players[id]?.name ?? 'A player'} (player ${id}) left.`);
       return leave(id);
     },

@@ -170,6 +170,28 @@ describe('the chase demo against hostile clients', () => {
     await world.shutdown();
   });
 
+  it('applies numbered MOVEs only newer than the last applied, and keeps its number for prediction', async () => {
+    const { world, failures } = await chaseWorld();
+    const ann = await world.connect('ann');
+    const id = await join(world, ann, 'ann');
+    const moveTo = (position: [number, number], seq: unknown) =>
+      world.settle(ann.dispatchEvent('MOVE', { position, seq } as never, { retries: 5 }));
+    await moveTo([100, 100], 2);
+    await world.until(ann, (state) => state.players[id]?.lastMove === 2);
+    expect(ann.state.players[id]?.position).toEqual([100, 100]);
+    // Late (a number not after 2) or not a number of moves: dropped.
+    for (const seq of [1, 2, 0, -3, 2.5, '3', Number.MAX_SAFE_INTEGER + 2]) {
+      await moveTo([300, 300], seq);
+    }
+    await world.advance(TICKS_MS);
+    expect(world.state.players[id]).toMatchObject({ position: [100, 100], lastMove: 2 });
+    await moveTo([200, 200], 3);
+    await world.until(ann, (state) => state.players[id]?.lastMove === 3);
+    expect(ann.state.players[id]?.position).toEqual([200, 200]);
+    expect(failures).toEqual([]);
+    await world.shutdown();
+  });
+
   it('removes a player who disconnects; back from the same address, it is a new player', async () => {
     const { world } = await chaseWorld();
     const [ann, bob] = [await world.connect('ann'), await world.connect('bob')];

@@ -25,8 +25,10 @@ interface PageElement {
 }
 declare const window: {
   chase?: Joined;
+  drawn?: Chase;
   rooms?: readonly { readonly metadata: { readonly name?: unknown }; readonly clients: number }[];
 };
+declare function requestAnimationFrame(callback: () => void): number;
 declare const document: { getElementById(id: string): PageElement | null };
 
 const WAIT_MS = 15_000;
@@ -227,6 +229,42 @@ describe('the web chase demo, in headless Chromium', () => {
     expect(
       [...main.server.connections.keys()].filter((key) => key.startsWith('ws://')),
     ).toHaveLength(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws the others between the states that came, and numbers its own moves for prediction', async () => {
+    const { page, id } = await joinAs('hal');
+    // Sixty frames: the bot's place as drawn, and as the last state had it.
+    const frames = await page.evaluate(
+      () =>
+        new Promise<{ drawn: number; state: number }[]>((resolve) => {
+          const seen: { drawn: number; state: number }[] = [];
+          const frame = (): void => {
+            const bot = Object.entries(window.chase!.client.state.players).find(
+              ([, player]) => player.name === 'bot-1',
+            );
+            const drawn = bot && window.drawn?.players[bot[0]]?.position[0];
+            if (bot !== undefined && drawn !== undefined) {
+              seen.push({ drawn, state: bot[1].position[0] });
+            }
+            if (seen.length < 60) requestAnimationFrame(frame);
+            else resolve(seen);
+          };
+          requestAnimationFrame(frame);
+        }),
+    );
+    // Drawn 100 ms behind, between states: places no state had.
+    const states = new Set(frames.map((frame) => frame.state));
+    expect(frames.filter((frame) => !states.has(frame.drawn)).length).toBeGreaterThan(0);
+    // Hal's moves are numbered, and the server says which it applied last.
+    await page.keyboard.down('ArrowDown');
+    await until(
+      page,
+      'the server never applied a numbered MOVE of hal',
+      (me: string) => (window.chase!.client.state.players[me]?.lastMove ?? 0) > 0,
+      id,
+    );
+    await page.keyboard.up('ArrowDown');
     expect(pageErrors).toEqual([]);
   });
 

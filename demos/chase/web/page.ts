@@ -8,8 +8,6 @@
  */
 import {
   Subscription,
-  animationFrameScheduler,
-  auditTime,
   distinctUntilChanged,
   filter,
   fromEvent,
@@ -22,9 +20,11 @@ import {
 } from 'rxjs';
 import { Client } from '../../../lib/browser';
 import type { RoomInfo } from '../../../lib/browser';
+import type { Observable } from 'rxjs';
 import { cameraAt } from '../camera';
 import type { Chase, ChaseEvents } from '../game';
 import { CHASE_ROOM, FIELD } from '../game';
+import { smooth } from './smooth';
 import type { Joined } from '../player';
 import { bytesInPerSecond, formatRate, playAs } from '../player';
 
@@ -34,6 +34,8 @@ declare global {
     chase?: Joined;
     /** The rooms the lobby shows now. */
     rooms?: readonly RoomInfo[];
+    /** The state drawn last: interpolated and predicted as the toggles say. */
+    drawn?: Chase;
   }
 }
 
@@ -66,6 +68,15 @@ const roomBots = element<HTMLSelectElement>('room-bots');
 const roomTitle = element<HTMLElement>('room-title');
 const leaveButton = element<HTMLButtonElement>('leave');
 const nameInput = element<HTMLInputElement>('name');
+const interpolationToggle = element<HTMLInputElement>('interpolation');
+const predictionToggle = element<HTMLInputElement>('prediction');
+
+/** Whether a checkbox is checked, now and each time it changes. */
+const toggle = (box: HTMLInputElement): Observable<boolean> =>
+  fromEvent(box, 'change').pipe(
+    map(() => box.checked),
+    startWith(box.checked),
+  );
 const canvas = element<HTMLCanvasElement>('field');
 const statsView = element<HTMLElement>('stats');
 const playersView = element<HTMLElement>('players');
@@ -164,10 +175,12 @@ function play(joined: Joined): Subscription {
   const playing = new Subscription();
   window.chase = joined;
   document.body.dataset.playerId = joined.id;
+  const smoothed = smooth(joined, toggle(interpolationToggle), toggle(predictionToggle));
   playing.add(
-    joined.client.state$
-      .pipe(auditTime(0, animationFrameScheduler))
-      .subscribe((state) => draw(state, joined.id)),
+    smoothed.drawn$.subscribe((state) => {
+      window.drawn = state;
+      draw(state, joined.id);
+    }),
   );
   const connection = joined.client.connection;
   if (connection !== undefined) {
@@ -200,7 +213,8 @@ function play(joined: Joined): Subscription {
     interval(MOVE_EVERY_MS)
       .pipe(withLatestFrom(held$))
       .subscribe(([, held]) => {
-        const position = joined.client.state.players[joined.id]?.position;
+        // From where the player is drawn: predicted, its own moves count at once.
+        const position = smoothed.position();
         if (position === undefined || held.size === 0) return;
         let [x, y] = position;
         for (const key of held) {
@@ -208,7 +222,7 @@ function play(joined: Joined): Subscription {
           x += dx * STEP;
           y += dy * STEP;
         }
-        joined.move([x, y]);
+        smoothed.moveTo([x, y]);
       }),
   );
   // The server closing the connection (it shut down, the room went) ends the game too, even
