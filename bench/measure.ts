@@ -62,3 +62,21 @@ export function machineBusy(
   if (before === undefined || after === undefined || after.total === before.total) return NaN;
   return (after.busy - before.busy) / (after.total - before.total);
 }
+
+/** Datagrams the machine's UDP sockets dropped for a full receive buffer so far (Linux), if known. */
+export function udpReceiveDrops(): number | undefined {
+  let snmp: string;
+  try {
+    snmp = readFileSync('/proc/net/snmp', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Two lines start with "Udp:": the names, then the counts.
+  const [names, counts] = snmp
+    .split('\n')
+    .filter((line) => line.startsWith('Udp:'))
+    .map((line) => line.split(/\s+/).slice(1));
+  const at = names?.indexOf('RcvbufErrors') ?? -1;
+  const value = at < 0 ? undefined : Number(counts?.[at]);
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
+}

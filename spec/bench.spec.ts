@@ -145,6 +145,8 @@ function fakeStep(clients: number, limit: number): Step {
     connections: clients,
     machineBusy: NaN,
     throttled: undefined,
+    loopDelayP99Ms: NaN,
+    udpDrops: undefined,
     shortfalls: holds ? [] : ['the server acked 50.0% of the client packages'],
     holds,
   };

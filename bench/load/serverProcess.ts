@@ -7,6 +7,7 @@
  * used so far and what was handled.
  */
 import { createSocket } from 'node:dgram';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Backend, CONGESTION, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
@@ -26,10 +27,16 @@ export interface Usage {
   /** Datagrams received and sent (echo), or 0. */
   readonly datagrams: number;
   /**
-   * Connections whose latency is past congestion avoidance's threshold (250 ms), which the
-   * server therefore sends 20 packages a second instead of 40; undefined where it cannot tell.
+   * The most connections at once, since usage was last asked, whose latency was past congestion
+   * avoidance's threshold (250 ms), which the server therefore sent 20 packages a second instead
+   * of 40; undefined where it cannot tell.
    */
   readonly throttled: number | undefined;
+  /**
+   * How late the server's event loop ran its timers, p99, in ms, since the last usage asked: a
+   * loop busy past a beat (25 ms) loses the beat.
+   */
+  readonly loopDelayP99Ms: number;
 }
 
 /** How many of `connections` congestion avoidance throttles now. */
@@ -41,7 +48,7 @@ export function throttledOf(connections: Iterable<{ readonly currentLatency: num
   return throttled;
 }
 
-let usage: () => Omit<Usage, 'cpuMs'> = () => ({
+let usage: () => Omit<Usage, 'cpuMs' | 'loopDelayP99Ms'> = () => ({
   connections: 0,
   datagrams: 0,
   throttled: undefined,
@@ -117,6 +124,16 @@ async function userModule(path: string): Promise<number> {
   return port;
 }
 
+/** The event loop's lateness, measured from the start, reset each time usage is asked. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+
+/** The most connections throttled at once since usage was last asked, looked at every 100 ms. */
+let mostThrottled = 0;
+setInterval(() => {
+  mostThrottled = Math.max(mostThrottled, usage().throttled ?? 0);
+}, 100).unref();
+
 answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) => {
   if (body.kind === 'start') {
     const game = body.game;
@@ -125,5 +142,11 @@ answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) =
     return start().then((port) => ({ port }));
   }
   const { user, system } = process.cpuUsage();
-  return { cpuMs: (user + system) / 1000, ...usage() } satisfies Usage;
+  const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  loopDelay.reset();
+  const now = usage();
+  const throttled =
+    now.throttled === undefined ? undefined : Math.max(mostThrottled, now.throttled);
+  mostThrottled = 0;
+  return { cpuMs: (user + system) / 1000, ...now, throttled, loopDelayP99Ms } satisfies Usage;
 });

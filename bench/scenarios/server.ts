@@ -5,7 +5,7 @@ import type { LoadProtocol } from '../load/protocolClient';
 import { SEND_INTERVAL_MS } from '../load/protocolClient';
 import type { ServedGame, Usage } from '../load/serverProcess';
 import type { Result } from '../measure';
-import { machineBusy, machineTicks } from '../measure';
+import { machineBusy, machineTicks, udpReceiveDrops } from '../measure';
 
 /** Datagrams a second a client costs a server at 40 Hz: 40 in, 40 out. */
 const DATAGRAMS_PER_CLIENT_S = 80;
@@ -35,7 +35,14 @@ export interface Step {
   readonly datagrams: number;
   /** Clients connected to an rxgase server as the window closes; 0 for the echo server. */
   readonly connections: number;
-  /** Connections congestion avoidance throttled to 20 Hz as the window closed, if known. */
+  /**
+   * Datagrams the machine's UDP sockets dropped in the window for a full receive buffer (the
+   * server's or the load's), if known.
+   */
+  readonly udpDrops: number | undefined;
+  /** How late the server's event loop ran its timers in the window, p99, in ms; NaN if unknown. */
+  readonly loopDelayP99Ms: number;
+  /** The most connections congestion avoidance throttled to 20 Hz at once in the window, if known. */
   readonly throttled: number | undefined;
   /** The share of the whole machine's CPU (0..1) busy in the window: the load runs on it too. */
   readonly machineBusy: number;
@@ -153,8 +160,10 @@ export async function measureStep(
     await sleepUntil(opens);
     const before = await server.request<Usage>({ kind: 'usage' });
     const machineBefore = machineTicks();
+    const dropsBefore = udpReceiveDrops();
     await sleepUntil(opens + timing.measureMs);
     const machineAfter = machineTicks();
+    const dropsAfter = udpReceiveDrops();
     const after = await server.request<Usage>({ kind: 'usage' });
     const load = sum(await runs);
     const connections = options.countConnections ? after.connections : undefined;
@@ -166,6 +175,11 @@ export async function measureStep(
       datagrams: after.datagrams - before.datagrams,
       connections: after.connections,
       throttled: after.throttled,
+      udpDrops:
+        dropsBefore === undefined || dropsAfter === undefined
+          ? undefined
+          : dropsAfter - dropsBefore,
+      loopDelayP99Ms: after.loopDelayP99Ms,
       machineBusy: machineBusy(machineBefore, machineAfter),
       shortfalls: reasons,
       holds: reasons.length === 0,
@@ -188,7 +202,11 @@ export function describeStep(step: Step, measureMs: number): string {
     `server CPU ${((100 * step.serverCpuMs) / measureMs).toFixed(0)}%, load CPU ` +
     `${((100 * load.cpuMs) / measureMs).toFixed(0)}%, machine busy ` +
     `${(100 * step.machineBusy).toFixed(0)}%, ` +
-    (step.throttled === undefined ? '' : `${step.throttled} throttled to 20 Hz, `) +
+    (step.throttled === undefined ? '' : `up to ${step.throttled} throttled to 20 Hz, `) +
+    (step.udpDrops === undefined ? '' : `${step.udpDrops} UDP receive drops, `) +
+    (Number.isNaN(step.loopDelayP99Ms)
+      ? ''
+      : `server loop late by ${step.loopDelayP99Ms.toFixed(0)} ms (p99), `) +
     `load late by up to ` +
     `${load.maxLateMs.toFixed(0)} ms)`
   );
