@@ -13,6 +13,21 @@ const options = (
   more: Partial<InterpolateOptions<number>> = {},
 ): InterpolateOptions<number> => ({ lerp, delayMs: 50, frameMs: 25, scheduler, ...more });
 
+/** A state that carries the server's time of it. */
+interface Timed {
+  readonly at: number;
+  readonly x: number;
+}
+
+/** As `options`, for states timed by their own `at`. */
+const timedOptions = (scheduler: TestScheduler): InterpolateOptions<Timed> => ({
+  lerp: (from, to, t) => ({ at: lerp(from.at, to.at, t), x: lerp(from.x, to.x, t) }),
+  timeOf: (state) => state.at,
+  delayMs: 50,
+  frameMs: 25,
+  scheduler,
+});
+
 describe('interpolate', () => {
   it('draws each frame the blend of the two states around the moment 50 ms ago', () => {
     const scheduler = testScheduler();
@@ -38,15 +53,7 @@ describe('interpolate', () => {
         b: { at: 50, x: 10 },
         c: { at: 100, x: 20 },
       });
-      const drawn = states.pipe(
-        interpolate({
-          lerp: (from, to, t) => ({ at: lerp(from.at, to.at, t), x: lerp(from.x, to.x, t) }),
-          timeOf: (state) => state.at,
-          delayMs: 50,
-          frameMs: 25,
-          scheduler,
-        }),
-      );
+      const drawn = states.pipe(interpolate(timedOptions(scheduler)));
       // At 75 the moment is 25, between a and b, which came at 70: halfway, as if on time.
       expectObservable(drawn, '^ 159ms !').toBe('25ms a 49ms b 24ms c 24ms d 24ms e', {
         a: { at: 0, x: 0 },
@@ -81,15 +88,7 @@ describe('interpolate', () => {
         x: { at: 40, x: 99 },
         c: { at: 100, x: 20 },
       });
-      const drawn = states.pipe(
-        interpolate({
-          lerp: (from, to, t) => ({ at: lerp(from.at, to.at, t), x: lerp(from.x, to.x, t) }),
-          timeOf: (state) => state.at,
-          delayMs: 50,
-          frameMs: 25,
-          scheduler,
-        }),
-      );
+      const drawn = states.pipe(interpolate(timedOptions(scheduler)));
       expectObservable(drawn, '^ 129ms !').toBe('25ms a 49ms b 24ms c 24ms d', {
         a: { at: 0, x: 0 },
         b: { at: 25, x: 5 },
