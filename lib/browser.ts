@@ -69,6 +69,9 @@ export { applyUpdate } from './state/applyUpdate';
 export { addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { webSocketClientTransport } from './transport/webSocketClient';
+export { simulateNetwork } from './transport/simulateNetwork';
+export type { NetworkConditions } from './transport/simulateNetwork';
+export { simulatedTransport } from './transport/simulatedTransport';
 export type {
   WebSocketClientOptions,
   WebSocketClientTransport,

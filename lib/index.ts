@@ -122,6 +122,7 @@ export type { DiscoverOptions, DiscoveredServer } from './discovery/discover';
 export { answerDiscovery } from './discovery/answerDiscovery';
 export type { AnswerDiscoveryOptions, DiscoveryResponder } from './discovery/answerDiscovery';
 export { simulateNetwork } from './transport/simulateNetwork';
+export { simulatedTransport } from './transport/simulatedTransport';
 export type { NetworkConditions } from './transport/simulateNetwork';
 export { SimulationScheduler } from './transport/simulationScheduler';
 export { seededRandom } from './transport/random';

@@ -68,6 +68,7 @@ describe('the public API', () => {
         'discover',
         'answerDiscovery',
         'simulateNetwork',
+        'simulatedTransport',
         'SimulationScheduler',
         'seededRandom',
         'decodePackages',

@@ -1,5 +1,15 @@
-import { EMPTY, asyncScheduler, defer, map, merge, mergeMap, timer } from 'rxjs';
-import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import {
+  EMPTY,
+  asyncScheduler,
+  defer,
+  finalize,
+  isObservable,
+  map,
+  merge,
+  mergeMap,
+  timer,
+} from 'rxjs';
+import type { MonoTypeOperatorFunction, Observable, SchedulerLike } from 'rxjs';
 import type { Datagram } from './datagram';
 import { seededRandom } from './random';
 
@@ -40,45 +50,50 @@ export interface NetworkConditions {
  * transport.datagrams$.pipe(lossy).subscribe(handle);
  * ```
  *
- * @param conditions What happens to each datagram.
+ * @param conditions What happens to each datagram; or an Observable of them, which may change
+ *   while datagrams flow: each datagram meets the latest (a clean link before the first), and
+ *   the seed is the first datagram's conditions'.
  * @param scheduler Where delays are scheduled; default `asyncScheduler`.
  * @return An operator delivering the datagrams that survive, when they arrive.
  *
  * @category Testing
  */
 export function simulateNetwork(
-  conditions: NetworkConditions,
+  conditions: NetworkConditions | Observable<NetworkConditions>,
   scheduler: SchedulerLike = asyncScheduler,
 ): MonoTypeOperatorFunction<Datagram> {
-  const {
-    latencyMs = 0,
-    jitterMs = 0,
-    loss = 0,
-    duplicate = 0,
-    reorder = true,
-    seed = 1,
-  } = conditions;
   return (source) =>
     defer(() => {
-      const random = seededRandom(seed);
+      // Conditions that change: each datagram meets the latest (a clean link before the first),
+      // and one on its way keeps the fate it met.
+      let current: NetworkConditions = isObservable(conditions) ? {} : conditions;
+      const watching = isObservable(conditions)
+        ? conditions.subscribe((latest) => (current = latest))
+        : undefined;
+      let random: (() => number) | undefined;
       let lastArrival = -Infinity;
-      const arrival = (): number => {
+      const arrival = (next: () => number): number => {
+        const { latencyMs = 0, jitterMs = 0, reorder = true } = current;
         const now = scheduler.now();
-        let at = now + Math.max(0, latencyMs + (random() * 2 - 1) * jitterMs);
+        let at = now + Math.max(0, latencyMs + (next() * 2 - 1) * jitterMs);
         if (!reorder) at = Math.max(at, lastArrival);
         lastArrival = Math.max(lastArrival, at);
         return at - now;
       };
       return source.pipe(
         mergeMap((datagram) => {
-          if (random() < loss) return EMPTY;
-          const copies = random() < duplicate ? 2 : 1;
+          random ??= seededRandom(current.seed ?? 1);
+          const next = random;
+          const { loss = 0, duplicate = 0 } = current;
+          if (next() < loss) return EMPTY;
+          const copies = next() < duplicate ? 2 : 1;
           return merge(
             ...Array.from({ length: copies }, () =>
-              timer(arrival(), scheduler).pipe(map(() => datagram)),
+              timer(arrival(next), scheduler).pipe(map(() => datagram)),
             ),
           );
         }),
+        finalize(() => watching?.unsubscribe()),
       );
     });
 }

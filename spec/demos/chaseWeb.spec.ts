@@ -268,6 +268,48 @@ describe('the web chase demo, in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('simulates latency on its own link, where its prediction draws its moves ahead of the server', async () => {
+    const { page, id } = await joinAs('ivy');
+    await page.fill('#latency', '150');
+    await until(
+      page,
+      'the round trip never grew past 200 ms under 150 ms each way',
+      () => window.chase!.client.connection!.currentLatency > 200,
+      null,
+    );
+    // How far ahead of the server's state the drawn dot is, over 30 frames of moving.
+    const ahead = (me: string) =>
+      page.evaluate(
+        (player) =>
+          new Promise<number[]>((resolve) => {
+            const gaps: number[] = [];
+            const frame = (): void => {
+              const drawn = window.drawn?.players[player]?.position[0];
+              const server = window.chase!.client.state.players[player]?.position[0];
+              if (drawn !== undefined && server !== undefined) gaps.push(Math.abs(drawn - server));
+              if (gaps.length < 30) requestAnimationFrame(frame);
+              else resolve(gaps);
+            };
+            requestAnimationFrame(frame);
+          }),
+        me,
+      );
+    const [x0] = await page.evaluate((me) => window.chase!.client.state.players[me]!.position, id);
+    const key = x0 < 320 ? 'ArrowRight' : 'ArrowLeft';
+    await page.keyboard.down(key);
+    const predicted = await ahead(id);
+    await page.keyboard.up(key);
+    // Moving 5 every 40 ms, a 300 ms round trip ahead: well past a step.
+    expect(Math.max(...predicted)).toBeGreaterThan(10);
+    // Without prediction the dot is where the server's state has it.
+    await page.click('#prediction');
+    await page.keyboard.down(key === 'ArrowRight' ? 'ArrowLeft' : 'ArrowRight');
+    const unpredicted = await ahead(id);
+    await page.keyboard.up(key === 'ArrowRight' ? 'ArrowLeft' : 'ArrowRight');
+    expect(Math.max(...unpredicted)).toBeLessThan(0.5);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('answers LAN discovery with its UDP and WebSocket ports', async () => {
     const found = await firstValueFrom(
       discover({ port: served.discovery!.address.port, address: '127.0.0.1', timeoutMs: WAIT_MS }),

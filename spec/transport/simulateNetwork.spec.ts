@@ -1,5 +1,6 @@
 import type { Datagram } from '../../lib/transport/datagram';
 import { simulateNetwork } from '../../lib/transport/simulateNetwork';
+import type { NetworkConditions } from '../../lib/transport/simulateNetwork';
 import { testScheduler } from '../helpers/marbles';
 
 const d = (n: number): Datagram => ({ data: Uint8Array.of(n), address: { host: 'x', port: n } });
@@ -11,6 +12,25 @@ describe('simulateNetwork', () => {
       const e1 = cold('a-b-c|', values);
       expectObservable(e1.pipe(simulateNetwork({ latencyMs: 10 }))).toBe('10ms a-b-(c|)', values);
       expectSubscriptions(e1.subscriptions).toBe('^----!');
+    });
+  });
+
+  it('takes conditions that change: each datagram meets the latest, one on its way keeps its fate', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const datagrams = hot('a-b-c----', { a: d(1), b: d(2), c: d(3) });
+      // Clean until the first conditions; a at 0 passes at once.
+      const conditions = hot<NetworkConditions>('-x-y-----', {
+        x: { latencyMs: 4 },
+        y: { latencyMs: 1 },
+      });
+      // b at 2 meets x: at 6; c at 4 meets y: at 5, before b.
+      expectObservable(datagrams.pipe(simulateNetwork(conditions, scheduler))).toBe('a----cb--', {
+        a: d(1),
+        b: d(2),
+        c: d(3),
+      });
+      expectSubscriptions(conditions.subscriptions).toBe('^');
     });
   });
 

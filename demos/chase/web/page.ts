@@ -18,12 +18,12 @@ import {
   startWith,
   withLatestFrom,
 } from 'rxjs';
-import { Client } from '../../../lib/browser';
+import { Client, simulatedTransport, webSocketClientTransport } from '../../../lib/browser';
 import type { RoomInfo } from '../../../lib/browser';
-import type { Observable } from 'rxjs';
-import { cameraAt } from '../camera';
 import type { Chase, ChaseEvents } from '../game';
-import { CHASE_ROOM, FIELD } from '../game';
+import { CHASE_ROOM } from '../game';
+import { checked, networkConditions } from './controls';
+import { draw } from './draw';
 import { smooth } from './smooth';
 import type { Joined } from '../player';
 import { bytesInPerSecond, formatRate, playAs } from '../player';
@@ -40,8 +40,6 @@ declare global {
 }
 
 const STEP = 5;
-/** Grid lines this far apart on the field, so that moving shows where the field is plain. */
-const GRID = 100;
 const STATS_EVERY_MS = 500;
 const MOVE_EVERY_MS = 40;
 const KEYS: Readonly<Record<string, [number, number]>> = {
@@ -68,88 +66,18 @@ const roomBots = element<HTMLSelectElement>('room-bots');
 const roomTitle = element<HTMLElement>('room-title');
 const leaveButton = element<HTMLButtonElement>('leave');
 const nameInput = element<HTMLInputElement>('name');
+const latencyInput = element<HTMLInputElement>('latency');
+const jitterInput = element<HTMLInputElement>('jitter');
+const lossInput = element<HTMLInputElement>('loss');
 const interpolationToggle = element<HTMLInputElement>('interpolation');
 const predictionToggle = element<HTMLInputElement>('prediction');
 
-/** Whether a checkbox is checked, now and each time it changes. */
-const toggle = (box: HTMLInputElement): Observable<boolean> =>
-  fromEvent(box, 'change').pipe(
-    map(() => box.checked),
-    startWith(box.checked),
-  );
+const conditions$ = networkConditions(latencyInput, jitterInput, lossInput);
+
 const canvas = element<HTMLCanvasElement>('field');
 const statsView = element<HTMLElement>('stats');
 const playersView = element<HTMLElement>('players');
 const statusView = element<HTMLElement>('status');
-
-function draw(state: Chase, me: string): void {
-  const context = canvas.getContext('2d');
-  if (context === null) return;
-  const field = state.field ?? FIELD;
-  const [left, top] = cameraAt(field, canvas, state.players[me]?.position);
-  context.fillStyle = '#0a0d13';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.save();
-  context.translate(-left, -top);
-  context.fillStyle = '#10141c';
-  context.fillRect(0, 0, field.width, field.height);
-  if (field.width > canvas.width || field.height > canvas.height)
-    drawGrid(context, field, left, top);
-  for (const [id, player] of Object.entries(state.players)) {
-    const [x, y] = player.position;
-    context.beginPath();
-    context.arc(x, y, id === me ? 9 : 7, 0, 2 * Math.PI);
-    context.fillStyle = id === state.chaser_id ? '#f0504a' : id === me ? '#4ad07a' : '#8aa0c0';
-    context.fill();
-    context.fillStyle = '#e8ecf4';
-    context.font = '12px sans-serif';
-    context.fillText(player.name, x + 11, y + 4);
-  }
-  context.restore();
-  const players = Object.entries(state.players);
-  const mine = state.players[me]?.position;
-  // In a big world the list is what the view gives: say so, and where on the field we are.
-  const where =
-    mine !== undefined && (field.width > canvas.width || field.height > canvas.height)
-      ? [
-          `${players.length} in sight, at ${mine.map(Math.round).join(', ')} of ${field.width} x ${field.height}`,
-        ]
-      : [];
-  playersView.textContent = where
-    .concat(
-      players.map(
-        ([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`,
-      ),
-    )
-    .join('\n');
-  statusView.textContent = state.protection
-    ? `Protection: ${Math.max(0, state.countdown).toFixed(1)} s`
-    : state.chaser_id === me
-      ? 'You are the chaser: catch someone!'
-      : 'Run from the red one!';
-}
-
-/** The grid lines in the window at `left`, `top`. */
-function drawGrid(
-  context: CanvasRenderingContext2D,
-  field: { width: number; height: number },
-  left: number,
-  top: number,
-): void {
-  context.strokeStyle = '#1c2433';
-  context.beginPath();
-  const right = Math.min(field.width, left + canvas.width);
-  const bottom = Math.min(field.height, top + canvas.height);
-  for (let x = Math.ceil(left / GRID) * GRID; x <= right; x += GRID) {
-    context.moveTo(x, top);
-    context.lineTo(x, bottom);
-  }
-  for (let y = Math.ceil(top / GRID) * GRID; y <= bottom; y += GRID) {
-    context.moveTo(left, y);
-    context.lineTo(right, y);
-  }
-  context.stroke();
-}
 
 function showStats(joined: Joined, rate: number | undefined): void {
   const connection = joined.client.connection;
@@ -175,11 +103,11 @@ function play(joined: Joined): Subscription {
   const playing = new Subscription();
   window.chase = joined;
   document.body.dataset.playerId = joined.id;
-  const smoothed = smooth(joined, toggle(interpolationToggle), toggle(predictionToggle));
+  const smoothed = smooth(joined, checked(interpolationToggle), checked(predictionToggle));
   playing.add(
     smoothed.drawn$.subscribe((state) => {
       window.drawn = state;
-      draw(state, joined.id);
+      draw({ canvas, players: playersView, status: statusView }, state, joined.id);
     }),
   );
   const connection = joined.client.connection;
@@ -274,7 +202,11 @@ function enter(title: string, take: (client: Client<Chase, ChaseEvents>) => Prom
   playing = new Subscription();
   lobby.hidden = true;
   statusView.textContent = 'Joining...';
-  const client = new Client<Chase, ChaseEvents>({ matchmaker });
+  // The page's own WebSocket, behind the network the fields simulate.
+  const client = new Client<Chase, ChaseEvents>({
+    matchmaker,
+    bind: async () => simulatedTransport(webSocketClientTransport(), conditions$),
+  });
   take(client)
     .then(() => playAs(client, nameInput.value.trim() || 'player'))
     .then(
