@@ -196,6 +196,21 @@ describe('the web chase demo, in headless Chromium', () => {
     );
     await until(
       cleo.page,
+      'the plots of the link were never drawn',
+      () =>
+        ['plot-latency', 'plot-loss', 'plot-bytes'].every((id) => {
+          const canvas = document.getElementById(id)!;
+          const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          // The green of a plot's line, blended into the background where it is thin.
+          for (let i = 0; i < pixels.data.length; i += 4) {
+            if (pixels.data[i + 1]! - pixels.data[i]! > 40) return true;
+          }
+          return false;
+        }),
+      null,
+    );
+    await until(
+      cleo.page,
       'the stats never showed packages in and a latency',
       () =>
         /packages\s+[1-9]\d* in/.test(document.getElementById('stats')!.textContent!) &&

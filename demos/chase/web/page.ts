@@ -24,6 +24,7 @@ import type { Chase, ChaseEvents } from '../game';
 import { CHASE_ROOM } from '../game';
 import { checked, networkConditions } from './controls';
 import { draw } from './draw';
+import { plotLink } from './plots';
 import { smooth } from './smooth';
 import type { Joined } from '../player';
 import { bytesInPerSecond, formatRate, playAs } from '../player';
@@ -112,6 +113,13 @@ function play(joined: Joined): Subscription {
   );
   const connection = joined.client.connection;
   if (connection !== undefined) {
+    playing.add(
+      plotLink(connection, {
+        latency: element<HTMLCanvasElement>('plot-latency'),
+        loss: element<HTMLCanvasElement>('plot-loss'),
+        bytes: element<HTMLCanvasElement>('plot-bytes'),
+      }),
+    );
     // Shown twice a second, the rate over the last half second; the last stats stay when it closes.
     playing.add(
       bytesInPerSecond(connection, STATS_EVERY_MS)
