@@ -51,9 +51,20 @@ export function applyUpdate<S extends GameState<object>>(state: S, update: GameS
 export function applyValue(current: unknown, change: unknown): unknown {
   if (isToDelete(change)) return undefined;
   if (isPlainObject(change) && isPlainObject(current)) {
-    const next: Record<string, unknown> = { ...current };
-    for (const key of Object.keys(change)) applyEntry(next, key, change[key]);
-    return next;
+    // Copied only once something in it changes: a map the change leaves as it was (a whole state
+    // sent again, say) is the same object, so that `distinctUntilChanged` sees it is.
+    let next: Record<string, unknown> | undefined;
+    for (const key of Object.keys(change)) {
+      const entry = change[key];
+      if (entry === undefined) continue;
+      const before = hasEntry(current, key) ? current[key] : undefined;
+      const after = applyValue(before, entry);
+      if (after === before) continue;
+      next ??= { ...current };
+      if (after === undefined) Reflect.deleteProperty(next, key);
+      else setEntry(next, key, after);
+    }
+    return next ?? current;
   }
   return materialize(change);
 }

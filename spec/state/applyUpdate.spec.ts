@@ -35,6 +35,22 @@ describe('applyUpdate', () => {
     expect(next.players.ann).toEqual({ x: 5, y: 2 });
   });
 
+  it('keeps a map the update leaves as it was, as when a whole state comes again', () => {
+    const again = applyUpdate(state, {
+      time_order: 1,
+      game_status: GameStatus.Active,
+      foo: 1,
+      players: { ann: { x: 1, y: 2 }, bob: { x: 3 }, carl: TO_DELETE },
+    });
+    expect(again).not.toBe(state);
+    expect(again.players).toBe(state.players);
+    // What did change is a copy, and the maps above it too.
+    const moved = applyUpdate(state, { time_order: 1, players: { ann: { x: 1, y: 9 } } });
+    expect(moved.players).not.toBe(state.players);
+    expect(moved.players.ann).toEqual({ x: 1, y: 9 });
+    expect(moved.players.bob).toBe(state.players.bob);
+  });
+
   it('never mutates the state or the update', () => {
     const update = deepFreeze({ time_order: 1, foo: TO_DELETE, players: { ann: TO_DELETE } });
     expect(() => applyUpdate(state, update)).not.toThrow();
