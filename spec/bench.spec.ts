@@ -147,6 +147,7 @@ function fakeStep(clients: number, limit: number): Step {
     throttled: undefined,
     loopDelayP99Ms: NaN,
     udpDrops: undefined,
+    serverSent: undefined,
     shortfalls: holds ? [] : ['the server acked 50.0% of the client packages'],
     holds,
   };

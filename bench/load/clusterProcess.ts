@@ -57,7 +57,14 @@ async function usage(): Promise<Usage> {
   const rooms = (await (await fetch(`${matchmaker}/rooms`)).json()) as RoomInfo[];
   const connections = rooms.reduce((sum, room) => sum + room.clients, 0);
   // The connections' latencies are the room server processes' own.
-  return { cpuMs, connections, datagrams: 0, throttled: undefined, loopDelayP99Ms: NaN };
+  return {
+    cpuMs,
+    connections,
+    datagrams: 0,
+    sent: undefined,
+    throttled: undefined,
+    loopDelayP99Ms: NaN,
+  };
 }
 
 // The room servers leave with this process (they watch their channel to it); the redis-server is

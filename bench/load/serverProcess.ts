@@ -26,6 +26,8 @@ export interface Usage {
   readonly connections: number;
   /** Datagrams received and sent (echo), or 0. */
   readonly datagrams: number;
+  /** Datagrams the server's open connections sent so far (rxgase servers), if known. */
+  readonly sent: number | undefined;
   /**
    * The most connections at once, since usage was last asked, whose latency was past congestion
    * avoidance's threshold (250 ms), which the server therefore sent 20 packages a second instead
@@ -37,6 +39,23 @@ export interface Usage {
    * loop busy past a beat (25 ms) loses the beat.
    */
   readonly loopDelayP99Ms: number;
+}
+
+/** What an rxgase server's connections tell of it. */
+function backendUsage(
+  connections: ReadonlyMap<
+    string,
+    { readonly currentLatency: number; readonly stats: { readonly datagramsOut: number } }
+  >,
+): Omit<Usage, 'cpuMs' | 'loopDelayP99Ms'> {
+  let sent = 0;
+  for (const connection of connections.values()) sent += connection.stats.datagramsOut;
+  return {
+    connections: connections.size,
+    datagrams: 0,
+    sent,
+    throttled: throttledOf(connections.values()),
+  };
 }
 
 /** How many of `connections` congestion avoidance throttles now. */
@@ -51,6 +70,7 @@ export function throttledOf(connections: Iterable<{ readonly currentLatency: num
 let usage: () => Omit<Usage, 'cpuMs' | 'loopDelayP99Ms'> = () => ({
   connections: 0,
   datagrams: 0,
+  sent: undefined,
   throttled: undefined,
 });
 
@@ -74,11 +94,7 @@ async function quickstart(): Promise<number> {
     },
   );
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => ({
-    connections: backend.server.connections.size,
-    datagrams: 0,
-    throttled: throttledOf(backend.server.connections.values()),
-  });
+  usage = () => backendUsage(backend.server.connections);
   return port;
 }
 
@@ -96,11 +112,7 @@ async function chase(): Promise<number> {
     maxPlayers: 32,
   });
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => ({
-    connections: backend.server.connections.size,
-    datagrams: 0,
-    throttled: throttledOf(backend.server.connections.values()),
-  });
+  usage = () => backendUsage(backend.server.connections);
   return port;
 }
 
@@ -113,14 +125,19 @@ async function echo(): Promise<number> {
     socket.send(data, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  usage = () => ({ connections: 0, datagrams, throttled: undefined });
+  usage = () => ({ connections: 0, datagrams, sent: undefined, throttled: undefined });
   return socket.address().port;
 }
 
 /** The server a user's module builds (see backendModule.ts). */
 async function userModule(path: string): Promise<number> {
   const { port, connections } = await startBackendModule(path);
-  usage = () => ({ connections: connections(), datagrams: 0, throttled: undefined });
+  usage = () => ({
+    connections: connections(),
+    datagrams: 0,
+    sent: undefined,
+    throttled: undefined,
+  });
   return port;
 }
 

@@ -42,6 +42,11 @@ export interface Step {
   readonly udpDrops: number | undefined;
   /** How late the server's event loop ran its timers in the window, p99, in ms; NaN if unknown. */
   readonly loopDelayP99Ms: number;
+  /**
+   * Datagrams the server's connections sent in the window, if known (of those open at its close:
+   * a connection that closed in it takes its count along).
+   */
+  readonly serverSent: number | undefined;
   /** The most connections congestion avoidance throttled to 20 Hz at once in the window, if known. */
   readonly throttled: number | undefined;
   /** The share of the whole machine's CPU (0..1) busy in the window: the load runs on it too. */
@@ -175,6 +180,10 @@ export async function measureStep(
       datagrams: after.datagrams - before.datagrams,
       connections: after.connections,
       throttled: after.throttled,
+      serverSent:
+        before.sent === undefined || after.sent === undefined
+          ? undefined
+          : after.sent - before.sent,
       udpDrops:
         dropsBefore === undefined || dropsAfter === undefined
           ? undefined
@@ -204,6 +213,9 @@ export function describeStep(step: Step, measureMs: number): string {
     `${(100 * step.machineBusy).toFixed(0)}%, ` +
     (step.throttled === undefined ? '' : `up to ${step.throttled} throttled to 20 Hz, `) +
     (step.udpDrops === undefined ? '' : `${step.udpDrops} UDP receive drops, `) +
+    (step.serverSent === undefined
+      ? ''
+      : `server sent ${percent(step.serverSent, expected)} of the packages due, `) +
     (Number.isNaN(step.loopDelayP99Ms)
       ? ''
       : `server loop late by ${step.loopDelayP99Ms.toFixed(0)} ms (p99), `) +
