@@ -8,7 +8,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Backend, CONGESTION, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
+import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
 import type { GameState, HandlerContext } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
@@ -29,9 +29,9 @@ export interface Usage {
   /** Datagrams the server's open connections sent so far (rxgase servers), if known. */
   readonly sent: number | undefined;
   /**
-   * The most connections at once, since usage was last asked, whose latency was past congestion
-   * avoidance's threshold (250 ms), which the server therefore sent 20 packages a second instead
-   * of 40; undefined where it cannot tell.
+   * The most connections at once, since usage was last asked, that congestion avoidance held at
+   * half the rate (20 packages a second instead of 40: once a latency past 250 ms, until good
+   * conditions held long enough); undefined where it cannot tell.
    */
   readonly throttled: number | undefined;
   /**
@@ -45,7 +45,7 @@ export interface Usage {
 function backendUsage(
   connections: ReadonlyMap<
     string,
-    { readonly currentLatency: number; readonly stats: { readonly datagramsOut: number } }
+    { readonly currentQuality: string; readonly stats: { readonly datagramsOut: number } }
   >,
 ): Omit<Usage, 'cpuMs' | 'loopDelayP99Ms'> {
   let sent = 0;
@@ -59,10 +59,10 @@ function backendUsage(
 }
 
 /** How many of `connections` congestion avoidance throttles now. */
-export function throttledOf(connections: Iterable<{ readonly currentLatency: number }>): number {
+export function throttledOf(connections: Iterable<{ readonly currentQuality: string }>): number {
   let throttled = 0;
   for (const connection of connections) {
-    if (connection.currentLatency > CONGESTION.latencyThresholdMs) throttled++;
+    if (connection.currentQuality === 'bad') throttled++;
   }
   return throttled;
 }

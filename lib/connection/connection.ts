@@ -183,6 +183,14 @@ export class Connection<P extends Package = Package> {
     return this.latency.value;
   }
 
+  /**
+   * The link's quality as congestion avoidance judges it now: `bad` while it sends at half the
+   * rate (after a latency past 250 ms, until good conditions held long enough).
+   */
+  get currentQuality(): Quality {
+    return this.quality.value;
+  }
+
   /** Why the connection closed; undefined while it is open. */
   get closeReason(): CloseReason | undefined {
     return this.reason;
