@@ -74,6 +74,19 @@ let usage: () => Omit<Usage, 'cpuMs' | 'loopDelayP99Ms'> = () => ({
   throttled: undefined,
 });
 
+/** The connections throttled now, where the server can tell: what the sampler below looks at. */
+let throttledNow: () => number | undefined = () => undefined;
+
+/**
+ * Reports on an rxgase server's connections from now on: `usage` when asked, and the count of
+ * those throttled to the sampler, which reads nothing else of them (it runs in the measured
+ * process every 100 ms).
+ */
+function watchConnections(connections: () => Parameters<typeof backendUsage>[0]): void {
+  usage = () => backendUsage(connections());
+  throttledNow = () => throttledOf(connections().values());
+}
+
 /** PyGaSe's quickstart game: `foo` grows by `bar` a second; PING events are counted. */
 async function quickstart(): Promise<number> {
   type Quickstart = GameState<{ foo: number; bar: number; pings: number }>;
@@ -94,7 +107,8 @@ async function quickstart(): Promise<number> {
     },
   );
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => backendUsage(backend.server.connections);
+  // A getter: each read is the connections of that moment.
+  watchConnections(() => backend.server.connections);
   return port;
 }
 
@@ -112,7 +126,8 @@ async function chase(): Promise<number> {
     maxPlayers: 32,
   });
   const { port } = await backend.run('127.0.0.1', 0);
-  usage = () => backendUsage(backend.server.connections);
+  // A getter: each read is the connections of that moment.
+  watchConnections(() => backend.server.connections);
   return port;
 }
 
@@ -148,7 +163,7 @@ loopDelay.enable();
 /** The most connections throttled at once since usage was last asked, looked at every 100 ms. */
 let mostThrottled = 0;
 setInterval(() => {
-  mostThrottled = Math.max(mostThrottled, usage().throttled ?? 0);
+  mostThrottled = Math.max(mostThrottled, throttledNow() ?? 0);
 }, 100).unref();
 
 answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) => {
