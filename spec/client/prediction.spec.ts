@@ -1,15 +1,13 @@
 import { Subject } from 'rxjs';
 import { predict } from '../../lib/operators/predict';
+import { lineMoves } from '../helpers/lineMoves';
+import type { Move } from '../helpers/lineMoves';
 import { createGameState } from '../../lib/state/gameState';
 import type { GameState } from '../../lib/state/gameState';
 import { TestWorld } from '../../lib/testing/index';
 
 /** One player on a line, and the last of its moves the server applied. */
 type Line = GameState<{ x: number; lastMove: number }>;
-interface Move {
-  readonly seq: number;
-  readonly dx: number;
-}
 
 const STEP = 5;
 const MOVE_EVERY_MS = 50;
@@ -63,16 +61,7 @@ describe('a predicted player, 250 ms from its server', () => {
       const ann = await world.connect('ann');
       const moves = new Subject<Move>();
       let shown = ann.state;
-      ann.state$
-        .pipe(
-          predict({
-            inputs: moves,
-            apply: (state, move) => ({ ...state, x: state.x + move.dx }),
-            sequenceOf: (move) => move.seq,
-            acknowledged: (state) => state.lastMove,
-          }),
-        )
-        .subscribe((state) => (shown = state));
+      ann.state$.pipe(predict(lineMoves(moves))).subscribe((state) => (shown = state));
       let intended = 0;
       const predictedErrors: number[] = [];
       const serverErrors: number[] = [];

@@ -3,15 +3,13 @@ import { Backend } from '../../lib/backend/backend';
 import { Client } from '../../lib/client/client';
 import { interpolate } from '../../lib/operators/interpolate';
 import { predict } from '../../lib/operators/predict';
+import { lineMoves } from '../helpers/lineMoves';
+import type { Move } from '../helpers/lineMoves';
 import { createGameState } from '../../lib/state/gameState';
 import type { GameState } from '../../lib/state/gameState';
 
 /** A ball that rolls 100 a second, and a player on a line that moves when told. */
 type Field = GameState<{ ball: number; x: number; lastMove: number }>;
-interface Move {
-  readonly seq: number;
-  readonly dx: number;
-}
 
 /** A real server and client over UDP on 127.0.0.1. */
 async function connected() {
@@ -71,16 +69,7 @@ describe('interpolation and prediction over real UDP', () => {
     try {
       const moves = new Subject<Move>();
       let shown = client.state;
-      client.state$
-        .pipe(
-          predict({
-            inputs: moves,
-            apply: (state, move) => ({ ...state, x: state.x + move.dx }),
-            sequenceOf: (move) => move.seq,
-            acknowledged: (state) => state.lastMove,
-          }),
-        )
-        .subscribe((state) => (shown = state));
+      client.state$.pipe(predict(lineMoves(moves))).subscribe((state) => (shown = state));
       for (let seq = 1; seq <= 5; seq++) {
         client.dispatchEvent('MOVE', { seq, dx: 10 }).subscribe();
         moves.next({ seq, dx: 10 });
