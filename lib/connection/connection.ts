@@ -35,6 +35,7 @@ import { DEFAULT_BLOCK_BANDWIDTH } from './blockSender';
 import { ConnectionBlocks } from './blocks';
 import { peerSignals } from './peerSignals';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
+import type { SeenEventIds } from './eventIds';
 import type { Framed, Framing } from './framing';
 import { eventSize, pygaseFraming, rxgaseFraming } from './framing';
 import { OutgoingEvents } from './outgoingEvents';
@@ -107,7 +108,7 @@ export class Connection<P extends Package = Package> {
   private readonly events = new Subject<GameEvent>();
   /** Asks for a package soon: an event to send, or one to ack. */
   private readonly urgent = new Subject<void>();
-  private readonly outgoing = new OutgoingEvents();
+  private readonly outgoing: OutgoingEvents;
   private readonly running = new Subscription();
   private readonly counts: ConnectionCounts = emptyStats();
   private readonly scheduler: SchedulerLike;
@@ -128,14 +129,18 @@ export class Connection<P extends Package = Package> {
   private closed = false;
   /** Whether a close is on its way, on the next turn. */
   private closing = false;
+  /** Whether the link dropped: closed, its events kept for a connection that resumes it. */
+  private dropped = false;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     checkConnectionOptions(options);
     this.scheduler = options.scheduler ?? asyncScheduler;
+    const resumed = options.resumes?.handOver();
+    this.outgoing = resumed?.outgoing ?? new OutgoingEvents();
     this.framing =
       options.session === undefined
         ? pygaseFraming
-        : rxgaseFraming(options.session, options.maxMessageSize);
+        : rxgaseFraming(options.session, options.maxMessageSize, resumed?.seen);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
@@ -189,6 +194,14 @@ export class Connection<P extends Package = Package> {
    */
   get currentQuality(): Quality {
     return this.quality.value;
+  }
+
+  /**
+   * Whether the link dropped ({@link drop}): the connection is closed, and the events it had to
+   * send wait for a connection that resumes it; until then {@link dispatchEvent} queues more.
+   */
+  get isDropped(): boolean {
+    return this.dropped;
   }
 
   /** Why the connection closed; undefined while it is open. */
@@ -263,7 +276,7 @@ export class Connection<P extends Package = Package> {
         `the ${event.type} event takes ${size} bytes, a package has room for ${room}`,
       );
     }
-    if (this.closed) {
+    if (this.closed && !this.dropped) {
       const closed = new AsyncSubject<void>();
       closed.error(
         new ConnectionClosedError(`the ${event.type} event was not sent: the connection is closed`),
@@ -278,7 +291,7 @@ export class Connection<P extends Package = Package> {
     }
     const outcome = this.outgoing.add(event, bytes, size, options.retries ?? 0);
     this.counts.eventsOut++;
-    this.urgent.next();
+    if (!this.closed) this.urgent.next();
     return outcome;
   }
 
@@ -313,19 +326,68 @@ export class Connection<P extends Package = Package> {
 
   /**
    * Stops the connection: every timer is cancelled, status becomes Disconnected and the streams
-   * complete; events not yet acknowledged fail with a {@link ConnectionClosedError}.
+   * complete; events not yet acknowledged fail with a {@link ConnectionClosedError}. A connection
+   * whose link dropped ({@link drop}) fails the events it kept.
    *
    * @param reason Why, as {@link closeReason} tells; default `disconnected`.
    */
   close(reason: CloseReason = 'disconnected'): void {
+    if (this.dropped) {
+      this.dropped = false;
+      this.outgoing.clear(
+        new ConnectionClosedError(`the connection to ${this.name} dropped (${this.reason})`),
+      );
+      return;
+    }
     if (this.closed) return;
+    this.stop(reason);
+    const closed = new ConnectionClosedError(`the connection to ${this.name} closed (${reason})`);
+    this.outgoing.clear(closed);
+    this.blocks?.close(closed);
+  }
+
+  /**
+   * The link dropped (its peer fell silent, its WebSocket closed): the connection closes as
+   * {@link close} does, but the events it had to send, and any dispatched from now on, wait for
+   * a connection that resumes it (its `resumes` option) once the peer reconnects, or for
+   * {@link close}, which fails them. Blocks under way fail: the resumed connection sends what
+   * its peer lacks afresh.
+   *
+   * @param reason Why, as {@link closeReason} tells: `timeout` or `disconnected`.
+   */
+  drop(reason: CloseReason): void {
+    if (this.closed) return;
+    this.dropped = true;
+    this.stop(reason);
+    this.blocks?.close(
+      new ConnectionClosedError(`the connection to ${this.name} dropped (${reason})`),
+    );
+  }
+
+  /**
+   * Hands what a dropped connection kept to the connection that resumes it: its events, those in
+   * flight queued again, and the ids of the events it received. Once.
+   *
+   * @internal
+   * @throws {@link InvalidArgumentError} If the connection is not dropped, or handed over already.
+   */
+  handOver(): { readonly outgoing: OutgoingEvents; readonly seen: SeenEventIds | undefined } {
+    if (!this.dropped) {
+      throw new InvalidArgumentError(
+        `the connection to ${this.name} cannot be resumed: its link did not drop, or it was resumed already`,
+      );
+    }
+    this.dropped = false;
+    this.outgoing.resendInFlight();
+    return { outgoing: this.outgoing, seen: this.framing.seen };
+  }
+
+  /** Cancels every timer, says Disconnected and completes the streams. */
+  private stop(reason: CloseReason): void {
     this.closed = true;
     this.reason = reason;
     this.running.unsubscribe();
     this.status.next(ConnectionStatus.Disconnected);
-    const closed = new ConnectionClosedError(`the connection to ${this.name} closed (${reason})`);
-    this.outgoing.clear(closed);
-    this.blocks?.close(closed);
     for (const subject of [this.status, this.latency, this.quality, this.packages, this.events]) {
       subject.complete();
     }
@@ -370,7 +432,7 @@ export class Connection<P extends Package = Package> {
       case 'congestion':
         return this.quality.next(signal.quality);
       case 'silent':
-        return this.close('timeout');
+        return this.options.resumable === true ? this.drop('timeout') : this.close('timeout');
     }
   }
 

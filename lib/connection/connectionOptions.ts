@@ -8,6 +8,7 @@ import type { Package } from '../protocol/packages';
 import type { Address } from '../transport/datagram';
 import type { PackageCodec } from './packageCodec';
 import type { BudgetMeter } from './sessionBudget';
+import type { Connection } from './connection';
 
 /**
  * The state of a connection, with PyGaSe's values.
@@ -112,6 +113,19 @@ export interface ConnectionOptions<P extends Package> {
    * counted. A client takes its server's blocks (its large game states) up to 1 MiB.
    */
   readonly maxBlockSize?: number;
+  /**
+   * An rxgase connection whose link dropped ({@link Connection.drop}) that this one takes up
+   * again, after its peer reconnected: this one sends the events the other still had to send,
+   * with their ids and their outcomes, and tells the events it receives from those the other
+   * received. Default none.
+   */
+  readonly resumes?: Connection<P>;
+  /**
+   * Whether the connection may be resumed once its link drops: when it falls silent it
+   * {@link Connection.drop}s (closes, keeping its events for the connection that resumes it)
+   * rather than closing. Default false.
+   */
+  readonly resumable?: boolean;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface Framing {
   send(packet: Uint8Array, send: (datagram: Uint8Array) => void): void;
   /** Whether an event with this id is new: to be handled. Without ids, every event is new. */
   firstTime(eventId: number | undefined): boolean;
+  /** The ids of the events received, to carry over to a connection that resumes this one. */
+  readonly seen?: SeenEventIds;
 }
 
 /** PyGaSe's: packages bare, events handled at least once. */
@@ -64,13 +66,14 @@ export const pygaseFraming: Framing = {
  * rxgase's: packages in data packets of the session `session`, events handled exactly once.
  * A packet with another session's token is refused with a {@link SessionMismatchError}. Data
  * packets up to `maxSize` bytes are sent and taken; over {@link MAX_DATAGRAM_SIZE} they go in
- * fragments, each packet under a message id of its own.
+ * fragments, each packet under a message id of its own. `seen` holds the ids of the events
+ * received: a connection's own, or those of the connection it resumes.
  */
 export function rxgaseFraming(
   session: Uint8Array,
   maxSize: number = DEFAULT_MAX_MESSAGE_SIZE,
+  seen = new SeenEventIds(),
 ): Framing {
-  const seen = new SeenEventIds();
   let messageId = 0;
   return {
     overhead: DATA_OVERHEAD,
@@ -103,6 +106,7 @@ export function rxgaseFraming(
       for (const fragment of encodeFragments(session, messageId, packet)) send(fragment);
     },
     firstTime: (eventId) => eventId === undefined || seen.firstTime(eventId),
+    seen,
   };
 }
 

@@ -153,6 +153,18 @@ export class OutgoingEvents {
     return again.length;
   }
 
+  /**
+   * Every event in flight goes back to the queue, before those queued, oldest first: their
+   * packages went over a link that dropped, and go again over the one that took its place.
+   * Their ids stay: a receiver that got one already acks it again but does not handle it again.
+   */
+  resendInFlight(): void {
+    const inFlight = [...this.inFlight.values()].flat().sort((a, b) => (a.id - b.id) | 0);
+    this.inFlight.clear();
+    this.inFlightCount = 0;
+    this.queue.unshift(...inFlight);
+  }
+
   /** Fails every event queued or in flight with `reason`, and forgets them. */
   clear(reason: unknown): void {
     const pending = [...this.inFlight.values()].flat().concat(this.queue);

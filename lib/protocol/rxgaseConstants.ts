@@ -64,11 +64,13 @@ export const RXGASE_PROTOCOL_ID: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xd0
  * The version of the rxgase protocol these peers speak. Version 2 binds the accept to the
  * client's nonce and pads the challenge response to 64 bytes; version 3 adds fragments and
  * blocks; version 4 writes a server's updates to an rxgase client as compact updates (see
- * `CompactEncoder`). Peers of other versions are refused with `version mismatch`.
+ * `CompactEncoder`); version 5 lets a client whose link dropped resume its session (a
+ * `resume` ticket and the session in its challenge response). Peers of other versions are refused
+ * with `version mismatch`.
  *
  * @category Protocol
  */
-export const RXGASE_PROTOCOL_VERSION = 4;
+export const RXGASE_PROTOCOL_VERSION = 5;
 
 /** What an rxgase packet is. */
 export const PacketKind = {
@@ -141,6 +143,12 @@ export const MAX_TICKET_SIZE = 255;
 export const CHALLENGE_RESPONSE_SIZE = 64;
 /** Protocol id and kind. */
 export const PACKET_PREFIX_SIZE = 5;
+
+/**
+ * Where a challenge response says it resumes a session (1, else 0), the session's token after
+ * it: in the padding, so a response stays 64 bytes.
+ */
+export const RESUME_FLAG_AT = PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE + COOKIE_SIZE;
 /** The bytes a data packet adds to the PyGaSe package it carries, besides 4 per event id. */
 export const DATA_OVERHEAD = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
 /** The bytes each event id takes in a data packet. */

@@ -23,6 +23,7 @@ import {
   MAX_DATAGRAM_SIZE,
   PACKET_PREFIX_SIZE,
   PacketKind,
+  RESUME_FLAG_AT,
   RXGASE_PROTOCOL_ID,
   MAX_SLICES,
   SHUTDOWN_REQUEST_SIZE,
@@ -48,6 +49,8 @@ export type RxgasePacket =
       readonly version: number;
       readonly nonce: Uint8Array;
       readonly cookie: Uint8Array;
+      /** The session the client resumes, whose link dropped; undefined for a new one. */
+      readonly resumes: Uint8Array | undefined;
     }
   | {
       readonly kind: 'accept';
@@ -220,6 +223,7 @@ export function decodeRxgasePacket(datagram: Uint8Array, maxSize = MAX_PACKAGE_S
         version: readU16(datagram, p),
         nonce: at(p + 2, TOKEN_SIZE),
         cookie: at(p + 2 + TOKEN_SIZE, COOKIE_SIZE),
+        resumes: datagram[RESUME_FLAG_AT] === 1 ? at(RESUME_FLAG_AT + 1, TOKEN_SIZE) : undefined,
       };
     case PacketKind.Accept: {
       exactly(datagram, ACCEPT_SIZE, 'accept');

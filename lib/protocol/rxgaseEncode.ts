@@ -17,6 +17,7 @@ import {
   MAX_EVENT_IDS,
   PACKET_PREFIX_SIZE,
   PacketKind,
+  RESUME_FLAG_AT,
   RXGASE_PROTOCOL_ID,
   RXGASE_PROTOCOL_VERSION,
   MAX_SLICES,
@@ -69,16 +70,24 @@ export function encodeChallenge(nonce: Uint8Array, cookie: Uint8Array): Uint8Arr
   return out.bytes;
 }
 
-/** Writes a client's answer to a challenge: the cookie echoed, padded to 64 bytes. */
+/**
+ * Writes a client's answer to a challenge: the cookie echoed, padded to 64 bytes; with
+ * `resumes`, the token of the session it takes up again, whose link dropped.
+ */
 export function encodeChallengeResponse(
   nonce: Uint8Array,
   cookie: Uint8Array,
   version = RXGASE_PROTOCOL_VERSION,
+  resumes?: Uint8Array,
 ): Uint8Array {
   const out = start(PacketKind.ChallengeResponse, CHALLENGE_RESPONSE_SIZE);
   out.view.setUint16(PACKET_PREFIX_SIZE, version);
   out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE + 2);
   out.bytes.set(checked(cookie, COOKIE_SIZE, 'cookie'), PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE);
+  if (resumes !== undefined) {
+    out.bytes[RESUME_FLAG_AT] = 1;
+    out.bytes.set(checked(resumes, TOKEN_SIZE, 'resumed session'), RESUME_FLAG_AT + 1);
+  }
   return out.bytes;
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, MalformedPayloadError } from './errors';
-import { MAX_TICKET_SIZE } from './rxgaseConstants';
+import { MAX_TICKET_SIZE, TOKEN_SIZE } from './rxgaseConstants';
 
 /*
  * Tickets: what a client's connect request carries so that a server of rooms knows which room it
@@ -7,10 +7,11 @@ import { MAX_TICKET_SIZE } from './rxgaseConstants';
  *
  *   1  ROOM    the room's id, UTF-8
  *   2  TOKEN   a connect token a matchmaker signed (see the room server's `connectTokens.ts`)
+ *   3  RESUME  the token of a session whose link dropped, which the client takes up again
  */
 
 /** A ticket's kinds. */
-export const TicketKind = { Room: 1, Token: 2 } as const;
+export const TicketKind = { Room: 1, Token: 2, Resume: 3 } as const;
 
 /** The longest room id, in bytes of UTF-8: a ticket of a room is its kind and its id. */
 export const MAX_ROOM_ID_SIZE = MAX_TICKET_SIZE - 1;
@@ -61,6 +62,21 @@ export interface RoomInfo {
 }
 
 const utf8 = new TextEncoder();
+
+/** The ticket of a client resuming the session `session`, whose link dropped. */
+export function resumeTicket(session: Uint8Array): Uint8Array {
+  const ticket = new Uint8Array(1 + session.length);
+  ticket[0] = TicketKind.Resume;
+  ticket.set(session, 1);
+  return ticket;
+}
+
+/** The session a resume ticket names; undefined if it is no resume ticket. */
+export function resumedSession(ticket: Uint8Array): Uint8Array | undefined {
+  return ticket[0] === TicketKind.Resume && ticket.length === 1 + TOKEN_SIZE
+    ? ticket.subarray(1)
+    : undefined;
+}
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The ticket of room `roomId`. @throws {@link InvalidArgumentError} If the id is too long. */

@@ -104,7 +104,11 @@ describe('rxgase packets', () => {
       version: 2,
       nonce: token(1),
       cookie: bytes(20, 5),
+      resumes: undefined,
     });
+    const resuming = encodeChallengeResponse(token(1), bytes(20, 5), undefined, token(4));
+    expect(resuming.length).toBe(CHALLENGE_RESPONSE_SIZE);
+    expect(decodeRxgasePacket(resuming)).toMatchObject({ resumes: token(4) });
     expect(decodeRxgasePacket(encodeAccept(token(1), token(3), bytes(16, 7)))).toEqual({
       kind: 'accept',
       nonce: token(1),
