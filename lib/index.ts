@@ -204,6 +204,8 @@ export type { ServerOptions } from './server/serverOptions';
 export type {
   ClientConnected,
   ClientDisconnected,
+  ClientDropped,
+  ClientReconnected,
   ClientConnection,
 } from './server/clientConnection';
 export type {
@@ -242,9 +244,9 @@ export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgaseCo
 export type { CloseReason } from './protocol/rxgaseConstants';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
 export { Client } from './client/client';
-export type { ClientEventHandler } from './client/client';
+export type { ClientEventHandler, ClientStatus } from './client/client';
 export { DEFAULT_WAIT_MS } from './client/clientOptions';
-export type { ClientOptions } from './client/clientOptions';
+export type { ClientOptions, ReconnectOptions } from './client/clientOptions';
 export { Backend } from './backend/backend';
 export type { BackendOptions } from './backend/backend';
 

@@ -1,4 +1,4 @@
-import { Subject, filter } from 'rxjs';
+import { BehaviorSubject, Subject, distinctUntilChanged, filter } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { ConnectionStatus } from '../connection/connection';
@@ -42,6 +42,7 @@ import {
   handshakeWithin,
   updatesFrom,
 } from './session';
+import { reconnectSession } from './reconnection';
 
 /**
  * A client handler: called with the event's payload (its keyword arguments) and a context that
@@ -52,6 +53,14 @@ import {
  * @category Client
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
+
+/**
+ * Where a client is: `connecting` (its first connection under way), `connected`, `reconnecting`
+ * (its link dropped and it is coming back, see `ClientOptions.reconnect`), `disconnected`.
+ *
+ * @category Client
+ */
+export type ClientStatus = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
 /** What joining a room adds to connecting: the ticket, and where WebSocket clients go. */
 interface Seat {
@@ -87,8 +96,16 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   readonly errors$: Observable<HandlerError>;
   /** Why each connection ended: `disconnected` when the client left, else the server's word. */
   readonly disconnected$: Observable<CloseReason>;
+  /**
+   * Where the client is, now and as it changes: `connecting`, `connected`, `reconnecting` while
+   * it comes back after its link dropped, `disconnected`.
+   */
+  readonly status$: Observable<ClientStatus>;
 
   private readonly disconnections = new Subject<CloseReason>();
+  private readonly status = new BehaviorSubject<ClientStatus>('disconnected');
+  /** One more each time the client connects or disconnects: a reconnection of an older one stops. */
+  private generation = 0;
   private accepted: Accepted | undefined;
   private readonly known: ClientState<S>;
   private readonly events = new Subject<EventOf<E['toClient']>>();
@@ -112,6 +129,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.handlers = new EventHandlers<ClientEventHandler<never>>(this.options.logger, 'client');
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
+    this.status$ = this.status.pipe(distinctUntilChanged());
+  }
+
+  /** Where the client is now; see {@link status$}. */
+  get currentStatus(): ClientStatus {
+    return this.status.value;
   }
 
   /** Whether the server made this client its host: the one that may shut it down. */
@@ -249,8 +272,13 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       throw new InvalidArgumentError('the client is already connected');
     }
     this.connecting = true;
+    this.status.next('connecting');
     try {
       await this.open(port, hostname, timeoutMs, seat);
+      this.status.next('connected');
+    } catch (error) {
+      this.status.next('disconnected');
+      throw error;
     } finally {
       this.connecting = false;
     }
@@ -302,40 +330,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       }
     }
     this.accepted = accepted;
-    // An rxgase server writes its updates in compact form, with a dictionary per connection.
-    const updates = accepted === undefined ? undefined : new CompactDecoder();
-    const connection = connectionTo(
-      transport,
-      server,
-      accepted,
-      () => this.known.value.time_order,
-      this.options,
-      updates,
-    );
-    this.current = connection;
     this.room = seat?.roomId;
-    if (accepted !== undefined) {
-      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
-        (reason) => connection.close(reason),
-      );
-    }
-    // A WebSocket that closed is the end of the connection, now, not when it times out.
-    linkClosedTo(transport, server).subscribe(() => connection.close('disconnected'));
-    this.known.follow(updatesFrom(connection, logger, updates));
-    connection.events$.subscribe((event) => {
-      this.events.next(event as EventOf<E['toClient']>);
-      this.handlers.handle(event);
-    });
-    connection.open();
-    // Subscribed once open (before, the status is Disconnected, which means nothing yet): a
-    // connection that timed out is let go, so the client can connect again.
-    connection.status$.subscribe((status) => {
-      if (status !== ConnectionStatus.Disconnected) return;
-      this.disconnections.next(connection.closeReason ?? 'disconnected');
-      if (this.current !== connection) return;
-      logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
-      void this.disconnect();
-    });
+    const generation = ++this.generation;
+    const connection = this.attach(transport, server, accepted, generation);
     try {
       await this.known.tryTo(
         (state) => {
@@ -353,6 +350,120 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
         cause: error,
       });
     }
+  }
+
+  /**
+   * Makes the connection to `server` over `transport` the client's, and follows it: its updates
+   * into the state, its events to the handlers, its close from the server, its link closing. A
+   * link that drops once the client is connected (with `reconnect`) starts a reconnection.
+   *
+   * @param resumes The dropped connection this one takes up again.
+   */
+  private attach(
+    transport: Transport,
+    server: Address,
+    accepted: Accepted | undefined,
+    generation: number,
+    resumes?: Connection<ServerPackage>,
+  ): Connection<ServerPackage> {
+    const { logger } = this.options;
+    const from = addressKey(server);
+    // An rxgase server writes its updates in compact form, with a dictionary per connection.
+    const updates = accepted === undefined ? undefined : new CompactDecoder();
+    // Until the whole state came (again, after a reconnection), the client reports none: the
+    // server sends it whole, and the client takes it in place of its own.
+    const connection = connectionTo(
+      transport,
+      server,
+      accepted,
+      () => (this.known.hasState ? this.known.value.time_order : 0),
+      this.options,
+      updates,
+      resumes,
+    );
+    this.current = connection;
+    const resumable = accepted !== undefined && this.options.reconnect !== false;
+    if (accepted !== undefined) {
+      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
+        (reason) =>
+          // The server lost the link and holds the client's place: it comes back.
+          reason === 'dropped' && resumable ? connection.drop('timeout') : connection.close(reason),
+      );
+    }
+    // A WebSocket that closed is the end of the connection, now, not when it times out.
+    linkClosedTo(transport, server).subscribe(() =>
+      resumable ? connection.drop('disconnected') : connection.close('disconnected'),
+    );
+    this.known.follow(updatesFrom(connection, logger, updates));
+    connection.events$.subscribe((event) => {
+      this.events.next(event as EventOf<E['toClient']>);
+      this.handlers.handle(event);
+    });
+    connection.open();
+    // Subscribed once open (before, the status is Disconnected, which means nothing yet): a
+    // connection that timed out is let go, so the client can connect again.
+    connection.status$.subscribe((status) => {
+      if (status === ConnectionStatus.Connected && this.current === connection && resumes) {
+        this.status.next('connected');
+      }
+      if (status !== ConnectionStatus.Disconnected) return;
+      const current = this.current === connection && this.generation === generation;
+      if (connection.isDropped && current && this.status.value !== 'connecting') {
+        void this.reconnect(connection, transport, server, accepted as Accepted, generation);
+        return;
+      }
+      // Dropped before it was connected, or while the client left: it is over.
+      if (connection.isDropped) connection.close();
+      this.disconnections.next(connection.closeReason ?? 'disconnected');
+      if (!current) return;
+      logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
+      void this.disconnect();
+    });
+    return connection;
+  }
+
+  /**
+   * The link of `dropped` went: the client comes back with its session over a new transport (see
+   * {@link reconnectSession}), its state and events kept meanwhile, or, failing that within
+   * `reconnect.timeoutMs`, it is disconnected.
+   */
+  private async reconnect(
+    dropped: Connection<ServerPackage>,
+    transport: Transport,
+    server: Address,
+    accepted: Accepted,
+    generation: number,
+  ): Promise<void> {
+    const { logger, reconnect } = this.options;
+    if (reconnect === false) return;
+    this.status.next('reconnecting');
+    const from = addressKey(server);
+    logger.info(`Lost the link to ${from} (${dropped.closeReason}); reconnecting.`);
+    transport.close();
+    this.transport = undefined;
+    const outcome = await reconnectSession(
+      this.options,
+      reconnect,
+      server,
+      accepted.session,
+      (answer) => this.ignore(answer, from),
+      () => this.generation !== generation,
+    );
+    if (outcome.kind === 'aborted') return;
+    if (outcome.kind === 'resumed') {
+      this.transport = outcome.transport;
+      this.accepted = outcome.accepted;
+      this.known.rebase();
+      this.attach(outcome.transport, server, outcome.accepted, generation, dropped);
+      logger.info(`Reconnected to ${from}.`);
+      return;
+    }
+    // Its events fail now.
+    dropped.close();
+    const reason = outcome.reason ?? dropped.closeReason ?? 'timeout';
+    logger.info(`Could not reconnect to ${from} (${reason}).`);
+    this.disconnections.next(reason);
+    if (this.current === dropped) await this.disconnect();
   }
 
   /**
@@ -429,6 +540,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    */
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
     const { current, transport, server, accepted } = this;
+    this.generation++;
+    this.status.next('disconnected');
     this.current = undefined;
     this.transport = undefined;
     this.accepted = undefined;

@@ -62,17 +62,46 @@ export interface ClientOptions {
   readonly matchmaker?: string;
   /** What the matchmaker's `auth` checks (a login token, say), sent with each request; default none. */
   readonly credentials?: unknown;
+  /**
+   * How an rxgase client whose link drops (the server silent for 5 s, its WebSocket closed, the
+   * server saying it holds the client's place) comes back: it connects again with its session
+   * token, from a new socket, to a server that holds its place (`reconnectGraceMs`), and is the
+   * same client there, its state and its events kept; `status$` says `reconnecting` meanwhile.
+   * Default `{}`: every default of {@link ReconnectOptions}. `false`: a drop ends the connection.
+   * A PyGaSe client never reconnects.
+   */
+  readonly reconnect?: ReconnectOptions | false;
+}
+
+/**
+ * How a client reconnects after its link dropped: attempts at once, then after a delay that
+ * doubles from `minDelayMs` up to `maxDelayMs`, until `timeoutMs` passed.
+ *
+ * @category Client
+ */
+export interface ReconnectOptions {
+  /** How long the client tries, from the drop, before it counts as disconnected; default 10,000 ms. */
+  readonly timeoutMs?: number;
+  /** The delay after the first failed attempt; default 100 ms. */
+  readonly minDelayMs?: number;
+  /** The longest delay between attempts; default 2000 ms. */
+  readonly maxDelayMs?: number;
 }
 
 /** A client's options with their defaults filled in. */
-export type ResolvedClientOptions = Required<Omit<ClientOptions, 'matchmaker' | 'credentials'>> &
-  Pick<ClientOptions, 'matchmaker' | 'credentials'>;
+export type ResolvedClientOptions = Required<
+  Omit<ClientOptions, 'matchmaker' | 'credentials' | 'reconnect'>
+> &
+  Pick<ClientOptions, 'matchmaker' | 'credentials'> & {
+    /** False: a drop ends the connection. */
+    readonly reconnect: Required<ReconnectOptions> | false;
+  };
 
 /**
  * Checks the options given to a `Client` and fills in the defaults.
  *
- * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0, or
- *   `maxMessageSize` not a whole number from 2048 to 8 MiB.
+ * @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0,
+ *   `maxMessageSize` not a whole number from 2048 to 8 MiB, or a `reconnect` delay not above 0.
  */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   const { maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS } = options;
@@ -89,7 +118,20 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     maxMessageSize,
     matchmaker: checkMatchmaker(options.matchmaker),
     credentials: options.credentials,
+    reconnect: reconnectOptions(options.reconnect),
   };
+}
+
+/** How a client reconnects, checked, its defaults filled in. */
+function reconnectOptions(
+  options: ReconnectOptions | false | undefined,
+): Required<ReconnectOptions> | false {
+  if (options === false) return false;
+  const { timeoutMs = 10_000, minDelayMs = 100, maxDelayMs = 2000 } = options ?? {};
+  checkPositive('reconnect.timeoutMs', timeoutMs);
+  checkPositive('reconnect.minDelayMs', minDelayMs);
+  checkPositive('reconnect.maxDelayMs', maxDelayMs);
+  return { timeoutMs, minDelayMs, maxDelayMs };
 }
 
 /** An http(s) URL, or none. */

@@ -50,6 +50,14 @@ export class ClientState<S extends GameState<object>> {
   }
 
   /**
+   * Keeps the state, but takes the next update as the whole state: a connection that resumes
+   * after a drop gets it whole again from a server with no record of what the client holds.
+   */
+  rebase(): void {
+    this.whole = false;
+  }
+
+  /**
    * Applies each update of `updates$` to the state, the first as the whole state, and any marked
    * `whole` (newer than the state) in place of it.
    */

@@ -46,6 +46,11 @@ export interface HandshakeOptions {
   readonly ignored?: (packet: HandshakeAnswer) => void;
   /** What the server routes the client by: a room's ticket (see `RoomServer`); default none. */
   readonly ticket?: Uint8Array;
+  /**
+   * The token of the session the client takes up again, whose link dropped: the challenge
+   * response carries it, and the server accepts with the same session. Default none: a new one.
+   */
+  readonly resumes?: Uint8Array;
 }
 
 /** A packet the server answers a handshake step with. */
@@ -74,7 +79,7 @@ export function handshake(
   scheduler: SchedulerLike,
   options: HandshakeOptions = {},
 ): Observable<Accepted> {
-  const { nonce = randomToken(), ignored = () => undefined, ticket } = options;
+  const { nonce = randomToken(), ignored = () => undefined, ticket, resumes } = options;
   const from = addressKey(server);
   const answers$ = packetsFrom(transport, server).pipe(
     filter((packet): packet is HandshakeAnswer => ANSWERS.has(packet.kind)),
@@ -123,7 +128,9 @@ export function handshake(
     refusal$,
     linkClosed$,
     ask(encodeConnectRequest(nonce, undefined, ticket), challenge$).pipe(
-      switchMap(({ cookie }) => ask(encodeChallengeResponse(nonce, cookie), accept$)),
+      switchMap(({ cookie }) =>
+        ask(encodeChallengeResponse(nonce, cookie, undefined, resumes), accept$),
+      ),
     ),
   ).pipe(take(1));
 }

@@ -64,12 +64,15 @@ export async function handshakeWithin(
   timeoutMs: number,
   ignored: (answer: HandshakeAnswer) => void,
   ticket?: Uint8Array,
+  resumes?: Uint8Array,
 ): Promise<Accepted> {
   try {
     return await firstValueFrom(
-      handshake(transport, server, scheduler, { ignored, ...(ticket && { ticket }) }).pipe(
-        timeout({ first: timeoutMs, scheduler }),
-      ),
+      handshake(transport, server, scheduler, {
+        ignored,
+        ...(ticket && { ticket }),
+        ...(resumes && { resumes }),
+      }).pipe(timeout({ first: timeoutMs, scheduler })),
     );
   } catch (error) {
     if (error instanceof ConnectionRefusedError) throw error;
@@ -84,14 +87,16 @@ export async function handshakeWithin(
  * server's address but the rxgase control packets, which are the client's.
  *
  * @param timeOrder The time order of the client's state, which its packages carry.
+ * @param resumes The connection whose link dropped that this one takes up again.
  */
 export function connectionTo(
   transport: Transport,
   server: Address,
   accepted: Accepted | undefined,
   timeOrder: () => number,
-  { scheduler, logger, maxPendingEvents, maxMessageSize }: ResolvedClientOptions,
+  { scheduler, logger, maxPendingEvents, maxMessageSize, reconnect }: ResolvedClientOptions,
   updates: CompactDecoder | undefined,
+  resumes?: Connection<ServerPackage>,
 ): Connection<ServerPackage> {
   const from = addressKey(server);
   return new Connection<ServerPackage>({
@@ -110,6 +115,8 @@ export function connectionTo(
       ? {}
       : {
           session: accepted.session,
+          resumable: reconnect !== false,
+          ...(resumes && { resumes }),
           ackEvery: RXGASE_CLIENT_ACK_EVERY,
           maxMessageSize,
           // A state past one datagram comes as a block, as large as a message may be.
@@ -219,8 +226,8 @@ export function closedBeforeState(
   );
 }
 
-/** Why a client closes a connection itself. */
-const OWN_REASONS: ReadonlySet<CloseReason> = new Set(['timeout', 'disconnected']);
+/** Why a client closes a connection itself, or the server holds it for its return. */
+const OWN_REASONS: ReadonlySet<CloseReason> = new Set(['timeout', 'disconnected', 'dropped']);
 
 /**
  * What a client sends as it leaves: with `shutdownServer`, a request that the server shut down

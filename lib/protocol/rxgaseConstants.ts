@@ -104,7 +104,8 @@ export type CloseReason =
   | 'flooding'
   | 'state too large'
   | 'no such room'
-  | 'invalid token';
+  | 'invalid token'
+  | 'dropped';
 
 /** The close reasons, each going as its place in this list plus one: the order is the wire's. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -127,6 +128,9 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'no such room',
   // Since version 4: a connect token that is forged, expired, spent, or for another server.
   'invalid token',
+  // Since version 5: the server lost the client's link and holds its session for its
+  // reconnection (a server's `reconnectGraceMs`): the client comes back through the handshake.
+  'dropped',
 ];
 
 export const TOKEN_SIZE = 8;

@@ -50,6 +50,27 @@ export interface ClientDisconnected {
   readonly reason: CloseReason;
 }
 
+/**
+ * A client whose link dropped, held for its reconnection (see `reconnectGraceMs`): why it
+ * dropped, `timeout` or `disconnected` (its WebSocket closed).
+ *
+ * @category Server/Backend
+ */
+export interface ClientDropped {
+  readonly client: Address;
+  readonly reason: CloseReason;
+}
+
+/**
+ * A client that reconnected within its grace window: where it is now, and where it was.
+ *
+ * @category Server/Backend
+ */
+export interface ClientReconnected {
+  readonly client: Address;
+  readonly previous: Address;
+}
+
 /** A connected client, with what its handshake settled if it speaks rxgase. */
 export interface ClientEntry {
   readonly connection: ClientConnection;
@@ -97,6 +118,8 @@ export interface ClientContext<S extends GameState<object>> {
   readonly unsendable: (error: Error, client: Address) => void;
   /** The causes of unsendable states reported, by client. */
   readonly reported: ReportedCauses;
+  /** How long a dropped rxgase client is held for its reconnection; 0: not held. */
+  readonly reconnectGraceMs: number;
 }
 
 /** One client to connect: where it is, its datagrams, and what its first package or handshake said. */
@@ -109,6 +132,8 @@ export interface NewClient {
   readonly timeOrder: number;
   /** An rxgase client's handshake; none for a PyGaSe client. */
   readonly handshake: Handshake | undefined;
+  /** The dropped connection of the session the client takes up again; none for a new one. */
+  readonly resumes?: ClientConnection;
 }
 
 /** Where a client's connection tells its registry what became of it. */
@@ -192,6 +217,8 @@ export function connectClient<S extends GameState<object>>(
       ? { firstSequence: randomSequence() }
       : {
           session: handshake.session,
+          resumable: context.reconnectGraceMs > 0,
+          ...(client.resumes && { resumes: client.resumes }),
           maxMessageSize: context.maxMessageSize,
           reassembly: context.reassembly,
           bandwidth: context.bandwidth,

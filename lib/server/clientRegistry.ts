@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Demultiplexed } from '../operators/demultiplex';
-import { HOST_TOKEN_SIZE, TOKEN_SIZE, encodeAccept, encodeClose } from '../protocol/rxgasePackets';
+import {
+  HOST_TOKEN_SIZE,
+  TOKEN_SIZE,
+  encodeAccept,
+  encodeClose,
+  sameBytes,
+} from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
@@ -15,9 +21,13 @@ import type {
   ClientConnected,
   ClientContext,
   ClientDisconnected,
+  ClientDropped,
   ClientEntry,
+  ClientReconnected,
   Handshake,
 } from './clientConnection';
+import { HeldSessions } from './heldSessions';
+import type { HeldClient } from './heldSessions';
 import type { Admitted } from './gate';
 import type { Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
@@ -48,12 +58,19 @@ export interface RegistryContext<S extends GameState<object>> extends ClientCont
 export class ClientRegistry<S extends GameState<object>> {
   /** Each client that connects (a PyGaSe client once it acked a package). */
   readonly connected$: Observable<ClientConnected>;
-  /** Each client reported connected whose connection ends. */
+  /** Each client reported connected whose connection ends (a dropped one once it is not held). */
   readonly disconnected$: Observable<ClientDisconnected>;
+  /** Each rxgase client whose link dropped, held for its reconnection. */
+  readonly dropped$: Observable<ClientDropped>;
+  /** Each held client that reconnected. */
+  readonly reconnected$: Observable<ClientReconnected>;
 
   private readonly entries = new Map<string, ClientEntry>();
   private readonly connected = new Subject<ClientConnected>();
   private readonly disconnected = new Subject<ClientDisconnected>();
+  private readonly dropped = new Subject<ClientDropped>();
+  private readonly reconnected = new Subject<ClientReconnected>();
+  private readonly held: HeldSessions;
   /** The counts of closed connections. */
   private readonly retired = emptySums();
   /** PyGaSe clients connected whose address is not verified yet, oldest first. */
@@ -66,6 +83,11 @@ export class ClientRegistry<S extends GameState<object>> {
   constructor(private readonly context: RegistryContext<S>) {
     this.connected$ = this.connected.asObservable();
     this.disconnected$ = this.disconnected.asObservable();
+    this.dropped$ = this.dropped.asObservable();
+    this.reconnected$ = this.reconnected.asObservable();
+    this.held = new HeldSessions(context.scheduler, context.reconnectGraceMs, (held) =>
+      this.expired(held),
+    );
     this.places = new AddressPlaces(context.maxClientsPerAddress);
     this.refusals = new ThrottledWarning(context.logger, context.scheduler);
     if (context.views !== undefined) Views.check(context.store);
@@ -79,6 +101,28 @@ export class ClientRegistry<S extends GameState<object>> {
   /** How many connections there are, verified or not. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** How many clients whose link dropped are held for their reconnection. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Whether a client may take up the session `session` again: it is held, or still connected
+   * (the client saw its link drop before the server did).
+   */
+  resumable(session: Uint8Array): boolean {
+    if (this.context.reconnectGraceMs <= 0) return false;
+    return this.held.has(session) || this.liveEntry(session) !== undefined;
+  }
+
+  /**
+   * Readies the session `session` for its client's return: a connection of it the server still
+   * has is dropped now, and held.
+   */
+  release(session: Uint8Array): void {
+    this.liveEntry(session)?.connection.drop('timeout');
   }
 
   /** Every connection, by address key. */
@@ -104,8 +148,12 @@ export class ClientRegistry<S extends GameState<object>> {
    * place (they have as many places again of their own).
    */
   isFull(replacing?: ClientEntry): boolean {
+    // A client held for its reconnection keeps its place.
     const others =
-      this.entries.size - this.unverified.size - (replacing?.verified === true ? 1 : 0);
+      this.entries.size +
+      this.held.size -
+      this.unverified.size -
+      (replacing?.verified === true ? 1 : 0);
     return others >= this.context.maxClients;
   }
 
@@ -165,6 +213,7 @@ export class ClientRegistry<S extends GameState<object>> {
     const { address, opens } = opening;
     if (opens === undefined) return;
     const { context } = this;
+    if (opens.resumes !== undefined) return this.resume(group, opens.resumes);
     const handshake = opens.nonce === undefined ? undefined : this.handshake(opens.nonce);
     const entry = connectClient(
       context,
@@ -187,8 +236,74 @@ export class ClientRegistry<S extends GameState<object>> {
   /** Closes every connection for `reason`; the registry is empty afterwards. */
   closeAll(reason: CloseReason): void {
     for (const { connection } of [...this.entries.values()]) connection.close(reason);
+    for (const held of this.held.takeAll()) this.expired(held, reason);
     this.entries.clear();
     this.currentHost = undefined;
+  }
+
+  /**
+   * A held client reconnected: a connection of its session takes up the dropped one's events,
+   * and it is the same client again, at its new address (and the host, if it was).
+   */
+  private resume(group: Demultiplexed<string, Admitted, Uint8Array>, session: Uint8Array): void {
+    const { key, opening } = group;
+    const { address, opens } = opening;
+    const nonce = opens?.nonce as Uint8Array;
+    const held = this.held.take(session);
+    const previous = held?.entry.handshake;
+    if (held === undefined || previous === undefined) {
+      // Its window passed between the challenge and the response.
+      this.context.send(encodeClose(nonce, 'unknown session'), address);
+      return;
+    }
+    const handshake: Handshake = {
+      nonce: new Uint8Array(nonce),
+      session: previous.session,
+      hostToken: previous.hostToken,
+      accept: encodeAccept(nonce, previous.session, previous.hostToken),
+    };
+    const entry = connectClient(
+      this.context,
+      { address, key, incoming$: group, timeOrder: 0, handshake, resumes: held.entry.connection },
+      {
+        register: (entry) => {
+          this.entries.set(key, entry);
+          this.places.take(entry, address.host);
+          this.context.counts.connects++;
+        },
+        judge: () => undefined,
+        closed: (entry) => this.closed(key, entry),
+      },
+    );
+    entry.welcomed = true;
+    if (this.currentHost?.key === held.key) {
+      this.currentHost = { key, address, token: previous.hostToken };
+    }
+    const from = held.entry.connection.remote;
+    this.context.logger.info(`Client ${addressKey(from)} reconnected from ${key}.`);
+    this.reconnected.next({ client: address, previous: from });
+  }
+
+  /** A held client's window passed (or the server shuts down): it is gone. */
+  private expired({ key, entry }: HeldClient, reason?: CloseReason): void {
+    const { connection } = entry;
+    // Its events fail now.
+    connection.close();
+    this.context.counts.disconnects++;
+    if (this.currentHost?.key === key) this.currentHost = undefined;
+    const why = reason ?? connection.closeReason ?? 'timeout';
+    this.context.logger.info(`Client ${key} did not reconnect; it is gone (${why}).`);
+    this.disconnected.next({ client: connection.remote, reason: why });
+  }
+
+  /** The connected client of the session `session`, if any. */
+  private liveEntry(session: Uint8Array): ClientEntry | undefined {
+    for (const entry of this.entries.values()) {
+      if (entry.handshake !== undefined && sameBytes(entry.handshake.session, session)) {
+        return entry;
+      }
+    }
+    return undefined;
   }
 
   /** The tokens of a new rxgase client; a host token if it is to be the host. */
@@ -248,15 +363,30 @@ export class ClientRegistry<S extends GameState<object>> {
   private closed(key: string, entry: ClientEntry): void {
     const { connection, handshake } = entry;
     const reason = connection.closeReason ?? 'disconnected';
-    // 'disconnected' is the client's own word: it needs no answer.
+    const held = connection.isDropped && handshake !== undefined && entry.welcomed;
+    // 'disconnected' is the client's own word: it needs no answer. One held is told to come back.
     if (handshake !== undefined && reason !== 'disconnected') {
-      this.context.send(encodeClose(handshake.session, reason), connection.remote);
+      this.context.send(
+        encodeClose(handshake.session, held ? 'dropped' : reason),
+        connection.remote,
+      );
     }
     addUp(this.retired, connection.stats);
-    this.context.counts.disconnects++;
     this.unverified.delete(entry);
     this.places.release(entry);
     if (this.entries.get(key) === entry) this.entries.delete(key);
+    if (held) {
+      // Held, with its place (and the host's role) for its return.
+      this.held.hold(key, entry, handshake.session);
+      this.context.logger.info(
+        `Client ${key} dropped (${reason}); held ${this.context.reconnectGraceMs} ms for its return.`,
+      );
+      this.dropped.next({ client: connection.remote, reason });
+      return;
+    }
+    // A dropped connection never welcomed is not held: its events fail now.
+    if (connection.isDropped) connection.close();
+    this.context.counts.disconnects++;
     if (this.currentHost?.key === key) this.currentHost = undefined;
     // Only who was reported connected is reported gone; the rest never showed it was there.
     if (!entry.welcomed) return;

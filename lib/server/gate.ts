@@ -28,6 +28,7 @@ import { RateLimiter } from './rateLimiter';
 import type { GateCounts } from './serverStats';
 import { ShutdownRequests, isShutdownWord } from './shutdownRequests';
 import { UnknownSessions } from './unknownSessions';
+import { resumedSession } from '../protocol/tickets';
 
 /**
  * A datagram the gate lets through: to its client's connection, or, with `opens`, opening one.
@@ -44,6 +45,8 @@ export interface Opening {
   readonly timeOrder: number;
   /** The nonce of an rxgase client's handshake; the datagram that opens it is not for the connection. */
   readonly nonce?: Uint8Array;
+  /** The session an rxgase client takes up again, whose link dropped. */
+  readonly resumes?: Uint8Array;
 }
 
 /** What the gate needs of its server. */
@@ -200,16 +203,27 @@ export class Gate<S extends GameState<object>> {
       case 'data':
       case 'fragment':
         if (known === undefined) {
-          this.unknownSessions.tell(packet.session, data.length, address, this.now());
+          // A client held for its reconnection that did not see its link drop is told to come back.
+          const held = this.context.clients.resumable(packet.session);
+          this.unknownSessions.tell(
+            packet.session,
+            data.length,
+            address,
+            this.now(),
+            held ? 'dropped' : 'unknown session',
+          );
           break;
         }
         counts.routed++;
         return datagram;
-      case 'connect request':
+      case 'connect request': {
         counts.control++;
+        const resumes = resumedSession(packet.ticket);
         if (packet.version !== RXGASE_PROTOCOL_VERSION) {
           send(encodeClose(packet.nonce, 'version mismatch'));
-        } else if (this.context.clients.turnsAway(address, known)) {
+        } else if (resumes !== undefined && !this.context.clients.resumable(resumes)) {
+          send(encodeClose(packet.nonce, 'unknown session'));
+        } else if (resumes === undefined && this.context.clients.turnsAway(address, known)) {
           send(encodeClose(packet.nonce, 'server full'));
         } else {
           send(
@@ -220,6 +234,7 @@ export class Gate<S extends GameState<object>> {
           );
         }
         return undefined;
+      }
       case 'challenge response': {
         const { cookies, scheduler } = this.context;
         const redeemed = cookies.redeem(packet.cookie, address, packet.nonce, scheduler.now());
@@ -240,14 +255,27 @@ export class Gate<S extends GameState<object>> {
           send(encodeClose(packet.nonce, 'version mismatch'));
           return undefined;
         }
-        if (this.context.clients.turnsAway(address, known)) {
+        const { clients } = this.context;
+        const { resumes } = packet;
+        if (resumes !== undefined) {
+          if (!clients.resumable(resumes)) {
+            send(encodeClose(packet.nonce, 'unknown session'));
+            return undefined;
+          }
+          // Its session is held from here on, whatever the server still had of it.
+          clients.release(resumes);
+        } else if (clients.turnsAway(address, known)) {
           send(encodeClose(packet.nonce, 'server full'));
           return undefined;
         }
         // A new session from an address that had one: the old one is over, and its group with it.
-        known?.connection.close('disconnected');
+        clients.get(key)?.connection.close('disconnected');
         // Its connection, opened on this, sends the client its accept.
-        return this.opening(datagram, { timeOrder: 0, nonce: packet.nonce });
+        return this.opening(datagram, {
+          timeOrder: 0,
+          nonce: packet.nonce,
+          ...(resumes && { resumes: new Uint8Array(resumes) }),
+        });
       }
       case 'close':
         if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))

@@ -17,7 +17,13 @@ import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { TimerWheel } from '../util/timerWheel';
-import type { ClientConnected, ClientConnection, ClientDisconnected } from './clientConnection';
+import type {
+  ClientConnected,
+  ClientConnection,
+  ClientDisconnected,
+  ClientDropped,
+  ClientReconnected,
+} from './clientConnection';
 import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
 import { dispatchToClients } from './dispatchToClients';
@@ -75,8 +81,19 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   readonly errors$: Observable<ServerError>;
   /** Each client that connects. */
   readonly connected$: Observable<ClientConnected>;
-  /** Each client whose connection ends: it left, timed out, was kicked, or the server shut down. */
+  /**
+   * Each client whose connection ends: it left, timed out, was kicked, or the server shut down.
+   * With `reconnectGraceMs`, a client whose link dropped is told of here only once its window
+   * passed without its return.
+   */
   readonly disconnected$: Observable<ClientDisconnected>;
+  /**
+   * Each rxgase client whose link dropped (silent 5 s, its WebSocket closed), held for
+   * `reconnectGraceMs` with its place and its events; none without that option.
+   */
+  readonly dropped$: Observable<ClientDropped>;
+  /** Each held client that reconnected: the same client, at a new address. */
+  readonly reconnected$: Observable<ClientReconnected>;
 
   private readonly clients: ClientRegistry<S>;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
@@ -121,6 +138,13 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     });
     this.connected$ = this.clients.connected$;
     this.disconnected$ = this.clients.disconnected$;
+    this.dropped$ = this.clients.dropped$;
+    this.reconnected$ = this.clients.reconnected$;
+  }
+
+  /** How many clients whose link dropped are held now for their reconnection. */
+  get heldClients(): number {
+    return this.clients.heldCount;
   }
 
   /** The client connections, by address (`host:port`). */
@@ -215,12 +239,15 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
         }),
       )
       .subscribe((group) => this.clients.open(group));
-    // A client whose WebSocket closed has left, now: its connection ends without waiting out the
-    // silence that would tell over UDP.
+    // A client whose WebSocket closed has left, now: its connection ends (or drops, to be held
+    // for its return) without waiting out the silence that would tell over UDP.
     this.listening.add(
-      (transport.closed$ ?? EMPTY).subscribe((client) =>
-        this.clients.get(addressKey(client))?.connection.close('disconnected'),
-      ),
+      (transport.closed$ ?? EMPTY).subscribe((client) => {
+        const entry = this.clients.get(addressKey(client));
+        if (entry?.handshake !== undefined && this.settings.reconnectGraceMs > 0) {
+          entry.connection.drop('disconnected');
+        } else entry?.connection.close('disconnected');
+      }),
     );
     logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;

@@ -118,6 +118,16 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    */
   readonly remoteShutdown?: boolean;
   /**
+   * How long an rxgase client whose link dropped (it fell silent for 5 s, or its WebSocket
+   * closed) keeps its place, in ms: its session is held, with its events, and the client may
+   * reconnect within it from any address (a new socket, a new network) and be the same client:
+   * `dropped$` tells of the drop, `reconnected$` of the return, and `disconnected$` only once the
+   * window passed without it. A client that leaves (`disconnect()`) goes at once. Default 0:
+   * a dropped client is gone, as in PyGaSe. A number, 0 or more, else the constructor throws
+   * `InvalidArgumentError`.
+   */
+  readonly reconnectGraceMs?: number;
+  /**
    * What each client may see of the state; default everything. Each client gets the difference of
    * its own view, and never a key outside it: a key that leaves its view is deleted on the client,
    * one that enters is set. `time_order` and `game_status` always go. The client's state holds
@@ -154,6 +164,8 @@ export interface ServerSettings<S extends GameState<object> = GameState> {
   /** Undefined: the rate limiter's own default. */
   readonly rateLimit: RateLimit | false | undefined;
   readonly remoteShutdown: boolean;
+  /** 0: a client whose link dropped is gone. */
+  readonly reconnectGraceMs: number;
   /** Undefined: every client sees the whole state. */
   readonly views: Views<S> | undefined;
 }
@@ -188,6 +200,12 @@ export function serverSettings<S extends GameState<object>>(
   if (options.remoteShutdown !== undefined) {
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
+  const { reconnectGraceMs = 0 } = options;
+  if (!(reconnectGraceMs >= 0)) {
+    throw new InvalidArgumentError(
+      `reconnectGraceMs must be a number, 0 or more, got ${String(reconnectGraceMs)}`,
+    );
+  }
   return {
     scheduler: options.scheduler ?? asyncScheduler,
     logger: options.logger ?? silentLogger,
@@ -203,6 +221,7 @@ export function serverSettings<S extends GameState<object>>(
     legacyJoinsPerSecond: options.legacyJoinsPerSecond ?? DEFAULT_LEGACY_JOINS_PER_SECOND,
     rateLimit: options.rateLimit,
     remoteShutdown: options.remoteShutdown !== false,
+    reconnectGraceMs,
     views: options.view === undefined ? undefined : new Views<S>(options.view, options.viewKey),
   };
 }

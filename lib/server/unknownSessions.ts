@@ -1,5 +1,6 @@
 import type { Logger } from '../util/logger';
 import { encodeClose } from '../protocol/rxgasePackets';
+import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { RateLimiter } from './rateLimiter';
@@ -48,12 +49,19 @@ export class UnknownSessions {
   /**
    * Counts a packet of `size` bytes from `address` whose session `token` the server does not
    * know, and answers it with a close of that token if the close is no larger and the budget
-   * allows.
+   * allows: `unknown session`, or `dropped` for a session held for its client's reconnection
+   * (the client comes back through the handshake).
    */
-  tell(token: Uint8Array, size: number, address: Address, nowMs: number): void {
+  tell(
+    token: Uint8Array,
+    size: number,
+    address: Address,
+    nowMs: number,
+    reason: CloseReason = 'unknown session',
+  ): void {
     const { counts, logger, send } = this.context;
     counts.unknownSessions++;
-    const close = encodeClose(token, 'unknown session');
+    const close = encodeClose(token, reason);
     if (close.length > size || !this.budget.allow('all', nowMs)) return;
     counts.unknownSessionCloses++;
     logger.debug(`Told ${addressKey(address)} its session is unknown.`);

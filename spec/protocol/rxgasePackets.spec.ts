@@ -308,7 +308,7 @@ describe('rxgase packets', () => {
       const reason = encodeClose(token(1), 'kicked');
       reason[13] = 0;
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
-      reason[13] = 13; // one past `invalid token`, the last
+      reason[13] = 14; // one past `dropped`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1), token(2));
       flags[21] = 2;
