@@ -15,6 +15,9 @@ import type { RoomDefinition, RoomInfo, RoomOptions } from './roomDefinition';
 /** The events a room pushes its own game loop when a client joins or leaves. */
 const JOINED = 'rxgase:joined';
 const LEFT = 'rxgase:left';
+const DROPPED = 'rxgase:dropped';
+const RECONNECTED = 'rxgase:reconnected';
+const OWN_EVENTS: ReadonlySet<string> = new Set([JOINED, LEFT, DROPPED, RECONNECTED]);
 
 /** Clients a room takes at most, unless its type says. */
 export const DEFAULT_ROOM_MAX_CLIENTS = 64;
@@ -93,6 +96,9 @@ export class Room<S extends GameState<object> = GameState> {
     this.server = new Server<S>(this.store, {
       ...definition.serverOptions,
       maxClients: this.maxClients,
+      ...(definition.reconnectGraceMs !== undefined && {
+        reconnectGraceMs: definition.reconnectGraceMs,
+      }),
       ...(definition.view && { view: definition.view }),
       ...(definition.viewKey && { viewKey: definition.viewKey }),
       scheduler: host.scheduler,
@@ -111,7 +117,7 @@ export class Room<S extends GameState<object> = GameState> {
     // Events of the names the room pushes itself are not a client's to send.
     const wire = {
       pushEvent: (event: GameEvent, client: Address): void => {
-        if (event.type !== JOINED && event.type !== LEFT) this.machine.pushEvent(event, client);
+        if (!OWN_EVENTS.has(event.type)) this.machine.pushEvent(event, client);
       },
     };
     await this.server.run(port, host, wire);
@@ -131,6 +137,17 @@ export class Room<S extends GameState<object> = GameState> {
         this.machine.pushEvent({ type: LEFT, args: [], kwargs: { reason } }, client);
         this.whenEmpty();
       }),
+      this.server.dropped$.subscribe(({ client, reason }) => {
+        this.machine.pushEvent({ type: DROPPED, args: [], kwargs: { reason } }, client);
+      }),
+      this.server.reconnected$.subscribe(({ client, previous }) => {
+        const previousKey = addressKey(previous);
+        this.ids.set(addressKey(client), this.ids.get(previousKey));
+        this.ids.delete(previousKey);
+        this.host.left(this.roomId, previous);
+        this.host.joined(this.roomId, client);
+        this.machine.pushEvent({ type: RECONNECTED, args: [], kwargs: { ...previous } }, client);
+      }),
     );
   }
 
@@ -143,9 +160,9 @@ export class Room<S extends GameState<object> = GameState> {
     this.input.next(datagram);
   }
 
-  /** Clients connected now. */
+  /** Clients connected now, and those whose link dropped that the room holds a place for. */
   get clients(): number {
-    return this.server.connections.size;
+    return this.server.connections.size + this.server.heldClients;
   }
 
   /** Seats given out and not taken yet (expired ones are let go). */
@@ -223,7 +240,7 @@ export class Room<S extends GameState<object> = GameState> {
 
   /** The handlers of the events the room pushes its game loop as clients join and leave. */
   private ownHandlers(): Record<string, GameEventHandler<S>> {
-    const { onJoin, onLeave } = this.definition;
+    const { onJoin, onLeave, onDrop, onReconnect } = this.definition;
     const context = (gameState: S, clientAddress: Address | undefined) => {
       const address = clientAddress as Address;
       const clientKey = addressKey(address);
@@ -239,6 +256,19 @@ export class Room<S extends GameState<object> = GameState> {
         });
         if (clientAddress !== undefined) this.ids.delete(addressKey(clientAddress));
         return changes;
+      },
+      [DROPPED]: (payload, { gameState, clientAddress }) =>
+        onDrop?.({
+          ...context(gameState, clientAddress),
+          reason: (payload as { reason: CloseReason }).reason,
+        }),
+      [RECONNECTED]: (payload, { gameState, clientAddress }) => {
+        const previousAddress = { ...payload } as unknown as Address;
+        return onReconnect?.({
+          ...context(gameState, clientAddress),
+          previousKey: addressKey(previousAddress),
+          previousAddress,
+        });
       },
     };
   }

@@ -61,6 +61,33 @@ export interface RoomDefinition<
     // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
   ) => StateChanges<S> | void;
   /**
+   * A client's link dropped (it fell silent, its WebSocket closed; `reason` says which), and the
+   * room holds its place for `reconnectGraceMs`: what changes, in the next tick (a player shown
+   * as away, say). `onReconnect` follows if it comes back, else `onLeave`.
+   */
+  readonly onDrop?: (
+    context: RoomContext<S> & { readonly reason: CloseReason },
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+  ) => StateChanges<S> | void;
+  /**
+   * A dropped client came back within `reconnectGraceMs`, the same client from a new address
+   * (`clientKey`, `clientAddress`; it was at `previousKey`): what changes, in the next tick.
+   * Move its player to its new key here if the game keys players by address.
+   */
+  readonly onReconnect?: (
+    context: RoomContext<S> & {
+      readonly previousKey: string;
+      readonly previousAddress: Address;
+    },
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- game code may return nothing
+  ) => StateChanges<S> | void;
+  /**
+   * How long a client whose link dropped keeps its place in the room, in ms (Colyseus'
+   * `allowReconnection`): it reconnects by itself (see the client's `reconnect` option) and is
+   * the same client, with its `clientId`. Default 0: a dropped client leaves at once.
+   */
+  readonly reconnectGraceMs?: number;
+  /**
    * The room is made and runs, before its first client: where a room type made by a function
    * (see {@link RoomType}) keeps its room, to reach its clients (`room.server.dispatchEvent`).
    */

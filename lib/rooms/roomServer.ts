@@ -13,7 +13,13 @@ import {
 import { RXGASE_PROTOCOL_VERSION } from '../protocol/rxgaseConstants';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Reservation } from '../protocol/tickets';
-import { TicketKind, readTicket, roomTicket, ticketText } from '../protocol/tickets';
+import {
+  TicketKind,
+  readTicket,
+  resumedSession,
+  roomTicket,
+  ticketText,
+} from '../protocol/tickets';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Datagram, Transport } from '../transport/datagram';
@@ -421,6 +427,16 @@ export class RoomServer {
     const nonce = Buffer.from(packet.nonce).toString('hex');
     if (!this.routes.mayExpect(key, nonce)) {
       this.counts.unroutable++;
+      return;
+    }
+    // A client back after its link dropped goes to the room that holds its session; the session
+    // token, which only it and the room know, is its credential.
+    const resumes = resumedSession(packet.ticket);
+    if (resumes !== undefined) {
+      const holder = [...this.rooms.values()].find((room) => room.server.resumes(resumes));
+      if (holder === undefined) return refuse('unknown session');
+      this.routes.expect(key, holder, nonce);
+      holder.take({ data, address });
       return;
     }
     let roomId: string | undefined;

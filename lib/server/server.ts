@@ -142,6 +142,16 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.reconnected$ = this.clients.reconnected$;
   }
 
+  /**
+   * Whether a client may take up the session `session` again: held for its reconnection, or
+   * still connected. A room server routes a client's resume ticket by it.
+   *
+   * @internal
+   */
+  resumes(session: Uint8Array): boolean {
+    return this.clients.resumable(session);
+  }
+
   /** How many clients whose link dropped are held now for their reconnection. */
   get heldClients(): number {
     return this.clients.heldCount;
