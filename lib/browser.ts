@@ -68,6 +68,17 @@ export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
+export { DEFAULT_WEBRTC_PATH } from './transport/webRtcPath';
+export { webRtcClientTransport } from './transport/webRtcClient';
+export type {
+  DataChannelLike,
+  FetchLike,
+  LinkKind,
+  PeerConnectionConstructor,
+  PeerConnectionLike,
+  WebRtcClientOptions,
+  WebRtcClientTransport,
+} from './transport/webRtcClient';
 export { webSocketClientTransport } from './transport/webSocketClient';
 export { simulateNetwork } from './transport/simulateNetwork';
 export type { NetworkConditions } from './transport/simulateNetwork';

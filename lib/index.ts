@@ -97,6 +97,19 @@ export {
   DEFAULT_WEBSOCKET_HEARTBEAT_INTERVAL,
 } from './transport/webSocketServerOptions';
 export type { WebSocketServerOptions } from './transport/webSocketServerOptions';
+export { listenWebRtc } from './transport/webRtcServer';
+export type { WebRtcServerOptions, WebRtcServerTransport } from './transport/webRtcServer';
+export { DEFAULT_WEBRTC_PATH } from './transport/webRtcPath';
+export { webRtcClientTransport } from './transport/webRtcClient';
+export type {
+  DataChannelLike,
+  FetchLike,
+  LinkKind,
+  PeerConnectionConstructor,
+  PeerConnectionLike,
+  WebRtcClientOptions,
+  WebRtcClientTransport,
+} from './transport/webRtcClient';
 export { webSocketClientTransport } from './transport/webSocketClient';
 export type {
   WebSocketClientOptions,

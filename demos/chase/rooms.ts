@@ -1,7 +1,7 @@
 /**
  * The chase game as a room type: each room a game of its own, created from the lobby with a name
  * and a number of bots the server plays in it. A client that leaves the room takes its player
- * with it (`onLeave`).
+ * with it (`onLeave`); one whose link drops keeps it while it comes back (`onReconnect`).
  */
 import { InvalidArgumentError } from '../../lib/index';
 import type { RoomDefinition, RoomOptions, RoomServer } from '../../lib/index';
@@ -9,6 +9,9 @@ import type { Chase, ChaseEvents } from './game';
 import { CHASE_ROOM, MAX_PLAYERS, printableName } from './game';
 import type { ChaseRules, ChaseServer } from './rules';
 import { chaseGame } from './rules';
+
+/** How long a player whose link dropped keeps its place on the board. */
+export const CHASE_RECONNECT_GRACE_MS = 15_000;
 
 /** The most bots a room may be created with. */
 export const MAX_ROOM_BOTS = 8;
@@ -49,6 +52,10 @@ export function defineChaseRooms(rooms: RoomServer, rules: ChaseRules = {}): Roo
         server = room.server as unknown as ChaseServer;
       },
       onLeave: ({ gameState, clientAddress }) => game.leave(gameState, clientAddress),
+      // A player whose link dropped stays on the board, where it was, until it is back.
+      reconnectGraceMs: CHASE_RECONNECT_GRACE_MS,
+      onReconnect: ({ previousAddress, clientAddress }) =>
+        void game.reconnect(previousAddress, clientAddress),
       maxClients: maxPlayers,
       metadata: () => ({ name, bots }),
       ...(game.view !== undefined && { view: game.view }),

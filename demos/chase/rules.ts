@@ -71,6 +71,8 @@ export interface ChaseGame {
   };
   /** A client left: its player goes. */
   leave(gameState: Chase, client: Address | undefined): StateChanges<Chase> | undefined;
+  /** A client whose link dropped came back from `client`: its player is its own again. */
+  reconnect(previous: Address, client: Address | undefined): void;
   /** What each client sees, when the rules have a `viewRadius`. */
   readonly view: View<Chase> | undefined;
 }
@@ -183,6 +185,13 @@ export function chaseGame(rules: ChaseRules, server: () => ChaseServer): ChaseGa
       lastMoveOf.delete(id);
       logger.info(`${gameState.players[id]?.name ?? 'A player'} (player ${id}) left.`);
       return leave(id);
+    },
+    reconnect: (previous, client) => {
+      const id = playerOf.get(addressKey(previous));
+      if (id === undefined || client === undefined) return;
+      playerOf.delete(addressKey(previous));
+      playerOf.set(addressKey(client), id);
+      logger.info(`Player ${id} came back from ${addressKey(client)}.`);
     },
     view: viewRadius === undefined ? undefined : nearPlayers(viewRadius, playerOf),
   };
