@@ -32,9 +32,12 @@ export function simulatedTransport(
   scheduler: SchedulerLike = asyncScheduler,
 ): Transport {
   const outgoing = new Subject<Datagram>();
-  const sending: Subscription = outgoing
-    .pipe(simulateNetwork(conditions$, scheduler))
-    .subscribe((datagram) => transport.send(datagram));
+  // Closed, the transport still delivers what is on its way, as a network does (a client's
+  // farewell), and closes the real one after it.
+  const sending: Subscription = outgoing.pipe(simulateNetwork(conditions$, scheduler)).subscribe({
+    next: (datagram) => transport.send(datagram),
+    complete: () => transport.close(),
+  });
   return {
     // One simulation, whoever listens: each datagram's fate is the same for all.
     datagrams$: transport.datagrams$.pipe(simulateNetwork(conditions$, scheduler), share()),
@@ -42,9 +45,8 @@ export function simulatedTransport(
     address: transport.address,
     send: (datagram) => outgoing.next(datagram),
     close: () => {
-      sending.unsubscribe();
       outgoing.complete();
-      transport.close();
+      if (sending.closed) transport.close();
     },
   };
 }

@@ -122,6 +122,9 @@ export interface WebRtcClientTransport extends Transport {
 /** The bytes a channel may have waiting before datagrams to it are dropped, as UDP would. */
 const MAX_BUFFERED = 1024 * 1024;
 
+/** How long a closing channel has to send what it holds before its connection closes. */
+const CLOSE_GRACE_MS = 1000;
+
 /** How many datagrams wait for a link to open; more are dropped, as a network would. */
 const MAX_WAITING = 64;
 
@@ -196,8 +199,20 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
     link.ended = true;
     link.timeout?.unsubscribe();
     link.waiting.length = 0;
-    link.channel?.close();
-    link.connection?.close();
+    const { channel, connection } = link;
+    if (channel?.readyState === 'open') {
+      // What was sent goes out first (a client's farewell, say): the connection closes after
+      // its channel, or a second later.
+      const closing = timer(CLOSE_GRACE_MS, scheduler).subscribe(() => connection?.close());
+      channel.addEventListener('close', () => {
+        closing.unsubscribe();
+        connection?.close();
+      });
+      channel.close();
+    } else {
+      channel?.close();
+      connection?.close();
+    }
     if (!closed) linksClosed.next(link.address);
   };
 

@@ -29,7 +29,10 @@ declare const window: {
   rooms?: readonly { readonly metadata: { readonly name?: unknown }; readonly clients: number }[];
 };
 declare function requestAnimationFrame(callback: () => void): number;
-declare const document: { getElementById(id: string): PageElement | null };
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  readonly body: { readonly dataset: Readonly<Record<string, string | undefined>> };
+};
 
 const WAIT_MS = 15_000;
 
@@ -93,9 +96,14 @@ describe('the web chase demo, in headless Chromium', () => {
     }
   }
 
-  /** A page of `url` with its lobby open and `name` filled in. */
-  async function openLobby(name: string, url = served.url): Promise<Page> {
+  /** A page of `url` with its lobby open and `name` filled in; `noWebRtc`: a browser without it. */
+  async function openLobby(name: string, url = served.url, noWebRtc = false): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
+    if (noWebRtc) {
+      await page.addInitScript(() => {
+        delete (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+      });
+    }
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
     await page.goto(url);
     await page.fill('#name', name);
@@ -113,8 +121,9 @@ describe('the web chase demo, in headless Chromium', () => {
     name: string,
     room = 'Main room',
     url = served.url,
+    noWebRtc = false,
   ): Promise<{ page: Page; id: string }> {
-    const page = await openLobby(name, url);
+    const page = await openLobby(name, url, noWebRtc);
     await page
       .locator('#rooms tr', { hasText: room })
       .getByRole('button', { name: 'Join' })
@@ -241,8 +250,9 @@ describe('the web chase demo, in headless Chromium', () => {
     );
     const main = served.rooms.room(MAIN_ROOM)!;
     expect(main.server.connections.size).toBe(2);
+    // The page plays over a data channel; the bot over UDP.
     expect(
-      [...main.server.connections.keys()].filter((key) => key.startsWith('ws://')),
+      [...main.server.connections.keys()].filter((key) => key.startsWith('rtc://')),
     ).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
@@ -322,6 +332,140 @@ describe('the web chase demo, in headless Chromium', () => {
     const unpredicted = await ahead(id);
     await page.keyboard.up(key === 'ArrowRight' ? 'ArrowLeft' : 'ArrowRight');
     expect(Math.max(...unpredicted)).toBeLessThan(0.5);
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** What the page's link goes over now, once connected. */
+  const linkOf = (page: Page): Promise<string | undefined> =>
+    page.evaluate(() => document.body.dataset.link);
+  /** Where `id`'s player is, as `page` holds the state. */
+  const positionIn = (page: Page, id: string): Promise<readonly [number, number] | undefined> =>
+    page.evaluate((player) => window.chase!.client.state.players[player]?.position, id);
+
+  it('plays over data channels, falls back to WebSocket by itself, and draws the other moving smoothly', async () => {
+    const jay = await createAs('jay', 'Green', '0');
+    await until(
+      jay.page,
+      'jay never played over a data channel',
+      () => document.body.dataset.link === 'data channel',
+      null,
+    );
+    // Kim's browser has no WebRTC: her page plays over a WebSocket, chosen by itself.
+    const kim = await joinAs('kim', 'Green', served.url, true);
+    await until(
+      kim.page,
+      'kim never fell back to WebSocket',
+      () => document.body.dataset.link === 'fallback',
+      null,
+    );
+    const green = served.rooms.room((await roomOf(jay.page))!)!;
+    const keys = [...green.server.connections.keys()].map((key) => key.split(':')[0]).sort();
+    expect(keys).toEqual(['rtc', 'ws']);
+    await until(
+      jay.page,
+      'jay never saw kim',
+      (id: string) => window.chase!.client.state.players[id] !== undefined,
+      kim.id,
+    );
+    // Kim walks; jay draws her each frame, in small steps, never jumping back.
+    const [x0] = (await positionIn(kim.page, kim.id))!;
+    const key = x0 < 320 ? 'ArrowRight' : 'ArrowLeft';
+    await kim.page.keyboard.down(key);
+    const frames = await jay.page.evaluate(
+      (id) =>
+        new Promise<{ drawn: number[]; states: number[] }>((resolve) => {
+          const drawn: number[] = [];
+          const states: number[] = [];
+          const frame = (): void => {
+            const x = window.drawn?.players[id]?.position[0];
+            if (x !== undefined && x !== drawn[drawn.length - 1]) drawn.push(x);
+            const state = window.chase!.client.state.players[id]?.position[0];
+            if (state !== undefined) states.push(state);
+            if (drawn.length < 40) requestAnimationFrame(frame);
+            else resolve({ drawn, states });
+          };
+          requestAnimationFrame(frame);
+        }),
+      kim.id,
+    );
+    await kim.page.keyboard.up(key);
+    const steps = frames.drawn.slice(1).map((x, i) => x - frames.drawn[i]!);
+    const sign = key === 'ArrowRight' ? 1 : -1;
+    // Drawn between the states that came, never stepping back, never jumping.
+    const states = new Set(frames.states);
+    expect(frames.drawn.filter((x) => !states.has(x)).length).toBeGreaterThan(10);
+    expect(steps.filter((step) => step * sign < 0)).toEqual([]);
+    expect(Math.max(...steps.map((step) => Math.abs(step)))).toBeLessThan(40);
+    await jay.page.screenshot({ path: join(screenshots, 'two-players.png') });
+    // Loss on jay's data channel: the game goes on over it.
+    await jay.page.fill('#loss', '20');
+    const before = await jay.page.evaluate(() => window.chase!.client.state.time_order);
+    await until(
+      jay.page,
+      'the state stopped coming over the lossy data channel',
+      (t: number) => window.chase!.client.state.time_order > t + 40,
+      before,
+    );
+    expect(await linkOf(jay.page)).toBe('data channel');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('brings a player back in its place after its link drops, and switches its link', async () => {
+    const lee = await createAs('lee', 'Yellow', '2');
+    const mo = await joinAs('mo', 'Yellow');
+    await until(
+      mo.page,
+      'mo never saw lee',
+      (id: string) => window.chase!.client.state.players[id] !== undefined,
+      lee.id,
+    );
+    await until(
+      lee.page,
+      'lee never connected',
+      () => document.body.dataset.status === 'connected',
+      null,
+    );
+    const before = (await positionIn(mo.page, lee.id))!;
+    const room = served.rooms.room((await roomOf(lee.page))!)!;
+    const dropped = firstValueFrom(room.server.dropped$);
+    const reconnected = firstValueFrom(room.server.reconnected$);
+    await lee.page.click('#drop');
+    expect((await dropped).reason).toBe('disconnected');
+    // Away, lee stays on mo's board, where it was.
+    expect(await positionIn(mo.page, lee.id)).toEqual(before);
+    const back = await reconnected;
+    expect(back.client.scheme).toBe('rtc');
+    await until(
+      lee.page,
+      'lee never came back',
+      () => document.body.dataset.status === 'connected',
+      null,
+    );
+    // The same player, in its place, for itself and for mo; it plays on.
+    expect(await lee.page.evaluate(() => window.chase!.id)).toBe(lee.id);
+    expect(await positionIn(lee.page, lee.id)).toEqual(before);
+    expect(await positionIn(mo.page, lee.id)).toEqual(before);
+    await lee.page.keyboard.down('ArrowDown');
+    await until(
+      mo.page,
+      'mo never saw lee move after it came back',
+      ([id, y]: readonly [string, number]) =>
+        window.chase!.client.state.players[id]!.position[1] !== y,
+      [lee.id, before[1]] as const,
+    );
+    await lee.page.keyboard.up('ArrowDown');
+    // Switched to WebSocket, the link goes over one, the player the same.
+    await lee.page.selectOption('#transport', 'websocket');
+    await until(
+      lee.page,
+      'lee never played over a WebSocket',
+      () =>
+        document.body.dataset.link === 'websocket' && document.body.dataset.status === 'connected',
+      null,
+    );
+    expect(await lee.page.evaluate(() => window.chase!.id)).toBe(lee.id);
+    expect([...room.server.connections.keys()].some((key) => key.startsWith('ws://'))).toBe(true);
+    await lee.page.screenshot({ path: join(screenshots, 'back.png') });
     expect(pageErrors).toEqual([]);
   });
 

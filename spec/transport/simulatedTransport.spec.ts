@@ -75,7 +75,7 @@ describe('simulatedTransport', () => {
     });
   });
 
-  it('closes the real transport with itself, and sends nothing after', () => {
+  it('closes the real transport once what is on its way went out, and sends nothing after', () => {
     const scheduler = testScheduler();
     scheduler.run(({ hot }) => {
       const { transport, sent, closed } = fakeTransport(scheduler, hot('-'));
@@ -87,9 +87,14 @@ describe('simulatedTransport', () => {
       scheduler.schedule(() => simulated.send(DATAGRAMS.a), 1);
       scheduler.schedule(() => simulated.close(), 5);
       scheduler.schedule(() => {
+        // On its way when closed: it arrives, as over a network, and the real transport waits.
+        expect(closed()).toBe(false);
+        simulated.send(DATAGRAMS.b);
+      }, 6);
+      scheduler.schedule(() => {
         expect(closed()).toBe(true);
-        expect(sent).toEqual([]);
-      }, 20);
+        expect(sent).toEqual([{ at: 11, n: 1 }]);
+      }, 30);
     });
   });
 });

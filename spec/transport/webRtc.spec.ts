@@ -87,6 +87,21 @@ describe('WebRTC data channels', () => {
     expect(rtc.peers).toBe(0);
   });
 
+  it('take a client’s leaving at once, where the server would hold a dropped one', async () => {
+    const { backend, client, port, stop } = await served({ reconnectGraceMs: 10_000 });
+    try {
+      await client.connect(port, '127.0.0.1', WAIT_MS);
+      const dropped: unknown[] = [];
+      backend.server.dropped$.subscribe((drop) => dropped.push(drop));
+      const gone = firstValueFrom(backend.server.disconnected$.pipe(timeout(WAIT_MS)));
+      await client.disconnect();
+      expect((await gone).reason).toBe('disconnected');
+      expect(dropped).toEqual([]);
+    } finally {
+      await stop();
+    }
+  });
+
   it('fall back to WebSocket, chosen by themselves, where the server signals none', async () => {
     const { port, backend, client, transports, stop } = await served({ signaling: false });
     try {

@@ -4,7 +4,8 @@
  * player, on a field larger than the canvas), arrow keys to move, live connection stats with the
  * bytes received a second, and a way back to the lobby. Bundled for the browser by serve.ts, with
  * rxgase's browser build: the Client asks the matchmaker on the page's own address for seats, and
- * plays over the WebSocket of the same server.
+ * plays over a WebRTC data channel of the same server (a WebSocket where none opens, or as the
+ * panel says); a link that drops comes back by itself, the player in its place.
  */
 import {
   Subscription,
@@ -18,7 +19,7 @@ import {
   startWith,
   withLatestFrom,
 } from 'rxjs';
-import { Client, simulatedTransport, webSocketClientTransport } from '../../../lib/browser';
+import { Client } from '../../../lib/browser';
 import type { RoomInfo } from '../../../lib/browser';
 import type { Chase, ChaseEvents } from '../game';
 import { CHASE_ROOM } from '../game';
@@ -26,6 +27,8 @@ import { checked, networkConditions } from './controls';
 import { draw } from './draw';
 import { plotLink } from './plots';
 import { smooth } from './smooth';
+import { pageLink } from './link';
+import type { LinkChoice, PageLink } from './link';
 import type { Joined } from '../player';
 import { bytesInPerSecond, formatRate, playAs } from '../player';
 
@@ -50,8 +53,6 @@ const KEYS: Readonly<Record<string, [number, number]>> = {
   ArrowRight: [1, 0],
 };
 
-const STATUS_NAMES = ['disconnected', 'connected', 'connecting'] as const;
-
 const element = <T extends HTMLElement>(id: string): T => {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`the page has no #${id}`);
@@ -72,6 +73,8 @@ const jitterInput = element<HTMLInputElement>('jitter');
 const lossInput = element<HTMLInputElement>('loss');
 const interpolationToggle = element<HTMLInputElement>('interpolation');
 const predictionToggle = element<HTMLInputElement>('prediction');
+const transportSelect = element<HTMLSelectElement>('transport');
+const dropButton = element<HTMLButtonElement>('drop');
 
 const conditions$ = networkConditions(latencyInput, jitterInput, lossInput);
 
@@ -82,13 +85,18 @@ const statusView = element<HTMLElement>('status');
 
 function showStats(joined: Joined, rate: number | undefined): void {
   const connection = joined.client.connection;
+  const status = joined.client.currentStatus;
+  const via = link?.now() ?? 'opening';
+  document.body.dataset.status = status;
+  document.body.dataset.link = via;
   if (connection === undefined) {
-    statsView.textContent = 'disconnected';
+    statsView.textContent = status;
     return;
   }
   const s = connection.stats;
   statsView.textContent = [
-    `status      ${STATUS_NAMES[connection.currentStatus]}`,
+    `status      ${status}`,
+    `link        ${via}`,
     `latency     ${connection.currentLatency.toFixed(1)} ms`,
     `packages    ${s.packagesIn} in, ${s.datagramsOut} out`,
     `bytes       ${s.bytesIn} in, ${s.bytesOut} out`,
@@ -111,25 +119,33 @@ function play(joined: Joined): Subscription {
       draw({ canvas, players: playersView, status: statusView }, state, joined.id);
     }),
   );
-  const connection = joined.client.connection;
-  if (connection !== undefined) {
-    playing.add(
-      plotLink(connection, {
-        latency: element<HTMLCanvasElement>('plot-latency'),
-        loss: element<HTMLCanvasElement>('plot-loss'),
-        bytes: element<HTMLCanvasElement>('plot-bytes'),
-      }),
-    );
-    // Shown twice a second, the rate over the last half second; the last stats stay when it closes.
-    playing.add(
-      bytesInPerSecond(connection, STATS_EVERY_MS)
-        .pipe(startWith(undefined))
-        .subscribe({
-          next: (rate) => showStats(joined, rate),
-          complete: () => showStats(joined, undefined),
+  // The link's plots and stats, for each connection: a reconnection brings a new one.
+  let watching = new Subscription();
+  playing.add(() => watching.unsubscribe());
+  playing.add(
+    joined.client.status$.subscribe((status) => {
+      const connection = joined.client.connection;
+      if (status !== 'connected' || connection === undefined) return showStats(joined, undefined);
+      watching.unsubscribe();
+      watching = new Subscription();
+      watching.add(
+        plotLink(connection, {
+          latency: element<HTMLCanvasElement>('plot-latency'),
+          loss: element<HTMLCanvasElement>('plot-loss'),
+          bytes: element<HTMLCanvasElement>('plot-bytes'),
         }),
-    );
-  }
+      );
+      // Shown twice a second, the rate over the last half second; the last stay when it closes.
+      watching.add(
+        bytesInPerSecond(connection, STATS_EVERY_MS)
+          .pipe(startWith(undefined))
+          .subscribe({
+            next: (rate) => showStats(joined, rate),
+            complete: () => showStats(joined, undefined),
+          }),
+      );
+    }),
+  );
   const held$ = merge(
     fromEvent<KeyboardEvent>(window, 'keydown').pipe(map((e) => ({ e, down: true }))),
     fromEvent<KeyboardEvent>(window, 'keyup').pipe(map((e) => ({ e, down: false }))),
@@ -172,6 +188,8 @@ function play(joined: Joined): Subscription {
 const matchmaker = location.origin;
 /** The game this page plays now, if it does. */
 let playing: Subscription | undefined;
+/** Its link. */
+let link: PageLink | undefined;
 
 /** The rooms, as the matchmaker lists them every second, each with a button to join it. */
 function showRooms(rooms: readonly RoomInfo[]): void {
@@ -210,11 +228,9 @@ function enter(title: string, take: (client: Client<Chase, ChaseEvents>) => Prom
   playing = new Subscription();
   lobby.hidden = true;
   statusView.textContent = 'Joining...';
-  // The page's own WebSocket, behind the network the fields simulate.
-  const client = new Client<Chase, ChaseEvents>({
-    matchmaker,
-    bind: async () => simulatedTransport(webSocketClientTransport(), conditions$),
-  });
+  // A data channel or a WebSocket, as the panel says, behind the network the fields simulate.
+  link = pageLink(() => transportSelect.value as LinkChoice, conditions$);
+  const client = new Client<Chase, ChaseEvents>({ matchmaker, bind: link.bind });
   take(client)
     .then(() => playAs(client, nameInput.value.trim() || 'player'))
     .then(
@@ -258,3 +274,7 @@ fromEvent<SubmitEvent>(createForm, 'submit').subscribe((event) => {
   enter(name, (client) => client.create(CHASE_ROOM, { name, bots }));
 });
 fromEvent(leaveButton, 'click').subscribe(() => backToLobby('You left the room.'));
+// The link dropped (or switched): the client comes back by itself, over the transport chosen now.
+merge(fromEvent(dropButton, 'click'), fromEvent(transportSelect, 'change')).subscribe(() =>
+  link?.drop(),
+);

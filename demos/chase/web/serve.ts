@@ -9,12 +9,13 @@ import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { hostname as machineName } from 'node:os';
-import type { Address, Logger } from '../../../lib/index';
+import type { Address, Logger, WebRtcServerTransport } from '../../../lib/index';
 import {
   Matchmaker,
   RoomServer,
   answerDiscovery,
   bindUdp,
+  listenWebRtc,
   listenWebSocket,
   mergeTransports,
   silentLogger,
@@ -117,6 +118,7 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
     '/page.js': { type: 'text/javascript; charset=utf-8', body: script },
   };
   // The rooms' WebSocket clients arrive on the HTTP server (made below, before the rooms run).
+  let rtc: WebRtcServerTransport | undefined;
   const rooms = defineChaseRooms(
     new RoomServer({
       logger,
@@ -127,7 +129,9 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
       bind: async (port, hostname) => {
         const udp = await bindUdp({ port, host: hostname });
         try {
-          return mergeTransports(udp, await listenWebSocket({ server: http }));
+          // Browsers' data channels, signaled on the page's own port, and their WebSockets.
+          rtc = await listenWebRtc({ host: hostname === 'localhost' ? '127.0.0.1' : hostname });
+          return mergeTransports(udp, await listenWebSocket({ server: http }), rtc);
         } catch (error) {
           udp.close();
           throw error;
@@ -138,6 +142,7 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
   );
   const matchmaker = new Matchmaker(rooms, { logger });
   const http = createServer((request, response) => {
+    if (rtc?.handle(request, response) === true) return;
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path.startsWith('/matchmake/') || path === '/rooms' || path.startsWith('/rooms/')) {
       void matchmaker.handle(request, response);
