@@ -45,6 +45,9 @@ describe("the chase demo's rules", () => {
       protection: true,
       countdown: PROTECTION_SECONDS,
     });
+    // Ann caught bob: she scores.
+    expect(state.players['0']?.tags).toBe(1);
+    expect(state.players['1']?.tags).toBeUndefined();
     for (let t = 0; t < 251; t++) state = play(state, timeStep(state, 0.02));
     expect(state.protection).toBe(false);
     state = play(state, timeStep(state, 0.02));

@@ -1,7 +1,8 @@
 /**
  * The chase game's rules, after PyGaSe's example game of tag: players move on a field, 640 x 420
  * unless the server says otherwise; one of them is the chaser; whoever the chaser touches becomes
- * the chaser, and then nobody can be caught for 5 seconds.
+ * the chaser, and then nobody can be caught for 5 seconds. The chaser scores a tag for each
+ * player it catches.
  */
 import type { GameState, NoPayload, StateChanges } from '../../lib/index';
 // From the browser entry, so the web page can share the rules.
@@ -37,6 +38,8 @@ export interface Player {
    * while its client has sent no numbered MOVE.
    */
   lastMove?: number;
+  /** The score: how many players it caught; absent before its first. */
+  tags?: number;
 }
 
 export type Chase = GameState<{
@@ -89,7 +92,14 @@ export function timeStep(state: Chase, dt: number): StateChanges<Chase> {
     const dx = player.position[0] - chaser.position[0];
     const dy = player.position[1] - chaser.position[1];
     if (dx * dx + dy * dy < CATCH_DISTANCE_SQUARED) {
-      return { chaser_id: id, protection: true, countdown: PROTECTION_SECONDS };
+      // The chaser scores; the one caught chases.
+      const chaserId = state.chaser_id as string;
+      return {
+        chaser_id: id,
+        protection: true,
+        countdown: PROTECTION_SECONDS,
+        players: { [chaserId]: { tags: (chaser.tags ?? 0) + 1 } },
+      };
     }
   }
   return {};

@@ -382,7 +382,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       resumes,
     );
     this.current = connection;
-    const resumable = accepted !== undefined && this.options.reconnect !== false;
+    // Only a server that holds dropped clients gives a resume token: elsewhere a drop is the end.
+    const resumable = accepted?.resumeToken !== undefined && this.options.reconnect !== false;
     if (accepted !== undefined) {
       closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
         (reason) =>
@@ -409,7 +410,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       if (status !== ConnectionStatus.Disconnected) return;
       const current = this.current === connection && this.generation === generation;
       if (connection.isDropped && current && this.status.value !== 'connecting') {
-        void this.reconnect(connection, transport, server, accepted as Accepted, generation);
+        this.reconnect(connection, transport, server, accepted as Accepted, generation).catch(
+          (error: unknown) => logger.error(`Reconnecting to ${from} failed: ${String(error)}`),
+        );
         return;
       }
       // Dropped before it was connected, or while the client left: it is over.
@@ -445,11 +448,15 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       this.options,
       reconnect,
       server,
-      accepted.session,
+      accepted,
       (answer) => this.ignore(answer, from),
       () => this.generation !== generation,
     );
-    if (outcome.kind === 'aborted') return;
+    // The client left, or connected anew, meanwhile: this reconnection is over.
+    if (outcome.kind === 'aborted' || this.generation !== generation) {
+      if (outcome.kind === 'resumed') outcome.transport.close();
+      return;
+    }
     if (outcome.kind === 'resumed') {
       this.transport = outcome.transport;
       this.accepted = outcome.accepted;
@@ -462,6 +469,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     dropped.close();
     const reason = outcome.reason ?? dropped.closeReason ?? 'timeout';
     logger.info(`Could not reconnect to ${from} (${reason}).`);
+    this.status.next('disconnected');
     this.disconnections.next(reason);
     if (this.current === dropped) await this.disconnect();
   }
@@ -541,6 +549,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
     const { current, transport, server, accepted } = this;
     this.generation++;
+    // Its dropped connection said Disconnected already: leaving, it is told here.
+    if (this.status.value === 'reconnecting') this.disconnections.next('disconnected');
     this.status.next('disconnected');
     this.current = undefined;
     this.transport = undefined;

@@ -33,6 +33,8 @@ export const HANDSHAKE_RESEND_MS = 250;
 export interface Accepted {
   readonly session: Uint8Array;
   readonly hostToken: Uint8Array | undefined;
+  /** The secret to resume the session with after a drop; none where the server holds no one. */
+  readonly resumeToken?: Uint8Array | undefined;
 }
 
 /** How a handshake goes. Every field says its default. */
@@ -47,8 +49,9 @@ export interface HandshakeOptions {
   /** What the server routes the client by: a room's ticket (see `RoomServer`); default none. */
   readonly ticket?: Uint8Array;
   /**
-   * The token of the session the client takes up again, whose link dropped: the challenge
-   * response carries it, and the server accepts with the same session. Default none: a new one.
+   * The resume token (its accept's) of the session the client takes up again, whose link
+   * dropped: the challenge response carries it, and the server accepts with the same session.
+   * Default none: a new one.
    */
   readonly resumes?: Uint8Array;
 }
@@ -104,7 +107,7 @@ export function handshake(
   );
   const accept$ = answers$.pipe(
     filter((p): p is Extract<RxgasePacket, { kind: 'accept' }> => p.kind === 'accept'),
-    map(({ session, hostToken }): Accepted => ({ session, hostToken })),
+    map(({ session, hostToken, resumeToken }): Accepted => ({ session, hostToken, resumeToken })),
   );
   const refusal$ = answers$.pipe(
     filter((p): p is Extract<RxgasePacket, { kind: 'close' }> => p.kind === 'close'),

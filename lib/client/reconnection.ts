@@ -26,9 +26,10 @@ const FINAL: ReadonlySet<string> = new Set<CloseReason>([
 ]);
 
 /**
- * Takes up the session `session` with `server` again after its link dropped: each attempt binds a
- * new transport (a new socket: the old address may be gone with the network) and runs the
- * handshake with a resume ticket; attempts go at once, then after a delay doubling from
+ * Takes up the session `accepted` settled with `server` again after its link dropped: each
+ * attempt binds a new transport (a new socket: the old address may be gone with the network) and
+ * runs the handshake with a resume ticket (which routes it) and the session's resume token (which
+ * proves it is the client's: unlike the session token, no data packet carries it); attempts go at once, then after a delay doubling from
  * `minDelayMs` to `maxDelayMs`, on the client's scheduler, until `timeoutMs` from the start. A
  * server that refuses the session (its window passed, it restarted) ends the attempts at once.
  *
@@ -38,10 +39,12 @@ export async function reconnectSession(
   options: ResolvedClientOptions,
   { timeoutMs, minDelayMs, maxDelayMs }: Required<ReconnectOptions>,
   server: Address,
-  session: Uint8Array,
+  { session, resumeToken }: Accepted,
   ignored: (answer: HandshakeAnswer) => void,
   aborted: () => boolean,
 ): Promise<Reconnection> {
+  // A server that gave no resume token holds no one: there is nothing to come back to.
+  if (resumeToken === undefined) return { kind: 'failed', reason: undefined };
   const { scheduler, logger } = options;
   const deadline = scheduler.now() + timeoutMs;
   const from = addressKey(server);
@@ -60,7 +63,7 @@ export async function reconnectSession(
         left,
         ignored,
         resumeTicket(session),
-        session,
+        resumeToken,
       );
       if (aborted()) {
         // The server took the client back: it is told the client left after all.

@@ -115,7 +115,7 @@ export function connectionTo(
       ? {}
       : {
           session: accepted.session,
-          resumable: reconnect !== false,
+          resumable: reconnect !== false && accepted.resumeToken !== undefined,
           ...(resumes && { resumes }),
           ackEvery: RXGASE_CLIENT_ACK_EVERY,
           maxMessageSize,

@@ -137,6 +137,15 @@ export const TOKEN_SIZE = 8;
 export const COOKIE_SIZE = 20;
 export const HOST_TOKEN_SIZE = 16;
 /**
+ * The size of the secret an accept gives a client to resume its session with (since version 5),
+ * which no other packet carries.
+ */
+export const RESUME_TOKEN_SIZE = 16;
+/** An accept's flag: the client is the host, and its host token follows. */
+export const ACCEPT_HOST = 1;
+/** An accept's flag (since version 5): the server holds the session if its link drops. */
+export const ACCEPT_RESUMABLE = 2;
+/**
  * A connect request's size, padding included: more than any answer to it. A request whose ticket
  * needs more is as long as it needs.
  */
@@ -149,8 +158,8 @@ export const CHALLENGE_RESPONSE_SIZE = 64;
 export const PACKET_PREFIX_SIZE = 5;
 
 /**
- * Where a challenge response says it resumes a session (1, else 0), the session's token after
- * it: in the padding, so a response stays 64 bytes.
+ * Where a challenge response says it resumes a session (1, else 0), the session's resume token
+ * (its accept's) after it: in the padding, so a response stays 64 bytes.
  */
 export const RESUME_FLAG_AT = PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE + COOKIE_SIZE;
 /** The bytes a data packet adds to the PyGaSe package it carries, besides 4 per event id. */
@@ -163,7 +172,8 @@ export const MAX_EVENT_IDS = 0xff;
 /** A challenge's size. */
 export const CHALLENGE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + COOKIE_SIZE;
 /** An accept's size. */
-export const ACCEPT_SIZE = PACKET_PREFIX_SIZE + 2 * TOKEN_SIZE + 1 + HOST_TOKEN_SIZE;
+export const ACCEPT_SIZE =
+  PACKET_PREFIX_SIZE + 2 * TOKEN_SIZE + 1 + HOST_TOKEN_SIZE + RESUME_TOKEN_SIZE;
 /** A close's size. */
 export const CLOSE_SIZE = PACKET_PREFIX_SIZE + TOKEN_SIZE + 1;
 /** A shutdown request's size. */

@@ -8,6 +8,8 @@ import {
 } from './errors';
 import type { CloseReason } from './rxgaseConstants';
 import {
+  ACCEPT_HOST,
+  ACCEPT_RESUMABLE,
   ACCEPT_SIZE,
   CHALLENGE_RESPONSE_SIZE,
   CHALLENGE_SIZE,
@@ -24,6 +26,7 @@ import {
   PACKET_PREFIX_SIZE,
   PacketKind,
   RESUME_FLAG_AT,
+  RESUME_TOKEN_SIZE,
   RXGASE_PROTOCOL_ID,
   MAX_SLICES,
   SHUTDOWN_REQUEST_SIZE,
@@ -49,7 +52,7 @@ export type RxgasePacket =
       readonly version: number;
       readonly nonce: Uint8Array;
       readonly cookie: Uint8Array;
-      /** The session the client resumes, whose link dropped; undefined for a new one. */
+      /** The resume token of the session the client takes up again; undefined for a new one. */
       readonly resumes: Uint8Array | undefined;
     }
   | {
@@ -59,6 +62,8 @@ export type RxgasePacket =
       readonly session: Uint8Array;
       /** The host token when this client is the host, else undefined. */
       readonly hostToken: Uint8Array | undefined;
+      /** The secret to resume the session with, when the server holds it on a drop. */
+      readonly resumeToken: Uint8Array | undefined;
     }
   | { readonly kind: 'close'; readonly token: Uint8Array; readonly reason: CloseReason }
   | {
@@ -223,17 +228,25 @@ export function decodeRxgasePacket(datagram: Uint8Array, maxSize = MAX_PACKAGE_S
         version: readU16(datagram, p),
         nonce: at(p + 2, TOKEN_SIZE),
         cookie: at(p + 2 + TOKEN_SIZE, COOKIE_SIZE),
-        resumes: datagram[RESUME_FLAG_AT] === 1 ? at(RESUME_FLAG_AT + 1, TOKEN_SIZE) : undefined,
+        resumes:
+          datagram[RESUME_FLAG_AT] === 1 ? at(RESUME_FLAG_AT + 1, RESUME_TOKEN_SIZE) : undefined,
       };
     case PacketKind.Accept: {
       exactly(datagram, ACCEPT_SIZE, 'accept');
-      const flags = datagram[p + 2 * TOKEN_SIZE] as number;
-      if (flags > 1) throw new MalformedPayloadError(`an accept has flags 0 or 1, got ${flags}`);
+      const flagsAt = p + 2 * TOKEN_SIZE;
+      const flags = datagram[flagsAt] as number;
+      if (flags > (ACCEPT_HOST | ACCEPT_RESUMABLE)) {
+        throw new MalformedPayloadError(`an accept has flags 0 to 3, got ${flags}`);
+      }
       return {
         kind: 'accept',
         nonce: at(p, TOKEN_SIZE),
         session: at(p + TOKEN_SIZE, TOKEN_SIZE),
-        hostToken: flags === 1 ? at(p + 2 * TOKEN_SIZE + 1, HOST_TOKEN_SIZE) : undefined,
+        hostToken: (flags & ACCEPT_HOST) !== 0 ? at(flagsAt + 1, HOST_TOKEN_SIZE) : undefined,
+        resumeToken:
+          (flags & ACCEPT_RESUMABLE) !== 0
+            ? at(flagsAt + 1 + HOST_TOKEN_SIZE, RESUME_TOKEN_SIZE)
+            : undefined,
       };
     }
     case PacketKind.Close: {

@@ -16,8 +16,11 @@ import {
   HOST_TOKEN_SIZE,
   MAX_EVENT_IDS,
   PACKET_PREFIX_SIZE,
+  ACCEPT_HOST,
+  ACCEPT_RESUMABLE,
   PacketKind,
   RESUME_FLAG_AT,
+  RESUME_TOKEN_SIZE,
   RXGASE_PROTOCOL_ID,
   RXGASE_PROTOCOL_VERSION,
   MAX_SLICES,
@@ -72,21 +75,21 @@ export function encodeChallenge(nonce: Uint8Array, cookie: Uint8Array): Uint8Arr
 
 /**
  * Writes a client's answer to a challenge: the cookie echoed, padded to 64 bytes; with
- * `resumes`, the token of the session it takes up again, whose link dropped.
+ * `resumeToken`, the secret its accept gave it for the session it takes up again.
  */
 export function encodeChallengeResponse(
   nonce: Uint8Array,
   cookie: Uint8Array,
   version = RXGASE_PROTOCOL_VERSION,
-  resumes?: Uint8Array,
+  resumeToken?: Uint8Array,
 ): Uint8Array {
   const out = start(PacketKind.ChallengeResponse, CHALLENGE_RESPONSE_SIZE);
   out.view.setUint16(PACKET_PREFIX_SIZE, version);
   out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), PACKET_PREFIX_SIZE + 2);
   out.bytes.set(checked(cookie, COOKIE_SIZE, 'cookie'), PACKET_PREFIX_SIZE + 2 + TOKEN_SIZE);
-  if (resumes !== undefined) {
+  if (resumeToken !== undefined) {
     out.bytes[RESUME_FLAG_AT] = 1;
-    out.bytes.set(checked(resumes, TOKEN_SIZE, 'resumed session'), RESUME_FLAG_AT + 1);
+    out.bytes.set(checked(resumeToken, RESUME_TOKEN_SIZE, 'resume token'), RESUME_FLAG_AT + 1);
   }
   return out.bytes;
 }
@@ -99,14 +102,23 @@ export function encodeAccept(
   nonce: Uint8Array,
   session: Uint8Array,
   hostToken?: Uint8Array,
+  resumeToken?: Uint8Array,
 ): Uint8Array {
   const out = start(PacketKind.Accept, ACCEPT_SIZE);
   const p = PACKET_PREFIX_SIZE;
   out.bytes.set(checked(nonce, TOKEN_SIZE, 'nonce'), p);
   out.bytes.set(checked(session, TOKEN_SIZE, 'session'), p + TOKEN_SIZE);
+  const flagsAt = p + 2 * TOKEN_SIZE;
   if (hostToken !== undefined) {
-    out.bytes[p + 2 * TOKEN_SIZE] = 1;
-    out.bytes.set(checked(hostToken, HOST_TOKEN_SIZE, 'host token'), p + 2 * TOKEN_SIZE + 1);
+    out.bytes[flagsAt] = (out.bytes[flagsAt] as number) | ACCEPT_HOST;
+    out.bytes.set(checked(hostToken, HOST_TOKEN_SIZE, 'host token'), flagsAt + 1);
+  }
+  if (resumeToken !== undefined) {
+    out.bytes[flagsAt] = (out.bytes[flagsAt] as number) | ACCEPT_RESUMABLE;
+    out.bytes.set(
+      checked(resumeToken, RESUME_TOKEN_SIZE, 'resume token'),
+      flagsAt + 1 + HOST_TOKEN_SIZE,
+    );
   }
   return out.bytes;
 }

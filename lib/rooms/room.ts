@@ -137,16 +137,24 @@ export class Room<S extends GameState<object> = GameState> {
         this.machine.pushEvent({ type: LEFT, args: [], kwargs: { reason } }, client);
         this.whenEmpty();
       }),
+      // Who the client is goes with each event: the ids move on before the loop handles them.
       this.server.dropped$.subscribe(({ client, reason }) => {
-        this.machine.pushEvent({ type: DROPPED, args: [], kwargs: { reason } }, client);
+        const clientId = this.ids.get(addressKey(client));
+        this.machine.pushEvent({ type: DROPPED, args: [], kwargs: { reason, clientId } }, client);
       }),
       this.server.reconnected$.subscribe(({ client, previous }) => {
-        const previousKey = addressKey(previous);
-        this.ids.set(addressKey(client), this.ids.get(previousKey));
-        this.ids.delete(previousKey);
-        this.host.left(this.roomId, previous);
+        const [key, previousKey] = [addressKey(client), addressKey(previous)];
+        const clientId = this.ids.get(previousKey);
+        if (key !== previousKey) {
+          this.ids.set(key, clientId);
+          this.ids.delete(previousKey);
+          this.host.left(this.roomId, previous);
+        }
         this.host.joined(this.roomId, client);
-        this.machine.pushEvent({ type: RECONNECTED, args: [], kwargs: { ...previous } }, client);
+        this.machine.pushEvent(
+          { type: RECONNECTED, args: [], kwargs: { previous: { ...previous }, clientId } },
+          client,
+        );
       }),
     );
   }
@@ -257,17 +265,17 @@ export class Room<S extends GameState<object> = GameState> {
         if (clientAddress !== undefined) this.ids.delete(addressKey(clientAddress));
         return changes;
       },
-      [DROPPED]: (payload, { gameState, clientAddress }) =>
-        onDrop?.({
-          ...context(gameState, clientAddress),
-          reason: (payload as { reason: CloseReason }).reason,
-        }),
+      [DROPPED]: (payload, { gameState, clientAddress }) => {
+        const { reason, clientId } = payload as { reason: CloseReason; clientId?: string };
+        return onDrop?.({ ...context(gameState, clientAddress), clientId, reason });
+      },
       [RECONNECTED]: (payload, { gameState, clientAddress }) => {
-        const previousAddress = { ...payload } as unknown as Address;
+        const { previous, clientId } = payload as { previous: Address; clientId?: string };
         return onReconnect?.({
           ...context(gameState, clientAddress),
-          previousKey: addressKey(previousAddress),
-          previousAddress,
+          clientId,
+          previousKey: addressKey(previous),
+          previousAddress: previous,
         });
       },
     };

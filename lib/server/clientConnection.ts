@@ -79,6 +79,8 @@ export interface ClientEntry {
   verified: boolean;
   /** Whether connected$ reported it. */
   welcomed: boolean;
+  /** Whether its client is taking its session up again from elsewhere (it dropped for that). */
+  resuming?: boolean;
   /** Hands on the events a PyGaSe client sent before it was verified. */
   readonly release: () => void;
 }
@@ -88,6 +90,8 @@ export interface Handshake {
   readonly nonce: Uint8Array;
   readonly session: Uint8Array;
   readonly hostToken: Uint8Array | undefined;
+  /** The secret the client resumes the session with; none where the server holds no one. */
+  readonly resumeToken: Uint8Array | undefined;
   /** The accept sent, to send again if the client did not get it. */
   readonly accept: Uint8Array;
 }

@@ -4,10 +4,10 @@ import type { Observable } from 'rxjs';
 import type { Demultiplexed } from '../operators/demultiplex';
 import {
   HOST_TOKEN_SIZE,
+  RESUME_TOKEN_SIZE,
   TOKEN_SIZE,
   encodeAccept,
   encodeClose,
-  sameBytes,
 } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
@@ -71,6 +71,10 @@ export class ClientRegistry<S extends GameState<object>> {
   private readonly dropped = new Subject<ClientDropped>();
   private readonly reconnected = new Subject<ClientReconnected>();
   private readonly held: HeldSessions;
+  /** The rxgase clients connected, by session token (hex). */
+  private readonly bySession = new Map<string, ClientEntry>();
+  /** The session (hex) of each resume token (hex) given out, while the session lasts. */
+  private readonly byResumeToken = new Map<string, string>();
   /** The counts of closed connections. */
   private readonly retired = emptySums();
   /** PyGaSe clients connected whose address is not verified yet, oldest first. */
@@ -114,15 +118,37 @@ export class ClientRegistry<S extends GameState<object>> {
    */
   resumable(session: Uint8Array): boolean {
     if (this.context.reconnectGraceMs <= 0) return false;
-    return this.held.has(session) || this.liveEntry(session) !== undefined;
+    return this.held.has(session) || this.bySession.has(hex(session));
+  }
+
+  /** The session a resume token was given for, if it may be taken up again. */
+  sessionOf(resumeToken: Uint8Array): Uint8Array | undefined {
+    const id = this.byResumeToken.get(hex(resumeToken));
+    if (id === undefined) return undefined;
+    const session = Uint8Array.from(Buffer.from(id, 'hex'));
+    return this.resumable(session) ? session : undefined;
   }
 
   /**
    * Readies the session `session` for its client's return: a connection of it the server still
-   * has is dropped now, and held.
+   * has is dropped now, and held, without telling its old address (the client is on its way).
    */
   release(session: Uint8Array): void {
-    this.liveEntry(session)?.connection.drop('timeout');
+    const live = this.bySession.get(hex(session));
+    if (live === undefined) return;
+    live.resuming = true;
+    live.connection.drop('timeout');
+  }
+
+  /**
+   * Lets the client held at `key` (where it was when it dropped) go now, for `reason`.
+   *
+   * @return Whether one was held there.
+   */
+  letGo(key: string, reason: CloseReason): boolean {
+    const held = this.held.takeByKey(key);
+    if (held !== undefined) this.expired(held, reason);
+    return held !== undefined;
   }
 
   /** Every connection, by address key. */
@@ -224,6 +250,7 @@ export class ClientRegistry<S extends GameState<object>> {
           if (entry.verified) this.places.take(entry, address.host);
           context.counts.connects++;
           if (!entry.verified) this.unverified.add(entry);
+          this.remember(entry);
         },
         judge: (entry, verdict) => this.check(key, entry, verdict),
         closed: (entry) => this.closed(key, entry),
@@ -256,11 +283,15 @@ export class ClientRegistry<S extends GameState<object>> {
       this.context.send(encodeClose(nonce, 'unknown session'), address);
       return;
     }
+    // A new resume token for each connection of the session: one seen on the wire is spent.
+    this.forget(previous);
+    const resumeToken = new Uint8Array(randomBytes(RESUME_TOKEN_SIZE));
     const handshake: Handshake = {
       nonce: new Uint8Array(nonce),
       session: previous.session,
       hostToken: previous.hostToken,
-      accept: encodeAccept(nonce, previous.session, previous.hostToken),
+      resumeToken,
+      accept: encodeAccept(nonce, previous.session, previous.hostToken, resumeToken),
     };
     const entry = connectClient(
       this.context,
@@ -269,7 +300,7 @@ export class ClientRegistry<S extends GameState<object>> {
         register: (entry) => {
           this.entries.set(key, entry);
           this.places.take(entry, address.host);
-          this.context.counts.connects++;
+          this.remember(entry);
         },
         judge: () => undefined,
         closed: (entry) => this.closed(key, entry),
@@ -287,6 +318,7 @@ export class ClientRegistry<S extends GameState<object>> {
   /** A held client's window passed (or the server shuts down): it is gone. */
   private expired({ key, entry }: HeldClient, reason?: CloseReason): void {
     const { connection } = entry;
+    if (entry.handshake !== undefined) this.forget(entry.handshake);
     // Its events fail now.
     connection.close();
     this.context.counts.disconnects++;
@@ -296,22 +328,33 @@ export class ClientRegistry<S extends GameState<object>> {
     this.disconnected.next({ client: connection.remote, reason: why });
   }
 
-  /** The connected client of the session `session`, if any. */
-  private liveEntry(session: Uint8Array): ClientEntry | undefined {
-    for (const entry of this.entries.values()) {
-      if (entry.handshake !== undefined && sameBytes(entry.handshake.session, session)) {
-        return entry;
-      }
+  /** An rxgase client's session and resume token, known from now on. */
+  private remember(entry: ClientEntry): void {
+    const { handshake } = entry;
+    if (handshake === undefined) return;
+    this.bySession.set(hex(handshake.session), entry);
+    if (handshake.resumeToken !== undefined) {
+      this.byResumeToken.set(hex(handshake.resumeToken), hex(handshake.session));
     }
-    return undefined;
+  }
+
+  /** A resume token no longer good: spent, or its session over. */
+  private forget(handshake: Handshake): void {
+    if (handshake.resumeToken !== undefined) this.byResumeToken.delete(hex(handshake.resumeToken));
   }
 
   /** The tokens of a new rxgase client; a host token if it is to be the host. */
   private handshake(nonce: Uint8Array): Handshake {
     const session = new Uint8Array(randomBytes(TOKEN_SIZE));
     const hostToken = this.takesHost() ? new Uint8Array(randomBytes(HOST_TOKEN_SIZE)) : undefined;
+    // Given only where the server holds dropped clients: elsewhere a client does not come back.
+    const resumeToken =
+      this.context.reconnectGraceMs > 0
+        ? new Uint8Array(randomBytes(RESUME_TOKEN_SIZE))
+        : undefined;
     const copy = new Uint8Array(nonce);
-    return { nonce: copy, session, hostToken, accept: encodeAccept(copy, session, hostToken) };
+    const accept = encodeAccept(copy, session, hostToken, resumeToken);
+    return { nonce: copy, session, hostToken, resumeToken, accept };
   }
 
   /** Whether the next client welcomed is to be the host. */
@@ -364,8 +407,13 @@ export class ClientRegistry<S extends GameState<object>> {
     const { connection, handshake } = entry;
     const reason = connection.closeReason ?? 'disconnected';
     const held = connection.isDropped && handshake !== undefined && entry.welcomed;
-    // 'disconnected' is the client's own word: it needs no answer. One held is told to come back.
-    if (handshake !== undefined && reason !== 'disconnected') {
+    if (handshake !== undefined && this.bySession.get(hex(handshake.session)) === entry) {
+      this.bySession.delete(hex(handshake.session));
+    }
+    if (handshake !== undefined && !held) this.forget(handshake);
+    // 'disconnected' is the client's own word: it needs no answer. One held is told to come back,
+    // unless it is on its way back already.
+    if (handshake !== undefined && reason !== 'disconnected' && entry.resuming !== true) {
       this.context.send(
         encodeClose(handshake.session, held ? 'dropped' : reason),
         connection.remote,
@@ -393,4 +441,9 @@ export class ClientRegistry<S extends GameState<object>> {
     this.context.logger.info(`Client ${key} disconnected (${reason}).`);
     this.disconnected.next({ client: connection.remote, reason });
   }
+}
+
+/** Bytes as a map key. */
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -256,9 +256,11 @@ export class Gate<S extends GameState<object>> {
           return undefined;
         }
         const { clients } = this.context;
-        const { resumes } = packet;
-        if (resumes !== undefined) {
-          if (!clients.resumable(resumes)) {
+        // A resume token, which only the session's client was given, names the session to resume.
+        const resumes =
+          packet.resumes === undefined ? undefined : clients.sessionOf(packet.resumes);
+        if (packet.resumes !== undefined) {
+          if (resumes === undefined) {
             send(encodeClose(packet.nonce, 'unknown session'));
             return undefined;
           }

@@ -54,6 +54,17 @@ export class HeldSessions {
     return held;
   }
 
+  /** The client held that was at `key` when it dropped, no longer held. */
+  takeByKey(key: string): HeldClient | undefined {
+    for (const [id, held] of this.held) {
+      if (held.key !== key) continue;
+      held.expiry.unsubscribe();
+      this.held.delete(id);
+      return held;
+    }
+    return undefined;
+  }
+
   /** Every client held, no longer held: the server shuts down. */
   takeAll(): HeldClient[] {
     const all = [...this.held.values()];

@@ -328,14 +328,17 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   }
 
   /**
-   * Ends a client's connection; an rxgase client is told it was kicked.
+   * Ends a client's connection; an rxgase client is told it was kicked. A client held for its
+   * reconnection (at the address it dropped from) is let go.
    *
    * @return Whether that client was connected.
    */
   kick(client: Address): boolean {
-    const entry = this.clients.get(addressKey(client));
+    const key = addressKey(client);
+    const entry = this.clients.get(key);
     entry?.connection.close('kicked');
-    return entry !== undefined;
+    // One held for its reconnection goes too: it would come back.
+    return entry !== undefined || this.clients.letGo(key, 'kicked');
   }
 
   /**

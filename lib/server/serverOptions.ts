@@ -123,8 +123,8 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    * reconnect within it from any address (a new socket, a new network) and be the same client:
    * `dropped$` tells of the drop, `reconnected$` of the return, and `disconnected$` only once the
    * window passed without it. A client that leaves (`disconnect()`) goes at once. Default 0:
-   * a dropped client is gone, as in PyGaSe. A number, 0 or more, else the constructor throws
-   * `InvalidArgumentError`.
+   * a dropped client is gone, as in PyGaSe. A number from 0 to 2,147,483,647 (a timer's
+   * longest), else the constructor throws `InvalidArgumentError`.
    */
   readonly reconnectGraceMs?: number;
   /**
@@ -144,6 +144,9 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
    */
   viewKey?(client: ViewClient): string;
 }
+
+/** The longest delay a timer takes: 2^31 - 1 ms, some 24.8 days. */
+const MAX_TIMER_MS = 0x7fffffff;
 
 /** {@link ServerOptions} checked, with every default filled in. */
 export interface ServerSettings<S extends GameState<object> = GameState> {
@@ -201,9 +204,9 @@ export function serverSettings<S extends GameState<object>>(
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
   const { reconnectGraceMs = 0 } = options;
-  if (!(reconnectGraceMs >= 0)) {
+  if (!(reconnectGraceMs >= 0 && reconnectGraceMs <= MAX_TIMER_MS)) {
     throw new InvalidArgumentError(
-      `reconnectGraceMs must be a number, 0 or more, got ${String(reconnectGraceMs)}`,
+      `reconnectGraceMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(reconnectGraceMs)}`,
     );
   }
   return {

@@ -1,5 +1,5 @@
 import { Subject, asyncScheduler, share } from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { Datagram, Transport } from './datagram';
 import { simulateNetwork } from './simulateNetwork';
 import type { NetworkConditions } from './simulateNetwork';
@@ -34,9 +34,10 @@ export function simulatedTransport(
   const outgoing = new Subject<Datagram>();
   // Closed, the transport still delivers what is on its way, as a network does (a client's
   // farewell), and closes the real one after it.
-  const sending: Subscription = outgoing.pipe(simulateNetwork(conditions$, scheduler)).subscribe({
+  outgoing.pipe(simulateNetwork(conditions$, scheduler)).subscribe({
     next: (datagram) => transport.send(datagram),
     complete: () => transport.close(),
+    error: () => transport.close(),
   });
   return {
     // One simulation, whoever listens: each datagram's fate is the same for all.
@@ -44,9 +45,6 @@ export function simulatedTransport(
     ...(transport.closed$ !== undefined && { closed$: transport.closed$ }),
     address: transport.address,
     send: (datagram) => outgoing.next(datagram),
-    close: () => {
-      outgoing.complete();
-      if (sending.closed) transport.close();
-    },
+    close: () => outgoing.complete(),
   };
 }

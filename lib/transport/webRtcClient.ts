@@ -125,6 +125,9 @@ const MAX_BUFFERED = 1024 * 1024;
 /** How long a closing channel has to send what it holds before its connection closes. */
 const CLOSE_GRACE_MS = 1000;
 
+/** How often a closing channel is asked whether it sent what it holds. */
+const DRAIN_POLL_MS = 10;
+
 /** How many datagrams wait for a link to open; more are dropped, as a network would. */
 const MAX_WAITING = 64;
 
@@ -201,14 +204,24 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
     link.waiting.length = 0;
     const { channel, connection } = link;
     if (channel?.readyState === 'open') {
-      // What was sent goes out first (a client's farewell, say): the connection closes after
-      // its channel, or a second later.
-      const closing = timer(CLOSE_GRACE_MS, scheduler).subscribe(() => connection?.close());
+      // What was sent goes out first (a client's farewell, say): the channel closes once it holds
+      // nothing unsent, and its connection after it, within a second in all. A stream closed with
+      // messages unsent would drop them.
+      let polls = 0;
+      const closing = timer(0, DRAIN_POLL_MS, scheduler).subscribe(() => {
+        polls++;
+        const drained = channel.bufferedAmount === 0 && polls > 1;
+        if (drained && channel.readyState === 'open') channel.close();
+        if (polls * DRAIN_POLL_MS >= CLOSE_GRACE_MS) {
+          closing.unsubscribe();
+          channel.close();
+          connection?.close();
+        }
+      });
       channel.addEventListener('close', () => {
         closing.unsubscribe();
         connection?.close();
       });
-      channel.close();
     } else {
       channel?.close();
       connection?.close();

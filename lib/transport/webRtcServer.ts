@@ -22,7 +22,10 @@ export interface WebRtcServerOptions {
   readonly iceServers?: readonly string[];
   /** The path of the signaling requests (`handle`); default {@link DEFAULT_WEBRTC_PATH}. */
   readonly path?: string;
-  /** Peer connections at once, open or opening; default 1024. Past it, offers are refused (503). */
+  /**
+   * Peer connections at once, open or opening, 1 to 65,535; default 1024. Past it, offers are
+   * refused (503).
+   */
   readonly maxPeers?: number;
   /** How long a peer connection may take to open its data channel; default 10,000 ms. */
   readonly openTimeoutMs?: number;
@@ -63,6 +66,9 @@ export interface WebRtcServerTransport extends Transport {
 /** What node-datachannel is loaded as. */
 type DataChannelModule = typeof NodeDataChannel;
 
+/** The most peers a transport numbers at once: each address's port is its number. */
+const MAX_PEERS = 0xffff;
+
 /** The largest offer taken, in bytes: an SDP is a few kilobytes. */
 const MAX_OFFER_SIZE = 64 * 1024;
 
@@ -99,8 +105,9 @@ export async function listenWebRtc(
     scheduler = asyncScheduler,
   } = options;
   const ndc = loadDataChannel();
-  if (!(maxPeers >= 1))
-    throw new InvalidArgumentError(`maxPeers must be 1 or more, got ${maxPeers}`);
+  if (!(maxPeers >= 1 && maxPeers <= MAX_PEERS)) {
+    throw new InvalidArgumentError(`maxPeers must be 1 to ${MAX_PEERS}, got ${maxPeers}`);
+  }
   const datagrams = new Subject<Datagram>();
   const linksClosed = new Subject<Address>();
   const peers = new Map<number, Peer>();
@@ -114,6 +121,8 @@ export async function listenWebRtc(
     channel: DataChannel | undefined;
     opening: Subscription | undefined;
     ended: boolean;
+    /** Fails the answer still being gathered, when the peer ends first. */
+    unanswered: ((error: Error) => void) | undefined;
   }
 
   const end = (peer: Peer): void => {
@@ -122,6 +131,7 @@ export async function listenWebRtc(
     peer.opening?.unsubscribe();
     peers.delete(peer.address.port);
     // Closed both ways: node-datachannel frees a connection only once it is closed.
+    peer.unanswered?.(new Error('the peer connection ended before its answer'));
     peer.channel?.close();
     peer.connection.close();
     if (peer.channel !== undefined && !closed) linksClosed.next(peer.address);
@@ -133,43 +143,56 @@ export async function listenWebRtc(
     return lastId;
   };
 
-  /** The answer to a browser's offer, once the server's candidates are gathered. */
-  const answer = (offer: string, from: string): Promise<string> => {
-    const address: Address = { scheme: 'rtc', host: from, port: nextId() };
-    const connection = new ndc.PeerConnection(`rxgase-${address.port}`, {
-      iceServers: [...iceServers],
-      bindAddress: host,
-      ...(portRange && { portRangeBegin: portRange[0], portRangeEnd: portRange[1] }),
-    });
-    const peer: Peer = {
-      address,
-      connection,
-      channel: undefined,
-      opening: undefined,
-      ended: false,
-    };
-    peers.set(address.port, peer);
-    peer.opening = timer(openTimeoutMs, scheduler).subscribe(() => end(peer));
-    connection.onStateChange((state) => {
-      if (state === 'closed' || state === 'failed' || state === 'disconnected') end(peer);
-    });
-    connection.onDataChannel((channel) => {
-      peer.channel = channel;
-      peer.opening?.unsubscribe();
-      channel.onMessage((message) => {
-        if (typeof message === 'string') return void dropped++;
-        const data =
-          message instanceof ArrayBuffer
-            ? new Uint8Array(message)
-            : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-        datagrams.next({ data, address });
+  /**
+   * The answer to a browser's offer, once the server's candidates are gathered; fails if the peer
+   * connection cannot be made, or ends first (its open timeout, the transport closing).
+   */
+  const answer = (offer: string, from: string): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const address: Address = { scheme: 'rtc', host: from, port: nextId() };
+      let connection: PeerConnection;
+      try {
+        connection = new ndc.PeerConnection(`rxgase-${address.port}`, {
+          iceServers: [...iceServers],
+          bindAddress: host,
+          ...(portRange && { portRangeBegin: portRange[0], portRangeEnd: portRange[1] }),
+        });
+      } catch (error) {
+        return reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      const peer: Peer = {
+        address,
+        connection,
+        channel: undefined,
+        opening: undefined,
+        ended: false,
+        unanswered: (error) => reject(error),
+      };
+      peers.set(address.port, peer);
+      // Registered before anything can fail: node-datachannel frees a connection only then.
+      connection.onStateChange((state) => {
+        if (state === 'closed' || state === 'failed' || state === 'disconnected') end(peer);
       });
-      channel.onClosed(() => end(peer));
-    });
-    return new Promise<string>((resolve, reject) => {
+      peer.opening = timer(openTimeoutMs, scheduler).subscribe(() => end(peer));
+      connection.onDataChannel((channel) => {
+        channel.onClosed(() => end(peer));
+        if (peer.ended) return channel.close();
+        peer.channel = channel;
+        peer.opening?.unsubscribe();
+        channel.onMessage((message) => {
+          if (typeof message === 'string') return void dropped++;
+          const data =
+            message instanceof ArrayBuffer
+              ? new Uint8Array(message)
+              : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+          datagrams.next({ data, address });
+        });
+      });
       connection.onGatheringStateChange((state) => {
         const description = connection.localDescription();
-        if (state === 'complete' && description !== null) resolve(description.sdp);
+        if (state !== 'complete' || description === null || peer.unanswered === undefined) return;
+        peer.unanswered = undefined;
+        resolve(description.sdp);
       });
       try {
         connection.setRemoteDescription(offer, 'offer');
@@ -178,7 +201,6 @@ export async function listenWebRtc(
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
-  };
 
   const reply = (response: ServerResponse, status: number, body: object): void => {
     response.writeHead(status, { 'content-type': 'application/json', ...CORS });
@@ -196,18 +218,23 @@ export async function listenWebRtc(
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_OFFER_SIZE) chunks.push(chunk);
+      if (size <= MAX_OFFER_SIZE) return void chunks.push(chunk);
+      reply(response, 413, { error: `an offer has at most ${MAX_OFFER_SIZE} bytes` });
+      request.destroy();
     });
     request.on('end', () => {
+      if (size > MAX_OFFER_SIZE) return;
       let offer: unknown;
       try {
         offer = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { sdp?: unknown }).sdp;
       } catch {
         offer = undefined;
       }
-      if (size > MAX_OFFER_SIZE || typeof offer !== 'string') {
+      if (typeof offer !== 'string') {
         return reply(response, 400, { error: 'an offer is JSON: { "sdp": "..." }' });
       }
+      // Again, now: the transport may have closed, or other offers filled it, meanwhile.
+      if (closed || peers.size >= maxPeers) return reply(response, 503, { error: 'no room' });
       const from = (request.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       answer(offer, from).then(
         (sdp) => reply(response, 200, { type: 'answer', sdp }),
@@ -233,7 +260,9 @@ export async function listenWebRtc(
       return true;
     },
     handle(request, response): boolean {
-      if (new URL(request.url ?? '/', 'http://rxgase').pathname !== path) return false;
+      // The path alone, without URL: a request target URL cannot parse must not throw here.
+      const [target = ''] = (request.url ?? '/').split('?');
+      if (target !== path) return false;
       signal(request, response);
       return true;
     },

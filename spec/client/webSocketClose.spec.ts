@@ -92,7 +92,7 @@ describe('a connection over WebSocket whose link closes', () => {
   });
 
   it('says reconnecting at once as its WebSocket closes, and gives up once nothing answers', async () => {
-    const { game, client, server } = await overWebSocket({ reconnect: { timeoutMs: 300 } });
+    const { game, client, server } = await overWebSocket({ reconnect: { timeoutMs: 300 } }, 10_000);
     const reconnecting = firstValueFrom(client.status$.pipe(filter((s) => s === 'reconnecting')));
     const gone = firstValueFrom(client.disconnected$);
     server.close();

@@ -58,7 +58,7 @@ describe('rxgase packets', () => {
     const response = encodeChallengeResponse(token(1), bytes(20));
     expect(response.length).toBe(CHALLENGE_RESPONSE_SIZE);
     const answers = [
-      encodeAccept(token(1), token(2), bytes(16)),
+      encodeAccept(token(1), token(2), bytes(16), bytes(16)),
       encodeClose(token(1), 'server full'),
       encodeClose(token(1), 'version mismatch'),
     ];
@@ -106,21 +106,26 @@ describe('rxgase packets', () => {
       cookie: bytes(20, 5),
       resumes: undefined,
     });
-    const resuming = encodeChallengeResponse(token(1), bytes(20, 5), undefined, token(4));
+    const resuming = encodeChallengeResponse(token(1), bytes(20, 5), undefined, bytes(16, 4));
     expect(resuming.length).toBe(CHALLENGE_RESPONSE_SIZE);
-    expect(decodeRxgasePacket(resuming)).toMatchObject({ resumes: token(4) });
+    expect(decodeRxgasePacket(resuming)).toMatchObject({ resumes: bytes(16, 4) });
     expect(decodeRxgasePacket(encodeAccept(token(1), token(3), bytes(16, 7)))).toEqual({
       kind: 'accept',
       nonce: token(1),
       session: token(3),
       hostToken: bytes(16, 7),
+      resumeToken: undefined,
     });
     expect(decodeRxgasePacket(encodeAccept(token(1), token(3)))).toEqual({
       kind: 'accept',
       nonce: token(1),
       session: token(3),
       hostToken: undefined,
+      resumeToken: undefined,
     });
+    expect(
+      decodeRxgasePacket(encodeAccept(token(1), token(3), undefined, bytes(16, 9))),
+    ).toMatchObject({ hostToken: undefined, resumeToken: bytes(16, 9) });
     expect(decodeRxgasePacket(encodeShutdownRequest(token(3), bytes(16, 7)))).toEqual({
       kind: 'shutdown request',
       session: token(3),
@@ -311,7 +316,7 @@ describe('rxgase packets', () => {
       reason[13] = 14; // one past `dropped`, the last
       expect(code(reason)).toBe('ERR_MALFORMED_PAYLOAD');
       const flags = encodeAccept(token(1), token(2));
-      flags[21] = 2;
+      flags[21] = 4;
       expect(code(flags)).toBe('ERR_MALFORMED_PAYLOAD');
       const long = new Uint8Array(CONNECT_REQUEST_SIZE + 1);
       long.set(encodeConnectRequest(token(1)));

@@ -55,9 +55,13 @@ export function draw(views: Views, state: Chase, me: string): void {
       : [];
   playersView.textContent = where
     .concat(
-      players.map(
-        ([id, p]) => `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}`,
-      ),
+      // Best score first: the tags each caught.
+      [...players]
+        .sort(([, a], [, b]) => (b.tags ?? 0) - (a.tags ?? 0))
+        .map(
+          ([id, p]) =>
+            `${id === state.chaser_id ? 'X' : ' '} ${p.name}${id === me ? ' (you)' : ''}  ${p.tags ?? 0}`,
+        ),
     )
     .join('\n');
   statusView.textContent = state.protection
