@@ -26,7 +26,7 @@ import type {
   ClientReconnected,
   Handshake,
 } from './clientConnection';
-import { HeldSessions } from './heldSessions';
+import { HeldSessions, tokenKey } from './heldSessions';
 import type { HeldClient } from './heldSessions';
 import type { Admitted } from './gate';
 import type { Summed } from './serverStats';
@@ -118,12 +118,12 @@ export class ClientRegistry<S extends GameState<object>> {
    */
   resumable(session: Uint8Array): boolean {
     if (this.context.reconnectGraceMs <= 0) return false;
-    return this.held.has(session) || this.bySession.has(hex(session));
+    return this.held.has(session) || this.bySession.has(tokenKey(session));
   }
 
   /** The session a resume token was given for, if it may be taken up again. */
   sessionOf(resumeToken: Uint8Array): Uint8Array | undefined {
-    const id = this.byResumeToken.get(hex(resumeToken));
+    const id = this.byResumeToken.get(tokenKey(resumeToken));
     if (id === undefined) return undefined;
     const session = Uint8Array.from(Buffer.from(id, 'hex'));
     return this.resumable(session) ? session : undefined;
@@ -134,7 +134,7 @@ export class ClientRegistry<S extends GameState<object>> {
    * has is dropped now, and held, without telling its old address (the client is on its way).
    */
   release(session: Uint8Array): void {
-    const live = this.bySession.get(hex(session));
+    const live = this.bySession.get(tokenKey(session));
     if (live === undefined) return;
     live.resuming = true;
     live.connection.drop('timeout');
@@ -332,15 +332,16 @@ export class ClientRegistry<S extends GameState<object>> {
   private remember(entry: ClientEntry): void {
     const { handshake } = entry;
     if (handshake === undefined) return;
-    this.bySession.set(hex(handshake.session), entry);
+    this.bySession.set(tokenKey(handshake.session), entry);
     if (handshake.resumeToken !== undefined) {
-      this.byResumeToken.set(hex(handshake.resumeToken), hex(handshake.session));
+      this.byResumeToken.set(tokenKey(handshake.resumeToken), tokenKey(handshake.session));
     }
   }
 
   /** A resume token no longer good: spent, or its session over. */
   private forget(handshake: Handshake): void {
-    if (handshake.resumeToken !== undefined) this.byResumeToken.delete(hex(handshake.resumeToken));
+    if (handshake.resumeToken !== undefined)
+      this.byResumeToken.delete(tokenKey(handshake.resumeToken));
   }
 
   /** The tokens of a new rxgase client; a host token if it is to be the host. */
@@ -407,8 +408,8 @@ export class ClientRegistry<S extends GameState<object>> {
     const { connection, handshake } = entry;
     const reason = connection.closeReason ?? 'disconnected';
     const held = connection.isDropped && handshake !== undefined && entry.welcomed;
-    if (handshake !== undefined && this.bySession.get(hex(handshake.session)) === entry) {
-      this.bySession.delete(hex(handshake.session));
+    if (handshake !== undefined && this.bySession.get(tokenKey(handshake.session)) === entry) {
+      this.bySession.delete(tokenKey(handshake.session));
     }
     if (handshake !== undefined && !held) this.forget(handshake);
     // 'disconnected' is the client's own word: it needs no answer. One held is told to come back,
@@ -441,9 +442,4 @@ export class ClientRegistry<S extends GameState<object>> {
     this.context.logger.info(`Client ${key} disconnected (${reason}).`);
     this.disconnected.next({ client: connection.remote, reason });
   }
-}
-
-/** Bytes as a map key. */
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

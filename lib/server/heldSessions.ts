@@ -30,7 +30,7 @@ export class HeldSessions {
 
   /** Holds a client whose connection dropped, with the session its handshake settled. */
   hold(key: string, entry: ClientEntry, session: Uint8Array): void {
-    const id = sessionId(session);
+    const id = tokenKey(session);
     const expiry = this.scheduler.schedule(() => {
       if (this.held.get(id)?.entry !== entry) return;
       this.held.delete(id);
@@ -41,12 +41,12 @@ export class HeldSessions {
 
   /** Whether the session is held. */
   has(session: Uint8Array): boolean {
-    return this.held.has(sessionId(session));
+    return this.held.has(tokenKey(session));
   }
 
   /** The client of a held session, no longer held: it reconnected. */
   take(session: Uint8Array): HeldClient | undefined {
-    const id = sessionId(session);
+    const id = tokenKey(session);
     const held = this.held.get(id);
     if (held === undefined) return undefined;
     held.expiry.unsubscribe();
@@ -74,7 +74,7 @@ export class HeldSessions {
   }
 }
 
-/** A session token as a map key. */
-function sessionId(session: Uint8Array): string {
-  return Buffer.from(session.buffer, session.byteOffset, session.byteLength).toString('hex');
+/** A token (a session's, a resume token) as a map key. */
+export function tokenKey(token: Uint8Array): string {
+  return Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('hex');
 }

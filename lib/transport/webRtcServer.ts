@@ -219,8 +219,11 @@ export async function listenWebRtc(
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_OFFER_SIZE) return void chunks.push(chunk);
+      if (response.headersSent) return;
+      // Answered, then the rest is not read: the socket goes once the answer is out.
+      response.setHeader('connection', 'close');
       reply(response, 413, { error: `an offer has at most ${MAX_OFFER_SIZE} bytes` });
-      request.destroy();
+      response.on('finish', () => request.destroy());
     });
     request.on('end', () => {
       if (size > MAX_OFFER_SIZE) return;

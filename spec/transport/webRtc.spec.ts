@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
@@ -97,6 +97,32 @@ describe('WebRTC data channels', () => {
       await client.disconnect();
       expect((await gone).reason).toBe('disconnected');
       expect(dropped).toEqual([]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('answer signaling requests that are not offers with an error, never a throw', async () => {
+    const { port, stop } = await served();
+    const ask = (path: string, body?: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest(
+          { host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST' },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      expect(await ask('/rxgase/rtc', 'not json')).toBe(400);
+      expect(await ask('/rxgase/rtc', JSON.stringify({ sdp: 'not an offer' }))).toBe(400);
+      expect(await ask('/rxgase/rtc', 'x'.repeat(70_000))).toBe(413);
+      expect(await ask('/rxgase/rtc')).toBe(405);
+      // A target URL cannot parse is not the signaling path: the page's server answers it.
+      expect(await ask('http://a:b:c/x')).toBe(404);
     } finally {
       await stop();
     }

@@ -143,7 +143,8 @@ export async function serveChase(options: ServeOptions = {}): Promise<ServedChas
   const matchmaker = new Matchmaker(rooms, { logger });
   const http = createServer((request, response) => {
     if (rtc?.handle(request, response) === true) return;
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // The path alone, without URL: a request target URL cannot parse must not throw here.
+    const [path = '/'] = (request.url ?? '/').split('?');
     if (path.startsWith('/matchmake/') || path === '/rooms' || path.startsWith('/rooms/')) {
       void matchmaker.handle(request, response);
       return;
