@@ -69,9 +69,11 @@ interface Seat {
   readonly webSocket: { readonly host: string; readonly port: number } | undefined;
 }
 
-// Past ~300 lines with its documentation: one role, the public face of a client; the session
-// (handshake, connection, close) is session.ts', the seats a matchmaker gives matchmaking.ts',
-// the state and its waits ClientState's.
+// Past ~300 lines with its documentation (some 580): one role, the public face of a client; the
+// session (handshake, connection, close) is session.ts', the attempts to come back after a drop
+// reconnection.ts', the seats a matchmaker gives matchmaking.ts', the state and its waits
+// ClientState's. What stays (attach, reconnect) wires those to the client's own subjects; moving
+// it out would hand another file the client's private state.
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.
  *

@@ -50,6 +50,10 @@ export interface RegistryContext<S extends GameState<object>> extends ClientCont
   readonly hosts: boolean;
 }
 
+// Past ~300 lines with its documentation: one role, what becomes of each client's connection,
+// from opening through a drop and its return to closing; the held sessions' timers are
+// HeldSessions', each connection's making clientConnection.ts'. Resuming a session touches the
+// entries, the places and the host together, which is why it stays here.
 /**
  * A server's clients, by address key: each one's connection from opening to closing, which of
  * them is the host, and the PyGaSe clients not yet verified. What comes from the network is the

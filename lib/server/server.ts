@@ -45,6 +45,8 @@ import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { ReportedCauses } from './stateWatch';
 
+// Past ~300 lines with its documentation: one role, the public face of a server; the routing of
+// datagrams is the Gate's, the clients' connections the ClientRegistry's, the options their file's.
 /**
  * Listens to clients and keeps each in sync with the game state of a {@link GameStateStore}: one
  * {@link Connection} per client address, demultiplexed from one socket, each sending its client
