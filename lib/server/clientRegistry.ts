@@ -74,7 +74,7 @@ export class ClientRegistry<S extends GameState<object>> {
   private readonly disconnected = new Subject<ClientDisconnected>();
   private readonly dropped = new Subject<ClientDropped>();
   private readonly reconnected = new Subject<ClientReconnected>();
-  private readonly held: HeldSessions;
+  private readonly holding: HeldSessions;
   /** The rxgase clients connected, by session token (hex). */
   private readonly bySession = new Map<string, ClientEntry>();
   /** The session (hex) of each resume token (hex) given out, while the session lasts. */
@@ -93,7 +93,7 @@ export class ClientRegistry<S extends GameState<object>> {
     this.disconnected$ = this.disconnected.asObservable();
     this.dropped$ = this.dropped.asObservable();
     this.reconnected$ = this.reconnected.asObservable();
-    this.held = new HeldSessions(context.scheduler, context.reconnectGraceMs, (held) =>
+    this.holding = new HeldSessions(context.scheduler, context.reconnectGraceMs, (held) =>
       this.expired(held),
     );
     this.places = new AddressPlaces(context.maxClientsPerAddress);
@@ -113,7 +113,7 @@ export class ClientRegistry<S extends GameState<object>> {
 
   /** How many clients whose link dropped are held for their reconnection. */
   get heldCount(): number {
-    return this.held.size;
+    return this.holding.size;
   }
 
   /**
@@ -122,7 +122,7 @@ export class ClientRegistry<S extends GameState<object>> {
    */
   resumable(session: Uint8Array): boolean {
     if (this.context.reconnectGraceMs <= 0) return false;
-    return this.held.has(session) || this.bySession.has(tokenKey(session));
+    return this.holding.has(session) || this.bySession.has(tokenKey(session));
   }
 
   /** The session a resume token was given for, if it may be taken up again. */
@@ -150,9 +150,22 @@ export class ClientRegistry<S extends GameState<object>> {
    * @return Whether one was held there.
    */
   letGo(key: string, reason: CloseReason): boolean {
-    const held = this.held.takeByKey(key);
+    const held = this.holding.takeByKey(key);
     if (held !== undefined) this.expired(held, reason);
     return held !== undefined;
+  }
+
+  /**
+   * The clients held for their reconnection, by the address key they dropped from: events sent
+   * them wait in their dropped connections for the connections that resume them.
+   */
+  held(): [string, ClientEntry][] {
+    return this.holding.all().map(({ key, entry }) => [key, entry]);
+  }
+
+  /** The client held that dropped from `key`, if any. */
+  heldAt(key: string): ClientEntry | undefined {
+    return this.holding.at(key)?.entry;
   }
 
   /** Every connection, by address key. */
@@ -181,7 +194,7 @@ export class ClientRegistry<S extends GameState<object>> {
     // A client held for its reconnection keeps its place.
     const others =
       this.entries.size +
-      this.held.size -
+      this.holding.size -
       this.unverified.size -
       (replacing?.verified === true ? 1 : 0);
     return others >= this.context.maxClients;
@@ -267,7 +280,7 @@ export class ClientRegistry<S extends GameState<object>> {
   /** Closes every connection for `reason`; the registry is empty afterwards. */
   closeAll(reason: CloseReason): void {
     for (const { connection } of [...this.entries.values()]) connection.close(reason);
-    for (const held of this.held.takeAll()) this.expired(held, reason);
+    for (const held of this.holding.takeAll()) this.expired(held, reason);
     this.entries.clear();
     this.currentHost = undefined;
   }
@@ -280,7 +293,7 @@ export class ClientRegistry<S extends GameState<object>> {
     const { key, opening } = group;
     const { address, opens } = opening;
     const nonce = opens?.nonce as Uint8Array;
-    const held = this.held.take(session);
+    const held = this.holding.take(session);
     const previous = held?.entry.handshake;
     if (held === undefined || previous === undefined) {
       // Its window passed between the challenge and the response.
@@ -430,7 +443,7 @@ export class ClientRegistry<S extends GameState<object>> {
     if (this.entries.get(key) === entry) this.entries.delete(key);
     if (held) {
       // Held, with its place (and the host's role) for its return.
-      this.held.hold(key, entry, handshake.session);
+      this.holding.hold(key, entry, handshake.session);
       this.context.logger.info(
         `Client ${key} dropped (${reason}); held ${this.context.reconnectGraceMs} ms for its return.`,
       );

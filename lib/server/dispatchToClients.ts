@@ -22,6 +22,8 @@ import type { DispatchOutcome, ServerDispatchOptions } from './serverEvents';
  *
  * A `targetClient` not connected (it may have just left) gets an outcome that it was not acked,
  * with a {@link ConnectionClosedError}: a handler answering a player who is leaving does not throw.
+ * A client held for its reconnection (by the address it dropped from) is sent it when it is back;
+ * its outcome fails if it does not come back.
  *
  * @throws {@link InvalidArgumentError} If `targetClient` is not an address, or `retries` is not a
  *   whole number.
@@ -43,8 +45,9 @@ export function dispatchToClients<S extends GameState<object>>(
       `the ${event.type} event takes ${size} bytes; a server package has room for ${MAX_SERVER_EVENTS_SIZE} at most`,
     );
   }
-  // PyGaSe clients not yet verified are not sent events: their address may not be theirs.
-  const verified = [...clients.all()].filter(([, entry]) => entry.verified);
+  // PyGaSe clients not yet verified are not sent events: their address may not be theirs. Those
+  // held for their reconnection are: the events wait for their return.
+  const verified = [...clients.all(), ...clients.held()].filter(([, entry]) => entry.verified);
   let targets = verified.map(([, { connection }]) => connection);
   if (targetClient !== 'all') {
     if (!isAddress(targetClient)) {
@@ -52,7 +55,8 @@ export function dispatchToClients<S extends GameState<object>>(
         `targetClient must be 'all' or a client's address ({ host, port }), got ${String(targetClient)}`,
       );
     }
-    const client = clients.get(addressKey(targetClient));
+    const key = addressKey(targetClient);
+    const client = clients.get(key) ?? clients.heldAt(key);
     if (client === undefined || !client.verified) {
       const error = new ConnectionClosedError(
         `the ${event.type} event was not sent: no client is connected from ${addressKey(targetClient)}`,

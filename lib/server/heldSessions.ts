@@ -54,15 +54,21 @@ export class HeldSessions {
     return held;
   }
 
+  /** Every client held now. */
+  all(): HeldClient[] {
+    return [...this.held.values()];
+  }
+
+  /** The client held that was at `key` when it dropped, if any. */
+  at(key: string): HeldClient | undefined {
+    for (const held of this.held.values()) if (held.key === key) return held;
+    return undefined;
+  }
+
   /** The client held that was at `key` when it dropped, no longer held. */
   takeByKey(key: string): HeldClient | undefined {
-    for (const [id, held] of this.held) {
-      if (held.key !== key) continue;
-      held.expiry.unsubscribe();
-      this.held.delete(id);
-      return held;
-    }
-    return undefined;
+    const held = this.at(key);
+    return held?.entry.handshake === undefined ? undefined : this.take(held.entry.handshake.session);
   }
 
   /** Every client held, no longer held: the server shuts down. */

@@ -1,3 +1,4 @@
+import { lastValueFrom } from 'rxjs';
 import { createGameState } from '../../lib/index';
 import type {
   ClientDisconnected,
@@ -57,6 +58,10 @@ describe('a client whose link drops', () => {
     expect(w.server.connections.size).toBe(0);
     expect(w.server.heldClients).toBe(1);
     expect(ann.state.count).toBe(1); // the state stays while away
+    // The server's events to her wait for her too.
+    const news: unknown[] = [];
+    ann.on('NEWS').subscribe(({ kwargs }) => news.push(kwargs));
+    const told = lastValueFrom(w.server.dispatchEvent('NEWS', { n: 1 }, { retries: 10 }));
 
     await w.advance(3000);
     w.restoreLink(ann);
@@ -64,6 +69,8 @@ describe('a client whose link drops', () => {
     await w.settle(late);
     await w.until(ann, (s) => s.count === 11);
     expect(w.state.adds).toBe(2); // each event handled once
+    expect(await w.settle(told)).toMatchObject({ acked: true });
+    expect(news).toEqual([{ n: 1 }]);
     const after = w.addressOf(ann);
     expect(after).not.toEqual(before); // a new socket
     expect(seen.reconnected).toEqual([{ client: after, previous: before }]);
@@ -93,10 +100,16 @@ describe('a client whose link drops', () => {
     await w.until(() => ann.currentStatus === 'reconnecting', 6000);
     let failure: unknown;
     ann.dispatchEvent('ADD', { n: 1 }, { retries: 10 }).subscribe({ error: (e) => (failure = e) });
+    await w.until(() => w.server.heldClients === 1, 1000);
+    const told = lastValueFrom(w.server.dispatchEvent('NEWS', {}, { retries: 10 }));
     // The server lets Ann go 2 s after it saw her drop.
     await w.until(() => seen.disconnected.length === 1, 3000);
     expect(seen.disconnected).toEqual([{ client: before, reason: 'timeout' }]);
     expect(w.server.heldClients).toBe(0);
+    // What the server sent her while she was held fails with her.
+    const outcome = await w.settle(told);
+    expect(outcome).toMatchObject({ client: before, acked: false });
+    expect(outcome.acked === false && outcome.error).toBeInstanceOf(ConnectionClosedError);
     // Her next attempt, once the link is back, is refused: the place is no longer hers.
     w.restoreLink(ann);
     await w.until(() => ann.currentStatus === 'disconnected', 3000);
