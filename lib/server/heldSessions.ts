@@ -68,7 +68,9 @@ export class HeldSessions {
   /** The client held that was at `key` when it dropped, no longer held. */
   takeByKey(key: string): HeldClient | undefined {
     const held = this.at(key);
-    return held?.entry.handshake === undefined ? undefined : this.take(held.entry.handshake.session);
+    return held?.entry.handshake === undefined
+      ? undefined
+      : this.take(held.entry.handshake.session);
   }
 
   /** Every client held, no longer held: the server shuts down. */
