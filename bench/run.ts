@@ -48,7 +48,7 @@ const FULL: Plan = {
   receiveMs: 2000,
   eventRounds: 1000,
   server: {
-    timing: { rampMs: 1000, warmupMs: 1000, measureMs: 3000, drainMs: 1000 },
+    timing: { rampMs: 1000, warmupMs: 3000, measureMs: 3000, drainMs: 1000 },
     firstStep: 500,
     maxSteps: 8,
     ceilingMs: 2000,

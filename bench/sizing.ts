@@ -68,7 +68,7 @@ export interface SizingReport {
 
 /** The load's phases around the measured window, in ms. */
 const RAMP_MS = 1000;
-const WARMUP_MS = 1000;
+const WARMUP_MS = 3000;
 /** At least the 1 s a package may wait for its ack, so that late acks still count. */
 const DRAIN_MS = 1000;
 
