@@ -384,19 +384,18 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       resumes,
     );
     this.current = connection;
-    // Only a server that holds dropped clients gives a resume token: elsewhere a drop is the end.
-    const resumable = accepted?.resumeToken !== undefined && this.options.reconnect !== false;
     if (accepted !== undefined) {
       closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
         (reason) =>
-          // The server lost the link and holds the client's place: it comes back.
-          reason === 'dropped' && resumable ? connection.drop('timeout') : connection.close(reason),
+          // The server lost the link and holds the client's place: it comes back (where the
+          // connection is resumable: the server gave a resume token, and `reconnect` is on).
+          reason === 'dropped' && connection.isResumable
+            ? connection.drop('timeout')
+            : connection.close(reason),
       );
     }
-    // A WebSocket that closed is the end of the connection, now, not when it times out.
-    linkClosedTo(transport, server).subscribe(() =>
-      resumable ? connection.drop('disconnected') : connection.close('disconnected'),
-    );
+    // A WebSocket that closed is the end of the connection (or a drop), now, not in 5 s.
+    linkClosedTo(transport, server).subscribe(() => connection.drop('disconnected'));
     this.known.follow(updatesFrom(connection, logger, updates));
     connection.events$.subscribe((event) => {
       this.events.next(event as EventOf<E['toClient']>);

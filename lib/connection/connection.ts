@@ -196,6 +196,11 @@ export class Connection<P extends Package = Package> {
     return this.quality.value;
   }
 
+  /** Whether a link that drops leaves the connection's events for one that resumes it. */
+  get isResumable(): boolean {
+    return this.options.resumable === true;
+  }
+
   /**
    * Whether the link dropped ({@link drop}): the connection is closed, and the events it had to
    * send wait for a connection that resumes it; until then {@link dispatchEvent} queues more.
@@ -348,14 +353,15 @@ export class Connection<P extends Package = Package> {
 
   /**
    * The link dropped (its peer fell silent, its WebSocket closed): the connection closes as
-   * {@link close} does, but the events it had to send, and any dispatched from now on, wait for
-   * a connection that resumes it (its `resumes` option) once the peer reconnects, or for
-   * {@link close}, which fails them. Blocks under way fail: the resumed connection sends what
-   * its peer lacks afresh.
+   * {@link close} does, but, if it is `resumable`, the events it had to send, and any dispatched
+   * from now on, wait for a connection that resumes it (its `resumes` option) once the peer
+   * reconnects, or for {@link close}, which fails them. Blocks under way fail: the resumed
+   * connection sends what its peer lacks afresh. A connection not `resumable` just closes.
    *
    * @param reason Why, as {@link closeReason} tells: `timeout` or `disconnected`.
    */
   drop(reason: CloseReason): void {
+    if (!this.isResumable) return this.close(reason);
     if (this.closed) return;
     this.dropped = true;
     this.stop(reason);
@@ -432,7 +438,7 @@ export class Connection<P extends Package = Package> {
       case 'congestion':
         return this.quality.next(signal.quality);
       case 'silent':
-        return this.options.resumable === true ? this.drop('timeout') : this.close('timeout');
+        return this.drop('timeout');
     }
   }
 

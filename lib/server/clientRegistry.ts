@@ -77,8 +77,8 @@ export class ClientRegistry<S extends GameState<object>> {
   private readonly holding: HeldSessions;
   /** The rxgase clients connected, by session token (hex). */
   private readonly bySession = new Map<string, ClientEntry>();
-  /** The session (hex) of each resume token (hex) given out, while the session lasts. */
-  private readonly byResumeToken = new Map<string, string>();
+  /** The session of each resume token (hex) given out, while the session lasts. */
+  private readonly byResumeToken = new Map<string, Uint8Array>();
   /** The counts of closed connections. */
   private readonly retired = emptySums();
   /** PyGaSe clients connected whose address is not verified yet, oldest first. */
@@ -127,10 +127,8 @@ export class ClientRegistry<S extends GameState<object>> {
 
   /** The session a resume token was given for, if it may be taken up again. */
   sessionOf(resumeToken: Uint8Array): Uint8Array | undefined {
-    const id = this.byResumeToken.get(tokenKey(resumeToken));
-    if (id === undefined) return undefined;
-    const session = Uint8Array.from(Buffer.from(id, 'hex'));
-    return this.resumable(session) ? session : undefined;
+    const session = this.byResumeToken.get(tokenKey(resumeToken));
+    return session !== undefined && this.resumable(session) ? session : undefined;
   }
 
   /**
@@ -351,7 +349,7 @@ export class ClientRegistry<S extends GameState<object>> {
     if (handshake === undefined) return;
     this.bySession.set(tokenKey(handshake.session), entry);
     if (handshake.resumeToken !== undefined) {
-      this.byResumeToken.set(tokenKey(handshake.resumeToken), tokenKey(handshake.session));
+      this.byResumeToken.set(tokenKey(handshake.resumeToken), handshake.session);
     }
   }
 

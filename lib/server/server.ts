@@ -255,10 +255,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     // for its return) without waiting out the silence that would tell over UDP.
     this.listening.add(
       (transport.closed$ ?? EMPTY).subscribe((client) => {
-        const entry = this.clients.get(addressKey(client));
-        if (entry?.handshake !== undefined && this.settings.reconnectGraceMs > 0) {
-          entry.connection.drop('disconnected');
-        } else entry?.connection.close('disconnected');
+        this.clients.get(addressKey(client))?.connection.drop('disconnected');
       }),
     );
     logger.info(`Server listening on ${addressKey(transport.address)}.`);
