@@ -1,4 +1,4 @@
-import { filter, identity, tap } from 'rxjs';
+import { filter, tap } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
@@ -34,25 +34,35 @@ export function peerSignals<P extends Package>(
   { framing, counts, scheduler, urgent$, admit, encode }: PeerHooks,
 ): Observable<PeerSignal<Framed<P>>> {
   const { codec, send } = options;
-  return options.incoming$.pipe(
-    tap((datagram) => {
-      counts.datagramsIn++;
-      counts.bytesIn += datagram.length;
-    }),
+  const count = (datagram: Uint8Array): void => {
+    counts.datagramsIn++;
+    counts.bytesIn += datagram.length;
+  };
+  // Metered whole, so that fragmenting a package does not take it past the session's budget.
+  const admitted$: Observable<Uint8Array> =
     options.session === undefined
-      ? identity
-      : joinFragments({
-          session: options.session,
-          maxMessageSize: framing.maxSize,
-          timeoutMs: options.packageTimeoutMs,
-          budget: options.reassembly,
-          scheduler,
-          dropped: (count) => {
-            counts.fragmentsDropped += count;
-          },
-        }),
-    // Metered whole, so that fragmenting a package does not take it past the session's budget.
-    filter(admit),
+      ? // No fragments: counted and admitted in one step, one hop fewer for every datagram.
+        options.incoming$.pipe(
+          filter((datagram) => {
+            count(datagram);
+            return admit(datagram);
+          }),
+        )
+      : options.incoming$.pipe(
+          tap(count),
+          joinFragments({
+            session: options.session,
+            maxMessageSize: framing.maxSize,
+            timeoutMs: options.packageTimeoutMs,
+            budget: options.reassembly,
+            scheduler,
+            dropped: (dropped) => {
+              counts.fragmentsDropped += dropped;
+            },
+          }),
+          filter(admit),
+        );
+  return admitted$.pipe(
     exchangePackages<Framed<P>>({
       decode: (datagram) => framing.decode(datagram, codec.decode),
       encode,

@@ -11,7 +11,6 @@ import type { Quality } from './avoidCongestion';
 import { congestionChecks } from './avoidCongestion';
 import { decodeOrDrop } from './decodePackages';
 import { paceSends } from './paceSends';
-import type { AckOutcome } from './resolveAcks';
 import { PACKAGE_TIMEOUT_MS, PendingAcks } from './resolveAcks';
 import { smoothStep } from './smoothLatency';
 import type { ReceiveWindow, Received } from './trackReceived';
@@ -156,12 +155,12 @@ export function exchangePackages<P extends Package>(
         subscriber.next({ kind: 'dropped', reason: 'undecodable', error }),
       );
       const acks = new PendingAcks(
-        (outcome: AckOutcome) => {
-          if (outcome.kind === 'timedOut') return subscriber.next(outcome);
-          if (outcome.sequence === newestAcked) latencyMs = smoothStep(latencyMs, outcome.rttMs);
-          // Written out: a spread costs V8 far more, once a datagram.
-          const { sequence: acked, rttMs } = outcome;
-          subscriber.next({ kind: 'acked', sequence: acked, rttMs, latencyMs });
+        {
+          acked: (sequence, rttMs) => {
+            if (sequence === newestAcked) latencyMs = smoothStep(latencyMs, rttMs);
+            subscriber.next({ kind: 'acked', sequence, rttMs, latencyMs });
+          },
+          timedOut: (sequence) => subscriber.next({ kind: 'timedOut', sequence }),
         },
         packageTimeoutMs,
         scheduler,

@@ -68,10 +68,14 @@ export function resolveAcks(
       const completeWhenSettled = (): void => {
         if (sentEnded && headersEnded && acks.size === 0) subscriber.complete();
       };
+      const outcome = (next: AckOutcome): void => {
+        subscriber.next(next);
+        completeWhenSettled();
+      };
       const acks = new PendingAcks(
-        (outcome) => {
-          subscriber.next(outcome);
-          completeWhenSettled();
+        {
+          acked: (sequence, rttMs) => outcome({ kind: 'acked', sequence, rttMs }),
+          timedOut: (sequence) => outcome({ kind: 'timedOut', sequence }),
         },
         timeoutMs,
         scheduler,
@@ -106,11 +110,15 @@ export function resolveAcks(
  * The packages sent and waiting for their ack, and the one timer that times them out: what
  * {@link resolveAcks} keeps, for a caller that has each send and each header at hand rather than
  * as streams, such as a connection's receive path. Each outcome goes to `onOutcome` as it is
- * known: acked ones when a header comes in, timed-out ones when the timer fires.
+ * known: acked ones when a header comes in, timed-out ones when the timer fires. A package sent
+ * and acked allocates nothing here: the pending packages are two arrays of numbers.
  *
  * ## Example
  * ```ts
- * const acks = new PendingAcks((outcome) => console.log(outcome.kind, outcome.sequence));
+ * const acks = new PendingAcks({
+ *   acked: (sequence, rttMs) => console.log('acked', sequence, rttMs),
+ *   timedOut: (sequence) => console.log('timed out', sequence),
+ * });
  * acks.sent(1);
  * acks.receive({ sequence: 9, ack: 1, ackBitfield: 0 }); // acked 1
  * acks.stop();
@@ -119,48 +127,69 @@ export function resolveAcks(
  * @internal
  */
 export class PendingAcks {
-  // Oldest first, since packages are sent in order.
-  private readonly pending: { readonly sequence: number; readonly sentAt: number }[] = [];
+  // Oldest first, since packages are sent in order: each package's sequence number, and when it
+  // was sent, at the same index.
+  private readonly sequences: number[] = [];
+  private readonly sentAts: number[] = [];
   private timer: Subscription | undefined;
   private expiring = false;
   private stopped = false;
 
   /**
-   * @param onOutcome Told what became of each package; it may send more meanwhile.
+   * @param onOutcome Told what became of each package; either may send more meanwhile.
    * @param timeoutMs How long an unacked package waits; default 1000.
    * @param scheduler Where time is read and timeouts run; default `asyncScheduler`.
    */
   constructor(
-    private readonly onOutcome: (outcome: AckOutcome) => void,
+    private readonly onOutcome: {
+      readonly acked: (sequence: number, rttMs: number) => void;
+      readonly timedOut: (sequence: number) => void;
+    },
     private readonly timeoutMs = PACKAGE_TIMEOUT_MS,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {}
 
   /** How many packages wait for their ack. */
   get size(): number {
-    return this.pending.length;
+    return this.sequences.length;
   }
 
   /** The package `sequence` was sent now. */
   sent(sequence: number): void {
-    this.pending.push({ sequence, sentAt: this.scheduler.now() });
+    this.sequences.push(sequence);
+    this.sentAts.push(this.scheduler.now());
     this.setTimer();
   }
 
   /** A header came back: the packages it acknowledges are acked, in the order they were sent. */
   receive(header: Header): void {
-    const { pending } = this;
-    let acked: (typeof pending)[number][] | undefined;
+    const { sequences, sentAts } = this;
+    // Most headers ack one package: it needs no list.
+    let firstSequence = -1;
+    let firstSentAt = 0;
+    let more: number[] | undefined;
     let kept = 0;
-    for (const sent of pending) {
-      if (acknowledges(header, sent.sequence)) (acked ??= []).push(sent);
-      else pending[kept++] = sent;
+    for (let i = 0; i < sequences.length; i++) {
+      const sequence = sequences[i] as number;
+      const sentAt = sentAts[i] as number;
+      if (!acknowledges(header, sequence)) {
+        sequences[kept] = sequence;
+        sentAts[kept++] = sentAt;
+      } else if (firstSequence === -1) {
+        firstSequence = sequence;
+        firstSentAt = sentAt;
+      } else {
+        (more ??= []).push(sequence, sentAt);
+      }
     }
-    if (acked === undefined) return;
-    pending.length = kept;
+    if (firstSequence === -1) return;
+    sequences.length = kept;
+    sentAts.length = kept;
     const now = this.scheduler.now();
-    for (const { sequence, sentAt } of acked) {
-      this.onOutcome({ kind: 'acked', sequence, rttMs: now - sentAt });
+    this.onOutcome.acked(firstSequence, now - firstSentAt);
+    if (more === undefined) return;
+    for (let i = 0; i < more.length; i += 2) {
+      this.onOutcome.acked(more[i] as number, now - (more[i + 1] as number));
     }
   }
 
@@ -172,11 +201,11 @@ export class PendingAcks {
   }
 
   private setTimer(): void {
-    const oldest = this.pending[0];
-    if (this.timer !== undefined || this.expiring || this.stopped || oldest === undefined) return;
+    const oldestAt = this.sentAts[0];
+    if (this.timer !== undefined || this.expiring || this.stopped || oldestAt === undefined) return;
     this.timer = this.scheduler.schedule(
       () => this.expire(),
-      oldest.sentAt + this.timeoutMs - this.scheduler.now(),
+      oldestAt + this.timeoutMs - this.scheduler.now(),
     );
   }
 
@@ -184,11 +213,11 @@ export class PendingAcks {
   private expire(): void {
     this.timer = undefined;
     this.expiring = true;
-    const { pending, timeoutMs } = this;
+    const { sequences, sentAts, timeoutMs } = this;
     const now = this.scheduler.now();
-    for (let oldest = pending[0]; oldest && oldest.sentAt + timeoutMs <= now; oldest = pending[0]) {
-      pending.shift();
-      this.onOutcome({ kind: 'timedOut', sequence: oldest.sequence });
+    while (sentAts.length > 0 && (sentAts[0] as number) + timeoutMs <= now) {
+      sentAts.shift();
+      this.onOutcome.timedOut(sequences.shift() as number);
     }
     this.expiring = false;
     this.setTimer();

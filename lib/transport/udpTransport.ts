@@ -2,7 +2,8 @@ import { createSocket } from 'node:dgram';
 import type { Socket, SocketOptions, SocketType } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { Observable, Subject, share } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import type { Address, Datagram, Transport } from './datagram';
 import { hostNotFound } from './hostNotFound';
 
@@ -92,20 +93,32 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     socket.close();
     errors.complete();
   };
+  // One callback for every send, not a closure each: a server sends thousands a second.
+  const sent = (error: Error | null): void => {
+    if (error) errors.next(error);
+    if (--pending === 0 && closed) finish();
+  };
 
+  // The socket's one listener hands each datagram to every subscriber: what `share` would do,
+  // without a Subject's hop for each datagram a server takes.
+  const listeners = new Set<Subscriber<Datagram>>();
+  socket.on('message', (data: Buffer, remote: { address: string; port: number }) => {
+    if (listeners.size === 0) return;
+    const datagram = { data, address: { host: remote.address, port: remote.port } };
+    for (const listener of listeners) listener.next(datagram);
+  });
+  socket.on('close', () => {
+    for (const listener of listeners) listener.complete();
+    listeners.clear();
+  });
   const datagrams$ = new Observable<Datagram>((subscriber) => {
     if (closed) {
       subscriber.complete();
       return undefined;
     }
-    const onMessage = (data: Buffer, remote: { address: string; port: number }): void =>
-      subscriber.next({ data, address: { host: remote.address, port: remote.port } });
-    const onClose = (): void => subscriber.complete();
-    socket.on('message', onMessage).on('close', onClose);
-    return () => {
-      socket.off('message', onMessage).off('close', onClose);
-    };
-  }).pipe(share());
+    listeners.add(subscriber);
+    return () => listeners.delete(subscriber);
+  });
 
   return {
     datagrams$,
@@ -115,10 +128,7 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
       if (closed) return;
       pending++;
       try {
-        socket.send(data, to.port, to.host, (error) => {
-          if (error) errors.next(error);
-          if (--pending === 0 && closed) finish();
-        });
+        socket.send(data, to.port, to.host, sent);
       } catch (error) {
         // node:dgram checks the port before sending: report it like any refused send.
         pending--;

@@ -167,7 +167,10 @@ describe('PendingAcks', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
     const outcomes: [number, AckOutcome][] = [];
     const acks = new PendingAcks(
-      (outcome) => outcomes.push([scheduler.now(), outcome]),
+      {
+        acked: (sequence, rttMs) => outcomes.push([scheduler.now(), acked(sequence, rttMs)]),
+        timedOut: (sequence) => outcomes.push([scheduler.now(), timedOut(sequence)]),
+      },
       100,
       scheduler,
     );
@@ -187,7 +190,14 @@ describe('PendingAcks', () => {
   it('times nothing out once stopped, though packages were pending', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
     const outcomes: AckOutcome[] = [];
-    const acks = new PendingAcks((outcome) => outcomes.push(outcome), 100, scheduler);
+    const acks = new PendingAcks(
+      {
+        acked: (sequence, rttMs) => outcomes.push(acked(sequence, rttMs)),
+        timedOut: (sequence) => outcomes.push(timedOut(sequence)),
+      },
+      100,
+      scheduler,
+    );
     acks.sent(1);
     acks.stop();
     acks.sent(2);
