@@ -30,6 +30,9 @@ interface PendingEvent {
   readonly outcome: AsyncSubject<void>;
 }
 
+/** No events: what a package without any carries, shared. */
+export const NO_EVENTS: readonly never[] = [];
+
 /**
  * The events a connection has to send: the queue, the events in flight in each sent package, and
  * the fate of each, told through the Observable {@link add} returned.
@@ -182,7 +185,9 @@ export class OutgoingEvents {
 
   /** The events of the package `sequence`, no longer in flight. */
   private landed(sequence: number): readonly PendingEvent[] {
-    const batch = this.inFlight.get(sequence) ?? [];
+    // Most packages carry no event: nothing to look up.
+    if (this.inFlightCount === 0) return NO_EVENTS;
+    const batch = this.inFlight.get(sequence) ?? NO_EVENTS;
     this.inFlight.delete(sequence);
     this.inFlightCount -= batch.length;
     return batch;

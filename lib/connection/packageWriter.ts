@@ -2,9 +2,13 @@ import { appendEvents } from '../protocol/encode';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import type { Framing } from './framing';
+import { NO_EVENTS } from './outgoingEvents';
 import type { OutgoingEvents } from './outgoingEvents';
 import type { PackageCodec } from './packageCodec';
 import type { ConnectionCounts } from './stats';
+
+/** The ids of a package without events. */
+const NO_IDS: readonly number[] = [];
 
 /**
  * Writes a connection's packages: what the codec puts in every package (a server's state update,
@@ -30,17 +34,21 @@ export class PackageWriter<P extends Package> {
   write(header: Header): Uint8Array | undefined {
     const { outgoing, framing, counts } = this;
     // Most packages carry no event: then there is no room to work out.
-    const batch = outgoing.waiting ? outgoing.take(this.room(), framing.maxEvents) : [];
+    const batch = outgoing.waiting ? outgoing.take(this.room(), framing.maxEvents) : NO_EVENTS;
     let datagram: Uint8Array;
     try {
-      datagram = framing.encode(
-        appendEvents(
-          this.codec.encode(header),
-          batch.map((pending) => pending.bytes),
-          framing.maxSize,
-        ),
-        batch.map((pending) => pending.id),
-      );
+      const pkg = this.codec.encode(header);
+      datagram =
+        batch.length === 0
+          ? framing.encode(pkg, NO_IDS)
+          : framing.encode(
+              appendEvents(
+                pkg,
+                batch.map((pending) => pending.bytes),
+                framing.maxSize,
+              ),
+              batch.map((pending) => pending.id),
+            );
     } catch (error) {
       outgoing.fail(batch, error);
       counts.encodeFailures++;

@@ -1,4 +1,4 @@
-import { filter, tap } from 'rxjs';
+import { tap } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { PeerSignal } from '../operators/exchangePackages';
 import { exchangePackages } from '../operators/exchangePackages';
@@ -39,15 +39,10 @@ export function peerSignals<P extends Package>(
     counts.bytesIn += datagram.length;
   };
   // Metered whole, so that fragmenting a package does not take it past the session's budget.
-  const admitted$: Observable<Uint8Array> =
+  // Without fragments, each datagram is counted as the exchange admits it: no hop of its own.
+  const whole$: Observable<Uint8Array> =
     options.session === undefined
-      ? // No fragments: counted and admitted in one step, one hop fewer for every datagram.
-        options.incoming$.pipe(
-          filter((datagram) => {
-            count(datagram);
-            return admit(datagram);
-          }),
-        )
+      ? options.incoming$
       : options.incoming$.pipe(
           tap(count),
           joinFragments({
@@ -60,11 +55,17 @@ export function peerSignals<P extends Package>(
               counts.fragmentsDropped += dropped;
             },
           }),
-          filter(admit),
         );
-  return admitted$.pipe(
+  return whole$.pipe(
     exchangePackages<Framed<P>>({
       decode: (datagram) => framing.decode(datagram, codec.decode),
+      admit:
+        options.session === undefined
+          ? (datagram) => {
+              count(datagram);
+              return admit(datagram);
+            }
+          : admit,
       encode,
       send: (packet) => framing.send(packet, send),
       urgent$,

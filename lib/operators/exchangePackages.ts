@@ -27,6 +27,13 @@ export interface ExchangeOptions<P extends Package> {
   /** Reads a datagram; throws one of rxgase's named errors for a datagram to drop. */
   readonly decode: (datagram: Uint8Array) => P;
   /**
+   * Whether a datagram goes on to be decoded, asked first of each: a session's budget, say. A
+   * datagram it refuses is not decoded, is no sign of life and is signalled nowhere: whoever
+   * refuses it counts it. Default: every datagram goes on. (The same as a `filter` before the
+   * operator, without the hop a datagram would take through it.)
+   */
+  readonly admit?: (datagram: Uint8Array) => boolean;
+  /**
    * Writes the package to send with this header (the events it carries are the caller's), or
    * returns `undefined` to send nothing this time: then the sequence number is not used.
    */
@@ -131,7 +138,7 @@ export function exchangePackages<P extends Package>(
   const scheduler = options.scheduler ?? asyncScheduler;
   const packageTimeoutMs = options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS;
   const connectionTimeoutMs = options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
-  const { encode, send, ackEvery = 1 } = options;
+  const { encode, send, admit, ackEvery = 1 } = options;
   checkPositive('ackEvery', ackEvery, { whole: true });
   if (ackEvery > ACK_BITFIELD_SIZE) {
     throw new InvalidArgumentError(
@@ -179,6 +186,7 @@ export function exchangePackages<P extends Package>(
       });
 
       const receive = (datagram: Uint8Array): void => {
+        if (admit !== undefined && !admit(datagram)) return;
         const pkg = decode(datagram);
         if (pkg === undefined) return;
         // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.

@@ -70,7 +70,7 @@ export function receiveSequence(
   if (ahead > 0) {
     // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
     const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
-    const oldNewest = ahead <= ACK_BITFIELD_SIZE ? 2 ** (ACK_BITFIELD_SIZE - ahead) : 0;
+    const oldNewest = ahead <= ACK_BITFIELD_SIZE ? bitAt(ACK_BITFIELD_SIZE - ahead) : 0;
     return {
       window: { remoteSequence: sequence, ackBitfield: (shifted | oldNewest) >>> 0 },
       verdict: 'new',
@@ -79,7 +79,7 @@ export function receiveSequence(
   if (ahead === 0) return { window, verdict: 'duplicate' };
   const behind = -ahead;
   if (behind > ACK_BITFIELD_SIZE) return { window, verdict: 'stale' };
-  const bit = 2 ** (ACK_BITFIELD_SIZE - behind);
+  const bit = bitAt(ACK_BITFIELD_SIZE - behind);
   if ((ackBitfield & bit) !== 0) return { window, verdict: 'duplicate' };
   return { window: { remoteSequence, ackBitfield: (ackBitfield | bit) >>> 0 }, verdict: 'late' };
 }
@@ -120,4 +120,9 @@ export function trackReceived<P extends Package>(
       }),
       map(({ pkg, window, verdict }) => ({ package: pkg as P, window, late: verdict === 'late' })),
     );
+}
+
+/** 2 to the `exponent` (0 to 31), unsigned: a bit of the ack bitfield, without a call to pow. */
+function bitAt(exponent: number): number {
+  return (1 << exponent) >>> 0;
 }

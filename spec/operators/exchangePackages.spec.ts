@@ -238,6 +238,32 @@ describe('exchangePackages', () => {
     });
   });
 
+  it('neither decodes nor hears a datagram admit refuses, and signals nothing of it', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const asked: number[] = [];
+      // Refuses the second datagram: a package seen, garbage, and the one package after it.
+      const { run } = exchange(scheduler, {
+        connectionTimeoutMs: 50,
+        admit: (datagram) => {
+          asked.push(datagram.length);
+          return asked.length !== 2;
+        },
+      });
+      const datagrams = cold('- 9ms a 9ms b 9ms c', { a: datagram(1), b: datagram(2), c: GARBAGE });
+      // Silent 50 ms after the package admitted: the refused one is no sign of life.
+      expectObservable(run(datagrams)).toBe('q 9ms r 19ms g 29ms (s|)', {
+        q: GOOD,
+        r: 'r1',
+        g: 'dropped ERR_PROTOCOL_ID_MISMATCH',
+        s: 'silent 50',
+      });
+      expectSubscriptions(datagrams.subscriptions).toBe('^ 59ms !');
+      scheduler.flush();
+      expect(asked).toEqual([datagram(1).length, datagram(2).length, GARBAGE.length]);
+    });
+  });
+
   it('does not end when its source completes, and errors with it', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {
