@@ -5,6 +5,7 @@ import {
   Subject,
   Subscription,
   asyncScheduler,
+  defer,
   distinctUntilChanged,
   endWith,
   ignoreElements,
@@ -102,6 +103,8 @@ export class Connection<P extends Package = Package> {
   readonly blocks$: Observable<Uint8Array>;
 
   private readonly status = new BehaviorSubject<ConnectionStatus>(ConnectionStatus.Disconnected);
+  /** The smoothed round trip, set on every ack; `latency` tells it only while it is listened to. */
+  private latencyMs = 0;
   private readonly latency = new BehaviorSubject<number>(0);
   private readonly quality = new BehaviorSubject<Quality>('good');
   private readonly packages = new Subject<Received<Framed<P>>>();
@@ -126,6 +129,8 @@ export class Connection<P extends Package = Package> {
   /** The bytes of the packages received since the last package sent, which acked them. */
   private bytesUnacked = 0;
   private opened = false;
+  /** Whether a package came: the connection is Connected (a field, not the status read each time). */
+  private heard = false;
   private closed = false;
   /** Whether a close is on its way, on the next turn. */
   private closing = false;
@@ -146,7 +151,11 @@ export class Connection<P extends Package = Package> {
     this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
     this.status$ = this.status.pipe(distinctUntilChanged());
-    this.latency$ = this.latency.asObservable();
+    // Brought up to date as it is subscribed to: acks only tell it while someone listens.
+    this.latency$ = defer(() => {
+      if (this.latency.value !== this.latencyMs) this.latency.next(this.latencyMs);
+      return this.latency;
+    });
     this.quality$ = this.quality.pipe(distinctUntilChanged());
     this.packages$ = this.packages.asObservable();
     this.events$ = this.events.asObservable();
@@ -185,7 +194,7 @@ export class Connection<P extends Package = Package> {
 
   /** The current smoothed round trip time in milliseconds. */
   get currentLatency(): number {
-    return this.latency.value;
+    return this.latencyMs;
   }
 
   /**
@@ -216,7 +225,7 @@ export class Connection<P extends Package = Package> {
 
   /** What went in and out so far, the round trip time, and what is pending now. */
   get stats(): ConnectionStats {
-    return statsOf(this.counts, this.latency.value, this.outgoing.pending);
+    return statsOf(this.counts, this.latencyMs, this.outgoing.pending);
   }
 
   /**
@@ -419,7 +428,9 @@ export class Connection<P extends Package = Package> {
         counts.acked++;
         this.outgoing.acked(signal.sequence);
         this.options.codec.acked?.(signal.sequence);
-        return this.latency.next(signal.latencyMs);
+        this.latencyMs = signal.latencyMs;
+        if (this.latency.observed) this.latency.next(signal.latencyMs);
+        return;
       case 'timedOut': {
         counts.timedOut++;
         this.options.codec.lost?.(signal.sequence);
@@ -445,8 +456,10 @@ export class Connection<P extends Package = Package> {
   /** A package taken for the first time: handed on, with its events not seen before. */
   private receive(received: Received<Framed<P>>): void {
     this.counts.packagesIn++;
-    if (this.status.value !== ConnectionStatus.Connected)
+    if (!this.heard) {
+      this.heard = true;
       this.status.next(ConnectionStatus.Connected);
+    }
     if (this.logsPackages)
       this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
     this.packages.next(received);
@@ -470,7 +483,7 @@ export class Connection<P extends Package = Package> {
   private nextPackage(header: Header): Uint8Array | undefined {
     // The slices due go out on the send beat, before the package, once the peer acked a package:
     // its connection is open (slices before it would be lost), and the round trip is known.
-    if (this.counts.acked > 0) this.blocks?.pump(this.scheduler.now(), this.latency.value);
+    if (this.counts.acked > 0) this.blocks?.pump(this.scheduler.now(), this.latencyMs);
     const datagram = this.writer.write(header);
     if (datagram !== undefined) this.bytesUnacked = 0;
     if (datagram !== undefined && this.logsPackages)

@@ -19,7 +19,7 @@ import {
 } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address, Datagram } from '../transport/datagram';
-import { addressKey } from '../transport/datagram';
+import { AddressKeys } from './addressKeys';
 import type { ClientEntry, Handshake } from './clientConnection';
 import type { ClientRegistry } from './clientRegistry';
 import type { Cookies } from './cookies';
@@ -89,6 +89,7 @@ export class Gate<S extends GameState<object>> {
   /** The datagram admitted last, and its address key: `keyOf` asks for it next. */
   private lastAdmitted: Admitted | undefined;
   private lastKey = '';
+  private readonly keys = new AddressKeys();
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -121,7 +122,7 @@ export class Gate<S extends GameState<object>> {
    * for it, not a second string for every datagram.
    */
   readonly keyOf = (admitted: Admitted): string =>
-    admitted === this.lastAdmitted ? this.lastKey : addressKey(admitted.address);
+    admitted === this.lastAdmitted ? this.lastKey : this.keys.keyOf(admitted.address);
 
   /**
    * Takes a datagram: passes it on to its connection, passes on what opens a connection, or
@@ -132,7 +133,7 @@ export class Gate<S extends GameState<object>> {
     const counts = this.context.counts;
     counts.datagramsIn++;
     counts.bytesIn += data.length;
-    const key = addressKey(address);
+    const key = this.keys.keyOf(address);
     this.lastAdmitted = datagram;
     this.lastKey = key;
     const known = this.context.clients.get(key);

@@ -245,6 +245,19 @@ describe('Connection', () => {
     expect(latencies).toEqual([0, 4, 7.6]);
   });
 
+  it('gives a late subscriber to latency$ the latency the acks made unheard, then each change', () => {
+    const { connection, reply, at, runUntil } = harness();
+    const latencies: number[] = [];
+    connection.open();
+    at(40, () => reply(1, 1)); // package 1 went at 0: 4 ms
+    at(45, () => connection.latency$.subscribe((latency) => latencies.push(latency)));
+    at(65, () => reply(2, 2)); // package 2 went at 25: 7.6 ms
+    runUntil(70);
+    expect(latencies).toEqual([4, 7.6]);
+    expect(connection.currentLatency).toBe(7.6);
+    expect(connection.stats.rttMs).toBe(7.6);
+  });
+
   it('fails pending events and stops every timer when closed', () => {
     const { connection, scheduler } = harness();
     let failure: unknown;
