@@ -14,6 +14,7 @@ import { Backend, createGameState } from '../lib/index';
 import type { GameState } from '../lib/index';
 import type { Result } from '../bench/measure';
 import { receive } from '../bench/scenarios/receive';
+import { serverCode } from '../bench/scenarios/serverCode';
 import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
 import type { SizingReport, SizingStep } from '../bench/sizing';
 import { verdict } from '../bench/sizing';
@@ -237,6 +238,17 @@ describe('the receive path figure', () => {
       expect(connection!.baseline).toBe(decode!.value);
       expect(connection!.ratio).toBeCloseTo(connection!.value / decode!.value);
     }
+  }, 60_000);
+});
+
+describe('the server code figure', () => {
+  it("times a server's own code in one process, less its clients', against the echo", async () => {
+    const result = await serverCode(50, { warmupMs: 300, measureMs: 600 }, 0.5);
+    expect(result.name).toBe('server.code_ms_per_client_s');
+    // The server does more than its clients alone: what is left is its own, and positive.
+    expect(result.value).toBeGreaterThan(0);
+    expect(result.baseline).toBe(0.5);
+    expect(result.ratio).toBeCloseTo(result.value / 0.5);
   }, 60_000);
 });
 

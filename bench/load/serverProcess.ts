@@ -4,7 +4,8 @@
  * `node:dgram` echo, the floor it is measured against.
  *
  * Requests: `{ kind: 'start', game }` answers `{ port }`; `{ kind: 'usage' }` answers the CPU time
- * used so far and what was handled.
+ * used so far and what was handled; `{ kind: 'inProcess', ... }` measures a server's own code in
+ * this process instead (see inProcessLoad.ts).
  */
 import { createSocket } from 'node:dgram';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -14,6 +15,7 @@ import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
 import { startBackendModule } from '../backendModule';
 import { answerRequests } from './child';
+import { harnessOnly, serverInProcess } from './inProcessLoad';
 
 /** Which server runs: one of the bench's, or the one a module builds (its absolute path). */
 export type ServedGame = 'quickstart' | 'chase' | 'echo' | { readonly module: string };
@@ -166,19 +168,35 @@ setInterval(() => {
   mostThrottled = Math.max(mostThrottled, throttledNow() ?? 0);
 }, 100).unref();
 
-answerRequests((body: { kind: 'start'; game: ServedGame } | { kind: 'usage' }) => {
-  if (body.kind === 'start') {
-    const game = body.game;
-    if (typeof game === 'object') return userModule(game.module).then((port) => ({ port }));
-    const start = { quickstart, chase, echo }[game];
-    return start().then((port) => ({ port }));
-  }
-  const { user, system } = process.cpuUsage();
-  const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
-  loopDelay.reset();
-  const now = usage();
-  const throttled =
-    now.throttled === undefined ? undefined : Math.max(mostThrottled, now.throttled);
-  mostThrottled = 0;
-  return { cpuMs: (user + system) / 1000, ...now, throttled, loopDelayP99Ms } satisfies Usage;
-});
+/** A request to measure a server's own code in this process (see inProcessLoad.ts). */
+interface InProcessRequest {
+  readonly kind: 'inProcess';
+  /** The clients alone, or the server with them. */
+  readonly of: 'harness' | 'server';
+  readonly clients: number;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+answerRequests(
+  (body: { kind: 'start'; game: ServedGame } | { kind: 'usage' } | InProcessRequest) => {
+    if (body.kind === 'inProcess') {
+      const measure = body.of === 'server' ? serverInProcess : harnessOnly;
+      return measure(body.clients, body.warmupMs, body.measureMs);
+    }
+    if (body.kind === 'start') {
+      const game = body.game;
+      if (typeof game === 'object') return userModule(game.module).then((port) => ({ port }));
+      const start = { quickstart, chase, echo }[game];
+      return start().then((port) => ({ port }));
+    }
+    const { user, system } = process.cpuUsage();
+    const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+    loopDelay.reset();
+    const now = usage();
+    const throttled =
+      now.throttled === undefined ? undefined : Math.max(mostThrottled, now.throttled);
+    mostThrottled = 0;
+    return { cpuMs: (user + system) / 1000, ...now, throttled, loopDelayP99Ms } satisfies Usage;
+  },
+);

@@ -6,6 +6,7 @@ import { SEND_INTERVAL_MS } from '../load/protocolClient';
 import type { ServedGame, Usage } from '../load/serverProcess';
 import type { Result } from '../measure';
 import { machineBusy, machineTicks, udpReceiveDrops } from '../measure';
+import { CODE_SHARE_TARGET, serverCode } from './serverCode';
 
 /** Datagrams a second a client costs a server at 40 Hz: 40 in, 40 out. */
 const DATAGRAMS_PER_CLIENT_S = 80;
@@ -293,6 +294,12 @@ export async function serverLoad(
     `raw echo at ${plan.firstStep} clients: CPU ${(echo.serverCpuMs / clientSeconds).toFixed(3)} ms per client-second`,
   );
 
+  const echoMsPerClientS = echo.serverCpuMs / clientSeconds;
+  const code = await serverCode(plan.firstStep, plan.timing, echoMsPerClientS);
+  progress(
+    `rxgase's own code at ${plan.firstStep} clients, in one process without sockets: ${code.value.toFixed(3)} ms per client-second, ${code.ratio.toFixed(2)} of the echo's (target ${CODE_SHARE_TARGET.toFixed(2)})`,
+  );
+
   const search = async (protocol: LoadProtocol): Promise<Step[]> =>
     searchMostHeld(plan.firstStep, plan.maxSteps, 50, async (clients) => {
       const step = await loadStep(
@@ -334,6 +341,7 @@ export async function serverLoad(
       baseline: echo.serverCpuMs / clientSeconds,
       ratio: rxgaseCpuPerClientS / (echo.serverCpuMs / clientSeconds),
     },
+    code,
     {
       name: 'server.cpu_ms_per_client_s',
       value: cpuPerClientS,

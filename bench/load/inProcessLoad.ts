@@ -1,0 +1,179 @@
+/**
+ * A server's own code under load, without sockets: PyGaSe's quickstart game on a `Backend` whose
+ * transport is a few functions in memory, and PyGaSe clients in the same process that hand it
+ * their packages at 40 Hz each, ack what it sends them and send a PING a second. What the process
+ * spends is rxgase's receive path, game loop and send beat, with no system call, no kernel and no
+ * load process sharing the machine: the part of a server's CPU that is rxgase's to make smaller.
+ *
+ * The clients cost CPU too; the same clients handing their packages to nothing are measured in
+ * the same process first, and that is the harness's share, to take away.
+ */
+import { Observable } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import {
+  Backend,
+  createGameState,
+  decodeServerPackage,
+  encodeClientPackage,
+} from '../../lib/index';
+import type { Datagram, GameEvent, GameState, HandlerContext, Transport } from '../../lib/index';
+import { SEND_INTERVAL_MS } from './protocolClient';
+
+/** What one run measured. */
+export interface InProcessUsage {
+  /** CPU time of the process, user and system, in the window, in ms. */
+  readonly cpuMs: number;
+  /** How long the window was, in ms. */
+  readonly wallMs: number;
+  /** Datagrams the server sent in the window. */
+  readonly sent: number;
+  /** Clients the server had as the window closed. */
+  readonly connections: number;
+}
+
+/** Where the clients' datagrams go: a server's transport, or nothing. */
+type Sink = (datagram: Datagram) => void;
+
+/** The port of the first client; the others follow. */
+const FIRST_PORT = 10_000;
+
+/** A PING every 40 packages: one a second at 40 Hz. */
+const PING_EVERY = 40;
+
+const PING: GameEvent = { type: 'PING', args: [], kwargs: {} };
+
+/**
+ * Sends each client's package in its turn, spread over the send interval as the load processes
+ * spread theirs: every millisecond, the clients due. Runs until the returned function stops it.
+ */
+function drive(clients: number, sink: Sink, acks: Map<number, number>, clock: () => number) {
+  const sequences = new Array<number>(clients).fill(0);
+  let timeOrder = 0;
+  let sentBy = 0;
+  const start = clock();
+  const beat = setInterval(() => {
+    const due = Math.floor(((clock() - start) * clients) / SEND_INTERVAL_MS);
+    for (; sentBy < due; sentBy++) {
+      const client = sentBy % clients;
+      const port = FIRST_PORT + client;
+      const sequence = (sequences[client] = ((sequences[client] as number) % 0xffff) + 1);
+      const ack = acks.get(port) ?? 0;
+      const round = Math.floor(sentBy / clients);
+      const data = encodeClientPackage({
+        header: { sequence, ack, ackBitfield: ack === 0 ? 0 : 0xffffffff },
+        timeOrder,
+        events: round % PING_EVERY === client % PING_EVERY ? [PING] : [],
+      });
+      sink({ data, address: { host: '127.0.0.1', port } });
+    }
+  }, 1);
+  return {
+    /** The clients report this `time_order` from now on: the state they hold. */
+    report: (next: number) => {
+      timeOrder = next;
+    },
+    stop: () => clearInterval(beat),
+  };
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The CPU and wall time of the window after the warm-up, and what `count` counted in it. */
+async function window(warmupMs: number, measureMs: number, count: () => number = () => 0) {
+  await sleep(warmupMs);
+  const cpuBefore = cpuMs();
+  const wallBefore = performance.now();
+  const countBefore = count();
+  await sleep(measureMs);
+  return {
+    cpuMs: cpuMs() - cpuBefore,
+    wallMs: performance.now() - wallBefore,
+    counted: count() - countBefore,
+  };
+}
+
+/** The clients alone, their packages handed to nothing: the harness's own CPU. */
+export async function harnessOnly(
+  clients: number,
+  warmupMs: number,
+  measureMs: number,
+): Promise<InProcessUsage> {
+  const load = drive(
+    clients,
+    () => undefined,
+    new Map(),
+    () => performance.now(),
+  );
+  try {
+    const { cpuMs: used, wallMs } = await window(warmupMs, measureMs);
+    return { cpuMs: used, wallMs, sent: 0, connections: 0 };
+  } finally {
+    load.stop();
+  }
+}
+
+/** The quickstart server with `clients` PyGaSe clients in the same process. */
+export async function serverInProcess(
+  clients: number,
+  warmupMs: number,
+  measureMs: number,
+): Promise<InProcessUsage> {
+  let receiver: Subscriber<Datagram> | undefined;
+  const acks = new Map<number, number>();
+  let sent = 0;
+  let load: ReturnType<typeof drive> | undefined;
+  const transport: Transport = {
+    address: { host: '127.0.0.1', port: 1 },
+    datagrams$: new Observable<Datagram>((subscriber) => {
+      receiver = subscriber;
+    }),
+    send: ({ data, address }) => {
+      // Acked with the client's next package, as a client in sync does.
+      acks.set(address.port, ((data[4] as number) << 8) | (data[5] as number));
+      // A state the clients hold, now and then: they report it, and get the changes since.
+      if (sent++ % 64 === 0) {
+        const update = decodeServerPackage(data).update;
+        if (update !== undefined) load?.report(update.time_order);
+      }
+    },
+    close: () => receiver?.complete(),
+  };
+  type Quickstart = GameState<{ foo: number; bar: number; pings: number }>;
+  const backend = new Backend<Quickstart>(
+    createGameState({ foo: 0.0, bar: 0.5, pings: 0 }) as Quickstart,
+    (state, dt) => ({ foo: state.foo + state.bar * dt }),
+    {
+      PING: (_payload, context: HandlerContext<Quickstart>) => ({
+        pings: context.gameState.pings + 1,
+      }),
+    },
+    {
+      maxClients: Infinity,
+      maxClientsPerAddress: Infinity,
+      legacyJoinsPerSecond: false,
+      rateLimit: false,
+      bind: () => Promise.resolve(transport),
+    },
+  );
+  await backend.run('127.0.0.1', 0);
+  load = drive(
+    clients,
+    (datagram) => receiver?.next(datagram),
+    acks,
+    () => performance.now(),
+  );
+  try {
+    const { cpuMs: used, wallMs, counted } = await window(warmupMs, measureMs, () => sent);
+    return { cpuMs: used, wallMs, sent: counted, connections: backend.server.connections.size };
+  } finally {
+    load.stop();
+    await backend.shutdown();
+  }
+}
