@@ -128,7 +128,13 @@ export async function serverInProcess(
   let receiver: Subscriber<Datagram> | undefined;
   const acks = new Map<number, number>();
   let sent = 0;
-  let load: ReturnType<typeof drive> | undefined;
+  // The clients start now: what they send before the server listens goes nowhere.
+  const load = drive(
+    clients,
+    (datagram) => receiver?.next(datagram),
+    acks,
+    () => performance.now(),
+  );
   const transport: Transport = {
     address: { host: '127.0.0.1', port: 1 },
     datagrams$: new Observable<Datagram>((subscriber) => {
@@ -140,7 +146,7 @@ export async function serverInProcess(
       // A state the clients hold, now and then: they report it, and get the changes since.
       if (sent++ % 64 === 0) {
         const update = decodeServerPackage(data).update;
-        if (update !== undefined) load?.report(update.time_order);
+        if (update !== undefined) load.report(update.time_order);
       }
     },
     close: () => receiver?.complete(),
@@ -163,12 +169,6 @@ export async function serverInProcess(
     },
   );
   await backend.run('127.0.0.1', 0);
-  load = drive(
-    clients,
-    (datagram) => receiver?.next(datagram),
-    acks,
-    () => performance.now(),
-  );
   try {
     const { cpuMs: used, wallMs, counted } = await window(warmupMs, measureMs, () => sent);
     return { cpuMs: used, wallMs, sent: counted, connections: backend.server.connections.size };
