@@ -65,7 +65,12 @@ export { decodeClientPackage, decodePackage, decodeServerPackage } from './proto
 export { CompactDecoder } from './protocol/compactDecoder';
 export { CompactEncoder } from './protocol/compactEncoder';
 export { FieldKind, ReceivedDictionary, SentDictionary } from './protocol/compactDictionary';
-export type { Definition, ReceivedShape, ShapeDefinition } from './protocol/compactDictionary';
+export type {
+  CompactTrace,
+  Definition,
+  ReceivedShape,
+  ShapeDefinition,
+} from './protocol/compactDictionary';
 
 export { GameStatus, createGameState, isGameStatus, isPaused } from './state/gameState';
 export type { GameState, GameStateUpdate } from './state/gameState';

@@ -83,6 +83,19 @@ const newNode = (): ShapeNode => ({
 });
 
 /**
+ * What encoding an update asked of a dictionary, when each answer was a definition the receiver
+ * knows: the keys with their numbers, and the shapes. See {@link SentDictionary.knows}.
+ *
+ * @category Protocol
+ */
+export interface CompactTrace {
+  /** Each key asked, then its number: key, id, key, id... */
+  readonly keys: (string | number)[];
+  /** Each shape given, as the dictionary defined it. */
+  readonly shapes: ShapeDefinition[];
+}
+
+/**
  * A connection's sending dictionary: the numbers its keys and shapes have, which of them the
  * receiver knows, and which packages carried the others.
  *
@@ -120,6 +133,30 @@ export class SentDictionary {
       this.keys.set(key, definition);
     }
     return definition;
+  }
+
+  /**
+   * Whether an encoding that asked `trace` of another dictionary would get the same answers here,
+   * each a definition with the same number that the receiver knows, and change nothing: then it
+   * writes the same bytes here, and they may be shared. Looks, changes nothing.
+   */
+  knows(trace: CompactTrace): boolean {
+    const { keys, shapes } = trace;
+    for (let i = 0; i < keys.length; i += 2) {
+      const definition = this.keys.get(keys[i] as string);
+      if (definition?.known !== true || definition.id !== keys[i + 1]) return false;
+    }
+    for (const asked of shapes) {
+      let node: ShapeNode | undefined = this.shapes;
+      for (let i = 0; i < asked.keys.length && node !== undefined; i++) {
+        const branches: Map<string, ShapeNode> | undefined =
+          asked.kinds[i] === FieldKind.Float32 ? node.float32 : node.any;
+        node = branches?.get(asked.keys[i] as string);
+      }
+      const shape = node?.shape;
+      if (shape?.known !== true || shape.id !== asked.id) return false;
+    }
+    return true;
   }
 
   /**

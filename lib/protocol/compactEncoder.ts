@@ -1,6 +1,11 @@
 import { isPlainObject } from '../util/plainObject';
 import { FieldKind, MAX_KEY_LENGTH, MAX_SHAPE_FIELDS } from './compactDictionary';
-import type { Definition, SentDictionary, ShapeDefinition } from './compactDictionary';
+import type {
+  CompactTrace,
+  Definition,
+  SentDictionary,
+  ShapeDefinition,
+} from './compactDictionary';
 import { TIME_ORDER_KEY } from './constants';
 import { checkUpdate } from './encode';
 import { MsgpackEncoder } from './msgpackEncoder';
@@ -46,11 +51,16 @@ export class CompactEncoder extends MsgpackEncoder {
   private plain = 0;
   private readonly fieldKeys: string[] = [];
   private readonly fieldKinds: FieldKind[] = [];
+  /** What the encoding asked of the dictionary, while every answer is a definition it knows. */
+  private trace: CompactTrace | undefined;
 
   /**
    * Encodes `update` with `dictionary`'s numbers, numbering new keys and shapes in it.
    *
-   * @return The bytes, and the definitions they carry that the receiver does not hold yet.
+   * @return The bytes, and the definitions they carry that the receiver does not hold yet; with
+   *   `trace` when the encoding used only definitions the receiver holds and changed nothing in
+   *   the dictionary: then any dictionary that `knows` the trace encodes the update to the same
+   *   bytes, which may be shared with it.
    * @throws {@link SequenceRangeError} If the update's `time_order` is out of range.
    * @throws {@link PackageOverflowError} If the encoding is longer than `maxSize` bytes.
    * @throws {@link UnencodableValueError} If msgpack cannot carry a value of the update, or its
@@ -60,7 +70,11 @@ export class CompactEncoder extends MsgpackEncoder {
     update: UpdatePayload,
     dictionary: SentDictionary,
     maxSize: number,
-  ): { readonly bytes: Uint8Array; readonly carried: readonly Definition[] } {
+  ): {
+    readonly bytes: Uint8Array;
+    readonly carried: readonly Definition[];
+    readonly trace?: CompactTrace;
+  } {
     checkUpdate(update);
     const timeOrder = update[TIME_ORDER_KEY];
     const scratch = this.scratchOf(maxSize);
@@ -69,12 +83,16 @@ export class CompactEncoder extends MsgpackEncoder {
     this.stamp = dictionary.nextStamp();
     this.carried = [];
     this.plain = 0;
+    this.trace = { keys: [], shapes: [] };
     this.writeU8(timeOrder >> 8);
     this.writeU8(timeOrder & 0xff);
     if (wireTypesOf(update) === undefined) this.writeCompactMap(update, TIME_ORDER_KEY);
     else this.writeEscaped(withoutTimeOrder(update));
     this.dictionary = undefined;
-    return { bytes: scratch.slice(0, this.pos), carried: this.carried };
+    const trace = this.trace;
+    this.trace = undefined;
+    const bytes = scratch.slice(0, this.pos);
+    return trace === undefined ? { bytes, carried: this.carried } : { bytes, carried: [], trace };
   }
 
   protected override writeMap(map: Readonly<Record<string, unknown>>): void {
@@ -119,10 +137,11 @@ export class CompactEncoder extends MsgpackEncoder {
       if (shapeable && (key.length > MAX_KEY_LENGTH || isPlainObject(value))) shapeable = false;
     }
     const size = keys.length;
-    const shape =
-      shapeable && (saves || size >= 2) && size <= MAX_SHAPE_FIELDS
-        ? (this.dictionary as SentDictionary).shape(keys, kinds)
-        : undefined;
+    const asksShape = shapeable && (saves || size >= 2) && size <= MAX_SHAPE_FIELDS;
+    const shape = asksShape ? (this.dictionary as SentDictionary).shape(keys, kinds) : undefined;
+    // A shape not given (one seen, or no room) or not known changed the dictionary or is carried.
+    if (asksShape && shape?.known !== true) this.trace = undefined;
+    else if (shape !== undefined) this.trace?.shapes.push(shape);
     if (shape !== undefined) {
       this.writeU8(0xc1);
       this.writeShape(shape);
@@ -158,6 +177,9 @@ export class CompactEncoder extends MsgpackEncoder {
 
   private writeKey(key: string): void {
     const definition = (this.dictionary as SentDictionary).key(key);
+    // A key the dictionary has no number for, or one not known yet, makes bytes of its own.
+    if (definition?.known === true) this.trace?.keys.push(key, definition.id);
+    else this.trace = undefined;
     if (definition === undefined) return this.writeString(key);
     if (definition.known || definition.stamp === this.stamp) {
       return this.writeReference(definition.id);

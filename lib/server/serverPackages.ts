@@ -2,70 +2,17 @@ import type { Observable } from 'rxjs';
 import type { PackageCodec } from '../connection/packageCodec';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
-import { encodeLargeUpdate, encodeServerPackageWith, encodeUpdate } from '../protocol/encode';
-import type { Definition, SentDictionary } from '../protocol/compactDictionary';
-import { CompactEncoder } from '../protocol/compactEncoder';
+import { encodeServerPackageWith } from '../protocol/encode';
+import type { SentDictionary } from '../protocol/compactDictionary';
 import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
 import { BLOCK_CHANGES, BLOCK_WHOLE_STATE, MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
 import { isNewer } from '../protocol/sequence';
 import type { GameStateUpdate } from '../state/gameState';
 import type { StateSource } from './stateSource';
+import type { Compact } from './sharedEncodings';
+import { compactBlocks, compactFor, encodeCompact, encoded, encodedBlock } from './sharedEncodings';
 import type { Unsendable } from './stateWatch';
-
-/**
- * Updates encoded, shared by every client: the store gives clients at the same `time_order` the
- * same update object until the state changes, so one encoding serves them all. An error marks an
- * update that does not encode: too big for a package, or not encodable.
- */
-const encodedUpdates = new WeakMap<GameStateUpdate, Uint8Array | Error>();
-
-function encoded(update: GameStateUpdate): Uint8Array | Error {
-  let bytes = encodedUpdates.get(update);
-  if (bytes !== undefined) return bytes;
-  try {
-    bytes = encodeUpdate(update);
-  } catch (error) {
-    bytes = error instanceof Error ? error : new Error(String(error));
-  }
-  encodedUpdates.set(update, bytes);
-  return bytes;
-}
-
-/** The updates too large for a package encoded for blocks, shared as {@link encodedUpdates} are. */
-const encodedBlocks = new WeakMap<GameStateUpdate, Uint8Array | Error>();
-
-function encodedBlock(update: GameStateUpdate, maxSize: number): Uint8Array | Error {
-  let bytes = encodedBlocks.get(update);
-  if (bytes !== undefined && !(bytes instanceof PackageOverflowError)) return bytes;
-  try {
-    bytes = encodeLargeUpdate(update, maxSize);
-  } catch (error) {
-    bytes = error instanceof Error ? error : new Error(String(error));
-  }
-  encodedBlocks.set(update, bytes);
-  return bytes;
-}
-
-/** The writers of compact updates: one for packages, one whose buffer grows to the largest block. */
-const compactPackages = new CompactEncoder();
-const compactBlocks = new CompactEncoder();
-
-/** An update in compact form, or what went wrong. */
-type Compact = { readonly bytes: Uint8Array; readonly carried: readonly Definition[] } | Error;
-
-function encodeCompact(
-  writer: CompactEncoder,
-  update: GameStateUpdate,
-  dictionary: SentDictionary,
-  maxSize: number,
-): Compact {
-  try {
-    return writer.encodeUpdate(update, dictionary, maxSize);
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
 
 /** A package's plan while the client's block is on its way: no update. */
 const IN_FLIGHT = { kind: 'in flight' } as const;
@@ -175,7 +122,7 @@ export function serverPackages(
   let compactMemo: { update: GameStateUpdate; version: number; result: Compact } | undefined;
   const compactOf = (update: GameStateUpdate, dictionary: SentDictionary): Compact => {
     if (compactMemo?.update !== update || compactMemo.version !== dictionary.version) {
-      const result = encodeCompact(compactPackages, update, dictionary, room);
+      const result = compactFor(update, dictionary, room);
       compactMemo = { update, version: dictionary.version, result };
     }
     return compactMemo.result;

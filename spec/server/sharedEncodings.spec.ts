@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { ReceivedDictionary, SentDictionary } from '../../lib/protocol/compactDictionary';
+import { CompactDecoder } from '../../lib/protocol/compactDecoder';
+import { CompactEncoder } from '../../lib/protocol/compactEncoder';
+import type { UpdatePayload } from '../../lib/protocol/packages';
+import { compactFor } from '../../lib/server/sharedEncodings';
+
+const ROOM = 4096;
+
+/** Entities moved: a map of `{ x, y }` maps, which become a shape once seen twice. */
+const moved = (ids: readonly number[], time: number): UpdatePayload => ({
+  time_order: time,
+  entities: Object.fromEntries(ids.map((id) => [`e${id}`, { x: id + 0.5, y: id + 0.25 }])),
+});
+
+/** One client's side: what the server's dictionary holds for it, and its decoder. */
+class Side {
+  readonly dictionary = new SentDictionary();
+  readonly decoder = new CompactDecoder(new ReceivedDictionary());
+  private sequence = 0;
+
+  /** Sends an encoding, acked or lost; the receiver decodes it. */
+  take(result: ReturnType<typeof compactFor>, acked: boolean): unknown {
+    if (result instanceof Error) throw result;
+    const sequence = ++this.sequence;
+    this.dictionary.carried(sequence, result.carried);
+    const decoded = this.decoder.decodeUpdate(result.bytes);
+    if (acked) this.dictionary.acked(sequence);
+    else this.dictionary.lost(sequence);
+    return decoded;
+  }
+}
+
+describe('compact updates shared between clients', () => {
+  it('gives clients in step one encoding, the bytes each would have written', () => {
+    const [a, b] = [new Side(), new Side()];
+    const first = moved([1, 2], 1);
+    // Both learn the keys and the shape, and the receivers hold them.
+    for (const side of [a, b]) {
+      side.take(compactFor(first, side.dictionary, ROOM), true);
+      side.take(compactFor(moved([1, 2], 2), side.dictionary, ROOM), true);
+    }
+    const next = moved([1, 2], 3);
+    const forA = compactFor(next, a.dictionary, ROOM);
+    const forB = compactFor(next, b.dictionary, ROOM);
+    if (forA instanceof Error || forB instanceof Error) throw new Error('not encoded');
+    expect(forB.bytes).toBe(forA.bytes);
+    expect(forB.carried).toEqual([]);
+    // What B's own encoding would have been: the same bytes.
+    const own = new CompactEncoder().encodeUpdate(next, b.dictionary, ROOM);
+    expect(own.bytes).toEqual(forB.bytes);
+    expect(b.take(forB, true)).toEqual(next);
+  });
+
+  it('writes its own for a client whose receiver lacks a definition, and for one with other numbers', () => {
+    const [a, late, other] = [new Side(), new Side(), new Side()];
+    for (let time = 1; time <= 2; time++)
+      a.take(compactFor(moved([1], time), a.dictionary, ROOM), true);
+    // Numbered the other way round: its shape and keys come in another order.
+    other.take(compactFor({ time_order: 1, score: 3 }, other.dictionary, ROOM), true);
+    for (let time = 1; time <= 2; time++) {
+      other.take(compactFor(moved([1], time), other.dictionary, ROOM), true);
+    }
+    const next = moved([1], 3);
+    const forA = compactFor(next, a.dictionary, ROOM);
+    if (forA instanceof Error) throw forA;
+    for (const side of [late, other]) {
+      const mine = compactFor(next, side.dictionary, ROOM);
+      if (mine instanceof Error) throw mine;
+      expect(mine.bytes).not.toBe(forA.bytes);
+      expect(side.take(mine, true)).toEqual(next);
+    }
+  });
+
+  it('changes nothing in a dictionary asked whether it knows a trace', () => {
+    const side = new Side();
+    for (let time = 1; time <= 2; time++) {
+      side.take(compactFor(moved([1, 2], time), side.dictionary, ROOM), true);
+    }
+    const result = new CompactEncoder().encodeUpdate(moved([1, 2], 3), side.dictionary, ROOM);
+    expect(result.trace).toBeDefined();
+    const fresh = new Side();
+    const version = fresh.dictionary.version;
+    expect(fresh.dictionary.knows(result.trace!)).toBe(false);
+    expect(fresh.dictionary.version).toBe(version);
+    expect(fresh.dictionary.keyCount).toBe(0);
+    expect(side.dictionary.knows(result.trace!)).toBe(true);
+  });
+
+  it('traces no encoding that defines a key, counts a shape seen once, or carries one again', () => {
+    const encoder = new CompactEncoder();
+    const dictionary = new SentDictionary();
+    // New keys, defined in the bytes; the shape of { x, y } seen for the first time.
+    expect(encoder.encodeUpdate(moved([1], 1), dictionary, ROOM).trace).toBeUndefined();
+    // The keys numbered but not acked, carried again; the shape defined now.
+    const second = encoder.encodeUpdate(moved([1], 2), dictionary, ROOM);
+    expect(second.trace).toBeUndefined();
+    dictionary.know(second.carried);
+    // Everything known: traced, and nothing carried.
+    const third = encoder.encodeUpdate(moved([1], 3), dictionary, ROOM);
+    expect(third.trace?.keys).toEqual(['entities', 0, 'e1', 1]);
+    expect(third.trace?.shapes.map((shape) => shape.keys)).toEqual([['x', 'y']]);
+    expect(third.carried).toEqual([]);
+  });
+
+  it('writes for every client, shared or not, what its own encoder would have, on random runs', () => {
+    const updates = fc.array(
+      fc.record({
+        ids: fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 4 }),
+        score: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    );
+    const steps = fc.array(
+      fc.record({ client: fc.nat(2), update: fc.nat(4), acked: fc.boolean() }),
+      { maxLength: 60 },
+    );
+    let sharedHits = 0;
+    fc.assert(
+      fc.property(updates, steps, (pool, run) => {
+        const last = new Map<UpdatePayload, Uint8Array>();
+        const made = pool.map(({ ids, score }, i) => ({
+          ...moved(ids, i + 1),
+          ...(score !== undefined && { score }),
+        }));
+        // Each client twice: one side takes the shared encodings, its twin its own encoder's.
+        const shared = [new Side(), new Side(), new Side()];
+        const twins = [new Side(), new Side(), new Side()];
+        const encoder = new CompactEncoder();
+        for (const { client, update, acked } of run) {
+          const payload = made[update % made.length] as UpdatePayload;
+          const mine = compactFor(payload, shared[client]!.dictionary, ROOM);
+          const own = encoder.encodeUpdate(payload, twins[client]!.dictionary, ROOM);
+          if (mine instanceof Error) throw mine;
+          expect(mine.bytes).toEqual(own.bytes);
+          if (last.get(payload) === mine.bytes) sharedHits++;
+          last.set(payload, mine.bytes);
+          expect(shared[client]!.take(mine, acked)).toEqual(twins[client]!.take(own, acked));
+        }
+      }),
+    );
+    // The runs did share encodings, not only write their own.
+    expect(sharedHits).toBeGreaterThan(0);
+  });
+});
