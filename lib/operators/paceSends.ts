@@ -46,9 +46,8 @@ export function paceSends(
       let count = 0;
       let next: Subscription | undefined;
 
-      const sendAt = (at: number): void => {
+      const sendAt = (at: number, now = scheduler.now()): void => {
         next?.unsubscribe();
-        const now = scheduler.now();
         // Due already: it goes now, and counts from now.
         nextAt = Math.max(at, now);
         const delay = at - now;
@@ -62,7 +61,7 @@ export function paceSends(
         const now = scheduler.now();
         lastSent = nextAt <= now && now - nextAt < (intervalMs as number) ? nextAt : now;
         urgentAt = Infinity;
-        sendAt(lastSent + (intervalMs as number));
+        sendAt(lastSent + (intervalMs as number), now);
         subscriber.next(count++);
       }
 

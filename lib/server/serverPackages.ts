@@ -214,8 +214,11 @@ export function serverPackages(
       sent?.();
       return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
     },
-    acked: (sequence) => compact?.acked(sequence),
-    lost: (sequence) => compact?.lost(sequence),
+    // Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call.
+    ...(compact !== undefined && {
+      acked: (sequence: number) => compact.acked(sequence),
+      lost: (sequence: number) => compact.lost(sequence),
+    }),
     baseSize: () => {
       const next = plan();
       if (next.kind === 'unsendable') return MAX_PACKAGE_SIZE;
