@@ -38,9 +38,9 @@ export interface Usage {
   readonly throttled: number | undefined;
   /**
    * How late the server's event loop ran its timers, p99, in ms, since the last usage asked: a
-   * loop busy past a beat (25 ms) loses the beat.
+   * loop busy past a beat (25 ms) loses the beat. Null where unknown (a NaN sent as JSON).
    */
-  readonly loopDelayP99Ms: number;
+  readonly loopDelayP99Ms: number | null;
 }
 
 /** What an rxgase server's connections tell of it. */

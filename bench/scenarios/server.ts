@@ -189,7 +189,8 @@ export async function measureStep(
         dropsBefore === undefined || dropsAfter === undefined
           ? undefined
           : dropsAfter - dropsBefore,
-      loopDelayP99Ms: after.loopDelayP99Ms,
+      // NaN, unknown, crosses the IPC channel as JSON's null.
+      loopDelayP99Ms: after.loopDelayP99Ms ?? NaN,
       machineBusy: machineBusy(machineBefore, machineAfter),
       shortfalls: reasons,
       holds: reasons.length === 0,
