@@ -100,24 +100,30 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   };
 
   // The socket's one listener hands each datagram to every subscriber: what `share` would do,
-  // without a Subject's hop for each datagram a server takes.
-  const listeners = new Set<Subscriber<Datagram>>();
+  // without a Subject's hop for each datagram a server takes. The list is replaced, not changed,
+  // as subscribers come and go: a datagram goes to those listening as it came, not to one that
+  // subscribes while it is handed out.
+  let listeners: readonly Subscriber<Datagram>[] = [];
   socket.on('message', (data: Buffer, remote: { address: string; port: number }) => {
-    if (listeners.size === 0) return;
+    const current = listeners;
+    if (current.length === 0) return;
     const datagram = { data, address: { host: remote.address, port: remote.port } };
-    for (const listener of listeners) listener.next(datagram);
+    for (const listener of current) listener.next(datagram);
   });
   socket.on('close', () => {
-    for (const listener of listeners) listener.complete();
-    listeners.clear();
+    const current = listeners;
+    listeners = [];
+    for (const listener of current) listener.complete();
   });
   const datagrams$ = new Observable<Datagram>((subscriber) => {
     if (closed) {
       subscriber.complete();
       return undefined;
     }
-    listeners.add(subscriber);
-    return () => listeners.delete(subscriber);
+    listeners = [...listeners, subscriber];
+    return () => {
+      listeners = listeners.filter((listener) => listener !== subscriber);
+    };
   });
 
   return {

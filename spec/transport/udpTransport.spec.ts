@@ -1,4 +1,4 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { Subscription, firstValueFrom, repeat, take, toArray } from 'rxjs';
 import { bindUdp } from '../../lib/transport/udpTransport';
 
 describe('bindUdp, over real UDP on 127.0.0.1', () => {
@@ -44,6 +44,42 @@ describe('bindUdp, over real UDP on 127.0.0.1', () => {
         a.send({ data: Uint8Array.of(i & 0xff, i >> 8), address: b.address });
       expect(await arriving).toHaveLength(500);
     } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('hands each datagram once to those listening as it came, however they subscribe again', async () => {
+    const a = await bindUdp();
+    const b = await bindUdp();
+    const listening = new Subscription();
+    try {
+      const seen: number[] = [];
+      const later: number[] = [];
+      const all = new Promise<void>((resolve) => {
+        // Subscribes again within each delivery: it gets the next datagram, not the same one.
+        const again = b.datagrams$.pipe(take(1), repeat()).subscribe(({ data }) => {
+          seen.push(data[0] as number);
+          // One subscribed while the first is handed out gets the ones after it.
+          if (seen.length === 1) {
+            listening.add(b.datagrams$.subscribe(({ data: d }) => later.push(d[0] as number)));
+          }
+          if (seen.length === 3) resolve();
+          // Handed the same datagram again and again: stopped, for the expectation to say so.
+          if (seen.length > 10) {
+            listening.unsubscribe();
+            resolve();
+          }
+        });
+        listening.add(again);
+      });
+      for (const n of [1, 2, 3]) a.send({ data: Uint8Array.of(n), address: b.address });
+      await all;
+      expect(seen.sort()).toEqual([1, 2, 3]);
+      expect(later.sort()).toEqual([2, 3]);
+    } finally {
+      // Before the close: repeat() would subscribe again to the completed datagrams for ever.
+      listening.unsubscribe();
       a.close();
       b.close();
     }
