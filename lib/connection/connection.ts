@@ -64,9 +64,9 @@ export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
  *
  * With an rxgase `session`, packages up to `maxMessageSize` go as fragments when they are larger
  * than a datagram, and {@link joinFragments} joins those it receives in front of the exchange
- * (`incoming$.pipe(tap(count), joinFragments(...), filter(admit), exchangePackages(...))`): a
- * package is metered against the session's budget, decoded, windowed and acked once, when it is
- * whole.
+ * (`incoming$.pipe(tap(count), joinFragments(...), exchangePackages({ admit, ... }))`): a
+ * package is metered against the session's budget (the exchange's `admit`), decoded, windowed and
+ * acked once, when it is whole.
  *
  * Every timer runs on the scheduler given, so two connections over a `MemoryNetwork` talk in
  * virtual time under a `TestScheduler`.

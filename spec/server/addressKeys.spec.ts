@@ -23,4 +23,12 @@ describe('AddressKeys', () => {
     for (const address of addresses) expect(keys.keyOf(address)).toBe(addressKey(address));
     expect(new Set(addresses.map((address) => keys.keyOf(address))).size).toBe(5);
   });
+
+  it('keeps the right key when more hosts than it remembers share a port', () => {
+    const keys = new AddressKeys();
+    const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
+    for (let round = 0; round < 3; round++) {
+      for (const host of hosts) expect(keys.keyOf({ host, port: 5000 })).toBe(`${host}:5000`);
+    }
+  });
 });
