@@ -128,9 +128,12 @@ export function resolveAcks(
  */
 export class PendingAcks {
   // Oldest first, since packages are sent in order: each package's sequence number, and when it
-  // was sent, at the same index.
+  // was sent, at the same index. The pending ones are at [start, end): the arrays never shrink,
+  // so packages sent and acked allocate nothing once they hold as many as are ever pending.
   private readonly sequences: number[] = [];
   private readonly sentAts: number[] = [];
+  private start = 0;
+  private end = 0;
   private timer: Subscription | undefined;
   private expiring = false;
   private stopped = false;
@@ -151,13 +154,14 @@ export class PendingAcks {
 
   /** How many packages wait for their ack. */
   get size(): number {
-    return this.sequences.length;
+    return this.end - this.start;
   }
 
   /** The package `sequence` was sent now. */
   sent(sequence: number): void {
-    this.sequences.push(sequence);
-    this.sentAts.push(this.scheduler.now());
+    if (this.end === this.sequences.length && this.start > 0) this.moveToFront();
+    this.sequences[this.end] = sequence;
+    this.sentAts[this.end++] = this.scheduler.now();
     this.setTimer();
   }
 
@@ -168,8 +172,8 @@ export class PendingAcks {
     let firstSequence = -1;
     let firstSentAt = 0;
     let more: number[] | undefined;
-    let kept = 0;
-    for (let i = 0; i < sequences.length; i++) {
+    let kept = this.start;
+    for (let i = this.start; i < this.end; i++) {
       const sequence = sequences[i] as number;
       const sentAt = sentAts[i] as number;
       if (!acknowledges(header, sequence)) {
@@ -183,8 +187,8 @@ export class PendingAcks {
       }
     }
     if (firstSequence === -1) return;
-    sequences.length = kept;
-    sentAts.length = kept;
+    this.end = kept;
+    if (this.start === kept) this.start = this.end = 0;
     const now = this.scheduler.now();
     this.onOutcome.acked(firstSequence, now - firstSentAt);
     if (more === undefined) return;
@@ -201,7 +205,7 @@ export class PendingAcks {
   }
 
   private setTimer(): void {
-    const oldestAt = this.sentAts[0];
+    const oldestAt = this.start < this.end ? this.sentAts[this.start] : undefined;
     if (this.timer !== undefined || this.expiring || this.stopped || oldestAt === undefined) return;
     this.timer = this.scheduler.schedule(
       () => this.expire(),
@@ -215,11 +219,24 @@ export class PendingAcks {
     this.expiring = true;
     const { sequences, sentAts, timeoutMs } = this;
     const now = this.scheduler.now();
-    while (sentAts.length > 0 && (sentAts[0] as number) + timeoutMs <= now) {
-      sentAts.shift();
-      this.onOutcome.timedOut(sequences.shift() as number);
+    // The fields are read each time: a handler's send may move the pending packages to the front.
+    while (this.start < this.end && (sentAts[this.start] as number) + timeoutMs <= now) {
+      const sequence = sequences[this.start++] as number;
+      if (this.start === this.end) this.start = this.end = 0;
+      this.onOutcome.timedOut(sequence);
     }
     this.expiring = false;
     this.setTimer();
+  }
+
+  /** Moves the pending packages to the front of the arrays, to send more without growing them. */
+  private moveToFront(): void {
+    const { sequences, sentAts, start } = this;
+    for (let i = start; i < this.end; i++) {
+      sequences[i - start] = sequences[i] as number;
+      sentAts[i - start] = sentAts[i] as number;
+    }
+    this.end -= start;
+    this.start = 0;
   }
 }

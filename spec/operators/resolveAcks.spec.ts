@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { AckOutcome, SentPackage } from '../../lib/operators/resolveAcks';
 import { PendingAcks, resolveAcks } from '../../lib/operators/resolveAcks';
 import type { Header } from '../../lib/protocol/header';
+import { acknowledges } from '../../lib/protocol/header';
 import { testScheduler } from '../helpers/marbles';
 
 const h = (ack: number, bits = 0): Header => ({ sequence: 1, ack, ackBitfield: bits >>> 0 });
@@ -187,6 +189,83 @@ describe('PendingAcks', () => {
     expect(acks.size).toBe(0);
   });
 
+  it("keeps each package's send time when it moves the pending ones to the front", () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const outcomes: [number, AckOutcome][] = [];
+    const acks = new PendingAcks(
+      {
+        acked: (sequence, rttMs) => outcomes.push([scheduler.now(), acked(sequence, rttMs)]),
+        timedOut: (sequence) => outcomes.push([scheduler.now(), timedOut(sequence)]),
+      },
+      100,
+      scheduler,
+    );
+    acks.sent(1);
+    scheduler.schedule(() => acks.sent(2), 50);
+    // 1 timed out at 100: 3 goes where the arrays end, and 2 moves to the front.
+    scheduler.schedule(() => acks.sent(3), 120);
+    scheduler.schedule(() => acks.receive(h(2)), 130);
+    scheduler.flush();
+    expect(outcomes).toEqual([
+      [100, timedOut(1)],
+      [130, acked(2, 80)],
+      [220, timedOut(3)],
+    ]);
+  });
+
+  it('tells what a plain list of the packages sent would, on random runs, resends in handlers too', () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('send' as const), resendOnTimeout: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('header' as const),
+        back: fc.nat(40),
+        bits: fc.integer({ min: 0, max: 0xffffffff }),
+      }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 150 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 150 }), (steps) => {
+        const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+        let resend = false;
+        const horizon = steps.reduce((ms, s) => ms + (s.kind === 'wait' ? s.ms : 0), 0) + 500;
+        // The same sends, headers and timeouts for PendingAcks and for a plain list.
+        const run = (make: (outcomes: Outcomes) => Acks) => {
+          const told: [number, AckOutcome][] = [];
+          let next = 1;
+          const acks: Acks = make({
+            acked: (sequence, rttMs) => told.push([scheduler.now(), acked(sequence, rttMs)]),
+            timedOut: (sequence) => {
+              told.push([scheduler.now(), timedOut(sequence)]);
+              // A handler that sends again, as a connection resending an event does, for a while.
+              if (resend && scheduler.now() < horizon) acks.sent(next++);
+            },
+          });
+          return { told, acks, send: () => acks.sent(next++), last: () => next - 1 };
+        };
+        const real = run((outcomes) => new PendingAcks(outcomes, 100, scheduler));
+        const plain = run((outcomes) => new PlainAcks(outcomes, 100, scheduler));
+        let at = 0;
+        for (const s of steps) {
+          if (s.kind === 'wait') at += s.ms;
+          scheduler.schedule(() => {
+            for (const side of [real, plain]) {
+              if (s.kind === 'send') {
+                resend = s.resendOnTimeout;
+                side.send();
+              } else if (s.kind === 'header') {
+                const ack = Math.max(1, side.last() - s.back);
+                side.acks.receive({ sequence: 1, ack, ackBitfield: s.bits });
+              }
+            }
+          }, at);
+        }
+        scheduler.flush();
+        expect(real.told).toEqual(plain.told);
+        expect(real.acks.size).toBe(0);
+      }),
+    );
+  });
+
   it('times nothing out once stopped, though packages were pending', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
     const outcomes: AckOutcome[] = [];
@@ -206,3 +285,60 @@ describe('PendingAcks', () => {
     expect(scheduler.now()).toBe(0);
   });
 });
+
+type Outcomes = ConstructorParameters<typeof PendingAcks>[0];
+interface Acks {
+  sent(sequence: number): void;
+  receive(header: Header): void;
+  readonly size: number;
+}
+
+/** The packages pending as a plain list of objects, filtered and shifted: what PendingAcks must tell. */
+class PlainAcks implements Acks {
+  private pending: { sequence: number; sentAt: number }[] = [];
+  private timer: { unsubscribe(): void } | undefined;
+  private expiring = false;
+
+  constructor(
+    private readonly outcomes: Outcomes,
+    private readonly timeoutMs: number,
+    private readonly scheduler: VirtualTimeScheduler,
+  ) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  sent(sequence: number): void {
+    this.pending.push({ sequence, sentAt: this.scheduler.now() });
+    this.setTimer();
+  }
+
+  receive(header: Header): void {
+    const hit = this.pending.filter((p) => acknowledges(header, p.sequence));
+    this.pending = this.pending.filter((p) => !acknowledges(header, p.sequence));
+    const now = this.scheduler.now();
+    for (const p of hit) this.outcomes.acked(p.sequence, now - p.sentAt);
+  }
+
+  private setTimer(): void {
+    const oldest = this.pending[0];
+    if (this.timer !== undefined || this.expiring || oldest === undefined) return;
+    this.timer = this.scheduler.schedule(
+      () => this.expire(),
+      oldest.sentAt + this.timeoutMs - this.scheduler.now(),
+    );
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    this.expiring = true;
+    const now = this.scheduler.now();
+    for (let p = this.pending[0]; p && p.sentAt + this.timeoutMs <= now; p = this.pending[0]) {
+      this.pending.shift();
+      this.outcomes.timedOut(p.sequence);
+    }
+    this.expiring = false;
+    this.setTimer();
+  }
+}
