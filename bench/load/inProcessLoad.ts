@@ -12,13 +12,9 @@
  */
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
-import {
-  Backend,
-  createGameState,
-  decodeServerPackage,
-  encodeClientPackage,
-} from '../../lib/index';
-import type { Datagram, GameEvent, GameState, HandlerContext, Transport } from '../../lib/index';
+import { decodeServerPackage, encodeClientPackage } from '../../lib/index';
+import type { Datagram, GameEvent, Transport } from '../../lib/index';
+import { quickstartBackend } from '../games/quickstart';
 import { SEND_INTERVAL_MS } from './protocolClient';
 
 /** What one run measured. */
@@ -165,23 +161,7 @@ export async function serverInProcess(
     },
     close: () => receiver?.complete(),
   };
-  type Quickstart = GameState<{ foo: number; bar: number; pings: number }>;
-  const backend = new Backend<Quickstart>(
-    createGameState({ foo: 0.0, bar: 0.5, pings: 0 }) as Quickstart,
-    (state, dt) => ({ foo: state.foo + state.bar * dt }),
-    {
-      PING: (_payload, context: HandlerContext<Quickstart>) => ({
-        pings: context.gameState.pings + 1,
-      }),
-    },
-    {
-      maxClients: Infinity,
-      maxClientsPerAddress: Infinity,
-      legacyJoinsPerSecond: false,
-      rateLimit: false,
-      bind: () => Promise.resolve(transport),
-    },
-  );
+  const backend = quickstartBackend({ bind: () => Promise.resolve(transport) });
   await backend.run('127.0.0.1', 0);
   try {
     const received = (): number => {

@@ -9,11 +9,11 @@
  */
 import { createSocket } from 'node:dgram';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Backend, DEFAULT_RECEIVE_BUFFER_SIZE, createGameState } from '../../lib/index';
-import type { GameState, HandlerContext } from '../../lib/index';
+import { DEFAULT_RECEIVE_BUFFER_SIZE } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
 import { startBackendModule } from '../backendModule';
+import { quickstartBackend } from '../games/quickstart';
 import { answerRequests } from './child';
 import { harnessOnly, serverInProcess } from './inProcessLoad';
 
@@ -91,23 +91,7 @@ function watchConnections(connections: () => Parameters<typeof backendUsage>[0])
 
 /** PyGaSe's quickstart game: `foo` grows by `bar` a second; PING events are counted. */
 async function quickstart(): Promise<number> {
-  type Quickstart = GameState<{ foo: number; bar: number; pings: number }>;
-  const backend = new Backend<Quickstart>(
-    createGameState({ foo: 0.0, bar: 0.5, pings: 0 }) as Quickstart,
-    (state, dt) => ({ foo: state.foo + state.bar * dt }),
-    {
-      PING: (_payload, context: HandlerContext<Quickstart>) => ({
-        pings: context.gameState.pings + 1,
-      }),
-    },
-    // The bench finds how many clients one server holds: no cap of its own in the way.
-    {
-      maxClients: Infinity,
-      maxClientsPerAddress: Infinity,
-      legacyJoinsPerSecond: false,
-      rateLimit: false,
-    },
-  );
+  const backend = quickstartBackend();
   const { port } = await backend.run('127.0.0.1', 0);
   // A getter: each read is the connections of that moment.
   watchConnections(() => backend.server.connections);

@@ -164,18 +164,24 @@ describe('resolveAcks', () => {
   });
 });
 
+/** PendingAcks timing out after 100 ms in virtual time, each outcome noted with its time. */
+function recorded() {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const outcomes: [number, AckOutcome][] = [];
+  const acks = new PendingAcks(
+    {
+      acked: (sequence, rttMs) => outcomes.push([scheduler.now(), acked(sequence, rttMs)]),
+      timedOut: (sequence) => outcomes.push([scheduler.now(), timedOut(sequence)]),
+    },
+    100,
+    scheduler,
+  );
+  return { scheduler, outcomes, acks };
+}
+
 describe('PendingAcks', () => {
   it('tells each outcome as it is known: acks as headers come, timeouts on the scheduler', () => {
-    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
-    const outcomes: [number, AckOutcome][] = [];
-    const acks = new PendingAcks(
-      {
-        acked: (sequence, rttMs) => outcomes.push([scheduler.now(), acked(sequence, rttMs)]),
-        timedOut: (sequence) => outcomes.push([scheduler.now(), timedOut(sequence)]),
-      },
-      100,
-      scheduler,
-    );
+    const { scheduler, outcomes, acks } = recorded();
     acks.sent(1);
     scheduler.schedule(() => acks.sent(2), 10);
     scheduler.schedule(() => acks.sent(3), 20);
@@ -190,16 +196,7 @@ describe('PendingAcks', () => {
   });
 
   it("keeps each package's send time when it moves the pending ones to the front", () => {
-    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
-    const outcomes: [number, AckOutcome][] = [];
-    const acks = new PendingAcks(
-      {
-        acked: (sequence, rttMs) => outcomes.push([scheduler.now(), acked(sequence, rttMs)]),
-        timedOut: (sequence) => outcomes.push([scheduler.now(), timedOut(sequence)]),
-      },
-      100,
-      scheduler,
-    );
+    const { scheduler, outcomes, acks } = recorded();
     acks.sent(1);
     scheduler.schedule(() => acks.sent(2), 50);
     // 1 timed out at 100: 3 goes where the arrays end, and 2 moves to the front.
