@@ -147,13 +147,7 @@ export class SentDictionary {
       if (definition?.known !== true || definition.id !== keys[i + 1]) return false;
     }
     for (const asked of shapes) {
-      let node: ShapeNode | undefined = this.shapes;
-      for (let i = 0; i < asked.keys.length && node !== undefined; i++) {
-        const branches: Map<string, ShapeNode> | undefined =
-          asked.kinds[i] === FieldKind.Float32 ? node.float32 : node.any;
-        node = branches?.get(asked.keys[i] as string);
-      }
-      const shape = node?.shape;
+      const shape = this.find(asked.keys, asked.kinds, false)?.shape;
       if (shape?.known !== true || shape.id !== asked.id) return false;
     }
     return true;
@@ -184,16 +178,23 @@ export class SentDictionary {
     return node.shape;
   }
 
-  /** The trie node of these fields, made if new; undefined if the trie is full. */
-  private find(keys: readonly string[], kinds: readonly FieldKind[]): ShapeNode | undefined {
+  /**
+   * The trie node of these fields, made if new and `grows` (else undefined); undefined if the trie
+   * is full.
+   */
+  private find(
+    keys: readonly string[],
+    kinds: readonly FieldKind[],
+    grows = true,
+  ): ShapeNode | undefined {
     let node = this.shapes;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      const branches =
-        kinds[i] === FieldKind.Float32 ? (node.float32 ??= new Map()) : (node.any ??= new Map());
-      let next = branches.get(key);
+      const float32 = kinds[i] === FieldKind.Float32;
+      let next = (float32 ? node.float32 : node.any)?.get(key);
       if (next === undefined) {
-        if (this.shapeNodes >= MAX_SHAPE_NODES) return undefined;
+        if (!grows || this.shapeNodes >= MAX_SHAPE_NODES) return undefined;
+        const branches = float32 ? (node.float32 ??= new Map()) : (node.any ??= new Map());
         this.shapeNodes++;
         next = newNode();
         branches.set(key, next);
