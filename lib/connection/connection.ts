@@ -46,6 +46,7 @@ import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 import { ACK_AFTER_BYTES, ConnectionStatus, checkConnectionOptions } from './connectionOptions';
+import { handOn } from '../util/handOn';
 
 export { ACK_AFTER_BYTES, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
@@ -260,10 +261,12 @@ export class Connection<P extends Package = Package> {
     });
     // Whatever fails (the transport, a decoder's bug) ends the connection.
     this.running.add(
-      signals$.subscribe({
-        next: (signal) => this.handle(signal),
-        error: () => this.close('error'),
-      }),
+      signals$.subscribe(
+        handOn(
+          (signal) => this.handle(signal),
+          () => this.close('error'),
+        ),
+      ),
     );
     return this;
   }

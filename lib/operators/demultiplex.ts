@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../protocol/errors';
+import { handOn } from '../util/handOn';
 import { Observable, from } from 'rxjs';
 import type {
   ObservableInput,
@@ -113,23 +114,22 @@ export function demultiplex<T, K, V>(
         if (!group.subscribed) return forget(group);
         if (opensOnly?.(value) !== true) group.next(element(value));
       };
-      const listening = source.subscribe({
-        next: (value) => {
-          try {
+      // What a callback throws goes to `fail`, as the source's errors do.
+      const listening = source.subscribe(
+        handOn(
+          (value) => {
             const key = keyOf(value);
             const group = groups.get(key);
             if (group === undefined) open(key, value);
             else group.next(element(value));
-          } catch (error) {
-            fail(error);
-          }
-        },
-        error: fail,
-        complete: () => {
-          endAll((group) => group.complete());
-          subscriber.complete();
-        },
-      });
+          },
+          fail,
+          () => {
+            endAll((group) => group.complete());
+            subscriber.complete();
+          },
+        ),
+      );
       return () => {
         listening.unsubscribe();
         endAll((group) => group.unsubscribe());

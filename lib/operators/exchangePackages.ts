@@ -16,6 +16,7 @@ import { smoothStep } from './smoothLatency';
 import type { ReceiveWindow, Received } from './trackReceived';
 import { EMPTY_WINDOW, receiveSequence } from './trackReceived';
 import { CONNECTION_TIMEOUT_MS, SilenceTimer } from './whenSilent';
+import { handOn } from '../util/handOn';
 
 /**
  * What one peer of a connection needs to exchange packages with the other. Every optional field
@@ -206,18 +207,9 @@ export function exchangePackages<P extends Package>(
         if (subscriber.closed) return;
         if (pkg.events.length > 0 || (ackEvery > 1 && ++unacked >= ackEvery)) hurry.next();
       };
-      subscriber.add(
-        datagrams$.subscribe({
-          next: (datagram) => {
-            try {
-              receive(datagram);
-            } catch (error) {
-              subscriber.error(error);
-            }
-          },
-          error: (error: unknown) => subscriber.error(error),
-        }),
-      );
+      const fail = (error: unknown): void => subscriber.error(error);
+      // What receive or sendNext throw ends the exchange, as the source's errors do.
+      subscriber.add(datagrams$.subscribe(handOn(receive, fail)));
 
       const sendNext = (): void => {
         const next = sqnAdd(sequence, 1);
@@ -233,25 +225,9 @@ export function exchangePackages<P extends Package>(
         send(datagram);
       };
       if (options.urgent$ !== undefined) {
-        subscriber.add(
-          options.urgent$.subscribe({
-            next: () => hurry.next(),
-            error: (error: unknown) => subscriber.error(error),
-          }),
-        );
+        subscriber.add(options.urgent$.subscribe(handOn(() => hurry.next(), fail)));
       }
-      subscriber.add(
-        hurry.pipe(paceSends(intervals, scheduler)).subscribe({
-          next: () => {
-            try {
-              sendNext();
-            } catch (error) {
-              subscriber.error(error);
-            }
-          },
-          error: (error: unknown) => subscriber.error(error),
-        }),
-      );
+      subscriber.add(hurry.pipe(paceSends(intervals, scheduler)).subscribe(handOn(sendNext, fail)));
       // Congestion avoidance reads the latency twice a second; its first setting starts the beat.
       let intervalMs = 0;
       subscriber.add(

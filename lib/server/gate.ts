@@ -29,6 +29,7 @@ import type { GateCounts } from './serverStats';
 import { ShutdownRequests, isShutdownWord } from './shutdownRequests';
 import { UnknownSessions } from './unknownSessions';
 import { resumedSession } from '../protocol/tickets';
+import { handOn } from '../util/handOn';
 
 /**
  * A datagram the gate lets through: to its client's connection, or, with `opens`, opening one.
@@ -106,14 +107,16 @@ export class Gate<S extends GameState<object>> {
   admitted(): OperatorFunction<Datagram, Admitted> {
     return (source) =>
       new Observable<Admitted>((subscriber) =>
-        source.subscribe({
-          next: (datagram) => {
-            const admitted = this.admit(datagram);
-            if (admitted !== undefined) subscriber.next(admitted);
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
+        source.subscribe(
+          handOn(
+            (datagram) => {
+              const admitted = this.admit(datagram);
+              if (admitted !== undefined) subscriber.next(admitted);
+            },
+            (error) => subscriber.error(error),
+            () => subscriber.complete(),
+          ),
+        ),
       );
   }
 
