@@ -11,6 +11,7 @@ import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
+import { handOn } from '../util/handOn';
 import type { Logger } from '../util/logger';
 import { AddressCheck } from './addressCheck';
 import type { AckVerdict } from './addressCheck';
@@ -242,11 +243,20 @@ export function connectClient<S extends GameState<object>>(
     },
   };
   hooks.register(entry);
-  connection.packages$.subscribe(({ package: pkg, late }) => {
-    if (!late) clientTimeOrder = pkg.timeOrder;
-    // Before its events: those of the package that verifies it are handled at once.
-    if (guard !== undefined && !entry.verified) hooks.judge(entry, guard.judge(pkg.header.ack));
-  });
+  // Subscribed for each package: by handOn, one call (see there). What fails here ends the client.
+  connection.packages$.subscribe(
+    handOn(
+      ({ package: pkg, late }) => {
+        if (!late) clientTimeOrder = pkg.timeOrder;
+        // Before its events: those of the package that verifies it are handled at once.
+        if (guard !== undefined && !entry.verified) hooks.judge(entry, guard.judge(pkg.header.ack));
+      },
+      (error) => {
+        context.logger.error(`Closing the connection to ${key}: taking its package failed.`, error);
+        connection.close('error');
+      },
+    ),
+  );
   connection.events$.subscribe((event) => {
     if (entry.verified) context.handle(event, address);
     else guard?.hold(event);
