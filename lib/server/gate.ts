@@ -19,6 +19,7 @@ import {
 } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address, Datagram } from '../transport/datagram';
+import { addressKey } from '../transport/datagram';
 import { AddressKeys } from './addressKeys';
 import type { ClientEntry, Handshake } from './clientConnection';
 import type { ClientRegistry } from './clientRegistry';
@@ -110,7 +111,7 @@ export class Gate<S extends GameState<object>> {
         source.subscribe(
           handOn(
             (datagram) => {
-              const admitted = this.admit(datagram);
+              const admitted = this.admitOrDrop(datagram);
               if (admitted !== undefined) subscriber.next(admitted);
             },
             (error) => subscriber.error(error),
@@ -126,6 +127,24 @@ export class Gate<S extends GameState<object>> {
    */
   readonly keyOf = (admitted: Admitted): string =>
     admitted === this.lastAdmitted ? this.lastKey : this.keys.keyOf(admitted.address);
+
+  /**
+   * {@link admit}, with what it fails on contained to the datagram: a fault of the server's own
+   * (no named error of a bad datagram) drops that datagram, counted as `malformed` and logged,
+   * and the server goes on taking the others.
+   */
+  private admitOrDrop(datagram: Datagram): Admitted | undefined {
+    try {
+      return this.admit(datagram);
+    } catch (error) {
+      this.context.counts.malformed++;
+      this.context.logger.error(
+        `Dropped a datagram from ${addressKey(datagram.address)}: the server failed on it.`,
+        error,
+      );
+      return undefined;
+    }
+  }
 
   /**
    * Takes a datagram: passes it on to its connection, passes on what opens a connection, or

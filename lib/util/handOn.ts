@@ -1,4 +1,4 @@
-import { Subscriber } from 'rxjs';
+import { Observable, Subscriber } from 'rxjs';
 
 /**
  * A subscriber that hands each notification straight to its handlers: for the subscriptions a
@@ -8,8 +8,11 @@ import { Subscriber } from 'rxjs';
  * own operators subscribe (its internal `OperatorSubscriber`).
  *
  * What `next` throws goes to `error`, as an operator's subscriber does with what its project
- * function throws; `complete` defaults to nothing, `error` has no default: each site says what a
- * failure ends.
+ * function throws. `complete` defaults to nothing; `error` has no default: each site says what a
+ * failure ends. What the `error` and `complete` handlers throw, or `next` throws once the
+ * subscriber stopped, is reported as RxJS reports an error no one handles
+ * (`config.onUnhandledError`, else thrown asynchronously), as a partial observer's would be:
+ * never thrown back into the source that emitted.
  *
  * ## Example
  * ```ts
@@ -40,17 +43,45 @@ class HandOn<T> extends Subscriber<T> {
     try {
       this.onNext(value);
     } catch (error) {
-      this.error(error);
+      // A handler that ended its own subscription first would have its error dropped as a
+      // notification after the end.
+      if (this.isStopped) reportUnhandled(error);
+      else this.error(error);
     }
   }
 
+  // The handler first, then the teardown, as RxJS's subscribers do: a finalizer that throws
+  // cannot keep the handler from being told.
   protected override _error(error: unknown): void {
-    this.unsubscribe();
-    this.onError(error);
+    try {
+      this.onError(error);
+    } catch (thrown) {
+      reportUnhandled(thrown);
+    } finally {
+      this.unsubscribe();
+    }
   }
 
   protected override _complete(): void {
-    this.unsubscribe();
-    this.onComplete?.();
+    try {
+      this.onComplete?.();
+    } catch (thrown) {
+      reportUnhandled(thrown);
+    } finally {
+      this.unsubscribe();
+    }
   }
+}
+
+/**
+ * Reports an error as RxJS reports one a subscriber's handler threw: to `config.onUnhandledError`
+ * if set, else thrown on a timer of its own. (By a partial observer that rethrows it: RxJS keeps
+ * the reporting itself internal.)
+ */
+function reportUnhandled(error: unknown): void {
+  new Observable<never>((subscriber) => subscriber.error(error)).subscribe({
+    error: (reported: unknown) => {
+      throw reported;
+    },
+  });
 }

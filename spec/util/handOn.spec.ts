@@ -1,6 +1,12 @@
-import { Subject, map } from 'rxjs';
+import { Observable, Subject, Subscription, UnsubscriptionError, config, map } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { handOn } from '../../lib/util/handOn';
+
+/** A handler that is never to be called: it throws what it is given. */
+function unexpected(value: unknown): never {
+  throw value instanceof Error ? value : new Error(`unexpected: ${String(value)}`);
+}
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -53,26 +59,139 @@ describe('handOn', () => {
     });
   });
 
-  it('is torn down by unsubscribing, which ends nothing else', () => {
-    testScheduler().run(({ hot, expectSubscriptions, flush }) => {
+  it('is torn down with the subscription it was added to, which ends nothing else', () => {
+    testScheduler().run(({ hot, cold, expectSubscriptions, flush }) => {
       const values = hot('-a-b-c-|', { a: 1, b: 2, c: 3 });
+      const other = cold('-------|');
       const seen: unknown[] = [];
-      const subscription = values.pipe(map((value) => value * 10)).subscribe(
-        handOn(
-          (value) => seen.push(value),
-          (error) => seen.push(error),
-          () => seen.push('complete'),
+      const outer = new Subscription();
+      outer.add(
+        values.pipe(map((value) => value * 10)).subscribe(
+          handOn(
+            (value) => seen.push(value),
+            (error) => seen.push(error),
+          ),
         ),
       );
-      const ends = new Subject<void>();
-      ends.subscribe(() => subscription.unsubscribe());
+      other.subscribe(handOn(() => undefined, unexpected));
       values.subscribe((value) => {
-        if (value === 2) ends.next();
+        if (value === 2) outer.unsubscribe();
       });
       flush();
       expect(seen).toEqual([10, 20]);
-      expect(subscription.closed).toBe(true);
       expectSubscriptions(values.subscriptions).toBe(['^--!', '^------!']);
+      expectSubscriptions(other.subscriptions).toBe('^------!');
     });
+  });
+
+  it('takes values from a Subject, and completes with no handler for it', () => {
+    const subject = new Subject<number>();
+    const seen: number[] = [];
+    const subscription = subject.subscribe(handOn((value) => seen.push(value), unexpected));
+    subject.next(1);
+    subject.next(2);
+    subject.complete();
+    expect(seen).toEqual([1, 2]);
+    expect(subscription.closed).toBe(true);
+    expect(subject.observed).toBe(false);
+  });
+
+  describe('reports what it cannot hand on, never throwing it back into the source', () => {
+    let reported: unknown[];
+    beforeEach(() => {
+      reported = [];
+      config.onUnhandledError = (error) => reported.push(error);
+    });
+    afterEach(() => {
+      config.onUnhandledError = null;
+    });
+
+    it('an error handler that throws, after which the other subscribers still get the value', () => {
+      jest.useFakeTimers();
+      try {
+        const subject = new Subject<number>();
+        const seen: number[] = [];
+        const bug = new Error('the error handler failed');
+        subject.subscribe(
+          handOn(
+            () => {
+              throw new Error('the next handler failed');
+            },
+            () => {
+              throw bug;
+            },
+          ),
+        );
+        subject.subscribe((value) => seen.push(value));
+        expect(() => subject.next(1)).not.toThrow();
+        expect(seen).toEqual([1]);
+        jest.runAllTimers();
+        expect(reported).toEqual([bug]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('a complete handler that throws', () => {
+      jest.useFakeTimers();
+      try {
+        const subject = new Subject<number>();
+        const bug = new Error('the complete handler failed');
+        const subscription = subject.subscribe(
+          handOn(
+            () => undefined,
+            unexpected,
+            () => {
+              throw bug;
+            },
+          ),
+        );
+        expect(() => subject.complete()).not.toThrow();
+        expect(subscription.closed).toBe(true);
+        jest.runAllTimers();
+        expect(reported).toEqual([bug]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('a next handler that ended its own subscription before it threw', () => {
+      jest.useFakeTimers();
+      try {
+        const subject = new Subject<number>();
+        const errors: unknown[] = [];
+        const bug = new Error('thrown after the end');
+        const subscription: Subscription = subject.subscribe(
+          handOn(
+            () => {
+              subscription.unsubscribe();
+              throw bug;
+            },
+            (error) => errors.push(error),
+          ),
+        );
+        subject.next(1);
+        expect(errors).toEqual([]);
+        jest.runAllTimers();
+        expect(reported).toEqual([bug]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
+
+  it('tells its error handler before its teardown runs, so a teardown that throws cannot keep it from it', () => {
+    const order: string[] = [];
+    let source: Subscriber<number> | undefined;
+    const values = new Observable<number>((subscriber) => {
+      source = subscriber;
+      return () => {
+        order.push('teardown');
+        throw new Error('the teardown failed');
+      };
+    });
+    values.subscribe(handOn(unexpected, () => order.push('error handler')));
+    expect(() => source?.error(new Error('the source failed'))).toThrow(UnsubscriptionError);
+    expect(order).toEqual(['error handler', 'teardown']);
   });
 });
