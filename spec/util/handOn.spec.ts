@@ -98,85 +98,73 @@ describe('handOn', () => {
 
   describe('reports what it cannot hand on, never throwing it back into the source', () => {
     let reported: unknown[];
+    // RxJS reports on a timer of its own: the fake timers run it.
     beforeEach(() => {
+      jest.useFakeTimers();
       reported = [];
       config.onUnhandledError = (error) => reported.push(error);
     });
     afterEach(() => {
       config.onUnhandledError = null;
+      jest.useRealTimers();
     });
 
     it('an error handler that throws, after which the other subscribers still get the value', () => {
-      jest.useFakeTimers();
-      try {
-        const subject = new Subject<number>();
-        const seen: number[] = [];
-        const bug = new Error('the error handler failed');
-        subject.subscribe(
-          handOn(
-            () => {
-              throw new Error('the next handler failed');
-            },
-            () => {
-              throw bug;
-            },
-          ),
-        );
-        subject.subscribe((value) => seen.push(value));
-        expect(() => subject.next(1)).not.toThrow();
-        expect(seen).toEqual([1]);
-        jest.runAllTimers();
-        expect(reported).toEqual([bug]);
-      } finally {
-        jest.useRealTimers();
-      }
+      const subject = new Subject<number>();
+      const seen: number[] = [];
+      const bug = new Error('the error handler failed');
+      subject.subscribe(
+        handOn(
+          () => {
+            throw new Error('the next handler failed');
+          },
+          () => {
+            throw bug;
+          },
+        ),
+      );
+      subject.subscribe((value) => seen.push(value));
+      expect(() => subject.next(1)).not.toThrow();
+      expect(seen).toEqual([1]);
+      jest.runAllTimers();
+      expect(reported).toEqual([bug]);
     });
 
     it('a complete handler that throws', () => {
-      jest.useFakeTimers();
-      try {
-        const subject = new Subject<number>();
-        const bug = new Error('the complete handler failed');
-        const subscription = subject.subscribe(
-          handOn(
-            () => undefined,
-            unexpected,
-            () => {
-              throw bug;
-            },
-          ),
-        );
-        expect(() => subject.complete()).not.toThrow();
-        expect(subscription.closed).toBe(true);
-        jest.runAllTimers();
-        expect(reported).toEqual([bug]);
-      } finally {
-        jest.useRealTimers();
-      }
+      const subject = new Subject<number>();
+      const bug = new Error('the complete handler failed');
+      const subscription = subject.subscribe(
+        handOn(
+          () => undefined,
+          unexpected,
+          () => {
+            throw bug;
+          },
+        ),
+      );
+      expect(() => subject.complete()).not.toThrow();
+      expect(subscription.closed).toBe(true);
+      jest.runAllTimers();
+      expect(reported).toEqual([bug]);
     });
 
     it('a next handler that ended its own subscription before it threw', () => {
-      jest.useFakeTimers();
-      try {
-        const subject = new Subject<number>();
-        const errors: unknown[] = [];
-        const bug = new Error('thrown after the end');
-        const subscription: Subscription = subject.subscribe(
-          handOn(
-            () => {
-              subscription.unsubscribe();
-              throw bug;
-            },
-            (error) => errors.push(error),
-          ),
-        );
-        subject.next(1);
-        expect(errors).toEqual([]);
-        jest.runAllTimers();
-        expect(reported).toEqual([bug]);
-      } finally {
-        jest.useRealTimers();
-      }
+      const subject = new Subject<number>();
+      const errors: unknown[] = [];
+      const bug = new Error('thrown after the end');
+      const subscription: Subscription = subject.subscribe(
+        handOn(
+          () => {
+            subscription.unsubscribe();
+            throw bug;
+          },
+          (error) => errors.push(error),
+        ),
+      );
+      subject.next(1);
+      expect(errors).toEqual([]);
+      jest.runAllTimers();
+      expect(reported).toEqual([bug]);
     });
   });
 
