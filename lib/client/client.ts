@@ -1,12 +1,8 @@
 import { BehaviorSubject, Subject, distinctUntilChanged, filter } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
-import { ConnectionStatus } from '../connection/connection';
-import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
-import { CompactDecoder } from '../protocol/compactDecoder';
+import { InvalidArgumentError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
-import type { Accepted, HandshakeAnswer } from './handshake';
-import { linkClosedTo } from './handshake';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
 import type { GameEvent, ServerPackage } from '../protocol/packages';
@@ -22,27 +18,18 @@ import { dispatchArguments } from '../connection/dispatchArguments';
 import type { DispatchOptions } from '../connection/connection';
 import type { EventArgs } from '../connection/eventHandlers';
 import type { GameState } from '../state/gameState';
-import type { Address, Transport } from '../transport/datagram';
-import { addressKey } from '../transport/datagram';
-import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
 import { ticketBytes } from '../protocol/tickets';
 import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
 import { Matchmaking } from './matchmaking';
-
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
-import {
-  closeOf,
-  closedBeforeState,
-  connectionTo,
-  farewell,
-  handshakeWithin,
-  updatesFrom,
-} from './session';
-import { reconnectSession } from './reconnection';
+import { ClientLink } from './clientLink';
+import type { ClientStatus } from './clientLink';
+
+export type { ClientStatus } from './clientLink';
 
 /**
  * A client handler: called with the event's payload (its keyword arguments) and a context that
@@ -54,26 +41,6 @@ import { reconnectSession } from './reconnection';
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
-/**
- * Where a client is: `connecting` (its first connection under way), `connected`, `reconnecting`
- * (its link dropped and it is coming back, see `ClientOptions.reconnect`), `disconnected`.
- *
- * @category Client
- */
-export type ClientStatus = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
-
-/** What joining a room adds to connecting: the ticket, and where WebSocket clients go. */
-interface Seat {
-  readonly roomId: string;
-  readonly ticket: Uint8Array;
-  readonly webSocket: { readonly host: string; readonly port: number } | undefined;
-}
-
-// Past ~300 lines with its documentation (some 580): one role, the public face of a client; the
-// session (handshake, connection, close) is session.ts', the attempts to come back after a drop
-// reconnection.ts', the seats a matchmaker gives matchmaking.ts', the state and its waits
-// ClientState's. What stays (attach, reconnect) wires those to the client's own subjects; moving
-// it out would hand another file the client's private state.
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.
  *
@@ -106,20 +73,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   private readonly disconnections = new Subject<CloseReason>();
   private readonly status = new BehaviorSubject<ClientStatus>('disconnected');
-  /** One more each time the client connects or disconnects: a reconnection of an older one stops. */
-  private generation = 0;
-  private accepted: Accepted | undefined;
   private readonly known: ClientState<S>;
   private readonly events = new Subject<EventOf<E['toClient']>>();
   private readonly handlers: EventHandlers<ClientEventHandler<never>>;
   private readonly options: ResolvedClientOptions;
   private readonly matchmaking: Matchmaking;
-  private transport: Transport | undefined;
-  private current: Connection<ServerPackage> | undefined;
-  private server: Address | undefined;
-  private connecting = false;
-  private ignored = 0;
-  private room: string | undefined;
+  private readonly link: ClientLink<S>;
 
   /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
   constructor(options: ClientOptions = {}) {
@@ -132,6 +91,16 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.errors$ = this.handlers.errors$;
     this.disconnected$ = this.disconnections.asObservable();
     this.status$ = this.status.pipe(distinctUntilChanged());
+    this.link = new ClientLink<S>({
+      options: this.options,
+      known: this.known,
+      status: this.status,
+      disconnections: this.disconnections,
+      received: (event) => {
+        this.events.next(event as EventOf<E['toClient']>);
+        this.handlers.handle(event);
+      },
+    });
   }
 
   /** Where the client is now; see {@link status$}. */
@@ -141,7 +110,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   /** Whether the server made this client its host: the one that may shut it down. */
   get isHost(): boolean {
-    return this.accepted?.hostToken !== undefined;
+    return this.link.isHost;
   }
 
   /**
@@ -150,7 +119,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * forged, or left over from another connection; each is logged at DEBUG.
    */
   get ignoredAnswers(): number {
-    return this.ignored;
+    return this.link.ignoredAnswers;
   }
 
   /** Lists the servers on the LAN that answer discovery, as they answer: see `discover`. */
@@ -165,12 +134,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   /** The id of the room the client joined (`join`, `joinOrCreate`, `create`), while it is in it. */
   get roomId(): string | undefined {
-    return this.current === undefined ? undefined : this.room;
+    return this.link.roomId;
   }
 
   /** The connection to the server, with `status$`, `latency$`, `quality$` and stats. */
   get connection(): Connection<ServerPackage> | undefined {
-    return this.current;
+    return this.link.connection;
   }
 
   /**
@@ -188,7 +157,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    *   disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-    await this.openOnce(port, hostname, timeoutMs, undefined);
+    await this.link.open(port, hostname, timeoutMs, undefined);
   }
 
   /**
@@ -212,7 +181,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     const reservation =
       typeof room === 'string' ? await this.matchmaking.seat('join', room, undefined) : room;
     const ticket = ticketBytes(reservation.ticket);
-    await this.openOnce(reservation.address.port, reservation.address.host, timeoutMs, {
+    await this.link.open(reservation.address.port, reservation.address.host, timeoutMs, {
       roomId: reservation.roomId,
       ticket,
       webSocket: reservation.webSocket,
@@ -261,220 +230,6 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     return this.disconnect();
   }
 
-  /** Opens a connection, refusing a second one while one is open or opening. */
-  private async openOnce(
-    port: number,
-    hostname: string,
-    timeoutMs: number,
-    seat: Seat | undefined,
-  ): Promise<void> {
-    checkPort(port, 1);
-    checkHostname(hostname);
-    if (this.current !== undefined || this.connecting) {
-      throw new InvalidArgumentError('the client is already connected');
-    }
-    this.connecting = true;
-    this.status.next('connecting');
-    try {
-      await this.open(port, hostname, timeoutMs, seat);
-      this.status.next('connected');
-    } catch (error) {
-      this.status.next('disconnected');
-      throw error;
-    } finally {
-      this.connecting = false;
-    }
-  }
-
-  private async open(
-    port: number,
-    hostname: string,
-    timeoutMs: number,
-    seat?: Seat,
-  ): Promise<void> {
-    const { scheduler, logger } = this.options;
-    const transport = await this.options.bind();
-    // A client over WebSocket (a browser) joins a room where its server takes WebSockets.
-    const target =
-      transport.address.scheme === 'ws' && seat?.webSocket !== undefined
-        ? seat.webSocket
-        : { host: hostname, port };
-    let host: string;
-    try {
-      host = await this.options.resolve(target.host);
-    } catch (error) {
-      transport.close();
-      throw error;
-    }
-    const server: Address = { host, port: target.port };
-    const ticket = seat?.ticket;
-    this.transport = transport;
-    this.server = server;
-    this.known.reset();
-    const from = addressKey(server);
-    const started = scheduler.now();
-    logger.info(`Connecting to ${from} ...`);
-    let accepted: Accepted | undefined;
-    if (this.options.protocol !== 'pygase') {
-      try {
-        accepted = await handshakeWithin(
-          transport,
-          server,
-          scheduler,
-          timeoutMs,
-          (answer) => this.ignore(answer, from),
-          ticket,
-        );
-      } catch (error) {
-        transport.close();
-        this.transport = undefined;
-        throw error;
-      }
-    }
-    this.accepted = accepted;
-    this.room = seat?.roomId;
-    const generation = ++this.generation;
-    const connection = this.attach(transport, server, accepted, generation);
-    try {
-      await this.known.tryTo(
-        (state) => {
-          if (!this.known.hasState) throw new Error('not yet');
-          return state;
-        },
-        timeoutMs - (scheduler.now() - started),
-        closedBeforeState(connection, from),
-      );
-      logger.info(`Connected to ${from}.`);
-    } catch (error) {
-      if (this.current === connection) await this.disconnect();
-      if (error instanceof ConnectionRefusedError) throw error;
-      throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
-        cause: error,
-      });
-    }
-  }
-
-  /**
-   * Makes the connection to `server` over `transport` the client's, and follows it: its updates
-   * into the state, its events to the handlers, its close from the server, its link closing. A
-   * link that drops once the client is connected (with `reconnect`) starts a reconnection.
-   *
-   * @param resumes The dropped connection this one takes up again.
-   */
-  private attach(
-    transport: Transport,
-    server: Address,
-    accepted: Accepted | undefined,
-    generation: number,
-    resumes?: Connection<ServerPackage>,
-  ): Connection<ServerPackage> {
-    const { logger } = this.options;
-    const from = addressKey(server);
-    // An rxgase server writes its updates in compact form, with a dictionary per connection.
-    const updates = accepted === undefined ? undefined : new CompactDecoder();
-    // Until the whole state came (again, after a reconnection), the client reports none: the
-    // server sends it whole, and the client takes it in place of its own.
-    const connection = connectionTo(
-      transport,
-      server,
-      accepted,
-      () => (this.known.hasState ? this.known.value.time_order : 0),
-      this.options,
-      updates,
-      resumes,
-    );
-    this.current = connection;
-    if (accepted !== undefined) {
-      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
-        (reason) =>
-          // The server lost the link and holds the client's place: it comes back (where the
-          // connection is resumable: the server gave a resume token, and `reconnect` is on).
-          reason === 'dropped' && connection.isResumable
-            ? connection.drop('timeout')
-            : connection.close(reason),
-      );
-    }
-    // A WebSocket that closed is the end of the connection (or a drop), now, not in 5 s.
-    linkClosedTo(transport, server).subscribe(() => connection.drop('disconnected'));
-    this.known.follow(updatesFrom(connection, logger, updates));
-    connection.events$.subscribe((event) => {
-      this.events.next(event as EventOf<E['toClient']>);
-      this.handlers.handle(event);
-    });
-    connection.open();
-    // Subscribed once open (before, the status is Disconnected, which means nothing yet): a
-    // connection that timed out is let go, so the client can connect again.
-    connection.status$.subscribe((status) => {
-      if (status === ConnectionStatus.Connected && this.current === connection && resumes) {
-        this.status.next('connected');
-      }
-      if (status !== ConnectionStatus.Disconnected) return;
-      const current = this.current === connection && this.generation === generation;
-      if (connection.isDropped && current && this.status.value !== 'connecting') {
-        this.reconnect(connection, transport, server, accepted as Accepted, generation).catch(
-          (error: unknown) => logger.error(`Reconnecting to ${from} failed: ${String(error)}`),
-        );
-        return;
-      }
-      // Dropped before it was connected, or while the client left: it is over.
-      if (connection.isDropped) connection.close();
-      this.disconnections.next(connection.closeReason ?? 'disconnected');
-      if (!current) return;
-      logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
-      void this.disconnect();
-    });
-    return connection;
-  }
-
-  /**
-   * The link of `dropped` went: the client comes back with its session over a new transport (see
-   * {@link reconnectSession}), its state and events kept meanwhile, or, failing that within
-   * `reconnect.timeoutMs`, it is disconnected.
-   */
-  private async reconnect(
-    dropped: Connection<ServerPackage>,
-    transport: Transport,
-    server: Address,
-    accepted: Accepted,
-    generation: number,
-  ): Promise<void> {
-    const { logger, reconnect } = this.options;
-    if (reconnect === false) return;
-    this.status.next('reconnecting');
-    const from = addressKey(server);
-    logger.info(`Lost the link to ${from} (${dropped.closeReason}); reconnecting.`);
-    transport.close();
-    this.transport = undefined;
-    const outcome = await reconnectSession(
-      this.options,
-      reconnect,
-      server,
-      accepted,
-      (answer) => this.ignore(answer, from),
-      () => this.generation !== generation,
-    );
-    // The client left, or connected anew, meanwhile: this reconnection is over.
-    if (outcome.kind === 'aborted' || this.generation !== generation) {
-      if (outcome.kind === 'resumed') outcome.transport.close();
-      return;
-    }
-    if (outcome.kind === 'resumed') {
-      this.transport = outcome.transport;
-      this.accepted = outcome.accepted;
-      this.known.rebase();
-      this.attach(outcome.transport, server, outcome.accepted, generation, dropped);
-      logger.info(`Reconnected to ${from}.`);
-      return;
-    }
-    // Its events fail now.
-    dropped.close();
-    const reason = outcome.reason ?? dropped.closeReason ?? 'timeout';
-    logger.info(`Could not reconnect to ${from} (${reason}).`);
-    this.status.next('disconnected');
-    this.disconnections.next(reason);
-    if (this.current === dropped) await this.disconnect();
-  }
-
   /**
    * Resolves with the state once `predicate` holds for it, at once if it holds now.
    *
@@ -520,8 +275,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   ): Observable<void>;
   dispatchEvent(type: string, ...given: unknown[]): Observable<void> {
     const { event, options } = dispatchArguments<DispatchOptions>(type, given, ['retries']);
-    if (this.current === undefined) throw new InvalidArgumentError('the client is not connected');
-    return this.current.dispatchEvent(event, options);
+    const connection = this.link.connection;
+    if (connection === undefined) throw new InvalidArgumentError('the client is not connected');
+    return connection.dispatchEvent(event, options);
   }
 
   /**
@@ -548,30 +304,6 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * server to shut down, which it does only for its host client.
    */
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
-    const { current, transport, server, accepted } = this;
-    this.generation++;
-    // Its dropped connection said Disconnected already: leaving, it is told here.
-    if (this.status.value === 'reconnecting') this.disconnections.next('disconnected');
-    this.status.next('disconnected');
-    this.current = undefined;
-    this.transport = undefined;
-    this.accepted = undefined;
-    this.room = undefined;
-    const send = (data: Uint8Array): void => transport?.send({ data, address: server as Address });
-    const connected = current?.currentStatus !== ConnectionStatus.Disconnected;
-    const shutdownServer = Boolean(options.shutdownServer);
-    for (const data of farewell(accepted, { shutdownServer, connected })) send(data);
-    current?.close();
-    transport?.close();
-    if (current !== undefined) this.options.logger.info('Disconnected.');
-    return Promise.resolve();
-  }
-
-  /** An answer from the server's address that is not bound to this client: counted, not acted on. */
-  private ignore(answer: HandshakeAnswer, from: string): void {
-    this.ignored++;
-    this.options.logger.debug(
-      `Ignored a ${answer.kind} from ${from}: it carries neither this client's nonce nor its session.`,
-    );
+    return this.link.close(options);
   }
 }
