@@ -14,7 +14,9 @@ export interface BudgetOptions {
    * (`DEFAULT_MAX_CLIENTS_PER_ADDRESS`), a LAN party behind one NAT. More are refused with
    * `server full` (PyGaSe clients are not told), counted in `stats.refusedPerAddress` and
    * logged. A whole number, or `Infinity` for no limit. PyGaSe clients count once verified by
-   * their ack: until then their address may be forged.
+   * their ack: until then their address may be forged. A client held for its reconnection
+   * (`reconnectGraceMs`) keeps its place at the address it dropped from, and one that comes back
+   * from another address needs a place there: until one is free it is refused, and tries again.
    */
   readonly maxClientsPerAddress?: number;
   /**

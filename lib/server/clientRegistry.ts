@@ -204,7 +204,7 @@ export class ClientRegistry<S extends GameState<object>> {
    * counted and logged (at most every 10 s).
    */
   turnsAway(address: Address, replacing?: ClientEntry, protocol = 'rxgase'): boolean {
-    const { counts, maxClients, maxClientsPerAddress } = this.context;
+    const { counts, maxClients } = this.context;
     const key = addressKey(address);
     const told = protocol === 'rxgase' ? 'told `server full`' : 'PyGaSe clients are not told';
     if (this.isFull(replacing)) {
@@ -214,15 +214,35 @@ export class ClientRegistry<S extends GameState<object>> {
       );
       return true;
     }
-    if (this.places.isFull(address.host, replacing)) {
-      counts.refusedFull++;
-      counts.refusedPerAddress++;
-      this.refusals.warn(
-        `Refused a ${protocol} client from ${key}: ${address.host} has ${this.places.held(address.host)} clients connected (maxClientsPerAddress ${maxClientsPerAddress}); ${told}.`,
-      );
-      return true;
-    }
-    return false;
+    return this.addressFull(address, replacing, `a ${protocol} client`, told);
+  }
+
+  /**
+   * Whether a client that takes up the session `session` again from `address` is refused, as
+   * that IP address holds `maxClientsPerAddress` places already: a held client keeps its place at
+   * the address it dropped from (and among `maxClients`), and gives it up for its new one. A
+   * refusal is counted and logged, as {@link turnsAway}'s.
+   */
+  turnsAwayResuming(address: Address, session: Uint8Array): boolean {
+    const resumed = this.holding.get(session)?.entry ?? this.bySession.get(tokenKey(session));
+    return this.addressFull(address, resumed, 'a returning client', 'told `server full`');
+  }
+
+  /** Whether one more client at `address` is too many for its IP address: counted and logged. */
+  private addressFull(
+    address: Address,
+    replacing: ClientEntry | undefined,
+    who: string,
+    told: string,
+  ): boolean {
+    if (!this.places.isFull(address.host, replacing)) return false;
+    const { counts, maxClientsPerAddress } = this.context;
+    counts.refusedFull++;
+    counts.refusedPerAddress++;
+    this.refusals.warn(
+      `Refused ${who} from ${addressKey(address)}: ${address.host} has ${this.places.held(address.host)} clients connected (maxClientsPerAddress ${maxClientsPerAddress}); ${told}.`,
+    );
+    return true;
   }
 
   /**
@@ -298,6 +318,8 @@ export class ClientRegistry<S extends GameState<object>> {
       this.context.send(encodeClose(nonce, 'unknown session'), address);
       return;
     }
+    // Its place moves to its new address (the gate checked there is one).
+    this.places.release(held.entry);
     // A new resume token for each connection of the session: one seen on the wire is spent.
     this.forget(previous);
     const resumeToken = new Uint8Array(randomBytes(RESUME_TOKEN_SIZE));
@@ -334,6 +356,7 @@ export class ClientRegistry<S extends GameState<object>> {
   private expired({ key, entry }: HeldClient, reason?: CloseReason): void {
     const { connection } = entry;
     if (entry.handshake !== undefined) this.forget(entry.handshake);
+    this.places.release(entry);
     // Its events fail now.
     connection.close();
     this.context.counts.disconnects++;
@@ -437,7 +460,8 @@ export class ClientRegistry<S extends GameState<object>> {
     }
     addUp(this.retired, connection.stats);
     this.unverified.delete(entry);
-    this.places.release(entry);
+    // One held keeps its place at its address, as among maxClients, until it is back or gone.
+    if (!held) this.places.release(entry);
     if (this.entries.get(key) === entry) this.entries.delete(key);
     if (held) {
       // Held, with its place (and the host's role) for its return.

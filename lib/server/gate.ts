@@ -246,7 +246,11 @@ export class Gate<S extends GameState<object>> {
           send(encodeClose(packet.nonce, 'version mismatch'));
         } else if (resumes !== undefined && !this.context.clients.resumable(resumes)) {
           send(encodeClose(packet.nonce, 'unknown session'));
-        } else if (resumes === undefined && this.context.clients.turnsAway(address, known)) {
+        } else if (
+          resumes === undefined
+            ? this.context.clients.turnsAway(address, known)
+            : this.context.clients.turnsAwayResuming(address, resumes)
+        ) {
           send(encodeClose(packet.nonce, 'server full'));
         } else {
           send(
@@ -285,6 +289,10 @@ export class Gate<S extends GameState<object>> {
         if (packet.resumes !== undefined) {
           if (resumes === undefined) {
             send(encodeClose(packet.nonce, 'unknown session'));
+            return undefined;
+          }
+          if (clients.turnsAwayResuming(address, resumes)) {
+            send(encodeClose(packet.nonce, 'server full'));
             return undefined;
           }
           // Its session is held from here on, whatever the server still had of it.

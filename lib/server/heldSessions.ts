@@ -44,6 +44,11 @@ export class HeldSessions {
     return this.held.has(tokenKey(session));
   }
 
+  /** The client of a held session, still held. */
+  get(session: Uint8Array): HeldClient | undefined {
+    return this.held.get(tokenKey(session));
+  }
+
   /** The client of a held session, no longer held: it reconnected. */
   take(session: Uint8Array): HeldClient | undefined {
     const id = tokenKey(session);

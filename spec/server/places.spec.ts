@@ -1,8 +1,11 @@
-import { lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { ConnectionRefusedError, InvalidArgumentError } from '../../lib/protocol/errors';
 import type { Logger } from '../../lib/util/logger';
 import { DEFAULT_MAX_CLIENTS_PER_ADDRESS } from '../../lib/server/addressPlaces';
+import { Client } from '../../lib/client/client';
 import { Server } from '../../lib/server/server';
+import type { MemoryNetwork } from '../../lib/transport/memoryNetwork';
+import type { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 import { arena, world } from '../helpers/world';
 
 /** A logger that keeps its WARN lines. */
@@ -13,6 +16,35 @@ function warnings(): { logger: Logger; lines: string[] } {
     lines,
     logger: { debug: quiet, info: quiet, error: quiet, warn: (line) => lines.push(line) },
   };
+}
+
+/**
+ * A client that binds at each of `hosts` in turn (the last one from then on), and whose link, both
+ * ways, goes dead while `link.cut` is true: a player whose Wi-Fi drops, and who may come back
+ * through another network.
+ */
+function roaming(
+  network: MemoryNetwork,
+  scheduler: SimulationScheduler,
+  hosts: readonly string[],
+  link: { cut: boolean },
+): Client {
+  let binds = 0;
+  return new Client({
+    scheduler,
+    resolve: async (host) => host,
+    bind: async () => {
+      const host = hosts[Math.min(binds++, hosts.length - 1)] as string;
+      const transport = network.bind({ host });
+      return {
+        ...transport,
+        datagrams$: transport.datagrams$.pipe(filter(() => !link.cut)),
+        send: (datagram) => {
+          if (!link.cut) transport.send(datagram);
+        },
+      };
+    },
+  });
 }
 
 describe('places per address, in virtual time', () => {
@@ -103,5 +135,58 @@ describe('places per address, in virtual time', () => {
       expect(() => new Server(store, { maxClientsPerAddress })).toThrow(InvalidArgumentError);
     }
     expect(() => new Server(store, { maxClientsPerAddress: Infinity })).not.toThrow();
+  });
+
+  describe('of a client whose link dropped', () => {
+    const held = { reconnectGraceMs: 20_000, maxClientsPerAddress: 1 };
+
+    it('is kept while the server holds it: another client from its address is refused, and it comes back', async () => {
+      const { server, machine, client, network, scheduler, within, pass } = world(undefined, held);
+      await server.run(7000, 'server', machine);
+      const link = { cut: false };
+      const ann = roaming(network, scheduler, ['ann'], link);
+      await within(ann.connect(7000, 'server'));
+      link.cut = true;
+      await pass(6000); // both ends heard nothing for 5 s: the server holds her
+      expect(server.heldClients).toBe(1);
+      const intruder = client('ann');
+      await expect(within(intruder.connect(7000, 'server'))).rejects.toMatchObject({
+        reason: 'server full',
+      });
+      expect(server.stats.refusedPerAddress).toBe(1);
+      link.cut = false;
+      await within(firstValueFrom(ann.status$.pipe(filter((status) => status === 'connected'))));
+      expect(ann.currentStatus).toBe('connected');
+      expect(server.heldClients).toBe(0);
+      expect(server.connections.size).toBe(1);
+      await ann.disconnect();
+      await server.shutdown();
+    });
+
+    it('is refused while it comes back from an address that has its places, and gets in once one is free', async () => {
+      const { server, machine, client, network, scheduler, within, pass } = world(undefined, held);
+      await server.run(7000, 'server', machine);
+      const office = client('office');
+      await within(office.connect(7000, 'server'));
+      const link = { cut: false };
+      const ann = roaming(network, scheduler, ['ann', 'office'], link);
+      await within(ann.connect(7000, 'server'));
+      link.cut = true;
+      await pass(6000);
+      expect(ann.currentStatus).toBe('reconnecting');
+      link.cut = false; // back, through the office's network, which has its one place taken
+      await pass(3000);
+      expect(ann.currentStatus).toBe('reconnecting');
+      expect(server.stats.refusedPerAddress).toBeGreaterThan(0);
+      expect(server.connections.size).toBe(1);
+      expect(server.heldClients).toBe(1);
+      // The office's client leaves: her next attempt takes its place.
+      await within(office.disconnect());
+      await within(firstValueFrom(ann.status$.pipe(filter((status) => status === 'connected'))));
+      expect(server.heldClients).toBe(0);
+      expect([...server.connections.keys()]).toEqual([expect.stringMatching(/^office:/)]);
+      await ann.disconnect();
+      await server.shutdown();
+    });
   });
 });
