@@ -66,6 +66,11 @@ export interface GateContext<S extends GameState<object>> {
   readonly remoteShutdown: boolean;
   /** Sends a datagram to an address. */
   readonly send: (data: Uint8Array, to: Address) => void;
+  /**
+   * Held while a datagram is taken, and all it sets off: its connection's clock reads, its
+   * session budget's, its acks' and its silence timer's, are one (see `TimerWheel.hold`).
+   */
+  readonly clock?: { hold(): void; release(): void };
   /** Shuts the server down: its host asked. */
   readonly shutdown: () => void;
 }
@@ -111,8 +116,14 @@ export class Gate<S extends GameState<object>> {
         source.subscribe(
           handOn(
             (datagram) => {
-              const admitted = this.admitOrDrop(datagram);
-              if (admitted !== undefined) subscriber.next(admitted);
+              const clock = this.context.clock;
+              clock?.hold();
+              try {
+                const admitted = this.admitOrDrop(datagram);
+                if (admitted !== undefined) subscriber.next(admitted);
+              } finally {
+                clock?.release();
+              }
             },
             (error) => subscriber.error(error),
             () => subscriber.complete(),

@@ -98,6 +98,8 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   readonly reconnected$: Observable<ClientReconnected>;
 
   private readonly clients: ClientRegistry<S>;
+  /** The clients' timers, and their clock. */
+  private readonly wheel: TimerWheel;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
   private readonly stateErrors = new Subject<ServerError>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
@@ -124,11 +126,12 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       'server',
     );
     this.errors$ = merge(this.handlers.errors$, this.stateErrors);
+    // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
+    // one timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
+    this.wheel = new TimerWheel(settings.scheduler);
     this.clients = new ClientRegistry<S>({
       ...settings,
-      // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
-      // one timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
-      scheduler: new TimerWheel(settings.scheduler),
+      scheduler: this.wheel,
       store: gameStateStore,
       hosts: settings.remoteShutdown,
       counts: this.counts,
@@ -234,6 +237,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     // A gate for each run: the rate limits start afresh.
     const gate = new Gate<S>({
       ...this.settings,
+      // The clients' clock, held while a datagram is taken: read once for it, gate included.
+      scheduler: this.wheel,
+      clock: this.wheel,
       clients: this.clients,
       cookies: this.cookies,
       counts: this.counts,

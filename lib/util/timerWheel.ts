@@ -13,6 +13,11 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
  * `asyncScheduler`. Actions may schedule themselves again (`interval` does), and cancelling one is
  * marking it: the slot skips it.
  *
+ * Its clock is the scheduler beneath's, read once for each slot (its actions see the time it
+ * started) and once for each piece of work that holds it (`hold`, such as a server taking a
+ * datagram), where a server's connections would read it several times for each datagram and
+ * each send, at some 80 ns a read.
+ *
  * ## Example
  * ```ts
  * const wheel = new TimerWheel(); // on asyncScheduler, 1 ms slots
@@ -33,6 +38,11 @@ export class TimerWheel implements SchedulerLike {
   private running = -Infinity;
   /** Actions waiting in a slot, not cancelled: with none, no timer beneath is kept. */
   private waiting = 0;
+  /** The time the slot running now started, which its actions read as `now`. */
+  private slotTime = 0;
+  /** How many {@link hold}s are not released yet, and the time the first read. */
+  private holds = 0;
+  private heldTime = 0;
 
   /**
    * @param beneath Whose timers run the slots, and whose clock is read; default `asyncScheduler`.
@@ -43,9 +53,29 @@ export class TimerWheel implements SchedulerLike {
     private readonly resolutionMs = 1,
   ) {}
 
-  /** The time of the scheduler beneath. */
+  /**
+   * The time of the scheduler beneath. While a slot runs, the time it started: its actions (a
+   * server's sends, some dozens a millisecond) read the clock once between them, not each several
+   * times, and see one time, as they were due at one. While the clock is held ({@link hold}), the
+   * time it was held at.
+   */
   now(): number {
-    return this.beneath.now();
+    if (this.running !== -Infinity) return this.slotTime;
+    return this.holds > 0 ? this.heldTime : this.beneath.now();
+  }
+
+  /**
+   * Holds the clock for a piece of work that happens at one moment, such as taking a datagram
+   * and all it sets off: until {@link release}, `now` is the time read here, once, however many
+   * parts of the work ask. Holds nest; each is released once.
+   */
+  hold(): void {
+    if (this.holds++ === 0) this.heldTime = this.beneath.now();
+  }
+
+  /** Releases a {@link hold}. */
+  release(): void {
+    if (this.holds > 0) this.holds--;
   }
 
   /**
@@ -120,11 +150,12 @@ export class TimerWheel implements SchedulerLike {
     this.timer = undefined;
     this.timerSlot = Infinity;
     let failure: { error: unknown } | undefined;
-    const reached = Math.floor(this.now() / this.resolutionMs);
+    const reached = Math.floor(this.beneath.now() / this.resolutionMs);
     for (let slot = this.heap[0]; slot !== undefined && slot <= reached; slot = this.heap[0]) {
       this.pop();
       const actions = this.slots.get(slot) as WheelAction<unknown>[];
       this.slots.delete(slot);
+      this.slotTime = this.beneath.now();
       this.running = slot;
       for (const action of actions) {
         try {

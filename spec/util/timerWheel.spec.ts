@@ -179,4 +179,79 @@ describe('TimerWheel', () => {
     scheduler.flush();
     expect(ran).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
+
+  describe('its clock', () => {
+    /** A virtual scheduler whose clock counts its reads. */
+    function clocked() {
+      const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+      let reads = 0;
+      const counted: SchedulerLike = {
+        now: () => {
+          reads++;
+          return scheduler.now();
+        },
+        schedule: (...args: Parameters<SchedulerLike['schedule']>) => scheduler.schedule(...args),
+      };
+      return { scheduler, wheel: new TimerWheel(counted), reads: () => reads };
+    }
+
+    it('gives the actions of a slot the time it started, read once for all of them', () => {
+      const { scheduler, wheel, reads } = clocked();
+      const seen: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        wheel.schedule(() => {
+          seen.push(wheel.now(), wheel.now());
+          // What an action schedules counts from that time too.
+          if (i === 0) wheel.schedule(() => seen.push(wheel.now()), 5);
+        }, 10);
+      }
+      const before = reads();
+      scheduler.flush();
+      expect(seen).toEqual([...Array(100).fill(10), 15]);
+      // The timer beneath of each of the two slots: its due slots, its time, and its next timer.
+      expect(reads() - before).toBeLessThanOrEqual(8);
+    });
+
+    it('is held at one reading from hold to release, holds nesting, and reads the clock beneath again after', () => {
+      const { scheduler, wheel, reads } = clocked();
+      scheduler.schedule(() => {
+        wheel.hold();
+        const at = wheel.now();
+        const before = reads();
+        wheel.hold();
+        expect([wheel.now(), wheel.now()]).toEqual([at, at]);
+        wheel.release();
+        expect(wheel.now()).toBe(at);
+        wheel.release();
+        expect(reads()).toBe(before);
+        expect(wheel.now()).toBe(7);
+        expect(reads()).toBe(before + 1);
+        // One release too many is no hold of a later reading.
+        wheel.release();
+        expect(wheel.now()).toBe(7);
+        expect(reads()).toBe(before + 2);
+      }, 7);
+      scheduler.flush();
+      expect.assertions(7);
+    });
+
+    it('held, still gives what a slot runs the slot time', () => {
+      const { scheduler, wheel } = clocked();
+      const seen: number[] = [];
+      wheel.schedule(() => {
+        wheel.hold();
+        seen.push(wheel.now());
+        wheel.release();
+      }, 3);
+      scheduler.schedule(() => wheel.hold(), 1);
+      scheduler.schedule(() => {
+        seen.push(wheel.now());
+        wheel.release();
+        seen.push(wheel.now());
+      }, 4);
+      scheduler.flush();
+      // Held at 1, the slot at 3 still runs at 3; at 4, the hold from 1 is still on until released.
+      expect(seen).toEqual([3, 1, 4]);
+    });
+  });
 });
