@@ -65,12 +65,14 @@ export class TimerWheel implements SchedulerLike {
   }
 
   /**
-   * Holds the clock for a piece of work that happens at one moment, such as taking a datagram
-   * and all it sets off: until {@link release}, `now` is the time read here, once, however many
-   * parts of the work ask. Holds nest; each is released once.
+   * Holds the clock for a piece of synchronous work that happens at one moment, such as taking a
+   * datagram and all it sets off: until {@link release}, `now` is the time read here, once,
+   * however many parts of the work ask. Holds nest; each is released once, before the work
+   * returns (a hold kept across timers would place what is scheduled meanwhile by an old time).
    */
   hold(): void {
-    if (this.holds++ === 0) this.heldTime = this.beneath.now();
+    if (this.holds === 0) this.heldTime = this.now();
+    this.holds++;
   }
 
   /** Releases a {@link hold}. */
@@ -141,7 +143,7 @@ export class TimerWheel implements SchedulerLike {
     if (slot === undefined) return;
     this.timer = this.beneath.schedule(
       () => this.fire(),
-      Math.max(0, slot * this.resolutionMs - this.now()),
+      Math.max(0, slot * this.resolutionMs - this.beneath.now()),
     );
   }
 

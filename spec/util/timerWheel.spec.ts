@@ -226,32 +226,31 @@ describe('TimerWheel', () => {
         expect(reads()).toBe(before);
         expect(wheel.now()).toBe(7);
         expect(reads()).toBe(before + 1);
-        // One release too many is no hold of a later reading.
+        // One release too many is no hold of a later reading, and takes nothing off a later hold.
         wheel.release();
         expect(wheel.now()).toBe(7);
         expect(reads()).toBe(before + 2);
+        wheel.hold();
+        expect([wheel.now(), wheel.now()]).toEqual([7, 7]);
+        expect(reads()).toBe(before + 3);
+        wheel.release();
       }, 7);
       scheduler.flush();
-      expect.assertions(7);
+      expect.assertions(9);
     });
 
-    it('held, still gives what a slot runs the slot time', () => {
-      const { scheduler, wheel } = clocked();
+    it('gives an action that holds it the slot time still', () => {
+      const { scheduler, wheel, reads } = clocked();
       const seen: number[] = [];
       wheel.schedule(() => {
+        const before = reads();
         wheel.hold();
         seen.push(wheel.now());
         wheel.release();
+        seen.push(wheel.now(), reads() - before);
       }, 3);
-      scheduler.schedule(() => wheel.hold(), 1);
-      scheduler.schedule(() => {
-        seen.push(wheel.now());
-        wheel.release();
-        seen.push(wheel.now());
-      }, 4);
       scheduler.flush();
-      // Held at 1, the slot at 3 still runs at 3; at 4, the hold from 1 is still on until released.
-      expect(seen).toEqual([3, 1, 4]);
+      expect(seen).toEqual([3, 3, 0]);
     });
   });
 });
