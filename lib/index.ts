@@ -235,7 +235,7 @@ export type {
   ServerEventHandler,
   ServerHandlerContext,
 } from './server/serverEvents';
-export { GAME_STATE_ERROR } from './server/serverEvents';
+export { GAME_STATE_ERROR, TRANSPORT_ERROR } from './server/serverEvents';
 export { serverPackages } from './server/serverPackages';
 export type { ServerPackagesOptions, UpdateBlocks } from './server/serverPackages';
 export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';

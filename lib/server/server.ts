@@ -16,6 +16,7 @@ import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
+import { ThrottledWarning } from '../util/throttledWarning';
 import { TimerWheel } from '../util/timerWheel';
 import type {
   ClientConnected,
@@ -28,7 +29,7 @@ import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
 import { dispatchToClients } from './dispatchToClients';
 import { Gate } from './gate';
-import { GAME_STATE_ERROR } from './serverEvents';
+import { GAME_STATE_ERROR, TRANSPORT_ERROR } from './serverEvents';
 import type {
   ClientEvent,
   DispatchOutcome,
@@ -76,9 +77,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   /** Events from every client, with the sender. */
   readonly events$: Observable<ClientEvent<E['toServer']>>;
   /**
-   * Event handlers that threw, and game states that could not be sent to a client (too large for
-   * a package: a `StateTooLargeError` with the sizes; `type` {@link GAME_STATE_ERROR}), each cause
-   * once per client.
+   * Event handlers that threw; game states that could not be sent to a client (too large for a
+   * package: a `StateTooLargeError` with the sizes; `type` {@link GAME_STATE_ERROR}), each cause
+   * once per client; and what the transport reported (`type` {@link TRANSPORT_ERROR}).
    */
   readonly errors$: Observable<ServerError>;
   /** Each client that connects. */
@@ -101,7 +102,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   /** The clients' timers, and their clock. */
   private readonly wheel: TimerWheel;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
-  private readonly stateErrors = new Subject<ServerError>();
+  private readonly serverErrors = new Subject<ServerError>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
   private readonly settings: ServerSettings<S>;
   private readonly cookies = new Cookies();
@@ -125,7 +126,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       settings.logger,
       'server',
     );
-    this.errors$ = merge(this.handlers.errors$, this.stateErrors);
+    this.errors$ = merge(this.handlers.errors$, this.serverErrors);
     // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
     // one timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
     this.wheel = new TimerWheel(settings.scheduler);
@@ -139,7 +140,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       handle: (event, client) => this.handle(event, client),
       reported: new ReportedCauses(),
       unsendable: (error, client) =>
-        this.stateErrors.next({ type: GAME_STATE_ERROR, error, client }),
+        this.serverErrors.next({ type: GAME_STATE_ERROR, error, client }),
     });
     this.connected$ = this.clients.connected$;
     this.disconnected$ = this.clients.disconnected$;
@@ -262,6 +263,16 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     this.listening.add(
       (transport.closed$ ?? EMPTY).subscribe((client) => {
         this.clients.get(addressKey(client))?.connection.drop('disconnected');
+      }),
+    );
+    // What the transport reports (a send the system refused, a socket's error) is on errors$,
+    // each one, and in the log at most every 10 s: a full send buffer would repeat it thousands
+    // of times a second.
+    const troubles = new ThrottledWarning(logger, this.wheel);
+    this.listening.add(
+      (transport.errors$ ?? EMPTY).subscribe((error) => {
+        troubles.warn(`The transport reported an error: ${error.message}`);
+        this.serverErrors.next({ type: TRANSPORT_ERROR, error });
       }),
     );
     logger.info(`Server listening on ${addressKey(transport.address)}.`);

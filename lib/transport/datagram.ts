@@ -46,6 +46,11 @@ export interface Transport {
    * have none.
    */
   readonly closed$?: Observable<Address>;
+  /**
+   * What went wrong beneath: a send the system refused, a socket's error. Reported here, never
+   * thrown; a transport with nothing to report has none.
+   */
+  readonly errors$?: Observable<Error>;
 }
 
 /**

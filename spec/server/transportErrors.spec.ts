@@ -1,0 +1,45 @@
+import { Subject } from 'rxjs';
+import type { ServerError } from '../../lib/server/serverEvents';
+import { TRANSPORT_ERROR } from '../../lib/server/serverEvents';
+import { silentLogger } from '../../lib/util/logger';
+import { world } from '../helpers/world';
+
+const SERVER = { host: 'server', port: 7000 };
+
+describe("what a server's transport reports", () => {
+  it('is on errors$, each one, and in the log at most every 10 s; the server goes on', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const troubles = new Subject<Error>();
+    const { server, machine, client, within, pass } = world(undefined, { logger }, (transport) => ({
+      ...transport,
+      errors$: troubles,
+    }));
+    const reported: ServerError[] = [];
+    server.errors$.subscribe((error) => reported.push(error));
+    await server.run(SERVER.port, SERVER.host, machine);
+    const refused = new Error('send ENOBUFS');
+    for (let i = 0; i < 3; i++) troubles.next(refused);
+    expect(reported).toEqual([
+      { type: TRANSPORT_ERROR, error: refused },
+      { type: TRANSPORT_ERROR, error: refused },
+      { type: TRANSPORT_ERROR, error: refused },
+    ]);
+    expect(warnings).toEqual(['The transport reported an error: send ENOBUFS']);
+    await pass(10_000);
+    troubles.next(new Error('send EHOSTUNREACH'));
+    expect(warnings).toEqual([
+      'The transport reported an error: send ENOBUFS',
+      expect.stringMatching(/^The transport reported an error: send EHOSTUNREACH.*2\b/),
+    ]);
+    // The server still takes clients.
+    const ann = client('ann');
+    await within(ann.connect(SERVER.port, SERVER.host));
+    expect(server.stats.clients).toBe(1);
+    await ann.disconnect();
+    await server.shutdown();
+    // Once shut down, it listens no more.
+    troubles.next(new Error('late'));
+    expect(reported).toHaveLength(4);
+  });
+});
