@@ -66,7 +66,7 @@ export { TO_DELETE, isToDelete } from './state/toDelete';
 export type { ToDelete } from './state/toDelete';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
-export { addressKey } from './transport/datagram';
+export { TRANSPORT_ERROR, addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { DEFAULT_WEBRTC_PATH } from './transport/webRtcPath';
 export { webRtcClientTransport } from './transport/webRtcClient';

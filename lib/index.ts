@@ -88,7 +88,7 @@ export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { mergeUpdates } from './state/mergeUpdates';
 
-export { addressKey } from './transport/datagram';
+export { TRANSPORT_ERROR, addressKey } from './transport/datagram';
 export type { Address, Datagram, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
@@ -235,7 +235,7 @@ export type {
   ServerEventHandler,
   ServerHandlerContext,
 } from './server/serverEvents';
-export { GAME_STATE_ERROR, TRANSPORT_ERROR } from './server/serverEvents';
+export { GAME_STATE_ERROR } from './server/serverEvents';
 export { serverPackages } from './server/serverPackages';
 export type { ServerPackagesOptions, UpdateBlocks } from './server/serverPackages';
 export { UNSENDABLE_STATE_GRACE_MS } from './server/stateWatch';

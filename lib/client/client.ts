@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, distinctUntilChanged, filter } from 'rxjs';
+import { BehaviorSubject, Subject, distinctUntilChanged, filter, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { InvalidArgumentError } from '../protocol/errors';
@@ -27,6 +27,8 @@ import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
 import { ClientLink } from './clientLink';
+import { TRANSPORT_ERROR } from '../transport/datagram';
+import { ThrottledWarning } from '../util/throttledWarning';
 import type { ClientStatus } from './clientLink';
 
 export type { ClientStatus } from './clientLink';
@@ -61,7 +63,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   readonly state$: Observable<S>;
   /** Events from the server. */
   readonly events$: Observable<EventOf<E['toClient']>>;
-  /** Event handlers that threw. */
+  /**
+   * Event handlers that threw, and what the client's transport reported (`type`
+   * `TRANSPORT_ERROR`: a send the system refused, a socket's error).
+   */
   readonly errors$: Observable<HandlerError>;
   /** Why each connection ended: `disconnected` when the client left, else the server's word. */
   readonly disconnected$: Observable<CloseReason>;
@@ -79,6 +84,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   private readonly options: ResolvedClientOptions;
   private readonly matchmaking: Matchmaking;
   private readonly link: ClientLink<S>;
+  private readonly troubles = new Subject<HandlerError>();
 
   /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
   constructor(options: ClientOptions = {}) {
@@ -88,9 +94,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.state$ = this.known.state$;
     this.events$ = this.events.asObservable();
     this.handlers = new EventHandlers<ClientEventHandler<never>>(this.options.logger, 'client');
-    this.errors$ = this.handlers.errors$;
+    this.errors$ = merge(this.handlers.errors$, this.troubles);
     this.disconnected$ = this.disconnections.asObservable();
     this.status$ = this.status.pipe(distinctUntilChanged());
+    const troubleLog = new ThrottledWarning(this.options.logger, this.options.scheduler);
     this.link = new ClientLink<S>({
       options: this.options,
       known: this.known,
@@ -99,6 +106,11 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       received: (event) => {
         this.events.next(event as EventOf<E['toClient']>);
         this.handlers.handle(event);
+      },
+      // On errors$, each one, and in the log at most every 10 s: a full send buffer would repeat.
+      troubled: (error) => {
+        troubleLog.warn(`The transport reported an error: ${error.message}`);
+        this.troubles.next({ type: TRANSPORT_ERROR, error });
       },
     });
   }

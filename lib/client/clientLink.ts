@@ -46,6 +46,8 @@ export interface LinkedClient<S extends GameState<object>> {
   readonly disconnections: Subject<CloseReason>;
   /** An event from the server. */
   readonly received: (event: GameEvent) => void;
+  /** What a transport of the link reported: a send the system refused, a socket's error. */
+  readonly troubled: (error: Error) => void;
 }
 
 /**
@@ -226,6 +228,7 @@ export class ClientLink<S extends GameState<object>> {
     }
     // A WebSocket that closed is the end of the connection (or a drop), now, not in 5 s.
     linkClosedTo(transport, server).subscribe(() => connection.drop('disconnected'));
+    transport.errors$?.subscribe((error) => this.client.troubled(error));
     this.client.known.follow(updatesFrom(connection, logger, updates));
     connection.events$.subscribe((event) => this.client.received(event));
     connection.open();

@@ -15,7 +15,7 @@ import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
-import { addressKey } from '../transport/datagram';
+import { TRANSPORT_ERROR, addressKey } from '../transport/datagram';
 import { ThrottledWarning } from '../util/throttledWarning';
 import { TimerWheel } from '../util/timerWheel';
 import type {
@@ -29,7 +29,7 @@ import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
 import { dispatchToClients } from './dispatchToClients';
 import { Gate } from './gate';
-import { GAME_STATE_ERROR, TRANSPORT_ERROR } from './serverEvents';
+import { GAME_STATE_ERROR } from './serverEvents';
 import type {
   ClientEvent,
   DispatchOutcome,
@@ -79,7 +79,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   /**
    * Event handlers that threw; game states that could not be sent to a client (too large for a
    * package: a `StateTooLargeError` with the sizes; `type` {@link GAME_STATE_ERROR}), each cause
-   * once per client; and what the transport reported (`type` {@link TRANSPORT_ERROR}).
+   * once per client; and what the transport reported (`type` `TRANSPORT_ERROR`).
    */
   readonly errors$: Observable<ServerError>;
   /** Each client that connects. */

@@ -29,7 +29,7 @@ export interface ClientEvent<M extends object = AnyEvents['toServer']> {
  * What a server's `errors$` reports: a handler that threw (`type` the event's type), a game
  * state that could not be sent to `client` (`type` {@link GAME_STATE_ERROR}, the error a
  * `StateTooLargeError` with the sizes, or what the encoder threw), once per cause per client, or
- * what its transport reported (`type` {@link TRANSPORT_ERROR}).
+ * what its transport reported (`type` `TRANSPORT_ERROR`).
  *
  * @category Server/Backend
  */
@@ -44,14 +44,6 @@ export interface ServerError extends HandlerError {
  * @category Server/Backend
  */
 export const GAME_STATE_ERROR = 'game state';
-
-/**
- * The `type` of a {@link ServerError} from the server's transport: a send the system refused, a
- * socket's error (see `Transport.errors$`).
- *
- * @category Server/Backend
- */
-export const TRANSPORT_ERROR = 'transport';
 
 /**
  * What became of an event sent to one client.

@@ -54,6 +54,14 @@ export interface Transport {
 }
 
 /**
+ * The `type` under which a server's or a client's `errors$` reports what its transport reported
+ * (`Transport.errors$`): a send the system refused, a socket's error.
+ *
+ * @category Transport
+ */
+export const TRANSPORT_ERROR = 'transport';
+
+/**
  * A string naming an address, to key maps by: `host:port`, IPv6 hosts in brackets, and with
  * `scheme://` before it when the address has a scheme (`ws://127.0.0.1:8081`).
  *

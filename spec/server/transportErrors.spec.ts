@@ -1,6 +1,8 @@
 import { Subject } from 'rxjs';
+import { Client } from '../../lib/client/client';
+import type { HandlerError } from '../../lib/connection/eventHandlers';
 import type { ServerError } from '../../lib/server/serverEvents';
-import { TRANSPORT_ERROR } from '../../lib/server/serverEvents';
+import { TRANSPORT_ERROR } from '../../lib/transport/datagram';
 import { silentLogger } from '../../lib/util/logger';
 import { world } from '../helpers/world';
 
@@ -41,5 +43,33 @@ describe("what a server's transport reports", () => {
     // Once shut down, it listens no more.
     troubles.next(new Error('late'));
     expect(reported).toHaveLength(4);
+  });
+
+  it("of a client is on the client's errors$ too, and in its log at most every 10 s", async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const troubles = new Subject<Error>();
+    const { server, machine, network, scheduler, within } = world();
+    await server.run(SERVER.port, SERVER.host, machine);
+    const ann = new Client({
+      scheduler,
+      logger,
+      resolve: async (host) => host,
+      bind: async () => ({ ...network.bind({ host: 'ann' }), errors$: troubles }),
+    });
+    const reported: HandlerError[] = [];
+    ann.errors$.subscribe((error) => reported.push(error));
+    await within(ann.connect(SERVER.port, SERVER.host));
+    const refused = new Error('send ENETUNREACH');
+    troubles.next(refused);
+    troubles.next(refused);
+    expect(reported).toEqual([
+      { type: TRANSPORT_ERROR, error: refused },
+      { type: TRANSPORT_ERROR, error: refused },
+    ]);
+    expect(warnings).toEqual(['The transport reported an error: send ENETUNREACH']);
+    expect(ann.currentStatus).toBe('connected');
+    await ann.disconnect();
+    await server.shutdown();
   });
 });
