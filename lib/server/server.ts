@@ -18,6 +18,7 @@ import type { Address, Transport } from '../transport/datagram';
 import { TRANSPORT_ERROR, addressKey } from '../transport/datagram';
 import { ThrottledWarning } from '../util/throttledWarning';
 import { TimerWheel } from '../util/timerWheel';
+import { ConnectionsView } from './connectionsView';
 import type {
   ClientConnected,
   ClientConnection,
@@ -101,6 +102,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   private readonly clients: ClientRegistry<S>;
   /** The clients' timers, and their clock. */
   private readonly wheel: TimerWheel;
+  private readonly connectionsView: ConnectionsView;
   private readonly events = new Subject<ClientEvent<E['toServer']>>();
   private readonly serverErrors = new Subject<ServerError>();
   private readonly handlers: EventHandlers<(payload: never, context: ServerHandlerContext) => void>;
@@ -142,6 +144,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       unsendable: (error, client) =>
         this.serverErrors.next({ type: GAME_STATE_ERROR, error, client }),
     });
+    this.connectionsView = new ConnectionsView(this.clients);
     this.connected$ = this.clients.connected$;
     this.disconnected$ = this.clients.disconnected$;
     this.dropped$ = this.clients.dropped$;
@@ -163,9 +166,12 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     return this.clients.heldCount;
   }
 
-  /** The client connections, by address (`host:port`). */
+  /**
+   * The client connections, by address (`host:port`), as they are when read: a live, read-only
+   * view, so a lookup costs what a map's does. `new Map(server.connections)` keeps one moment's.
+   */
   get connections(): ReadonlyMap<string, ClientConnection> {
-    return new Map([...this.clients.all()].map(([key, { connection }]) => [key, connection]));
+    return this.connectionsView;
   }
 
   /**
