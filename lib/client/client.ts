@@ -27,8 +27,7 @@ import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
 import { ClientLink } from './clientLink';
-import { TRANSPORT_ERROR } from '../transport/datagram';
-import { ThrottledWarning } from '../util/throttledWarning';
+import { transportErrorReporter } from '../transport/transportErrors';
 import type { ClientStatus } from './clientLink';
 
 export type { ClientStatus } from './clientLink';
@@ -97,7 +96,6 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     this.errors$ = merge(this.handlers.errors$, this.troubles);
     this.disconnected$ = this.disconnections.asObservable();
     this.status$ = this.status.pipe(distinctUntilChanged());
-    const troubleLog = new ThrottledWarning(this.options.logger, this.options.scheduler);
     this.link = new ClientLink<S>({
       options: this.options,
       known: this.known,
@@ -107,11 +105,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
         this.events.next(event as EventOf<E['toClient']>);
         this.handlers.handle(event);
       },
-      // On errors$, each one, and in the log at most every 10 s: a full send buffer would repeat.
-      troubled: (error) => {
-        troubleLog.warn(`The transport reported an error: ${error.message}`);
-        this.troubles.next({ type: TRANSPORT_ERROR, error });
-      },
+      troubled: transportErrorReporter(this.options.logger, this.options.scheduler, (failure) =>
+        this.troubles.next(failure),
+      ),
     });
   }
 

@@ -15,8 +15,8 @@ import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
-import { TRANSPORT_ERROR, addressKey } from '../transport/datagram';
-import { ThrottledWarning } from '../util/throttledWarning';
+import { addressKey } from '../transport/datagram';
+import { transportErrorReporter } from '../transport/transportErrors';
 import { TimerWheel } from '../util/timerWheel';
 import { ConnectionsView } from './connectionsView';
 import type {
@@ -271,16 +271,11 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
         this.clients.get(addressKey(client))?.connection.drop('disconnected');
       }),
     );
-    // What the transport reports (a send the system refused, a socket's error) is on errors$,
-    // each one, and in the log at most every 10 s: a full send buffer would repeat it thousands
-    // of times a second.
-    const troubles = new ThrottledWarning(logger, this.wheel);
-    this.listening.add(
-      (transport.errors$ ?? EMPTY).subscribe((error) => {
-        troubles.warn(`The transport reported an error: ${error.message}`);
-        this.serverErrors.next({ type: TRANSPORT_ERROR, error });
-      }),
+    // What the transport reports (a send the system refused, a socket's error) is on errors$.
+    const troubled = transportErrorReporter(logger, this.wheel, (failure) =>
+      this.serverErrors.next(failure),
     );
+    this.listening.add((transport.errors$ ?? EMPTY).subscribe(troubled));
     logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
   }
