@@ -2,6 +2,14 @@ import { Subscription, asyncScheduler } from 'rxjs';
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
 
 /**
+ * How many slots the ring holds: what is due within that many slots (8 s at 1 ms, which takes
+ * in a connection's send beat, ack timeouts and silence timer) is put in its slot at once; what
+ * is due later waits in a heap until it comes near.
+ */
+const RING_SLOTS = 8192;
+const RING_MASK = RING_SLOTS - 1;
+
+/**
  * A scheduler for thousands of timers: what is scheduled on it is due in slots of
  * `resolutionMs` (1 ms by default), and each slot is one timer of the scheduler beneath, which
  * runs everything due in it in one loop, in the order it was scheduled. A server with 2,000
@@ -11,7 +19,13 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
  * Nothing runs before its time: a delay is rounded up to the end of its slot, so a timer may run
  * up to `resolutionMs` late. A delay of 0 runs in the next slot, not at once, as on
  * `asyncScheduler`. Actions may schedule themselves again (`interval` does), and cancelling one is
- * marking it: the slot skips it.
+ * marking it: the slot skips it. (So one scheduled again for a slot it had a place in, and has
+ * not run from, runs from that place.)
+ *
+ * The slots of the next 8 s (at 1 ms) are places in a ring of arrays, numbered from when the wheel
+ * was last empty; later ones wait in a heap until they come near. Where the slots were a map and
+ * a heap of times since 1970, a server in process spent about a tenth more CPU (measured side by
+ * side).
  *
  * Its clock is the scheduler beneath's, read once for each slot (its actions see the time it
  * started) and once for each piece of work that holds it (`hold`, such as a server taking a
@@ -27,15 +41,35 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
  * @category Transport
  */
 export class TimerWheel implements SchedulerLike {
-  /** The actions of each slot that has any, by slot number (time / resolution, rounded up). */
-  private readonly slots = new Map<number, WheelAction<unknown>[]>();
-  /** The slot numbers in `slots`, as a binary min-heap. */
+  /**
+   * The near slots, from `next` to `RING_SLOTS - 1` after it: slot `s`'s actions are at
+   * `s & RING_MASK`, in the order they were scheduled. A slot's actions are an array taken off
+   * the ring whole when it runs and put back empty for a later slot, so that a server's sends,
+   * due some dozens a millisecond, cost a push each and allocate nothing.
+   */
+  private readonly ring: (WheelAction<unknown>[] | undefined)[] = new Array(RING_SLOTS);
+  /** An empty array, to put in the place of a slot's actions while they run. */
+  private spare: WheelAction<unknown>[] = [];
+  /** The actions in the ring, the cancelled and moved ones among them until their slot comes. */
+  private inRing = 0;
+  /**
+   * The far slots (`RING_SLOTS` or more after `next`), by slot number, and their numbers as a
+   * binary min-heap: each moves into the ring as it comes near, before anything else can be
+   * scheduled for it, so a slot's actions still run in the order they were scheduled.
+   */
+  private readonly far = new Map<number, WheelAction<unknown>[]>();
   private readonly heap: number[] = [];
+  /**
+   * The first slot not run yet. Slots count from `origin`, a time set whenever the wheel is
+   * empty, so that their numbers stay small integers, which arrays and arithmetic take fastest.
+   */
+  private next = 0;
+  private origin = 0;
   /** The timer beneath, set for the earliest slot, and that slot. */
   private timer: Subscription | undefined;
   private timerSlot = Infinity;
-  /** The slot whose actions run now, or -Infinity. */
-  private running = -Infinity;
+  /** Whether a slot's actions run now. */
+  private running = false;
   /** Actions waiting in a slot, not cancelled: with none, no timer beneath is kept. */
   private waiting = 0;
   /** The time the slot running now started, which its actions read as `now`. */
@@ -60,7 +94,7 @@ export class TimerWheel implements SchedulerLike {
    * time it was held at.
    */
   now(): number {
-    if (this.running !== -Infinity) return this.slotTime;
+    if (this.running) return this.slotTime;
     return this.holds > 0 ? this.heldTime : this.beneath.now();
   }
 
@@ -100,23 +134,37 @@ export class TimerWheel implements SchedulerLike {
    */
   enqueue(action: WheelAction<unknown>, delay: number, moved: boolean): number {
     if (!moved) this.waiting++;
-    let slot = Math.ceil((this.now() + Math.max(0, delay)) / this.resolutionMs);
-    if (slot <= this.running) slot = this.running + 1;
-    const actions = this.slots.get(slot);
-    if (actions !== undefined) actions.push(action);
-    else {
-      this.slots.set(slot, [action]);
-      this.push(slot);
-      if (this.running === -Infinity && (slot < this.timerSlot || this.timer?.closed !== false))
-        this.arm();
+    const now = this.now();
+    if (this.inRing === 0 && this.heap.length === 0 && !this.running) {
+      // Empty: slots count afresh from here.
+      this.origin = Math.floor(now / this.resolutionMs) * this.resolutionMs;
+      this.next = 0;
     }
+    let slot = Math.ceil((now - this.origin + Math.max(0, delay)) / this.resolutionMs);
+    // A slot run already (the one running among them) runs no more: the next one takes it.
+    if (slot < this.next) slot = this.next;
+    if (slot - this.next < RING_SLOTS) {
+      const index = slot & RING_MASK;
+      const actions = this.ring[index];
+      if (actions === undefined) this.ring[index] = [action];
+      else actions.push(action);
+      this.inRing++;
+    } else {
+      const actions = this.far.get(slot);
+      if (actions !== undefined) actions.push(action);
+      else {
+        this.far.set(slot, [action]);
+        this.push(slot);
+      }
+    }
+    if (!this.running && (slot < this.timerSlot || this.timer?.closed !== false)) this.arm(slot);
     return slot;
   }
 
   /** @internal A waiting action ran, or was cancelled. */
   leave(): void {
     this.waiting--;
-    if (this.running === -Infinity) this.dropIfIdle();
+    if (!this.running) this.dropIfIdle();
   }
 
   /**
@@ -124,26 +172,27 @@ export class TimerWheel implements SchedulerLike {
    * beneath with them, so that nothing keeps the process alive for work that will never run.
    */
   private dropIfIdle(): void {
-    if (this.waiting > 0 || this.heap.length === 0) return;
-    this.slots.clear();
+    if (this.waiting > 0 || (this.inRing === 0 && this.heap.length === 0)) return;
+    this.ring.fill(undefined);
+    this.inRing = 0;
+    this.far.clear();
     this.heap.length = 0;
-    this.arm();
+    this.arm(undefined);
   }
 
   /**
-   * Sets the timer beneath for the earliest slot: called when a slot comes before the one the
+   * Sets the timer beneath for `slot`, the earliest: called when a slot comes before the one the
    * timer is set for, when the timer is gone (a scheduler beneath may cancel it, as RxJS's virtual
    * ones do on an error), and after the slots that were due ran.
    */
-  private arm(): void {
-    const slot = this.heap[0];
+  private arm(slot: number | undefined): void {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.timerSlot = slot ?? Infinity;
     if (slot === undefined) return;
     this.timer = this.beneath.schedule(
       () => this.fire(),
-      Math.max(0, slot * this.resolutionMs - this.beneath.now()),
+      Math.max(0, this.origin + slot * this.resolutionMs - this.beneath.now()),
     );
   }
 
@@ -152,13 +201,29 @@ export class TimerWheel implements SchedulerLike {
     this.timer = undefined;
     this.timerSlot = Infinity;
     let failure: { error: unknown } | undefined;
-    const reached = Math.floor(this.beneath.now() / this.resolutionMs);
-    for (let slot = this.heap[0]; slot !== undefined && slot <= reached; slot = this.heap[0]) {
-      this.pop();
-      const actions = this.slots.get(slot) as WheelAction<unknown>[];
-      this.slots.delete(slot);
+    const reached = Math.floor((this.beneath.now() - this.origin) / this.resolutionMs);
+    while (this.next <= reached) {
+      if (this.inRing === 0) {
+        // Nothing near: on to the first far slot, if it is due.
+        const far = this.heap[0];
+        this.next = far !== undefined && far <= reached ? far : reached + 1;
+        this.bringNear();
+        continue;
+      }
+      const slot = this.next;
+      const index = slot & RING_MASK;
+      const actions = this.ring[index];
+      const due = actions !== undefined && actions.length > 0;
+      if (due) {
+        this.ring[index] = this.spare;
+        this.inRing -= actions.length;
+      }
+      // Its place in the ring is the slot a ring later's now, which may be waiting far.
+      this.next = slot + 1;
+      this.bringNear();
+      if (!due) continue;
       this.slotTime = this.beneath.now();
-      this.running = slot;
+      this.running = true;
       for (const action of actions) {
         try {
           action.run(slot);
@@ -166,12 +231,39 @@ export class TimerWheel implements SchedulerLike {
           failure ??= { error };
         }
       }
+      this.running = false;
+      actions.length = 0;
+      this.spare = actions;
     }
-    this.running = -Infinity;
     this.dropIfIdle();
-    this.arm();
+    this.arm(this.earliest());
     // As on asyncScheduler, what an action throws is thrown on; the others ran all the same.
     if (failure !== undefined) throw failure.error;
+  }
+
+  /** Moves the far slots that are near now into the ring. */
+  private bringNear(): void {
+    const heap = this.heap;
+    while (heap.length > 0 && (heap[0] as number) - this.next < RING_SLOTS) {
+      const slot = heap[0] as number;
+      this.pop();
+      const actions = this.far.get(slot) as WheelAction<unknown>[];
+      this.far.delete(slot);
+      // Nothing near was scheduled for the slot yet: its place in the ring is empty.
+      this.ring[slot & RING_MASK] = actions;
+      this.inRing += actions.length;
+    }
+  }
+
+  /** The earliest slot with actions (cancelled ones, maybe), if any. */
+  private earliest(): number | undefined {
+    if (this.inRing > 0) {
+      for (let slot = this.next; slot - this.next < RING_SLOTS; slot++) {
+        const actions = this.ring[slot & RING_MASK];
+        if (actions !== undefined && actions.length > 0) return slot;
+      }
+    }
+    return this.heap[0];
   }
 
   private push(slot: number): void {

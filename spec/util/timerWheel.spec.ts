@@ -1,5 +1,6 @@
 import { Subscription, VirtualAction, VirtualTimeScheduler, interval, take } from 'rxjs';
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import { seededRandom } from '../../lib/transport/random';
 import { TimerWheel } from '../../lib/util/timerWheel';
 
 /** A virtual scheduler, and how many timers were set on it. */
@@ -178,6 +179,128 @@ describe('TimerWheel', () => {
     for (const delay of delays) wheel.schedule(() => ran.push(wheel.now()), delay);
     scheduler.flush();
     expect(ran).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+
+  it('runs far timers at their time, after near ones scheduled for the same slot later', () => {
+    const { scheduler, counted, timers } = beneath();
+    const wheel = new TimerWheel(counted);
+    const ran: string[] = [];
+    // 8,192 slots are near at first; these wait far, the last past four laps of the ring.
+    wheel.schedule(() => ran.push(`far at ${wheel.now()}`), 20_000);
+    wheel.schedule(() => ran.push(`farthest at ${wheel.now()}`), 40_000);
+    scheduler.schedule(() => {
+      // 19,000 ms on, slot 20,000 is near: this joins the far one, after it.
+      wheel.schedule(() => ran.push(`near at ${wheel.now()}`), 1_000);
+      wheel.schedule(() => ran.push(`nearer at ${wheel.now()}`), 999);
+    }, 19_000);
+    scheduler.flush();
+    expect(ran).toEqual(['nearer at 19999', 'far at 20000', 'near at 20000', 'farthest at 40000']);
+    // A timer beneath for 20,000, then one for 19,999 in its place, for 20,000 again and for
+    // 40,000: none for the slots passed in between.
+    expect(timers()).toBe(4);
+  });
+
+  it('counts its slots afresh once empty, running on past a clock that reads far from 0', () => {
+    const { scheduler, counted } = beneath();
+    // The clock of a server up for a year, at a time that is no multiple of the slot.
+    const start = 365 * 24 * 3_600_000 + 0.25;
+    const offset: SchedulerLike = {
+      now: () => start + counted.now(),
+      schedule: (...args: Parameters<SchedulerLike['schedule']>) => counted.schedule(...args),
+    };
+    const wheel = new TimerWheel(offset, 5);
+    const ran: number[] = [];
+    wheel.schedule(() => ran.push(wheel.now() - start), 7);
+    // Empty again after that: the next schedule, a little later, counts from its own time.
+    scheduler.schedule(() => wheel.schedule(() => ran.push(wheel.now() - start), 1), 12);
+    scheduler.flush();
+    // Slots end at multiples of 5 ms of the clock beneath: 7.25 rounds up to 9.75, 13.25 to 14.75.
+    expect(ran).toEqual([9.75, 14.75]);
+  });
+
+  it('runs every action at its slot, in the order scheduled, near or far, cancelled or moved', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const random = seededRandom(seed);
+      const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+      const wheel = new TimerWheel(scheduler);
+      /** Every schedule, in order: when it is due (its slot's time), and whether it was undone. */
+      const schedules: { id: number; due: number; undone: boolean; ran: boolean }[] = [];
+      const latest = new Map<number, (typeof schedules)[number]>();
+      const actions: SchedulerAction<number>[] = [];
+      const ran: string[] = [];
+      // A few slots many schedules aim at, from far (more than 8,192 slots ahead) and from near.
+      // (16,492 and 20,192 are a ring after 8,300 and 12,000.)
+      const hot = [8_300, 8_301, 12_000, 16_390, 16_391, 16_492, 20_192, 24_600, 30_000];
+      const delay = (now: number): number => {
+        const kind = random();
+        if (kind < 0.4) return Math.floor(random() * 60);
+        if (kind < 0.5) return 8_150 + Math.floor(random() * 100); // about a ring away
+        if (kind < 0.6) return 9_000 + Math.floor(random() * 30_000); // far
+        const slot = hot.find((at) => at > now + random() * 9_000);
+        return slot === undefined ? Math.floor(random() * 60) : slot - now;
+      };
+      // An action scheduled again for a slot where it had a place, and has not run from, runs
+      // from that place, as no place is taken out of a slot: the wheel only skips the places an
+      // action left.
+      const note = (id: number, due: number): void => {
+        const before = latest.get(id);
+        if (before !== undefined) before.undone = true;
+        const kept = schedules.find((entry) => entry.id === id && entry.due === due && !entry.ran);
+        const entry = kept ?? { id, due, undone: false, ran: false };
+        entry.undone = false;
+        if (kept === undefined) schedules.push(entry);
+        latest.set(id, entry);
+      };
+      function work(this: SchedulerAction<number>, id?: number): void {
+        const now = wheel.now();
+        ran.push(`${id} at ${now}`);
+        (latest.get(id as number) as { ran: boolean }).ran = true;
+        latest.delete(id as number);
+        // Some go again, as interval does: from inside a slot, a delay of 0 is the next slot.
+        if (random() < 0.3) {
+          const d = delay(now);
+          note(id as number, now + Math.max(1, d));
+          this.schedule(id, d);
+        }
+      }
+      let ids = 0;
+      // From outside the wheel, at half past a millisecond: due at the end of its slot.
+      for (let step = 0; step < 1_000; step++) {
+        scheduler.schedule(
+          () => {
+            const now = scheduler.now();
+            const choice = random();
+            const target = actions[Math.floor(random() * actions.length)];
+            if (choice < 0.6 || target === undefined) {
+              const id = ids++;
+              const d = delay(now);
+              note(id, Math.ceil(now + d));
+              actions[id] = wheel.schedule(work, d, id) as SchedulerAction<number>;
+            } else if (choice < 0.8) {
+              const id = actions.indexOf(target);
+              const entry = latest.get(id);
+              if (entry !== undefined) entry.undone = true;
+              latest.delete(id);
+              target.unsubscribe();
+            } else {
+              const id = actions.indexOf(target);
+              if (target.closed) return;
+              const d = delay(now);
+              note(id, Math.ceil(now + d));
+              target.schedule(id, d);
+            }
+          },
+          step * 37.5 + 0.5,
+        );
+      }
+      scheduler.flush();
+      const expected = schedules
+        .map((entry, order) => ({ ...entry, order }))
+        .filter((entry) => !entry.undone)
+        .sort((a, b) => a.due - b.due || a.order - b.order)
+        .map(({ id, due }) => `${id} at ${due}`);
+      expect({ seed, ran }).toEqual({ seed, ran: expected });
+    }
   });
 
   describe('its clock', () => {
