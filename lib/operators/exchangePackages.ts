@@ -1,4 +1,4 @@
-import { Observable, Subject, asyncScheduler } from 'rxjs';
+import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
 import { checkPositive } from '../options/checkOption';
 import { ACK_BITFIELD_SIZE } from '../protocol/constants';
@@ -6,17 +6,12 @@ import { InvalidArgumentError } from '../protocol/errors';
 import type { RxgaseError } from '../protocol/errors';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
-import { sqnAdd, sqnBack } from '../protocol/sequence';
-import type { Quality } from './avoidCongestion';
-import { congestionChecks } from './avoidCongestion';
-import { decodeOrDrop } from './decodePackages';
-import { paceSends } from './paceSends';
-import { PACKAGE_TIMEOUT_MS, PendingAcks } from './resolveAcks';
-import { smoothStep } from './smoothLatency';
-import type { ReceiveWindow, Received } from './trackReceived';
-import { EMPTY_WINDOW, receiveSequence } from './trackReceived';
-import { CONNECTION_TIMEOUT_MS, SilenceTimer } from './whenSilent';
 import { handOn } from '../util/handOn';
+import type { Quality } from './avoidCongestion';
+import { Exchange } from './exchange';
+import { PACKAGE_TIMEOUT_MS } from './resolveAcks';
+import type { Received } from './trackReceived';
+import { CONNECTION_TIMEOUT_MS } from './whenSilent';
 
 /**
  * What one peer of a connection needs to exchange packages with the other. Every optional field
@@ -101,9 +96,10 @@ export type PeerSignal<P extends Package> =
  * {@link whenSilent}). On the send path a package goes out at once, then at the send interval
  * congestion avoidance sets (as {@link avoidCongestion}), and sooner when `urgent$` asks or a
  * received package carries events to ack (as {@link paceSends}); each carries the sequence number
- * after the last and acks what the window holds. The steps are those operators' own, run in one
- * subscriber: a server runs this for each client, 40 datagrams a second each, where the chain of
- * streams would cost a hop and an allocation per operator.
+ * after the last and acks what the window holds. The steps are those operators' own, held by one
+ * object for each subscription, which takes each datagram and sends each package in a call: a
+ * server runs this for each client, 40 datagrams a second each, where the chain of streams would
+ * cost a hop and an allocation per operator.
  *
  * Every timer (the send beat, the ack timeout, the congestion checks, the silence) runs on the
  * scheduler and is cancelled when the subscription ends. The source completing does not end the
@@ -139,105 +135,23 @@ export function exchangePackages<P extends Package>(
   const scheduler = options.scheduler ?? asyncScheduler;
   const packageTimeoutMs = options.packageTimeoutMs ?? PACKAGE_TIMEOUT_MS;
   const connectionTimeoutMs = options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS;
-  const { encode, send, admit, ackEvery = 1 } = options;
+  const { ackEvery = 1 } = options;
   checkPositive('ackEvery', ackEvery, { whole: true });
   if (ackEvery > ACK_BITFIELD_SIZE) {
     throw new InvalidArgumentError(
       `ackEvery must be at most ${ACK_BITFIELD_SIZE}, the packages an ack bitfield covers, got ${ackEvery}`,
     );
   }
+  const settings = { ...options, scheduler, packageTimeoutMs, connectionTimeoutMs, ackEvery };
   return (datagrams$) =>
     new Observable<PeerSignal<P>>((subscriber) => {
-      let window: ReceiveWindow = EMPTY_WINDOW;
-      let latencyMs = 0;
-      /** The package the last header received acks by its `ack` field: a latency sample. */
-      let newestAcked = -1;
-      /** Packages taken since the last send: what waits for an ack. */
-      let unacked = 0;
-      // The number before the first: sending adds one.
-      let sequence = sqnBack(options.firstSequence ?? 1, 1);
-      const hurry = new Subject<void>();
-      const intervals = new Subject<number>();
-
-      const decode = decodeOrDrop(options.decode, (error) =>
-        subscriber.next({ kind: 'dropped', reason: 'undecodable', error }),
-      );
-      const acks = new PendingAcks(
-        {
-          acked: (sequence, rttMs) => {
-            if (sequence === newestAcked) latencyMs = smoothStep(latencyMs, rttMs);
-            subscriber.next({ kind: 'acked', sequence, rttMs, latencyMs });
-          },
-          timedOut: (sequence) => subscriber.next({ kind: 'timedOut', sequence }),
-        },
-        packageTimeoutMs,
-        scheduler,
-      );
-      const silence = new SilenceTimer(
-        () => {
-          subscriber.next({ kind: 'silent', silentMs: connectionTimeoutMs });
-          subscriber.complete();
-        },
-        connectionTimeoutMs,
-        scheduler,
-      );
-      subscriber.add(() => {
-        acks.stop();
-        silence.stop();
-      });
-
-      const receive = (datagram: Uint8Array): void => {
-        if (admit !== undefined && !admit(datagram)) return;
-        const pkg = decode(datagram);
-        if (pkg === undefined) return;
-        // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
-        silence.heard();
-        const { header } = pkg;
-        const step = receiveSequence(window, header.sequence);
-        if (step.verdict === 'duplicate' || step.verdict === 'stale') {
-          subscriber.next({ kind: 'dropped', reason: step.verdict, sequence: header.sequence });
-          return;
-        }
-        window = step.window;
-        subscriber.next({ kind: 'received', package: pkg, window, late: step.verdict === 'late' });
-        // Whoever took the package may have ended the exchange.
-        if (subscriber.closed) return;
-        newestAcked = header.ack;
-        acks.receive(header);
-        if (subscriber.closed) return;
-        if (pkg.events.length > 0 || (ackEvery > 1 && ++unacked >= ackEvery)) hurry.next();
-      };
-      const fail = (error: unknown): void => subscriber.error(error);
-      // What receive or sendNext throw ends the exchange, as the source's errors do.
-      subscriber.add(datagrams$.subscribe(handOn(receive, fail)));
-
-      const sendNext = (): void => {
-        const next = sqnAdd(sequence, 1);
-        const datagram = encode({
-          sequence: next,
-          ack: window.remoteSequence,
-          ackBitfield: window.ackBitfield,
-        });
-        if (datagram === undefined) return;
-        sequence = next;
-        unacked = 0;
-        acks.sent(next);
-        send(datagram);
-      };
+      const exchange = new Exchange(settings, subscriber);
+      subscriber.add(() => exchange.stop());
+      // What receiving throws ends the exchange, as the source's errors do.
+      subscriber.add(datagrams$.subscribe(handOn(exchange.receive, exchange.fail)));
       if (options.urgent$ !== undefined) {
-        subscriber.add(options.urgent$.subscribe(handOn(() => hurry.next(), fail)));
+        subscriber.add(options.urgent$.subscribe(handOn(exchange.hurry, exchange.fail)));
       }
-      subscriber.add(hurry.pipe(paceSends(intervals, scheduler)).subscribe(handOn(sendNext, fail)));
-      // Congestion avoidance reads the latency twice a second; its first setting starts the beat.
-      let intervalMs = 0;
-      subscriber.add(
-        congestionChecks(() => latencyMs, scheduler).subscribe(({ quality, sendIntervalMs }) => {
-          subscriber.next({ kind: 'congestion', quality, sendIntervalMs });
-          if (sendIntervalMs !== intervalMs) {
-            intervalMs = sendIntervalMs;
-            intervals.next(sendIntervalMs * ackEvery);
-          }
-        }),
-      );
+      subscriber.add(exchange.start());
     });
 }

@@ -39,32 +39,8 @@ export function paceSends(
 ): OperatorFunction<unknown, number> {
   return (urgent$) =>
     new Observable<number>((subscriber) => {
-      let intervalMs: number | undefined;
-      let lastSent = -Infinity;
-      let nextAt = Infinity;
-      let urgentAt = Infinity;
       let count = 0;
-      let next: Subscription | undefined;
-
-      const sendAt = (at: number, now = scheduler.now()): void => {
-        next?.unsubscribe();
-        // Due already: it goes now, and counts from now.
-        nextAt = Math.max(at, now);
-        const delay = at - now;
-        if (delay <= 0) send();
-        else next = scheduler.schedule(send, delay);
-      };
-      function send(): void {
-        // The beat counts from when the package was due, not from when a busy event loop got to
-        // it: so 40 Hz stays 40 Hz instead of drifting a millisecond or so a beat. A package more
-        // than a beat late starts the beat afresh.
-        const now = scheduler.now();
-        lastSent = nextAt <= now && now - nextAt < (intervalMs as number) ? nextAt : now;
-        urgentAt = Infinity;
-        sendAt(lastSent + (intervalMs as number), now);
-        subscriber.next(count++);
-      }
-
+      const pacer = new Pacer(() => subscriber.next(count++), scheduler);
       const intervals = sendIntervalMs$.subscribe({
         next: (ms) => {
           if (!(ms > 0)) {
@@ -73,29 +49,99 @@ export function paceSends(
             );
             return;
           }
-          const first = intervalMs === undefined;
-          intervalMs = ms;
-          if (first) send();
-          else sendAt(Math.min(urgentAt, lastSent + ms));
+          pacer.setInterval(ms);
         },
         error: (error: unknown) => subscriber.error(error),
       });
       const urgent = urgent$.subscribe({
-        next: () => {
-          if (intervalMs === undefined) return; // the first send, at the first interval, takes it
-          const soonest = lastSent + intervalMs / URGENT_GAP_DIVISOR;
-          if (soonest < nextAt) {
-            urgentAt = soonest;
-            sendAt(soonest);
-          }
-        },
+        next: () => pacer.urgent(),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
       return () => {
         intervals.unsubscribe();
         urgent.unsubscribe();
-        next?.unsubscribe();
+        pacer.stop();
       };
     });
+}
+
+/**
+ * The step of {@link paceSends}, for a caller that sets the interval and asks for packages itself
+ * rather than streaming them: `exchangePackages`, whose connection sends 40 packages a second
+ * and should not take two subjects' hops for each. Nothing is sent before the first interval,
+ * which sends at once; then one goes out every interval, and sooner when asked, an eighth of the
+ * interval after the last at the soonest.
+ *
+ * @internal
+ */
+export class Pacer {
+  private intervalMs: number | undefined;
+  private lastSent = -Infinity;
+  private nextAt = Infinity;
+  private urgentAt = Infinity;
+  private timer: Subscription | undefined;
+  private stopped = false;
+  /** The timer's work: one function for every send, not a closure each. */
+  private readonly beat = (): void => this.send();
+
+  /**
+   * @param onSend Called at each moment to send; it may ask for more, or stop the pacer.
+   * @param scheduler Where time is read and sends are scheduled.
+   */
+  constructor(
+    private readonly onSend: () => void,
+    private readonly scheduler: SchedulerLike,
+  ) {}
+
+  /**
+   * The send interval is `ms` from now on (a positive number of ms): the first starts the beat
+   * with a send at once; a later one counts from the last send, and keeps an urgent send that is
+   * due sooner.
+   */
+  setInterval(ms: number): void {
+    if (this.stopped) return;
+    const first = this.intervalMs === undefined;
+    this.intervalMs = ms;
+    if (first) this.send();
+    else this.sendAt(Math.min(this.urgentAt, this.lastSent + ms));
+  }
+
+  /** Asks for a package soon; before the first interval, the first send takes the request. */
+  urgent(): void {
+    if (this.stopped || this.intervalMs === undefined) return;
+    const soonest = this.lastSent + this.intervalMs / URGENT_GAP_DIVISOR;
+    if (soonest < this.nextAt) {
+      this.urgentAt = soonest;
+      this.sendAt(soonest);
+    }
+  }
+
+  /** Cancels the timer: nothing is sent any more. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private sendAt(at: number, now = this.scheduler.now()): void {
+    this.timer?.unsubscribe();
+    // Due already: it goes now, and counts from now.
+    this.nextAt = Math.max(at, now);
+    const delay = at - now;
+    if (delay <= 0) this.send();
+    else this.timer = this.scheduler.schedule(this.beat, delay);
+  }
+
+  private send(): void {
+    // The beat counts from when the package was due, not from when a busy event loop got to it:
+    // so 40 Hz stays 40 Hz instead of drifting a millisecond or so a beat. A package more than a
+    // beat late starts the beat afresh.
+    const now = this.scheduler.now();
+    const intervalMs = this.intervalMs as number;
+    this.lastSent = this.nextAt <= now && now - this.nextAt < intervalMs ? this.nextAt : now;
+    this.urgentAt = Infinity;
+    this.sendAt(this.lastSent + intervalMs, now);
+    this.onSend();
+  }
 }

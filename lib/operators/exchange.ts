@@ -1,0 +1,162 @@
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import type { Header } from '../protocol/header';
+import type { Package } from '../protocol/packages';
+import { sqnAdd, sqnBack } from '../protocol/sequence';
+import { congestionChecks } from './avoidCongestion';
+import { decodeOrDrop } from './decodePackages';
+import type { ExchangeOptions, PeerSignal } from './exchangePackages';
+import { Pacer } from './paceSends';
+import { PendingAcks } from './resolveAcks';
+import { smoothStep } from './smoothLatency';
+import type { ReceiveWindow } from './trackReceived';
+import { EMPTY_WINDOW, receiveSequence } from './trackReceived';
+import { SilenceTimer } from './whenSilent';
+
+/** {@link ExchangeOptions} with every default taken. */
+export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> {
+  readonly ackEvery: number;
+  readonly packageTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * One subscription of `exchangePackages`: the steps of the single-purpose operators (the window of
+ * `trackReceived`, the pending acks of `resolveAcks`, the latency of `smoothLatency`, the silence
+ * of `whenSilent`, the pace of `paceSends` and the checks of `avoidCongestion`) held by one
+ * object, which takes each datagram and sends each package in a call of its own. A server keeps
+ * one for each client, whose datagrams come some 40 times a second: where the exchange was a
+ * closure, two subjects and a chain of subscribers between the pace and the send, a datagram and
+ * a package now touch this object and the steps' own.
+ *
+ * @internal
+ */
+export class Exchange<P extends Package> {
+  private window: ReceiveWindow = EMPTY_WINDOW;
+  private latencyMs = 0;
+  /** The package the last header received acks by its `ack` field: a latency sample. */
+  private newestAcked = -1;
+  /** Packages taken since the last send: what waits for an ack. */
+  private unacked = 0;
+  /** The sequence number of the last package sent. */
+  private sequence: number;
+  /** The send interval congestion avoidance set last; 0 before its first setting. */
+  private intervalMs = 0;
+  private readonly decode: (datagram: Uint8Array) => P | undefined;
+  private readonly acks: PendingAcks;
+  private readonly silence: SilenceTimer;
+  private readonly pacer: Pacer;
+
+  constructor(
+    private readonly settings: ExchangeSettings<P>,
+    private readonly subscriber: Subscriber<PeerSignal<P>>,
+  ) {
+    const { scheduler, packageTimeoutMs, connectionTimeoutMs } = settings;
+    // The number before the first: sending adds one.
+    this.sequence = sqnBack(settings.firstSequence ?? 1, 1);
+    this.decode = decodeOrDrop(settings.decode, (error) =>
+      subscriber.next({ kind: 'dropped', reason: 'undecodable', error }),
+    );
+    this.acks = new PendingAcks(
+      {
+        acked: (sequence, rttMs) => {
+          if (sequence === this.newestAcked) this.latencyMs = smoothStep(this.latencyMs, rttMs);
+          subscriber.next({ kind: 'acked', sequence, rttMs, latencyMs: this.latencyMs });
+        },
+        timedOut: (sequence) => subscriber.next({ kind: 'timedOut', sequence }),
+      },
+      packageTimeoutMs,
+      scheduler,
+    );
+    this.silence = new SilenceTimer(
+      () => {
+        subscriber.next({ kind: 'silent', silentMs: connectionTimeoutMs });
+        subscriber.complete();
+      },
+      connectionTimeoutMs,
+      scheduler,
+    );
+    // What sending throws ends the exchange, as the source's errors do.
+    this.pacer = new Pacer(() => {
+      try {
+        this.sendNext();
+      } catch (error) {
+        this.fail(error);
+      }
+    }, scheduler);
+  }
+
+  /**
+   * Starts the congestion checks, whose first setting starts the send beat: a package goes out
+   * at once. Congestion avoidance reads the latency twice a second.
+   *
+   * @return What ends the checks: for the subscription to hold, which ends them at once if
+   *   the first send ended it already.
+   */
+  start(): Subscription {
+    return congestionChecks(() => this.latencyMs, this.settings.scheduler).subscribe(
+      ({ quality, sendIntervalMs }) => {
+        this.subscriber.next({ kind: 'congestion', quality, sendIntervalMs });
+        if (sendIntervalMs !== this.intervalMs) {
+          this.intervalMs = sendIntervalMs;
+          this.pacer.setInterval(sendIntervalMs * this.settings.ackEvery);
+        }
+      },
+    );
+  }
+
+  /** Cancels the timers of the acks, the silence and the beat. */
+  stop(): void {
+    this.acks.stop();
+    this.silence.stop();
+    this.pacer.stop();
+  }
+
+  /** Takes a datagram from the other peer. */
+  readonly receive = (datagram: Uint8Array): void => {
+    const { subscriber, settings } = this;
+    if (settings.admit !== undefined && !settings.admit(datagram)) return;
+    const pkg = this.decode(datagram);
+    if (pkg === undefined) return;
+    // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
+    this.silence.heard();
+    const { header } = pkg;
+    const step = receiveSequence(this.window, header.sequence);
+    if (step.verdict === 'duplicate' || step.verdict === 'stale') {
+      subscriber.next({ kind: 'dropped', reason: step.verdict, sequence: header.sequence });
+      return;
+    }
+    const window = step.window;
+    this.window = window;
+    subscriber.next({ kind: 'received', package: pkg, window, late: step.verdict === 'late' });
+    // Whoever took the package may have ended the exchange.
+    if (subscriber.closed) return;
+    this.newestAcked = header.ack;
+    this.acks.receive(header);
+    if (subscriber.closed) return;
+    if (pkg.events.length > 0 || (settings.ackEvery > 1 && ++this.unacked >= settings.ackEvery)) {
+      this.pacer.urgent();
+    }
+  };
+
+  /** Asks for a package soon. */
+  readonly hurry = (): void => this.pacer.urgent();
+
+  /** Ends the exchange with an error. */
+  readonly fail = (error: unknown): void => this.subscriber.error(error);
+
+  private sendNext(): void {
+    const next = sqnAdd(this.sequence, 1);
+    const header: Header = {
+      sequence: next,
+      ack: this.window.remoteSequence,
+      ackBitfield: this.window.ackBitfield,
+    };
+    const datagram = this.settings.encode(header);
+    if (datagram === undefined) return;
+    this.sequence = next;
+    this.unacked = 0;
+    this.acks.sent(next);
+    this.settings.send(datagram);
+  }
+}
