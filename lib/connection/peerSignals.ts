@@ -34,17 +34,13 @@ export function peerSignals<P extends Package>(
   { framing, counts, scheduler, urgent$, admit, encode }: PeerHooks,
 ): Observable<PeerSignal<Framed<P>>> {
   const { codec, send } = options;
-  const count = (datagram: Uint8Array): void => {
-    counts.datagramsIn++;
-    counts.bytesIn += datagram.length;
-  };
   // Metered whole, so that fragmenting a package does not take it past the session's budget.
   // Without fragments, each datagram is counted as the exchange admits it: no hop of its own.
   const whole$: Observable<Uint8Array> =
     options.session === undefined
       ? options.incoming$
       : options.incoming$.pipe(
-          tap(count),
+          tap((datagram) => countIn(counts, datagram)),
           joinFragments({
             session: options.session,
             maxMessageSize: framing.maxSize,
@@ -62,7 +58,7 @@ export function peerSignals<P extends Package>(
       admit:
         options.session === undefined
           ? (datagram) => {
-              count(datagram);
+              countIn(counts, datagram);
               return admit(datagram);
             }
           : admit,
@@ -76,4 +72,10 @@ export function peerSignals<P extends Package>(
       scheduler,
     }),
   );
+}
+
+/** Counts a datagram that came in. */
+function countIn(counts: ConnectionCounts, datagram: Uint8Array): void {
+  counts.datagramsIn++;
+  counts.bytesIn += datagram.length;
 }

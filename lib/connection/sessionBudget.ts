@@ -225,10 +225,12 @@ export class BudgetMeter {
     }
     const now = this.context.scheduler.now();
     const events = countEvents(datagram);
-    const within = this.packages.has(1, now) && this.events.has(events, now);
+    // Most packages carry no event: their bucket is not reached for, and fills all the same
+    // when next asked (its tokens count from the last time it was).
+    const within = this.packages.has(1, now) && (events === 0 || this.events.has(events, now));
     if (within) {
       this.packages.take(1);
-      this.events.take(events);
+      if (events > 0) this.events.take(events);
     } else {
       counts.overBudget++;
       counts.eventsOverBudget += events;

@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler } from 'rxjs';
-import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../protocol/errors';
 
 /**
@@ -81,9 +81,11 @@ export class Pacer {
   private nextAt = Infinity;
   private urgentAt = Infinity;
   private timer: Subscription | undefined;
+  /** The timer whose work runs now: it is scheduled again for the next send, not replaced. */
+  private running: SchedulerAction<unknown> | undefined;
   private stopped = false;
   /** The timer's work: one function for every send, not a closure each. */
-  private readonly beat = (): void => this.send();
+  private readonly beat: (this: SchedulerAction<unknown>) => void;
 
   /**
    * @param onSend Called at each moment to send; it may ask for more, or stop the pacer.
@@ -92,7 +94,19 @@ export class Pacer {
   constructor(
     private readonly onSend: () => void,
     private readonly scheduler: SchedulerLike,
-  ) {}
+  ) {
+    const run = (action: SchedulerAction<unknown>): void => {
+      this.running = action;
+      try {
+        this.send();
+      } finally {
+        this.running = undefined;
+      }
+    };
+    this.beat = function (this: SchedulerAction<unknown>) {
+      run(this);
+    };
+  }
 
   /**
    * The send interval is `ms` from now on (a positive number of ms): the first starts the beat
@@ -125,10 +139,18 @@ export class Pacer {
   }
 
   private sendAt(at: number, now = this.scheduler.now()): void {
-    this.timer?.unsubscribe();
     // Due already: it goes now, and counts from now.
     this.nextAt = Math.max(at, now);
     const delay = at - now;
+    const timer = this.timer;
+    if (delay > 0 && timer !== undefined && timer === this.running) {
+      // The beat goes on: its timer, running now, is set again, as `interval` sets its own. (A
+      // virtual scheduler makes a new action of it, which the timer still cancels.)
+      this.running.schedule(undefined, delay);
+      return;
+    }
+    timer?.unsubscribe();
+    this.timer = undefined;
     if (delay <= 0) this.send();
     else this.timer = this.scheduler.schedule(this.beat, delay);
   }

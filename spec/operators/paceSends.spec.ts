@@ -1,5 +1,6 @@
 import { Subject, VirtualAction, VirtualTimeScheduler, of } from 'rxjs';
 import { paceSends } from '../../lib/operators/paceSends';
+import { TimerWheel } from '../../lib/util/timerWheel';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { testScheduler } from '../helpers/marbles';
 
@@ -87,6 +88,21 @@ describe('paceSends', () => {
       .subscribe(() => sends.push(scheduler.now()));
     scheduler.flush();
     expect(sends).toEqual([0, 40, 80]);
+  });
+
+  it('sets the timer of its beat again for each send, not a new one, and a new one when hurried', () => {
+    const beneath = new VirtualTimeScheduler(VirtualAction, 200);
+    const wheel = new TimerWheel(beneath);
+    const schedule = jest.spyOn(wheel, 'schedule');
+    const urgent = new Subject<void>();
+    const sends: number[] = [];
+    urgent.pipe(paceSends(of(40), wheel)).subscribe(() => sends.push(wheel.now()));
+    beneath.schedule(() => urgent.next(), 90);
+    beneath.flush();
+    // The beat at 40 and 80 ran on the timer set at 0. The request at 90 was due at 85 already
+    // (an eighth of 40 after 80), so it sent at once, and a new timer beat on from it.
+    expect(sends).toEqual([0, 40, 80, 90, 130, 170]);
+    expect(schedule).toHaveBeenCalledTimes(2);
   });
 
   it('sends nothing before the first interval, then takes an earlier request with the first send', () => {
