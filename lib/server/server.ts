@@ -15,7 +15,7 @@ import type { GameEvent } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
-import { addressKey } from '../transport/datagram';
+import { TRANSPORT_ERROR, addressKey } from '../transport/datagram';
 import { transportErrorReporter } from '../transport/transportErrors';
 import { TimerWheel } from '../util/timerWheel';
 import { ConnectionsView } from './connectionsView';
@@ -263,7 +263,20 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
           opensOnly: ({ opens }) => opens?.nonce !== undefined,
         }),
       )
-      .subscribe((group) => this.clients.open(group));
+      .subscribe({
+        next: (group) => this.clients.open(group),
+        // A transport whose datagrams end leaves the server deaf: it says so, and shuts down.
+        error: (error: unknown) => {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          logger.error('The transport failed: the server shuts down.', failure);
+          this.serverErrors.next({ type: TRANSPORT_ERROR, error: failure });
+          void this.shutdown();
+        },
+        complete: () => {
+          logger.warn('The transport closed: the server shuts down.');
+          void this.shutdown();
+        },
+      });
     // A client whose WebSocket closed has left, now: its connection ends (or drops, to be held
     // for its return) without waiting out the silence that would tell over UDP.
     this.listening.add(

@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Subject, merge, takeUntil } from 'rxjs';
 import { Client } from '../../lib/client/client';
 import type { HandlerError } from '../../lib/connection/eventHandlers';
 import type { ServerError } from '../../lib/server/serverEvents';
@@ -43,6 +43,44 @@ describe("what a server's transport reports", () => {
     // Once shut down, it listens no more.
     troubles.next(new Error('late'));
     expect(reported).toHaveLength(4);
+  });
+
+  it('that ends its datagrams in an error is on errors$ and in the log, and shuts the server down', async () => {
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (message: string) => errors.push(message) };
+    const failing = new Subject<never>();
+    const { server, machine, client, within } = world(undefined, { logger }, (transport) => ({
+      ...transport,
+      datagrams$: merge(transport.datagrams$, failing),
+    }));
+    const reported: ServerError[] = [];
+    server.errors$.subscribe((error) => reported.push(error));
+    await server.run(SERVER.port, SERVER.host, machine);
+    const ann = client('ann');
+    await within(ann.connect(SERVER.port, SERVER.host));
+    const shutDown = server.whenShutDown();
+    const broken = new Error('socket gone');
+    failing.error(broken);
+    expect(reported).toEqual([{ type: TRANSPORT_ERROR, error: broken }]);
+    expect(errors).toContain('The transport failed: the server shuts down.');
+    // Shut down, as if asked: it has no clients, and whoever waited for it is told.
+    await shutDown;
+    expect(server.stats.clients).toBe(0);
+  });
+
+  it('that ends its datagrams shuts the server down, with a warning', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const end = new Subject<void>();
+    const { server, machine } = world(undefined, { logger }, (transport) => ({
+      ...transport,
+      datagrams$: transport.datagrams$.pipe(takeUntil(end)),
+    }));
+    await server.run(SERVER.port, SERVER.host, machine);
+    const shutDown = server.whenShutDown();
+    end.next();
+    expect(warnings).toContain('The transport closed: the server shuts down.');
+    await shutDown;
   });
 
   it("of a client is on the client's errors$ too, and in its log at most every 10 s", async () => {
