@@ -24,6 +24,11 @@ export interface ServerPlan {
   readonly maxSteps: number;
   /** How long the echo server's ceiling is measured, in ms. */
   readonly ceilingMs: number;
+  /**
+   * How long the in-process server of `server.code_ms_per_client_s` runs before its window, in
+   * ms: long enough for its code to be compiled, as a server's is for all but its first seconds.
+   */
+  readonly codeWarmupMs: number;
 }
 
 /** One step of load against one server process. */
@@ -297,7 +302,8 @@ export async function serverLoad(
 
   const echoMsPerClientS = echo.serverCpuMs / clientSeconds;
   // A run that could not be measured is said, and the other figures go on.
-  const code = await serverCode(plan.firstStep, plan.timing, echoMsPerClientS).catch(
+  const codeTiming = { warmupMs: plan.codeWarmupMs, measureMs: plan.timing.measureMs };
+  const code = await serverCode(plan.firstStep, codeTiming, echoMsPerClientS).catch(
     (error: unknown) => {
       progress(`rxgase's own code could not be measured: ${String(error)}`);
       return {
