@@ -2,6 +2,7 @@ import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import { sqnAdd, sqnBack } from '../protocol/sequence';
+import { reportUnhandled } from '../util/handOn';
 import { congestionChecks } from './avoidCongestion';
 import { decodeOrDrop } from './decodePackages';
 import type { ExchangeOptions, PeerSignal } from './exchangePackages';
@@ -86,12 +87,14 @@ export class Exchange<P extends Package> {
       connectionTimeoutMs,
       scheduler,
     );
-    // What sending throws ends the exchange, as the source's errors do.
+    // What sending throws ends the exchange, as the source's errors do; once it has ended (its
+    // encoder closed it, say), it is reported as RxJS reports what nobody takes.
     this.pacer = new Pacer(() => {
       try {
         this.sendNext();
       } catch (error) {
-        this.fail(error);
+        if (subscriber.closed) reportUnhandled(error);
+        else this.fail(error);
       }
     }, scheduler);
   }

@@ -99,6 +99,17 @@ export class Pacer {
       this.running = action;
       try {
         this.send();
+      } catch (error) {
+        // A scheduler ends an action that throws, and with it the next beat set on it: the beat
+        // goes on, on a timer of its own.
+        this.running = undefined;
+        if (!this.stopped && this.timer === action) {
+          this.timer = this.scheduler.schedule(
+            this.beat,
+            Math.max(0, this.nextAt - this.scheduler.now()),
+          );
+        }
+        throw error;
       } finally {
         this.running = undefined;
       }
@@ -144,9 +155,11 @@ export class Pacer {
     const delay = at - now;
     const timer = this.timer;
     if (delay > 0 && timer !== undefined && timer === this.running) {
-      // The beat goes on: its timer, running now, is set again, as `interval` sets its own. (A
-      // virtual scheduler makes a new action of it, which the timer still cancels.)
+      // The beat goes on: its timer, running now, is set again, as `interval` sets its own. Once
+      // a run: a virtual scheduler makes a new action of it each time, which the timer cancels,
+      // so a second setting in the run goes the way of any other.
       this.running.schedule(undefined, delay);
+      this.running = undefined;
       return;
     }
     timer?.unsubscribe();

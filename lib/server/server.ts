@@ -1,5 +1,15 @@
-import { EMPTY, Subject, filter, interval, map, merge, startWith, takeUntil } from 'rxjs';
-import type { Observable, Subscription } from 'rxjs';
+import {
+  EMPTY,
+  Subject,
+  Subscription,
+  filter,
+  interval,
+  map,
+  merge,
+  startWith,
+  takeUntil,
+} from 'rxjs';
+import type { Observable } from 'rxjs';
 import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
 import { demultiplex } from '../operators/demultiplex';
@@ -224,6 +234,8 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    * @throws {@link InvalidArgumentError} If the port is not an integer in 0..65535, the hostname
    *   not an IP address or a DNS name (see `checkHostname`), or the server already runs.
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `bind`).
+   * @throws {@link InvalidArgumentError} If the transport `bind` gave ends its datagrams at once
+   *   (a closed transport): the server shuts down again, as on any end of its datagrams.
    */
   async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
     checkPort(port, 0);
@@ -254,7 +266,11 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       shutdown: () => void this.shutdown(),
     });
     // Each client's datagrams go straight to its connection, which leaves its group on closing.
-    this.listening = transport.datagrams$
+    // The subscription is the server's before the stream's: one that ends at once shuts it down.
+    const listening = new Subscription();
+    this.listening = listening;
+    let ended: unknown;
+    const listen = transport.datagrams$
       .pipe(
         gate.admitted(),
         demultiplex(gate.keyOf, {
@@ -268,6 +284,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
         // A transport whose datagrams end leaves the server deaf: it says so, and shuts down.
         error: (error: unknown) => {
           const failure = error instanceof Error ? error : new Error(String(error));
+          ended = failure;
           logger.error('The transport failed: the server shuts down.', failure);
           this.serverErrors.next({ type: TRANSPORT_ERROR, error: failure });
           void this.shutdown();
@@ -277,9 +294,15 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
           void this.shutdown();
         },
       });
+    listening.add(listen);
+    if (this.transport !== transport) {
+      throw new InvalidArgumentError('the transport ended before the server listened on it', {
+        cause: ended,
+      });
+    }
     // A client whose WebSocket closed has left, now: its connection ends (or drops, to be held
     // for its return) without waiting out the silence that would tell over UDP.
-    this.listening.add(
+    listening.add(
       (transport.closed$ ?? EMPTY).subscribe((client) => {
         this.clients.get(addressKey(client))?.connection.drop('disconnected');
       }),
@@ -288,7 +311,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
     const troubled = transportErrorReporter(logger, this.wheel, (failure) =>
       this.serverErrors.next(failure),
     );
-    this.listening.add((transport.errors$ ?? EMPTY).subscribe(troubled));
+    listening.add((transport.errors$ ?? EMPTY).subscribe(troubled));
     logger.info(`Server listening on ${addressKey(transport.address)}.`);
     return transport.address;
   }

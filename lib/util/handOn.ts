@@ -77,8 +77,10 @@ class HandOn<T> extends Subscriber<T> {
  * Reports an error as RxJS reports one a subscriber's handler threw: to `config.onUnhandledError`
  * if set, else thrown on a timer of its own. (By a partial observer that rethrows it: RxJS keeps
  * the reporting itself internal.)
+ *
+ * @internal
  */
-function reportUnhandled(error: unknown): void {
+export function reportUnhandled(error: unknown): void {
   new Observable<never>((subscriber) => subscriber.error(error)).subscribe({
     error: (reported: unknown) => {
       throw reported;

@@ -1,4 +1,4 @@
-import { NEVER, Subject, VirtualAction, VirtualTimeScheduler, map } from 'rxjs';
+import { NEVER, Subject, VirtualAction, VirtualTimeScheduler, config, map } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { ExchangeOptions, PeerSignal } from '../../lib/operators/exchangePackages';
 import { exchangePackages } from '../../lib/operators/exchangePackages';
@@ -298,6 +298,38 @@ describe('exchangePackages', () => {
       });
       expectObservable(sending.run(cold('-'))).toBe('(q#)', { q: GOOD }, bug);
     });
+  });
+
+  it('reports what send throws once the exchange has ended, as RxJS reports what nobody takes', async () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 1000);
+    const reported: unknown[] = [];
+    const onUnhandledError = config.onUnhandledError;
+    config.onUnhandledError = (error) => reported.push(error);
+    try {
+      const late = new Error('send threw after the end');
+      let sends = 0;
+      const errors: unknown[] = [];
+      const subscription: Subscription = NEVER.pipe(
+        exchangePackages({
+          decode: decodePackage,
+          encode: (header) => encodePackage({ header, events: [] }),
+          send: () => {
+            if (++sends < 2) return;
+            subscription.unsubscribe();
+            throw late;
+          },
+          scheduler,
+        }),
+      ).subscribe({ error: (error: unknown) => errors.push(error) });
+      scheduler.flush();
+      expect(sends).toBe(2);
+      expect(errors).toEqual([]);
+      // RxJS reports it on a timer of its own.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(reported).toEqual([late]);
+    } finally {
+      config.onUnhandledError = onUnhandledError;
+    }
   });
 
   it('sends nothing and uses no sequence number when encode has nothing to send', () => {

@@ -1,5 +1,5 @@
-import { Subject, VirtualAction, VirtualTimeScheduler, of } from 'rxjs';
-import { paceSends } from '../../lib/operators/paceSends';
+import { BehaviorSubject, Subject, VirtualAction, VirtualTimeScheduler, of } from 'rxjs';
+import { Pacer, paceSends } from '../../lib/operators/paceSends';
 import { TimerWheel } from '../../lib/util/timerWheel';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { testScheduler } from '../helpers/marbles';
@@ -103,6 +103,36 @@ describe('paceSends', () => {
     // (an eighth of 40 after 80), so it sent at once, and a new timer beat on from it.
     expect(sends).toEqual([0, 40, 80, 90, 130, 170]);
     expect(schedule).toHaveBeenCalledTimes(2);
+  });
+
+  it('follows an interval set from inside a send on a virtual scheduler, sending nothing extra', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 400);
+    const intervals = new BehaviorSubject(40);
+    const sends: number[] = [];
+    new Subject<void>().pipe(paceSends(intervals, scheduler)).subscribe((n) => {
+      sends.push(scheduler.now());
+      if (n === 1) intervals.next(100);
+    });
+    scheduler.flush();
+    expect(sends).toEqual([0, 40, 140, 240, 340]);
+  });
+
+  it('keeps its beat when the one it tells of a send throws', () => {
+    const beneath = new VirtualTimeScheduler(VirtualAction, 200);
+    const wheel = new TimerWheel(beneath);
+    const sends: number[] = [];
+    const pacer = new Pacer(() => {
+      sends.push(wheel.now());
+      if (sends.length === 2) throw new Error('boom');
+    }, wheel);
+    pacer.setInterval(40);
+    expect(() => beneath.flush()).toThrow('boom');
+    // The wheel threw on; the virtual scheduler beneath dropped its timer: the next schedule
+    // sets one, and the beat goes on from where it was.
+    wheel.schedule(() => undefined, 1);
+    beneath.flush();
+    pacer.stop();
+    expect(sends).toEqual([0, 40, 80, 120, 160, 200]);
   });
 
   it('sends nothing before the first interval, then takes an earlier request with the first send', () => {

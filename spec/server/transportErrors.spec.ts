@@ -1,4 +1,5 @@
-import { Subject, merge, takeUntil } from 'rxjs';
+import { EMPTY, Subject, merge, takeUntil } from 'rxjs';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { Client } from '../../lib/client/client';
 import type { HandlerError } from '../../lib/connection/eventHandlers';
 import type { ServerError } from '../../lib/server/serverEvents';
@@ -81,6 +82,22 @@ describe("what a server's transport reports", () => {
     end.next();
     expect(warnings).toContain('The transport closed: the server shuts down.');
     await shutDown;
+  });
+
+  it('that ends its datagrams at once makes run fail with a named error, the server shut down', async () => {
+    const infos: string[] = [];
+    const logger = { ...silentLogger, info: (message: string) => infos.push(message) };
+    const { server, machine } = world(undefined, { logger }, (transport) => ({
+      ...transport,
+      datagrams$: EMPTY,
+    }));
+    await expect(server.run(SERVER.port, SERVER.host, machine)).rejects.toThrow(
+      new InvalidArgumentError('the transport ended before the server listened on it'),
+    );
+    expect(server.address).toBeUndefined();
+    expect(infos.some((line) => line.includes('listening'))).toBe(false);
+    // Not running: whoever waits for its shutdown is not kept waiting.
+    await expect(server.whenShutDown()).resolves.toBeUndefined();
   });
 
   it("of a client is on the client's errors$ too, and in its log at most every 10 s", async () => {

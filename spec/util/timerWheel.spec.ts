@@ -146,6 +146,21 @@ describe('TimerWheel', () => {
     expect(ran).toEqual(['after', 'later', 'next']);
   });
 
+  it('sets its timer beneath for the earliest slot waiting once the scheduler beneath dropped it', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const wheel = new TimerWheel(scheduler);
+    const ran: string[] = [];
+    wheel.schedule(() => {
+      throw new Error('boom');
+    }, 10);
+    wheel.schedule(() => ran.push(`due at 50, ran at ${wheel.now()}`), 50);
+    expect(() => scheduler.flush()).toThrow('boom');
+    // The virtual scheduler dropped every timer as the first action threw, the wheel's too.
+    wheel.schedule(() => ran.push(`due at 500, ran at ${wheel.now()}`), 490);
+    scheduler.flush();
+    expect(ran).toEqual(['due at 50, ran at 50', 'due at 500, ran at 500']);
+  });
+
   it('runs on asyncScheduler by default, and never before its delay', async () => {
     const wheel = new TimerWheel();
     const start = wheel.now();
