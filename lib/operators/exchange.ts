@@ -30,6 +30,9 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  * closure, two subjects and a chain of subscribers between the pace and the send, a datagram and
  * a package now touch this object and the steps' own.
  *
+ * It is no operator of its own: `exchangePackages` is, and its marble specs (the subscriptions of
+ * the datagrams and of `urgent$` included) and property spec are this class's.
+ *
  * @internal
  */
 export class Exchange<P extends Package> {
@@ -112,7 +115,7 @@ export class Exchange<P extends Package> {
         this.subscriber.next({ kind: 'congestion', quality, sendIntervalMs });
         if (sendIntervalMs !== this.intervalMs) {
           this.intervalMs = sendIntervalMs;
-          this.pacer.setInterval(sendIntervalMs * this.ackEvery);
+          this.pacer.setSendInterval(sendIntervalMs * this.ackEvery);
         }
       },
     );

@@ -49,7 +49,7 @@ export function paceSends(
             );
             return;
           }
-          pacer.setInterval(ms);
+          pacer.setSendInterval(ms);
         },
         error: (error: unknown) => subscriber.error(error),
       });
@@ -124,7 +124,7 @@ export class Pacer {
    * with a send at once; a later one counts from the last send, and keeps an urgent send that is
    * due sooner.
    */
-  setInterval(ms: number): void {
+  setSendInterval(ms: number): void {
     if (this.stopped) return;
     const first = this.intervalMs === undefined;
     this.intervalMs = ms;

@@ -125,7 +125,7 @@ describe('paceSends', () => {
       sends.push(wheel.now());
       if (sends.length === 2) throw new Error('boom');
     }, wheel);
-    pacer.setInterval(40);
+    pacer.setSendInterval(40);
     expect(() => beneath.flush()).toThrow('boom');
     // The wheel threw on; the virtual scheduler beneath dropped its timer: the next schedule
     // sets one, and the beat goes on from where it was.
