@@ -53,12 +53,13 @@ export class Exchange<P extends Package> {
   private readonly encode: (header: Header) => Uint8Array | undefined;
   private readonly send: (datagram: Uint8Array) => void;
   private readonly ackEvery: number;
+  private readonly scheduler: SchedulerLike;
   private readonly acks: PendingAcks;
   private readonly silence: SilenceTimer;
   private readonly pacer: Pacer;
 
   constructor(
-    private readonly settings: ExchangeSettings<P>,
+    settings: ExchangeSettings<P>,
     private readonly subscriber: Subscriber<PeerSignal<P>>,
   ) {
     const { scheduler, packageTimeoutMs, connectionTimeoutMs } = settings;
@@ -66,6 +67,7 @@ export class Exchange<P extends Package> {
     this.encode = settings.encode;
     this.send = settings.send;
     this.ackEvery = settings.ackEvery;
+    this.scheduler = scheduler;
     // The number before the first: sending adds one.
     this.sequence = sqnBack(settings.firstSequence ?? 1, 1);
     this.decode = decodeOrDrop(settings.decode, (error) =>
@@ -110,7 +112,7 @@ export class Exchange<P extends Package> {
    *   the first send ended it already.
    */
   start(): Subscription {
-    return congestionChecks(() => this.latencyMs, this.settings.scheduler).subscribe(
+    return congestionChecks(() => this.latencyMs, this.scheduler).subscribe(
       ({ quality, sendIntervalMs }) => {
         this.subscriber.next({ kind: 'congestion', quality, sendIntervalMs });
         if (sendIntervalMs !== this.intervalMs) {
