@@ -47,6 +47,7 @@ import { emptyStats, statsOf } from './stats';
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 import { ACK_AFTER_BYTES, ConnectionStatus, checkConnectionOptions } from './connectionOptions';
 import { handOn } from '../util/handOn';
+import { Multicast } from '../util/multicast';
 
 export { ACK_AFTER_BYTES, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
 export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
@@ -108,8 +109,9 @@ export class Connection<P extends Package = Package> {
   private latencyMs = 0;
   private readonly latency = new BehaviorSubject<number>(0);
   private readonly quality = new BehaviorSubject<Quality>('good');
-  private readonly packages = new Subject<Received<Framed<P>>>();
-  private readonly events = new Subject<GameEvent>();
+  // Emitted for every package and event: Multicasts, which allocate nothing for a value.
+  private readonly packages = new Multicast<Received<Framed<P>>>();
+  private readonly events = new Multicast<GameEvent>();
   /** Asks for a package soon: an event to send, or one to ack. */
   private readonly urgent = new Subject<void>();
   private readonly outgoing: OutgoingEvents;
@@ -158,8 +160,8 @@ export class Connection<P extends Package = Package> {
       return this.latency;
     });
     this.quality$ = this.quality.pipe(distinctUntilChanged());
-    this.packages$ = this.packages.asObservable();
-    this.events$ = this.events.asObservable();
+    this.packages$ = this.packages.observable;
+    this.events$ = this.events.observable;
     this.blocks =
       options.session === undefined
         ? undefined
