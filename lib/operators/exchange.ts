@@ -94,14 +94,18 @@ export class Exchange<P extends Package> {
     );
     // What sending throws ends the exchange, as the source's errors do; once it has ended (its
     // encoder closed it, say), it is reported as RxJS reports what nobody takes.
-    this.pacer = new Pacer(() => {
-      try {
-        this.sendNext();
-      } catch (error) {
-        if (subscriber.closed) reportUnhandled(error);
-        else this.fail(error);
-      }
-    }, scheduler);
+    this.pacer = new Pacer(
+      () => {
+        try {
+          this.sendNext();
+        } catch (error) {
+          if (subscriber.closed) reportUnhandled(error);
+          else this.fail(error);
+        }
+      },
+      scheduler,
+      settings.replies === true,
+    );
   }
 
   /**
@@ -152,9 +156,9 @@ export class Exchange<P extends Package> {
     this.newestAcked = header.ack;
     this.acks.receive(header);
     if (subscriber.closed) return;
-    if (pkg.events.length > 0 || (this.ackEvery > 1 && ++this.unacked >= this.ackEvery)) {
-      this.pacer.urgent();
-    }
+    const urgent = pkg.events.length > 0 || (this.ackEvery > 1 && ++this.unacked >= this.ackEvery);
+    // A reply sent now acks the package, its events too.
+    if (!this.pacer.heard() && urgent) this.pacer.urgent();
   };
 
   /** Asks for a package soon. */

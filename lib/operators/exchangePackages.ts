@@ -47,6 +47,15 @@ export interface ExchangeOptions<P extends Package> {
    * `InvalidArgumentError`.
    */
   readonly ackEvery?: number;
+  /**
+   * Whether a package from the other peer brings the next send forward: it is answered at once
+   * when three quarters of the send interval have passed since the last package sent, and while
+   * the peer sends at least once an interval, the keepalive beat waits a quarter interval past its
+   * time for the peer's next package. So the packages sent follow the peer's, one for each, and
+   * ack them at once. Default false. A server's connections reply; only one peer of a connection
+   * may (two that answer each other would speed each other up).
+   */
+  readonly replies?: boolean;
   /** The sequence number of the first package sent; default 1. */
   readonly firstSequence?: number;
   /** How long a sent package waits for its ack; default 1000 ms. */

@@ -135,6 +135,58 @@ describe('paceSends', () => {
     expect(sends).toEqual([0, 40, 80, 120, 160, 200]);
   });
 
+  describe('a pacer that replies', () => {
+    /** The times a replying pacer at 40 ms sent, with the peer's packages heard at `heard`. */
+    function replies(heard: readonly number[], until: number, replying = true): number[] {
+      const scheduler = new VirtualTimeScheduler(VirtualAction, until);
+      const sends: number[] = [];
+      const pacer = new Pacer(() => sends.push(scheduler.now()), scheduler, replying);
+      pacer.setSendInterval(40);
+      for (const at of heard) scheduler.schedule(() => pacer.heard(), at);
+      scheduler.flush();
+      pacer.stop();
+      return sends;
+    }
+
+    it("answers the peer's packages once the beat is due within a quarter interval", () => {
+      // Packages 12 ms after the beat: the beat waits for them (10 ms) in vain twice, moving 5 ms
+      // later each time, until they come first and each is answered at once.
+      expect(replies([12, 52, 92, 132, 172, 212, 252], 260)).toEqual([
+        0, 40, 90, 132, 172, 212, 252,
+      ]);
+    });
+
+    it('keeps its rate however fast the peer sends', () => {
+      const every10 = Array.from({ length: 20 }, (_, i) => 5 + 10 * i);
+      // The first package within a quarter interval of each beat is answered; the beat keeps its
+      // time, 40 ms a send.
+      expect(replies(every10, 200)).toEqual([0, 35, 75, 115, 155, 195]);
+    });
+
+    it('waits for a silent peer once, then beats on time', () => {
+      // The beat due at 120 waits for the peer till 130 in vain, and moves 5 ms later: 125.
+      expect(replies([35, 75], 210)).toEqual([0, 35, 75, 130, 165, 205]);
+    });
+
+    it('answers nothing sooner than an eighth of the interval after the last send', () => {
+      const scheduler = new VirtualTimeScheduler(VirtualAction, 100);
+      const sends: number[] = [];
+      const pacer = new Pacer(() => sends.push(scheduler.now()), scheduler, true);
+      pacer.setSendInterval(40);
+      // An urgent send due at 5 (an eighth of 40 after 0): the package heard at 2 waits for it.
+      scheduler.schedule(() => pacer.urgent(), 1);
+      scheduler.schedule(() => expect(pacer.heard()).toBe(false), 2);
+      scheduler.flush();
+      pacer.stop();
+      // The beat after 5 waited for the peer till 55 in vain, then beat on time from 50.
+      expect(sends).toEqual([0, 5, 55, 90]);
+    });
+
+    it('is a plain beat when it does not reply', () => {
+      expect(replies([12, 35, 75], 130, false)).toEqual([0, 40, 80, 120]);
+    });
+  });
+
   it('sends nothing before the first interval, then takes an earlier request with the first send', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const urgent = hot('u', { u: 1 });
