@@ -48,12 +48,12 @@ export interface ExchangeOptions<P extends Package> {
    */
   readonly ackEvery?: number;
   /**
-   * Whether a package from the other peer brings the next send forward: it is answered at once
-   * when three quarters of the send interval have passed since the last package sent, and while
-   * the peer sends at least once an interval, the keepalive beat waits a quarter interval past its
-   * time for the peer's next package. So the packages sent follow the peer's, one for each, and
-   * ack them at once. Default false. A server's connections reply; only one peer of a connection
-   * may (two that answer each other would speed each other up).
+   * Whether a package from the other peer is answered: it sends one at once when the send beat is
+   * due within a quarter interval, and while the peer keeps pace (sends about once an interval),
+   * the beat waits a quarter interval past its time for the peer's next package. The beat keeps
+   * its rate, and finds the peer's pace within a few sends, after which each package sent answers
+   * one of the peer's, acking it at once. Default false. A server's connections reply; one peer
+   * of a connection replies, not both.
    */
   readonly replies?: boolean;
   /** The sequence number of the first package sent; default 1. */

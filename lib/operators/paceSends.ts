@@ -83,8 +83,8 @@ export function paceSends(
  * interval after the last at the soonest.
  *
  * A pacer that `replies` answers the peer: a package from it (`heard`) sends one at once when the
- * beat is due within a quarter interval, and while the peer sends at least once an interval, the
- * beat's timer waits a quarter interval past its time for the peer's package. The beat keeps its
+ * beat is due within a quarter interval, and while the peer keeps pace (sends about once an
+ * interval), the beat's timer waits a quarter interval past its time for the peer's package. The beat keeps its
  * time, so the rate stays one package an interval however fast the peer sends; a beat that
  * waited in vain moves half its wait later, so that within a few beats the peer's packages come
  * in its window, and from then on each package sent answers one, in the turn that took it. For a
@@ -102,6 +102,8 @@ export class Pacer {
   private urgentAt = Infinity;
   /** When the peer's last package came; a pacer that does not reply never notes it. */
   private lastHeard = -Infinity;
+  /** How long before that the one before came. */
+  private heardGap = Infinity;
   /** How long past `nextAt` the timer set waits for the peer's package; 0 but while replying. */
   private waitsMs = 0;
   private timer: Subscription | undefined;
@@ -180,6 +182,7 @@ export class Pacer {
   heard(): boolean {
     if (!this.replies || this.stopped || this.intervalMs === undefined) return false;
     const now = this.scheduler.now();
+    this.heardGap = now - this.lastHeard;
     this.lastHeard = now;
     const intervalMs = this.intervalMs;
     const due = this.nextAt;
@@ -242,8 +245,13 @@ export class Pacer {
     }
     this.lastSent = Math.min(from, now);
     this.urgentAt = Infinity;
-    // While the peer keeps pace, the beat waits for its next package, which sends the next one.
-    const waitsMs = now - this.lastHeard < intervalMs ? intervalMs / REPLY_WINDOW_DIVISOR : 0;
+    // While the peer keeps pace (its last two packages came at most an interval and a quarter
+    // apart, the last within an interval), the beat waits for its next package, which sends the
+    // next one. A peer that sends less often (an rxgase client, every 100 ms or so) leaves the
+    // beat on time.
+    const window = intervalMs / REPLY_WINDOW_DIVISOR;
+    const keepsPace = now - this.lastHeard < intervalMs && this.heardGap <= intervalMs + window;
+    const waitsMs = keepsPace ? window : 0;
     this.sendAt(from + intervalMs, now, waitsMs);
     this.onSend();
   }

@@ -149,11 +149,15 @@ describe('paceSends', () => {
     }
 
     it("answers the peer's packages once the beat is due within a quarter interval", () => {
-      // Packages 12 ms after the beat: the beat waits for them (10 ms) in vain twice, moving 5 ms
-      // later each time, until they come first and each is answered at once.
+      // Packages 12 ms after the beat. Once they come an interval apart (from the second), the
+      // beat waits 10 ms for them, in vain twice, moving 5 ms later each time, until they come
+      // first and each is answered at once.
       expect(replies([12, 52, 92, 132, 172, 212, 252], 260)).toEqual([
-        0, 40, 90, 132, 172, 212, 252,
+        0, 40, 80, 130, 172, 212, 252,
       ]);
+      // Packages 15 ms before the beat: the beat moves later until they come within its window.
+      const early = Array.from({ length: 12 }, (_, i) => 25 + 40 * i);
+      expect(replies(early, 480)).toEqual([0, 40, 80, 130, 175, 220, 265, 305, 345, 385, 425, 465]);
     });
 
     it('keeps its rate however fast the peer sends', () => {
@@ -161,6 +165,15 @@ describe('paceSends', () => {
       // The first package within a quarter interval of each beat is answered; the beat keeps its
       // time, 40 ms a send.
       expect(replies(every10, 200)).toEqual([0, 35, 75, 115, 155, 195]);
+    });
+
+    it('leaves the beat on time for a peer that sends less often than once an interval', () => {
+      // Every 100 ms, as an rxgase client with nothing to say: a package in a beat's window is
+      // answered, and the beat keeps its time; it never waits for the next.
+      const every100 = Array.from({ length: 5 }, (_, i) => 30 + 100 * i);
+      expect(replies(every100, 480)).toEqual([
+        0, 30, 80, 120, 160, 200, 230, 280, 320, 360, 400, 430, 480,
+      ]);
     });
 
     it('waits for a silent peer once, then beats on time', () => {
@@ -178,8 +191,8 @@ describe('paceSends', () => {
       scheduler.schedule(() => expect(pacer.heard()).toBe(false), 2);
       scheduler.flush();
       pacer.stop();
-      // The beat after 5 waited for the peer till 55 in vain, then beat on time from 50.
-      expect(sends).toEqual([0, 5, 55, 90]);
+      // The beat then counts from 5.
+      expect(sends).toEqual([0, 5, 45, 85]);
     });
 
     it('is a plain beat when it does not reply', () => {
