@@ -94,12 +94,6 @@ export interface ConnectionOptions<P extends Package> {
    */
   readonly ackEvery?: number;
   /**
-   * Whether a package from the peer brings the next send forward, so that the packages sent
-   * follow the peer's, one for each, and ack them at once; default false. A server's connections
-   * to its clients reply. See {@link exchangePackages}' option of that name.
-   */
-  readonly replies?: boolean;
-  /**
    * The sequence number of the first package sent; default 1. A server picks it at random for a
    * PyGaSe client, whose ack of it then shows that the client gets what is sent to its address.
    */

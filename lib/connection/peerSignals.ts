@@ -66,7 +66,6 @@ export function peerSignals<P extends Package>(
       send: (packet) => framing.send(packet, send),
       urgent$,
       ackEvery: options.ackEvery,
-      replies: options.replies,
       firstSequence: options.firstSequence,
       packageTimeoutMs: options.packageTimeoutMs,
       connectionTimeoutMs: options.connectionTimeoutMs,

@@ -94,18 +94,14 @@ export class Exchange<P extends Package> {
     );
     // What sending throws ends the exchange, as the source's errors do; once it has ended (its
     // encoder closed it, say), it is reported as RxJS reports what nobody takes.
-    this.pacer = new Pacer(
-      () => {
-        try {
-          this.sendNext();
-        } catch (error) {
-          if (subscriber.closed) reportUnhandled(error);
-          else this.fail(error);
-        }
-      },
-      scheduler,
-      settings.replies === true,
-    );
+    this.pacer = new Pacer(() => {
+      try {
+        this.sendNext();
+      } catch (error) {
+        if (subscriber.closed) reportUnhandled(error);
+        else this.fail(error);
+      }
+    }, scheduler);
   }
 
   /**
@@ -156,9 +152,9 @@ export class Exchange<P extends Package> {
     this.newestAcked = header.ack;
     this.acks.receive(header);
     if (subscriber.closed) return;
-    const urgent = pkg.events.length > 0 || (this.ackEvery > 1 && ++this.unacked >= this.ackEvery);
-    // A reply sent now acks the package, its events too.
-    if (!this.pacer.heard() && urgent) this.pacer.urgent();
+    if (pkg.events.length > 0 || (this.ackEvery > 1 && ++this.unacked >= this.ackEvery)) {
+      this.pacer.urgent();
+    }
   };
 
   /** Asks for a package soon. */

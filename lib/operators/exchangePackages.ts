@@ -47,15 +47,6 @@ export interface ExchangeOptions<P extends Package> {
    * `InvalidArgumentError`.
    */
   readonly ackEvery?: number;
-  /**
-   * Whether a package from the other peer is answered: it sends one at once when the send beat is
-   * due within a quarter interval, and while the peer keeps pace (sends about once an interval),
-   * the beat waits a quarter interval past its time for the peer's next package. The beat keeps
-   * its rate, and finds the peer's pace within a few sends, after which each package sent answers
-   * one of the peer's, acking it at once. Default false. A server's connections reply; one peer
-   * of a connection replies, not both.
-   */
-  readonly replies?: boolean;
   /** The sequence number of the first package sent; default 1. */
   readonly firstSequence?: number;
   /** How long a sent package waits for its ack; default 1000 ms. */

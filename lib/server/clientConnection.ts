@@ -198,8 +198,6 @@ export function connectClient<S extends GameState<object>>(
     scheduler: context.scheduler,
     logger: context.logger,
     maxPendingEvents: context.maxPendingEvents,
-    // Each package to the client follows one from it, in the turn that took it.
-    replies: true,
     ...(context.sessionBudget !== false && {
       budget: new BudgetMeter(context.sessionBudget, {
         scheduler: context.scheduler,

@@ -156,34 +156,6 @@ describe('exchangePackages', () => {
     });
   });
 
-  it("answers the peer's packages at once with replies, the beat keeping its rate", () => {
-    const scheduler = testScheduler();
-    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const { run, sent } = exchange(scheduler, { replies: true });
-      // The beat is 25 ms; packages within a quarter of it (6.25 ms) before it are answered at
-      // once, an event among them with no urgent package after: the answer acks it.
-      const datagrams = cold('20ms a 24ms b 24ms c', {
-        a: datagram(1),
-        b: datagram(2, 0, 0, [EVENT]),
-        c: datagram(3),
-      });
-      expectObservable(run(datagrams), '^ 80ms !').toBe('q 19ms a 24ms b 24ms c', {
-        q: GOOD,
-        a: 'r1',
-        b: 'r2',
-        c: 'r3',
-      });
-      expectSubscriptions(datagrams.subscriptions).toBe('^ 80ms !');
-      scheduler.flush();
-      expect(sent).toEqual([
-        [0, { sequence: 1, ack: 0, ackBitfield: 0 }],
-        [20, { sequence: 2, ack: 1, ackBitfield: 0 }],
-        [45, { sequence: 3, ack: 2, ackBitfield: 2 ** 31 }],
-        [70, { sequence: 4, ack: 3, ackBitfield: 2 ** 31 + 2 ** 30 }],
-      ]);
-    });
-  });
-
   it('acks every n-th package at once and keeps the beat n times slower with ackEvery n', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {
