@@ -9,8 +9,8 @@ const NONE: readonly Subscriber<never>[] = [];
  * subscriber in the order they subscribed, those that subscribe meanwhile from the next value
  * on, as a `Subject`'s. A `Subject`'s `next` makes a closure for its error context, an iterator
  * and an iterator result for every value; with a server's clients sending 40 packages a second
- * each, that was a tenth of what a server allocated, and a few percent of its CPU (measured side
- * by side). Here a value is a loop over an array, which is replaced, not changed, when a
+ * each, that was a sixth of what a server in process allocated (sampled), and using this instead
+ * took the server to 0.96 of its CPU (measured side by side). Here a value is a loop over an array, which is replaced, not changed, when a
  * subscriber comes or goes.
  *
  * Once completed, it emits nothing more, and whoever subscribes after is completed at once, as a
