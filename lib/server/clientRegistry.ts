@@ -362,7 +362,11 @@ export class ClientRegistry<S extends GameState<object>> {
     this.context.counts.disconnects++;
     if (this.currentHost?.key === key) this.currentHost = undefined;
     const why = reason ?? connection.closeReason ?? 'timeout';
-    this.context.logger.info(`Client ${key} did not reconnect; it is gone (${why}).`);
+    this.context.logger.info(
+      reason === undefined
+        ? `Client ${key} did not reconnect; it is gone (${why}).`
+        : `Client ${key}, held for its return, is gone (${why}).`,
+    );
     this.disconnected.next({ client: connection.remote, reason: why });
   }
 

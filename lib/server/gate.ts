@@ -321,12 +321,21 @@ export class Gate<S extends GameState<object>> {
           ...(resumes && { resumes: new Uint8Array(resumes) }),
         });
       }
-      case 'close':
-        if (known?.handshake === undefined || !sameBytes(packet.token, known.handshake.session))
+      case 'close': {
+        if (known?.handshake !== undefined && sameBytes(packet.token, known.handshake.session)) {
+          counts.control++;
+          known.connection.close('disconnected');
+          return undefined;
+        }
+        // A farewell that came after the transport said its link closed (the two may travel
+        // apart): the client left, it is not held for a return it will not make.
+        const held = known === undefined ? this.context.clients.heldAt(key) : undefined;
+        if (held?.handshake === undefined || !sameBytes(packet.token, held.handshake.session))
           break;
         counts.control++;
-        known.connection.close('disconnected');
+        this.context.clients.letGo(key, 'disconnected');
         return undefined;
+      }
       case 'shutdown request':
         if (known === undefined) {
           this.unknownSessions.tell(packet.session, data.length, address, this.now());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { discover } from '../../lib/discovery/discover';
 import type { Browser, Page } from 'playwright-core';
+import type { Logger } from '../../lib/util/logger';
 import { BIG_WORLD } from '../../demos/chase/backend';
 import type { Chase } from '../../demos/chase/game';
 import type { Joined } from '../../demos/chase/player';
@@ -36,6 +37,22 @@ declare const document: {
 
 const WAIT_MS = 15_000;
 
+/** The servers' latest log lines (info and up), told with a wait that ran out. */
+const serverLog: string[] = [];
+const SERVER_LOG_KEPT = 40;
+const record =
+  (level: string) =>
+  (message: string): void => {
+    serverLog.push(`${level} ${message}`);
+    if (serverLog.length > SERVER_LOG_KEPT) serverLog.shift();
+  };
+const recordingLogger: Logger = {
+  debug: () => undefined,
+  info: record('info'),
+  warn: record('warn'),
+  error: record('error'),
+};
+
 // Above the sum of a test's waits, so that a slow page fails naming the wait that ran out rather
 // than on Jest's 5 s default, which a loaded machine can reach.
 jest.setTimeout(90_000);
@@ -61,6 +78,7 @@ describe('the web chase demo, in headless Chromium', () => {
       udpPort: 0,
       bots: 1,
       discoveryPort: 0,
+      logger: recordingLogger,
     });
     big = await serveChase({
       host: '127.0.0.1',
@@ -68,6 +86,7 @@ describe('the web chase demo, in headless Chromium', () => {
       udpPort: 0,
       bots: 0,
       world: BIG_WORLD,
+      logger: recordingLogger,
     });
     browser = await launchChromium();
   }, 60_000);
@@ -92,7 +111,10 @@ describe('the web chase demo, in headless Chromium', () => {
         polling: 50,
       });
     } catch (error) {
-      throw new Error(`${what}, within ${WAIT_MS} ms`, { cause: error });
+      const log = serverLog.map((line) => `\n  ${line}`).join('');
+      throw new Error(`${what}, within ${WAIT_MS} ms; the servers' log last said:${log}`, {
+        cause: error,
+      });
     }
   }
 
