@@ -122,6 +122,8 @@ export class Connection<P extends Package = Package> {
   private readonly writer: PackageWriter<P>;
   /** An rxgase peer's blocks, both ways. */
   private readonly blocks: ConnectionBlocks | undefined;
+  /** The session's budget, read for each datagram: held here, not reached for in the options. */
+  private readonly budget: ConnectionOptions<P>['budget'];
   private readonly logger: Logger;
   /** Whether anyone listens to the line logged for each package: else it is not even written. */
   private readonly logsPackages: boolean;
@@ -150,6 +152,7 @@ export class Connection<P extends Package = Package> {
         ? pygaseFraming
         : rxgaseFraming(options.session, options.maxMessageSize, resumed?.seen);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
+    this.budget = options.budget;
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
@@ -417,7 +420,7 @@ export class Connection<P extends Package = Package> {
   /** Meters a datagram, or a package joined from fragments, against the session's budget. */
   private admit(datagram: Uint8Array): boolean {
     this.lastSize = datagram.length;
-    if (this.options.budget?.admit(datagram, this.counts) === false) return false;
+    if (this.budget?.admit(datagram, this.counts) === false) return false;
     if (this.blocks === undefined || !ConnectionBlocks.isBlockPacket(datagram)) return true;
     this.blocks.take(datagram, this.scheduler.now());
     return false;

@@ -103,35 +103,6 @@ export interface FloodReport {
   readonly eventsOverBudget: number;
 }
 
-/** Tokens that come back at a rate, up to a burst; taken by what passes. */
-class TokenBucket {
-  private tokens: number;
-  private atMs: number;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    nowMs: number,
-  ) {
-    this.tokens = burst;
-    this.atMs = nowMs;
-  }
-
-  /** Whether `n` tokens are there at `nowMs` (they are not taken). */
-  has(n: number, nowMs: number): boolean {
-    this.tokens = Math.min(
-      this.burst,
-      this.tokens + Math.max(0, ((nowMs - this.atMs) * this.perSecond) / 1000),
-    );
-    this.atMs = nowMs;
-    return this.tokens >= n;
-  }
-
-  take(n: number): void {
-    this.tokens -= n;
-  }
-}
-
 /**
  * Meters one client's session against its {@link SessionBudget}, before anything is decoded: a
  * datagram passes if there is a package token and a token for each of its events
@@ -161,9 +132,23 @@ class TokenBucket {
  * @category Protocol
  */
 export class BudgetMeter {
-  private readonly budget: Required<SessionBudget>;
-  private readonly packages: TokenBucket;
-  private readonly events: TokenBucket;
+  // Each client's meter is reached for with each of its datagrams, among thousands of others: its
+  // fields are its own (the token buckets and the context's parts inline), so a datagram touches
+  // one object of it, not four.
+  private readonly packagesPerSecond: number;
+  private readonly packageBurst: number;
+  private readonly eventsPerSecond: number;
+  private readonly eventBurst: number;
+  private readonly floodSeconds: number;
+  private readonly scheduler: SchedulerLike;
+  private readonly session: Uint8Array | undefined;
+  private readonly onFlood: (report: FloodReport) => void;
+  /** The package tokens, up to `packageBurst`, as of `packagesAt`. */
+  private packageTokens: number;
+  private packagesAt: number;
+  /** The event tokens, up to `eventBurst`, as of `eventsAt`. */
+  private eventTokens: number;
+  private eventsAt: number;
   /** The whole second being tallied, its datagrams and those dropped. */
   private second = -Infinity;
   private received = 0;
@@ -181,7 +166,7 @@ export class BudgetMeter {
    */
   constructor(
     budget: SessionBudget,
-    private readonly context: {
+    context: {
       readonly scheduler: SchedulerLike;
       /** The rxgase session token; none for a PyGaSe client. */
       readonly session?: Uint8Array;
@@ -190,10 +175,20 @@ export class BudgetMeter {
     },
   ) {
     checkSessionBudget(budget);
-    this.budget = { ...DEFAULT_SESSION_BUDGET, ...budget };
+    const whole = { ...DEFAULT_SESSION_BUDGET, ...budget };
+    this.packagesPerSecond = whole.packagesPerSecond;
+    this.packageBurst = whole.packageBurst;
+    this.eventsPerSecond = whole.eventsPerSecond;
+    this.eventBurst = whole.eventBurst;
+    this.floodSeconds = whole.floodSeconds;
+    this.scheduler = context.scheduler;
+    this.session = context.session;
+    this.onFlood = context.onFlood;
     const now = context.scheduler.now();
-    this.packages = new TokenBucket(this.budget.packagesPerSecond, this.budget.packageBurst, now);
-    this.events = new TokenBucket(this.budget.eventsPerSecond, this.budget.eventBurst, now);
+    this.packageTokens = whole.packageBurst;
+    this.packagesAt = now;
+    this.eventTokens = whole.eventBurst;
+    this.eventsAt = now;
   }
 
   /**
@@ -210,7 +205,7 @@ export class BudgetMeter {
       stale: number;
     },
   ): boolean {
-    const session = this.context.session;
+    const session = this.session;
     if (session !== undefined) {
       if (!isDataOf(datagram, session)) return true;
       const sequence = sequenceOf(datagram);
@@ -223,28 +218,44 @@ export class BudgetMeter {
         this.window = window;
       }
     }
-    const now = this.context.scheduler.now();
+    const now = this.scheduler.now();
     const events = countEvents(datagram);
     // Most packages carry no event: their bucket is not reached for, and fills all the same
     // when next asked (its tokens count from the last time it was).
-    const within = this.packages.has(1, now) && (events === 0 || this.events.has(events, now));
+    const within = this.hasPackage(now) && (events === 0 || this.hasEvents(events, now));
     if (within) {
-      this.packages.take(1);
-      if (events > 0) this.events.take(events);
+      this.packageTokens -= 1;
+      this.eventTokens -= events;
     } else {
       counts.overBudget++;
       counts.eventsOverBudget += events;
     }
     this.tally(!within, now);
-    if (!within && !this.reported && this.streak >= this.budget.floodSeconds) {
+    if (!within && !this.reported && this.streak >= this.floodSeconds) {
       this.reported = true;
-      this.context.onFlood({
+      this.onFlood({
         seconds: this.streak,
         overBudget: counts.overBudget,
         eventsOverBudget: counts.eventsOverBudget,
       });
     }
     return within;
+  }
+
+  /** Whether a package token is there at `nowMs`, the tokens come back since last asked. */
+  private hasPackage(nowMs: number): boolean {
+    const back = Math.max(0, ((nowMs - this.packagesAt) * this.packagesPerSecond) / 1000);
+    this.packageTokens = Math.min(this.packageBurst, this.packageTokens + back);
+    this.packagesAt = nowMs;
+    return this.packageTokens >= 1;
+  }
+
+  /** Whether `n` event tokens are there at `nowMs`, as {@link hasPackage}. */
+  private hasEvents(n: number, nowMs: number): boolean {
+    const back = Math.max(0, ((nowMs - this.eventsAt) * this.eventsPerSecond) / 1000);
+    this.eventTokens = Math.min(this.eventBurst, this.eventTokens + back);
+    this.eventsAt = nowMs;
+    return this.eventTokens >= n;
   }
 
   /** Counts a datagram in its second; a new second settles whether the last was a flood. */
