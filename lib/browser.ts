@@ -95,6 +95,7 @@ export type { ConnectionStats } from './connection/stats';
 export { silentLogger } from './util/logger';
 export type { Logger } from './util/logger';
 export { Client } from './client/client';
+export { ROOMS_ERROR } from './client/matchmaking';
 export type { ClientEventHandler, ClientStatus } from './client/client';
 export { DEFAULT_WAIT_MS } from './client/clientOptions';
 export type { ClientOptions, ReconnectOptions } from './client/clientOptions';

@@ -262,6 +262,7 @@ export { RXGASE_PROTOCOL_ID, RXGASE_PROTOCOL_VERSION } from './protocol/rxgaseCo
 export type { CloseReason } from './protocol/rxgaseConstants';
 export { DEFAULT_MAX_PENDING_EVENTS } from './connection/eventIds';
 export { Client } from './client/client';
+export { ROOMS_ERROR } from './client/matchmaking';
 export type { ClientEventHandler, ClientStatus } from './client/client';
 export { DEFAULT_WAIT_MS } from './client/clientOptions';
 export type { ClientOptions, ReconnectOptions } from './client/clientOptions';

@@ -156,6 +156,7 @@ describe('the public API', () => {
         'StateTooLargeError',
         'GAME_STATE_ERROR',
         'TRANSPORT_ERROR',
+        'ROOMS_ERROR',
         'UNSENDABLE_STATE_GRACE_MS',
         'DEFAULT_LEGACY_JOINS_PER_SECOND',
         'DEFAULT_MAX_CLIENTS',

@@ -22,7 +22,8 @@ import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
 import { ticketBytes } from '../protocol/tickets';
 import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
-import { Matchmaking } from './matchmaking';
+import { Matchmaking, ROOMS_ERROR } from './matchmaking';
+import { ThrottledWarning } from '../util/throttledWarning';
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
 import { ClientState } from './clientState';
@@ -63,8 +64,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   /** Events from the server. */
   readonly events$: Observable<EventOf<E['toClient']>>;
   /**
-   * Event handlers that threw, and what the client's transport reported (`type`
-   * `TRANSPORT_ERROR`: a send the system refused, a socket's error).
+   * Event handlers that threw, what the client's transport reported (`type` `TRANSPORT_ERROR`: a
+   * send the system refused, a socket's error), and each listing of {@link rooms$} that failed
+   * and is asked again (`type` {@link ROOMS_ERROR}).
    */
   readonly errors$: Observable<HandlerError>;
   /** Why each connection ended: `disconnected` when the client left, else the server's word. */
@@ -88,7 +90,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   /** @throws {@link InvalidArgumentError} If `maxPendingEvents` is not a whole number above 0. */
   constructor(options: ClientOptions = {}) {
     this.options = resolveClientOptions(options);
-    this.matchmaking = new Matchmaking(this.options);
+    // A listing of rooms that failed and is asked again: logged (at most every 10 s) and told.
+    const listing = new ThrottledWarning(this.options.logger, this.options.scheduler);
+    this.matchmaking = new Matchmaking(this.options, (error) => {
+      listing.warn(`The matchmaker's listing of rooms failed, asked again: ${error.message}`);
+      this.troubles.next({ type: ROOMS_ERROR, error });
+    });
     this.known = new ClientState<S>(this.options.scheduler);
     this.state$ = this.known.state$;
     this.events$ = this.events.asObservable();
@@ -225,7 +232,11 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   /**
    * The rooms the `matchmaker` lists (of `type`, if given), asked every `periodMs` (default
-   * 1000) on the client's scheduler, from subscription on.
+   * 1000) on the client's scheduler, from subscription on. A listing that gets no answer, or a
+   * server's error (a matchmaker restarting, a proxy between), is logged, told on
+   * {@link errors$} (`type` {@link ROOMS_ERROR}) and asked again a period later; one the matchmaker
+   * refuses ends the listing with the error (`NoSuchRoomError`, `AuthRefusedError`,
+   * `MatchmakingError`).
    *
    * @throws {@link InvalidArgumentError} If the client has no `matchmaker`.
    */

@@ -1,4 +1,4 @@
-import { catchError, firstValueFrom, map, switchMap, throwError, timer } from 'rxjs';
+import { catchError, firstValueFrom, map, retry, switchMap, throwError, timer } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { fromFetch } from 'rxjs/fetch';
 import {
@@ -14,8 +14,20 @@ import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
  * asked for, and rooms listed.
  */
 
+/**
+ * The `type` under which a client's `errors$` reports a listing of rooms (`Client.rooms$`) that got
+ * no answer or a server's error, and is asked again.
+ *
+ * @category Client
+ */
+export const ROOMS_ERROR = 'rooms';
+
 /** A client's matchmaker: where it asks for seats and rooms, with its credentials. */
 export class Matchmaking {
+  /**
+   * @param troubled Told of each listing that failed where the next may not (no answer, or a
+   *   server error): the listing goes on.
+   */
   constructor(
     private readonly options: {
       readonly matchmaker?: string | undefined;
@@ -23,6 +35,7 @@ export class Matchmaking {
       readonly protocol: 'rxgase' | 'pygase';
       readonly scheduler: SchedulerLike;
     },
+    private readonly troubled: (error: MatchmakingError) => void = () => undefined,
   ) {}
 
   /**
@@ -47,7 +60,7 @@ export class Matchmaking {
 
   /** The rooms listed (of `type`, if given), every `periodMs`. */
   rooms$(type: string | undefined, periodMs: number): Observable<RoomInfo[]> {
-    return roomsAt(this.url(), type, periodMs, this.options.scheduler);
+    return roomsAt(this.url(), type, periodMs, this.options.scheduler, this.troubled);
   }
 
   private url(): string {
@@ -94,12 +107,18 @@ export function requestSeat(
   );
 }
 
-/** The rooms the matchmaker at `base` lists (of `type`, if given), every `periodMs`. */
+/**
+ * The rooms the matchmaker at `base` lists (of `type`, if given), every `periodMs`. A listing that
+ * got no answer or a server's error (5xx: a matchmaker restarting, a proxy between) is told to
+ * `troubled` and asked again a period later; what the matchmaker refuses (an unknown type, bad
+ * credentials) or answers that is no listing ends it, with the error.
+ */
 export function roomsAt(
   base: string,
   type: string | undefined,
   periodMs: number,
   scheduler: SchedulerLike,
+  troubled: (error: MatchmakingError) => void = () => undefined,
 ): Observable<RoomInfo[]> {
   const url = `${trimmed(base)}/rooms${type === undefined ? '' : `/${encodeURIComponent(type)}`}`;
   return timer(0, periodMs, scheduler).pipe(
@@ -110,7 +129,19 @@ export function roomsAt(
       }
       return answer as RoomInfo[];
     }),
+    retry({
+      delay: (error: unknown) => {
+        if (!isPassing(error)) return throwError(() => error);
+        troubled(error);
+        return timer(periodMs, scheduler);
+      },
+    }),
   );
+}
+
+/** A failure the next request may not meet: no answer, or a server's error. */
+function isPassing(error: unknown): error is MatchmakingError {
+  return error instanceof MatchmakingError && (error.status === 0 || error.status >= 500);
 }
 
 /** The JSON an HTTP request answers, or the error its failure names. */
