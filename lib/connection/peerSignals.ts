@@ -7,6 +7,7 @@ import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import type { ConnectionOptions } from './connectionOptions';
 import type { Framed, Framing } from './framing';
+import { pygaseFraming } from './framing';
 import type { ConnectionCounts } from './stats';
 
 /** What the operators of a connection need of the connection itself. */
@@ -52,9 +53,14 @@ export function peerSignals<P extends Package>(
             },
           }),
         );
+  // PyGaSe's framing is none: its packages are decoded and sent as they are, with no call between
+  // (each one more object of its own that a connection reaches for, some 40 times a second).
+  const bare = framing === pygaseFraming;
   return whole$.pipe(
     exchangePackages<Framed<P>>({
-      decode: (datagram) => framing.decode(datagram, codec.decode),
+      decode: bare
+        ? (codec.decode as (datagram: Uint8Array) => Framed<P>)
+        : (datagram) => framing.decode(datagram, codec.decode),
       admit:
         options.session === undefined
           ? (datagram) => {
@@ -63,7 +69,7 @@ export function peerSignals<P extends Package>(
             }
           : admit,
       encode,
-      send: (packet) => framing.send(packet, send),
+      send: bare ? send : (packet) => framing.send(packet, send),
       urgent$,
       ackEvery: options.ackEvery,
       firstSequence: options.firstSequence,
