@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { PackageCodec } from '../connection/packageCodec';
+import type { Header } from '../protocol/header';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { encodeServerPackageWith } from '../protocol/encode';
@@ -84,71 +85,148 @@ type Plan =
 export function serverPackages(
   store: StateSource,
   clientTimeOrder: () => number,
-  { overhead = 0, sent, failed, blocks, remembers, compact }: ServerPackagesOptions = {},
+  options: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
-  // With blocks, an update rides in the package only if the package stays one datagram.
-  const room =
-    (blocks === undefined ? MAX_PACKAGE_SIZE : MAX_DATAGRAM_SIZE) -
-    overhead -
-    HEADER_SIZE -
-    LENGTH_PREFIX_SIZE;
+  return new ServerPackages(store, clientTimeOrder, options);
+}
+
+/**
+ * {@link serverPackages}' codec. Its state is in its own fields, not in a closure's scope and a
+ * memo object beside it: a server reaches for it with every package it sends each client, and
+ * each object apart is one more the processor waits for, among thousands of connections.
+ */
+class ServerPackages implements PackageCodec<ClientPackage> {
+  readonly decode = decodeClientPackage;
+  /** Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call. */
+  readonly acked?: (sequence: number) => void;
+  readonly lost?: (sequence: number) => void;
+  private readonly sent: (() => void) | undefined;
+  private readonly failed: ((unsendable: Unsendable) => void) | undefined;
+  private readonly blocks: UpdateBlocks | undefined;
+  private readonly remembers: ((timeOrder: number) => boolean) | undefined;
+  private readonly compact: SentDictionary | undefined;
+  /** With blocks, an update rides in the package only if the package stays one datagram. */
+  private readonly room: number;
   // The update is worked out once for each pair of client and server states, not for each use.
-  let memo: { client: number; server: number; update: GameStateUpdate } | undefined;
-  // The time_order of the first full state sent while the client reported none: it may hold it.
-  let fullSince: number | undefined;
-  // The block on its way, and the time_order of the state the last one brought the client.
-  let inFlight = false;
-  let delivered: number | undefined;
-  const base = (): number => {
-    const reported = clientTimeOrder();
+  private memoClient = -1;
+  private memoServer = -1;
+  private memoUpdate: GameStateUpdate | undefined;
+  /** The time_order of the first full state sent while the client reported none: it may hold it. */
+  private fullSince: number | undefined;
+  /** Whether a block is on its way, and the time_order of the state the last one brought. */
+  private inFlight = false;
+  private delivered: number | undefined;
+  /** The compact form of the update, for the dictionary as it is: once for baseSize and encode. */
+  private compactMemo:
+    | { readonly update: GameStateUpdate; readonly version: number; readonly result: Compact }
+    | undefined;
+
+  constructor(
+    private readonly store: StateSource,
+    private readonly clientTimeOrder: () => number,
+    { overhead = 0, sent, failed, blocks, remembers, compact }: ServerPackagesOptions,
+  ) {
+    this.sent = sent;
+    this.failed = failed;
+    this.blocks = blocks;
+    this.remembers = remembers;
+    this.compact = compact;
+    this.room =
+      (blocks === undefined ? MAX_PACKAGE_SIZE : MAX_DATAGRAM_SIZE) -
+      overhead -
+      HEADER_SIZE -
+      LENGTH_PREFIX_SIZE;
+    if (compact !== undefined) {
+      this.acked = (sequence) => compact.acked(sequence);
+      this.lost = (sequence) => compact.lost(sequence);
+    }
+  }
+
+  encode(header: Header): Uint8Array {
+    const next = this.plan();
+    if (next.kind === 'unsendable') {
+      this.failed?.(next.unsendable);
+      throw next.error;
+    }
+    if (next.kind === 'block') this.sendBlock(next.update, this.blocks as UpdateBlocks);
+    // The definitions an update carries are known once a package that carried them is acked.
+    const compact = this.compact;
+    if (compact !== undefined) {
+      const carried = next.kind === 'inline' && this.compactMemo?.result;
+      compact.carried(
+        header.sequence,
+        carried && !(carried instanceof Error) ? carried.carried : [],
+      );
+    }
+    this.sent?.();
+    return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
+  }
+
+  baseSize(): number {
+    const next = this.plan();
+    if (next.kind === 'unsendable') return MAX_PACKAGE_SIZE;
+    return HEADER_SIZE + LENGTH_PREFIX_SIZE + (next.kind === 'inline' ? next.bytes.length : 0);
+  }
+
+  /** The state the client holds: its report, or the newer one its last block brought. */
+  private base(): number {
+    const reported = this.clientTimeOrder();
+    const delivered = this.delivered;
     if (delivered === undefined) return reported;
     if (isNewer(delivered, reported)) return delivered;
     // The client reported the block's state or a newer one: the report is the base from now on,
     // also once time_order wraps and the block's would look newer again.
-    delivered = undefined;
+    this.delivered = undefined;
     return reported;
-  };
-  const current = (): GameStateUpdate => {
-    const client = base();
-    const server = store.getGameState().time_order;
-    if (memo?.client !== client || memo.server !== server) {
-      const update = store.updateSince(client, client === 0 ? fullSince : undefined);
-      if (client === 0) fullSince ??= update.time_order;
-      memo = { client, server, update };
+  }
+
+  private current(): GameStateUpdate {
+    const client = this.base();
+    const server = this.store.getGameState().time_order;
+    if (this.memoUpdate === undefined || this.memoClient !== client || this.memoServer !== server) {
+      const update = this.store.updateSince(client, client === 0 ? this.fullSince : undefined);
+      if (client === 0) this.fullSince ??= update.time_order;
+      this.memoClient = client;
+      this.memoServer = server;
+      this.memoUpdate = update;
     }
-    return memo.update;
-  };
-  // The compact form of the update, for the dictionary as it is: once for baseSize and encode.
-  let compactMemo: { update: GameStateUpdate; version: number; result: Compact } | undefined;
-  const compactOf = (update: GameStateUpdate, dictionary: SentDictionary): Compact => {
-    if (compactMemo?.update !== update || compactMemo.version !== dictionary.version) {
-      const result = compactFor(update, dictionary, room);
-      compactMemo = { update, version: dictionary.version, result };
+    return this.memoUpdate;
+  }
+
+  private compactOf(update: GameStateUpdate, dictionary: SentDictionary): Compact {
+    const memo = this.compactMemo;
+    if (memo?.update !== update || memo.version !== dictionary.version) {
+      const result = compactFor(update, dictionary, this.room);
+      this.compactMemo = { update, version: dictionary.version, result };
+      return result;
     }
-    return compactMemo.result;
-  };
-  const inlineBytes = (update: GameStateUpdate): Uint8Array | Error => {
-    if (compact === undefined) return encoded(update);
-    const result = compactOf(update, compact);
+    return memo.result;
+  }
+
+  private inlineBytes(update: GameStateUpdate): Uint8Array | Error {
+    if (this.compact === undefined) return encoded(update);
+    const result = this.compactOf(update, this.compact);
     return result instanceof Error ? result : result.bytes;
-  };
+  }
+
   // A view is the user's code: one that throws leaves this client without its state, reported
   // as any unsendable state is, and the server goes on.
-  const plan = (): Plan => {
+  private plan(): Plan {
     // The client gets nothing else until it holds the block: no update is worked out for it.
-    if (inFlight) return IN_FLIGHT;
+    if (this.inFlight) return IN_FLIGHT;
+    const room = this.room;
     let update: GameStateUpdate;
     try {
-      update = current();
+      update = this.current();
     } catch (error) {
       const thrown = error instanceof Error ? error : new Error(String(error));
-      const unsendable = { update: { time_order: clientTimeOrder() }, room, error: thrown };
+      const unsendable = { update: { time_order: this.clientTimeOrder() }, room, error: thrown };
       return { kind: 'unsendable', unsendable, error: thrown };
     }
-    const bytes = inlineBytes(update);
+    const bytes = this.inlineBytes(update);
     if (!(bytes instanceof Error) && bytes.length <= room) return { kind: 'inline', bytes };
     if (
-      blocks !== undefined &&
+      this.blocks !== undefined &&
       (!(bytes instanceof Error) || bytes instanceof PackageOverflowError)
     ) {
       return { kind: 'block', update };
@@ -159,9 +237,11 @@ export function serverPackages(
       `the update takes ${bytes.length} bytes, a package has room for ${room}`,
     );
     return { kind: 'unsendable', unsendable: { update, room, size: bytes.length }, error };
-  };
+  }
+
   /** Starts the block of an update; throws what it cannot be sent for, `failed` told. */
-  const sendBlock = (update: GameStateUpdate, via: UpdateBlocks): void => {
+  private sendBlock(update: GameStateUpdate, via: UpdateBlocks): void {
+    const compact = this.compact;
     const result =
       compact === undefined
         ? encodedBlock(update, via.maxSize - 1)
@@ -171,21 +251,21 @@ export function serverPackages(
       const unsendable =
         bytes instanceof PackageOverflowError
           ? { update, room: via.maxSize, error: bytes }
-          : { update, room, error: bytes };
-      failed?.(unsendable);
+          : { update, room: this.room, error: bytes };
+      this.failed?.(unsendable);
       throw bytes;
     }
     // A whole state replaces the client's (kind 1): one it forgot may hold keys since deleted.
-    const from = base();
-    const whole = from === 0 || remembers?.(from) === false;
+    const from = this.base();
+    const whole = from === 0 || this.remembers?.(from) === false;
     const block = new Uint8Array(bytes.length + 1);
     block[0] = whole ? BLOCK_WHOLE_STATE : BLOCK_CHANGES;
     block.set(bytes, 1);
-    inFlight = true;
+    this.inFlight = true;
     via.send(block).subscribe({
       complete: () => {
-        inFlight = false;
-        delivered = update.time_order;
+        this.inFlight = false;
+        this.delivered = update.time_order;
         if (compact !== undefined && !(result instanceof Uint8Array)) {
           compact.know((result as Exclude<Compact, Error>).carried);
         }
@@ -193,36 +273,5 @@ export function serverPackages(
       // The connection closed: nothing more goes to the client.
       error: () => undefined,
     });
-  };
-  return {
-    decode: decodeClientPackage,
-    encode: (header) => {
-      const next = plan();
-      if (next.kind === 'unsendable') {
-        failed?.(next.unsendable);
-        throw next.error;
-      }
-      if (next.kind === 'block') sendBlock(next.update, blocks as UpdateBlocks);
-      // The definitions an update carries are known once a package that carried them is acked.
-      if (compact !== undefined) {
-        const carried = next.kind === 'inline' && compactMemo?.result;
-        compact.carried(
-          header.sequence,
-          carried && !(carried instanceof Error) ? carried.carried : [],
-        );
-      }
-      sent?.();
-      return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
-    },
-    // Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call.
-    ...(compact !== undefined && {
-      acked: (sequence: number) => compact.acked(sequence),
-      lost: (sequence: number) => compact.lost(sequence),
-    }),
-    baseSize: () => {
-      const next = plan();
-      if (next.kind === 'unsendable') return MAX_PACKAGE_SIZE;
-      return HEADER_SIZE + LENGTH_PREFIX_SIZE + (next.kind === 'inline' ? next.bytes.length : 0);
-    },
-  };
+  }
 }
