@@ -5,7 +5,6 @@ import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
 import type { ReassemblyBudget } from '../operators/joinFragments';
 import { SentDictionary } from '../protocol/compactDictionary';
-import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
@@ -13,12 +12,11 @@ import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { handOn } from '../util/handOn';
 import type { Logger } from '../util/logger';
-import { AddressCheck } from './addressCheck';
+import { ClientLink } from './clientLink';
 import type { AckVerdict } from './addressCheck';
-import { serverPackages } from './serverPackages';
+import { ServerPackages } from './serverPackages';
 import type { GateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
-import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
 import type { ReportedCauses } from './stateWatch';
 import type { Views } from './views';
 
@@ -162,28 +160,15 @@ export function connectClient<S extends GameState<object>>(
   hooks: ClientHooks,
 ): ClientEntry {
   const { address, key, handshake } = client;
-  let clientTimeOrder = client.timeOrder;
-  // Until a PyGaSe client acks a package sent to it, it gets no more bytes than it sent: its
-  // address may be spoofed. A random first sequence number makes the ack hard to guess.
-  const guard = handshake === undefined ? new AddressCheck() : undefined;
-  const send = (data: Uint8Array): void => {
-    if (!entry.verified && guard?.withholds(data, connection.stats.bytesIn) === true) {
-      context.counts.withheld++;
-      return;
-    }
-    context.send(data, address);
-  };
-  const watch = watchState(context, client, () => connection);
+  const link = new ClientLink(context, client, () => connection);
   const protocol = handshake === undefined ? 'pygase' : 'rxgase';
   const store = context.views?.source(context.store, { key, address, protocol }) ?? context.store;
   const connection: ClientConnection = new Connection<ClientPackage>({
     remote: address,
     incoming$: client.incoming$,
-    send,
-    codec: serverPackages(store, () => clientTimeOrder, {
+    send: link.send.bind(link),
+    codec: new ServerPackages(store, link, {
       overhead: handshake === undefined ? 0 : DATA_OVERHEAD,
-      sent: () => watch.sent(),
-      failed: (unsendable) => watch.failed(unsendable),
       ...(context.store.statesSince !== undefined && {
         remembers: (timeOrder: number) => context.store.statesSince?.(timeOrder) !== undefined,
       }),
@@ -229,6 +214,7 @@ export function connectClient<S extends GameState<object>>(
           bandwidth: context.bandwidth,
         }),
   });
+  const guard = link.guard;
   const entry: ClientEntry = {
     connection,
     handshake,
@@ -242,12 +228,13 @@ export function connectClient<S extends GameState<object>>(
       for (const event of events) context.handle(event, address);
     },
   };
+  link.entry = entry;
   hooks.register(entry);
   // Subscribed for each package: by handOn, one call (see there). What fails here ends the client.
   connection.packages$.subscribe(
     handOn(
       ({ package: pkg, late }) => {
-        if (!late) clientTimeOrder = pkg.timeOrder;
+        if (!late) link.reported = pkg.timeOrder;
         // Before its events: those of the package that verifies it are handled at once.
         if (guard !== undefined && !entry.verified) hooks.judge(entry, guard.judge(pkg.header.ack));
       },
@@ -269,39 +256,6 @@ export function connectClient<S extends GameState<object>>(
     if (status === ConnectionStatus.Disconnected) hooks.closed(entry);
   });
   return entry;
-}
-
-/**
- * Watches whether the client's packages carry its state: the first failure of each kind is an
- * ERROR in the log and on the server's `errors$`; a state unsendable for a second closes the
- * connection, with the reason `state too large` (told to an rxgase client; a PyGaSe client has no
- * word for it and is dropped).
- */
-function watchState<S extends GameState<object>>(
-  context: ClientContext<S>,
-  { address, key, handshake }: NewClient,
-  connection: () => ClientConnection,
-): StateWatch {
-  const protocol = handshake === undefined ? 'PyGaSe' : 'rxgase';
-  return new StateWatch(context.scheduler, {
-    firstTime: (cause) => context.reported.firstTime(key, cause),
-    report: (error) => {
-      context.logger.error(
-        `Cannot send ${protocol} client ${key} its game state: ${error.message}. Its connection closes if this lasts ${UNSENDABLE_STATE_GRACE_MS} ms.`,
-      );
-      context.unsendable(error, address);
-    },
-    giveUp: (error) => {
-      context.counts.unsendableClosed++;
-      // A PyGaSe client comes back with its next package, to be dropped again: told of once.
-      if (handshake === undefined && context.reported.firstTime(key, 'dropped')) {
-        context.logger.warn(
-          `Dropped PyGaSe client ${key}: its game state stayed unsendable for ${UNSENDABLE_STATE_GRACE_MS} ms (${error.message}).`,
-        );
-      }
-      connection().close(error instanceof StateTooLargeError ? 'state too large' : 'error');
-    },
-  });
 }
 
 /** A sequence number in 1..65535, at random. */

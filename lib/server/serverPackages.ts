@@ -87,21 +87,43 @@ export function serverPackages(
   clientTimeOrder: () => number,
   options: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
-  return new ServerPackages(store, clientTimeOrder, options);
+  const { sent, failed } = options;
+  const client: PackagesClient = {
+    timeOrder: clientTimeOrder,
+    sent: () => sent?.(),
+    failed: (unsendable) => failed?.(unsendable),
+  };
+  return new ServerPackages(store, client, options);
+}
+
+/**
+ * The client a {@link ServerPackages} writes for, in one object: the server's own connections
+ * give it one whose methods are on its prototype, so that a package reaches for that object
+ * alone, not for a closure and its scope per hook.
+ *
+ * @internal
+ */
+export interface PackagesClient {
+  /** The `time_order` the client last reported. */
+  timeOrder(): number;
+  /** As {@link ServerPackagesOptions.sent}. */
+  sent(): void;
+  /** As {@link ServerPackagesOptions.failed}. */
+  failed(unsendable: Unsendable): void;
 }
 
 /**
  * {@link serverPackages}' codec. Its state is in its own fields, not in a closure's scope and a
  * memo object beside it: a server reaches for it with every package it sends each client, and
  * each object apart is one more the processor waits for, among thousands of connections.
+ *
+ * @internal
  */
-class ServerPackages implements PackageCodec<ClientPackage> {
+export class ServerPackages implements PackageCodec<ClientPackage> {
   readonly decode = decodeClientPackage;
   /** Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call. */
   readonly acked?: (sequence: number) => void;
   readonly lost?: (sequence: number) => void;
-  private readonly sent: (() => void) | undefined;
-  private readonly failed: ((unsendable: Unsendable) => void) | undefined;
   private readonly blocks: UpdateBlocks | undefined;
   private readonly remembers: ((timeOrder: number) => boolean) | undefined;
   private readonly compact: SentDictionary | undefined;
@@ -123,11 +145,9 @@ class ServerPackages implements PackageCodec<ClientPackage> {
 
   constructor(
     private readonly store: StateSource,
-    private readonly clientTimeOrder: () => number,
-    { overhead = 0, sent, failed, blocks, remembers, compact }: ServerPackagesOptions,
+    private readonly client: PackagesClient,
+    { overhead = 0, blocks, remembers, compact }: Omit<ServerPackagesOptions, 'sent' | 'failed'>,
   ) {
-    this.sent = sent;
-    this.failed = failed;
     this.blocks = blocks;
     this.remembers = remembers;
     this.compact = compact;
@@ -145,7 +165,7 @@ class ServerPackages implements PackageCodec<ClientPackage> {
   encode(header: Header): Uint8Array {
     const next = this.plan();
     if (next.kind === 'unsendable') {
-      this.failed?.(next.unsendable);
+      this.client.failed(next.unsendable);
       throw next.error;
     }
     if (next.kind === 'block') this.sendBlock(next.update, this.blocks as UpdateBlocks);
@@ -158,7 +178,7 @@ class ServerPackages implements PackageCodec<ClientPackage> {
         carried && !(carried instanceof Error) ? carried.carried : [],
       );
     }
-    this.sent?.();
+    this.client.sent();
     return encodeServerPackageWith(header, next.kind === 'inline' ? next.bytes : NO_UPDATE, []);
   }
 
@@ -170,7 +190,7 @@ class ServerPackages implements PackageCodec<ClientPackage> {
 
   /** The state the client holds: its report, or the newer one its last block brought. */
   private base(): number {
-    const reported = this.clientTimeOrder();
+    const reported = this.client.timeOrder();
     const delivered = this.delivered;
     if (delivered === undefined) return reported;
     if (isNewer(delivered, reported)) return delivered;
@@ -220,7 +240,7 @@ class ServerPackages implements PackageCodec<ClientPackage> {
       update = this.current();
     } catch (error) {
       const thrown = error instanceof Error ? error : new Error(String(error));
-      const unsendable = { update: { time_order: this.clientTimeOrder() }, room, error: thrown };
+      const unsendable = { update: { time_order: this.client.timeOrder() }, room, error: thrown };
       return { kind: 'unsendable', unsendable, error: thrown };
     }
     const bytes = this.inlineBytes(update);
@@ -252,7 +272,7 @@ class ServerPackages implements PackageCodec<ClientPackage> {
         bytes instanceof PackageOverflowError
           ? { update, room: via.maxSize, error: bytes }
           : { update, room: this.room, error: bytes };
-      this.failed?.(unsendable);
+      this.client.failed(unsendable);
       throw bytes;
     }
     // A whole state replaces the client's (kind 1): one it forgot may hold keys since deleted.
