@@ -88,12 +88,22 @@ export function serverPackages(
   options: ServerPackagesOptions = {},
 ): PackageCodec<ClientPackage> {
   const { sent, failed } = options;
-  const client: PackagesClient = {
-    timeOrder: clientTimeOrder,
-    sent: () => sent?.(),
-    failed: (unsendable) => failed?.(unsendable),
+  const codec = new ServerPackages(
+    store,
+    {
+      timeOrder: () => clientTimeOrder(),
+      sent: () => sent?.(),
+      failed: (unsendable) => failed?.(unsendable),
+    },
+    options,
+  );
+  // Functions of their own, not methods: a caller may take them apart, or spread them.
+  return {
+    decode: decodeClientPackage,
+    encode: (header) => codec.encode(header),
+    baseSize: () => codec.baseSize(),
+    ...(codec.acked !== undefined && { acked: codec.acked, lost: codec.lost }),
   };
-  return new ServerPackages(store, client, options);
 }
 
 /**
@@ -121,9 +131,12 @@ export interface PackagesClient {
  */
 export class ServerPackages implements PackageCodec<ClientPackage> {
   readonly decode = decodeClientPackage;
-  /** Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call. */
-  readonly acked?: (sequence: number) => void;
-  readonly lost?: (sequence: number) => void;
+  /**
+   * Only a dictionary hears of acks and losses: a PyGaSe client's connection makes no call. Set
+   * in the constructor, or not at all: without one, the codec has no such property.
+   */
+  declare readonly acked?: (sequence: number) => void;
+  declare readonly lost?: (sequence: number) => void;
   private readonly blocks: UpdateBlocks | undefined;
   private readonly remembers: ((timeOrder: number) => boolean) | undefined;
   private readonly compact: SentDictionary | undefined;
