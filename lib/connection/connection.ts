@@ -34,7 +34,7 @@ import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { DEFAULT_BLOCK_BANDWIDTH } from './blockSender';
 import { ConnectionBlocks } from './blocks';
-import { peerSignals } from './peerSignals';
+import { countIn, peerSignals } from './peerSignals';
 import { DEFAULT_MAX_PENDING_EVENTS } from './eventIds';
 import type { SeenEventIds } from './eventIds';
 import type { Framed, Framing } from './framing';
@@ -261,18 +261,12 @@ export class Connection<P extends Package = Package> {
       counts: this.counts,
       scheduler: this.scheduler,
       urgent$: this.urgent,
-      admit: (datagram) => this.admit(datagram),
-      encode: (header) => this.nextPackage(header),
+      // Bound, not closures: the function and the connection are all a call reaches for.
+      admit: this.admit.bind(this),
+      encode: this.nextPackage.bind(this),
     });
     // Whatever fails (the transport, a decoder's bug) ends the connection.
-    this.running.add(
-      signals$.subscribe(
-        handOn(
-          (signal) => this.handle(signal),
-          () => this.close('error'),
-        ),
-      ),
-    );
+    this.running.add(signals$.subscribe(handOn(this.handle.bind(this), () => this.close('error'))));
     return this;
   }
 
@@ -419,6 +413,8 @@ export class Connection<P extends Package = Package> {
 
   /** Meters a datagram, or a package joined from fragments, against the session's budget. */
   private admit(datagram: Uint8Array): boolean {
+    // Without a session there are no fragments: each datagram is counted as it is asked of.
+    if (this.framing === pygaseFraming) countIn(this.counts, datagram);
     this.lastSize = datagram.length;
     if (this.budget?.admit(datagram, this.counts) === false) return false;
     if (this.blocks === undefined || !ConnectionBlocks.isBlockPacket(datagram)) return true;

@@ -17,7 +17,11 @@ export interface PeerHooks {
   readonly scheduler: SchedulerLike;
   /** Asks for a package soon. */
   readonly urgent$: Observable<void>;
-  /** Whether a datagram (or a package joined from fragments) goes on to the exchange. */
+  /**
+   * Whether a datagram (or a package joined from fragments) goes on to the exchange. Without a
+   * session, it counts each datagram in `counts` too, as the datagram comes: there are no
+   * fragments to count before.
+   */
   readonly admit: (datagram: Uint8Array) => boolean;
   /** The package to send with this header, or none this time. */
   readonly encode: (header: Header) => Uint8Array | undefined;
@@ -36,7 +40,7 @@ export function peerSignals<P extends Package>(
 ): Observable<PeerSignal<Framed<P>>> {
   const { codec, send } = options;
   // Metered whole, so that fragmenting a package does not take it past the session's budget.
-  // Without fragments, each datagram is counted as the exchange admits it: no hop of its own.
+  // Without fragments, `admit` counts each datagram as the exchange asks of it: no hop of its own.
   const whole$: Observable<Uint8Array> =
     options.session === undefined
       ? options.incoming$
@@ -61,13 +65,7 @@ export function peerSignals<P extends Package>(
       decode: bare
         ? (codec.decode as (datagram: Uint8Array) => Framed<P>)
         : (datagram) => framing.decode(datagram, codec.decode),
-      admit:
-        options.session === undefined
-          ? (datagram) => {
-              countIn(counts, datagram);
-              return admit(datagram);
-            }
-          : admit,
+      admit,
       encode,
       send: bare ? send : (packet) => framing.send(packet, send),
       urgent$,
@@ -81,7 +79,7 @@ export function peerSignals<P extends Package>(
 }
 
 /** Counts a datagram that came in. */
-function countIn(counts: ConnectionCounts, datagram: Uint8Array): void {
+export function countIn(counts: ConnectionCounts, datagram: Uint8Array): void {
   counts.datagramsIn++;
   counts.bytesIn += datagram.length;
 }

@@ -1,6 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { ReceiveWindow } from '../operators/trackReceived';
-import { EMPTY_WINDOW, receiveSequence } from '../operators/trackReceived';
+import { ReceiveTracker } from '../operators/trackReceived';
 import { SEQUENCE_OFFSET } from '../protocol/constants';
 import { checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
@@ -157,7 +156,7 @@ export class BudgetMeter {
   private streak = 0;
   private reported = false;
   /** The sequence numbers of the session's packages seen, as its connection's window holds them. */
-  private window: ReceiveWindow = EMPTY_WINDOW;
+  private readonly window = new ReceiveTracker();
 
   /**
    * @param budget The fields not given take their defaults.
@@ -210,12 +209,11 @@ export class BudgetMeter {
       if (!isDataOf(datagram, session)) return true;
       const sequence = sequenceOf(datagram);
       if (sequence !== undefined) {
-        const { window, verdict } = receiveSequence(this.window, sequence);
+        const verdict = this.window.take(sequence);
         if (verdict === 'duplicate' || verdict === 'stale') {
           counts[verdict === 'duplicate' ? 'duplicates' : 'stale']++;
           return false;
         }
-        this.window = window;
       }
     }
     const now = this.scheduler.now();

@@ -9,8 +9,7 @@ import type { ExchangeOptions, PeerSignal } from './exchangePackages';
 import { Pacer } from './paceSends';
 import { PendingAcks } from './resolveAcks';
 import { smoothStep } from './smoothLatency';
-import type { ReceiveWindow } from './trackReceived';
-import { EMPTY_WINDOW, receiveSequence } from './trackReceived';
+import { ReceiveTracker } from './trackReceived';
 import { SilenceTimer } from './whenSilent';
 
 /** {@link ExchangeOptions} with every default taken. */
@@ -36,7 +35,7 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  * @internal
  */
 export class Exchange<P extends Package> {
-  private window: ReceiveWindow = EMPTY_WINDOW;
+  private readonly received = new ReceiveTracker();
   private latencyMs = 0;
   /** The package the last header received acks by its `ack` field: a latency sample. */
   private newestAcked = -1;
@@ -73,17 +72,7 @@ export class Exchange<P extends Package> {
     this.decode = decodeOrDrop(settings.decode, (error) =>
       subscriber.next({ kind: 'dropped', reason: 'undecodable', error }),
     );
-    this.acks = new PendingAcks(
-      {
-        acked: (sequence, rttMs) => {
-          if (sequence === this.newestAcked) this.latencyMs = smoothStep(this.latencyMs, rttMs);
-          subscriber.next({ kind: 'acked', sequence, rttMs, latencyMs: this.latencyMs });
-        },
-        timedOut: (sequence) => subscriber.next({ kind: 'timedOut', sequence }),
-      },
-      packageTimeoutMs,
-      scheduler,
-    );
+    this.acks = new PendingAcks(this, packageTimeoutMs, scheduler);
     this.silence = new SilenceTimer(
       () => {
         subscriber.next({ kind: 'silent', silentMs: connectionTimeoutMs });
@@ -139,14 +128,14 @@ export class Exchange<P extends Package> {
     // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
     this.silence.heard();
     const { header } = pkg;
-    const step = receiveSequence(this.window, header.sequence);
-    if (step.verdict === 'duplicate' || step.verdict === 'stale') {
-      subscriber.next({ kind: 'dropped', reason: step.verdict, sequence: header.sequence });
+    const received = this.received;
+    const verdict = received.take(header.sequence);
+    if (verdict === 'duplicate' || verdict === 'stale') {
+      subscriber.next({ kind: 'dropped', reason: verdict, sequence: header.sequence });
       return;
     }
-    const window = step.window;
-    this.window = window;
-    subscriber.next({ kind: 'received', package: pkg, window, late: step.verdict === 'late' });
+    const window = received.window();
+    subscriber.next({ kind: 'received', package: pkg, window, late: verdict === 'late' });
     // Whoever took the package may have ended the exchange.
     if (subscriber.closed) return;
     this.newestAcked = header.ack;
@@ -156,6 +145,20 @@ export class Exchange<P extends Package> {
       this.pacer.urgent();
     }
   };
+
+  /**
+   * A package sent was acked (the pending acks tell the exchange itself, with no closure between):
+   * a latency sample if the header's `ack` named it.
+   */
+  acked(sequence: number, rttMs: number): void {
+    if (sequence === this.newestAcked) this.latencyMs = smoothStep(this.latencyMs, rttMs);
+    this.subscriber.next({ kind: 'acked', sequence, rttMs, latencyMs: this.latencyMs });
+  }
+
+  /** A package sent was not acked in time. */
+  timedOut(sequence: number): void {
+    this.subscriber.next({ kind: 'timedOut', sequence });
+  }
 
   /** Asks for a package soon. */
   readonly hurry = (): void => this.pacer.urgent();
@@ -167,8 +170,8 @@ export class Exchange<P extends Package> {
     const next = sqnAdd(this.sequence, 1);
     const header: Header = {
       sequence: next,
-      ack: this.window.remoteSequence,
-      ackBitfield: this.window.ackBitfield,
+      ack: this.received.remoteSequence,
+      ackBitfield: this.received.ackBitfield,
     };
     const datagram = this.encode(header);
     if (datagram === undefined) return;

@@ -50,7 +50,8 @@ export interface Received<P extends Package> {
 export const EMPTY_WINDOW: ReceiveWindow = { remoteSequence: 0, ackBitfield: 0 };
 
 /**
- * The receive window's step, pure: the window after `sequence` arrives, and the verdict.
+ * The receive window's step, pure: the window after `sequence` arrives, and the verdict. The
+ * window is the one given where the verdict drops the package.
  *
  * Unlike PyGaSe, a jump by more than one marks the previous newest sequence as received (PyGaSe
  * forgets it, so its ack is never sent), and a package more than 32 behind is dropped instead of
@@ -62,26 +63,61 @@ export function receiveSequence(
   window: ReceiveWindow,
   sequence: number,
 ): { window: ReceiveWindow; verdict: ReceiveVerdict } {
-  const { remoteSequence, ackBitfield } = window;
-  if (sequence === 0) return { window, verdict: 'stale' };
-  if (remoteSequence === 0)
-    return { window: { remoteSequence: sequence, ackBitfield: 0 }, verdict: 'new' };
-  const ahead = sqnDiff(sequence, remoteSequence);
-  if (ahead > 0) {
-    // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
-    const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
-    const oldNewest = ahead <= ACK_BITFIELD_SIZE ? bitAt(ACK_BITFIELD_SIZE - ahead) : 0;
-    return {
-      window: { remoteSequence: sequence, ackBitfield: (shifted | oldNewest) >>> 0 },
-      verdict: 'new',
-    };
+  const tracker = new ReceiveTracker(window);
+  const verdict = tracker.take(sequence);
+  return { window: verdict === 'new' || verdict === 'late' ? tracker.window() : window, verdict };
+}
+
+/**
+ * The receive window as a step that keeps its numbers in its own fields: a peer's window changes
+ * with every package, and a window object made for each would be one more object apart for the
+ * peer to reach for, with the next package and with the next ack it sends. {@link
+ * receiveSequence} is its pure form.
+ *
+ * @internal
+ */
+export class ReceiveTracker {
+  /** The newest sequence number received; 0 before any. */
+  remoteSequence: number;
+  /** Which of the 32 sequence numbers before it arrived: bit 31 = remoteSequence - 1. */
+  ackBitfield: number;
+
+  constructor(window: ReceiveWindow = EMPTY_WINDOW) {
+    this.remoteSequence = window.remoteSequence;
+    this.ackBitfield = window.ackBitfield;
   }
-  if (ahead === 0) return { window, verdict: 'duplicate' };
-  const behind = -ahead;
-  if (behind > ACK_BITFIELD_SIZE) return { window, verdict: 'stale' };
-  const bit = bitAt(ACK_BITFIELD_SIZE - behind);
-  if ((ackBitfield & bit) !== 0) return { window, verdict: 'duplicate' };
-  return { window: { remoteSequence, ackBitfield: (ackBitfield | bit) >>> 0 }, verdict: 'late' };
+
+  /** Takes `sequence` into the window, unless the verdict drops its package. */
+  take(sequence: number): ReceiveVerdict {
+    const { remoteSequence, ackBitfield } = this;
+    if (sequence === 0) return 'stale';
+    if (remoteSequence === 0) {
+      this.remoteSequence = sequence;
+      this.ackBitfield = 0;
+      return 'new';
+    }
+    const ahead = sqnDiff(sequence, remoteSequence);
+    if (ahead > 0) {
+      // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
+      const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
+      const oldNewest = ahead <= ACK_BITFIELD_SIZE ? bitAt(ACK_BITFIELD_SIZE - ahead) : 0;
+      this.remoteSequence = sequence;
+      this.ackBitfield = (shifted | oldNewest) >>> 0;
+      return 'new';
+    }
+    if (ahead === 0) return 'duplicate';
+    const behind = -ahead;
+    if (behind > ACK_BITFIELD_SIZE) return 'stale';
+    const bit = bitAt(ACK_BITFIELD_SIZE - behind);
+    if ((ackBitfield & bit) !== 0) return 'duplicate';
+    this.ackBitfield = (ackBitfield | bit) >>> 0;
+    return 'late';
+  }
+
+  /** The window as it is now, as an object of its own. */
+  window(): ReceiveWindow {
+    return { remoteSequence: this.remoteSequence, ackBitfield: this.ackBitfield };
+  }
 }
 
 /**
