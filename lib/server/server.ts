@@ -57,17 +57,6 @@ import { emptyGateCounts } from './serverStats';
 import type { StateSource } from './stateSource';
 import { ReportedCauses } from './stateWatch';
 
-/**
- * How long a slot of a server's timer wheel is, in ms: its clients' timers run up to this late.
- * Its clients' beats run in the slots, so a server's timed sends go out in five bursts a 25 ms
- * beat rather than spread over every millisecond. Over sockets, the quickstart at 500
- * PyGaSe clients took 0.93 of the CPU per client-second it took with 1 ms slots (14 alternating
- * pairs, 11 lower). A reply a client's events ask for goes at once when the beat allows, as
- * before. (Likely why, not measured: on the loopback a send delivers its datagram and wakes the
- * receiver, and a receiver woken once for a burst costs less than one woken for each datagram.)
- */
-const TIMER_SLOT_MS = 5;
-
 // Past ~300 lines with its documentation: one role, the public face of a server; the routing of
 // datagrams is the Gate's, the clients' connections the ClientRegistry's, the options their file's.
 /**
@@ -150,9 +139,9 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       'server',
     );
     this.errors$ = merge(this.handlers.errors$, this.serverErrors);
-    // Every client's timers (its send beat, ack timeout and silence) in slots, each slot one
-    // timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
-    this.wheel = new TimerWheel(settings.scheduler, TIMER_SLOT_MS);
+    // Every client's timers (its send beat, ack timeout and silence) in 1 ms slots, each slot
+    // one timer of the server's scheduler: a thousand clients' beats are not a thousand timers.
+    this.wheel = new TimerWheel(settings.scheduler);
     this.clients = new ClientRegistry<S>({
       ...settings,
       scheduler: this.wheel,
