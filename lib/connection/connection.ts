@@ -56,6 +56,15 @@ export type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 // protocol is exchangePackages' (see peerSignals), the package assembly PackageWriter's, the
 // blocks ConnectionBlocks', the options and their checks their file's.
 /**
+ * Takes each package a connection receives for the first time (see `Connection.watchPackages`).
+ *
+ * @internal
+ */
+export interface PackageWatcher<P extends Package> {
+  took(received: Received<Framed<P>>): void;
+}
+
+/**
  * One peer of a PyGaSe connection: the public face of {@link exchangePackages}, which runs the
  * protocol on the datagrams from the peer (`incoming$.pipe(exchangePackages(...))`). It sends a
  * package every send interval (40 Hz, 20 Hz when the link is bad) and at once when there is an
@@ -141,6 +150,8 @@ export class Connection<P extends Package = Package> {
   private closing = false;
   /** Whether the link dropped: closed, its events kept for a connection that resumes it. */
   private dropped = false;
+  /** Who takes each new package first, called directly (see {@link watchPackages}). */
+  private watcher: PackageWatcher<P> | undefined;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     checkConnectionOptions(options);
@@ -382,6 +393,18 @@ export class Connection<P extends Package = Package> {
   }
 
   /**
+   * Hands each package received for the first time to `watcher`, before `packages$` and before
+   * its events: a server's reader of what its client reports, called directly where a
+   * subscription would be three objects more to reach for, 40 times a second, for each client.
+   * What `took` throws closes the connection (`error`). One watcher; a second replaces the first.
+   *
+   * @internal
+   */
+  watchPackages(watcher: PackageWatcher<P>): void {
+    this.watcher = watcher;
+  }
+
+  /**
    * Hands what a dropped connection kept to the connection that resumes it: its events, those in
    * flight queued again, and the ids of the events it received. Once.
    *
@@ -466,6 +489,7 @@ export class Connection<P extends Package = Package> {
     }
     if (this.logsPackages)
       this.logger.debug(`Received package ${received.package.header.sequence} from ${this.name}.`);
+    this.watcher?.took(received);
     this.packages.next(received);
     // The exchange takes each datagram in the call that admitted it: its size is this package's.
     this.bytesUnacked += this.lastSize;

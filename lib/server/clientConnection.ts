@@ -10,7 +10,6 @@ import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
-import { handOn } from '../util/handOn';
 import type { Logger } from '../util/logger';
 import { ClientLink } from './clientLink';
 import type { AckVerdict } from './addressCheck';
@@ -160,7 +159,7 @@ export function connectClient<S extends GameState<object>>(
   hooks: ClientHooks,
 ): ClientEntry {
   const { address, key, handshake } = client;
-  const link = new ClientLink(context, client, () => connection);
+  const link = new ClientLink(context, client, () => connection, hooks.judge);
   const protocol = handshake === undefined ? 'pygase' : 'rxgase';
   const store = context.views?.source(context.store, { key, address, protocol }) ?? context.store;
   const connection: ClientConnection = new Connection<ClientPackage>({
@@ -230,20 +229,7 @@ export function connectClient<S extends GameState<object>>(
   };
   link.entry = entry;
   hooks.register(entry);
-  // Subscribed for each package: by handOn, one call (see there). What fails here ends the client.
-  connection.packages$.subscribe(
-    handOn(
-      ({ package: pkg, late }) => {
-        if (!late) link.reported = pkg.timeOrder;
-        // Before its events: those of the package that verifies it are handled at once.
-        if (guard !== undefined && !entry.verified) hooks.judge(entry, guard.judge(pkg.header.ack));
-      },
-      (error) => {
-        context.logger.error(`Closing the connection to ${key}: taking its package failed.`, error);
-        connection.close('error');
-      },
-    ),
-  );
+  connection.watchPackages(link);
   connection.events$.subscribe((event) => {
     if (entry.verified) context.handle(event, address);
     else guard?.hold(event);

@@ -1,20 +1,34 @@
+import type { PackageWatcher } from '../connection/connection';
+import type { Framed } from '../connection/framing';
+import type { Received } from '../operators/trackReceived';
 import { StateTooLargeError } from '../protocol/errors';
+import type { ClientPackage } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
 import type { Address } from '../transport/datagram';
 import { AddressCheck } from './addressCheck';
-import type { ClientConnection, ClientContext, ClientEntry, NewClient } from './clientConnection';
+import type {
+  ClientConnection,
+  ClientContext,
+  ClientEntry,
+  ClientHooks,
+  NewClient,
+} from './clientConnection';
 import type { PackagesClient } from './serverPackages';
 import { StateWatch, UNSENDABLE_STATE_GRACE_MS } from './stateWatch';
 import type { Unsendable } from './stateWatch';
 
 /**
  * What a client's connection and its package codec ask of the server for each package, held in
- * one object whose methods are on its prototype: the `time_order` the client reported, whether
- * its packages carry its state, and where a datagram to it goes. A server sends each client 40
+ * one object whose methods are on its prototype: the `time_order` the client reported (which it
+ * takes from each package, as the connection's package watcher), whether an unverified PyGaSe
+ * client's ack shows its address, whether its packages carry its state, and where a datagram to
+ * it goes. A server sends each client 40
  * packages a second; closures for these would be an object and a scope apart each, among
  * thousands of connections, for the processor to wait for.
  */
-export class ClientLink<S extends GameState<object>> implements PackagesClient {
+export class ClientLink<S extends GameState<object>>
+  implements PackagesClient, PackageWatcher<ClientPackage>
+{
   /** The `time_order` of the client's last package taken in order. */
   reported: number;
   /** The client's entry, once made. */
@@ -28,16 +42,39 @@ export class ClientLink<S extends GameState<object>> implements PackagesClient {
   private unsendable = false;
   private readonly watch: StateWatch;
   private readonly address: Address;
+  private readonly key: string;
 
   constructor(
     private readonly context: ClientContext<S>,
     client: NewClient,
     private readonly connection: () => ClientConnection,
+    private readonly judge: ClientHooks['judge'],
   ) {
     this.reported = client.timeOrder;
     this.address = client.address;
+    this.key = client.key;
     this.guard = client.handshake === undefined ? new AddressCheck() : undefined;
     this.watch = watchState(context, client, connection);
+  }
+
+  /**
+   * A package the client sent, new: its `time_order` unless it came late, and, before its events
+   * are handled, what its ack shows of an unverified client. What fails here ends the client.
+   */
+  took({ package: pkg, late }: Received<Framed<ClientPackage>>): void {
+    try {
+      if (!late) this.reported = pkg.timeOrder;
+      const { guard, entry } = this;
+      if (guard !== undefined && entry !== undefined && !entry.verified) {
+        this.judge(entry, guard.judge(pkg.header.ack));
+      }
+    } catch (error) {
+      this.context.logger.error(
+        `Closing the connection to ${this.key}: taking its package failed.`,
+        error,
+      );
+      this.connection().close('error');
+    }
   }
 
   timeOrder(): number {

@@ -222,6 +222,45 @@ describe('Connection', () => {
     });
   });
 
+  it('hands each new package to its package watcher first, before packages$ and its events', () => {
+    const { connection, reply, at, runUntil } = harness();
+    const seen: string[] = [];
+    connection.watchPackages({
+      took: ({ package: pkg, late }) =>
+        seen.push(`watcher ${pkg.header.sequence}${late ? ' late' : ''}`),
+    });
+    connection.packages$.subscribe(({ package: pkg }) =>
+      seen.push(`packages$ ${pkg.header.sequence}`),
+    );
+    connection.events$.subscribe((e) => seen.push(`event ${e.type}`));
+    connection.open();
+    at(5, () => reply(2, 0, 0, [event('A')]));
+    at(6, () => reply(2, 0, 0, [event('A')]));
+    at(7, () => reply(1, 0));
+    runUntil(20);
+    expect(seen).toEqual(['watcher 2', 'packages$ 2', 'event A', 'watcher 1 late', 'packages$ 1']);
+  });
+
+  it('closes with the reason error when its package watcher throws', () => {
+    const { connection, reply, at, scheduler } = harness();
+    const outcome: string[] = [];
+    connection.watchPackages({
+      took: () => {
+        throw new Error('the watcher broke');
+      },
+    });
+    connection.events$.subscribe({
+      next: (e) => outcome.push(e.type),
+      complete: () => outcome.push('done'),
+    });
+    connection.open();
+    at(5, () => reply(1, 0, 0, [event('A')]));
+    scheduler.flush();
+    // Its events are not handed on: the package was not taken.
+    expect(outcome).toEqual(['done']);
+    expect(connection.closeReason).toBe('error');
+  });
+
   it('drops and counts datagrams that do not decode, and goes on', () => {
     const { connection, peer, self, reply, at, runUntil } = harness();
     connection.open();
