@@ -2,10 +2,10 @@ import {
   AsyncSubject,
   BehaviorSubject,
   EMPTY,
+  Observable,
   Subject,
   Subscription,
   asyncScheduler,
-  defer,
   distinctUntilChanged,
   endWith,
   ignoreElements,
@@ -14,7 +14,7 @@ import {
   startWith,
   takeUntil,
 } from 'rxjs';
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { Quality } from '../operators/avoidCongestion';
 import type { PeerSignal } from '../operators/exchangePackages';
 import type { Received } from '../operators/trackReceived';
@@ -117,6 +117,8 @@ export class Connection<P extends Package = Package> {
   /** The smoothed round trip, set on every ack; `latency` tells it only while it is listened to. */
   private latencyMs = 0;
   private readonly latency = new BehaviorSubject<number>(0);
+  /** How many subscribe to `latency$` now. */
+  private latencyListeners = 0;
   private readonly quality = new BehaviorSubject<Quality>('good');
   // Emitted for every package and event: Multicasts, which allocate nothing for a value.
   private readonly packages = new Multicast<Received<Framed<P>>>();
@@ -168,10 +170,16 @@ export class Connection<P extends Package = Package> {
     this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
     this.status$ = this.status.pipe(distinctUntilChanged());
-    // Brought up to date as it is subscribed to: acks only tell it while someone listens.
-    this.latency$ = defer(() => {
+    // Brought up to date as it is subscribed to: acks only tell it while someone listens, which
+    // the connection counts itself rather than ask the subject for each ack.
+    this.latency$ = new Observable<number>((subscriber) => {
       if (this.latency.value !== this.latencyMs) this.latency.next(this.latencyMs);
-      return this.latency;
+      this.latencyListeners++;
+      const listening = this.latency.subscribe(subscriber);
+      return () => {
+        this.latencyListeners--;
+        listening.unsubscribe();
+      };
     });
     this.quality$ = this.quality.pipe(distinctUntilChanged());
     this.packages$ = this.packages.observable;
@@ -456,7 +464,7 @@ export class Connection<P extends Package = Package> {
         this.outgoing.acked(signal.sequence);
         this.options.codec.acked?.(signal.sequence);
         this.latencyMs = signal.latencyMs;
-        if (this.latency.observed) this.latency.next(signal.latencyMs);
+        if (this.latencyListeners > 0) this.latency.next(signal.latencyMs);
         return;
       case 'timedOut': {
         counts.timedOut++;

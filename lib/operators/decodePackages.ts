@@ -61,12 +61,29 @@ export function decodeOrDrop<P extends Package>(
   onDropped: (error: RxgaseError, datagram: Uint8Array) => void = () => undefined,
 ): (datagram: Uint8Array) => P | undefined {
   return (datagram) => {
-    try {
-      return decode(datagram);
-    } catch (error) {
-      if (!(error instanceof RxgaseError)) throw error;
-      onDropped(error, datagram);
-      return undefined;
-    }
+    const decoded = decodeOrError(decode, datagram);
+    if (!(decoded instanceof RxgaseError)) return decoded;
+    onDropped(decoded, datagram);
+    return undefined;
   };
+}
+
+/**
+ * {@link decodeOrDrop}'s step with no function made: `decode(datagram)`, or the named error it
+ * refused the datagram with, given back rather than thrown. Anything else it throws, a bug, is
+ * thrown on. For the exchange of a connection, which decodes each datagram of its peer with no
+ * closure between.
+ *
+ * @internal
+ */
+export function decodeOrError<P extends Package>(
+  decode: (datagram: Uint8Array) => P,
+  datagram: Uint8Array,
+): P | RxgaseError {
+  try {
+    return decode(datagram);
+  } catch (error) {
+    if (!(error instanceof RxgaseError)) throw error;
+    return error;
+  }
 }

@@ -1,16 +1,19 @@
-import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { Subscriber } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import { sqnAdd, sqnBack } from '../protocol/sequence';
 import { reportUnhandled } from '../util/handOn';
 import { congestionChecks } from './avoidCongestion';
-import { decodeOrDrop } from './decodePackages';
+import { RxgaseError } from '../protocol/errors';
+import { decodeOrError } from './decodePackages';
 import type { ExchangeOptions, PeerSignal } from './exchangePackages';
 import { Pacer } from './paceSends';
 import { PendingAcks } from './resolveAcks';
 import { smoothStep } from './smoothLatency';
 import { ReceiveTracker } from './trackReceived';
 import { SilenceTimer } from './whenSilent';
+import type { Hearing } from './whenSilent';
 
 /** {@link ExchangeOptions} with every default taken. */
 export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> {
@@ -29,12 +32,18 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  * closure, two subjects and a chain of subscribers between the pace and the send, a datagram and
  * a package now touch this object and the steps' own.
  *
- * It is no operator of its own: `exchangePackages` is, and its marble specs (the subscriptions of
- * the datagrams and of `urgent$` included) and property spec are this class's.
+ * It is the subscriber to the datagrams itself, as RxJS's operators subscribe to their source
+ * with a subscriber of their own: a datagram goes from its source's call straight to this object.
+ * What taking one throws ends the exchange, as the source's errors do; the source completing
+ * does not (the peer's silence ends it). It is no operator of its own: `exchangePackages` is,
+ * and its marble specs (the subscriptions of the datagrams and of `urgent$` included) and
+ * property spec are this class's.
  *
  * @internal
  */
-export class Exchange<P extends Package> {
+export class Exchange<P extends Package> extends Subscriber<Uint8Array> implements Hearing {
+  /** When the peer was last heard from: set here for each datagram, read by the silence timer. */
+  lastHeard = 0;
   private readonly received = new ReceiveTracker();
   private latencyMs = 0;
   /** The package the last header received acks by its `ack` field: a latency sample. */
@@ -45,7 +54,7 @@ export class Exchange<P extends Package> {
   private sequence: number;
   /** The send interval congestion avoidance set last; 0 before its first setting. */
   private intervalMs = 0;
-  private readonly decode: (datagram: Uint8Array) => P | undefined;
+  private readonly decode: (datagram: Uint8Array) => P;
   // What each datagram and package asks for, held here rather than read from the settings: one
   // object fewer to reach for each, in a server whose thousands of connections take turns.
   private readonly admit: ((datagram: Uint8Array) => boolean) | undefined;
@@ -61,6 +70,8 @@ export class Exchange<P extends Package> {
     settings: ExchangeSettings<P>,
     private readonly subscriber: Subscriber<PeerSignal<P>>,
   ) {
+    // No destination: the exchange says itself what its source's notifications end.
+    super();
     const { scheduler, packageTimeoutMs, connectionTimeoutMs } = settings;
     this.admit = settings.admit;
     this.encode = settings.encode;
@@ -69,9 +80,7 @@ export class Exchange<P extends Package> {
     this.scheduler = scheduler;
     // The number before the first: sending adds one.
     this.sequence = sqnBack(settings.firstSequence ?? 1, 1);
-    this.decode = decodeOrDrop(settings.decode, (error) =>
-      subscriber.next({ kind: 'dropped', reason: 'undecodable', error }),
-    );
+    this.decode = settings.decode;
     this.acks = new PendingAcks(this, packageTimeoutMs, scheduler);
     this.silence = new SilenceTimer(
       () => {
@@ -80,6 +89,7 @@ export class Exchange<P extends Package> {
       },
       connectionTimeoutMs,
       scheduler,
+      this,
     );
     // What sending throws ends the exchange, as the source's errors do; once it has ended (its
     // encoder closed it, say), it is reported as RxJS reports what nobody takes.
@@ -119,14 +129,42 @@ export class Exchange<P extends Package> {
     this.pacer.stop();
   }
 
+  protected override _next(datagram: Uint8Array): void {
+    try {
+      this.receive(datagram);
+    } catch (error) {
+      // Whoever took a package may have ended the exchange first: then nobody is told but RxJS.
+      if (this.isStopped) reportUnhandled(error);
+      else this.error(error);
+    }
+  }
+
+  protected override _error(error: unknown): void {
+    try {
+      this.fail(error);
+    } catch (thrown) {
+      reportUnhandled(thrown);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  /** The datagrams ended: the exchange goes on until its peer falls silent. */
+  protected override _complete(): void {
+    this.unsubscribe();
+  }
+
   /** Takes a datagram from the other peer. */
-  readonly receive = (datagram: Uint8Array): void => {
+  private receive(datagram: Uint8Array): void {
     const { subscriber, admit } = this;
     if (admit !== undefined && !admit(datagram)) return;
-    const pkg = this.decode(datagram);
-    if (pkg === undefined) return;
+    const pkg = decodeOrError(this.decode, datagram);
+    if (pkg instanceof RxgaseError) {
+      subscriber.next({ kind: 'dropped', reason: 'undecodable', error: pkg });
+      return;
+    }
     // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
-    this.silence.heard();
+    this.lastHeard = this.scheduler.now();
     const { header } = pkg;
     const received = this.received;
     const verdict = received.take(header.sequence);
@@ -144,7 +182,7 @@ export class Exchange<P extends Package> {
     if (pkg.events.length > 0 || (this.ackEvery > 1 && ++this.unacked >= this.ackEvery)) {
       this.pacer.urgent();
     }
-  };
+  }
 
   /**
    * A package sent was acked (the pending acks tell the exchange itself, with no closure between):

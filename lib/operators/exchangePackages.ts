@@ -147,8 +147,8 @@ export function exchangePackages<P extends Package>(
     new Observable<PeerSignal<P>>((subscriber) => {
       const exchange = new Exchange(settings, subscriber);
       subscriber.add(() => exchange.stop());
-      // What receiving throws ends the exchange, as the source's errors do.
-      subscriber.add(datagrams$.subscribe(handOn(exchange.receive, exchange.fail)));
+      // The exchange subscribes itself: what receiving throws ends it, as the source's errors do.
+      subscriber.add(datagrams$.subscribe(exchange));
       if (options.urgent$ !== undefined) {
         subscriber.add(options.urgent$.subscribe(handOn(exchange.hurry, exchange.fail)));
       }

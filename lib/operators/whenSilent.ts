@@ -67,8 +67,9 @@ export function whenSilent(
  *
  * @internal
  */
-export class SilenceTimer {
-  private lastHeard: number;
+export class SilenceTimer implements Hearing {
+  lastHeard: number;
+  private readonly hearing: Hearing;
   private timer: Subscription | undefined;
 
   /**
@@ -77,19 +78,24 @@ export class SilenceTimer {
    * @param onSilent Called once, when the silence has lasted `timeoutMs`.
    * @param timeoutMs How long a silence counts as lost; default 5000.
    * @param scheduler Where time is read and the timer runs; default `asyncScheduler`.
+   * @param hearing Where the time the peer was last heard is kept, if not in the timer: an
+   *   object the caller touches anyway for each datagram sets it there itself, and the timer
+   *   reads it only when it runs. It is set to now.
    */
   constructor(
     private readonly onSilent: () => void,
     private readonly timeoutMs = CONNECTION_TIMEOUT_MS,
     private readonly scheduler: SchedulerLike = asyncScheduler,
+    hearing?: Hearing,
   ) {
-    this.lastHeard = scheduler.now();
+    this.hearing = hearing ?? this;
+    this.lastHeard = this.hearing.lastHeard = scheduler.now();
     this.timer = scheduler.schedule(() => this.check(), timeoutMs);
   }
 
   /** The peer was heard from, now: the silence starts again. */
   heard(): void {
-    this.lastHeard = this.scheduler.now();
+    this.hearing.lastHeard = this.scheduler.now();
   }
 
   /** Cancels the timer: `onSilent` will not be called. */
@@ -99,7 +105,7 @@ export class SilenceTimer {
   }
 
   private check(): void {
-    const silentFor = this.scheduler.now() - this.lastHeard;
+    const silentFor = this.scheduler.now() - this.hearing.lastHeard;
     if (silentFor >= this.timeoutMs) {
       this.timer = undefined;
       this.onSilent();
@@ -107,4 +113,13 @@ export class SilenceTimer {
     }
     this.timer = this.scheduler.schedule(() => this.check(), this.timeoutMs - silentFor);
   }
+}
+
+/**
+ * When a peer was last heard from, on the scheduler's clock: what a {@link SilenceTimer} reads.
+ *
+ * @internal
+ */
+export interface Hearing {
+  lastHeard: number;
 }
