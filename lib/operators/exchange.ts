@@ -9,6 +9,7 @@ import { RxgaseError } from '../protocol/errors';
 import { decodeOrError } from './decodePackages';
 import type { ExchangeOptions, PeerSignal } from './exchangePackages';
 import { Pacer } from './paceSends';
+import type { Paced } from './paceSends';
 import { PendingAcks } from './resolveAcks';
 import { smoothStep } from './smoothLatency';
 import { ReceiveTracker } from './trackReceived';
@@ -41,7 +42,7 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  *
  * @internal
  */
-export class Exchange<P extends Package> extends Subscriber<Uint8Array> implements Hearing {
+export class Exchange<P extends Package> extends Subscriber<Uint8Array> implements Hearing, Paced {
   /** When the peer was last heard from: set here for each datagram, read by the silence timer. */
   lastHeard = 0;
   private readonly received = new ReceiveTracker();
@@ -91,16 +92,7 @@ export class Exchange<P extends Package> extends Subscriber<Uint8Array> implemen
       scheduler,
       this,
     );
-    // What sending throws ends the exchange, as the source's errors do; once it has ended (its
-    // encoder closed it, say), it is reported as RxJS reports what nobody takes.
-    this.pacer = new Pacer(() => {
-      try {
-        this.sendNext();
-      } catch (error) {
-        if (subscriber.closed) reportUnhandled(error);
-        else this.fail(error);
-      }
-    }, scheduler);
+    this.pacer = new Pacer(this, scheduler);
   }
 
   /**
@@ -152,6 +144,22 @@ export class Exchange<P extends Package> extends Subscriber<Uint8Array> implemen
   /** The datagrams ended: the exchange goes on until its peer falls silent. */
   protected override _complete(): void {
     this.unsubscribe();
+  }
+
+  /**
+   * The pace says send: the next package goes. What sending throws ends the exchange, as the
+   * source's errors do; once it has ended (its encoder closed it, say), it is reported as RxJS
+   * reports what nobody takes.
+   *
+   * @internal
+   */
+  paced(): void {
+    try {
+      this.sendNext();
+    } catch (error) {
+      if (this.subscriber.closed) reportUnhandled(error);
+      else this.fail(error);
+    }
   }
 
   /** Takes a datagram from the other peer. */

@@ -40,7 +40,7 @@ export function paceSends(
   return (urgent$) =>
     new Observable<number>((subscriber) => {
       let count = 0;
-      const pacer = new Pacer(() => subscriber.next(count++), scheduler);
+      const pacer = new Pacer({ paced: () => subscriber.next(count++) }, scheduler);
       const intervals = sendIntervalMs$.subscribe({
         next: (ms) => {
           if (!(ms > 0)) {
@@ -82,42 +82,19 @@ export class Pacer {
   private urgentAt = Infinity;
   private timer: Subscription | undefined;
   /** The timer whose work runs now: it is scheduled again for the next send, not replaced. */
-  private running: SchedulerAction<unknown> | undefined;
+  private running: SchedulerAction<Pacer> | undefined;
   private stopped = false;
-  /** The timer's work: one function for every send, not a closure each. */
-  private readonly beat: (this: SchedulerAction<unknown>) => void;
 
   /**
-   * @param onSend Called at each moment to send; it may ask for more, or stop the pacer.
+   * @param sender Told at each moment to send (`paced`); it may ask for more, or stop the pacer.
+   *   An object with a method, not a function: a server's pacers run some dozens a millisecond,
+   *   and a closure would be two objects more to reach for each.
    * @param scheduler Where time is read and sends are scheduled.
    */
   constructor(
-    private readonly onSend: () => void,
+    private readonly sender: Paced,
     private readonly scheduler: SchedulerLike,
-  ) {
-    const run = (action: SchedulerAction<unknown>): void => {
-      this.running = action;
-      try {
-        this.send();
-      } catch (error) {
-        // A scheduler ends an action that throws, and with it the next beat set on it: the beat
-        // goes on, on a timer of its own.
-        this.running = undefined;
-        if (!this.stopped && this.timer === action) {
-          this.timer = this.scheduler.schedule(
-            this.beat,
-            Math.max(0, this.nextAt - this.scheduler.now()),
-          );
-        }
-        throw error;
-      } finally {
-        this.running = undefined;
-      }
-    };
-    this.beat = function (this: SchedulerAction<unknown>) {
-      run(this);
-    };
-  }
+  ) {}
 
   /**
    * The send interval is `ms` from now on (a positive number of ms): the first starts the beat
@@ -158,14 +135,36 @@ export class Pacer {
       // The beat goes on: its timer, running now, is set again, as `interval` sets its own. Once
       // a run: a virtual scheduler makes a new action of it each time, which the timer cancels,
       // so a second setting in the run goes the way of any other.
-      this.running.schedule(undefined, delay);
+      this.running.schedule(this, delay);
       this.running = undefined;
       return;
     }
     timer?.unsubscribe();
     this.timer = undefined;
     if (delay <= 0) this.send();
-    else this.timer = this.scheduler.schedule(this.beat, delay);
+    else this.timer = this.scheduler.schedule(beat, delay, this);
+  }
+
+  /** A beat, run by its timer `action`. */
+  run(action: SchedulerAction<Pacer>): void {
+    this.running = action;
+    try {
+      this.send();
+    } catch (error) {
+      // A scheduler ends an action that throws, and with it the next beat set on it: the beat
+      // goes on, on a timer of its own.
+      this.running = undefined;
+      if (!this.stopped && this.timer === action) {
+        this.timer = this.scheduler.schedule(
+          beat,
+          Math.max(0, this.nextAt - this.scheduler.now()),
+          this,
+        );
+      }
+      throw error;
+    } finally {
+      this.running = undefined;
+    }
   }
 
   private send(): void {
@@ -177,6 +176,24 @@ export class Pacer {
     this.lastSent = this.nextAt <= now && now - this.nextAt < intervalMs ? this.nextAt : now;
     this.urgentAt = Infinity;
     this.sendAt(this.lastSent + intervalMs, now);
-    this.onSend();
+    this.sender.paced();
   }
+}
+
+/**
+ * Who a {@link Pacer} tells when to send.
+ *
+ * @internal
+ */
+export interface Paced {
+  /** It is time to send; what this throws is thrown on to the scheduler. */
+  paced(): void;
+}
+
+/**
+ * The work of every pacer's timer, one function for all: the pacer is its state. A function of
+ * each pacer's own would be a closure and a scope to reach for at each send.
+ */
+function beat(this: SchedulerAction<Pacer>, pacer?: Pacer): void {
+  (pacer as Pacer).run(this);
 }

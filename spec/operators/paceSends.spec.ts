@@ -121,10 +121,15 @@ describe('paceSends', () => {
     const beneath = new VirtualTimeScheduler(VirtualAction, 200);
     const wheel = new TimerWheel(beneath);
     const sends: number[] = [];
-    const pacer = new Pacer(() => {
-      sends.push(wheel.now());
-      if (sends.length === 2) throw new Error('boom');
-    }, wheel);
+    const pacer = new Pacer(
+      {
+        paced: () => {
+          sends.push(wheel.now());
+          if (sends.length === 2) throw new Error('boom');
+        },
+      },
+      wheel,
+    );
     pacer.setSendInterval(40);
     expect(() => beneath.flush()).toThrow('boom');
     // The wheel threw on; the virtual scheduler beneath dropped its timer: the next schedule
