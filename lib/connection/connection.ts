@@ -152,6 +152,11 @@ export class Connection<P extends Package = Package> {
   private closing = false;
   /** Whether the link dropped: closed, its events kept for a connection that resumes it. */
   private dropped = false;
+  /**
+   * The codec's `acked`, read once: for each ack, the options and the codec are two objects
+   * fewer to reach for, and none for a codec that does not track acks (PyGaSe's).
+   */
+  private readonly codecAcked: ((sequence: number) => void) | undefined;
   /** Who takes each new package first, called directly (see {@link watchPackages}). */
   private watcher: PackageWatcher<P> | undefined;
 
@@ -166,6 +171,7 @@ export class Connection<P extends Package = Package> {
         : rxgaseFraming(options.session, options.maxMessageSize, resumed?.seen);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.budget = options.budget;
+    this.codecAcked = options.codec.acked?.bind(options.codec);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
     this.name = addressKey(options.remote);
@@ -462,7 +468,7 @@ export class Connection<P extends Package = Package> {
       case 'acked':
         counts.acked++;
         this.outgoing.acked(signal.sequence);
-        this.options.codec.acked?.(signal.sequence);
+        this.codecAcked?.(signal.sequence);
         this.latencyMs = signal.latencyMs;
         if (this.latencyListeners > 0) this.latency.next(signal.latencyMs);
         return;

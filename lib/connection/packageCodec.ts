@@ -25,7 +25,10 @@ export interface PackageCodec<P extends Package> {
   encode(header: Header): Uint8Array;
   /** How many bytes the next package takes before its events, to know how many events fit. */
   baseSize(): number;
-  /** The peer acked package `sequence`. */
+  /**
+   * The peer acked package `sequence`. A connection reads this method once, when it is made (and
+   * calls it on the codec): one set later is not called.
+   */
   acked?(sequence: number): void;
   /** Package `sequence` was not acked in time. */
   lost?(sequence: number): void;

@@ -127,9 +127,14 @@ export function resolveAcks(
  * @internal
  */
 export class PendingAcks {
-  // Oldest first, since packages are sent in order: each package's sequence number, and when it
-  // was sent, at the same index. The pending ones are at [start, end): the arrays never shrink,
-  // so packages sent and acked allocate nothing once they hold as many as are ever pending.
+  // Oldest first, since packages are sent in order. The oldest is in fields of its own, the rest
+  // in two arrays, each package's sequence number and when it was sent at the same index, at
+  // [start, end). A peer that acks each package as PyGaSe's do has one pending at a time: the
+  // arrays, two objects and their elements more, cold by each beat, are then never reached for.
+  // They never shrink, so packages sent and acked allocate nothing once they hold as many as are
+  // ever pending. The oldest is empty only while the arrays are.
+  private oldest = NONE;
+  private oldestSentAt = 0;
   private readonly sequences: number[] = [];
   private readonly sentAts: number[] = [];
   private start = 0;
@@ -154,41 +159,56 @@ export class PendingAcks {
 
   /** How many packages wait for their ack. */
   get size(): number {
-    return this.end - this.start;
+    return (this.oldest === NONE ? 0 : 1) + this.end - this.start;
   }
 
   /** The package `sequence` was sent now. */
   sent(sequence: number): void {
-    if (this.end === this.sequences.length && this.start > 0) this.moveToFront();
-    this.sequences[this.end] = sequence;
-    this.sentAts[this.end++] = this.scheduler.now();
+    const now = this.scheduler.now();
+    if (this.oldest === NONE) {
+      this.oldest = sequence;
+      this.oldestSentAt = now;
+    } else {
+      if (this.end === this.sequences.length && this.start > 0) this.moveToFront();
+      this.sequences[this.end] = sequence;
+      this.sentAts[this.end++] = now;
+    }
     this.setTimer();
   }
 
   /** A header came back: the packages it acknowledges are acked, in the order they were sent. */
   receive(header: Header): void {
-    const { sequences, sentAts } = this;
+    if (this.oldest === NONE) return;
     // Most headers ack one package: it needs no list.
-    let firstSequence = -1;
+    let firstSequence = NONE;
     let firstSentAt = 0;
     let more: number[] | undefined;
-    let kept = this.start;
-    for (let i = this.start; i < this.end; i++) {
-      const sequence = sequences[i] as number;
-      const sentAt = sentAts[i] as number;
-      if (!acknowledges(header, sequence)) {
-        sequences[kept] = sequence;
-        sentAts[kept++] = sentAt;
-      } else if (firstSequence === -1) {
-        firstSequence = sequence;
-        firstSentAt = sentAt;
-      } else {
-        (more ??= []).push(sequence, sentAt);
-      }
+    const oldestAcked = acknowledges(header, this.oldest);
+    if (oldestAcked) {
+      firstSequence = this.oldest;
+      firstSentAt = this.oldestSentAt;
     }
-    if (firstSequence === -1) return;
-    this.end = kept;
-    if (this.start === kept) this.start = this.end = 0;
+    if (this.start < this.end) {
+      const { sequences, sentAts } = this;
+      let kept = this.start;
+      for (let i = this.start; i < this.end; i++) {
+        const sequence = sequences[i] as number;
+        const sentAt = sentAts[i] as number;
+        if (!acknowledges(header, sequence)) {
+          sequences[kept] = sequence;
+          sentAts[kept++] = sentAt;
+        } else if (firstSequence === NONE) {
+          firstSequence = sequence;
+          firstSentAt = sentAt;
+        } else {
+          (more ??= []).push(sequence, sentAt);
+        }
+      }
+      this.end = kept;
+    }
+    if (firstSequence === NONE) return;
+    if (oldestAcked) this.dropOldest();
+    else if (this.start === this.end) this.start = this.end = 0;
     const now = this.scheduler.now();
     this.onOutcome.acked(firstSequence, now - firstSentAt);
     if (more === undefined) return;
@@ -205,11 +225,10 @@ export class PendingAcks {
   }
 
   private setTimer(): void {
-    const oldestAt = this.start < this.end ? this.sentAts[this.start] : undefined;
-    if (this.timer !== undefined || this.expiring || this.stopped || oldestAt === undefined) return;
+    if (this.timer !== undefined || this.expiring || this.stopped || this.oldest === NONE) return;
     this.timer = this.scheduler.schedule(
       () => this.expire(),
-      oldestAt + this.timeoutMs - this.scheduler.now(),
+      this.oldestSentAt + this.timeoutMs - this.scheduler.now(),
     );
   }
 
@@ -217,16 +236,26 @@ export class PendingAcks {
   private expire(): void {
     this.timer = undefined;
     this.expiring = true;
-    const { sequences, sentAts, timeoutMs } = this;
     const now = this.scheduler.now();
-    // The fields are read each time: a handler's send may move the pending packages to the front.
-    while (this.start < this.end && (sentAts[this.start] as number) + timeoutMs <= now) {
-      const sequence = sequences[this.start++] as number;
-      if (this.start === this.end) this.start = this.end = 0;
+    // The fields are read each time: a handler's send may add pending packages.
+    while (this.oldest !== NONE && this.oldestSentAt + this.timeoutMs <= now) {
+      const sequence = this.oldest;
+      this.dropOldest();
       this.onOutcome.timedOut(sequence);
     }
     this.expiring = false;
     this.setTimer();
+  }
+
+  /** The oldest pending package is settled: the next oldest, if any, takes its place. */
+  private dropOldest(): void {
+    if (this.start === this.end) {
+      this.oldest = NONE;
+      return;
+    }
+    this.oldest = this.sequences[this.start] as number;
+    this.oldestSentAt = this.sentAts[this.start++] as number;
+    if (this.start === this.end) this.start = this.end = 0;
   }
 
   /** Moves the pending packages to the front of the arrays, to send more without growing them. */
@@ -240,3 +269,6 @@ export class PendingAcks {
     this.start = 0;
   }
 }
+
+/** No package: the oldest field while nothing is pending. Sequence numbers are 0..65535. */
+const NONE = -1;
