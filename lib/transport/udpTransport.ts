@@ -150,15 +150,23 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   };
 }
 
+/** The IP address `lookupUnlessIp` answered last, and its family. */
+let lastIp = { hostname: '', family: 0 };
+
 /**
  * node:dgram looks up the address of every datagram it sends, and the system's lookup answers for
  * an IP address on the next tick: a deferred call for every package a server sends. An IP address
- * is its own answer, at once; a name is looked up as before.
+ * is its own answer, at once; a name is looked up as before. The last IP address is remembered,
+ * so that a server sending to many clients on one host tests the string once, not with a regular
+ * expression for each package.
  */
 const lookupUnlessIp: SocketOptions['lookup'] = (hostname, options, callback) => {
-  const family = isIP(hostname);
-  if (family === 0) lookup(hostname, options, callback);
-  else callback(null, hostname, family);
+  if (hostname !== lastIp.hostname) {
+    const family = isIP(hostname);
+    if (family === 0) return lookup(hostname, options, callback);
+    lastIp = { hostname, family };
+  }
+  callback(null, hostname, lastIp.family);
 };
 
 /**
