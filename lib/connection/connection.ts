@@ -46,7 +46,7 @@ import { emptyStats, statsOf } from './stats';
 
 import type { ConnectionOptions, DispatchOptions } from './connectionOptions';
 import { ACK_AFTER_BYTES, ConnectionStatus, checkConnectionOptions } from './connectionOptions';
-import { handOn } from '../util/handOn';
+import { handTo } from '../util/handOn';
 import { Multicast } from '../util/multicast';
 
 export { ACK_AFTER_BYTES, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from './connectionOptions';
@@ -291,7 +291,7 @@ export class Connection<P extends Package = Package> {
       encode: this.nextPackage.bind(this),
     });
     // Whatever fails (the transport, a decoder's bug) ends the connection.
-    this.running.add(signals$.subscribe(handOn(this.handle.bind(this), () => this.close('error'))));
+    this.running.add(signals$.subscribe(handTo(this, () => this.close('error'))));
     return this;
   }
 
@@ -459,8 +459,12 @@ export class Connection<P extends Package = Package> {
     return false;
   }
 
-  /** What the exchange of packages did. */
-  private handle(signal: PeerSignal<Framed<P>>): void {
+  /**
+   * What the exchange of packages did: its subscriber calls this, with no function between.
+   *
+   * @internal
+   */
+  handle(signal: PeerSignal<Framed<P>>): void {
     const counts = this.counts;
     switch (signal.kind) {
       case 'received':

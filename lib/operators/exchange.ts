@@ -12,7 +12,8 @@ import { Pacer } from './paceSends';
 import type { Paced } from './paceSends';
 import { PendingAcks } from './resolveAcks';
 import { smoothStep } from './smoothLatency';
-import { ReceiveTracker } from './trackReceived';
+import { takeSequence } from './trackReceived';
+import type { WindowFields } from './trackReceived';
 import { SilenceTimer } from './whenSilent';
 import type { Hearing } from './whenSilent';
 
@@ -42,10 +43,15 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  *
  * @internal
  */
-export class Exchange<P extends Package> extends Subscriber<Uint8Array> implements Hearing, Paced {
+export class Exchange<P extends Package>
+  extends Subscriber<Uint8Array>
+  implements Hearing, Paced, WindowFields
+{
   /** When the peer was last heard from: set here for each datagram, read by the silence timer. */
   lastHeard = 0;
-  private readonly received = new ReceiveTracker();
+  /** The receive window (as `trackReceived` keeps it), in the exchange's own fields. */
+  remoteSequence = 0;
+  ackBits = 0;
   private latencyMs = 0;
   /** The package the last header received acks by its `ack` field: a latency sample. */
   private newestAcked = -1;
@@ -174,13 +180,12 @@ export class Exchange<P extends Package> extends Subscriber<Uint8Array> implemen
     // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
     this.lastHeard = this.scheduler.now();
     const { header } = pkg;
-    const received = this.received;
-    const verdict = received.take(header.sequence);
+    const verdict = takeSequence(this, header.sequence);
     if (verdict === 'duplicate' || verdict === 'stale') {
       subscriber.next({ kind: 'dropped', reason: verdict, sequence: header.sequence });
       return;
     }
-    const window = received.window();
+    const window = { remoteSequence: this.remoteSequence, ackBitfield: this.ackBits >>> 0 };
     subscriber.next({ kind: 'received', package: pkg, window, late: verdict === 'late' });
     // Whoever took the package may have ended the exchange.
     if (subscriber.closed) return;
@@ -216,8 +221,8 @@ export class Exchange<P extends Package> extends Subscriber<Uint8Array> implemen
     const next = sqnAdd(this.sequence, 1);
     const header: Header = {
       sequence: next,
-      ack: this.received.remoteSequence,
-      ackBitfield: this.received.ackBitfield,
+      ack: this.remoteSequence,
+      ackBitfield: this.ackBits >>> 0,
     };
     const datagram = this.encode(header);
     if (datagram === undefined) return;

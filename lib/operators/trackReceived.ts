@@ -69,6 +69,54 @@ export function receiveSequence(
 }
 
 /**
+ * A receive window whose numbers are fields of an object that holds it: a {@link ReceiveTracker},
+ * or an exchange, which has them among its own so that a package and an ack reach for one object
+ * less. `ackBits` is the ack bitfield as a signed 32-bit integer: as the unsigned number it is on
+ * the wire it is past 2^31 whenever its top bit is set (the package before the newest arrived,
+ * nearly always), and a field holding such a number holds it in an object of its own.
+ *
+ * @internal
+ */
+export interface WindowFields {
+  /** The newest sequence number received; 0 before any. */
+  remoteSequence: number;
+  /** Which of the 32 sequence numbers before it arrived, as an int32: bit 31 = remoteSequence - 1. */
+  ackBits: number;
+}
+
+/**
+ * The receive window's step on a window held in fields: takes `sequence` into it unless the
+ * verdict drops its package. {@link receiveSequence} is its pure form.
+ *
+ * @internal
+ */
+export function takeSequence(window: WindowFields, sequence: number): ReceiveVerdict {
+  const { remoteSequence, ackBits } = window;
+  if (sequence === 0) return 'stale';
+  if (remoteSequence === 0) {
+    window.remoteSequence = sequence;
+    window.ackBits = 0;
+    return 'new';
+  }
+  const ahead = sqnDiff(sequence, remoteSequence);
+  if (ahead > 0) {
+    // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
+    const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBits >>> ahead;
+    const oldNewest = ahead <= ACK_BITFIELD_SIZE ? bitAt(ACK_BITFIELD_SIZE - ahead) : 0;
+    window.remoteSequence = sequence;
+    window.ackBits = shifted | oldNewest;
+    return 'new';
+  }
+  if (ahead === 0) return 'duplicate';
+  const behind = -ahead;
+  if (behind > ACK_BITFIELD_SIZE) return 'stale';
+  const bit = bitAt(ACK_BITFIELD_SIZE - behind);
+  if ((ackBits & bit) !== 0) return 'duplicate';
+  window.ackBits = ackBits | bit;
+  return 'late';
+}
+
+/**
  * The receive window as a step that keeps its numbers in its own fields: a peer's window changes
  * with every package, and a window object made for each would be one more object apart for the
  * peer to reach for, with the next package and with the next ack it sends. {@link
@@ -76,47 +124,28 @@ export function receiveSequence(
  *
  * @internal
  */
-export class ReceiveTracker {
-  /** The newest sequence number received; 0 before any. */
+export class ReceiveTracker implements WindowFields {
   remoteSequence: number;
-  /** Which of the 32 sequence numbers before it arrived: bit 31 = remoteSequence - 1. */
-  ackBitfield: number;
+  ackBits: number;
 
   constructor(window: ReceiveWindow = EMPTY_WINDOW) {
     this.remoteSequence = window.remoteSequence;
-    this.ackBitfield = window.ackBitfield;
+    this.ackBits = window.ackBitfield | 0;
+  }
+
+  /** Which of the 32 sequence numbers before the newest arrived: bit 31 = remoteSequence - 1. */
+  get ackBitfield(): number {
+    return this.ackBits >>> 0;
   }
 
   /** Takes `sequence` into the window, unless the verdict drops its package. */
   take(sequence: number): ReceiveVerdict {
-    const { remoteSequence, ackBitfield } = this;
-    if (sequence === 0) return 'stale';
-    if (remoteSequence === 0) {
-      this.remoteSequence = sequence;
-      this.ackBitfield = 0;
-      return 'new';
-    }
-    const ahead = sqnDiff(sequence, remoteSequence);
-    if (ahead > 0) {
-      // Shift the window on by `ahead`; the old newest is now `ahead` behind, its bit set.
-      const shifted = ahead >= ACK_BITFIELD_SIZE ? 0 : ackBitfield >>> ahead;
-      const oldNewest = ahead <= ACK_BITFIELD_SIZE ? bitAt(ACK_BITFIELD_SIZE - ahead) : 0;
-      this.remoteSequence = sequence;
-      this.ackBitfield = (shifted | oldNewest) >>> 0;
-      return 'new';
-    }
-    if (ahead === 0) return 'duplicate';
-    const behind = -ahead;
-    if (behind > ACK_BITFIELD_SIZE) return 'stale';
-    const bit = bitAt(ACK_BITFIELD_SIZE - behind);
-    if ((ackBitfield & bit) !== 0) return 'duplicate';
-    this.ackBitfield = (ackBitfield | bit) >>> 0;
-    return 'late';
+    return takeSequence(this, sequence);
   }
 
   /** The window as it is now, as an object of its own. */
   window(): ReceiveWindow {
-    return { remoteSequence: this.remoteSequence, ackBitfield: this.ackBitfield };
+    return { remoteSequence: this.remoteSequence, ackBitfield: this.ackBits >>> 0 };
   }
 }
 

@@ -29,6 +29,29 @@ export function handOn<T>(
   return new HandOn(next, error, complete);
 }
 
+/**
+ * What {@link handTo} hands each value to: an object with a method.
+ *
+ * @internal
+ */
+export interface Handler<T> {
+  handle(value: T): void;
+}
+
+/**
+ * {@link handOn} for a handler that is an object with a `handle` method: no function between the
+ * subscriber and the object (a bound method is one more object to reach for with each value).
+ *
+ * @internal
+ */
+export function handTo<T>(
+  handler: Handler<T>,
+  error: (error: unknown) => void,
+  complete?: () => void,
+): Subscriber<T> {
+  return new HandTo(handler, error, complete);
+}
+
 class HandOn<T> extends Subscriber<T> {
   constructor(
     private readonly onNext: (value: T) => void,
@@ -41,13 +64,18 @@ class HandOn<T> extends Subscriber<T> {
 
   protected override _next(value: T): void {
     try {
-      this.onNext(value);
+      this.take(value);
     } catch (error) {
       // A handler that ended its own subscription first would have its error dropped as a
       // notification after the end.
       if (this.isStopped) reportUnhandled(error);
       else this.error(error);
     }
+  }
+
+  /** Hands `value` to the handler. */
+  protected take(value: T): void {
+    this.onNext(value);
   }
 
   // The handler first, then the teardown, as RxJS's subscribers do: a finalizer that throws
@@ -72,6 +100,23 @@ class HandOn<T> extends Subscriber<T> {
     }
   }
 }
+
+/** {@link HandOn} calling a handler's method, not a function. */
+class HandTo<T> extends HandOn<T> {
+  constructor(
+    private readonly handler: Handler<T>,
+    onError: (error: unknown) => void,
+    onComplete: (() => void) | undefined,
+  ) {
+    super(ignore, onError, onComplete);
+  }
+
+  protected override take(value: T): void {
+    this.handler.handle(value);
+  }
+}
+
+function ignore(): void {}
 
 /**
  * Reports an error as RxJS reports one a subscriber's handler threw: to `config.onUnhandledError`

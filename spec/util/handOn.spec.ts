@@ -1,7 +1,7 @@
 import { Observable, Subject, Subscription, UnsubscriptionError, config, map } from 'rxjs';
 import type { Subscriber } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { handOn } from '../../lib/util/handOn';
+import { handOn, handTo } from '../../lib/util/handOn';
 
 /** A handler that is never to be called: it throws what it is given. */
 function unexpected(value: unknown): never {
@@ -181,5 +181,40 @@ describe('handOn', () => {
     values.subscribe(handOn(unexpected, () => order.push('error handler')));
     expect(() => source?.error(new Error('the source failed'))).toThrow(UnsubscriptionError);
     expect(order).toEqual(['error handler', 'teardown']);
+  });
+});
+
+describe('handTo', () => {
+  it("hands each value to its handler's method, and what that throws to the error handler", () => {
+    testScheduler().run(({ cold, expectSubscriptions, flush }) => {
+      const values = cold('-a-b-c-|', { a: 1, b: 2, c: 3 });
+      const seen: unknown[] = [];
+      const failure = new Error('a bug in the handler');
+      const handler = {
+        handle(value: number): void {
+          if (value === 3) throw failure;
+          seen.push(`${value} to ${this === handler ? 'the handler' : 'another'}`);
+        },
+      };
+      values.subscribe(handTo(handler, (error) => seen.push(error)));
+      flush();
+      expect(seen).toEqual(['1 to the handler', '2 to the handler', failure]);
+      expectSubscriptions(values.subscriptions).toBe('^----!');
+    });
+  });
+
+  it('hands on the error and the completion to their handlers', () => {
+    testScheduler().run(({ cold, expectSubscriptions, flush }) => {
+      const failed = cold('-a-#', { a: 1 });
+      const done = cold('-a-|', { a: 1 });
+      const seen: string[] = [];
+      const handler = { handle: (value: number) => void seen.push(`next ${value}`) };
+      failed.subscribe(handTo(handler, (error) => seen.push(`error ${String(error)}`)));
+      done.subscribe(handTo(handler, unexpected, () => seen.push('complete')));
+      flush();
+      expect(seen).toEqual(['next 1', 'next 1', 'error error', 'complete']);
+      expectSubscriptions(failed.subscriptions).toBe('^--!');
+      expectSubscriptions(done.subscriptions).toBe('^--!');
+    });
   });
 });
