@@ -12,7 +12,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
-import { decodeServerPackage, encodeClientPackage } from '../../lib/index';
+import { decodeClientPackage, decodeServerPackage, encodeClientPackage } from '../../lib/index';
 import type { Datagram, GameEvent, Transport } from '../../lib/index';
 import { quickstartBackend } from '../games/quickstart';
 import { SEND_INTERVAL_MS } from './protocolClient';
@@ -29,7 +29,21 @@ export interface InProcessUsage {
   readonly received: number;
   /** Clients the server had as the window closed. */
   readonly connections: number;
+  /**
+   * Nanoseconds the server's receive path took for a datagram, from its transport's call to the
+   * last of what it set off, on average over one datagram in {@link SAMPLE_EVERY} of the window;
+   * NaN where no server ran.
+   */
+  readonly receiveNs: number;
+  /** Nanoseconds `decodeClientPackage` took for the same datagrams, bare: the receive's floor. */
+  readonly decodeNs: number;
 }
+
+/**
+ * One datagram in so many has its receive path timed: reading the clock for each would be some
+ * of what the code figure measures.
+ */
+export const SAMPLE_EVERY = 8;
 
 /** Where the clients' datagrams go: a server's transport, or nothing. */
 type Sink = (datagram: Datagram) => void;
@@ -86,28 +100,26 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The CPU and wall time of the window after the warm-up, and what the counts counted in it. */
-async function window(
+async function window<K extends string>(
   warmupMs: number,
   measureMs: number,
-  counts: { readonly sent: () => number; readonly received: () => number } = {
-    sent: () => 0,
-    received: () => 0,
-  },
-) {
+  counts: Readonly<Record<K, () => number>>,
+): Promise<{ cpuMs: number; wallMs: number } & Record<K, number>> {
+  const keys = Object.keys(counts) as K[];
+  const read = (): Record<K, number> =>
+    Object.fromEntries(keys.map((key) => [key, counts[key]()])) as Record<K, number>;
   await sleep(warmupMs);
-  const sentBefore = counts.sent();
-  const receivedBefore = counts.received();
+  const countsBefore = read();
   const cpuBefore = cpuMs();
   const wallBefore = performance.now();
   await sleep(measureMs);
   const used = cpuMs() - cpuBefore;
   const wallMs = performance.now() - wallBefore;
-  return {
-    cpuMs: used,
-    wallMs,
-    sent: counts.sent() - sentBefore,
-    received: counts.received() - receivedBefore,
-  };
+  const countsAfter = read();
+  const changed = Object.fromEntries(
+    keys.map((key) => [key, countsAfter[key] - countsBefore[key]]),
+  ) as Record<K, number>;
+  return { cpuMs: used, wallMs, ...changed };
 }
 
 /** The clients alone, their packages handed to nothing: the harness's own CPU. */
@@ -123,7 +135,8 @@ export async function harnessOnly(
     () => performance.now(),
   );
   try {
-    return { ...(await window(warmupMs, measureMs)), connections: 0 };
+    const measured = await window(warmupMs, measureMs, {});
+    return { ...measured, sent: 0, received: 0, connections: 0, receiveNs: NaN, decodeNs: NaN };
   } finally {
     load.stop();
   }
@@ -138,10 +151,23 @@ export async function serverInProcess(
   let receiver: Subscriber<Datagram> | undefined;
   const acks = new Map<number, number>();
   let sent = 0;
+  // The datagrams timed, and their nanoseconds received and decoded bare.
+  const timed = { datagrams: 0, receiveNs: 0n, decodeNs: 0n };
+  let handed = 0;
   // The clients start now: what they send before the server listens goes nowhere.
   const load = drive(
     clients,
-    (datagram) => receiver?.next(datagram),
+    (datagram) => {
+      if (++handed % SAMPLE_EVERY !== 0 || receiver === undefined) return receiver?.next(datagram);
+      const before = process.hrtime.bigint();
+      decodeClientPackage(datagram.data);
+      const decoded = process.hrtime.bigint();
+      receiver.next(datagram);
+      const after = process.hrtime.bigint();
+      timed.datagrams++;
+      timed.decodeNs += decoded - before;
+      timed.receiveNs += after - decoded;
+    },
     acks,
     () => performance.now(),
   );
@@ -171,8 +197,19 @@ export async function serverInProcess(
       }
       return packages;
     };
-    const measured = await window(warmupMs, measureMs, { sent: () => sent, received });
-    return { ...measured, connections: backend.server.connections.size };
+    const { timedDatagrams, receiveNs, decodeNs, ...measured } = await window(warmupMs, measureMs, {
+      sent: () => sent,
+      received,
+      timedDatagrams: () => timed.datagrams,
+      receiveNs: () => Number(timed.receiveNs),
+      decodeNs: () => Number(timed.decodeNs),
+    });
+    return {
+      ...measured,
+      connections: backend.server.connections.size,
+      receiveNs: receiveNs / timedDatagrams,
+      decodeNs: decodeNs / timedDatagrams,
+    };
   } finally {
     load.stop();
     await backend.shutdown();
