@@ -100,6 +100,42 @@ export interface PackageWatcher<P extends Package> {
  * @category Protocol
  */
 export class Connection<P extends Package = Package> {
+  // What each datagram and package reaches for comes first, in this order: V8 lays an object's
+  // fields out as they are declared, and a connection's are cold by its next datagram, so the
+  // fewer cache lines they span, the fewer trips to memory it costs.
+  private readonly counts: ConnectionCounts = emptyStats();
+  /** The session's budget, read for each datagram: held here, not reached for in the options. */
+  private readonly budget: ConnectionOptions<P>['budget'];
+  private readonly framing: Framing;
+  /** An rxgase peer's blocks, both ways. */
+  private readonly blocks: ConnectionBlocks | undefined;
+  private readonly writer: PackageWriter<P>;
+  private readonly outgoing: OutgoingEvents;
+  /** Who takes each new package first, called directly (see {@link watchPackages}). */
+  private watcher: PackageWatcher<P> | undefined;
+  // Emitted for every package and event: Multicasts, which allocate nothing for a value.
+  private readonly packages = new Multicast<Received<Framed<P>>>();
+  private readonly events = new Multicast<GameEvent>();
+  /**
+   * The codec's `acked`, read once: for each ack, the options and the codec are two objects
+   * fewer to reach for, and none for a codec that does not track acks (PyGaSe's).
+   */
+  private readonly codecAcked: ((sequence: number) => void) | undefined;
+  /** The options' `ackEvery`, read for each package. */
+  private readonly ackEvery: number;
+  /** The size of the last datagram (or package joined from fragments) admitted. */
+  private lastSize = 0;
+  /** The bytes of the packages received since the last package sent, which acked them. */
+  private bytesUnacked = 0;
+  /** Whether a package came: the connection is Connected (a field, not the status read each time). */
+  private heard = false;
+  /** Whether anyone listens to the line logged for each package: else it is not even written. */
+  private readonly logsPackages: boolean;
+  /** How many subscribe to `latency$` now. */
+  private latencyListeners = 0;
+  /** The smoothed round trip, set on every ack; `latency` tells it only while it is listened to. */
+  private latencyMs = 0;
+
   /** Disconnected, Connecting (opened, nothing received yet) or Connected. */
   readonly status$: Observable<ConnectionStatus>;
   /** The smoothed round trip time in milliseconds, after each ack. */
@@ -114,51 +150,21 @@ export class Connection<P extends Package = Package> {
   readonly blocks$: Observable<Uint8Array>;
 
   private readonly status = new BehaviorSubject<ConnectionStatus>(ConnectionStatus.Disconnected);
-  /** The smoothed round trip, set on every ack; `latency` tells it only while it is listened to. */
-  private latencyMs = 0;
   private readonly latency = new BehaviorSubject<number>(0);
-  /** How many subscribe to `latency$` now. */
-  private latencyListeners = 0;
   private readonly quality = new BehaviorSubject<Quality>('good');
-  // Emitted for every package and event: Multicasts, which allocate nothing for a value.
-  private readonly packages = new Multicast<Received<Framed<P>>>();
-  private readonly events = new Multicast<GameEvent>();
   /** Asks for a package soon: an event to send, or one to ack. */
   private readonly urgent = new Subject<void>();
-  private readonly outgoing: OutgoingEvents;
   private readonly running = new Subscription();
-  private readonly counts: ConnectionCounts = emptyStats();
   private readonly scheduler: SchedulerLike;
-  private readonly framing: Framing;
-  private readonly writer: PackageWriter<P>;
-  /** An rxgase peer's blocks, both ways. */
-  private readonly blocks: ConnectionBlocks | undefined;
-  /** The session's budget, read for each datagram: held here, not reached for in the options. */
-  private readonly budget: ConnectionOptions<P>['budget'];
   private readonly logger: Logger;
-  /** Whether anyone listens to the line logged for each package: else it is not even written. */
-  private readonly logsPackages: boolean;
   private readonly name: string;
   private reason: CloseReason | undefined;
-  /** The size of the last datagram (or package joined from fragments) admitted. */
-  private lastSize = 0;
-  /** The bytes of the packages received since the last package sent, which acked them. */
-  private bytesUnacked = 0;
   private opened = false;
-  /** Whether a package came: the connection is Connected (a field, not the status read each time). */
-  private heard = false;
   private closed = false;
   /** Whether a close is on its way, on the next turn. */
   private closing = false;
   /** Whether the link dropped: closed, its events kept for a connection that resumes it. */
   private dropped = false;
-  /**
-   * The codec's `acked`, read once: for each ack, the options and the codec are two objects
-   * fewer to reach for, and none for a codec that does not track acks (PyGaSe's).
-   */
-  private readonly codecAcked: ((sequence: number) => void) | undefined;
-  /** Who takes each new package first, called directly (see {@link watchPackages}). */
-  private watcher: PackageWatcher<P> | undefined;
 
   constructor(private readonly options: ConnectionOptions<P>) {
     checkConnectionOptions(options);
@@ -171,6 +177,7 @@ export class Connection<P extends Package = Package> {
         : rxgaseFraming(options.session, options.maxMessageSize, resumed?.seen);
     this.writer = new PackageWriter(this.outgoing, this.framing, options.codec, this.counts);
     this.budget = options.budget;
+    this.ackEvery = options.ackEvery ?? 1;
     this.codecAcked = options.codec.acked?.bind(options.codec);
     this.logger = options.logger ?? silentLogger;
     this.logsPackages = this.logger !== silentLogger;
@@ -511,7 +518,7 @@ export class Connection<P extends Package = Package> {
     this.packages.next(received);
     // The exchange takes each datagram in the call that admitted it: its size is this package's.
     this.bytesUnacked += this.lastSize;
-    if (this.bytesUnacked > ACK_AFTER_BYTES && (this.options.ackEvery ?? 1) > 1) {
+    if (this.bytesUnacked > ACK_AFTER_BYTES && this.ackEvery > 1) {
       this.urgent.next();
     }
     const { events, eventIds } = received.package;
