@@ -4,6 +4,7 @@ import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import { sqnAdd, sqnBack } from '../protocol/sequence';
 import { reportUnhandled } from '../util/handOn';
+import { wrapTime } from '../util/wrappedTime';
 import { congestionChecks } from './avoidCongestion';
 import { RxgaseError } from '../protocol/errors';
 import { decodeOrError } from './decodePackages';
@@ -55,7 +56,10 @@ export class Exchange<P extends Package>
   private readonly admit: ((datagram: Uint8Array) => boolean) | undefined;
   private readonly decode: (datagram: Uint8Array) => P;
   private readonly scheduler: SchedulerLike;
-  /** When the peer was last heard from: set here for each datagram, read by the silence timer. */
+  /**
+   * When the peer was last heard from, wrapped (`wrapTime`): set here for each datagram, read by
+   * the silence timer.
+   */
   lastHeard = 0;
   /** The receive window (as `trackReceived` keeps it), in the exchange's own fields. */
   remoteSequence = 0;
@@ -181,7 +185,7 @@ export class Exchange<P extends Package>
       return;
     }
     // Any package that decodes shows the peer is there, a duplicate too, as in PyGaSe.
-    this.lastHeard = this.scheduler.now();
+    this.lastHeard = wrapTime(this.scheduler.now());
     const { header } = pkg;
     const verdict = takeSequence(this, header.sequence);
     if (verdict === 'duplicate' || verdict === 'stale') {

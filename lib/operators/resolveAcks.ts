@@ -2,6 +2,7 @@ import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import { acknowledges } from '../protocol/header';
+import { timeSince, wrapTime } from '../util/wrappedTime';
 
 /**
  * How long a sent package waits for its ack before it counts as lost: PyGaSe's 1 s.
@@ -132,7 +133,8 @@ export class PendingAcks {
   // [start, end). A peer that acks each package as PyGaSe's do has one pending at a time: the
   // arrays, two objects and their elements more, cold by each beat, are then never reached for.
   // They never shrink, so packages sent and acked allocate nothing once they hold as many as are
-  // ever pending. The oldest is empty only while the arrays are.
+  // ever pending. The oldest is empty only while the arrays are. Its send time is wrapped
+  // (`wrapTime`): a small number, where a time since 1970 would be in a box of its own.
   private oldest = NONE;
   private oldestSentAt = 0;
   private readonly sequences: number[] = [];
@@ -167,7 +169,7 @@ export class PendingAcks {
     const now = this.scheduler.now();
     if (this.oldest === NONE) {
       this.oldest = sequence;
-      this.oldestSentAt = now;
+      this.oldestSentAt = wrapTime(now);
     } else {
       if (this.end === this.sequences.length && this.start > 0) this.moveToFront();
       this.sequences[this.end] = sequence;
@@ -179,14 +181,15 @@ export class PendingAcks {
   /** A header came back: the packages it acknowledges are acked, in the order they were sent. */
   receive(header: Header): void {
     if (this.oldest === NONE) return;
+    const now = this.scheduler.now();
     // Most headers ack one package: it needs no list.
     let firstSequence = NONE;
-    let firstSentAt = 0;
+    let firstRtt = 0;
     let more: number[] | undefined;
     const oldestAcked = acknowledges(header, this.oldest);
     if (oldestAcked) {
       firstSequence = this.oldest;
-      firstSentAt = this.oldestSentAt;
+      firstRtt = timeSince(now, this.oldestSentAt);
     }
     if (this.start < this.end) {
       const { sequences, sentAts } = this;
@@ -199,7 +202,7 @@ export class PendingAcks {
           sentAts[kept++] = sentAt;
         } else if (firstSequence === NONE) {
           firstSequence = sequence;
-          firstSentAt = sentAt;
+          firstRtt = now - sentAt;
         } else {
           (more ??= []).push(sequence, sentAt);
         }
@@ -209,8 +212,7 @@ export class PendingAcks {
     if (firstSequence === NONE) return;
     if (oldestAcked) this.dropOldest();
     else if (this.start === this.end) this.start = this.end = 0;
-    const now = this.scheduler.now();
-    this.onOutcome.acked(firstSequence, now - firstSentAt);
+    this.onOutcome.acked(firstSequence, firstRtt);
     if (more === undefined) return;
     for (let i = 0; i < more.length; i += 2) {
       this.onOutcome.acked(more[i] as number, now - (more[i + 1] as number));
@@ -228,7 +230,7 @@ export class PendingAcks {
     if (this.timer !== undefined || this.expiring || this.stopped || this.oldest === NONE) return;
     this.timer = this.scheduler.schedule(
       () => this.expire(),
-      this.oldestSentAt + this.timeoutMs - this.scheduler.now(),
+      this.timeoutMs - timeSince(this.scheduler.now(), this.oldestSentAt),
     );
   }
 
@@ -238,7 +240,7 @@ export class PendingAcks {
     this.expiring = true;
     const now = this.scheduler.now();
     // The fields are read each time: a handler's send may add pending packages.
-    while (this.oldest !== NONE && this.oldestSentAt + this.timeoutMs <= now) {
+    while (this.oldest !== NONE && timeSince(now, this.oldestSentAt) >= this.timeoutMs) {
       const sequence = this.oldest;
       this.dropOldest();
       this.onOutcome.timedOut(sequence);
@@ -254,7 +256,7 @@ export class PendingAcks {
       return;
     }
     this.oldest = this.sequences[this.start] as number;
-    this.oldestSentAt = this.sentAts[this.start++] as number;
+    this.oldestSentAt = wrapTime(this.sentAts[this.start++] as number);
     if (this.start === this.end) this.start = this.end = 0;
   }
 

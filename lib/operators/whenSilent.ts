@@ -1,4 +1,5 @@
 import { Observable, asyncScheduler } from 'rxjs';
+import { timeSince, wrapTime } from '../util/wrappedTime';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 
 /**
@@ -89,13 +90,13 @@ export class SilenceTimer implements Hearing {
     hearing?: Hearing,
   ) {
     this.hearing = hearing ?? this;
-    this.lastHeard = this.hearing.lastHeard = scheduler.now();
+    this.lastHeard = this.hearing.lastHeard = wrapTime(scheduler.now());
     this.timer = scheduler.schedule(() => this.check(), timeoutMs);
   }
 
   /** The peer was heard from, now: the silence starts again. */
   heard(): void {
-    this.hearing.lastHeard = this.scheduler.now();
+    this.hearing.lastHeard = wrapTime(this.scheduler.now());
   }
 
   /** Cancels the timer: `onSilent` will not be called. */
@@ -105,7 +106,7 @@ export class SilenceTimer implements Hearing {
   }
 
   private check(): void {
-    const silentFor = this.scheduler.now() - this.hearing.lastHeard;
+    const silentFor = timeSince(this.scheduler.now(), this.hearing.lastHeard);
     if (silentFor >= this.timeoutMs) {
       this.timer = undefined;
       this.onSilent();
@@ -116,7 +117,8 @@ export class SilenceTimer implements Hearing {
 }
 
 /**
- * When a peer was last heard from, on the scheduler's clock: what a {@link SilenceTimer} reads.
+ * When a peer was last heard from, on the scheduler's clock wrapped (`wrapTime`, a small number
+ * kept in the object itself): what a {@link SilenceTimer} reads.
  *
  * @internal
  */

@@ -4,6 +4,7 @@ import type { AckOutcome, SentPackage } from '../../lib/operators/resolveAcks';
 import { PendingAcks, resolveAcks } from '../../lib/operators/resolveAcks';
 import type { Header } from '../../lib/protocol/header';
 import { acknowledges } from '../../lib/protocol/header';
+import { TIME_WRAP } from '../../lib/util/wrappedTime';
 import { testScheduler } from '../helpers/marbles';
 
 const h = (ack: number, bits = 0): Header => ({ sequence: 1, ack, ackBitfield: bits >>> 0 });
@@ -339,3 +340,26 @@ class PlainAcks implements Acks {
     this.setTimer();
   }
 }
+
+describe('PendingAcks across the wrap of its kept times', () => {
+  it('gives the round trip and times out as ever when the clock passes 2^30 ms', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    scheduler.frame = TIME_WRAP - 10;
+    const outcomes: AckOutcome[] = [];
+    const acks = new PendingAcks(
+      {
+        acked: (sequence, rttMs) => outcomes.push(acked(sequence, rttMs)),
+        timedOut: (sequence) => outcomes.push(timedOut(sequence)),
+      },
+      1000,
+      scheduler,
+    );
+    acks.sent(1);
+    scheduler.schedule(() => acks.sent(2), 5);
+    scheduler.schedule(() => acks.receive(h(1)), 25);
+    scheduler.flush();
+    // 1 was sent 10 ms before the wrap and acked 15 ms after it; 2 timed out 1 s after it left.
+    expect(outcomes).toEqual([acked(1, 25), timedOut(2)]);
+    expect(scheduler.now()).toBe(TIME_WRAP - 10 + 1005);
+  });
+});

@@ -1,6 +1,7 @@
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { SilenceTimer, whenSilent } from '../../lib/operators/whenSilent';
+import { TIME_WRAP } from '../../lib/util/wrappedTime';
 import { testScheduler } from '../helpers/marbles';
 
 describe('whenSilent', () => {
@@ -81,5 +82,15 @@ describe('SilenceTimer', () => {
     scheduler.schedule(() => stopped.stop(), 4000);
     scheduler.flush();
     expect(silent).toEqual(['first at 5000']);
+  });
+
+  it('counts the silence as ever when the clock passes 2^30 ms', () => {
+    const { scheduler, view } = counted();
+    scheduler.frame = TIME_WRAP - 1000;
+    const silent: number[] = [];
+    const silence = new SilenceTimer(() => silent.push(scheduler.now()), 5000, view);
+    scheduler.schedule(() => silence.heard(), 3000);
+    scheduler.flush();
+    expect(silent).toEqual([TIME_WRAP - 1000 + 8000]);
   });
 });
