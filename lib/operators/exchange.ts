@@ -1,9 +1,8 @@
-import { Subscriber } from 'rxjs';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type { Header } from '../protocol/header';
 import type { Package } from '../protocol/packages';
 import { sqnAdd, sqnBack } from '../protocol/sequence';
-import { reportUnhandled } from '../util/handOn';
+import { Handing, reportUnhandled } from '../util/handOn';
 import { wrapTime } from '../util/wrappedTime';
 import { congestionChecks } from './avoidCongestion';
 import { RxgaseError } from '../protocol/errors';
@@ -45,7 +44,7 @@ export interface ExchangeSettings<P extends Package> extends ExchangeOptions<P> 
  * @internal
  */
 export class Exchange<P extends Package>
-  extends Subscriber<Uint8Array>
+  extends Handing<Uint8Array>
   implements Hearing, Paced, WindowFields
 {
   // What each datagram and package reaches for comes first, in the order it does: V8 lays the
@@ -84,7 +83,6 @@ export class Exchange<P extends Package>
     settings: ExchangeSettings<P>,
     private readonly subscriber: Subscriber<PeerSignal<P>>,
   ) {
-    // No destination: the exchange says itself what its source's notifications end.
     super();
     const { scheduler, packageTimeoutMs, connectionTimeoutMs } = settings;
     this.admit = settings.admit;
@@ -134,29 +132,13 @@ export class Exchange<P extends Package>
     this.pacer.stop();
   }
 
-  protected override _next(datagram: Uint8Array): void {
-    try {
-      this.receive(datagram);
-    } catch (error) {
-      // Whoever took a package may have ended the exchange first: then nobody is told but RxJS.
-      if (this.isStopped) reportUnhandled(error);
-      else this.error(error);
-    }
+  /** Takes a datagram; what that throws ends the exchange, as the source's errors do. */
+  protected take(datagram: Uint8Array): void {
+    this.receive(datagram);
   }
 
-  protected override _error(error: unknown): void {
-    try {
-      this.fail(error);
-    } catch (thrown) {
-      reportUnhandled(thrown);
-    } finally {
-      this.unsubscribe();
-    }
-  }
-
-  /** The datagrams ended: the exchange goes on until its peer falls silent. */
-  protected override _complete(): void {
-    this.unsubscribe();
+  protected failed(error: unknown): void {
+    this.fail(error);
   }
 
   /**

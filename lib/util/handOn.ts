@@ -52,15 +52,26 @@ export function handTo<T>(
   return new HandTo(handler, error, complete);
 }
 
-class HandOn<T> extends Subscriber<T> {
-  constructor(
-    private readonly onNext: (value: T) => void,
-    private readonly onError: (error: unknown) => void,
-    private readonly onComplete: (() => void) | undefined,
-  ) {
-    // No destination: this subscriber ends nothing but itself, and its handlers say the rest.
-    super();
-  }
+/**
+ * A subscriber that hands each notification to methods of its own, with the handling of
+ * {@link handOn} written once: what `take` throws goes to `failed`, as an operator's subscriber
+ * does with what its project function throws; what `failed` and `ended` throw is reported as
+ * RxJS reports an error no one handles; each is told before the subscriber's teardown runs. For a
+ * subscriber of rxgase's own that is the object the values are for (a connection's exchange),
+ * with no handler objects between. It is made with no destination: it ends nothing but itself,
+ * and its handlers say the rest.
+ *
+ * @internal
+ */
+export abstract class Handing<T> extends Subscriber<T> {
+  /** Takes a value. */
+  protected abstract take(value: T): void;
+
+  /** The source failed, or `take` threw. */
+  protected abstract failed(error: unknown): void;
+
+  /** The source completed; by default nothing more than the end of the subscription. */
+  protected ended(): void {}
 
   protected override _next(value: T): void {
     try {
@@ -73,16 +84,11 @@ class HandOn<T> extends Subscriber<T> {
     }
   }
 
-  /** Hands `value` to the handler. */
-  protected take(value: T): void {
-    this.onNext(value);
-  }
-
   // The handler first, then the teardown, as RxJS's subscribers do: a finalizer that throws
   // cannot keep the handler from being told.
   protected override _error(error: unknown): void {
     try {
-      this.onError(error);
+      this.failed(error);
     } catch (thrown) {
       reportUnhandled(thrown);
     } finally {
@@ -92,7 +98,7 @@ class HandOn<T> extends Subscriber<T> {
 
   protected override _complete(): void {
     try {
-      this.onComplete?.();
+      this.ended();
     } catch (thrown) {
       reportUnhandled(thrown);
     } finally {
@@ -101,22 +107,51 @@ class HandOn<T> extends Subscriber<T> {
   }
 }
 
-/** {@link HandOn} calling a handler's method, not a function. */
-class HandTo<T> extends HandOn<T> {
+/** {@link Handing} with a function for each notification. */
+class HandOn<T> extends Handing<T> {
   constructor(
-    private readonly handler: Handler<T>,
-    onError: (error: unknown) => void,
-    onComplete: (() => void) | undefined,
+    private readonly onNext: (value: T) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly onComplete: (() => void) | undefined,
   ) {
-    super(ignore, onError, onComplete);
+    super();
   }
 
-  protected override take(value: T): void {
-    this.handler.handle(value);
+  protected take(value: T): void {
+    this.onNext(value);
+  }
+
+  protected failed(error: unknown): void {
+    this.onError(error);
+  }
+
+  protected override ended(): void {
+    this.onComplete?.();
   }
 }
 
-function ignore(): void {}
+/** {@link Handing} calling a handler's method for each value, not a function. */
+class HandTo<T> extends Handing<T> {
+  constructor(
+    private readonly handler: Handler<T>,
+    private readonly onError: (error: unknown) => void,
+    private readonly onComplete: (() => void) | undefined,
+  ) {
+    super();
+  }
+
+  protected take(value: T): void {
+    this.handler.handle(value);
+  }
+
+  protected failed(error: unknown): void {
+    this.onError(error);
+  }
+
+  protected override ended(): void {
+    this.onComplete?.();
+  }
+}
 
 /**
  * Reports an error as RxJS reports one a subscriber's handler threw: to `config.onUnhandledError`
