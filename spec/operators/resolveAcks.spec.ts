@@ -12,6 +12,20 @@ const sent = (sequence: number): SentPackage => ({ sequence });
 const acked = (sequence: number, rttMs: number): AckOutcome => ({ kind: 'acked', sequence, rttMs });
 const timedOut = (sequence: number): AckOutcome => ({ kind: 'timedOut', sequence });
 
+/** Pending acks with `timeoutMs` on `scheduler`, and the outcomes they tell, in order. */
+function recording(timeoutMs: number, scheduler: VirtualTimeScheduler) {
+  const outcomes: AckOutcome[] = [];
+  const acks = new PendingAcks(
+    {
+      acked: (sequence, rttMs) => outcomes.push(acked(sequence, rttMs)),
+      timedOut: (sequence) => outcomes.push(timedOut(sequence)),
+    },
+    timeoutMs,
+    scheduler,
+  );
+  return { acks, outcomes };
+}
+
 describe('resolveAcks', () => {
   it('acks a package by the ack field, with its round trip time', () => {
     testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
@@ -266,15 +280,7 @@ describe('PendingAcks', () => {
 
   it('times nothing out once stopped, though packages were pending', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
-    const outcomes: AckOutcome[] = [];
-    const acks = new PendingAcks(
-      {
-        acked: (sequence, rttMs) => outcomes.push(acked(sequence, rttMs)),
-        timedOut: (sequence) => outcomes.push(timedOut(sequence)),
-      },
-      100,
-      scheduler,
-    );
+    const { acks, outcomes } = recording(100, scheduler);
     acks.sent(1);
     acks.stop();
     acks.sent(2);
@@ -345,15 +351,7 @@ describe('PendingAcks across the wrap of its kept times', () => {
   it('gives the round trip and times out as ever when the clock passes 2^30 ms', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
     scheduler.frame = TIME_WRAP - 10;
-    const outcomes: AckOutcome[] = [];
-    const acks = new PendingAcks(
-      {
-        acked: (sequence, rttMs) => outcomes.push(acked(sequence, rttMs)),
-        timedOut: (sequence) => outcomes.push(timedOut(sequence)),
-      },
-      1000,
-      scheduler,
-    );
+    const { acks, outcomes } = recording(1000, scheduler);
     acks.sent(1);
     scheduler.schedule(() => acks.sent(2), 5);
     scheduler.schedule(() => acks.receive(h(1)), 25);
