@@ -297,7 +297,11 @@ describe("the load's own protocol client", () => {
       );
       const { port } = await backend.run('127.0.0.1', 0);
       const counts = noCounts();
-      const client = await ProtocolClient.bind(port, { events: () => [] }, counts, () => true);
+      const {
+        clients: [client],
+        sockets,
+      } = await ProtocolClient.open(1, port, { events: () => [] }, counts, () => true);
+      if (client === undefined) throw new Error('no client');
       try {
         if (protocol === 'rxgase') await client.handshake();
         for (let beat = 0; beat < 400 && counts.received < 20; beat++) {
@@ -307,7 +311,7 @@ describe("the load's own protocol client", () => {
         expect(counts.received).toBeGreaterThanOrEqual(20);
         expect(counts.malformed).toBe(0);
       } finally {
-        client.close();
+        sockets.close();
         await backend.shutdown();
       }
     },

@@ -7,13 +7,13 @@
  * `{ kind: 'run', ...timing }` (see {@link LoadTiming}) runs them and answers with the counts of
  * the measurement window once it and the drain after it are over; the sockets close.
  */
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { GameEvent, Reservation } from '../../lib/index';
 import { answerRequests } from './child';
+import type { LoadSockets } from './loadSockets';
+import { openLoadSockets } from './loadSockets';
 import type { Behaviour, LoadCounts, LoadProtocol } from './protocolClient';
-import { ProtocolClient, SEND_INTERVAL_MS, loopback, noCounts } from './protocolClient';
+import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
 
 /** Events a game's own clients send: each client sends `events` in turn, `perSecond` a second. */
 export interface EventLoad {
@@ -62,7 +62,6 @@ export interface LoadResult extends LoadCounts {
 interface Beating {
   nextSendAt: number;
   send(now: number): void;
-  close(): void;
 }
 
 const PING_EVERY_MS = 1000;
@@ -131,6 +130,8 @@ const counts = noCounts();
 const eventAcksMs: number[] = [];
 let counting = false;
 let clients: Beating[] = [];
+/** The clients' sockets, once bound. */
+let sockets: LoadSockets | undefined;
 let mode: LoadMode = 'raw';
 let port = 0;
 
@@ -153,11 +154,16 @@ async function bind(body: {
   if (typeof mode === 'object' || mode === 'quickstart' || mode === 'chase') {
     const behaviour =
       typeof mode === 'object' ? eventLoad(mode) : mode === 'chase' ? chase : quickstart;
-    const bound = await Promise.all(
-      Array.from({ length: body.clients }, () =>
-        ProtocolClient.bind(port, behaviour, counts, () => counting, eventAcksMs),
-      ),
+    const opened = await ProtocolClient.open(
+      body.clients,
+      port,
+      behaviour,
+      counts,
+      () => counting,
+      eventAcksMs,
     );
+    sockets = opened.sockets;
+    const bound = opened.clients;
     if ('matchmaker' in target) {
       for (let i = 0; i < bound.length; i += HANDSHAKES_AT_ONCE) {
         const batch = bound.slice(i, i + HANDSHAKES_AT_ONCE);
@@ -171,8 +177,14 @@ async function bind(body: {
     clients = bound;
     return;
   }
-  const sockets = await Promise.all(Array.from({ length: body.clients }, () => bound()));
-  clients = sockets.map((socket) => bare(socket));
+  const bareClients: Bare[] = [];
+  sockets = await openLoadSockets(body.clients, (index, datagram) =>
+    bareClients[index]?.heard(datagram.length),
+  );
+  for (let index = 0; index < body.clients; index++) {
+    bareClients.push(bare(sockets, index));
+  }
+  clients = bareClients;
 }
 
 /** A seat in a room of the target's type, from its matchmaker over HTTP. */
@@ -192,31 +204,36 @@ async function seat({
   return answer;
 }
 
+/** A bare client, as the beat and its socket drive it. */
+interface Bare extends Beating {
+  /** A datagram of `bytes` came back. */
+  heard(bytes: number): void;
+}
+
 /** A bare client: a datagram when due, counted when the echo brings it back. */
-function bare(socket: Socket): Beating {
+function bare(on: LoadSockets, index: number): Bare {
   const send = (): void => {
     if (counting) counts.sent++;
-    socket.send(BARE_DATAGRAM, port, '127.0.0.1');
+    on.send(index, BARE_DATAGRAM, port);
   };
-  const state = { heard: true };
-  socket.on('message', (data) => {
-    state.heard = true;
-    if (counting) {
-      counts.received++;
-      counts.bytesIn += data.length;
-    }
-    // Flooding: each datagram back is answered by the next.
-    if (mode === 'flood') send();
-  });
+  let heard = true;
   return {
     nextSendAt: Infinity,
+    heard(bytes): void {
+      heard = true;
+      if (counting) {
+        counts.received++;
+        counts.bytesIn += bytes;
+      }
+      // Flooding: each datagram back is answered by the next.
+      if (mode === 'flood') send();
+    },
     send(): void {
       if (mode !== 'flood') return send();
       // A socket that heard nothing since the last top-up lost its datagrams: send a window again.
-      if (!state.heard) for (let i = 0; i < FLOOD_WINDOW; i++) send();
-      state.heard = false;
+      if (!heard) for (let i = 0; i < FLOOD_WINDOW; i++) send();
+      heard = false;
     },
-    close: () => socket.close(),
   };
 }
 
@@ -281,17 +298,12 @@ function run(timing: LoadTiming): Promise<LoadResult> {
       done = upTo - 1;
       if (now < ends) return;
       clearInterval(timer);
-      for (const client of clients) client.close();
+      sockets?.close();
+      sockets = undefined;
       clients = [];
       resolve({ ...counts, maxLateMs, eventAcksMs, cpuMs });
     }, 1);
   });
-}
-
-async function bound(): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', recvBufferSize: 256 * 1024, lookup: loopback });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return socket;
 }
 
 answerRequests(

@@ -6,8 +6,6 @@
  * session token and event ids, sent as a `Client` sends them: at once for an event, at once for
  * every fourth package received, else every 100 ms).
  */
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import {
   acknowledges,
@@ -42,20 +40,10 @@ import {
 import { CompactDecoder } from '../../lib/protocol/compactDecoder';
 import { decodeCompactServerPackage } from '../../lib/protocol/decode';
 import { ticketBytes } from '../../lib/protocol/tickets';
+import type { LoadSockets } from './loadSockets';
+import { openLoadSockets } from './loadSockets';
 
 const msgpack = new MsgpackEncoder();
-
-/**
- * The load's sockets send to 127.0.0.1 only: its own answer, at once. node:dgram's default lookup
- * answers an IP address on the next tick, which costs a load process about a microsecond for each
- * of the 40 packages a second each of its clients sends: CPU the load takes from the machine the
- * server under test shares.
- */
-export const loopback = (
-  host: string,
-  _family: unknown,
-  callback: (error: null, address: string, family: number) => void,
-): void => callback(null, host, 4);
 
 /** PyGaSe's send interval: 40 Hz. */
 export const SEND_INTERVAL_MS = 25;
@@ -125,7 +113,6 @@ export class ProtocolClient {
   /** A behaviour's own notes (a player id, when the next event is due). */
   readonly notes: Record<string, unknown> = {};
 
-  private readonly socket: Socket;
   private sequence = 0;
   private window: ReceiveWindow = EMPTY_WINDOW;
   private timeOrder = 0;
@@ -145,35 +132,42 @@ export class ProtocolClient {
   private answer: ((packet: ReturnType<typeof decodeRxgasePacket>) => void) | undefined;
 
   private constructor(
-    socket: Socket,
+    private readonly sockets: LoadSockets,
+    private readonly index: number,
     private server: number,
     private readonly behaviour: Behaviour,
     private readonly counts: LoadCounts,
     private readonly counting: () => boolean,
     private readonly eventAcksMs: number[] | undefined,
-  ) {
-    this.socket = socket;
-    socket.on('message', (data) => this.receive(data));
-  }
+  ) {}
 
   /**
-   * A client bound to a port of its own on 127.0.0.1, that will talk to the server at `port`.
+   * `count` clients, each bound to a port of its own on 127.0.0.1 (their `sockets`, which the
+   * caller closes), that will talk to the server at `port`.
    *
    * @param counts Where to count; packages and events count when sent while `counting()`, and
    *   their acks count whenever they come.
    * @param eventAcksMs Where to note, once for each counted event, how long its package took to
    *   be acked, in ms; by default nowhere.
    */
-  static async bind(
+  static async open(
+    count: number,
     port: number,
     behaviour: Behaviour,
     counts: LoadCounts,
     counting: () => boolean,
     eventAcksMs?: number[],
-  ): Promise<ProtocolClient> {
-    const socket = createSocket({ type: 'udp4', recvBufferSize: 256 * 1024, lookup: loopback });
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new ProtocolClient(socket, port, behaviour, counts, counting, eventAcksMs);
+  ): Promise<{ clients: ProtocolClient[]; sockets: LoadSockets }> {
+    const clients: ProtocolClient[] = [];
+    const sockets = await openLoadSockets(count, (index, datagram, at) =>
+      clients[index]?.receive(datagram, at),
+    );
+    for (let index = 0; index < count; index++) {
+      clients.push(
+        new ProtocolClient(sockets, index, port, behaviour, counts, counting, eventAcksMs),
+      );
+    }
+    return { clients, sockets };
   }
 
   /**
@@ -190,7 +184,7 @@ export class ProtocolClient {
       kind: K,
     ): Promise<Extract<ReturnType<typeof decodeRxgasePacket>, { kind: K }>> =>
       new Promise((resolve) => {
-        const send = (): void => this.socket.send(request, this.server, '127.0.0.1');
+        const send = (): void => this.sockets.send(this.index, request, this.server);
         const again = setInterval(send, HANDSHAKE_RESEND_MS);
         this.answer = (packet) => {
           if (packet.kind !== kind || !('nonce' in packet) || !sameBytes(packet.nonce, nonce))
@@ -258,15 +252,11 @@ export class ProtocolClient {
             events.map(() => (this.eventId = (this.eventId + 1) % 0x1_0000_0000)),
             pkg,
           );
-    this.socket.send(datagram, this.server, '127.0.0.1');
+    this.sockets.send(this.index, datagram, this.server);
   }
 
-  /** Stops the client; what is still unacked stays unacked. */
-  close(): void {
-    this.socket.close();
-  }
-
-  private receive(data: Buffer): void {
+  /** A datagram from the server, taken from the client's socket at `at` (`performance.now()`). */
+  receive(data: Buffer, at: number): void {
     const counted = this.counting();
     const counts = this.counts;
     let pkg: ServerPackage;
@@ -302,7 +292,7 @@ export class ProtocolClient {
           data.length - updateBytes + msgpack.encode(this.state, 1 << 20).length;
       }
     }
-    this.resolve(pkg);
+    this.resolve(pkg, at);
     for (const event of pkg.events) this.behaviour.onEvent?.(this, event);
     // An rxgase client acks events, every fourth package, and large updates at once, as Client.
     this.bytesUnacked += data.length;
@@ -317,7 +307,7 @@ export class ProtocolClient {
   }
 
   /** Packages the header acknowledges are acked, with their events. */
-  private resolve(pkg: ServerPackage): void {
+  private resolve(pkg: ServerPackage, at: number): void {
     for (let i = 0; i < this.pending.length;) {
       const sent = this.pending[i] as Pending;
       if (!acknowledges(pkg.header, sent.sequence)) {
@@ -328,7 +318,7 @@ export class ProtocolClient {
       if (sent.counted) {
         this.counts.acked++;
         this.counts.eventsAcked += sent.events;
-        const ackMs = performance.now() - sent.sentAt;
+        const ackMs = at - sent.sentAt;
         for (let e = 0; e < sent.events; e++) this.eventAcksMs?.push(ackMs);
       }
     }

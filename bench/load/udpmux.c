@@ -1,0 +1,221 @@
+/*
+ * The sockets of a load process, for the benchmark: `udpmux N` binds N UDP sockets on 127.0.0.1,
+ * on ports the system picks, and carries their datagrams over its standard input and output, many
+ * to a read or a write. The load process so pays a system call for a batch of datagrams, where with
+ * node:dgram it pays three for each (a send, a receive, and a receive that finds the socket empty),
+ * and a callback, a buffer and an address object besides: CPU the load would take from the machine
+ * the server under test shares.
+ *
+ * In, on standard input, datagrams to send: [u32 socket][u16 port][u16 length][bytes], each sent
+ * at once from socket `socket` to 127.0.0.1:port.
+ * Out, on standard output, datagrams received: [u32 socket][u16 length][u32 at][bytes], `at` the
+ * microsecond of CLOCK_MONOTONIC it was taken from its socket, modulo 2^32. Sockets are read once
+ * a millisecond at most, all that are ready in one round, so that one wait finds many of them
+ * ready; standard input is read as it comes. First of all comes a frame of socket 0xFFFFFFFF, empty: the
+ * sockets are bound.
+ * Integers little-endian. The helper ends when its standard input closes; sends and receives that
+ * failed are counted, and the counts written to standard error as it ends.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DATAGRAM 65535
+#define IN_HEADER 8
+#define OUT_HEADER 10
+#define CAPACITY (1 << 20)
+#define EVENTS 1024
+#define RECEIVE_BUFFER (256 * 1024)
+/* The shortest round of reading the sockets. */
+#define ROUND_NS 1000000L
+#define READY 0xFFFFFFFFu
+
+static unsigned char out[CAPACITY];
+static size_t outLength;
+static unsigned char in[CAPACITY];
+static size_t inLength;
+static int *sockets;
+static uint32_t count;
+static unsigned long sendFailures, receiveFailures;
+
+static void die(const char *what) {
+  perror(what);
+  exit(1);
+}
+
+static long long nanoseconds(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+static void writeAll(const unsigned char *bytes, size_t length) {
+  while (length > 0) {
+    ssize_t written = write(1, bytes, length);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      die("udpmux: write");
+    }
+    bytes += written;
+    length -= (size_t)written;
+  }
+}
+
+static void flush(void) {
+  writeAll(out, outLength);
+  outLength = 0;
+}
+
+static void put32(unsigned char *p, uint32_t value) {
+  p[0] = value & 0xff;
+  p[1] = (value >> 8) & 0xff;
+  p[2] = (value >> 16) & 0xff;
+  p[3] = value >> 24;
+}
+
+static uint32_t get32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+/* Reads standard input and sends each whole frame; a partial one waits for the next read. */
+static void takeInput(void) {
+  ssize_t got = read(0, in + inLength, CAPACITY - inLength);
+  if (got < 0) {
+    if (errno == EINTR || errno == EAGAIN) return;
+    die("udpmux: read");
+  }
+  if (got == 0) {
+    flush();
+    if (sendFailures || receiveFailures)
+      fprintf(stderr, "udpmux: %lu sends and %lu receives failed\n", sendFailures,
+              receiveFailures);
+    exit(0);
+  }
+  inLength += (size_t)got;
+  size_t at = 0;
+  while (inLength - at >= IN_HEADER) {
+    uint32_t socket = get32(in + at);
+    uint16_t port = get16(in + at + 4);
+    uint16_t length = get16(in + at + 6);
+    if (inLength - at < IN_HEADER + (size_t)length) break;
+    if (socket >= count) {
+      fprintf(stderr, "udpmux: no socket %u of %u\n", socket, count);
+      exit(1);
+    }
+    struct sockaddr_in to = {0};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (sendto(sockets[socket], in + at + IN_HEADER, length, 0, (struct sockaddr *)&to,
+               sizeof to) < 0)
+      sendFailures++;
+    at += IN_HEADER + (size_t)length;
+  }
+  memmove(in, in + at, inLength - at);
+  inLength -= at;
+}
+
+/* Where a socket's datagrams are taken to, up to BATCH at once. */
+#define BATCH 16
+static unsigned char scratch[BATCH][MAX_DATAGRAM];
+static struct iovec slots[BATCH];
+static struct mmsghdr messages[BATCH];
+
+/*
+ * Takes the datagrams socket `which` holds, up to BATCH, into the frames going out: one system
+ * call, however many. A socket that holds more is ready again next round.
+ */
+static void takeDatagrams(uint32_t which) {
+  int got = recvmmsg(sockets[which], messages, BATCH, MSG_DONTWAIT, NULL);
+  if (got < 0) {
+    if (errno != EAGAIN && errno != EINTR) receiveFailures++;
+    return;
+  }
+  uint32_t at = (uint32_t)(nanoseconds() / 1000);
+  for (int i = 0; i < got; i++) {
+    size_t length = messages[i].msg_len;
+    if (CAPACITY - outLength < OUT_HEADER + length) flush();
+    unsigned char *frame = out + outLength;
+    put32(frame, which);
+    frame[4] = length & 0xff;
+    frame[5] = (length >> 8) & 0xff;
+    put32(frame + 6, at);
+    memcpy(frame + OUT_HEADER, scratch[i], length);
+    outLength += OUT_HEADER + length;
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: udpmux SOCKETS\n");
+    return 2;
+  }
+  count = (uint32_t)strtoul(argv[1], NULL, 10);
+  sockets = calloc(count ? count : 1, sizeof(int));
+  int all = epoll_create1(0);
+  if (sockets == NULL || all < 0) die("udpmux: setup");
+  /* Frames wait in pipes larger than the default 64 KB while the other side is busy. */
+  fcntl(0, F_SETPIPE_SZ, CAPACITY);
+  fcntl(1, F_SETPIPE_SZ, CAPACITY);
+  struct epoll_event event = {.events = EPOLLIN, .data.u32 = READY};
+  if (epoll_ctl(all, EPOLL_CTL_ADD, 0, &event) < 0) die("udpmux: epoll stdin");
+  for (uint32_t i = 0; i < count; i++) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) die("udpmux: socket");
+    int size = RECEIVE_BUFFER;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    struct sockaddr_in at = {0};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&at, sizeof at) < 0) die("udpmux: bind");
+    event.data.u32 = i;
+    if (epoll_ctl(all, EPOLL_CTL_ADD, fd, &event) < 0) die("udpmux: epoll socket");
+    sockets[i] = fd;
+  }
+  for (int i = 0; i < BATCH; i++) {
+    slots[i].iov_base = scratch[i];
+    slots[i].iov_len = MAX_DATAGRAM;
+    messages[i].msg_hdr.msg_iov = &slots[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  unsigned char ready[OUT_HEADER] = {0xff, 0xff, 0xff, 0xff};
+  writeAll(ready, sizeof ready);
+
+  struct epoll_event events[EVENTS];
+  long long roundStart = nanoseconds();
+  for (;;) {
+    /* The rest of the round: sends go out as they come, datagrams wait for the next round. */
+    for (long long rest; (rest = roundStart + ROUND_NS - nanoseconds()) > 0;) {
+      struct pollfd input = {.fd = 0, .events = POLLIN};
+      struct timespec wait = {0, rest};
+      int ready = ppoll(&input, 1, &wait, NULL);
+      if (ready < 0 && errno != EINTR) die("udpmux: ppoll");
+      if (ready > 0) takeInput();
+    }
+    int ready = epoll_wait(all, events, EVENTS, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      die("udpmux: epoll_wait");
+    }
+    roundStart = nanoseconds();
+    for (int e = 0; e < ready; e++) {
+      uint32_t which = events[e].data.u32;
+      if (which == READY) takeInput();
+      else takeDatagrams(which);
+    }
+    if (outLength > 0) flush();
+  }
+}

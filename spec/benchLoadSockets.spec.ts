@@ -1,0 +1,70 @@
+import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { openLoadSockets } from '../bench/load/loadSockets';
+
+/** An echo on 127.0.0.1 that notes the port each datagram came from, by its first byte. */
+async function echo(): Promise<{ port: number; from: Map<number, number>; close(): void }> {
+  const socket = createSocket('udp4');
+  const from = new Map<number, number>();
+  socket.on('message', (data, sender) => {
+    from.set(data[0] as number, sender.port);
+    socket.send(data, sender.port, sender.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, from, close: () => socket.close() };
+}
+
+describe("the load's sockets", () => {
+  it.each([
+    ['best', 'udpmux'],
+    ['node:dgram', 'node:dgram'],
+  ] as const)(
+    'give each client a port of its own and hand it its own datagrams, when taken (%s)',
+    async (asked, kind) => {
+      const server = await echo();
+      const heard: { index: number; first: number; length: number; at: number }[] = [];
+      let allHeard: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (allHeard = resolve));
+      const sockets = await openLoadSockets(
+        3,
+        (index, datagram, at) => {
+          heard.push({ index, first: datagram[0] as number, length: datagram.length, at });
+          if (heard.length === 4) allHeard();
+        },
+        asked,
+      );
+      try {
+        expect(sockets.kind).toBe(kind);
+        const sentAt = performance.now();
+        for (let index = 0; index < 3; index++) {
+          sockets.send(index, Uint8Array.of(index, 1, 2, 3), server.port);
+        }
+        // Larger than a pipe's read: its frame reaches the load in pieces.
+        const large = new Uint8Array(60_000).fill(9);
+        sockets.send(1, large, server.port);
+        await done;
+        const heardAt = performance.now();
+
+        expect(heard.map(({ index, first, length }) => ({ index, first, length }))).toEqual(
+          expect.arrayContaining([
+            { index: 0, first: 0, length: 4 },
+            { index: 1, first: 1, length: 4 },
+            { index: 2, first: 2, length: 4 },
+            { index: 1, first: 9, length: 60_000 },
+          ]),
+        );
+        const ports = [0, 1, 2].map((first) => server.from.get(first));
+        expect(new Set(ports).size).toBe(3);
+        expect(server.from.get(9)).toBe(ports[1]);
+        for (const { at } of heard) {
+          expect(at).toBeGreaterThanOrEqual(sentAt - 1);
+          expect(at).toBeLessThanOrEqual(heardAt);
+        }
+      } finally {
+        sockets.close();
+        server.close();
+      }
+    },
+    30_000,
+  );
+});
