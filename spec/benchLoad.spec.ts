@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { openLoadSockets } from '../bench/load/loadSockets';
 
 /** An echo on 127.0.0.1 that notes the port each datagram came from, by its first byte. */
@@ -67,4 +70,28 @@ describe("the load's sockets", () => {
     },
     30_000,
   );
+});
+
+describe("the load's priority", () => {
+  it('puts a load process and its threads behind every other for the CPU', async () => {
+    // In a process of its own, as a load process: what it got, and what the system says of it.
+    const script = [
+      "const { execFileSync } = require('node:child_process');",
+      "const { yieldToServer } = require('./bench/load/priority');",
+      'const got = yieldToServer();',
+      "const policy = execFileSync('chrt', ['--all-tasks', '--pid', String(process.pid)]);",
+      'console.log(JSON.stringify({ got, policy: policy.toString() }));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--require', 'tsx/cjs', '-e', script],
+      { cwd: join(__dirname, '..') },
+    );
+    const { got, policy } = JSON.parse(stdout) as { got: string; policy: string };
+    expect(got).toBe('SCHED_IDLE');
+    // Every thread of the process, V8's and libuv's among them.
+    const lines = policy.split('\n').filter((line) => line.includes('scheduling policy'));
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line).toMatch(/SCHED_IDLE$/);
+  }, 30_000);
 });
