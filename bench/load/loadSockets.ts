@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
@@ -25,6 +25,8 @@ export interface LoadSockets {
   readonly kind: 'udpmux' | 'node:dgram';
   /** Sends `datagram` from client `index`'s socket to 127.0.0.1:`port`. */
   send(index: number, datagram: Uint8Array, port: number): void;
+  /** The CPU time the helper process has used so far, in ms; 0 where there is none. */
+  helperCpuMs(): number;
   /** Closes every socket; nothing is heard after. */
   close(): void;
 }
@@ -149,6 +151,18 @@ class MuxSockets implements LoadSockets {
     }
   }
 
+  helperCpuMs(): number {
+    // utime and stime, the 14th and 15th fields of /proc/PID/stat (after the command's
+    // parenthesis), in clock ticks of 10 ms.
+    try {
+      const stat = readFileSync(`/proc/${this.helper.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return 0;
+    }
+  }
+
   close(): void {
     this.write();
     this.closed = true;
@@ -214,6 +228,10 @@ class DgramSockets implements LoadSockets {
 
   send(index: number, datagram: Uint8Array, port: number): void {
     (this.sockets[index] as Socket).send(datagram, port, '127.0.0.1');
+  }
+
+  helperCpuMs(): number {
+    return 0;
   }
 
   close(): void {
