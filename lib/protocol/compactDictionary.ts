@@ -109,6 +109,9 @@ export class SentDictionary {
   private readonly pending = new Map<number, readonly Definition[]>();
   private currentStamp = 0;
   private changes = 0;
+  /** The last two traces it knew: it knows them for good. */
+  private knownTrace: CompactTrace | undefined;
+  private knownBefore: CompactTrace | undefined;
 
   /** Counts what changes the encoding of an update: a definition the receiver came to know. */
   get version(): number {
@@ -139,8 +142,13 @@ export class SentDictionary {
    * Whether an encoding that asked `trace` of another dictionary would get the same answers here,
    * each a definition with the same number that the receiver knows, and change nothing: then it
    * writes the same bytes here, and they may be shared. Looks, changes nothing.
+   *
+   * A definition, once known, stays known under its number, so a trace known is known for good:
+   * the last two answer at once, with none of the look-ups that cost a server with thousands of
+   * clients, each dictionary cold in the cache, a tenth of its CPU when each send asked them.
    */
   knows(trace: CompactTrace): boolean {
+    if (trace === this.knownTrace || trace === this.knownBefore) return true;
     const { keys, shapes } = trace;
     for (let i = 0; i < keys.length; i += 2) {
       const definition = this.keys.get(keys[i] as string);
@@ -150,6 +158,8 @@ export class SentDictionary {
       const shape = this.find(asked.keys, asked.kinds, false)?.shape;
       if (shape?.known !== true || shape.id !== asked.id) return false;
     }
+    this.knownBefore = this.knownTrace;
+    this.knownTrace = trace;
     return true;
   }
 

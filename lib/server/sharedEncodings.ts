@@ -1,4 +1,9 @@
-import type { CompactTrace, Definition, SentDictionary } from '../protocol/compactDictionary';
+import type {
+  CompactTrace,
+  Definition,
+  SentDictionary,
+  ShapeDefinition,
+} from '../protocol/compactDictionary';
 import { CompactEncoder } from '../protocol/compactEncoder';
 import { encodeLargeUpdate, encodeUpdate } from '../protocol/encode';
 import { PackageOverflowError } from '../protocol/errors';
@@ -95,9 +100,52 @@ export function compactFor(
   }
   const result = encodeCompact(compactPackages, update, dictionary, maxSize);
   if (!(result instanceof Error) && result.trace !== undefined) {
-    sharedCompact.set(update, { bytes: result.bytes, trace: result.trace, maxSize });
+    sharedCompact.set(update, { bytes: result.bytes, trace: interned(result.trace), maxSize });
   }
   return result;
+}
+
+/**
+ * The traces shared lately, the latest first. The updates of tick after tick mostly ask the same
+ * keys and shapes, or one of a few sets of them (a field that changes on some ticks and not on
+ * others): a trace that reads the same as one of these is taken for it, so that each stays one
+ * object, and a dictionary that knew it answers at once (`SentDictionary.knows` keeps the last
+ * two it knew).
+ */
+const recentTraces: CompactTrace[] = [];
+const RECENT_TRACES = 8;
+
+/**
+ * `trace`, or the trace shared lately that reads the same.
+ *
+ * @internal
+ */
+export function interned(trace: CompactTrace): CompactTrace {
+  let found = recentTraces.findIndex((recent) => sameTrace(recent, trace));
+  const kept = found === -1 ? trace : (recentTraces[found] as CompactTrace);
+  if (found === -1) found = Math.min(recentTraces.length, RECENT_TRACES - 1);
+  // The latest first: shift the ones before it down a place.
+  for (let i = found; i > 0; i--) recentTraces[i] = recentTraces[i - 1] as CompactTrace;
+  recentTraces[0] = kept;
+  return kept;
+}
+
+/** Whether two traces ask the same: the same keys under the same numbers, the same shapes. */
+function sameTrace(a: CompactTrace, b: CompactTrace): boolean {
+  if (a.keys.length !== b.keys.length || a.shapes.length !== b.shapes.length) return false;
+  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
+  for (let i = 0; i < a.shapes.length; i++) {
+    const x = a.shapes[i] as ShapeDefinition;
+    const y = b.shapes[i] as ShapeDefinition;
+    if (x.id !== y.id || !sameItems(x.keys, y.keys) || !sameItems(x.kinds, y.kinds)) return false;
+  }
+  return true;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The definitions of an update that carries none. */

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { ReceivedDictionary, SentDictionary } from '../../lib/protocol/compactDictionary';
+import type { CompactTrace } from '../../lib/protocol/compactDictionary';
 import { CompactDecoder } from '../../lib/protocol/compactDecoder';
 import { CompactEncoder } from '../../lib/protocol/compactEncoder';
 import type { UpdatePayload } from '../../lib/protocol/packages';
-import { compactFor } from '../../lib/server/sharedEncodings';
+import { compactFor, interned } from '../../lib/server/sharedEncodings';
 
 const ROOM = 4096;
 
@@ -85,6 +86,46 @@ describe('compact updates shared between clients', () => {
     expect(fresh.dictionary.version).toBe(version);
     expect(fresh.dictionary.keyCount).toBe(0);
     expect(side.dictionary.knows(result.trace!)).toBe(true);
+  });
+
+  it('keeps one trace for the updates of tick after tick, which a dictionary knows at once', () => {
+    const side = new Side();
+    for (let time = 1; time <= 2; time++) {
+      side.take(compactFor(moved([1, 2], time), side.dictionary, ROOM), true);
+    }
+    const encoder = new CompactEncoder();
+    const traceOf = (time: number, ids = [1, 2]): CompactTrace => {
+      const { trace } = encoder.encodeUpdate(moved(ids, time), side.dictionary, ROOM);
+      if (trace === undefined) throw new Error('not traced');
+      return trace;
+    };
+    const first = interned(traceOf(3));
+    // The next tick's update asks the same: its trace is the first one.
+    expect(interned(traceOf(4))).toBe(first);
+    // One that asks other keys is its own, and the last from then on.
+    const fewer = interned(traceOf(5, [2]));
+    expect(fewer).not.toBe(first);
+    expect(fewer.keys.filter((_, i) => i % 2 === 0)).toEqual(['entities', 'e2']);
+    expect(interned(traceOf(6, [2]))).toBe(fewer);
+    // Ticks that take turns between the two keep both.
+    expect(interned(traceOf(7))).toBe(first);
+    expect(interned(traceOf(8, [2]))).toBe(fewer);
+  });
+
+  it('knows a trace it knew at once, and still not one it does not know', () => {
+    const side = new Side();
+    for (let time = 1; time <= 2; time++) {
+      side.take(compactFor(moved([1], time), side.dictionary, ROOM), true);
+    }
+    const known = new CompactEncoder().encodeUpdate(moved([1], 3), side.dictionary, ROOM).trace;
+    expect(known).toBeDefined();
+    expect(side.dictionary.knows(known!)).toBe(true);
+    expect(side.dictionary.knows(known!)).toBe(true);
+    // A trace of a key this dictionary never numbered, asked after the one it knew.
+    expect(side.dictionary.knows({ keys: ['elsewhere', 7], shapes: [] })).toBe(false);
+    // And one with a number it gave another key.
+    expect(side.dictionary.knows({ keys: ['entities', 5], shapes: [] })).toBe(false);
+    expect(side.dictionary.knows(known!)).toBe(true);
   });
 
   it('traces no encoding that defines a key, counts a shape seen once, or carries one again', () => {
