@@ -16,7 +16,10 @@ import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 
-/** What a load's clients' sockets hear: a datagram for client `index`, taken at `at` (ms of `performance.now()`). */
+/**
+ * What a load's clients' sockets hear: a datagram for client `index`, which reached its socket at
+ * `at` (ms of `performance.now()`).
+ */
 export type Heard = (index: number, datagram: Buffer, at: number) => void;
 
 /** The sockets of a load's clients. */
@@ -31,7 +34,10 @@ export interface LoadSockets {
   close(): void;
 }
 
-/** The socket helper's frame headers: [u32 socket][u16 port][u16 length] in, [u32 socket][u16 length][u32 µs] out. */
+/**
+ * The socket helper's frame headers: [u32 socket][u16 port][u16 length] in, [u32 socket][u16
+ * length][u32 µs of the wall clock it arrived at] out.
+ */
 const IN_HEADER = 8;
 const OUT_HEADER = 10;
 const READY = 0xffff_ffff;
@@ -183,10 +189,10 @@ class MuxSockets implements LoadSockets {
       chunk = Buffer.concat([this.partial, chunk]);
       this.partial = undefined;
     }
-    // The helper's clock is CLOCK_MONOTONIC in µs, as process.hrtime's: a frame's age is read
-    // against it and taken off performance.now().
+    // The helper stamps each datagram with when it reached its socket, in µs of the wall clock:
+    // its age is read against the wall clock now and taken off performance.now().
     const nowMs = performance.now();
-    const nowUs = Number(process.hrtime.bigint() / 1000n) % 0x1_0000_0000;
+    const nowUs = Math.round((performance.timeOrigin + nowMs) * 1000) % 0x1_0000_0000;
     let at = 0;
     while (chunk.length - at >= OUT_HEADER) {
       const length = chunk.readUInt16LE(at + 4);

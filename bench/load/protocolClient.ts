@@ -255,7 +255,7 @@ export class ProtocolClient {
     this.sockets.send(this.index, datagram, this.server);
   }
 
-  /** A datagram from the server, taken from the client's socket at `at` (`performance.now()`). */
+  /** A datagram from the server, which reached the client's socket at `at` (`performance.now()`). */
   receive(data: Buffer, at: number): void {
     const counted = this.counting();
     const counts = this.counts;

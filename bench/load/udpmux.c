@@ -9,9 +9,9 @@
  * In, on standard input, datagrams to send: [u32 socket][u16 port][u16 length][bytes], each sent
  * at once from socket `socket` to 127.0.0.1:port.
  * Out, on standard output, datagrams received: [u32 socket][u16 length][u32 at][bytes], `at` the
- * microsecond of CLOCK_MONOTONIC it was taken from its socket, modulo 2^32. Sockets are read once
- * a millisecond at most, all that are ready in one round, so that one wait finds many of them
- * ready; standard input is read as it comes. First of all comes a frame of socket 0xFFFFFFFF, empty: the
+ * microsecond of CLOCK_REALTIME the datagram reached its socket (the kernel's stamp), modulo 2^32.
+ * Sockets are read once a millisecond at most, all that are ready in one round, so that one wait
+ * finds many of them ready; standard input is read as it comes. First of all comes a frame of socket 0xFFFFFFFF, empty: the
  * sockets are bound.
  * Integers little-endian. The helper ends when its standard input closes; sends and receives that
  * failed are counted, and the counts written to standard error as it ends.
@@ -58,6 +58,11 @@ static long long nanoseconds(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/* A time of CLOCK_REALTIME in microseconds, modulo 2^32. */
+static uint32_t microseconds(const struct timespec *at) {
+  return (uint32_t)((unsigned long long)at->tv_sec * 1000000ULL + (unsigned long long)at->tv_nsec / 1000);
 }
 
 static void writeAll(const unsigned char *bytes, size_t length) {
@@ -133,19 +138,37 @@ static void takeInput(void) {
 static unsigned char scratch[BATCH][MAX_DATAGRAM];
 static struct iovec slots[BATCH];
 static struct mmsghdr messages[BATCH];
+/* Where the kernel puts each datagram's arrival time (SO_TIMESTAMPNS). */
+static unsigned char stamps[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+
+/* When message `i` reached its socket, by the kernel's stamp; now if it has none. */
+static uint32_t arrival(int i) {
+  struct msghdr *header = &messages[i].msg_hdr;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec at;
+      memcpy(&at, CMSG_DATA(c), sizeof at);
+      return microseconds(&at);
+    }
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return microseconds(&now);
+}
 
 /*
  * Takes the datagrams socket `which` holds, up to BATCH, into the frames going out: one system
  * call, however many. A socket that holds more is ready again next round.
  */
 static void takeDatagrams(uint32_t which) {
+  for (int i = 0; i < BATCH; i++) messages[i].msg_hdr.msg_controllen = sizeof stamps[i];
   int got = recvmmsg(sockets[which], messages, BATCH, MSG_DONTWAIT, NULL);
   if (got < 0) {
     if (errno != EAGAIN && errno != EINTR) receiveFailures++;
     return;
   }
-  uint32_t at = (uint32_t)(nanoseconds() / 1000);
   for (int i = 0; i < got; i++) {
+    uint32_t at = arrival(i);
     size_t length = messages[i].msg_len;
     if (CAPACITY - outLength < OUT_HEADER + length) flush();
     unsigned char *frame = out + outLength;
@@ -177,6 +200,8 @@ int main(int argc, char **argv) {
     if (fd < 0) die("udpmux: socket");
     int size = RECEIVE_BUFFER;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    int stamped = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &stamped, sizeof stamped);
     struct sockaddr_in at = {0};
     at.sin_family = AF_INET;
     at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -190,6 +215,7 @@ int main(int argc, char **argv) {
     slots[i].iov_len = MAX_DATAGRAM;
     messages[i].msg_hdr.msg_iov = &slots[i];
     messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_control = stamps[i];
   }
   unsigned char ready[OUT_HEADER] = {0xff, 0xff, 0xff, 0xff};
   writeAll(ready, sizeof ready);
