@@ -32,7 +32,7 @@ describe("the load's sockets", () => {
         3,
         (index, datagram, at) => {
           heard.push({ index, first: datagram[0] as number, length: datagram.length, at });
-          if (heard.length === 4) allHeard();
+          if (heard.length === 6) allHeard();
         },
         asked,
       );
@@ -42,9 +42,10 @@ describe("the load's sockets", () => {
         for (let index = 0; index < 3; index++) {
           sockets.send(index, Uint8Array.of(index, 1, 2, 3), server.port);
         }
-        // Larger than a pipe's read: its frame reaches the load in pieces.
-        const large = new Uint8Array(60_000).fill(9);
-        sockets.send(1, large, server.port);
+        // Three large ones in one turn, more than one read of the helper's output holds: their
+        // frames reach the load cut, in pieces.
+        for (const fill of [7, 8, 9])
+          sockets.send(1, new Uint8Array(60_000).fill(fill), server.port);
         await done;
         const heardAt = performance.now();
 
@@ -53,6 +54,8 @@ describe("the load's sockets", () => {
             { index: 0, first: 0, length: 4 },
             { index: 1, first: 1, length: 4 },
             { index: 2, first: 2, length: 4 },
+            { index: 1, first: 7, length: 60_000 },
+            { index: 1, first: 8, length: 60_000 },
             { index: 1, first: 9, length: 60_000 },
           ]),
         );

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
@@ -28,7 +28,10 @@ export interface LoadSockets {
   readonly kind: 'udpmux' | 'node:dgram';
   /** Sends `datagram` from client `index`'s socket to 127.0.0.1:`port`. */
   send(index: number, datagram: Uint8Array, port: number): void;
-  /** The CPU time the helper process has used so far, in ms; 0 where there is none. */
+  /**
+   * The CPU time the helper process has used so far, in ms; 0 where there is none, NaN where it
+   * cannot be read.
+   */
   helperCpuMs(): number;
   /** Closes every socket; nothing is heard after. */
   close(): void;
@@ -44,6 +47,8 @@ const READY = 0xffff_ffff;
 /** How much a burst of sends is buffered before it is handed to the helper. */
 const OUT_CAPACITY = 1 << 20;
 const RECEIVE_BUFFER = 256 * 1024;
+/** How long the helper may take to bind its sockets. */
+const READY_WITHIN_MS = 10_000;
 
 /**
  * The sockets of `count` clients, bound to 127.0.0.1 on ports the system picks, each datagram
@@ -98,6 +103,7 @@ function socketHelper(): string | { reason: string } {
     renameSync(building, binary);
     return binary;
   } catch (error) {
+    rmSync(building, { force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     return { reason: `cc could not build ${source}: ${stderr || String(error)}` };
   }
@@ -122,26 +128,42 @@ class MuxSockets implements LoadSockets {
     const helper = spawn(binary, [String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
     return new Promise((resolve, reject) => {
       const sockets = new MuxSockets(helper, heard);
-      const failed = (reason: string): void =>
+      const failed = (reason: string): void => {
+        clearTimeout(late);
+        helper.kill();
         reject(new Error(`the load's socket helper ${reason}`));
+      };
+      const late = setTimeout(
+        () => failed(`did not bind its ${count} sockets in ${READY_WITHIN_MS} ms`),
+        READY_WITHIN_MS,
+      );
       helper.once('error', (error) => failed(`did not start: ${error.message}`));
       helper.once('exit', (code) => failed(`ended with ${code} before its sockets were bound`));
       sockets.ready = () => {
+        clearTimeout(late);
         helper.removeAllListeners('exit');
         helper.removeAllListeners('error');
-        helper.once('exit', (code, signal) => {
-          if (!sockets.closed) throw new Error(`the load's socket helper ended: ${code ?? signal}`);
-        });
+        // Past here, a helper that ends or stops taking frames ends the load: its counts would
+        // be wrong, and the load's parent sees the process end with this reason.
+        const lost = (reason: string): void => {
+          if (sockets.closed) return;
+          process.stderr.write(`the load's socket helper ${reason}\n`);
+          process.exit(1);
+        };
+        helper.once('exit', (code, signal) => lost(`ended: ${code ?? signal}`));
+        helper.stdin.on('error', (error) => lost(`stopped taking datagrams: ${error.message}`));
         resolve(sockets);
       };
-      helper.stdout.on('data', (chunk: Buffer) => sockets.take(chunk));
+      helper.stdout.on('data', sockets.taken);
     });
   }
 
   private ready: () => void = () => undefined;
   private closed = false;
+  private readonly taken = (chunk: Buffer): void => this.take(chunk);
 
   send(index: number, datagram: Uint8Array, port: number): void {
+    if (this.closed) return;
     if (this.outLength + IN_HEADER + datagram.length > OUT_CAPACITY) this.write();
     const out = this.out;
     const at = this.outLength;
@@ -165,13 +187,15 @@ class MuxSockets implements LoadSockets {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;
     } catch {
-      return 0;
+      // Unknown, and said so: NaN in the load's CPU, not a figure too low.
+      return NaN;
     }
   }
 
   close(): void {
     this.write();
     this.closed = true;
+    this.helper.stdout.off('data', this.taken);
     this.helper.stdin.end();
   }
 
@@ -189,10 +213,11 @@ class MuxSockets implements LoadSockets {
       chunk = Buffer.concat([this.partial, chunk]);
       this.partial = undefined;
     }
-    // The helper stamps each datagram with when it reached its socket, in µs of the wall clock:
-    // its age is read against the wall clock now and taken off performance.now().
+    // The helper stamps each datagram with when it reached its socket, in µs of CLOCK_MONOTONIC,
+    // process.hrtime's clock: its age is read against that clock now and taken off
+    // performance.now(). (Signed: a stamp a hair ahead of now is no age of 71 minutes.)
     const nowMs = performance.now();
-    const nowUs = Math.round((performance.timeOrigin + nowMs) * 1000) % 0x1_0000_0000;
+    const nowUs = Number(process.hrtime.bigint() / 1000n) % 0x1_0000_0000;
     let at = 0;
     while (chunk.length - at >= OUT_HEADER) {
       const length = chunk.readUInt16LE(at + 4);
@@ -200,7 +225,7 @@ class MuxSockets implements LoadSockets {
       const index = chunk.readUInt32LE(at);
       if (index === READY) this.ready();
       else {
-        const ageUs = (nowUs - chunk.readUInt32LE(at + 6) + 0x1_0000_0000) % 0x1_0000_0000;
+        const ageUs = Math.max(0, (nowUs - chunk.readUInt32LE(at + 6)) | 0);
         const datagram = chunk.subarray(at + OUT_HEADER, at + OUT_HEADER + length);
         this.heard(index, datagram, nowMs - ageUs / 1000);
       }

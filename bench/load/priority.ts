@@ -7,6 +7,7 @@
  * (SCHED_IDLE), 6 to 7%.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /**
@@ -24,7 +25,9 @@ export function yieldToServer(): string {
     return 'SCHED_IDLE';
   } catch {
     try {
-      setPriority(19);
+      // On Linux a nice priority is a thread's: each of the process's threads gets it.
+      const tasks = existsSync('/proc/self/task') ? readdirSync('/proc/self/task') : ['0'];
+      for (const task of tasks) setPriority(Number(task), 19);
       return 'nice 19';
     } catch (error) {
       return `its priority unchanged (${String(error)})`;

@@ -9,9 +9,10 @@
  * In, on standard input, datagrams to send: [u32 socket][u16 port][u16 length][bytes], each sent
  * at once from socket `socket` to 127.0.0.1:port.
  * Out, on standard output, datagrams received: [u32 socket][u16 length][u32 at][bytes], `at` the
- * microsecond of CLOCK_REALTIME the datagram reached its socket (the kernel's stamp), modulo 2^32.
- * Sockets are read once a millisecond at most, all that are ready in one round, so that one wait
- * finds many of them ready; standard input is read as it comes. First of all comes a frame of socket 0xFFFFFFFF, empty: the
+ * microsecond of CLOCK_MONOTONIC the datagram reached its socket (the kernel's stamp, taken on the
+ * wall clock and moved to the monotonic one), modulo 2^32. Sockets are read in rounds a
+ * millisecond apart at least, every one that is ready in a round (up to 16 datagrams each), so
+ * that one wait finds many of them ready; standard input is read as it comes. First of all comes a frame of socket 0xFFFFFFFF, empty: the
  * sockets are bound.
  * Integers little-endian. The helper ends when its standard input closes; sends and receives that
  * failed are counted, and the counts written to standard error as it ends.
@@ -60,9 +61,17 @@ static long long nanoseconds(void) {
   return now.tv_sec * 1000000000LL + now.tv_nsec;
 }
 
-/* A time of CLOCK_REALTIME in microseconds, modulo 2^32. */
-static uint32_t microseconds(const struct timespec *at) {
-  return (uint32_t)((unsigned long long)at->tv_sec * 1000000ULL + (unsigned long long)at->tv_nsec / 1000);
+/* A time in microseconds. */
+static long long microseconds(const struct timespec *at) {
+  return (long long)at->tv_sec * 1000000LL + at->tv_nsec / 1000;
+}
+
+/* How far CLOCK_MONOTONIC is ahead of CLOCK_REALTIME now, in microseconds. */
+static long long monotonicAhead(void) {
+  struct timespec wall, monotonic;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_MONOTONIC, &monotonic);
+  return microseconds(&monotonic) - microseconds(&wall);
 }
 
 static void writeAll(const unsigned char *bytes, size_t length) {
@@ -141,19 +150,22 @@ static struct mmsghdr messages[BATCH];
 /* Where the kernel puts each datagram's arrival time (SO_TIMESTAMPNS). */
 static unsigned char stamps[BATCH][CMSG_SPACE(sizeof(struct timespec))];
 
-/* When message `i` reached its socket, by the kernel's stamp; now if it has none. */
-static uint32_t arrival(int i) {
+/*
+ * When message `i` reached its socket, in µs of CLOCK_MONOTONIC modulo 2^32: the kernel's stamp,
+ * on the wall clock, moved by `ahead` (see monotonicAhead); now if it has none.
+ */
+static uint32_t arrival(int i, long long ahead) {
   struct msghdr *header = &messages[i].msg_hdr;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
       struct timespec at;
       memcpy(&at, CMSG_DATA(c), sizeof at);
-      return microseconds(&at);
+      return (uint32_t)(microseconds(&at) + ahead);
     }
   }
   struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return microseconds(&now);
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint32_t)microseconds(&now);
 }
 
 /*
@@ -167,8 +179,9 @@ static void takeDatagrams(uint32_t which) {
     if (errno != EAGAIN && errno != EINTR) receiveFailures++;
     return;
   }
+  long long ahead = monotonicAhead();
   for (int i = 0; i < got; i++) {
-    uint32_t at = arrival(i);
+    uint32_t at = arrival(i, ahead);
     size_t length = messages[i].msg_len;
     if (CAPACITY - outLength < OUT_HEADER + length) flush();
     unsigned char *frame = out + outLength;
@@ -190,9 +203,15 @@ int main(int argc, char **argv) {
   sockets = calloc(count ? count : 1, sizeof(int));
   int all = epoll_create1(0);
   if (sockets == NULL || all < 0) die("udpmux: setup");
-  /* Frames wait in pipes larger than the default 64 KB while the other side is busy. */
-  fcntl(0, F_SETPIPE_SZ, CAPACITY);
-  fcntl(1, F_SETPIPE_SZ, CAPACITY);
+  /*
+   * Frames wait in larger buffers than the default while the other side is busy: standard input
+   * and output are pipes or, as Node.js makes them, sockets. Where neither takes, the default.
+   */
+  int buffer = CAPACITY;
+  if (fcntl(0, F_SETPIPE_SZ, CAPACITY) < 0)
+    setsockopt(0, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  if (fcntl(1, F_SETPIPE_SZ, CAPACITY) < 0)
+    setsockopt(1, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   struct epoll_event event = {.events = EPOLLIN, .data.u32 = READY};
   if (epoll_ctl(all, EPOLL_CTL_ADD, 0, &event) < 0) die("udpmux: epoll stdin");
   for (uint32_t i = 0; i < count; i++) {
@@ -227,17 +246,17 @@ int main(int argc, char **argv) {
     for (long long rest; (rest = roundStart + ROUND_NS - nanoseconds()) > 0;) {
       struct pollfd input = {.fd = 0, .events = POLLIN};
       struct timespec wait = {0, rest};
-      int ready = ppoll(&input, 1, &wait, NULL);
-      if (ready < 0 && errno != EINTR) die("udpmux: ppoll");
-      if (ready > 0) takeInput();
+      int readable = ppoll(&input, 1, &wait, NULL);
+      if (readable < 0 && errno != EINTR) die("udpmux: ppoll");
+      if (readable > 0) takeInput();
     }
-    int ready = epoll_wait(all, events, EVENTS, -1);
-    if (ready < 0) {
+    int readyNow = epoll_wait(all, events, EVENTS, -1);
+    if (readyNow < 0) {
       if (errno == EINTR) continue;
       die("udpmux: epoll_wait");
     }
     roundStart = nanoseconds();
-    for (int e = 0; e < ready; e++) {
+    for (int e = 0; e < readyNow; e++) {
       uint32_t which = events[e].data.u32;
       if (which == READY) takeInput();
       else takeDatagrams(which);

@@ -90,9 +90,9 @@ const newNode = (): ShapeNode => ({
  */
 export interface CompactTrace {
   /** Each key asked, then its number: key, id, key, id... */
-  readonly keys: (string | number)[];
+  readonly keys: readonly (string | number)[];
   /** Each shape given, as the dictionary defined it. */
-  readonly shapes: ShapeDefinition[];
+  readonly shapes: readonly ShapeDefinition[];
 }
 
 /**

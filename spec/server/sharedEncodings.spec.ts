@@ -112,6 +112,33 @@ describe('compact updates shared between clients', () => {
     expect(interned(traceOf(8, [2]))).toBe(fewer);
   });
 
+  it('keeps apart traces of the same keys under other numbers', () => {
+    const [a, b] = [new Side(), new Side()];
+    for (let time = 1; time <= 2; time++) {
+      a.take(compactFor(moved([1], time), a.dictionary, ROOM), true);
+    }
+    // B numbers another key first: its keys of the same update have other numbers.
+    b.take(compactFor({ time_order: 1, score: 3 }, b.dictionary, ROOM), true);
+    for (let time = 1; time <= 2; time++) {
+      b.take(compactFor(moved([1], time), b.dictionary, ROOM), true);
+    }
+    const encoder = new CompactEncoder();
+    const forA = encoder.encodeUpdate(moved([1], 3), a.dictionary, ROOM).trace;
+    const forB = encoder.encodeUpdate(moved([1], 3), b.dictionary, ROOM).trace;
+    if (forA === undefined || forB === undefined) throw new Error('not traced');
+    expect(forB.keys.filter((_, i) => i % 2 === 0)).toEqual(
+      forA.keys.filter((_, i) => i % 2 === 0),
+    );
+    const keptA = interned(forA);
+    const keptB = interned(forB);
+    expect(keptB).not.toBe(keptA);
+    expect(keptB.keys).toEqual(forB.keys);
+    // Neither dictionary knows the other's.
+    expect(a.dictionary.knows(keptB)).toBe(false);
+    expect(b.dictionary.knows(keptA)).toBe(false);
+    expect(a.dictionary.knows(keptA)).toBe(true);
+  });
+
   it('knows a trace it knew at once, and still not one it does not know', () => {
     const side = new Side();
     for (let time = 1; time <= 2; time++) {
