@@ -276,7 +276,7 @@ class DgramSockets implements LoadSockets {
  * of the 40 packages a second each of its clients sends: CPU the load takes from the machine the
  * server under test shares.
  */
-export const loopback = (
+const loopback = (
   host: string,
   _family: unknown,
   callback: (error: null, address: string, family: number) => void,

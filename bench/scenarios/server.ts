@@ -281,8 +281,9 @@ export function mostHeld(steps: readonly Step[]): number {
  * every fourth package and sends every 100 ms at least): the most quickstart clients one server
  * process keeps at 40 Hz with 99% of packages delivered each way and every event acked, found by
  * stepping the count up by half again until it falls short and then halving the gap; against the
- * echo server's ceiling, measured before and after each search (the mean of the two). The CPU per client-second is the server's at the first step (500), against
- * an echo server's for the same datagrams.
+ * echo server's ceiling, measured before and after each search (the mean of the two). The CPU per
+ * client-second is the server's at the first step (500), against an echo server's for the same
+ * datagrams.
  *
  * @param progress Told about each step.
  */
