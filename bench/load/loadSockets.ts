@@ -81,6 +81,9 @@ function noteFallback(reason: string): void {
   );
 }
 
+/** The C compilers tried for the helper, in turn. */
+const COMPILERS = ['cc', 'gcc', 'clang'];
+
 /**
  * The helper's executable, built from udpmux.c with `cc` when missing or older than its source;
  * or why it cannot be.
@@ -98,16 +101,22 @@ function socketHelper(): string | { reason: string } {
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
   // Built under a name of its own and renamed: two load processes may build it at once.
   const building = `${binary}.${process.pid}`;
-  try {
-    mkdirSync(dirname(binary), { recursive: true });
-    execFileSync('cc', ['-O2', '-o', building, source], { stdio: ['ignore', 'ignore', 'pipe'] });
-    renameSync(building, binary);
-    return binary;
-  } catch (error) {
-    rmSync(building, { force: true });
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    return { reason: `cc could not build ${source}: ${stderr || String(error)}` };
+  mkdirSync(dirname(binary), { recursive: true });
+  const failures: string[] = [];
+  for (const compiler of COMPILERS) {
+    try {
+      execFileSync(compiler, ['-O2', '-o', building, source], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      renameSync(building, binary);
+      return binary;
+    } catch (error) {
+      rmSync(building, { force: true });
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+      failures.push(`${compiler}: ${stderr || String(error)}`);
+    }
   }
+  return { reason: `no C compiler could build ${source} (${failures.join('; ')})` };
 }
 
 /** The sockets in the helper: sends buffered until the end of the turn, then written at once. */
