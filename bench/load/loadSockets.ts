@@ -85,8 +85,8 @@ function noteFallback(reason: string): void {
 const COMPILERS = ['cc', 'gcc', 'clang'];
 
 /**
- * The helper's executable, built from udpmux.c with `cc` when missing or older than its source;
- * or why it cannot be.
+ * The helper's executable, built from udpmux.c with the first of {@link COMPILERS} that can when
+ * missing or older than its source; or why it cannot be.
  */
 function socketHelper(): string | { reason: string } {
   if (process.platform !== 'linux') return { reason: `it needs Linux, not ${process.platform}` };

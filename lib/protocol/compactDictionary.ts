@@ -320,6 +320,23 @@ export class ReceivedDictionary {
   }
 }
 
+/**
+ * Whether two traces ask the same: the same keys under the same numbers, the same shapes under
+ * the same numbers. A dictionary that knows one knows the other.
+ *
+ * @internal
+ */
+export function sameTrace(a: CompactTrace, b: CompactTrace): boolean {
+  if (a.keys.length !== b.keys.length || a.shapes.length !== b.shapes.length) return false;
+  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
+  for (let i = 0; i < a.shapes.length; i++) {
+    const x = a.shapes[i] as ShapeDefinition;
+    const y = b.shapes[i] as ShapeDefinition;
+    if (x.id !== y.id || !sameShape(x, y)) return false;
+  }
+  return true;
+}
+
 function sameShape(a: ReceivedShape, b: ReceivedShape): boolean {
   if (a.keys.length !== b.keys.length) return false;
   for (let i = 0; i < a.keys.length; i++) {

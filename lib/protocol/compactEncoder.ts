@@ -52,7 +52,6 @@ export class CompactEncoder extends MsgpackEncoder {
   private readonly fieldKeys: string[] = [];
   private readonly fieldKinds: FieldKind[] = [];
   /** What the encoding asked of the dictionary, while every answer is a definition it knows. */
-  /** The trace of the encoding under way, while it may still be shared. */
   private trace: { keys: (string | number)[]; shapes: ShapeDefinition[] } | undefined;
 
   /**

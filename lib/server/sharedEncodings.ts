@@ -1,9 +1,5 @@
-import type {
-  CompactTrace,
-  Definition,
-  SentDictionary,
-  ShapeDefinition,
-} from '../protocol/compactDictionary';
+import { sameTrace } from '../protocol/compactDictionary';
+import type { CompactTrace, Definition, SentDictionary } from '../protocol/compactDictionary';
 import { CompactEncoder } from '../protocol/compactEncoder';
 import { encodeLargeUpdate, encodeUpdate } from '../protocol/encode';
 import { PackageOverflowError } from '../protocol/errors';
@@ -128,24 +124,6 @@ export function interned(trace: CompactTrace): CompactTrace {
   for (let i = found; i > 0; i--) recentTraces[i] = recentTraces[i - 1] as CompactTrace;
   recentTraces[0] = kept;
   return kept;
-}
-
-/** Whether two traces ask the same: the same keys under the same numbers, the same shapes. */
-function sameTrace(a: CompactTrace, b: CompactTrace): boolean {
-  if (a.keys.length !== b.keys.length || a.shapes.length !== b.shapes.length) return false;
-  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
-  for (let i = 0; i < a.shapes.length; i++) {
-    const x = a.shapes[i] as ShapeDefinition;
-    const y = b.shapes[i] as ShapeDefinition;
-    if (x.id !== y.id || !sameItems(x.keys, y.keys) || !sameItems(x.kinds, y.kinds)) return false;
-  }
-  return true;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The definitions of an update that carries none. */
