@@ -22,6 +22,7 @@ export {
   InvalidArgumentError,
   InvalidStateError,
   MalformedPayloadError,
+  NativeUdpUnavailableError,
   PackageOverflowError,
   ProtocolIdMismatchError,
   RxgaseError,

@@ -61,6 +61,7 @@ describe('the public API', () => {
         'DEFAULT_WEBRTC_PATH',
         'mergeTransports',
         'MemoryNetwork',
+        'NativeUdpUnavailableError',
         'DISCOVERY_GROUP',
         'DISCOVERY_PORT',
         'DISCOVERY_REQUEST_SIZE',
@@ -192,6 +193,7 @@ describe('the public API', () => {
       new rxgase.ConnectionRefusedError('x', 'server full'),
       new rxgase.HostNotFoundError('x', 'game.example'),
       new rxgase.StateTooLargeError('x', 3000, 2020),
+      new rxgase.NativeUdpUnavailableError('x'),
     ];
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
     for (const error of errors) {

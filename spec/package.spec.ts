@@ -104,10 +104,16 @@ async function quickstart() {
 `;
 
 const CJS_SCRIPT = `
-const { Backend, Client, createGameState } = require('rxgase');
+const { Backend, Client, bindUdp, createGameState } = require('rxgase');
 ${QUICKSTART}
-quickstart().then((result) => {
-  console.log(JSON.stringify({ ...result, browser: require.resolve('rxgase/browser') }));
+quickstart().then(async (result) => {
+  const transport = await bindUdp();
+  transport.close();
+  console.log(JSON.stringify({
+    ...result,
+    socket: transport.socket,
+    browser: require.resolve('rxgase/browser'),
+  }));
 });
 `;
 
@@ -119,8 +125,16 @@ import { Client as BrowserClient } from 'rxgase/browser';
 ${QUICKSTART}
 const result = await quickstart();
 const exported = Object.keys(createRequire(import.meta.url)('rxgase'));
+const transport = await rxgase.bindUdp();
+transport.close();
+const nativeAsked = await rxgase.bindUdp({ socket: 'native' }).then(
+  (t) => t.close(),
+  (error) => error.code,
+);
 console.log(JSON.stringify({
   ...result,
+  socket: transport.socket,
+  nativeAsked,
   exported: exported.length,
   notImportable: exported.filter((name) => !(name in rxgase)),
   browser: import.meta.resolve('rxgase/browser'),
@@ -179,12 +193,16 @@ describe('the npm package', () => {
   let work: string;
   let files: string[];
 
-  /** A project with the tarball installed from npm's cache, with no network. */
+  /**
+   * A project with the tarball installed from npm's cache, with no network: with its install
+   * scripts run (rxgase's builds its native UDP socket), or without.
+   */
   async function project(
     name: string,
     type: 'commonjs' | 'module',
     tarball: string,
     sources: Readonly<Record<string, string>>,
+    scripts: 'run' | 'ignore',
   ): Promise<string> {
     const dir = join(work, name);
     await mkdir(dir);
@@ -216,6 +234,8 @@ describe('the npm package', () => {
             version: manifest.version,
             resolved: spec,
             integrity,
+            // As npm records it: npm ci runs a package's install script only if its lock says so.
+            hasInstallScript: true,
             dependencies: manifest.dependencies,
           },
           ...runtimeEntries(lock, Object.keys(manifest.dependencies)),
@@ -223,7 +243,8 @@ describe('the npm package', () => {
       }),
     );
     for (const [file, text] of Object.entries(sources)) await writeFile(join(dir, file), text);
-    await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], dir);
+    const ignore = scripts === 'ignore' ? ['--ignore-scripts'] : [];
+    await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', ...ignore], dir);
     return dir;
   }
 
@@ -236,31 +257,37 @@ describe('the npm package', () => {
     const tarball = (await readdir(work)).find((file) => file.endsWith('.tgz'))!;
     files = (await run('tar', ['-tzf', tarball], work)).split('\n').filter((file) => file !== '');
     [cjs, esm] = await Promise.all([
-      project('cjs', 'commonjs', tarball, { 'quickstart.js': CJS_SCRIPT }),
-      project('esm', 'module', tarball, {
-        'quickstart.js': ESM_SCRIPT,
-        'node.ts': NODE_PROGRAM,
-        'browser.ts': BROWSER_PROGRAM,
-        'tsconfig.node.json': JSON.stringify({
-          compilerOptions: {
-            ...STRICT,
-            module: 'nodenext',
-            types: ['node'],
-            typeRoots: [join(ROOT, 'node_modules/@types')],
-          },
-          files: ['node.ts'],
-        }),
-        'tsconfig.browser.json': JSON.stringify({
-          compilerOptions: {
-            ...STRICT,
-            lib: ['ES2022', 'DOM'],
-            module: 'preserve',
-            moduleResolution: 'bundler',
-            types: [],
-          },
-          files: ['browser.ts'],
-        }),
-      }),
+      project('cjs', 'commonjs', tarball, { 'quickstart.js': CJS_SCRIPT }, 'run'),
+      project(
+        'esm',
+        'module',
+        tarball,
+        {
+          'quickstart.js': ESM_SCRIPT,
+          'node.ts': NODE_PROGRAM,
+          'browser.ts': BROWSER_PROGRAM,
+          'tsconfig.node.json': JSON.stringify({
+            compilerOptions: {
+              ...STRICT,
+              module: 'nodenext',
+              types: ['node'],
+              typeRoots: [join(ROOT, 'node_modules/@types')],
+            },
+            files: ['node.ts'],
+          }),
+          'tsconfig.browser.json': JSON.stringify({
+            compilerOptions: {
+              ...STRICT,
+              lib: ['ES2022', 'DOM'],
+              module: 'preserve',
+              moduleResolution: 'bundler',
+              types: [],
+            },
+            files: ['browser.ts'],
+          }),
+        },
+        'ignore',
+      ),
     ]);
   });
 
@@ -285,6 +312,8 @@ describe('the npm package', () => {
       'package/CHANGELOG.md',
       'package/LICENSE',
       'package/README.md',
+      'package/native/build.js',
+      'package/native/udp.c',
       'package/package.json',
     ]);
     expect(files.filter((file) => /\/(spec|demos|bench|lib)\//.test(file))).toEqual([]);
@@ -300,23 +329,27 @@ describe('the npm package', () => {
     expect(code.filter((_, i) => texts[i]!.includes('sourceMappingURL'))).toEqual([]);
   });
 
-  it('runs the quickstart over UDP when required from CommonJS', async () => {
+  it('runs the quickstart over UDP when required from CommonJS, on the native socket its install built', async () => {
     const result = JSON.parse(await run(process.execPath, ['quickstart.js'], cjs, 30_000)) as {
       port: number;
       bar: number;
       foo: number;
+      socket: string;
       browser: string;
     };
+    expect(result.socket).toBe('native');
     expect(result.port).toBeGreaterThan(0);
     expect(result.bar).toBe(2.5);
     expect(result.foo).toBeGreaterThan(0);
     expect(result.browser).toMatch(/\/node_modules\/rxgase\/dist\/rxgase\.browser\.mjs$/);
   });
 
-  it('runs the quickstart when imported from an ES module, with every export importable by name', async () => {
+  it('runs the quickstart when imported from an ES module, with every export importable by name, on node:dgram where install scripts did not run', async () => {
     const result = JSON.parse(await run(process.execPath, ['quickstart.js'], esm, 30_000)) as {
       bar: number;
       foo: number;
+      socket: string;
+      nativeAsked: string;
       exported: number;
       notImportable: string[];
       browser: string;
@@ -324,6 +357,8 @@ describe('the npm package', () => {
     };
     expect(result.bar).toBe(2.5);
     expect(result.foo).toBeGreaterThan(0);
+    expect(result.socket).toBe('dgram');
+    expect(result.nativeAsked).toBe('ERR_NATIVE_UDP_UNAVAILABLE');
     expect(result.exported).toBeGreaterThan(50);
     expect(result.notImportable).toEqual([]);
     expect(result.browser).toMatch(/\/node_modules\/rxgase\/dist\/rxgase\.browser\.mjs$/);

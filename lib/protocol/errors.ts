@@ -22,7 +22,8 @@ export type RxgaseErrorCode =
   | 'ERR_STATE_TOO_LARGE'
   | 'ERR_NO_SUCH_ROOM'
   | 'ERR_AUTH_REFUSED'
-  | 'ERR_MATCHMAKING';
+  | 'ERR_MATCHMAKING'
+  | 'ERR_NATIVE_UDP_UNAVAILABLE';
 
 /**
  * The base class of every error rxgase throws on purpose.
@@ -214,6 +215,17 @@ export class HostNotFoundError extends RxgaseError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * `bindUdp({ socket: 'native' })` asked for rxgase's native UDP socket where it cannot be had: not
+ * Linux, or the module not built. The message says which; `socket: 'auto'` (the default) takes
+ * `node:dgram` then instead.
+ *
+ * @category Errors
+ */
+export class NativeUdpUnavailableError extends RxgaseError {
+  readonly code = 'ERR_NATIVE_UDP_UNAVAILABLE';
 }
 
 /**

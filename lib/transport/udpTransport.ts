@@ -2,10 +2,15 @@ import { createSocket } from 'node:dgram';
 import type { Socket, SocketOptions, SocketType } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { Observable, Subject } from 'rxjs';
-import type { Subscriber } from 'rxjs';
+import { Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { NativeUdpUnavailableError } from '../protocol/errors';
+import { bindBatched, systemError } from './batchedUdp';
 import type { Address, Datagram, Transport } from './datagram';
+import { DatagramListeners } from './datagramListeners';
 import { hostNotFound } from './hostNotFound';
+import { parseIp } from './ipAddress';
+import { nativeUdp } from './nativeUdp';
 
 /**
  * How a UDP transport binds. Every field says its default.
@@ -25,6 +30,15 @@ export interface UdpTransportOptions {
    * The kernel may grant less (see `net.core.rmem_max` on Linux).
    */
   readonly receiveBufferSize?: number;
+  /**
+   * Which socket: `'native'`, rxgase's own (Linux; built by `npm install` where a C compiler is),
+   * which reads datagrams in batches and sends all of a turn of the event loop in one system call;
+   * `'dgram'`, Node's `node:dgram`, one system call and one call into JavaScript for each datagram;
+   * or `'auto'`, the default: the native one where it can be had, else `node:dgram`. A busy server
+   * spends most of its time in those system calls: see docs/performance.md for what the native
+   * socket saves.
+   */
+  readonly socket?: 'auto' | 'native' | 'dgram';
 }
 
 /**
@@ -45,6 +59,8 @@ export interface UdpTransport extends Transport {
    * transport goes on.
    */
   readonly errors$: Observable<Error>;
+  /** Which socket it is: rxgase's native one, or `node:dgram` (see `UdpTransportOptions.socket`). */
+  readonly socket: 'native' | 'dgram';
 }
 
 /**
@@ -60,6 +76,7 @@ export interface UdpTransport extends Transport {
  *
  * @return The bound transport; its `address` has the port the system chose.
  * @throws {@link HostNotFoundError} If `host` is a name that does not resolve.
+ * @throws {@link NativeUdpUnavailableError} If `socket: 'native'` was asked for and cannot be had.
  * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
  *   rejects with the system's error.
  *
@@ -71,7 +88,21 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     host = '127.0.0.1',
     type = 'udp4',
     receiveBufferSize = DEFAULT_RECEIVE_BUFFER_SIZE,
+    socket: kind = 'auto',
   } = options;
+  if (kind !== 'dgram') {
+    const native = nativeUdp();
+    if ('udp' in native) {
+      const family = type === 'udp6' ? 6 : 4;
+      const local = await resolveHost(host, family);
+      try {
+        return bindBatched(native.udp, family, local, port, receiveBufferSize);
+      } catch (error) {
+        throw nativeError(error, host, port);
+      }
+    }
+    if (kind === 'native') throw new NativeUdpUnavailableError(native.reason);
+  }
   const socket = createSocket({
     type,
     recvBufferSize: receiveBufferSize,
@@ -99,37 +130,20 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     if (--pending === 0 && closed) finish();
   };
 
-  // The socket's one listener hands each datagram to every subscriber: what `share` would do,
-  // without a Subject's hop for each datagram a server takes. The list is replaced, not changed,
-  // as subscribers come and go: a datagram goes to those listening as it came, not to one that
-  // subscribes while it is handed out.
-  let listeners: readonly Subscriber<Datagram>[] = [];
+  const listeners = new DatagramListeners(() => closed);
   socket.on('message', (data: Buffer, remote: { address: string; port: number }) => {
-    const current = listeners;
+    const current = listeners.current;
     if (current.length === 0) return;
     const datagram = { data, address: { host: remote.address, port: remote.port } };
     for (const listener of current) listener.next(datagram);
   });
-  socket.on('close', () => {
-    const current = listeners;
-    listeners = [];
-    for (const listener of current) listener.complete();
-  });
-  const datagrams$ = new Observable<Datagram>((subscriber) => {
-    if (closed) {
-      subscriber.complete();
-      return undefined;
-    }
-    listeners = [...listeners, subscriber];
-    return () => {
-      listeners = listeners.filter((listener) => listener !== subscriber);
-    };
-  });
+  socket.on('close', () => listeners.complete());
 
   return {
-    datagrams$,
+    datagrams$: listeners.datagrams$,
     address,
     errors$: errors.asObservable(),
+    socket: 'dgram',
     send({ data, address: to }: Datagram): void {
       if (closed) return;
       pending++;
@@ -168,6 +182,33 @@ const lookupUnlessIp: SocketOptions['lookup'] = (hostname, options, callback) =>
   }
   callback(null, hostname, lastIp.family);
 };
+
+/** The bytes of `host` to bind, looked up first if it is a name. */
+async function resolveHost(
+  host: string,
+  family: 4 | 6,
+): Promise<NonNullable<ReturnType<typeof parseIp>>> {
+  const ip = parseIp(host);
+  if (ip !== undefined) return ip;
+  const found = await new Promise<string>((resolve, reject) =>
+    lookup(host, { family }, (error, address) => (error ? reject(error) : resolve(address))),
+  ).catch((error: unknown) => {
+    throw hostNotFound(host, error);
+  });
+  const resolved = parseIp(found);
+  if (resolved === undefined) throw new Error(`${host} looked up as ${found}, not an IP address`);
+  return resolved;
+}
+
+/**
+ * The native module's error for a system call (its code the errno in decimal) as node:dgram gives
+ * it: `bind EADDRINUSE 127.0.0.1:8080`, with `code`, `errno`, `syscall`, `address` and `port`.
+ */
+function nativeError(error: unknown, host: string, port: number): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !/^\d+$/.test(code)) return error;
+  return systemError(String(message), Number(code), host, port);
+}
 
 /**
  * Binds `socket` to `port` on `host`: resolves once bound, rejects with the system's error (the

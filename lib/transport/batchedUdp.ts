@@ -1,0 +1,256 @@
+import { lookup } from 'node:dns';
+import { getSystemErrorName } from 'node:util';
+import { Subject, asapScheduler } from 'rxjs';
+import type { Address, Datagram } from './datagram';
+import { DatagramListeners } from './datagramListeners';
+import { formatIp, parseIp } from './ipAddress';
+import type { IpBytes } from './ipAddress';
+import { RECORD_WORDS } from './nativeUdp';
+import type { NativeUdp } from './nativeUdp';
+import type { UdpTransport } from './udpTransport';
+
+/** A receive slot holds any UDP datagram: an IPv4 one is at most 65,507 bytes. */
+const SLOT_SIZE = 65536;
+/** Datagrams taken in one recvmmsg call, and so in one call into JavaScript, at most. */
+const RECEIVE_BATCH = 32;
+/** What the outbox starts with; it doubles as a turn's sends need. */
+const OUTBOX_BYTES = 256 * 1024;
+const OUTBOX_DATAGRAMS = 1024;
+/** The flag the kernel sets on a datagram cut to fit its slot. */
+const MSG_TRUNC = 0x20;
+/** The system's code for a send buffer with no room. */
+const EAGAIN = 11;
+/** Hosts whose bytes are kept, at most; past that, the memo starts again. */
+const HOSTS_KEPT = 4096;
+
+/**
+ * A UDP transport on rxgase's native socket (native/udp.c): datagrams are read in batches of up
+ * to 32 with `recvmmsg`, each batch one call into JavaScript, and every datagram sent in one turn
+ * of the event loop (a server's whole send beat, all its connections due in that millisecond)
+ * leaves in one `sendmmsg` as the turn ends. Measured in C on a machine whose system calls cost a
+ * microsecond, a datagram sent in a batch of 20 cost a third of one sent alone.
+ *
+ * It behaves as the `node:dgram` one does: a send is never thrown for the network's sake (a
+ * refused one is reported on `errors$` with the system's code, as `send EMSGSIZE 1.2.3.4:5`), a
+ * host name is looked up before its datagram goes, and what was sent before `close` still goes.
+ *
+ * @param udp The native module.
+ * @param family The socket's family.
+ * @param local The bytes of the address to bind.
+ */
+export function bindBatched(
+  udp: NativeUdp,
+  family: 4 | 6,
+  local: IpBytes,
+  port: number,
+  receiveBufferSize: number,
+): UdpTransport {
+  const errors = new Subject<Error>();
+  const inbox = Buffer.alloc(SLOT_SIZE * RECEIVE_BATCH);
+  const inRecords = new Uint32Array(RECORD_WORDS * RECEIVE_BATCH);
+  const inRecordBytes = new Uint8Array(inRecords.buffer);
+  let outbox = new Uint8Array(OUTBOX_BYTES);
+  let outRecords = new Uint32Array(RECORD_WORDS * OUTBOX_DATAGRAMS);
+  let outRecordBytes = new Uint8Array(outRecords.buffer);
+  /** The sends of this turn: [`sentUpTo`, `queued`) wait; `outBytes` of the outbox are used. */
+  let queued = 0;
+  let sentUpTo = 0;
+  let outBytes = 0;
+  let flushScheduled = false;
+  /** Waiting for the kernel to have room again (a send stopped at EAGAIN). */
+  let blocked = false;
+  let closed = false;
+  const listeners = new DatagramListeners(() => closed);
+  /** Host texts by the bytes they were read from, for the peers datagrams come from. */
+  const hostTexts = new Map<string, string>();
+  /** The bytes of the hosts datagrams went to. */
+  const hostBytes = new Map<string, IpBytes>();
+
+  const hostOf = (at: number): string => {
+    const word = RECORD_WORDS * at;
+    const family = inRecords[word + 2] === 6 ? 6 : 4;
+    const key =
+      family === 4
+        ? String(inRecords[word + 6])
+        : `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}`;
+    let text = hostTexts.get(key);
+    if (text === undefined) {
+      const bytes = inRecordBytes.subarray(4 * (word + 6), 4 * (word + 10));
+      text = formatIp(family, bytes);
+      if (hostTexts.size >= HOSTS_KEPT) hostTexts.clear();
+      hostTexts.set(key, text);
+    }
+    return text;
+  };
+
+  const received = (count: number): void => {
+    if (count === 0) {
+      blocked = false;
+      flush();
+      return;
+    }
+    if (count < 0) {
+      errors.next(systemError('recv', -count));
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      // Read for each datagram: one goes to those listening as it came, as over node:dgram, and a
+      // listener may come or go while a batch is handed out.
+      const current = listeners.current;
+      const word = RECORD_WORDS * i;
+      const length = inRecords[word] ?? 0;
+      const port = inRecords[word + 1] ?? 0;
+      if (((inRecords[word + 3] ?? 0) & MSG_TRUNC) !== 0) {
+        errors.next(
+          new RangeError(`a datagram larger than ${SLOT_SIZE} bytes from port ${port} was dropped`),
+        );
+        continue;
+      }
+      if (current.length === 0) continue;
+      const data = Buffer.allocUnsafe(length);
+      inbox.copy(data, 0, i * SLOT_SIZE, i * SLOT_SIZE + length);
+      const datagram = { data, address: { host: hostOf(i), port } };
+      for (const listener of current) listener.next(datagram);
+    }
+  };
+
+  const [socket, boundPort] = udp.open(
+    family,
+    new Uint32Array(local.bytes.buffer, local.bytes.byteOffset, 4),
+    port,
+    receiveBufferSize,
+    inbox,
+    inRecords,
+    SLOT_SIZE,
+    received,
+  );
+  const address: Address = { host: formatIp(family, local.bytes), port: boundPort };
+
+  /** Sends what waits, in one system call for each 64; reports each datagram refused. */
+  function flush(): void {
+    flushScheduled = false;
+    if (blocked) return;
+    while (sentUpTo < queued) {
+      sentUpTo = udp.send(socket, outbox, outRecords, sentUpTo, queued);
+      if (sentUpTo >= queued) break;
+      const errno = udp.lastError();
+      if (errno === EAGAIN) {
+        blocked = true;
+        udp.awaitWritable(socket);
+        return;
+      }
+      const word = RECORD_WORDS * sentUpTo;
+      const to = formatIp(
+        outRecords[word + 3] === 6 ? 6 : 4,
+        outRecordBytes.subarray(4 * (word + 6), 4 * (word + 10)),
+      );
+      errors.next(systemError('send', errno, to, outRecords[word + 2]));
+      sentUpTo++;
+    }
+    queued = sentUpTo = outBytes = 0;
+    if (closed) finish();
+  }
+
+  /** Makes room for one more datagram of `length` bytes in the outbox. */
+  function makeRoom(length: number): void {
+    if (outBytes + length > outbox.length) {
+      const grown = new Uint8Array(Math.max(2 * outbox.length, outBytes + length));
+      grown.set(outbox.subarray(0, outBytes));
+      outbox = grown;
+    }
+    if (RECORD_WORDS * (queued + 1) > outRecords.length) {
+      const grown = new Uint32Array(2 * outRecords.length);
+      grown.set(outRecords);
+      outRecords = grown;
+      outRecordBytes = new Uint8Array(outRecords.buffer);
+    }
+  }
+
+  /** Puts a datagram in the outbox, to go as this turn ends. */
+  function queue(data: Uint8Array, ip: IpBytes, port: number): void {
+    makeRoom(data.length);
+    outbox.set(data, outBytes);
+    const word = RECORD_WORDS * queued;
+    outRecords[word] = outBytes;
+    outRecords[word + 1] = data.length;
+    outRecords[word + 2] = port;
+    outRecords[word + 3] = ip.family;
+    outRecords[word + 4] = ip.scope;
+    outRecordBytes.set(ip.bytes, 4 * (word + 6));
+    outBytes += data.length;
+    queued++;
+    if (!flushScheduled && !blocked) {
+      flushScheduled = true;
+      asapScheduler.schedule(flush);
+    }
+  }
+
+  function finish(): void {
+    udp.close(socket);
+    listeners.complete();
+    errors.complete();
+  }
+
+  return {
+    datagrams$: listeners.datagrams$,
+    address,
+    errors$: errors.asObservable(),
+    socket: 'native',
+    send({ data, address: to }: Datagram): void {
+      if (closed) return;
+      if (!Number.isInteger(to.port) || to.port <= 0 || to.port > 65535) {
+        errors.next(badPort(to.port));
+        return;
+      }
+      let ip = hostBytes.get(to.host);
+      if (ip === undefined) {
+        ip = parseIp(to.host);
+        if (ip !== undefined) {
+          if (hostBytes.size >= HOSTS_KEPT) hostBytes.clear();
+          hostBytes.set(to.host, ip);
+        }
+      }
+      if (ip !== undefined) {
+        queue(data, ip, to.port);
+        return;
+      }
+      // A name: looked up first, as node:dgram does; its datagram goes when the answer comes.
+      const copy = Uint8Array.from(data);
+      lookup(to.host, { family }, (error, found) => {
+        const resolved = error === null ? parseIp(found) : undefined;
+        if (resolved === undefined) {
+          errors.next(error ?? new Error(`send: ${to.host} gave no IPv${family} address`));
+        } else if (!closed) {
+          queue(copy, resolved, to.port);
+        }
+      });
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      // What was sent before close still goes out: the socket closes after its last send.
+      if (sentUpTo === queued) finish();
+      else if (!flushScheduled && !blocked) flush();
+    },
+  };
+}
+
+/** The error node:dgram would give for a refused system call, with the same fields. */
+export function systemError(syscall: string, errno: number, host?: string, port?: number): Error {
+  const code = getSystemErrorName(-errno);
+  const where = host === undefined ? '' : ` ${host}:${port}`;
+  return Object.assign(new Error(`${syscall} ${code}${where}`), {
+    code,
+    errno: -errno,
+    syscall,
+    ...(host === undefined ? {} : { address: host, port }),
+  });
+}
+
+/** The error node:dgram throws for a port out of range. */
+function badPort(port: number): Error {
+  return Object.assign(
+    new RangeError(`Port should be > 0 and < 65536. Received ${String(port)}.`),
+    { code: 'ERR_SOCKET_BAD_PORT' },
+  );
+}

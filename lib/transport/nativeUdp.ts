@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What rxgase's native UDP module offers (native/udp.c): a socket read with recvmmsg and written
+ * with sendmmsg, a batch for each system call. Records are `RECORD_WORDS` 32-bit words for each
+ * datagram; see udp.c for their layout.
+ *
+ * @internal
+ */
+export interface NativeUdp {
+  open(
+    family: 4 | 6,
+    address: Uint32Array,
+    port: number,
+    receiveBufferSize: number,
+    inbox: Uint8Array,
+    records: Uint32Array,
+    slotSize: number,
+    onBatch: (count: number) => void,
+  ): [NativeSocket, number];
+  send(
+    socket: NativeSocket,
+    outbox: Uint8Array,
+    records: Uint32Array,
+    from: number,
+    to: number,
+  ): number;
+  awaitWritable(socket: NativeSocket): void;
+  lastError(): number;
+  close(socket: NativeSocket): void;
+  ref(socket: NativeSocket, keep: boolean): void;
+}
+
+/**
+ * An open native socket, as the module gives it: only ever passed back to it.
+ *
+ * @internal
+ */
+export type NativeSocket = { readonly __nativeSocket: never };
+
+/** @internal */
+export const RECORD_WORDS = 10;
+
+/** Where `npm install` builds the module (native/build.js), from the package's root. */
+const BUILT = join('native', 'build', 'rxgase_udp.node');
+
+/** The module, once looked for: loaded, or why not. */
+let found: { readonly udp: NativeUdp } | { readonly reason: string } | undefined;
+
+/**
+ * rxgase's native UDP module, or why it cannot be had: not Linux (sendmmsg and recvmmsg are
+ * Linux's), or not built (`npm install` builds it where the machine has a C compiler and Node's
+ * headers; `npm rebuild rxgase` builds it again).
+ *
+ * @internal
+ */
+export function nativeUdp(): { readonly udp: NativeUdp } | { readonly reason: string } {
+  found ??= load();
+  return found;
+}
+
+function load(): { readonly udp: NativeUdp } | { readonly reason: string } {
+  if (process.platform !== 'linux') {
+    return { reason: `batched UDP is for Linux, and this is ${process.platform}` };
+  }
+  // The package's root is two up from dist/transport/ when installed, or lib/transport/ from
+  // source; further up from a copy compiled elsewhere in the package (the benchmark's).
+  const path = [2, 3, 4, 5, 6]
+    .map((up) => join(__dirname, ...new Array<string>(up).fill('..'), BUILT))
+    .find((candidate) => existsSync(candidate));
+  if (path === undefined) {
+    return {
+      reason: `the native UDP module is not built (${BUILT}); \`npm rebuild rxgase\` builds it where a C compiler and Node's headers are`,
+    };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { udp: require(path) as NativeUdp };
+  } catch (error) {
+    return { reason: `the native UDP module did not load: ${(error as Error).message}` };
+  }
+}
