@@ -9,7 +9,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DEFAULT_RECEIVE_BUFFER_SIZE } from '../../lib/index';
+import { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from '../../lib/index';
 import { chaseBackend } from '../../demos/chase/backend';
 import { FIELD } from '../../demos/chase/game';
 import { startBackendModule } from '../backendModule';
@@ -17,8 +17,12 @@ import { quickstartBackend } from '../games/quickstart';
 import { answerRequests } from './child';
 import { harnessOnly, serverInProcess } from './inProcessLoad';
 
-/** Which server runs: one of the bench's, or the one a module builds (its absolute path). */
-export type ServedGame = 'quickstart' | 'chase' | 'echo' | { readonly module: string };
+/**
+ * Which server runs: one of the bench's, or the one a module builds (its absolute path). `echo`
+ * echoes on a `node:dgram` socket; `nativeEcho` on rxgase's native UDP socket.
+ */
+export type ServedGame =
+  'quickstart' | 'chase' | 'echo' | 'nativeEcho' | { readonly module: string };
 
 /** What the server process reports. */
 export interface Usage {
@@ -130,6 +134,22 @@ async function echo(): Promise<number> {
   return socket.address().port;
 }
 
+/**
+ * The same echo on rxgase's native UDP socket: the datagrams of a batch read back in one
+ * `sendmmsg` as the turn ends. What a server without a protocol costs on the socket rxgase's
+ * servers take where they can.
+ */
+async function nativeEcho(): Promise<number> {
+  const transport = await bindUdp({ socket: 'native' });
+  let datagrams = 0;
+  transport.datagrams$.subscribe((datagram) => {
+    datagrams += 2;
+    transport.send(datagram);
+  });
+  usage = () => ({ connections: 0, datagrams, sent: undefined, throttled: undefined });
+  return transport.address.port;
+}
+
 /** The server a user's module builds (see backendModule.ts). */
 async function userModule(path: string): Promise<number> {
   const { port, connections } = await startBackendModule(path);
@@ -171,7 +191,7 @@ answerRequests(
     if (body.kind === 'start') {
       const game = body.game;
       if (typeof game === 'object') return userModule(game.module).then((port) => ({ port }));
-      const start = { quickstart, chase, echo }[game];
+      const start = { quickstart, chase, echo, nativeEcho }[game];
       return start().then((port) => ({ port }));
     }
     const { user, system } = process.cpuUsage();

@@ -4,6 +4,7 @@ import type { LoadMode, LoadResult, LoadTarget, LoadTiming } from '../load/loadP
 import type { LoadProtocol } from '../load/protocolClient';
 import { SEND_INTERVAL_MS } from '../load/protocolClient';
 import type { ServedGame, Usage } from '../load/serverProcess';
+import { nativeUdp } from '../../lib/transport/nativeUdp';
 import type { Result } from '../measure';
 import { machineBusy, machineTicks, udpReceiveDrops } from '../measure';
 import { CODE_SHARE_TARGET, serverCode } from './serverCode';
@@ -130,7 +131,11 @@ export async function loadStep(
   try {
     const { port } = await server.request<{ port: number }>({ kind: 'start', game });
     // The echo server has no connections to count.
-    const options = { loadProcesses, protocol, countConnections: game !== 'echo' };
+    const options = {
+      loadProcesses,
+      protocol,
+      countConnections: game !== 'echo' && game !== 'nativeEcho',
+    };
     return await measureStep(server, { port }, mode, clients, timing, options);
   } finally {
     server.stop();
@@ -233,11 +238,15 @@ export function describeStep(step: Step, measureMs: number): string {
 
 /**
  * The echo server's ceiling: datagrams in and out a second while the load floods it, in the
- * clients it could serve at 80 datagrams a second each.
+ * clients it could serve at 80 datagrams a second each. The echo is on a `node:dgram` socket, or
+ * (`nativeEcho`) on rxgase's native one.
  */
-export async function datagramCeiling(ms: number): Promise<number> {
+export async function datagramCeiling(
+  ms: number,
+  echo: 'echo' | 'nativeEcho' = 'echo',
+): Promise<number> {
   const timing = { rampMs: 0, warmupMs: 500, measureMs: ms, drainMs: 0 };
-  const step = await loadStep('echo', 'flood', 64, timing);
+  const step = await loadStep(echo, 'flood', 64, timing);
   return step.datagrams / (ms / 1000) / DATAGRAMS_PER_CLIENT_S;
 }
 
@@ -301,7 +310,20 @@ export async function serverLoad(
     );
     return ceiling;
   };
+  const native = nativeUdp();
+  progress(
+    'udp' in native
+      ? "the servers take rxgase's native UDP socket (batched system calls); the echo of the ceiling takes node:dgram"
+      : `the servers take node:dgram: ${native.reason}`,
+  );
   const ceilingFirst = await ceilingNow('first');
+  // The same echo on the native socket, beside it: what the socket alone is worth.
+  const nativeCeiling = 'udp' in native ? await datagramCeiling(plan.ceilingMs, 'nativeEcho') : NaN;
+  if ('udp' in native) {
+    progress(
+      `raw echo ceiling on the native socket: ${Math.round(nativeCeiling)} clients (${Math.round(nativeCeiling * DATAGRAMS_PER_CLIENT_S)} datagrams/s)`,
+    );
+  }
   const clientSeconds = (plan.firstStep * plan.timing.measureMs) / 1000;
   const echo = await loadStep('echo', 'raw', plan.firstStep, plan.timing);
   progress(
@@ -382,6 +404,13 @@ export async function serverLoad(
       unit: 'ms',
       baseline: echo.serverCpuMs / clientSeconds,
       ratio: rxgaseCpuPerClientS / (echo.serverCpuMs / clientSeconds),
+    },
+    {
+      name: 'server.native_echo_clients',
+      value: nativeCeiling,
+      unit: 'clients',
+      baseline: ceilingFirst,
+      ratio: nativeCeiling / ceilingFirst,
     },
     code,
     receive,
