@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /*
- * Builds rxgase's native UDP socket (udp.c) into native/build/rxgase_udp.node, as `npm install`
+ * Builds rxgase's native UDP socket (udp.c, receive.c, send.c) into native/build/rxgase_udp.node, as `npm install`
  * runs it. The module is optional: where it cannot be built (not Linux, no C compiler, no Node
  * headers) this says why in one line and exits 0, and rxgase uses node:dgram. `npm rebuild rxgase`
  * runs it again, once a compiler is there.
  *
  * It takes whichever of cc, gcc and clang answers, and Node's headers from npm's `nodedir`, from
- * beside the running node, or from /usr/include/node or /usr/local/include/node. One C file needs
+ * beside the running node, or from /usr/include/node or /usr/local/include/node. Three C files need
  * no node-gyp (nor the Python that node-gyp needs).
  */
 'use strict';
@@ -16,7 +16,7 @@ const { existsSync, mkdirSync, renameSync, rmSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const HERE = __dirname;
-const SOURCE = join(HERE, 'udp.c');
+const SOURCES = ['udp.c', 'receive.c', 'send.c'].map((file) => join(HERE, file));
 const TARGET = join(HERE, 'build', 'rxgase_udp.node');
 const COMPILERS = ['cc', 'gcc', 'clang'];
 
@@ -65,7 +65,7 @@ function build() {
           `-I${include}`,
           '-o',
           building,
-          SOURCE,
+          ...SOURCES,
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );

@@ -313,7 +313,10 @@ describe('the npm package', () => {
       'package/LICENSE',
       'package/README.md',
       'package/native/build.js',
+      'package/native/receive.c',
+      'package/native/send.c',
       'package/native/udp.c',
+      'package/native/udp.h',
       'package/package.json',
     ]);
     expect(files.filter((file) => /\/(spec|demos|bench|lib)\//.test(file))).toEqual([]);

@@ -1,0 +1,71 @@
+/*
+ * What the parts of rxgase's native UDP socket share: the socket's state, the records' layout, and
+ * the functions one part calls in another. udp.c opens and closes the socket and is the module;
+ * receive.c reads it; send.c writes it. See udp.c for what the module is for.
+ */
+#ifndef RXGASE_UDP_H
+#define RXGASE_UDP_H
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+/** Words in a datagram's record, in the inbox's and the outbox's records alike. */
+#define RECORD_WORDS 10
+/** Batches read for one readiness of the socket, at most. */
+#define READ_ROUNDS 8
+/** Datagrams in one sendmmsg call, at most (the kernel takes up to UIO_MAXIOV, 1024). */
+#define SEND_CHUNK 64
+
+typedef struct {
+  int fd;
+  int family;
+  int open;
+  /** Set while a send waits for room in the socket's send buffer. */
+  int want_writable;
+  /** What must happen before the struct is freed: the poll handle closed, the external collected. */
+  int releases;
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref self;
+  napi_ref on_batch;
+  napi_ref inbox_ref;
+  napi_ref records_ref;
+  napi_async_context async_context;
+  uint8_t *inbox;
+  uint32_t *records;
+  size_t slot_size;
+  unsigned batch;
+  struct mmsghdr *messages;
+  struct iovec *vectors;
+  struct sockaddr_storage *from;
+} Socket;
+
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    if ((call) != napi_ok) {                                                                       \
+      napi_throw_error(env, "ERR_RXGASE_NATIVE", #call " failed");                              \
+      return NULL;                                                                                 \
+    }                                                                                              \
+  } while (0)
+
+/** The socket an external value of the module's holds; throws and gives NULL if it is none. */
+Socket *unwrap(napi_env env, napi_value value);
+/** Fills `address` from a family (4 or 6), four words of address, a port and an IPv6 scope. */
+socklen_t to_sockaddr(struct sockaddr_storage *address, uint32_t family, const uint32_t *words,
+                      uint32_t port, uint32_t scope);
+/** Watches for the socket being readable (or writable): reads, and calls JavaScript. */
+void on_readable(uv_poll_t *poll, int status, int events);
+napi_value send_batch(napi_env env, napi_callback_info info);
+napi_value await_writable(napi_env env, napi_callback_info info);
+napi_value last_error(napi_env env, napi_callback_info info);
+
+#endif
