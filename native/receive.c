@@ -38,7 +38,14 @@ static void deliver(Socket *socket, int count) {
       napi_get_global(env, &receiver) == napi_ok &&
       napi_create_int32(env, count, &argument) == napi_ok) {
     // make_callback, not call_function: what the callback queues (ticks, microtasks) runs after.
-    napi_make_callback(env, socket->async_context, receiver, callback, 1, &argument, &result);
+    napi_status status =
+        napi_make_callback(env, socket->async_context, receiver, callback, 1, &argument, &result);
+    // What the callback threw goes where Node's own callbacks' errors go (uncaughtException), as
+    // node:dgram's would: left pending, it would silence every later batch.
+    if (status == napi_pending_exception) {
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+    }
   }
   napi_close_handle_scope(env, scope);
 }

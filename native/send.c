@@ -5,9 +5,6 @@
  */
 #include "udp.h"
 
-/** The errno of the datagram the last send stopped at, or 0. */
-static int last_errno = 0;
-
 /** Fills `address` from a family (4 or 6), four words of address, a port and an IPv6 scope. */
 socklen_t to_sockaddr(struct sockaddr_storage *address, uint32_t family,
                              const uint32_t *words, uint32_t port, uint32_t scope) {
@@ -54,13 +51,13 @@ napi_value send_batch(napi_env env, napi_callback_info info) {
   struct iovec vectors[SEND_CHUNK];
   struct sockaddr_storage targets[SEND_CHUNK];
   uint32_t next = from;
-  last_errno = 0;
+  socket->last_errno = 0;
   while (socket->open && next < to) {
     unsigned chunk = to - next < SEND_CHUNK ? to - next : SEND_CHUNK;
     for (unsigned i = 0; i < chunk; i++) {
       const uint32_t *record = records + (size_t)(next + i) * RECORD_WORDS;
       if ((size_t)record[0] + record[1] > length) {
-        last_errno = EFAULT;
+        socket->last_errno = EFAULT;
         chunk = i;
         break;
       }
@@ -77,7 +74,7 @@ napi_value send_batch(napi_env env, napi_callback_info info) {
     int sent = sendmmsg(socket->fd, messages, chunk, 0);
     if (sent < 0) {
       if (errno == EINTR) continue;
-      last_errno = errno;
+      socket->last_errno = errno;
       break;
     }
     next += (uint32_t)sent;
@@ -88,12 +85,12 @@ napi_value send_batch(napi_env env, napi_callback_info info) {
         next++;
         continue;
       }
-      last_errno = errno;
+      socket->last_errno = errno;
       break;
     }
-    if (last_errno != 0) break;
+    if (socket->last_errno != 0) break;
   }
-  if (!socket->open && next < to) last_errno = EBADF;
+  if (!socket->open && next < to) socket->last_errno = EBADF;
   napi_value result;
   CHECK(napi_create_uint32(env, next, &result));
   return result;
@@ -111,10 +108,44 @@ napi_value await_writable(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** lastError() → the errno of the datagram the last send stopped at, or 0. */
+/** lastError(socket) → the errno of the datagram its last send stopped at, or 0. */
 napi_value last_error(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *socket = unwrap(env, argv[0]);
+  if (socket == NULL) return NULL;
   napi_value result;
-  CHECK(napi_create_int32(env, last_errno, &result));
+  CHECK(napi_create_int32(env, socket->last_errno, &result));
+  return result;
+}
+
+/** interfaceName(index) → the network interface's name ("eth0"), or undefined if there is none. */
+napi_value interface_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t index;
+  CHECK(napi_get_value_uint32(env, argv[0], &index));
+  char name[IF_NAMESIZE];
+  napi_value result;
+  if (if_indextoname(index, name) == NULL) {
+    CHECK(napi_get_undefined(env, &result));
+  } else {
+    CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result));
+  }
+  return result;
+}
+
+/** interfaceIndex(name) → the network interface's number, or 0 if there is none of that name. */
+napi_value interface_index(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IF_NAMESIZE + 1];
+  size_t length;
+  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length));
+  napi_value result;
+  CHECK(napi_create_uint32(env, length < IF_NAMESIZE ? if_nametoindex(name) : 0, &result));
   return result;
 }

@@ -35,7 +35,15 @@ static void release(Socket *socket) {
   free(socket);
 }
 
-static void on_closed(uv_handle_t *handle) { release(handle->data); }
+static void on_closed(uv_handle_t *handle) {
+  Socket *socket = handle->data;
+  if (socket->cleanup != NULL) {
+    // Says to Node that a worker's ending need not wait for this socket any more.
+    napi_remove_async_cleanup_hook(socket->cleanup);
+    socket->cleanup = NULL;
+  }
+  release(socket);
+}
 
 /** Stops watching, closes the descriptor and lets go of JavaScript's objects; once. */
 static void close_socket(napi_env env, Socket *socket) {
@@ -49,6 +57,16 @@ static void close_socket(napi_env env, Socket *socket) {
   napi_async_destroy(env, socket->async_context);
   napi_delete_reference(env, socket->self);
   uv_close((uv_handle_t *)&socket->poll, on_closed);
+}
+
+/**
+ * The environment the socket was opened in ends (a worker thread terminated, or the process
+ * exits) with the socket open: it is closed, or the thread's loop could not close.
+ */
+static void on_environment_ending(napi_async_cleanup_hook_handle handle, void *data) {
+  Socket *socket = data;
+  (void)handle;
+  close_socket(socket->env, socket);
 }
 
 /** Only a closed socket is collected (an open one holds itself); it is freed once its handle is. */
@@ -69,21 +87,22 @@ Socket *unwrap(napi_env env, napi_value value) {
 
 /**
  * open(family, address: Uint32Array(4), port, receiveBufferSize, inbox: Uint8Array, records:
- * Uint32Array, slotSize, onBatch) → [socket, boundPort]
+ * Uint32Array, slotSize, onBatch, scope) → [socket, boundPort]
  */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) {
-    napi_throw_type_error(env, "ERR_RXGASE_NATIVE", "open takes eight arguments");
+  if (argc < 9) {
+    napi_throw_type_error(env, "ERR_RXGASE_NATIVE", "open takes nine arguments");
     return NULL;
   }
-  uint32_t family, port, receive_buffer, slot_size;
+  uint32_t family, port, receive_buffer, slot_size, scope;
   CHECK(napi_get_value_uint32(env, argv[0], &family));
   CHECK(napi_get_value_uint32(env, argv[2], &port));
   CHECK(napi_get_value_uint32(env, argv[3], &receive_buffer));
   CHECK(napi_get_value_uint32(env, argv[6], &slot_size));
+  CHECK(napi_get_value_uint32(env, argv[8], &scope));
   napi_typedarray_type type;
   size_t length, offset;
   void *address_words;
@@ -99,17 +118,20 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   CHECK(napi_get_typedarray_info(env, argv[5], &type, &records_length, &records, &arraybuffer,
                                  &offset));
   if (slot_size == 0 || inbox_length / slot_size == 0 ||
-      records_length < (inbox_length / slot_size) * RECORD_WORDS) {
-    napi_throw_range_error(env, "ERR_RXGASE_NATIVE", "inbox and records do not match");
+      records_length < (inbox_length / slot_size) * RECORD_WORDS || length < 4 ||
+      (family != 4 && family != 6)) {
+    napi_throw_range_error(env, "ERR_RXGASE_NATIVE", "open's arguments do not match");
     return NULL;
   }
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
 
   int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
   int size = (int)receive_buffer;
   if (size > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   struct sockaddr_storage local;
-  socklen_t local_length = to_sockaddr(&local, family, address_words, port, 0);
+  socklen_t local_length = to_sockaddr(&local, family, address_words, port, scope);
   if (bind(fd, (struct sockaddr *)&local, local_length) < 0) {
     int error = errno;
     close(fd);
@@ -128,18 +150,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     socket->vectors = calloc(batch, sizeof *socket->vectors);
     socket->from = calloc(batch, sizeof *socket->from);
   }
-  if (!socket || !socket->messages || !socket->vectors || !socket->from) {
-    close(fd);
-    if (socket != NULL) {
-      free(socket->messages);
-      free(socket->vectors);
-      free(socket->from);
-      free(socket);
-    }
-    return throw_errno(env, "calloc", ENOMEM);
-  }
+  int stage = 0;
+  if (!socket || !socket->messages || !socket->vectors || !socket->from) goto no_memory;
   socket->fd = fd;
-  socket->family = family == 6 ? 6 : 4;
+  socket->family = (int)family;
   socket->env = env;
   socket->inbox = inbox;
   socket->records = records;
@@ -149,29 +163,58 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     socket->vectors[i].iov_base = socket->inbox + (size_t)i * slot_size;
     socket->vectors[i].iov_len = slot_size;
   }
-  CHECK(napi_create_reference(env, argv[7], 1, &socket->on_batch));
-  CHECK(napi_create_reference(env, argv[4], 1, &socket->inbox_ref));
-  CHECK(napi_create_reference(env, argv[5], 1, &socket->records_ref));
   napi_value name;
-  CHECK(napi_create_string_utf8(env, "rxgase:udp", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, NULL, name, &socket->async_context));
-
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  uv_poll_init_socket(loop, &socket->poll, fd);
+  if (napi_create_reference(env, argv[7], 1, &socket->on_batch) != napi_ok) goto failed;
+  stage = 1;
+  if (napi_create_reference(env, argv[4], 1, &socket->inbox_ref) != napi_ok) goto failed;
+  stage = 2;
+  if (napi_create_reference(env, argv[5], 1, &socket->records_ref) != napi_ok) goto failed;
+  stage = 3;
+  if (napi_create_string_utf8(env, "rxgase:udp", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &socket->async_context) != napi_ok) {
+    goto failed;
+  }
+  stage = 4;
+  int polled = uv_poll_init_socket(loop, &socket->poll, fd);
+  if (polled < 0) {
+    napi_async_destroy(env, socket->async_context);
+    goto failed;
+  }
   socket->poll.data = socket;
   socket->open = 1;
   socket->releases = 2;
   uv_poll_start(&socket->poll, UV_READABLE, on_readable);
+  // From here on, close_socket undoes what open did.
+  napi_add_async_cleanup_hook(env, on_environment_ending, socket, &socket->cleanup);
 
   napi_value external, result, port_value;
-  CHECK(napi_create_external(env, socket, finalize, NULL, &external));
+  if (napi_create_external(env, socket, finalize, NULL, &external) != napi_ok) {
+    // Not collected, so freed once its handle is closed: the one release left.
+    socket->releases = 1;
+    close_socket(env, socket);
+    napi_throw_error(env, "ERR_RXGASE_NATIVE", "napi_create_external failed");
+    return NULL;
+  }
   CHECK(napi_create_reference(env, external, 1, &socket->self));
   CHECK(napi_create_array_with_length(env, 2, &result));
   CHECK(napi_create_uint32(env, bound_port, &port_value));
   CHECK(napi_set_element(env, result, 0, external));
   CHECK(napi_set_element(env, result, 1, port_value));
   return result;
+
+failed:
+  if (stage >= 3) napi_delete_reference(env, socket->records_ref);
+  if (stage >= 2) napi_delete_reference(env, socket->inbox_ref);
+  if (stage >= 1) napi_delete_reference(env, socket->on_batch);
+no_memory:
+  close(fd);
+  if (socket != NULL) {
+    free(socket->messages);
+    free(socket->vectors);
+    free(socket->from);
+    free(socket);
+  }
+  return throw_errno(env, stage == 0 && socket == NULL ? "calloc" : "open", ENOMEM);
 }
 
 /** close(socket): stops reading, closes the descriptor; a second close does nothing. */
@@ -207,6 +250,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"awaitWritable", NULL, await_writable, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lastError", NULL, last_error, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"interfaceName", NULL, interface_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"interfaceIndex", NULL, interface_index, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ref", NULL, ref_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0],

@@ -7,8 +7,11 @@
 #define RXGASE_UDP_H
 
 #define _GNU_SOURCE
+/* Async cleanup hooks, for a worker's sockets, are Node-API 8. */
+#define NAPI_VERSION 8
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -33,6 +36,10 @@ typedef struct {
   int want_writable;
   /** What must happen before the struct is freed: the poll handle closed, the external collected. */
   int releases;
+  /** The errno of the datagram the last send stopped at, or 0. */
+  int last_errno;
+  /** Closes the socket if its thread's environment ends first (a worker terminated). */
+  napi_async_cleanup_hook_handle cleanup;
   uv_poll_t poll;
   napi_env env;
   napi_ref self;
@@ -67,5 +74,7 @@ void on_readable(uv_poll_t *poll, int status, int events);
 napi_value send_batch(napi_env env, napi_callback_info info);
 napi_value await_writable(napi_env env, napi_callback_info info);
 napi_value last_error(napi_env env, napi_callback_info info);
+napi_value interface_name(napi_env env, napi_callback_info info);
+napi_value interface_index(napi_env env, napi_callback_info info);
 
 #endif

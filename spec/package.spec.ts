@@ -340,7 +340,8 @@ describe('the npm package', () => {
       socket: string;
       browser: string;
     };
-    expect(result.socket).toBe('native');
+    // Linux's: elsewhere the install builds nothing, and rxgase takes node:dgram.
+    expect(result.socket).toBe(process.platform === 'linux' ? 'native' : 'dgram');
     expect(result.port).toBeGreaterThan(0);
     expect(result.bar).toBe(2.5);
     expect(result.foo).toBeGreaterThan(0);

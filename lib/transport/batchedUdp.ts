@@ -60,6 +60,9 @@ export function bindBatched(
   /** Waiting for the kernel to have room again (a send stopped at EAGAIN). */
   let blocked = false;
   let closed = false;
+  let finished = false;
+  /** Names being looked up, whose datagrams go when the answer comes, even after `close`. */
+  let lookups = 0;
   const listeners = new DatagramListeners(() => closed);
   /** Host texts by the bytes they were read from, for the peers datagrams come from. */
   const hostTexts = new Map<string, string>();
@@ -69,14 +72,17 @@ export function bindBatched(
   const hostOf = (at: number): string => {
     const word = RECORD_WORDS * at;
     const family = inRecords[word + 2] === 6 ? 6 : 4;
+    const scope = inRecords[word + 4] ?? 0;
     const key =
       family === 4
         ? String(inRecords[word + 6])
-        : `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}`;
+        : `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}%${scope}`;
     let text = hostTexts.get(key);
     if (text === undefined) {
       const bytes = inRecordBytes.subarray(4 * (word + 6), 4 * (word + 10));
       text = formatIp(family, bytes);
+      // A link-local peer's interface, by name, as node:dgram says it: fe80::1%eth0.
+      if (scope !== 0) text += `%${udp.interfaceName(scope) ?? scope}`;
       if (hostTexts.size >= HOSTS_KEPT) hostTexts.clear();
       hostTexts.set(key, text);
     }
@@ -123,6 +129,7 @@ export function bindBatched(
     inRecords,
     SLOT_SIZE,
     received,
+    local.scope,
   );
   const address: Address = { host: formatIp(family, local.bytes), port: boundPort };
 
@@ -133,7 +140,7 @@ export function bindBatched(
     while (sentUpTo < queued) {
       sentUpTo = udp.send(socket, outbox, outRecords, sentUpTo, queued);
       if (sentUpTo >= queued) break;
-      const errno = udp.lastError();
+      const errno = udp.lastError(socket);
       if (errno === EAGAIN) {
         blocked = true;
         udp.awaitWritable(socket);
@@ -144,11 +151,13 @@ export function bindBatched(
         outRecords[word + 3] === 6 ? 6 : 4,
         outRecordBytes.subarray(4 * (word + 6), 4 * (word + 10)),
       );
-      errors.next(systemError('send', errno, to, outRecords[word + 2]));
+      // Past it before it is reported: whoever hears of it may close the transport, which sends
+      // what is left, and not this one again.
       sentUpTo++;
+      errors.next(systemError('send', errno, to, outRecords[word + 2]));
     }
     queued = sentUpTo = outBytes = 0;
-    if (closed) finish();
+    finishIfDone();
   }
 
   /** Makes room for one more datagram of `length` bytes in the outbox. */
@@ -185,7 +194,10 @@ export function bindBatched(
     }
   }
 
-  function finish(): void {
+  /** Once closed, and with nothing left to send nor any name still being looked up: closes. */
+  function finishIfDone(): void {
+    if (!closed || finished || lookups > 0 || sentUpTo < queued) return;
+    finished = true;
     udp.close(socket);
     listeners.complete();
     errors.complete();
@@ -204,7 +216,7 @@ export function bindBatched(
       }
       let ip = hostBytes.get(to.host);
       if (ip === undefined) {
-        ip = parseIp(to.host);
+        ip = parseIp(to.host, udp.interfaceIndex);
         if (ip !== undefined) {
           if (hostBytes.size >= HOSTS_KEPT) hostBytes.clear();
           hostBytes.set(to.host, ip);
@@ -216,21 +228,21 @@ export function bindBatched(
       }
       // A name: looked up first, as node:dgram does; its datagram goes when the answer comes.
       const copy = Uint8Array.from(data);
+      lookups++;
       lookup(to.host, { family }, (error, found) => {
+        lookups--;
         const resolved = error === null ? parseIp(found) : undefined;
-        if (resolved === undefined) {
-          errors.next(error ?? new Error(`send: ${to.host} gave no IPv${family} address`));
-        } else if (!closed) {
-          queue(copy, resolved, to.port);
-        }
+        if (resolved !== undefined) queue(copy, resolved, to.port);
+        else errors.next(error ?? new Error(`send: ${to.host} gave no IPv${family} address`));
+        finishIfDone();
       });
     },
     close(): void {
       if (closed) return;
       closed = true;
       // What was sent before close still goes out: the socket closes after its last send.
-      if (sentUpTo === queued) finish();
-      else if (!flushScheduled && !blocked) flush();
+      if (sentUpTo < queued && !flushScheduled && !blocked) flush();
+      else finishIfDone();
     },
   };
 }
@@ -249,8 +261,8 @@ export function systemError(syscall: string, errno: number, host?: string, port?
 
 /** The error node:dgram throws for a port out of range. */
 function badPort(port: number): Error {
-  return Object.assign(
-    new RangeError(`Port should be > 0 and < 65536. Received ${String(port)}.`),
-    { code: 'ERR_SOCKET_BAD_PORT' },
-  );
+  const received = typeof port === 'number' ? `type number (${port})` : String(port);
+  return Object.assign(new RangeError(`Port should be > 0 and < 65536. Received ${received}.`), {
+    code: 'ERR_SOCKET_BAD_PORT',
+  });
 }

@@ -18,9 +18,14 @@ export interface IpBytes {
 
 /**
  * The bytes of `host`, an IPv4 or IPv6 address, or undefined if it is neither (a name, to be
- * looked up first). An IPv6 scope must be an interface's number: `%eth0` gives undefined too.
+ * looked up first). An IPv6 scope is an interface's number (`fe80::1%2`) or its name
+ * (`fe80::1%eth0`), which `interfaceIndex` turns into its number; a name it does not know (0)
+ * gives undefined.
  */
-export function parseIp(host: string): IpBytes | undefined {
+export function parseIp(
+  host: string,
+  interfaceIndex: (name: string) => number = () => 0,
+): IpBytes | undefined {
   if (isIPv4(host)) {
     const bytes = new Uint8Array(16);
     const parts = host.split('.');
@@ -33,8 +38,8 @@ export function parseIp(host: string): IpBytes | undefined {
   let scope = 0;
   if (percent >= 0) {
     const zone = host.slice(percent + 1);
-    if (!/^\d+$/.test(zone)) return undefined;
-    scope = Number(zone);
+    scope = /^\d+$/.test(zone) ? Number(zone) : interfaceIndex(zone);
+    if (scope === 0) return undefined;
   }
   return { family: 6, bytes: ipv6Bytes(bare), scope };
 }

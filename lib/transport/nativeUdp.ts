@@ -18,6 +18,7 @@ export interface NativeUdp {
     records: Uint32Array,
     slotSize: number,
     onBatch: (count: number) => void,
+    scope: number,
   ): [NativeSocket, number];
   send(
     socket: NativeSocket,
@@ -27,7 +28,11 @@ export interface NativeUdp {
     to: number,
   ): number;
   awaitWritable(socket: NativeSocket): void;
-  lastError(): number;
+  lastError(socket: NativeSocket): number;
+  /** The name of the network interface numbered `index`, or undefined. */
+  interfaceName(index: number): string | undefined;
+  /** The number of the network interface named `name`, or 0. */
+  interfaceIndex(name: string): number;
   close(socket: NativeSocket): void;
   ref(socket: NativeSocket, keep: boolean): void;
 }

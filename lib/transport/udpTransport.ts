@@ -94,7 +94,9 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     const native = nativeUdp();
     if ('udp' in native) {
       const family = type === 'udp6' ? 6 : 4;
-      const local = await resolveHost(host, family);
+      const local = await resolveHost(host, family, native.udp.interfaceIndex);
+      // An IPv6 address for an IPv4 socket, or the other way round: refused, as node:dgram does.
+      if (local.family !== family) throw systemError('bind', 22, host, port);
       try {
         return bindBatched(native.udp, family, local, port, receiveBufferSize);
       } catch (error) {
@@ -187,8 +189,9 @@ const lookupUnlessIp: SocketOptions['lookup'] = (hostname, options, callback) =>
 async function resolveHost(
   host: string,
   family: 4 | 6,
+  interfaceIndex: (name: string) => number,
 ): Promise<NonNullable<ReturnType<typeof parseIp>>> {
-  const ip = parseIp(host);
+  const ip = parseIp(host, interfaceIndex);
   if (ip !== undefined) return ip;
   const found = await new Promise<string>((resolve, reject) =>
     lookup(host, { family }, (error, address) => (error ? reject(error) : resolve(address))),

@@ -66,9 +66,12 @@ describe('IP addresses for the native UDP socket', () => {
     expect(formatIp(4, ip.bytes)).toBe('192.168.1.254');
   });
 
-  it('takes an IPv6 scope that is an interface number, and no name', () => {
+  it("takes an IPv6 scope by the interface's number, or by its name where the name is known", () => {
+    const interfaceIndex = (name: string): number => (name === 'eth0' ? 2 : 0);
     expect(parseIp('fe80::1%3')).toMatchObject({ family: 6, scope: 3 });
     expect(parseIp('fe80::1')).toMatchObject({ scope: 0 });
+    expect(parseIp('fe80::1%eth0', interfaceIndex)).toMatchObject({ family: 6, scope: 2 });
+    expect(parseIp('fe80::1%eth9', interfaceIndex)).toBeUndefined();
     expect(parseIp('fe80::1%eth0')).toBeUndefined();
     expect(parseIp('localhost')).toBeUndefined();
     expect(parseIp('1.2.3')).toBeUndefined();

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -20,9 +21,35 @@ async function dgram(type: 'udp4' | 'udp6', host: string): Promise<Socket> {
   return socket;
 }
 
-describe('the native UDP socket', () => {
+/** The native socket is Linux's: elsewhere its specs are skipped, and bindUdp takes node:dgram. */
+const onLinux = process.platform === 'linux' ? describe : describe.skip;
+
+/** Runs `script` in a node process of its own; resolves with its exit code and output. */
+function runNode(script: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['-e', script],
+      { timeout: 20_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: stdout + stderr,
+        }),
+    );
+    child.stdin?.end();
+  });
+}
+
+/** The built module's path, for scripts in processes of their own. */
+function modulePath(): string {
+  const found = nativeUdp();
+  if (!('udp' in found)) throw new Error(found.reason);
+  return require.resolve('../../native/build/rxgase_udp.node');
+}
+
+onLinux('the native UDP socket', () => {
   it('is built by npm install on Linux, and taken by default there', async () => {
-    expect(process.platform).toBe('linux');
     expect(nativeUdp()).toHaveProperty('udp');
     const transport = await bindUdp();
     transport.close();
@@ -111,6 +138,94 @@ describe('the native UDP socket', () => {
     }
   });
 
+  it('reports a refused datagram once when whoever hears of it closes the transport', async () => {
+    const a = await bindUdp({ socket: 'native' });
+    const b = await bindUdp({ socket: 'native' });
+    try {
+      const errors: Error[] = [];
+      a.errors$.subscribe((error) => {
+        errors.push(error);
+        a.close();
+      });
+      const arriving = firstValueFrom(b.datagrams$);
+      a.send({ data: new Uint8Array(70_000), address: b.address });
+      a.send({ data: Uint8Array.of(2), address: b.address });
+      expect(Array.from((await arriving).data)).toEqual([2]);
+      expect(errors.map((error) => (error as { code?: string }).code)).toEqual(['EMSGSIZE']);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('sends what went to a host name before close, once the name is looked up', async () => {
+    const b = await bindUdp({ socket: 'native' });
+    try {
+      const a = await bindUdp({ socket: 'native' });
+      const arriving = firstValueFrom(b.datagrams$);
+      a.send({ data: Uint8Array.of(7), address: { host: 'localhost', port: b.address.port } });
+      a.close();
+      expect(Array.from((await arriving).data)).toEqual([7]);
+    } finally {
+      b.close();
+    }
+  });
+
+  it('refuses an IPv6 address for an IPv4 socket, as node:dgram does', async () => {
+    await expect(bindUdp({ socket: 'native', type: 'udp4', host: '::1' })).rejects.toMatchObject({
+      code: 'EINVAL',
+      syscall: 'bind',
+    });
+    await expect(bindUdp({ socket: 'dgram', type: 'udp4', host: '::1' })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
+  });
+
+  it('hands what its callback threw to uncaughtException, and goes on reading', async () => {
+    const { code, output } = await runNode(`
+      const udp = require(${JSON.stringify(modulePath())});
+      const dgram = require('node:dgram');
+      let batches = 0;
+      let thrown = 0;
+      process.on('uncaughtException', (error) => { thrown++; });
+      const inbox = new Uint8Array(65536 * 4);
+      const records = new Uint32Array(40);
+      const [socket, port] = udp.open(4, Uint32Array.of(0x0100007f, 0, 0, 0), 0, 0, inbox, records,
+        65536, (count) => { batches++; throw new Error('boom ' + batches); }, 0);
+      const sender = dgram.createSocket('udp4');
+      const next = (n) => {
+        if (n === 0) {
+          setTimeout(() => { console.log(JSON.stringify({ batches, thrown })); udp.close(socket); sender.close(); }, 50);
+          return;
+        }
+        sender.send(Uint8Array.of(n), port, '127.0.0.1', () => setTimeout(() => next(n - 1), 20));
+      };
+      next(3);
+    `);
+    expect({ code, output: output.trim() }).toEqual({
+      code: 0,
+      output: JSON.stringify({ batches: 3, thrown: 3 }),
+    });
+  });
+
+  it('closes its sockets when the worker thread that opened them ends', async () => {
+    const { code, output } = await runNode(`
+      const { Worker } = require('node:worker_threads');
+      const worker = new Worker(\`
+        const { parentPort } = require('node:worker_threads');
+        const udp = require(\${JSON.stringify(${JSON.stringify(modulePath())})});
+        udp.open(4, Uint32Array.of(0x0100007f, 0, 0, 0), 0, 0, new Uint8Array(65536),
+          new Uint32Array(10), 65536, () => undefined, 0);
+        parentPort.postMessage('open');
+      \`, { eval: true });
+      worker.on('message', async () => {
+        await worker.terminate();
+        console.log('the process lives on');
+      });
+    `);
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'the process lives on' });
+  });
+
   it('says IPv6 addresses as node:dgram does, IPv4-mapped ones among them', async () => {
     const native = await bindUdp({ socket: 'native', type: 'udp6', host: '::' });
     const node = await bindUdp({ socket: 'dgram', type: 'udp6', host: '::' });
@@ -168,7 +283,7 @@ function withFullSendBuffer(udp: NativeUdp): NativeUdp & { full: boolean; room()
       const upTo = wrapped.full ? from + Math.floor((to - from) / 2) : to;
       return upTo === from ? from : udp.send(socket, outbox, records, from, upTo);
     },
-    lastError: () => (stoppedAtFull ? 11 : udp.lastError()),
+    lastError: (socket: NativeSocket) => (stoppedAtFull ? 11 : udp.lastError(socket)),
     awaitWritable(): void {
       waiting = true;
     },
@@ -183,7 +298,7 @@ function withFullSendBuffer(udp: NativeUdp): NativeUdp & { full: boolean; room()
   return wrapped;
 }
 
-describe('the native UDP socket with a full send buffer', () => {
+onLinux('the native UDP socket with a full send buffer', () => {
   it('keeps what did not go, and sends it, before anything later, once there is room', async () => {
     const found = nativeUdp();
     if (!('udp' in found)) throw new Error(found.reason);
