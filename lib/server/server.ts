@@ -27,6 +27,7 @@ import { checkHostname, checkPort } from '../transport/checkAddress';
 import type { Address, Transport } from '../transport/datagram';
 import { TRANSPORT_ERROR, addressKey } from '../transport/datagram';
 import { transportErrorReporter } from '../transport/transportErrors';
+import { socketNote } from '../transport/udpTransport';
 import { TimerWheel } from '../util/timerWheel';
 import { ConnectionsView } from './connectionsView';
 import type {
@@ -312,7 +313,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       this.serverErrors.next(failure),
     );
     listening.add((transport.errors$ ?? EMPTY).subscribe(troubled));
-    logger.info(`Server listening on ${addressKey(transport.address)}.`);
+    logger.info(`Server listening on ${addressKey(transport.address)}${socketNote(transport)}.`);
     return transport.address;
   }
 

@@ -166,6 +166,21 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   };
 }
 
+/**
+ * What a log line says of `transport`'s socket: ` on rxgase's native UDP socket`, ` on node:dgram`
+ * with why not the native one where it was not to be had, or nothing for a transport that is not
+ * UDP.
+ *
+ * @internal
+ */
+export function socketNote(transport: Transport): string {
+  const socket = (transport as Partial<UdpTransport>).socket;
+  if (socket === 'native') return " on rxgase's native UDP socket";
+  if (socket !== 'dgram') return '';
+  const native = nativeUdp();
+  return 'reason' in native ? ` on node:dgram (${native.reason})` : ' on node:dgram';
+}
+
 /** The IP address `lookupUnlessIp` answered last, and its family. */
 let lastIp = { hostname: '', family: 0 };
 

@@ -4,7 +4,11 @@ import type { Socket } from 'node:dgram';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { bindSocket, bindUdp } from '../../lib/transport/udpTransport';
 import { bindBatched } from '../../lib/transport/batchedUdp';
+import { GameStateStore } from '../../lib/game/gameStateStore';
+import { Server } from '../../lib/server/server';
+import { createGameState } from '../../lib/state/gameState';
 import { parseIp } from '../../lib/transport/ipAddress';
+import { silentLogger } from '../../lib/util/logger';
 import { nativeUdp } from '../../lib/transport/nativeUdp';
 import type { NativeSocket, NativeUdp } from '../../lib/transport/nativeUdp';
 
@@ -54,6 +58,24 @@ onLinux('the native UDP socket', () => {
     const transport = await bindUdp();
     transport.close();
     expect(transport.socket).toBe('native');
+  });
+
+  it('is what a server says it listens on, or node:dgram and why not', async () => {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, info: (line: string) => lines.push(line) };
+    const serve = async (socket: 'native' | 'dgram'): Promise<string | undefined> => {
+      const server = new Server(new GameStateStore(createGameState({ foo: 0 })), {
+        logger,
+        bind: (port, host) => bindUdp({ port, host, socket }),
+      });
+      const { port } = await server.run(0, '127.0.0.1');
+      await server.shutdown();
+      return lines.find((line) => line.includes(`:${port}`));
+    };
+    expect(await serve('native')).toMatch(
+      /^Server listening on 127\.0\.0\.1:\d+ on rxgase's native UDP socket\.$/,
+    );
+    expect(await serve('dgram')).toMatch(/^Server listening on 127\.0\.0\.1:\d+ on node:dgram\.$/);
   });
 
   it('sends a turn of 2,000 datagrams and takes them in batches, none lost or changed', async () => {
