@@ -228,21 +228,6 @@ static napi_value close_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** ref(socket, bool): whether the open socket keeps the process alive (it does by default). */
-static napi_value ref_js(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *socket = unwrap(env, argv[0]);
-  if (socket == NULL) return NULL;
-  bool keep;
-  CHECK(napi_get_value_bool(env, argv[1], &keep));
-  if (!socket->open) return NULL;
-  if (keep) uv_ref((uv_handle_t *)&socket->poll);
-  else uv_unref((uv_handle_t *)&socket->poll);
-  return NULL;
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -252,7 +237,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"interfaceName", NULL, interface_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"interfaceIndex", NULL, interface_index, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ref", NULL, ref_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0],
                                properties));

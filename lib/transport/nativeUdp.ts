@@ -34,7 +34,6 @@ export interface NativeUdp {
   /** The number of the network interface named `name`, or 0. */
   interfaceIndex(name: string): number;
   close(socket: NativeSocket): void;
-  ref(socket: NativeSocket, keep: boolean): void;
 }
 
 /**
@@ -67,7 +66,7 @@ export function nativeUdp(): { readonly udp: NativeUdp } | { readonly reason: st
 
 function load(): { readonly udp: NativeUdp } | { readonly reason: string } {
   if (process.platform !== 'linux') {
-    return { reason: `batched UDP is for Linux, and this is ${process.platform}` };
+    return { reason: `the native UDP socket is Linux's, and this is ${process.platform}` };
   }
   // The package's root is two up from dist/transport/ when installed, or lib/transport/ from
   // source; further up from a copy compiled elsewhere in the package (the benchmark's).
