@@ -98,10 +98,7 @@ napi_value send_batch(napi_env env, napi_callback_info info) {
 
 /** awaitWritable(socket): the batch callback is called with 0 once the socket can send again. */
 napi_value await_writable(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *socket = unwrap(env, argv[0]);
+  Socket *socket = socket_argument(env, info);
   if (socket == NULL || !socket->open || socket->want_writable) return NULL;
   socket->want_writable = 1;
   uv_poll_start(&socket->poll, UV_READABLE | UV_WRITABLE, on_readable);
@@ -110,10 +107,7 @@ napi_value await_writable(napi_env env, napi_callback_info info) {
 
 /** lastError(socket) → the errno of the datagram its last send stopped at, or 0. */
 napi_value last_error(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *socket = unwrap(env, argv[0]);
+  Socket *socket = socket_argument(env, info);
   if (socket == NULL) return NULL;
   napi_value result;
   CHECK(napi_create_int32(env, socket->last_errno, &result));

@@ -85,6 +85,17 @@ Socket *unwrap(napi_env env, napi_value value) {
   return data;
 }
 
+Socket *socket_argument(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, "ERR_RXGASE_NATIVE", "napi_get_cb_info failed");
+    return NULL;
+  }
+  // A missing argument reads as undefined, which is no socket either.
+  return unwrap(env, argv[0]);
+}
+
 /**
  * open(family, address: Uint32Array(4), port, receiveBufferSize, inbox: Uint8Array, records:
  * Uint32Array, slotSize, onBatch, scope) → [socket, boundPort]
@@ -219,10 +230,7 @@ no_memory:
 
 /** close(socket): stops reading, closes the descriptor; a second close does nothing. */
 static napi_value close_js(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *socket = unwrap(env, argv[0]);
+  Socket *socket = socket_argument(env, info);
   if (socket == NULL) return NULL;
   close_socket(env, socket);
   return NULL;

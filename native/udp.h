@@ -66,6 +66,8 @@ typedef struct {
 
 /** The socket an external value of the module's holds; throws and gives NULL if it is none. */
 Socket *unwrap(napi_env env, napi_value value);
+/** The socket a function's one argument holds; throws and gives NULL if it is none. */
+Socket *socket_argument(napi_env env, napi_callback_info info);
 /** Fills `address` from a family (4 or 6), four words of address, a port and an IPv6 scope. */
 socklen_t to_sockaddr(struct sockaddr_storage *address, uint32_t family, const uint32_t *words,
                       uint32_t port, uint32_t scope);
