@@ -70,27 +70,37 @@ export function bindBatched(
   /** Names being looked up, whose datagrams go when the answer comes, even after `close`. */
   let lookups = 0;
   const listeners = new DatagramListeners(() => closed);
-  /** Host texts by the bytes they were read from, for the peers datagrams come from. */
-  const hostTexts = new Map<string, string>();
+  /**
+   * Host texts of the peers datagrams come from: IPv4 ones by their address as one number, with
+   * no string made for each datagram to look it up; IPv6 ones by their words and scope.
+   */
+  const hostTexts4 = new Map<number, string>();
+  const hostTexts6 = new Map<string, string>();
   /** The bytes of the hosts datagrams went to. */
   const hostBytes = new Map<string, IpBytes>();
 
   const hostOf = (at: number): string => {
     const word = RECORD_WORDS * at;
-    const family = inRecords[word + 2] === 6 ? 6 : 4;
+    const bytes = (): Uint8Array => inRecordBytes.subarray(4 * (word + 6), 4 * (word + 10));
+    if (inRecords[word + 2] !== 6) {
+      const key = inRecords[word + 6] ?? 0;
+      let text = hostTexts4.get(key);
+      if (text === undefined) {
+        text = formatIp(4, bytes());
+        if (hostTexts4.size >= HOSTS_KEPT) hostTexts4.clear();
+        hostTexts4.set(key, text);
+      }
+      return text;
+    }
     const scope = inRecords[word + 4] ?? 0;
-    const key =
-      family === 4
-        ? String(inRecords[word + 6])
-        : `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}%${scope}`;
-    let text = hostTexts.get(key);
+    const key = `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}%${scope}`;
+    let text = hostTexts6.get(key);
     if (text === undefined) {
-      const bytes = inRecordBytes.subarray(4 * (word + 6), 4 * (word + 10));
-      text = formatIp(family, bytes);
+      text = formatIp(6, bytes());
       // A link-local peer's interface, by name, as node:dgram says it: fe80::1%eth0.
       if (scope !== 0) text += `%${udp.interfaceName(scope) ?? scope}`;
-      if (hostTexts.size >= HOSTS_KEPT) hostTexts.clear();
-      hostTexts.set(key, text);
+      if (hostTexts6.size >= HOSTS_KEPT) hostTexts6.clear();
+      hostTexts6.set(key, text);
     }
     return text;
   };
