@@ -320,7 +320,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
 
   /**
    * Closes the connection, and tells an rxgase server so. With `shutdownServer`, first asks the
-   * server to shut down, which it does only for its host client.
+   * server to shut down, which it does only for its host client. The client is disconnected at
+   * once, and may connect again; its old link stays open until the server answers its farewell
+   * (saying it again every 250 ms meanwhile), for at most a second, so that a farewell a closing
+   * link would throw away (a browser's data channel) still reaches the server.
    */
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
     return this.link.close(options);

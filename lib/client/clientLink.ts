@@ -14,14 +14,8 @@ import type { ClientState } from './clientState';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { linkClosedTo } from './handshake';
 import { reconnectSession } from './reconnection';
-import {
-  closeOf,
-  closedBeforeState,
-  connectionTo,
-  farewell,
-  handshakeWithin,
-  updatesFrom,
-} from './session';
+import { farewell, sayFarewell } from './farewell';
+import { closeOf, closedBeforeState, connectionTo, handshakeWithin, updatesFrom } from './session';
 
 /**
  * Where a client is: `connecting` (its first connection under way), `connected`, `reconnecting`
@@ -308,6 +302,7 @@ export class ClientLink<S extends GameState<object>> {
   /** See `Client.disconnect`. */
   close(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
     const { current, transport, server, accepted } = this;
+    const { scheduler, logger } = this.client.options;
     this.generation++;
     // Its dropped connection said Disconnected already: leaving, it is told here.
     if (this.client.status.value === 'reconnecting')
@@ -317,13 +312,16 @@ export class ClientLink<S extends GameState<object>> {
     this.transport = undefined;
     this.accepted = undefined;
     this.room = undefined;
-    const send = (data: Uint8Array): void => transport?.send({ data, address: server as Address });
     const connected = current?.currentStatus !== ConnectionStatus.Disconnected;
     const shutdownServer = Boolean(options.shutdownServer);
-    for (const data of farewell(accepted, { shutdownServer, connected })) send(data);
     current?.close();
-    transport?.close();
-    if (current !== undefined) this.client.options.logger.info('Disconnected.');
+    if (current !== undefined) logger.info('Disconnected.');
+    if (transport !== undefined && server !== undefined) {
+      // The link stays open until the server answers the close (or a second passes); the client
+      // is disconnected meanwhile, and may connect again.
+      const datagrams = farewell(accepted, { shutdownServer, connected });
+      sayFarewell(transport, server, datagrams, accepted?.session, scheduler);
+    }
     return Promise.resolve();
   }
 

@@ -1,12 +1,13 @@
 import { firstValueFrom, timer } from 'rxjs';
 import { ConnectionRefusedError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
-import { encodeClose, sameBytes } from '../protocol/rxgasePackets';
+import { sameBytes } from '../protocol/rxgasePackets';
 import { resumeTicket } from '../protocol/tickets';
 import type { Address, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { ReconnectOptions, ResolvedClientOptions } from './clientOptions';
 import type { Accepted, HandshakeAnswer } from './handshake';
+import { farewell, sayFarewell } from './farewell';
 import { handshakeWithin } from './session';
 
 /** What a reconnection came to: the session again, over a new transport, or why not. */
@@ -67,9 +68,9 @@ export async function reconnectSession(
       );
       if (aborted()) {
         // The server took the client back: it is told the client left after all.
-        const close = encodeClose(accepted.session, 'disconnected');
-        for (const data of [close, close]) transport.send({ data, address: server });
-        throw ABORTED;
+        const datagrams = farewell(accepted, { shutdownServer: false, connected: true });
+        sayFarewell(transport, server, datagrams, accepted.session, scheduler);
+        return { kind: 'aborted' };
       }
       // A server that took the request as a new session's does not hold this client's place.
       if (!sameBytes(accepted.session, session)) {

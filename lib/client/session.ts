@@ -13,7 +13,6 @@ import {
 import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
-import { SHUTDOWN_WORD } from '../protocol/constants';
 import {
   ConnectionRefusedError,
   MalformedPayloadError,
@@ -30,11 +29,8 @@ import type { ServerPackage, UpdatePayload } from '../protocol/packages';
 import type { Logger } from '../util/logger';
 import type { CloseReason, RxgasePacket } from '../protocol/rxgasePackets';
 import {
-  HOST_TOKEN_SIZE,
   PACKET_PREFIX_SIZE,
   PacketKind,
-  encodeClose,
-  encodeShutdownRequest,
   isRxgasePacket,
   sameBytes,
 } from '../protocol/rxgasePackets';
@@ -46,8 +42,8 @@ import { handshake, packetsFrom } from './handshake';
 
 /*
  * A client's session with one server, beside the game's packages: the handshake that opens it, the
- * connection it carries, the close that ends it from the server's side and what the client sends
- * as it leaves.
+ * connection it carries and the close that ends it from the server's side (what the client says
+ * as it leaves is farewell.ts').
  */
 
 /**
@@ -228,32 +224,6 @@ export function closedBeforeState(
 
 /** Why a client closes a connection itself, or the server holds it for its return. */
 const OWN_REASONS: ReadonlySet<CloseReason> = new Set(['timeout', 'disconnected', 'dropped']);
-
-/**
- * What a client sends as it leaves: with `shutdownServer`, a request that the server shut down
- * (PyGaSe's word to a PyGaSe server); then, to an rxgase server still connected, a close.
- */
-export function farewell(
-  accepted: Accepted | undefined,
-  { shutdownServer, connected }: { readonly shutdownServer: boolean; readonly connected: boolean },
-): Uint8Array[] {
-  const datagrams: Uint8Array[] = [];
-  if (shutdownServer) {
-    datagrams.push(
-      accepted === undefined
-        ? SHUTDOWN_WORD
-        : encodeShutdownRequest(accepted.session, accepted.hostToken ?? NO_HOST_TOKEN),
-    );
-  }
-  if (accepted !== undefined && connected) {
-    // Twice: the server frees the client's place at once if either arrives.
-    const close = encodeClose(accepted.session, 'disconnected');
-    datagrams.push(close, close);
-  }
-  return datagrams;
-}
-
-const NO_HOST_TOKEN = new Uint8Array(HOST_TOKEN_SIZE);
 
 type Close = Extract<RxgasePacket, { kind: 'close' }>;
 

@@ -325,6 +325,8 @@ export class Gate<S extends GameState<object>> {
         if (known?.handshake !== undefined && sameBytes(packet.token, known.handshake.session)) {
           counts.control++;
           known.connection.close('disconnected');
+          // Answered, so the client closes its link knowing it was heard (see farewell.ts).
+          send(encodeClose(packet.token, 'disconnected'));
           return undefined;
         }
         // A farewell that came after the transport said its link closed (the two may travel
@@ -334,6 +336,7 @@ export class Gate<S extends GameState<object>> {
           break;
         counts.control++;
         this.context.clients.letGo(key, 'disconnected');
+        send(encodeClose(packet.token, 'disconnected'));
         return undefined;
       }
       case 'shutdown request':

@@ -86,7 +86,7 @@ describe('connect tokens', () => {
   });
 
   it('take each token once: not from another address, not again once its handshake is done', async () => {
-    const { rooms, client, within } = setUp();
+    const { rooms, client, within, pass } = setUp();
     await rooms.run(7000, 'server');
     const seat = await rooms.create('arena', {}, 'user-ann');
     const ann = client('ann');
@@ -95,6 +95,8 @@ describe('connect tokens', () => {
       reason: 'invalid token',
     });
     await ann.disconnect();
+    // The server answers its farewell: its link closes, and its address is free again.
+    await pass(10);
     await expect(within(ann.join(seat))).rejects.toMatchObject({ reason: 'invalid token' });
     await rooms.shutdown();
   });
