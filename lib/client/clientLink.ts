@@ -13,6 +13,7 @@ import type { ResolvedClientOptions } from './clientOptions';
 import type { ClientState } from './clientState';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { linkClosedTo } from './handshake';
+import { HeldTransport } from './heldTransport';
 import { reconnectSession } from './reconnection';
 import { farewell, sayFarewell } from './farewell';
 import { closeOf, closedBeforeState, connectionTo, handshakeWithin, updatesFrom } from './session';
@@ -119,7 +120,7 @@ export class ClientLink<S extends GameState<object>> {
     seat?: Seat,
   ): Promise<void> {
     const { scheduler, logger } = this.client.options;
-    const transport = await this.client.options.bind();
+    const transport = new HeldTransport(await this.client.options.bind());
     // A client over WebSocket (a browser) joins a room where its server takes WebSockets.
     const target =
       transport.address.scheme === 'ws' && seat?.webSocket !== undefined
@@ -161,6 +162,7 @@ export class ClientLink<S extends GameState<object>> {
     this.room = seat?.roomId;
     const generation = ++this.generation;
     const connection = this.attach(transport, server, accepted, generation);
+    transport.release();
     try {
       await this.client.known.tryTo(
         (state) => {
@@ -287,6 +289,7 @@ export class ClientLink<S extends GameState<object>> {
       this.accepted = outcome.accepted;
       this.client.known.rebase();
       this.attach(outcome.transport, server, outcome.accepted, generation, dropped);
+      outcome.transport.release();
       logger.info(`Reconnected to ${from}.`);
       return;
     }

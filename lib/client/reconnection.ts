@@ -3,16 +3,17 @@ import { ConnectionRefusedError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import { sameBytes } from '../protocol/rxgasePackets';
 import { resumeTicket } from '../protocol/tickets';
-import type { Address, Transport } from '../transport/datagram';
+import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { ReconnectOptions, ResolvedClientOptions } from './clientOptions';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { farewell, sayFarewell } from './farewell';
+import { HeldTransport } from './heldTransport';
 import { handshakeWithin } from './session';
 
 /** What a reconnection came to: the session again, over a new transport, or why not. */
 export type Reconnection =
-  | { readonly kind: 'resumed'; readonly transport: Transport; readonly accepted: Accepted }
+  | { readonly kind: 'resumed'; readonly transport: HeldTransport; readonly accepted: Accepted }
   | { readonly kind: 'failed'; readonly reason: CloseReason | undefined }
   | { readonly kind: 'aborted' };
 
@@ -52,9 +53,9 @@ export async function reconnectSession(
   for (let attempt = 0; ; attempt++) {
     const left = deadline - scheduler.now();
     if (left <= 0) return { kind: 'failed', reason: undefined };
-    let transport: Transport | undefined;
+    let transport: HeldTransport | undefined;
     try {
-      transport = await options.bind();
+      transport = new HeldTransport(await options.bind());
       if (aborted()) throw ABORTED;
       logger.info(`Reconnecting to ${from} (attempt ${attempt + 1}) ...`);
       const accepted = await handshakeWithin(

@@ -7,6 +7,7 @@ import {
   mergeMap,
   of,
   take,
+  tap,
   throwError,
   timeout,
 } from 'rxjs';
@@ -39,6 +40,7 @@ import { addressKey } from '../transport/datagram';
 import type { ResolvedClientOptions } from './clientOptions';
 import type { Accepted, HandshakeAnswer } from './handshake';
 import { handshake, packetsFrom } from './handshake';
+import type { HeldTransport } from './heldTransport';
 
 /*
  * A client's session with one server, beside the game's packages: the handshake that opens it, the
@@ -48,13 +50,14 @@ import { handshake, packetsFrom } from './handshake';
 
 /**
  * The handshake with `server`, bounded by `timeoutMs`: resolves with what the server accepted
- * with.
+ * with. From the accept on, `transport` holds what comes in, for the connection to take once
+ * attached (and the transport released).
  *
  * @throws {@link ConnectionRefusedError} If the server refused.
  * @throws {@link WaitTimeoutError} If the server did not accept within `timeoutMs`.
  */
 export async function handshakeWithin(
-  transport: Transport,
+  transport: HeldTransport,
   server: Address,
   scheduler: SchedulerLike,
   timeoutMs: number,
@@ -64,11 +67,14 @@ export async function handshakeWithin(
 ): Promise<Accepted> {
   try {
     return await firstValueFrom(
-      handshake(transport, server, scheduler, {
+      handshake(transport.source, server, scheduler, {
         ignored,
         ...(ticket && { ticket }),
         ...(resumes && { resumes }),
-      }).pipe(timeout({ first: timeoutMs, scheduler })),
+      }).pipe(
+        tap(() => transport.hold()),
+        timeout({ first: timeoutMs, scheduler }),
+      ),
     );
   } catch (error) {
     if (error instanceof ConnectionRefusedError) throw error;
