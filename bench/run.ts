@@ -19,6 +19,7 @@ import { clusterLoad } from './scenarios/cluster';
 import { codec } from './scenarios/codec';
 import { eventAck } from './scenarios/eventAck';
 import { floodAck } from './scenarios/flood';
+import { largeJoin } from './scenarios/largeJoin';
 import { receive } from './scenarios/receive';
 import type { ServerPlan } from './scenarios/server';
 import { serverLoad } from './scenarios/server';
@@ -41,6 +42,8 @@ interface Plan {
   readonly floodMs: number;
   /** Players who join rooms through the matchmaker, and connect to a game, one after another. */
   readonly roomJoins: number;
+  /** Clients who join a 256 KiB world, and a small one, one after another. */
+  readonly largeJoins: number;
 }
 
 const FULL: Plan = {
@@ -58,6 +61,7 @@ const FULL: Plan = {
   movedMs: 10_000,
   floodMs: 4000,
   roomJoins: 200,
+  largeJoins: 20,
 };
 
 const SMOKE: Plan = {
@@ -75,6 +79,7 @@ const SMOKE: Plan = {
   movedMs: 2000,
   floodMs: 1500,
   roomJoins: 20,
+  largeJoins: 3,
 };
 
 type Scenario = (plan: Plan, progress: (line: string) => void) => Promise<Result | Result[]>;
@@ -88,6 +93,7 @@ const SCENARIOS: { name: string; run: Scenario }[] = [
   { name: 'moved entities', run: async (plan) => movedEntities(plan.movedMs) },
   { name: 'flood in a session', run: (plan) => floodAck(plan.floodMs) },
   { name: 'room joins', run: (plan) => roomJoin(plan.roomJoins) },
+  { name: 'large state joins', run: (plan) => largeJoin(plan.largeJoins) },
   { name: 'cluster load', run: (plan, progress) => clusterLoad(plan.server, progress) },
 ];
 

@@ -44,14 +44,13 @@ async function serve(count: number, options: { maxMessageSize?: number } = {}) {
 }
 
 describe('a game state larger than a package, over real UDP on 127.0.0.1', () => {
-  it('brings an rxgase client joining a 100-player world the whole of it promptly, as a block', async () => {
+  // How long these joins take is the benchmark's (`state.large_join_p50_ms`): here, only that the
+  // state comes whole within the 5 s a client waits for it.
+  it('brings an rxgase client joining a 100-player world the whole of it, as a block', async () => {
     const { port, errors, server, stop } = await serve(100);
     const client = new Client<Players>();
     try {
-      const started = Date.now();
       await client.connect(port, '127.0.0.1');
-      // A round trip or two on loopback: far under the 5 s a client waits for its state.
-      expect(Date.now() - started).toBeLessThan(2000);
       expect(Object.keys(client.state.players)).toHaveLength(100);
       expect(client.state.players.p99).toEqual({ x: 99 * 1.5, y: 99 * 2.5, name: 'player 99' });
       expect(errors).toHaveLength(0);
@@ -62,18 +61,20 @@ describe('a game state larger than a package, over real UDP on 127.0.0.1', () =>
     }
   });
 
-  it('brings a 256 KiB state to a joining client in under a second', async () => {
+  it('brings a 256 KiB state to a joining client', async () => {
     const { port, server, stop } = await serve(9000);
     const client = new Client<Players>();
     try {
-      const started = Date.now();
       await client.connect(port, '127.0.0.1');
-      const took = Date.now() - started;
       expect(Object.keys(client.state.players)).toHaveLength(9000);
       const stats = [...server.connections.values()][0]?.stats;
       // 256 KiB as a compact update, in slices of 1,179 bytes.
       expect(stats?.slicesOut).toBeGreaterThanOrEqual(223);
-      expect(took).toBeLessThan(1000);
+      expect(client.state.players.p8999).toEqual({
+        x: 8999 * 1.5,
+        y: 8999 * 2.5,
+        name: 'player 8999',
+      });
     } finally {
       await client.disconnect();
       await stop();
