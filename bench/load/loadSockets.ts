@@ -1,13 +1,14 @@
 /**
- * The sockets of a load process's clients, one each on 127.0.0.1, as a server tells its clients
- * by address. On Linux they live in a helper of the benchmark's own, `udpmux` (udpmux.c, built
- * with the system's C compiler on first use), which carries their datagrams over a pipe many to a
- * read or write: the load then takes about a sixth less of the machine it shares with the server
- * under test (1.07 ms of CPU per client-second at 500 quickstart clients, helpers counted, against
- * 1.28) than with a `node:dgram` socket for each client, which costs three system calls and a
- * callback a datagram. Where the helper cannot be built, or `RXGASE_BENCH_SOCKETS` is
- * `dgram`, the clients get `node:dgram` sockets, and the load says so on its standard error.
- */
+ * The sockets of a load process's clients, each client at an address of its own, as a server
+ * tells its clients by address. On Linux they live in a helper of the benchmark's own, `udpmux`
+ * (udpmux.c, built with the system's C compiler on first use), which gives each client an address
+ * on the loopback network (127.1.0.1 and on), 64 clients to a socket, and carries their datagrams
+ * over a pipe many to a read or write: the load then takes a small share of the machine it shares
+ * with the server under test (0.47 ms of CPU per client-second at 1,400 quickstart clients,
+ * helper counted; 1.28 at 500 with a `node:dgram` socket for each client on 127.0.0.1, which
+ * costs three system calls and a callback a datagram). Where the helper cannot be built, or
+ * `RXGASE_BENCH_SOCKETS` is `dgram`, the clients get `node:dgram` sockets, and the load says so
+ * on its standard error. */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -27,7 +28,7 @@ export type Heard = (index: number, datagram: Buffer, at: number) => void;
 export interface LoadSockets {
   /** Which kind they are: the helper's or `node:dgram`'s. */
   readonly kind: 'udpmux' | 'node:dgram';
-  /** Sends `datagram` from client `index`'s socket to 127.0.0.1:`port`. */
+  /** Sends `datagram` from client `index`'s address to 127.0.0.1:`port`. */
   send(index: number, datagram: Uint8Array, port: number): void;
   /**
    * The CPU time the helper process has used so far, in ms; 0 where there is none, NaN where it
@@ -52,8 +53,9 @@ const RECEIVE_BUFFER = 256 * 1024;
 const READY_WITHIN_MS = 10_000;
 
 /**
- * The sockets of `count` clients, bound to 127.0.0.1 on ports the system picks, each datagram
- * they hear told to `heard`.
+ * The sockets of `count` clients, each at an address of its own on the loopback network (the
+ * helper's, see above) or, with `node:dgram`, at 127.0.0.1 on a port the system picks; each
+ * datagram they hear told to `heard`.
  *
  * @param kind Which sockets: `udpmux` where the helper builds, `node:dgram` where it does not or
  *   `RXGASE_BENCH_SOCKETS=dgram`; `node:dgram` when asked.
