@@ -28,7 +28,7 @@ describe("the load's sockets", () => {
       const heard: { index: number; first: number; length: number; at: number }[] = [];
       let allHeard: () => void = () => undefined;
       const done = new Promise<void>((resolve) => (allHeard = resolve));
-      // Clients 0 and 1 share the helper's first socket, client 65 has the second's.
+      // Clients 0 and 1 share the helper's first socket; client 65 has one of its own block.
       const clients = [0, 1, 65];
       const sockets = await openLoadSockets(
         70,

@@ -2,7 +2,7 @@
  * The sockets of a load process's clients, each client at an address of its own, as a server
  * tells its clients by address. On Linux they live in a helper of the benchmark's own, `udpmux`
  * (udpmux.c, built with the system's C compiler on first use), which gives each client an address
- * on the loopback network (127.1.0.1 and on), 64 clients to a socket, and carries their datagrams
+ * on the loopback network (127.1.0.1 and on), 4 clients to a socket, and carries their datagrams
  * over a pipe many to a read or write: the load then takes a small share of the machine it shares
  * with the server under test (0.47 ms of CPU per client-second at 1,400 quickstart clients,
  * helper counted; 1.28 at 500 with a `node:dgram` socket for each client on 127.0.0.1, which

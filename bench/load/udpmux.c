@@ -4,23 +4,24 @@
  * output, many to a read or a write.
  *
  * Client i sends from and hears at 127.1.0.0 + i + 1 (127.1.0.1, 127.1.0.2, ...), on the port of
- * the socket it shares with the clients of its block of 64: a socket bound to all addresses,
+ * the socket it shares with the 3 other clients of its block: a socket bound to all addresses,
  * which sends each datagram from its client's address (IP_PKTINFO) and tells by a datagram's
  * destination address whose it is. A server so sees N clients at N addresses, as it does on a
  * network, while the load pays a system call for a batch of datagrams, sent (`sendmmsg`) or
- * received (`recvmmsg`), where with a socket for each client it paid one a datagram, and the
- * kernel keeps N/64 sockets warm, not N: CPU the load would take from the machine the server
- * under test shares. (64 clients to a socket keep a server's burst, a datagram to each client at
- * once, within the receive buffer an unprivileged process may have.)
+ * received (`recvmmsg`), where with a socket for each client it paid one a datagram: CPU the load
+ * would take from the machine the server under test shares. A block is 4 clients, no more: on a
+ * network few clients share a port (a NAT's), and a server that remembers its clients' addresses
+ * by port (rxgase's, 4 hosts a port) would pay, for a load of many hosts to a port, what no
+ * network asks of it.
  *
  * In, on standard input, datagrams to send: [u32 client][u16 port][u16 length][bytes], each sent
  * from client `client`'s address to 127.0.0.1:port, those of one read together.
  * Out, on standard output, datagrams received: [u32 client][u16 length][u32 at][bytes], `at` the
  * microsecond of CLOCK_MONOTONIC the datagram reached its socket (the kernel's stamp, taken on the
  * wall clock and moved to the monotonic one), modulo 2^32. Sockets are read in rounds a
- * millisecond apart at least, every one that is ready in a round, to the last datagram, so that
- * one wait finds many of them ready; standard input is read as it comes. First of all comes a
- * frame of client 0xFFFFFFFF, empty: the sockets are bound.
+ * millisecond apart at least, every one that is ready in a round, to its last datagram, 32 to a
+ * `recvmmsg`, so that one wait finds many of them ready; standard input is read as it comes.
+ * First of all comes a frame of client 0xFFFFFFFF, empty: the sockets are bound.
  * Integers little-endian. The helper ends when its standard input closes; sends and receives that
  * failed, and datagrams for no client of its, are counted, and the counts written to standard
  * error as it ends.
@@ -47,7 +48,7 @@
 #define EVENTS 1024
 #define RECEIVE_BUFFER (256 * 1024)
 /* Clients to a socket. */
-#define BLOCK 64
+#define BLOCK 4
 /* The address of client 0, as a number; client i's is this and i. */
 #define FIRST_CLIENT 0x7F010001u
 /* The shortest round of reading the sockets. */
@@ -204,7 +205,7 @@ static void takeInput(void) {
 }
 
 /* Where a socket's datagrams are taken to, up to BATCH at once. */
-#define BATCH BLOCK
+#define BATCH 32
 static unsigned char scratch[BATCH][MAX_DATAGRAM];
 static struct iovec slots[BATCH];
 static struct mmsghdr messages[BATCH];
