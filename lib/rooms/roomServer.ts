@@ -2,27 +2,11 @@ import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, InvalidStateError, NoSuchRoomError } from '../protocol/errors';
-import { PROTOCOL_ID } from '../protocol/constants';
-import {
-  PacketKind,
-  decodeRxgasePacket,
-  encodeClose,
-  isRxgasePacket,
-  sameBytes,
-} from '../protocol/rxgasePackets';
-import { RXGASE_PROTOCOL_VERSION } from '../protocol/rxgaseConstants';
-import type { CloseReason } from '../protocol/rxgasePackets';
 import type { Reservation } from '../protocol/tickets';
-import {
-  TicketKind,
-  readTicket,
-  resumedSession,
-  roomTicket,
-  ticketText,
-} from '../protocol/tickets';
+import { roomTicket, ticketText } from '../protocol/tickets';
 import type { GameState } from '../state/gameState';
 import { checkHostname, checkPort } from '../transport/checkAddress';
-import type { Address, Datagram, Transport } from '../transport/datagram';
+import type { Address, Transport } from '../transport/datagram';
 import type { MergedTransport } from '../transport/mergeTransports';
 import { addressKey } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
@@ -32,77 +16,13 @@ import { ConnectTokens, DEFAULT_TOKEN_TTL_MS, TakenTokens } from './connectToken
 import { Room } from './room';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { RoomDefinition, RoomInfo, RoomOptions, RoomType } from './roomDefinition';
+import { RoomGate } from './roomGate';
 import { RoomRoutes } from './roomRoutes';
+import { DEFAULT_MAX_ROOMS, DEFAULT_RESERVATION_MS } from './roomServerOptions';
+import type { RoomServerOptions, RoomServerStats } from './roomServerOptions';
 
-/** How long a seat given out waits for its client, unless the options say. */
-export const DEFAULT_RESERVATION_MS = 15_000;
-
-/** The most rooms a room server holds at once, unless the options say. */
-export const DEFAULT_MAX_ROOMS = 1000;
-
-/**
- * What a room server is made of. Every field is optional and says its default.
- *
- * @category Rooms
- */
-export interface RoomServerOptions {
-  /** Where every room's game loop and connections run; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** Default silent. */
-  readonly logger?: Logger;
-  /** Opens the socket every room shares; default UDP (`bindUdp`). */
-  readonly bind?: (port: number, hostname: string) => Promise<Transport>;
-  /**
-   * The room for clients that name none: PyGaSe clients, which know no rooms, and rxgase clients
-   * that `connect` instead of `join`. Made when the server runs and never disposed; its id
-   * defaults to `port-<port>`. Default none: such clients are refused (`no such room`).
-   */
-  readonly defaultRoom?: {
-    readonly type: string;
-    readonly options?: RoomOptions;
-    readonly roomId?: string;
-  };
-  /** How long a seat given out waits for its client, in ms; default 15,000. */
-  readonly reservationMs?: number;
-  /** The host clients are told to reach this server at; default the one it listens on. */
-  readonly publicHost?: string;
-  /**
-   * The most rooms at once (each runs a game loop); default 1,000 (`DEFAULT_MAX_ROOMS`). Past it,
-   * `create` and a `joinOrCreate` that finds no seat throw `NoSuchRoomError`: an open matchmaker
-   * cannot be made to fill the process with empty rooms.
-   */
-  readonly maxRooms?: number;
-  /**
-   * Connect tokens: seats are given as tokens signed with `secret` (16 bytes or more, shared with
-   * the matchmaker), for one client, room and server, expiring after `ttlMs` (default 10,000),
-   * each taken once. With `required` (the default once a secret is set), a client without a
-   * valid token is refused (`invalid token`), PyGaSe clients too: no stranger takes a place.
-   * Default none: any client may join any room it names, as on a LAN.
-   */
-  readonly tokens?: {
-    readonly secret: string | Uint8Array;
-    readonly required?: boolean;
-    readonly ttlMs?: number;
-  };
-}
-
-/**
- * What a room server counts.
- *
- * @category Rooms
- */
-export interface RoomServerStats {
-  /** Rooms now. */
-  readonly rooms: number;
-  /** Clients in a room or on their way in. */
-  readonly routes: number;
-  /** Connect requests refused: no such room, no default room, another version, a bad token. */
-  readonly refused: number;
-  /** Of those, the ones whose token was forged, expired, spent, for another server, or missing. */
-  readonly invalidTokens: number;
-  /** Datagrams from an address in no room, that do not ask to join one: dropped. */
-  readonly unroutable: number;
-}
+export { DEFAULT_MAX_ROOMS, DEFAULT_RESERVATION_MS } from './roomServerOptions';
+export type { RoomServerOptions, RoomServerStats } from './roomServerOptions';
 
 /**
  * A server of many rooms on one socket: room types defined once, rooms made on demand, each with
@@ -135,13 +55,14 @@ export class RoomServer {
   private readonly listing = new BehaviorSubject<readonly RoomInfo[]>([]);
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
-  private routes: RoomRoutes;
+  private readonly routes: RoomRoutes;
   private transport: Transport | undefined;
   private receiving: Subscription | undefined;
   private defaultRoom: Room | undefined;
-  private counts = { refused: 0, invalidTokens: 0, unroutable: 0 };
+  private readonly counts = { refused: 0, invalidTokens: 0, unroutable: 0 };
   private readonly tokens: ConnectTokens | undefined;
   private readonly taken = new TakenTokens();
+  private readonly gate: RoomGate;
 
   constructor(private readonly options: RoomServerOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -149,6 +70,18 @@ export class RoomServer {
     this.routes = new RoomRoutes(this.scheduler);
     this.rooms$ = this.listing.asObservable();
     this.tokens = options.tokens && new ConnectTokens(options.tokens.secret);
+    this.gate = new RoomGate({
+      routes: this.routes,
+      rooms: this.rooms,
+      defaultRoom: () => this.defaultRoom,
+      tokens: this.tokens,
+      tokensRequired: options.tokens !== undefined && options.tokens.required !== false,
+      taken: this.taken,
+      counts: this.counts,
+      scheduler: this.scheduler,
+      address: () => this.address,
+      send: (datagram) => this.bound().send(datagram),
+    });
     if (options.maxRooms !== undefined && !(options.maxRooms >= 1)) {
       throw new InvalidArgumentError(`maxRooms must be 1 or more, got ${options.maxRooms}`);
     }
@@ -193,7 +126,7 @@ export class RoomServer {
     const transport = await bind(port, hostname);
     this.transport = transport;
     this.receiving = transport.datagrams$.subscribe({
-      next: (datagram) => this.route(datagram),
+      next: (datagram) => this.gate.route(datagram),
       error: (error: unknown) =>
         this.logger.error(`The room server's socket failed: ${String(error)}`),
     });
@@ -377,100 +310,6 @@ export class RoomServer {
     await room.dispose();
     this.logger.info(`Room ${room.roomId} (${room.type}) disposed.`);
     this.relist();
-  }
-
-  /** Hands a datagram to the room of its sender, or to the room its connect request names. */
-  private route({ data, address }: Datagram): void {
-    const key = addressKey(address);
-    if (
-      isRxgasePacket(data) &&
-      data[4] === PacketKind.ConnectRequest &&
-      !this.routes.isConnected(key)
-    ) {
-      return this.admit(data, address, key);
-    }
-    const room = this.routes.roomOf(key);
-    if (room !== undefined) return room.take({ data, address });
-    // A PyGaSe client carries no token: it plays only where none is required.
-    const pygase =
-      !isRxgasePacket(data) &&
-      sameBytes(data.subarray(0, PROTOCOL_ID.length), PROTOCOL_ID) &&
-      !this.tokensRequired;
-    if (pygase && this.defaultRoom !== undefined) {
-      this.routes.expect(key, this.defaultRoom);
-      return this.defaultRoom.take({ data, address });
-    }
-    this.counts.unroutable++;
-  }
-
-  /** A connect request: into the room its ticket names, or the default room; else refused. */
-  private admit(data: Uint8Array, address: Address, key: string): void {
-    let packet;
-    try {
-      packet = decodeRxgasePacket(data);
-    } catch {
-      this.counts.unroutable++;
-      return;
-    }
-    if (packet.kind !== 'connect request') return;
-    if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-      this.counts.refused++;
-      this.bound().send({ data: encodeClose(packet.nonce, 'version mismatch'), address });
-      return;
-    }
-    const refuse = (reason: CloseReason): void => {
-      this.counts.refused++;
-      if (reason === 'invalid token') this.counts.invalidTokens++;
-      this.bound().send({ data: encodeClose(packet.nonce, reason), address });
-    };
-    // A handshake under way from this address is not taken over by another request.
-    const nonce = Buffer.from(packet.nonce).toString('hex');
-    if (!this.routes.mayExpect(key, nonce)) {
-      this.counts.unroutable++;
-      return;
-    }
-    // A client back after its link dropped goes to the room that holds its session; the session
-    // token, which only it and the room know, is its credential.
-    const resumes = resumedSession(packet.ticket);
-    if (resumes !== undefined) {
-      const holder = [...this.rooms.values()].find((room) => room.server.resumes(resumes));
-      if (holder === undefined) return refuse('unknown session');
-      this.routes.expect(key, holder, nonce);
-      holder.take({ data, address });
-      return;
-    }
-    let roomId: string | undefined;
-    let clientId: string | undefined;
-    if (packet.ticket[0] === TicketKind.Token && this.tokens !== undefined) {
-      const token = this.tokens.verify(packet.ticket);
-      const now = this.scheduler.now();
-      if (
-        token === undefined ||
-        token.expires < now ||
-        addressKey(token.server) !== addressKey(this.address) ||
-        !this.taken.take(token, key, now)
-      ) {
-        return refuse('invalid token');
-      }
-      roomId = token.roomId;
-      clientId = token.clientId;
-    } else if (this.options.tokens !== undefined && this.options.tokens.required !== false) {
-      return refuse('invalid token');
-    } else if (packet.ticket.length > 0) {
-      try {
-        roomId = readTicket(packet.ticket).roomId;
-      } catch {
-        return refuse('no such room');
-      }
-    }
-    const room = roomId === undefined ? this.defaultRoom : this.rooms.get(roomId);
-    if (room === undefined || room.isDisposed) return refuse('no such room');
-    this.routes.expect(key, room, nonce, clientId);
-    room.take({ data, address });
-  }
-
-  private get tokensRequired(): boolean {
-    return this.options.tokens !== undefined && this.options.tokens.required !== false;
   }
 
   private definitionOf(type: string): RoomType<GameState> {
