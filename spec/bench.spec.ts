@@ -8,6 +8,7 @@ import type { LoadResult } from '../bench/load/loadProcess';
 import type { Step } from '../bench/scenarios/server';
 import { movedEntities } from '../bench/scenarios/movedEntities';
 import { roomJoin } from '../bench/scenarios/roomJoin';
+import { largeJoin } from '../bench/scenarios/largeJoin';
 import { clusterStep } from '../bench/scenarios/cluster';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from '../bench/load/protocolClient';
 import { Backend, createGameState } from '../lib/index';
@@ -323,6 +324,21 @@ describe('the room join figure', () => {
   it('times joins through the matchmaker against connects to one game, in the same run', async () => {
     const results = await roomJoin(3);
     expect(results.map((r) => r.name)).toEqual(['rooms.join_p50_ms', 'rooms.join_p99_ms']);
+    for (const result of results) {
+      expect(result.value).toBeGreaterThan(0);
+      expect(result.baseline).toBeGreaterThan(0);
+      expect(result.ratio).toBeCloseTo(result.value / result.baseline);
+    }
+  }, 60_000);
+});
+
+describe('the large state join figure', () => {
+  it('times joins to a 256 KiB world against joins to a small one, in the same run', async () => {
+    const results = await largeJoin(2);
+    expect(results.map((r) => r.name)).toEqual([
+      'state.large_join_p50_ms',
+      'state.large_join_p99_ms',
+    ]);
     for (const result of results) {
       expect(result.value).toBeGreaterThan(0);
       expect(result.baseline).toBeGreaterThan(0);
