@@ -46,15 +46,12 @@ export class RoomGate {
 
   /** Hands a datagram to the room of its sender, or to the room its connect request names. */
   route({ data, address }: Datagram): void {
+    const { counts, routes } = this.context;
     const key = addressKey(address);
-    if (
-      isRxgasePacket(data) &&
-      data[4] === PacketKind.ConnectRequest &&
-      !this.context.routes.isConnected(key)
-    ) {
+    if (isRxgasePacket(data) && data[4] === PacketKind.ConnectRequest && !routes.isConnected(key)) {
       return this.admit(data, address, key);
     }
-    const room = this.context.routes.roomOf(key);
+    const room = routes.roomOf(key);
     if (room !== undefined) return room.take({ data, address });
     // A PyGaSe client carries no token: it plays only where none is required.
     const pygase =
@@ -63,52 +60,53 @@ export class RoomGate {
       !this.context.tokensRequired;
     const defaultRoom = this.context.defaultRoom();
     if (pygase && defaultRoom !== undefined) {
-      this.context.routes.expect(key, defaultRoom);
+      routes.expect(key, defaultRoom);
       return defaultRoom.take({ data, address });
     }
-    this.context.counts.unroutable++;
+    counts.unroutable++;
   }
 
   /** A connect request: into the room its ticket names, or the default room; else refused. */
   private admit(data: Uint8Array, address: Address, key: string): void {
+    const { counts, routes, rooms, tokens, send } = this.context;
     let packet;
     try {
       packet = decodeRxgasePacket(data);
     } catch {
-      this.context.counts.unroutable++;
+      counts.unroutable++;
       return;
     }
     if (packet.kind !== 'connect request') return;
     if (packet.version !== RXGASE_PROTOCOL_VERSION) {
-      this.context.counts.refused++;
-      this.context.send({ data: encodeClose(packet.nonce, 'version mismatch'), address });
+      counts.refused++;
+      send({ data: encodeClose(packet.nonce, 'version mismatch'), address });
       return;
     }
     const refuse = (reason: CloseReason): void => {
-      this.context.counts.refused++;
-      if (reason === 'invalid token') this.context.counts.invalidTokens++;
-      this.context.send({ data: encodeClose(packet.nonce, reason), address });
+      counts.refused++;
+      if (reason === 'invalid token') counts.invalidTokens++;
+      send({ data: encodeClose(packet.nonce, reason), address });
     };
     // A handshake under way from this address is not taken over by another request.
     const nonce = Buffer.from(packet.nonce).toString('hex');
-    if (!this.context.routes.mayExpect(key, nonce)) {
-      this.context.counts.unroutable++;
+    if (!routes.mayExpect(key, nonce)) {
+      counts.unroutable++;
       return;
     }
     // A client back after its link dropped goes to the room that holds its session; the session
     // token, which only it and the room know, is its credential.
     const resumes = resumedSession(packet.ticket);
     if (resumes !== undefined) {
-      const holder = [...this.context.rooms.values()].find((room) => room.server.resumes(resumes));
+      const holder = [...rooms.values()].find((room) => room.server.resumes(resumes));
       if (holder === undefined) return refuse('unknown session');
-      this.context.routes.expect(key, holder, nonce);
+      routes.expect(key, holder, nonce);
       holder.take({ data, address });
       return;
     }
     let roomId: string | undefined;
     let clientId: string | undefined;
-    if (packet.ticket[0] === TicketKind.Token && this.context.tokens !== undefined) {
-      const token = this.context.tokens.verify(packet.ticket);
+    if (packet.ticket[0] === TicketKind.Token && tokens !== undefined) {
+      const token = tokens.verify(packet.ticket);
       const now = this.context.scheduler.now();
       if (
         token === undefined ||
@@ -129,9 +127,9 @@ export class RoomGate {
         return refuse('no such room');
       }
     }
-    const room = roomId === undefined ? this.context.defaultRoom() : this.context.rooms.get(roomId);
+    const room = roomId === undefined ? this.context.defaultRoom() : rooms.get(roomId);
     if (room === undefined || room.isDisposed) return refuse('no such room');
-    this.context.routes.expect(key, room, nonce, clientId);
+    routes.expect(key, room, nonce, clientId);
     room.take({ data, address });
   }
 }
