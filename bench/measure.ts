@@ -34,6 +34,22 @@ export interface Result {
   readonly ratio: number;
 }
 
+/**
+ * `<name>_p50_ms` and `<name>_p99_ms`: the median and 99th percentile of `times`, each against
+ * the same percentile of `baselines`, times in ms measured in the same run.
+ */
+export function msPercentiles(
+  name: string,
+  times: readonly number[],
+  baselines: readonly number[],
+): Result[] {
+  return [50, 99].map((p) => {
+    const value = percentile(times, p);
+    const baseline = percentile(baselines, p);
+    return { name: `${name}_p${p}_ms`, value, unit: 'ms', baseline, ratio: value / baseline };
+  });
+}
+
 /** The machine's CPU time so far, all cores: busy and in all, in clock ticks (Linux's /proc/stat). */
 export interface MachineTicks {
   readonly busy: number;

@@ -320,31 +320,27 @@ describe("the load's own protocol client", () => {
   );
 });
 
-describe('the room join figure', () => {
-  it('times joins through the matchmaker against connects to one game, in the same run', async () => {
-    const results = await roomJoin(3);
-    expect(results.map((r) => r.name)).toEqual(['rooms.join_p50_ms', 'rooms.join_p99_ms']);
-    for (const result of results) {
-      expect(result.value).toBeGreaterThan(0);
-      expect(result.baseline).toBeGreaterThan(0);
-      expect(result.ratio).toBeCloseTo(result.value / result.baseline);
-    }
-  }, 60_000);
-});
-
-describe('the large state join figure', () => {
-  it('times joins to a 256 KiB world against joins to a small one, in the same run', async () => {
-    const results = await largeJoin(2);
-    expect(results.map((r) => r.name)).toEqual([
-      'state.large_join_p50_ms',
-      'state.large_join_p99_ms',
-    ]);
-    for (const result of results) {
-      expect(result.value).toBeGreaterThan(0);
-      expect(result.baseline).toBeGreaterThan(0);
-      expect(result.ratio).toBeCloseTo(result.value / result.baseline);
-    }
-  }, 60_000);
+describe('the join figures', () => {
+  it.each([
+    ['rooms.join', 'joins through the matchmaker against connects to one game', () => roomJoin(3)],
+    [
+      'state.large_join',
+      'joins to a 256 KiB world against joins to a small one',
+      () => largeJoin(2),
+    ],
+  ] as const)(
+    'time %s: %s, in the same run',
+    async (name, _what, run) => {
+      const results = await run();
+      expect(results.map((r) => r.name)).toEqual([`${name}_p50_ms`, `${name}_p99_ms`]);
+      for (const result of results) {
+        expect(result.value).toBeGreaterThan(0);
+        expect(result.baseline).toBeGreaterThan(0);
+        expect(result.ratio).toBeCloseTo(result.value / result.baseline);
+      }
+    },
+    60_000,
+  );
 });
 
 describe('the cluster figure', () => {

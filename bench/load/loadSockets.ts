@@ -8,7 +8,8 @@
  * helper counted; 1.28 at 500 with a `node:dgram` socket for each client on 127.0.0.1, which
  * costs three system calls and a callback a datagram). Where the helper cannot be built, or
  * `RXGASE_BENCH_SOCKETS` is `dgram`, the clients get `node:dgram` sockets, and the load says so
- * on its standard error. */
+ * on its standard error.
+ */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { createSocket } from 'node:dgram';

@@ -1,7 +1,7 @@
 import { Backend, Client, createGameState } from '../../lib/index';
 import type { GameState } from '../../lib/index';
 import type { Result } from '../measure';
-import { now, percentile } from '../measure';
+import { msPercentiles, now } from '../measure';
 
 type World = GameState<{ players: Record<string, { x: number; y: number; name: string }> }>;
 
@@ -51,18 +51,7 @@ export async function largeJoin(joins: number): Promise<Result[]> {
       joined.push(await timed(largeAt.port, 9000));
       baseline.push(await timed(smallAt.port, 100));
     }
-    const figure = (p: number): Result => {
-      const value = percentile(joined, p);
-      const base = percentile(baseline, p);
-      return {
-        name: `state.large_join_p${p}_ms`,
-        value,
-        unit: 'ms',
-        baseline: base,
-        ratio: value / base,
-      };
-    };
-    return [figure(50), figure(99)];
+    return msPercentiles('state.large_join', joined, baseline);
   } finally {
     await large.shutdown();
     await small.shutdown();

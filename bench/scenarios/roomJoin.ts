@@ -8,7 +8,7 @@ import {
 } from '../../lib/index';
 import type { GameState } from '../../lib/index';
 import type { Result } from '../measure';
-import { now, percentile } from '../measure';
+import { msPercentiles, now } from '../measure';
 
 type Arena = GameState<{ players: Record<string, { x: number }> }>;
 
@@ -65,12 +65,7 @@ export async function roomJoin(joins: number): Promise<Result[]> {
       const other = new Client<Arena>();
       connected.push(await timed(other, () => other.connect(game.port, '127.0.0.1')));
     }
-    const figure = (p: number): Result => {
-      const value = percentile(joined, p);
-      const baseline = percentile(connected, p);
-      return { name: `rooms.join_p${p}_ms`, value, unit: 'ms', baseline, ratio: value / baseline };
-    };
-    return [figure(50), figure(99)];
+    return msPercentiles('rooms.join', joined, connected);
   } finally {
     for (const client of clients) await client.disconnect();
     await matchmaker.close();
