@@ -15,6 +15,7 @@ import { PackageOverflowError, UnencodableValueError } from './errors';
 import type { Header } from './header';
 import { writeHeader } from './header';
 import { MsgpackEncoder } from './msgpackEncoder';
+import { slabBytes } from './slab';
 import type { ClientPackage, GameEvent, Package, ServerPackage, UpdatePayload } from './packages';
 import { isWireGameStatus } from './packages';
 import { toSqn } from './sequence';
@@ -325,26 +326,13 @@ function eventMap(event: GameEvent): Record<string, unknown> {
   return { [EVENT_TYPE_KEY]: type, [EVENT_ARGS_KEY]: args, [EVENT_KWARGS_KEY]: kwargs };
 }
 
-/**
- * Datagrams are copied out into views of a shared slab, as Node's `Buffer.allocUnsafe` does for
- * small buffers: a view is much cheaper to make than an ArrayBuffer of its own for every datagram.
- * A datagram keeps its slab alive, which is what a pool costs.
- */
-const SLAB_SIZE = 64 * 1024;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabUsed = 0;
-
+/** The package written in `buffer`, copied out into bytes of its own (a view of a slab). */
 function finish(end: number): Uint8Array {
   // A package larger than PyGaSe's gets an array of its own: it would take most of a slab.
   if (end > MAX_PACKAGE_SIZE) return buffer.slice(0, end);
-  if (slabUsed + end > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const start = slabUsed;
-  slabUsed += end;
-  for (let i = 0; i < end; i++) slab[start + i] = buffer[i] as number;
-  return slab.subarray(start, slabUsed);
+  const bytes = slabBytes(end);
+  for (let i = 0; i < end; i++) bytes[i] = buffer[i] as number;
+  return bytes;
 }
 
 function overflow(maxSize = MAX_PACKAGE_SIZE): PackageOverflowError {
