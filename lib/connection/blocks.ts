@@ -117,9 +117,14 @@ export class ConnectionBlocks {
     this.taken.next(outcome.block);
   }
 
-  /** Sends the slices due now, within the budget. */
-  pump(now: number, latencyMs: number): void {
+  /**
+   * Sends the slices due now, within the budget.
+   *
+   * @return Whether blocks are still on their way or waiting.
+   */
+  pump(now: number, latencyMs: number): boolean {
     this.sender.pump(now, latencyMs);
+    return this.sender.busy;
   }
 
   /** Ends every block: those not delivered fail with `error`. */

@@ -125,6 +125,11 @@ export class Connection<P extends Package = Package> {
   private readonly ackEvery: number;
   /** The size of the last datagram (or package joined from fragments) admitted. */
   private lastSize = 0;
+  /**
+   * Whether blocks are on their way or waiting: only then does a package reach for them, cold in
+   * the cache in a server whose clients mostly have none.
+   */
+  private sendingBlocks = false;
   /** The bytes of the packages received since the last package sent, which acked them. */
   private bytesUnacked = 0;
   /** Whether a package came: the connection is Connected (a field, not the status read each time). */
@@ -368,6 +373,7 @@ export class Connection<P extends Package = Package> {
       return closed.asObservable();
     }
     const outcome = this.blocks.send(bytes);
+    this.sendingBlocks = true;
     this.urgent.next();
     return outcome;
   }
@@ -536,7 +542,12 @@ export class Connection<P extends Package = Package> {
   private nextPackage(header: Header): Uint8Array | undefined {
     // The slices due go out on the send beat, before the package, once the peer acked a package:
     // its connection is open (slices before it would be lost), and the round trip is known.
-    if (this.counts.acked > 0) this.blocks?.pump(this.scheduler.now(), this.latencyMs);
+    if (this.sendingBlocks && this.counts.acked > 0) {
+      this.sendingBlocks = (this.blocks as ConnectionBlocks).pump(
+        this.scheduler.now(),
+        this.latencyMs,
+      );
+    }
     const datagram = this.writer.write(header);
     if (datagram !== undefined) this.bytesUnacked = 0;
     if (datagram !== undefined && this.logsPackages)

@@ -107,6 +107,11 @@ export class SentDictionary {
   private readonly defined: ShapeDefinition[] = [];
   private shapeNodes = 0;
   private readonly pending = new Map<number, readonly Definition[]>();
+  /**
+   * Whether any package carries definitions not known yet: most of a server's packages to a
+   * client carry none, and then its sends and acks reach for no map, cold in the cache.
+   */
+  private carrying = false;
   private currentStamp = 0;
   private changes = 0;
   /** The last two traces it knew: it knows them for good. */
@@ -226,7 +231,9 @@ export class SentDictionary {
 
   /** `sequence`, a package, carried these definitions: they are known once it is acked. */
   carried(sequence: number, definitions: readonly Definition[]): void {
+    if (!this.carrying && definitions.length === 0) return;
     this.pending.delete(sequence);
+    this.carrying = this.pending.size > 0 || definitions.length > 0;
     if (definitions.length === 0) return;
     this.pending.set(sequence, definitions);
     if (this.pending.size > MAX_PENDING_PACKAGES) {
@@ -236,15 +243,19 @@ export class SentDictionary {
 
   /** Package `sequence` was acked: what it carried is known. */
   acked(sequence: number): void {
+    if (!this.carrying) return;
     const definitions = this.pending.get(sequence);
     if (definitions === undefined) return;
     this.pending.delete(sequence);
+    this.carrying = this.pending.size > 0;
     this.know(definitions);
   }
 
   /** Package `sequence` was not acked in time: what it carried goes again in the next ones. */
   lost(sequence: number): void {
+    if (!this.carrying) return;
     this.pending.delete(sequence);
+    this.carrying = this.pending.size > 0;
   }
 
   /** The receiver holds these definitions: a block that carried them arrived whole. */

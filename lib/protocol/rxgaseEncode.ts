@@ -160,8 +160,8 @@ export function encodeData(
       `a data packet has at most ${maxSize} bytes and ${MAX_EVENT_IDS} event ids, this one ${size} and ${eventIds.length}`,
     );
   }
-  // Written byte by byte: the packet a server sends each client 40 times a second, where a
-  // DataView would be one more object made for each.
+  // Its ids written byte by byte: the packet a server sends each client 40 times a second, where
+  // a DataView would be one more object made for each.
   const bytes = prefixed(PacketKind.Data, size);
   bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
   let offset = PACKET_PREFIX_SIZE + TOKEN_SIZE;
@@ -262,7 +262,7 @@ export function encodeSliceAck(
 function prefixed(kind: PacketKind, size: number): Uint8Array {
   const bytes = slabBytes(size);
   bytes.set(RXGASE_PROTOCOL_ID);
-  bytes[4] = kind;
+  bytes[PACKET_PREFIX_SIZE - 1] = kind;
   return bytes;
 }
 

@@ -26,5 +26,6 @@ export function slabBytes(size: number): Uint8Array {
   }
   const start = used;
   used += size;
-  return slab.subarray(start, used);
+  // A view made by its constructor: `subarray` looks up a species constructor first.
+  return new Uint8Array(slab.buffer, start, size);
 }
