@@ -67,7 +67,7 @@ export type { ToDelete } from './state/toDelete';
 export { Replacement } from './state/replacement';
 export { applyUpdate } from './state/applyUpdate';
 export { TRANSPORT_ERROR, addressKey } from './transport/datagram';
-export type { Address, Datagram, Transport } from './transport/datagram';
+export type { Address, Datagram, Route, Transport } from './transport/datagram';
 export { DEFAULT_WEBRTC_PATH } from './transport/webRtcPath';
 export { webRtcClientTransport } from './transport/webRtcClient';
 export type {

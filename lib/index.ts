@@ -90,7 +90,7 @@ export { applyUpdate } from './state/applyUpdate';
 export { mergeUpdates } from './state/mergeUpdates';
 
 export { TRANSPORT_ERROR, addressKey } from './transport/datagram';
-export type { Address, Datagram, Transport } from './transport/datagram';
+export type { Address, Datagram, Route, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
 export { listenWebSocket } from './transport/webSocketServer';

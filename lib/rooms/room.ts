@@ -91,6 +91,7 @@ export class Room<S extends GameState<object> = GameState> {
       ...(shared.closed$ !== undefined && { closed$: shared.closed$ }),
       address: shared.address,
       send: (datagram) => shared.send(datagram),
+      ...(shared.route !== undefined && { route: shared.route.bind(shared) }),
       close: () => this.input.complete(),
     };
     this.server = new Server<S>(this.store, {

@@ -9,7 +9,7 @@ import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import type { GameState } from '../state/gameState';
-import type { Address } from '../transport/datagram';
+import type { Address, Route } from '../transport/datagram';
 import type { Logger } from '../util/logger';
 import { ClientLink } from './clientLink';
 import type { AckVerdict } from './addressCheck';
@@ -114,6 +114,8 @@ export interface ClientContext<S extends GameState<object>> {
   readonly counts: GateCounts;
   /** Sends a datagram to a client. */
   readonly send: (data: Uint8Array, to: Address) => void;
+  /** The way to a client, for its connection's packages (see `Transport.route`). */
+  readonly route: (to: Address) => Route;
   /** An event from a verified client. */
   readonly handle: (event: GameEvent, client: Address) => void;
   /** The game state could not be sent to a client: reported once per cause per client. */

@@ -4,7 +4,7 @@ import type { Received } from '../operators/trackReceived';
 import { StateTooLargeError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
 import type { GameState } from '../state/gameState';
-import type { Address } from '../transport/datagram';
+import type { Route } from '../transport/datagram';
 import { AddressCheck } from './addressCheck';
 import type {
   ClientConnection,
@@ -38,10 +38,12 @@ export class ClientLink<S extends GameState<object>>
    * address may be spoofed. A random first sequence number makes the ack hard to guess.
    */
   readonly guard: AddressCheck | undefined;
+  /** Whether the client may not be verified yet: each package asks its entry until it is. */
+  private unverified: boolean;
   /** Whether the last package could not carry the state: the watch hears when one does again. */
   private unsendable = false;
   private readonly watch: StateWatch;
-  private readonly address: Address;
+  private readonly route: Route;
   private readonly key: string;
 
   constructor(
@@ -51,9 +53,10 @@ export class ClientLink<S extends GameState<object>>
     private readonly judge: ClientHooks['judge'],
   ) {
     this.reported = client.timeOrder;
-    this.address = client.address;
+    this.route = context.route(client.address);
     this.key = client.key;
     this.guard = client.handshake === undefined ? new AddressCheck() : undefined;
+    this.unverified = this.guard !== undefined;
     this.watch = watchState(context, client, connection);
   }
 
@@ -65,8 +68,9 @@ export class ClientLink<S extends GameState<object>>
     try {
       if (!late) this.reported = pkg.timeOrder;
       const { guard, entry } = this;
-      if (guard !== undefined && entry !== undefined && !entry.verified) {
-        this.judge(entry, guard.judge(pkg.header.ack));
+      if (this.unverified && guard !== undefined && entry !== undefined) {
+        if (entry.verified) this.unverified = false;
+        else this.judge(entry, guard.judge(pkg.header.ack));
       }
     } catch (error) {
       this.context.logger.error(
@@ -95,15 +99,15 @@ export class ClientLink<S extends GameState<object>>
   /** Sends a datagram to the client, unless it is withheld until the client is verified. */
   send(data: Uint8Array): void {
     const { guard, context } = this;
-    if (
-      guard !== undefined &&
-      this.entry?.verified !== true &&
-      guard.withholds(data, this.connection().stats.bytesIn)
-    ) {
-      context.counts.withheld++;
-      return;
+    if (this.unverified && guard !== undefined) {
+      // Once verified, for good: its packages no longer reach for the entry.
+      if (this.entry?.verified === true) this.unverified = false;
+      else if (guard.withholds(data, this.connection().stats.bytesIn)) {
+        context.counts.withheld++;
+        return;
+      }
     }
-    context.send(data, this.address);
+    this.route.send(data);
   }
 }
 

@@ -150,6 +150,10 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       hosts: settings.remoteShutdown,
       counts: this.counts,
       send: (data, address) => this.transport?.send({ data, address }),
+      route: (address) =>
+        this.transport?.route?.(address) ?? {
+          send: (data: Uint8Array) => this.transport?.send({ data, address }),
+        },
       handle: (event, client) => this.handle(event, client),
       reported: new ReportedCauses(),
       unsendable: (error, client) =>

@@ -37,6 +37,13 @@ export interface Transport {
   readonly address: Address;
   /** Sends one datagram; never throws for the network's sake (UDP gives no word of delivery). */
   send(datagram: Datagram): void;
+  /**
+   * The way to one peer, for a caller that sends there many times (a server, to each client):
+   * what `send` works out for each datagram from its address (the host's bytes, on rxgase's
+   * native socket) is worked out once. Its `send` behaves as the transport's own to `to`.
+   * Transports without it are sent through with `send`.
+   */
+  route?(to: Address): Route;
   /** Stops receiving and sending, completes `datagrams$` and frees what the transport holds. */
   close(): void;
   /**
@@ -51,6 +58,16 @@ export interface Transport {
    * thrown; a transport with nothing to report has none.
    */
   readonly errors$?: Observable<Error>;
+}
+
+/**
+ * Where a transport's {@link Transport.route} sends: one peer.
+ *
+ * @category Transport
+ */
+export interface Route {
+  /** Sends one datagram to the route's peer, as the transport's `send` does. */
+  send(data: Uint8Array): void;
 }
 
 /**

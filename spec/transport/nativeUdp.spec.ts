@@ -135,6 +135,66 @@ onLinux('the native UDP socket', () => {
     }
   });
 
+  it('sends along a route as send does: to IPv4 and IPv6 peers, to a name, and nothing once closed', async () => {
+    for (const [type, host] of [
+      ['udp4', '127.0.0.1'],
+      ['udp6', '::1'],
+    ] as const) {
+      const a = await bindUdp({ socket: 'native', type, host });
+      const b = await bindUdp({ socket: 'native', type, host });
+      try {
+        const arriving = firstValueFrom(b.datagrams$.pipe(take(3), toArray()));
+        const route = a.route?.(b.address);
+        expect(route).toBeDefined();
+        route?.send(Uint8Array.of(1));
+        a.send({ data: Uint8Array.of(2), address: b.address });
+        route?.send(Uint8Array.of(3, 4));
+        const datagrams = await arriving;
+        expect(datagrams.map(({ data }) => Array.from(data))).toEqual([[1], [2], [3, 4]]);
+        expect(datagrams.every(({ address }) => address.port === a.address.port)).toBe(true);
+        expect(datagrams.every(({ address }) => address.host === host)).toBe(true);
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+    const a = await bindUdp({ socket: 'native' });
+    const b = await bindUdp({ socket: 'native' });
+    const c = await bindUdp({ socket: 'native' });
+    try {
+      const arriving = firstValueFrom(b.datagrams$.pipe(take(2), toArray()));
+      a.route?.({ host: 'localhost', port: b.address.port }).send(Uint8Array.of(5));
+      const route = a.route?.(b.address);
+      a.close();
+      route?.send(Uint8Array.of(6));
+      // The datagram sent along the route after close never goes: the next is another socket's.
+      c.send({ data: Uint8Array.of(7), address: b.address });
+      const numbers = (await arriving).map(({ data }) => data[0] ?? -1);
+      expect(numbers.sort((x, y) => x - y)).toEqual([5, 7]);
+    } finally {
+      a.close();
+      b.close();
+      c.close();
+    }
+  });
+
+  it('reports a route to a port out of range on each send, as send does', async () => {
+    const a = await bindUdp({ socket: 'native' });
+    try {
+      const errors: Error[] = [];
+      a.errors$.subscribe((error) => errors.push(error));
+      const route = a.route?.({ host: '127.0.0.1', port: 70_000 });
+      route?.send(Uint8Array.of(1));
+      route?.send(Uint8Array.of(2));
+      expect(errors.map((error) => (error as { code?: string }).code)).toEqual([
+        'ERR_SOCKET_BAD_PORT',
+        'ERR_SOCKET_BAD_PORT',
+      ]);
+    } finally {
+      a.close();
+    }
+  });
+
   it('reports a datagram the system refuses as node:dgram does, and sends the rest of its turn', async () => {
     const a = await bindUdp({ socket: 'native' });
     const b = await bindUdp({ socket: 'native' });
