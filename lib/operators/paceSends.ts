@@ -1,11 +1,12 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../protocol/errors';
+import { wrapTime, wrappedDifference } from '../util/wrappedTime';
 
 /**
  * How much sooner than the send interval an urgent package may follow the last one: an eighth,
- * so a link at PyGaSe's 40 Hz flushes an event within about 3 ms, and never sends more than eight
- * times its rate however many events come.
+ * rounded up to a whole millisecond, so a link at PyGaSe's 40 Hz flushes an event within 4 ms,
+ * and never sends more than eight times its rate however many events come.
  *
  * @category Operators
  */
@@ -76,10 +77,16 @@ export function paceSends(
  * @internal
  */
 export class Pacer {
-  private intervalMs: number | undefined;
-  private lastSent = -Infinity;
-  private nextAt = Infinity;
-  private urgentAt = Infinity;
+  // Its times are on the scheduler's clock wrapped (`wrapTime`): small whole numbers, held in the
+  // pacer itself, where a time since 1970 or a fraction of a millisecond is a number V8 keeps in a
+  // box of its own, one more object to reach for with each send, among a server's thousands.
+  /** The send interval; 0 before the first. */
+  private intervalMs = 0;
+  private lastSent = 0;
+  private nextAt = 0;
+  /** When the urgent send asked for is due, if `urgentWaiting`. */
+  private urgentAt = 0;
+  private urgentWaiting = false;
   private timer: Subscription | undefined;
   /** The timer whose work runs now: it is scheduled again for the next send, not replaced. */
   private running: SchedulerAction<Pacer> | undefined;
@@ -103,18 +110,27 @@ export class Pacer {
    */
   setSendInterval(ms: number): void {
     if (this.stopped) return;
-    const first = this.intervalMs === undefined;
+    const first = this.intervalMs === 0;
     this.intervalMs = ms;
-    if (first) this.send();
-    else this.sendAt(Math.min(this.urgentAt, this.lastSent + ms));
+    if (first) {
+      // Due now: the first send counts from now.
+      this.nextAt = wrapTime(this.scheduler.now());
+      this.send();
+      return;
+    }
+    const beat = wrapTime(this.lastSent + ms);
+    this.sendAt(
+      this.urgentWaiting && wrappedDifference(this.urgentAt, beat) < 0 ? this.urgentAt : beat,
+    );
   }
 
   /** Asks for a package soon; before the first interval, the first send takes the request. */
   urgent(): void {
-    if (this.stopped || this.intervalMs === undefined) return;
-    const soonest = this.lastSent + this.intervalMs / URGENT_GAP_DIVISOR;
-    if (soonest < this.nextAt) {
+    if (this.stopped || this.intervalMs === 0) return;
+    const soonest = wrapTime(this.lastSent + Math.ceil(this.intervalMs / URGENT_GAP_DIVISOR));
+    if (wrappedDifference(soonest, this.nextAt) < 0) {
       this.urgentAt = soonest;
+      this.urgentWaiting = true;
       this.sendAt(soonest);
     }
   }
@@ -126,10 +142,11 @@ export class Pacer {
     this.timer = undefined;
   }
 
+  /** Sends at the wrapped time `at`, or now if that has passed. */
   private sendAt(at: number, now = this.scheduler.now()): void {
+    const delay = wrappedDifference(at, wrapTime(now));
     // Due already: it goes now, and counts from now.
-    this.nextAt = Math.max(at, now);
-    const delay = at - now;
+    this.nextAt = delay > 0 ? at : wrapTime(now);
     const timer = this.timer;
     if (delay > 0 && timer !== undefined && timer === this.running) {
       // The beat goes on: its timer, running now, is set again, as `interval` sets its own. Once
@@ -155,9 +172,10 @@ export class Pacer {
       // goes on, on a timer of its own.
       this.running = undefined;
       if (!this.stopped && this.timer === action) {
+        const now = this.scheduler.now();
         this.timer = this.scheduler.schedule(
           beat,
-          Math.max(0, this.nextAt - this.scheduler.now()),
+          Math.max(0, wrappedDifference(this.nextAt, wrapTime(now))),
           this,
         );
       }
@@ -172,10 +190,12 @@ export class Pacer {
     // so 40 Hz stays 40 Hz instead of drifting a millisecond or so a beat. A package more than a
     // beat late starts the beat afresh.
     const now = this.scheduler.now();
-    const intervalMs = this.intervalMs as number;
-    this.lastSent = this.nextAt <= now && now - this.nextAt < intervalMs ? this.nextAt : now;
-    this.urgentAt = Infinity;
-    this.sendAt(this.lastSent + intervalMs, now);
+    const wrappedNow = wrapTime(now);
+    const intervalMs = this.intervalMs;
+    const late = wrappedDifference(wrappedNow, this.nextAt);
+    this.lastSent = late >= 0 && late < intervalMs ? this.nextAt : wrappedNow;
+    this.urgentWaiting = false;
+    this.sendAt(wrapTime(this.lastSent + intervalMs), now);
     this.sender.paced();
   }
 }

@@ -29,3 +29,16 @@ export function timeSince(now: number, then: number): number {
   const span = wrapTime(now) - then;
   return span < 0 ? span + TIME_WRAP : span;
 }
+
+/**
+ * How much later the wrapped time `a` is than the wrapped time `b` (both from {@link wrapTime}):
+ * negative if earlier, for times under 2^29 ms apart.
+ *
+ * @internal
+ */
+export function wrappedDifference(a: number, b: number): number {
+  const difference = a - b;
+  if (difference >= TIME_WRAP / 2) return difference - TIME_WRAP;
+  if (difference < -TIME_WRAP / 2) return difference + TIME_WRAP;
+  return difference;
+}

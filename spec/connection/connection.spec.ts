@@ -164,11 +164,11 @@ describe('Connection', () => {
       .subscribe({ error: (e) => (failure = e) });
     runUntil(5000);
     const carrying = sent.filter((s) => s.pkg.events.length > 0).map((s) => s.at);
-    // Dispatched just after the first package went: out an eighth of the beat later, then again
-    // as soon as each package carrying it times out. Here each timeout falls on a beat, whose
-    // package (set off before the timeout's timer was set) goes first: the resend follows an
-    // eighth of the beat after it.
-    expect(carrying).toEqual([3.125, 1006.25, 2009.375]);
+    // Dispatched just after the first package went: out an eighth of the beat later (3.125 ms,
+    // rounded up to 4), then again as soon as each package carrying it times out. Here each
+    // timeout falls on a beat, whose package (set off before the timeout's timer was set) goes
+    // first: the resend follows an eighth of the beat after it.
+    expect(carrying).toEqual([4, 1008, 2012]);
     expect(failure).toBeInstanceOf(AckTimeoutError);
     expect(connection.stats).toMatchObject({ resends: 2, eventsOut: 1, eventsSent: 3 });
     expect(scheduler.now()).toBe(5000);
@@ -180,7 +180,8 @@ describe('Connection', () => {
     for (let i = 0; i < 3; i++) connection.dispatchEvent(event('BIG', new Uint8Array(900)));
     runUntil(60);
     expect(sent.map((s) => s.pkg.events.length)).toEqual([0, 2, 1, 0, 0]);
-    expect(sent.map((s) => s.at)).toEqual([0, 3.125, 6.25, 31.25, 56.25]);
+    // Each an eighth of the beat (3.125 ms, rounded up to 4) after the last, then on the beat.
+    expect(sent.map((s) => s.at)).toEqual([0, 4, 8, 33, 58]);
   });
 
   it('sends an event as it was when dispatched, though its arguments change afterwards', () => {

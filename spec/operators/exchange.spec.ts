@@ -44,7 +44,8 @@ describe('Exchange, the step of exchangePackages', () => {
       const urgent = hot('10ms u');
       const sent: number[] = [];
       const signals$ = exchanged(datagrams, urgent, { scheduler }, sent);
-      // The first package at once, the urgent one 3.125 ms after the last, then the beat on.
+      // The first package at once, the urgent one at once (an eighth of the beat, 4 ms rounded up,
+      // has passed since the last), then the beat on.
       expectObservable(signals$, '^ 40ms !').toBe('c 4ms r', { c: 'congestion', r: 'r1' });
       expectSubscriptions(datagrams.subscriptions).toBe('^ 40ms !');
       expectSubscriptions(urgent.subscriptions).toBe('^ 40ms !');

@@ -176,8 +176,9 @@ describe('exchangePackages', () => {
         e: 'r5',
       });
       scheduler.flush();
-      // At once, at 40 for the fourth package, at 50 for the event, then every 100 ms.
-      expect(sent.map(([time]) => time)).toEqual([0, 40, 52.5, 152.5]);
+      // At once, at 40 for the fourth package, then for the event that came at 50 an eighth of
+      // the 100 ms beat (12.5, rounded up to 13) after it, then every 100 ms.
+      expect(sent.map(([time]) => time)).toEqual([0, 40, 53, 153]);
       expect(sent[1]?.[1]).toMatchObject({ ack: 4 });
     });
   });

@@ -1,4 +1,6 @@
 import { BehaviorSubject, Subject, VirtualAction, VirtualTimeScheduler, of } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { TIME_WRAP } from '../../lib/util/wrappedTime';
 import { Pacer, paceSends } from '../../lib/operators/paceSends';
 import { TimerWheel } from '../../lib/util/timerWheel';
 import { InvalidArgumentError } from '../../lib/protocol/errors';
@@ -103,6 +105,25 @@ describe('paceSends', () => {
     // (an eighth of 40 after 80), so it sent at once, and a new timer beat on from it.
     expect(sends).toEqual([0, 40, 80, 90, 130, 170]);
     expect(schedule).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps its beat on a clock since 1970 that its times wrap past, hurried as ever', () => {
+    const beneath = new VirtualTimeScheduler(VirtualAction, 200);
+    // Now is a time since 1970 60 ms before the pacer's wrapped times start again at 0.
+    const since1970 = Math.ceil(1_764_640_000_000 / TIME_WRAP) * TIME_WRAP - 60;
+    const clock: SchedulerLike = {
+      now: () => since1970 + beneath.now(),
+      schedule: (work, delay, state) => beneath.schedule(work, delay, state),
+    };
+    const urgent = new Subject<void>();
+    const sends: number[] = [];
+    urgent.pipe(paceSends(of(40), clock)).subscribe(() => sends.push(clock.now() - since1970));
+    beneath.schedule(() => urgent.next(), 90);
+    beneath.schedule(() => urgent.next(), 131);
+    beneath.flush();
+    // The request at 90 was due at 85 already: at once. The one at 131 waits for 135, an eighth
+    // of 40 (5 ms) after the send at 130.
+    expect(sends).toEqual([0, 40, 80, 90, 130, 135, 175]);
   });
 
   it('follows an interval set from inside a send on a virtual scheduler, sending nothing extra', () => {
