@@ -154,6 +154,17 @@ export function encodeData(
   pkg: Uint8Array,
   maxSize = MAX_PACKAGE_SIZE,
 ): Uint8Array {
+  const bytes = dataPacket(eventIds, pkg, maxSize);
+  bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
+  return bytes;
+}
+
+/**
+ * A data packet with these event ids and this package, its session's token still to write.
+ *
+ * @throws {@link PackageOverflowError} As {@link encodeData}.
+ */
+function dataPacket(eventIds: readonly number[], pkg: Uint8Array, maxSize: number): Uint8Array {
   const size = DATA_OVERHEAD + EVENT_ID_SIZE * eventIds.length + pkg.length;
   if (size > maxSize || eventIds.length > MAX_EVENT_IDS) {
     throw new PackageOverflowError(
@@ -163,7 +174,6 @@ export function encodeData(
   // Its ids written byte by byte: the packet a server sends each client 40 times a second, where
   // a DataView would be one more object made for each.
   const bytes = prefixed(PacketKind.Data, size);
-  bytes.set(checked(session, TOKEN_SIZE, 'session'), PACKET_PREFIX_SIZE);
   let offset = PACKET_PREFIX_SIZE + TOKEN_SIZE;
   bytes[offset++] = eventIds.length;
   for (const id of eventIds) {
@@ -174,6 +184,46 @@ export function encodeData(
   }
   bytes.set(pkg, offset);
   return bytes;
+}
+
+/**
+ * The data packets of one session, written as {@link encodeData} writes them: the session's token
+ * held as four 16-bit numbers in the object itself, where its array is two objects apart (the
+ * array and its bytes), each cold in the cache by the next of a server's packages to a client.
+ *
+ * @internal
+ */
+export class DataPrefix {
+  private readonly token0: number;
+  private readonly token1: number;
+  private readonly token2: number;
+  private readonly token3: number;
+
+  /** @throws {@link MalformedPayloadError} If `session` is not a session token. */
+  constructor(session: Uint8Array) {
+    checked(session, TOKEN_SIZE, 'session');
+    const word = (at: number): number =>
+      ((session[at] as number) << 8) | (session[at + 1] as number);
+    this.token0 = word(0);
+    this.token1 = word(2);
+    this.token2 = word(4);
+    this.token3 = word(6);
+  }
+
+  /** As {@link encodeData} of this session. */
+  protected data(eventIds: readonly number[], pkg: Uint8Array, maxSize: number): Uint8Array {
+    const bytes = dataPacket(eventIds, pkg, maxSize);
+    const at = PACKET_PREFIX_SIZE;
+    bytes[at] = this.token0 >> 8;
+    bytes[at + 1] = this.token0 & 0xff;
+    bytes[at + 2] = this.token1 >> 8;
+    bytes[at + 3] = this.token1 & 0xff;
+    bytes[at + 4] = this.token2 >> 8;
+    bytes[at + 5] = this.token2 & 0xff;
+    bytes[at + 6] = this.token3 >> 8;
+    bytes[at + 7] = this.token3 & 0xff;
+    return bytes;
+  }
 }
 
 /**

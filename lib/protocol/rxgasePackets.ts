@@ -31,6 +31,7 @@ export {
 } from './rxgaseConstants';
 export type { CloseReason } from './rxgaseConstants';
 export {
+  DataPrefix,
   encodeAccept,
   encodeChallenge,
   encodeChallengeResponse,

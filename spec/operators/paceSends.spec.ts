@@ -113,7 +113,7 @@ describe('paceSends', () => {
     const since1970 = Math.ceil(1_764_640_000_000 / TIME_WRAP) * TIME_WRAP - 60;
     const clock: SchedulerLike = {
       now: () => since1970 + beneath.now(),
-      schedule: (work, delay, state) => beneath.schedule(work, delay, state),
+      schedule: beneath.schedule.bind(beneath) as SchedulerLike['schedule'],
     };
     const urgent = new Subject<void>();
     const sends: number[] = [];

@@ -4,6 +4,7 @@ import { encodeClientPackage } from '../../lib/protocol/encode';
 import {
   CHALLENGE_RESPONSE_SIZE,
   CONNECT_REQUEST_SIZE,
+  DataPrefix,
   FRAGMENT_OVERHEAD,
   FRAGMENT_PAYLOAD_SIZE,
   MAX_DATAGRAM_SIZE,
@@ -165,6 +166,31 @@ describe('rxgase packets', () => {
           expect(packet).toEqual({ kind: 'data', session, eventIds, package: pkg });
         },
       ),
+    );
+  });
+
+  it('writes the same data packets from a session held as its prefix as encodeData does', () => {
+    class Writer extends DataPrefix {
+      write(eventIds: readonly number[], pkg: Uint8Array): Uint8Array {
+        return this.data(eventIds, pkg, 2048);
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 20 }),
+        fc.uint8Array({ maxLength: 1000 }),
+        (session, eventIds, pkg) => {
+          const written = new Writer(session).write(eventIds, pkg);
+          expect([...written]).toEqual([...encodeData(session, eventIds, pkg)]);
+        },
+      ),
+    );
+    expect(() => new Writer(token(1)).write([], new Uint8Array(2048 - 14 + 1))).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
+    );
+    expect(() => new Writer(new Uint8Array(7))).toThrow(
+      expect.objectContaining({ code: 'ERR_MALFORMED_PAYLOAD' }),
     );
   });
 
