@@ -129,16 +129,16 @@ export function resolveAcks(
  */
 export class PendingAcks {
   // Oldest first, since packages are sent in order. The oldest is in fields of its own, the rest
-  // in two arrays, each package's sequence number and when it was sent at the same index, at
-  // [start, end). A peer that acks each package as PyGaSe's do has one pending at a time: the
-  // arrays, two objects and their elements more, cold by each beat, are then never reached for.
-  // They never shrink, so packages sent and acked allocate nothing once they hold as many as are
-  // ever pending. The oldest is empty only while the arrays are. Its send time is wrapped
-  // (`wrapTime`): a small number, where a time since 1970 would be in a box of its own.
+  // in one array, each package's sequence number and when it was sent side by side, packages
+  // [start, end) at 2 * start on. A peer that acks each package as PyGaSe's do has one pending at
+  // a time: the array, an object and its elements more, cold by each beat, is then never reached
+  // for; an rxgase client acks every fourth, and its packages reach for one array, not two. It
+  // never shrinks, so packages sent and acked allocate nothing once it holds as many as are ever
+  // pending. The oldest is empty only while the array is. Send times are wrapped (`wrapTime`):
+  // small numbers, where a time since 1970 would be in a box of its own.
   private oldest = NONE;
   private oldestSentAt = 0;
-  private readonly sequences: number[] = [];
-  private readonly sentAts: number[] = [];
+  private readonly pending: number[] = [];
   private start = 0;
   private end = 0;
   private timer: Subscription | undefined;
@@ -171,9 +171,10 @@ export class PendingAcks {
       this.oldest = sequence;
       this.oldestSentAt = wrapTime(now);
     } else {
-      if (this.end === this.sequences.length && this.start > 0) this.moveToFront();
-      this.sequences[this.end] = sequence;
-      this.sentAts[this.end++] = now;
+      if (2 * this.end === this.pending.length && this.start > 0) this.moveToFront();
+      this.pending[2 * this.end] = sequence;
+      this.pending[2 * this.end + 1] = wrapTime(now);
+      this.end++;
     }
     this.setTimer();
   }
@@ -192,17 +193,17 @@ export class PendingAcks {
       firstRtt = timeSince(now, this.oldestSentAt);
     }
     if (this.start < this.end) {
-      const { sequences, sentAts } = this;
+      const pending = this.pending;
       let kept = this.start;
       for (let i = this.start; i < this.end; i++) {
-        const sequence = sequences[i] as number;
-        const sentAt = sentAts[i] as number;
+        const sequence = pending[2 * i] as number;
+        const sentAt = pending[2 * i + 1] as number;
         if (!acknowledges(header, sequence)) {
-          sequences[kept] = sequence;
-          sentAts[kept++] = sentAt;
+          pending[2 * kept] = sequence;
+          pending[2 * kept++ + 1] = sentAt;
         } else if (firstSequence === NONE) {
           firstSequence = sequence;
-          firstRtt = now - sentAt;
+          firstRtt = timeSince(now, sentAt);
         } else {
           (more ??= []).push(sequence, sentAt);
         }
@@ -215,7 +216,7 @@ export class PendingAcks {
     this.onOutcome.acked(firstSequence, firstRtt);
     if (more === undefined) return;
     for (let i = 0; i < more.length; i += 2) {
-      this.onOutcome.acked(more[i] as number, now - (more[i + 1] as number));
+      this.onOutcome.acked(more[i] as number, timeSince(now, more[i + 1] as number));
     }
   }
 
@@ -255,18 +256,16 @@ export class PendingAcks {
       this.oldest = NONE;
       return;
     }
-    this.oldest = this.sequences[this.start] as number;
-    this.oldestSentAt = wrapTime(this.sentAts[this.start++] as number);
+    this.oldest = this.pending[2 * this.start] as number;
+    this.oldestSentAt = this.pending[2 * this.start + 1] as number;
+    this.start++;
     if (this.start === this.end) this.start = this.end = 0;
   }
 
-  /** Moves the pending packages to the front of the arrays, to send more without growing them. */
+  /** Moves the pending packages to the front of the array, to send more without growing it. */
   private moveToFront(): void {
-    const { sequences, sentAts, start } = this;
-    for (let i = start; i < this.end; i++) {
-      sequences[i - start] = sequences[i] as number;
-      sentAts[i - start] = sentAts[i] as number;
-    }
+    const { pending, start } = this;
+    for (let i = 2 * start; i < 2 * this.end; i++) pending[i - 2 * start] = pending[i] as number;
     this.end -= start;
     this.start = 0;
   }
