@@ -24,6 +24,12 @@ import {
 import type { CloseReason } from '../../lib/protocol/rxgasePackets';
 
 const token = (seed: number): Uint8Array => Uint8Array.from({ length: 8 }, (_, i) => seed + i);
+/** A data packet's session, event ids and package, at random. */
+const dataPackets = [
+  fc.uint8Array({ minLength: 8, maxLength: 8 }),
+  fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 20 }),
+  fc.uint8Array({ maxLength: 1000 }),
+] as const;
 const bytes = (n: number, seed = 0): Uint8Array =>
   Uint8Array.from({ length: n }, (_, i) => seed + i);
 
@@ -157,15 +163,10 @@ describe('rxgase packets', () => {
 
   it('wraps a PyGaSe package in a data packet with its event ids', () => {
     fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 8, maxLength: 8 }),
-        fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 20 }),
-        fc.uint8Array({ maxLength: 1000 }),
-        (session, eventIds, pkg) => {
-          const packet = decodeRxgasePacket(encodeData(session, eventIds, pkg));
-          expect(packet).toEqual({ kind: 'data', session, eventIds, package: pkg });
-        },
-      ),
+      fc.property(...dataPackets, (session, eventIds, pkg) => {
+        const packet = decodeRxgasePacket(encodeData(session, eventIds, pkg));
+        expect(packet).toEqual({ kind: 'data', session, eventIds, package: pkg });
+      }),
     );
   });
 
@@ -176,15 +177,10 @@ describe('rxgase packets', () => {
       }
     }
     fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 8, maxLength: 8 }),
-        fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 20 }),
-        fc.uint8Array({ maxLength: 1000 }),
-        (session, eventIds, pkg) => {
-          const written = new Writer(session).write(eventIds, pkg);
-          expect([...written]).toEqual([...encodeData(session, eventIds, pkg)]);
-        },
-      ),
+      fc.property(...dataPackets, (session, eventIds, pkg) => {
+        const written = new Writer(session).write(eventIds, pkg);
+        expect([...written]).toEqual([...encodeData(session, eventIds, pkg)]);
+      }),
     );
     expect(() => new Writer(token(1)).write([], new Uint8Array(2048 - 14 + 1))).toThrow(
       expect.objectContaining({ code: 'ERR_PACKAGE_OVERFLOW' }),
