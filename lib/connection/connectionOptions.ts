@@ -2,6 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { ReassemblyBudget } from '../operators/joinFragments';
 import { checkPositive } from '../options/checkOption';
 import { MAX_PACKAGE_SIZE } from '../protocol/constants';
+import { TOKEN_SIZE } from '../protocol/rxgaseConstants';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import type { Package } from '../protocol/packages';
@@ -169,5 +170,10 @@ export function checkConnectionOptions<P extends Package>(options: ConnectionOpt
   if (options.bandwidth !== undefined) checkPositive('bandwidth', options.bandwidth);
   if (options.maxBlockSize !== undefined && options.maxBlockSize !== 0) {
     checkPositive('maxBlockSize', options.maxBlockSize, { whole: true });
+  }
+  if (options.session !== undefined && options.session.length !== TOKEN_SIZE) {
+    throw new InvalidArgumentError(
+      `a session token has ${TOKEN_SIZE} bytes, got ${options.session.length}`,
+    );
   }
 }

@@ -144,7 +144,10 @@ export class Pacer {
 
   /** Sends at the wrapped time `at`, or now if that has passed. */
   private sendAt(at: number, now = this.scheduler.now()): void {
-    const delay = wrappedDifference(at, wrapTime(now));
+    let delay = wrappedDifference(at, wrapTime(now));
+    // Never more than a beat away: one further is a clock set forward by days (as Date.now() may
+    // be), whose wrap makes a time passed look days ahead. Due now, as it is.
+    if (delay > this.intervalMs) delay = 0;
     // Due already: it goes now, and counts from now.
     this.nextAt = delay > 0 ? at : wrapTime(now);
     const timer = this.timer;
@@ -172,10 +175,10 @@ export class Pacer {
       // goes on, on a timer of its own.
       this.running = undefined;
       if (!this.stopped && this.timer === action) {
-        const now = this.scheduler.now();
+        const due = wrappedDifference(this.nextAt, wrapTime(this.scheduler.now()));
         this.timer = this.scheduler.schedule(
           beat,
-          Math.max(0, wrappedDifference(this.nextAt, wrapTime(now))),
+          due > this.intervalMs ? 0 : Math.max(0, due),
           this,
         );
       }

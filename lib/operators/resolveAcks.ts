@@ -112,7 +112,7 @@ export function resolveAcks(
  * {@link resolveAcks} keeps, for a caller that has each send and each header at hand rather than
  * as streams, such as a connection's receive path. Each outcome goes to `onOutcome` as it is
  * known: acked ones when a header comes in, timed-out ones when the timer fires. A package sent
- * and acked allocates nothing here: the pending packages are two arrays of numbers.
+ * and acked allocates nothing here: the pending packages are an array of numbers.
  *
  * ## Example
  * ```ts

@@ -308,9 +308,13 @@ export function encodeSliceAck(
   return out.bytes;
 }
 
-/** A packet of `size` bytes of this kind, its prefix written. */
+/**
+ * A packet of `size` bytes of this kind, its prefix written: a data packet, sent and let go, in a
+ * view of a shared slab; any other in an array of its own, as one may be kept (an accept is, for
+ * as long as its connection lasts), and a view would keep its whole slab.
+ */
 function prefixed(kind: PacketKind, size: number): Uint8Array {
-  const bytes = slabBytes(size);
+  const bytes = kind === PacketKind.Data ? slabBytes(size) : new Uint8Array(size);
   bytes.set(RXGASE_PROTOCOL_ID);
   bytes[PACKET_PREFIX_SIZE - 1] = kind;
   return bytes;

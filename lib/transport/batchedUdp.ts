@@ -243,12 +243,6 @@ export function bindBatched(
     address,
     errors$: errors.asObservable(),
     socket: 'native',
-    route(to: Address): Route {
-      const ip = validPort(to.port) ? bytesOf(to.host) : undefined;
-      // A name, or a port out of range: each datagram goes the way `send` takes it.
-      if (ip === undefined) return { send: (data) => transport.send({ data, address: to }) };
-      return new NativeRoute(routed, ip, to.port);
-    },
     send({ data, address: to }: Datagram): void {
       if (closed) return;
       if (!validPort(to.port)) {
@@ -279,6 +273,17 @@ export function bindBatched(
       else finishIfDone();
     },
   };
+  // Not enumerable: a copy of the transport with a `send` of its own (`{ ...udp, send }`, which
+  // logs or drops what goes out) has no route, and its sends go through that `send`.
+  Object.defineProperty(transport, 'route', {
+    enumerable: false,
+    value: (to: Address): Route => {
+      const ip = validPort(to.port) ? bytesOf(to.host) : undefined;
+      // A name, or a port out of range: each datagram goes the way `send` takes it.
+      if (ip === undefined) return { send: (data) => transport.send({ data, address: to }) };
+      return new NativeRoute(routed, ip, to.port);
+    },
+  });
   return transport;
 }
 

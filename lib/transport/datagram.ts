@@ -41,7 +41,9 @@ export interface Transport {
    * The way to one peer, for a caller that sends there many times (a server, to each client):
    * what `send` works out for each datagram from its address (the host's bytes, on rxgase's
    * native socket) is worked out once. Its `send` behaves as the transport's own to `to`.
-   * Transports without it are sent through with `send`.
+   * Transports without it are sent through with `send`. A wrapper that replaces `send` replaces
+   * or leaves out `route` too; the native socket's is not enumerable, so a spread copy with a
+   * `send` of its own (`{ ...udp, send }`) has none, and every datagram goes through that `send`.
    */
   route?(to: Address): Route;
   /** Stops receiving and sending, completes `datagrams$` and frees what the transport holds. */

@@ -1,4 +1,4 @@
-import { VirtualAction, VirtualTimeScheduler, filter, map } from 'rxjs';
+import { Subject, VirtualAction, VirtualTimeScheduler, filter, map } from 'rxjs';
 import { Connection, ConnectionStatus } from '../../lib/connection/connection';
 import { plainPackages } from '../../lib/connection/packageCodec';
 import { ConnectionClosedError, InvalidArgumentError } from '../../lib/protocol/errors';
@@ -156,5 +156,26 @@ describe('a Connection whose link drops', () => {
     expect(connection.closeReason).toBe('timeout');
     expect(connection.isDropped).toBe(false);
     expect(failed).toBe(true);
+  });
+
+  it('refuses a session token that is not 8 bytes before it takes over a dropped connection', () => {
+    const { scheduler, client, resume } = pair();
+    const a = client().open();
+    a.dispatchEvent(event(1)).subscribe({ error: () => undefined });
+    a.drop('disconnected');
+    const options = {
+      remote: { host: 'b', port: 2 },
+      incoming$: new Subject<Uint8Array>(),
+      send: () => undefined,
+      codec: plainPackages,
+      scheduler,
+      resumes: a,
+    };
+    expect(() => new Connection<Package>({ ...options, session: SESSION.subarray(1) })).toThrow(
+      InvalidArgumentError,
+    );
+    // Its events are still the dropped connection's, for one that resumes it.
+    resume(a, 'client').close();
+    scheduler.flush();
   });
 });

@@ -126,6 +126,22 @@ describe('paceSends', () => {
     expect(sends).toEqual([0, 40, 80, 90, 130, 135, 175]);
   });
 
+  it('keeps its beat when its clock is set forward by days, hurried or not', () => {
+    const beneath = new VirtualTimeScheduler(VirtualAction, 200);
+    // A wall clock set a week forward at 50: the last send, at 40, looks days away to a wrap.
+    const clock: SchedulerLike = {
+      now: () => beneath.now() + (beneath.now() >= 50 ? 7 * 24 * 3600 * 1000 : 0),
+      schedule: beneath.schedule.bind(beneath) as SchedulerLike['schedule'],
+    };
+    const urgent = new Subject<void>();
+    const sends: number[] = [];
+    urgent.pipe(paceSends(of(40), clock)).subscribe(() => sends.push(beneath.now()));
+    beneath.schedule(() => urgent.next(), 60);
+    beneath.flush();
+    // The request at 60 goes at once, and the beat goes on from it.
+    expect(sends).toEqual([0, 40, 60, 100, 140, 180]);
+  });
+
   it('follows an interval set from inside a send on a virtual scheduler, sending nothing extra', () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, 400);
     const intervals = new BehaviorSubject(40);

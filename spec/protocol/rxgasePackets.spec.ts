@@ -170,6 +170,12 @@ describe('rxgase packets', () => {
     );
   });
 
+  it('gives a packet that may be kept, such as an accept, bytes of its own', () => {
+    const accept = encodeAccept(token(1), token(2));
+    expect(accept.byteOffset).toBe(0);
+    expect(accept.buffer.byteLength).toBe(accept.length);
+  });
+
   it('writes the same data packets from a session held as its prefix as encodeData does', () => {
     class Writer extends DataPrefix {
       write(eventIds: readonly number[], pkg: Uint8Array): Uint8Array {

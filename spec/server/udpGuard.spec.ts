@@ -158,6 +158,30 @@ describe('the server on guard over real UDP on 127.0.0.1', () => {
     expect(server.stats).toMatchObject({ malformed: 1, control: 20, connects: 0, clients: 0 });
   });
 
+  it('sends every datagram through the send of a transport copied with one of its own', async () => {
+    const through: number[] = [];
+    const { store, machine } = arena();
+    const server = new Server(store, {
+      bind: async (port, host) => {
+        const udp = await bindUdp({ port, host });
+        // A copy has no route of the socket's: the packages of each client come this way too.
+        expect({ ...udp }).not.toHaveProperty('route');
+        return {
+          ...udp,
+          send: (datagram) => (through.push(datagram.data.length), udp.send(datagram)),
+        };
+      },
+    });
+    const address = await server.run(0, '127.0.0.1', machine);
+    machine.runGameLoop(20);
+    opened.push({ close: () => server.shutdown() }, { close: () => machine.stop() });
+    await connected(address, 'ann');
+    const [connection] = [...server.connections.values()];
+    expect(connection?.stats.datagramsOut).toBeGreaterThan(0);
+    // Every datagram of the client's connection, besides the handshake's challenge and accept.
+    expect(through.length).toBeGreaterThanOrEqual(2 + (connection?.stats.datagramsOut ?? 0));
+  });
+
   it('tells the client of a server that stopped without a word and runs again on its port `unknown session`, within a second', async () => {
     // The server's last words are lost, as when its process is killed: the client is not told.
     let mute = false;
