@@ -107,39 +107,37 @@ describe('paceSends', () => {
     expect(schedule).toHaveBeenCalledTimes(2);
   });
 
-  it('keeps its beat on a clock since 1970 that its times wrap past, hurried as ever', () => {
+  /**
+   * The sends of a 40 ms beat over 200 virtual ms on a clock that reads `clock(virtual time)`,
+   * hurried at each of `requests`, at their virtual times.
+   */
+  function pacedOn(clock: (at: number) => number, requests: readonly number[]): number[] {
     const beneath = new VirtualTimeScheduler(VirtualAction, 200);
-    // Now is a time since 1970 60 ms before the pacer's wrapped times start again at 0.
-    const since1970 = Math.ceil(1_764_640_000_000 / TIME_WRAP) * TIME_WRAP - 60;
-    const clock: SchedulerLike = {
-      now: () => since1970 + beneath.now(),
+    const scheduler: SchedulerLike = {
+      now: () => clock(beneath.now()),
       schedule: beneath.schedule.bind(beneath) as SchedulerLike['schedule'],
     };
     const urgent = new Subject<void>();
     const sends: number[] = [];
-    urgent.pipe(paceSends(of(40), clock)).subscribe(() => sends.push(clock.now() - since1970));
-    beneath.schedule(() => urgent.next(), 90);
-    beneath.schedule(() => urgent.next(), 131);
+    urgent.pipe(paceSends(of(40), scheduler)).subscribe(() => sends.push(beneath.now()));
+    for (const at of requests) beneath.schedule(() => urgent.next(), at);
     beneath.flush();
+    return sends;
+  }
+
+  it('keeps its beat on a clock since 1970 that its times wrap past, hurried as ever', () => {
+    // Now is a time since 1970 60 ms before the pacer's wrapped times start again at 0.
+    const since1970 = Math.ceil(1_764_640_000_000 / TIME_WRAP) * TIME_WRAP - 60;
     // The request at 90 was due at 85 already: at once. The one at 131 waits for 135, an eighth
     // of 40 (5 ms) after the send at 130.
-    expect(sends).toEqual([0, 40, 80, 90, 130, 135, 175]);
+    expect(pacedOn((at) => since1970 + at, [90, 131])).toEqual([0, 40, 80, 90, 130, 135, 175]);
   });
 
   it('keeps its beat when its clock is set forward by days, hurried or not', () => {
-    const beneath = new VirtualTimeScheduler(VirtualAction, 200);
-    // A wall clock set a week forward at 50: the last send, at 40, looks days away to a wrap.
-    const clock: SchedulerLike = {
-      now: () => beneath.now() + (beneath.now() >= 50 ? 7 * 24 * 3600 * 1000 : 0),
-      schedule: beneath.schedule.bind(beneath) as SchedulerLike['schedule'],
-    };
-    const urgent = new Subject<void>();
-    const sends: number[] = [];
-    urgent.pipe(paceSends(of(40), clock)).subscribe(() => sends.push(beneath.now()));
-    beneath.schedule(() => urgent.next(), 60);
-    beneath.flush();
-    // The request at 60 goes at once, and the beat goes on from it.
-    expect(sends).toEqual([0, 40, 60, 100, 140, 180]);
+    // A wall clock set a week forward at 50: the last send, at 40, looks days away to a wrap. The
+    // request at 60 goes at once, and the beat goes on from it.
+    const week = 7 * 24 * 3600 * 1000;
+    expect(pacedOn((at) => at + (at >= 50 ? week : 0), [60])).toEqual([0, 40, 60, 100, 140, 180]);
   });
 
   it('follows an interval set from inside a send on a virtual scheduler, sending nothing extra', () => {
