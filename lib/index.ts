@@ -92,6 +92,7 @@ export { mergeUpdates } from './state/mergeUpdates';
 export { TRANSPORT_ERROR, addressKey } from './transport/datagram';
 export type { Address, Datagram, Route, Transport } from './transport/datagram';
 export { DEFAULT_RECEIVE_BUFFER_SIZE, bindUdp } from './transport/udpTransport';
+export { DEFAULT_READ_INTERVAL_MS } from './transport/readRounds';
 export type { UdpTransport, UdpTransportOptions } from './transport/udpTransport';
 export { listenWebSocket } from './transport/webSocketServer';
 export type { WebSocketServerStats, WebSocketServerTransport } from './transport/webSocketServer';

@@ -2,7 +2,9 @@
  * Reading rxgase's native UDP socket: readable, it is read with recvmmsg, a batch of datagrams into
  * the inbox's slots at a time, each with its record (length, port, family, flags, IPv6 scope, -,
  * four words of address), until it would block or for at most READ_ROUNDS batches, so that timers
- * are not starved; JavaScript is called once for each batch.
+ * are not starved; JavaScript is called once for each batch. JavaScript may pause the reading
+ * (`pauseReading`) as it takes a batch, to read again in a while what comes meanwhile, many at a
+ * time: the batches of that readiness are read all the same.
  */
 #include "udp.h"
 
@@ -58,7 +60,7 @@ void on_readable(uv_poll_t *poll, int status, int events) {
   }
   if ((events & UV_WRITABLE) && socket->want_writable) {
     socket->want_writable = 0;
-    uv_poll_start(&socket->poll, UV_READABLE, on_readable);
+    watch(socket);
     deliver(socket, 0);
   }
   if (!(events & UV_READABLE)) return;
@@ -86,4 +88,37 @@ void on_readable(uv_poll_t *poll, int status, int events) {
     deliver(socket, count);
     if ((unsigned)count < socket->batch) return;
   }
+}
+
+void watch(Socket *socket) {
+  if (!socket->open) return;
+  int events = (socket->paused ? 0 : UV_READABLE) | (socket->want_writable ? UV_WRITABLE : 0);
+  if (events == 0) {
+    uv_poll_stop(&socket->poll);
+  } else {
+    uv_poll_start(&socket->poll, events, on_readable);
+  }
+}
+
+/**
+ * pauseReading(socket, paused): while paused, the socket is not read, and its datagrams wait in
+ * its receive buffer (a send waiting for room is still told of it); resumed, what waits is read at
+ * once.
+ */
+napi_value pause_reading(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, "ERR_RXGASE_NATIVE", "pauseReading(socket, paused)");
+    return NULL;
+  }
+  Socket *socket = unwrap(env, argv[0]);
+  if (socket == NULL) return NULL;
+  bool paused;
+  CHECK(napi_get_value_bool(env, argv[1], &paused));
+  if (socket->paused == (int)paused) return NULL;
+  socket->paused = paused;
+  watch(socket);
+  return NULL;
 }

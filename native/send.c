@@ -101,7 +101,7 @@ napi_value await_writable(napi_env env, napi_callback_info info) {
   Socket *socket = socket_argument(env, info);
   if (socket == NULL || !socket->open || socket->want_writable) return NULL;
   socket->want_writable = 1;
-  uv_poll_start(&socket->poll, UV_READABLE | UV_WRITABLE, on_readable);
+  watch(socket);
   return NULL;
 }
 

@@ -14,7 +14,8 @@
  * The socket is watched with a uv_poll_t on Node's own event loop, and JavaScript is called once
  * for each batch read with its count, or with -errno when the read failed. A send the kernel had
  * no room for (EAGAIN, a send buffer full on a slow link) stops there: JavaScript keeps the rest
- * and calls `awaitWritable`, and is called with 0 once there is room.
+ * and calls `awaitWritable`, and is called with 0 once there is room. `pauseReading` stops the
+ * reading for a while, and resumes it.
  */
 #include "udp.h"
 
@@ -241,6 +242,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"awaitWritable", NULL, await_writable, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pauseReading", NULL, pause_reading, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lastError", NULL, last_error, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"interfaceName", NULL, interface_name, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -23,8 +23,11 @@
 
 /** Words in a datagram's record, in the inbox's and the outbox's records alike. */
 #define RECORD_WORDS 10
-/** Batches read for one readiness of the socket, at most. */
-#define READ_ROUNDS 8
+/**
+ * Batches read for one readiness of the socket, at most: 1,024 datagrams, a millisecond's of
+ * 25,000 clients sending 40 a second, for a socket read in rounds a millisecond apart.
+ */
+#define READ_ROUNDS 32
 /** Datagrams in one sendmmsg call, at most (the kernel takes up to UIO_MAXIOV, 1024). */
 #define SEND_CHUNK 64
 
@@ -34,6 +37,8 @@ typedef struct {
   int open;
   /** Set while a send waits for room in the socket's send buffer. */
   int want_writable;
+  /** Set while JavaScript keeps the socket from being read (`pauseReading`). */
+  int paused;
   /** What must happen before the struct is freed: the poll handle closed, the external collected. */
   int releases;
   /** The errno of the datagram the last send stopped at, or 0. */
@@ -73,6 +78,9 @@ socklen_t to_sockaddr(struct sockaddr_storage *address, uint32_t family, const u
                       uint32_t port, uint32_t scope);
 /** Watches for the socket being readable (or writable): reads, and calls JavaScript. */
 void on_readable(uv_poll_t *poll, int status, int events);
+/** Watches the socket for what it waits for now: reading unless paused, room to send if wanted. */
+void watch(Socket *socket);
+napi_value pause_reading(napi_env env, napi_callback_info info);
 napi_value send_batch(napi_env env, napi_callback_info info);
 napi_value await_writable(napi_env env, napi_callback_info info);
 napi_value last_error(napi_env env, napi_callback_info info);

@@ -47,6 +47,7 @@ describe('the public API', () => {
         'AckTimeoutError',
         'ConnectionClosedError',
         'addressKey',
+        'DEFAULT_READ_INTERVAL_MS',
         'DEFAULT_RECEIVE_BUFFER_SIZE',
         'bindUdp',
         'DEFAULT_WEBSOCKET_BUFFER_LIMIT',

@@ -1,12 +1,14 @@
 import { lookup } from 'node:dns';
 import { getSystemErrorName } from 'node:util';
 import { Subject, asapScheduler } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { Address, Datagram, Route } from './datagram';
 import { DatagramListeners } from './datagramListeners';
 import { formatIp, parseIp } from './ipAddress';
 import type { IpBytes } from './ipAddress';
 import { RECORD_WORDS } from './nativeUdp';
 import type { NativeUdp } from './nativeUdp';
+import { ReadRounds } from './readRounds';
 import type { UdpTransport } from './udpTransport';
 
 /** A receive slot holds any UDP datagram: an IPv4 one is at most 65,507 bytes. */
@@ -43,6 +45,8 @@ const HOSTS_KEPT = 4096;
  * @param udp The native module.
  * @param family The socket's family.
  * @param local The bytes of the address to bind.
+ * @param readIntervalMs How long a socket rests after a batch is read (see {@link ReadRounds}).
+ * @param scheduler Whose timers end the rests.
  */
 export function bindBatched(
   udp: NativeUdp,
@@ -50,6 +54,8 @@ export function bindBatched(
   local: IpBytes,
   port: number,
   receiveBufferSize: number,
+  readIntervalMs = 0,
+  scheduler?: SchedulerLike,
 ): UdpTransport {
   const errors = new Subject<Error>();
   const inbox = Buffer.alloc(SLOT_SIZE * RECEIVE_BATCH);
@@ -134,6 +140,7 @@ export function bindBatched(
       const datagram = { data, address: { host: hostOf(i), port } };
       for (const listener of current) listener.next(datagram);
     }
+    rounds.read();
   };
 
   const [socket, boundPort] = udp.open(
@@ -148,6 +155,7 @@ export function bindBatched(
     local.scope,
   );
   const address: Address = { host: formatIp(family, local.bytes), port: boundPort };
+  const rounds = new ReadRounds(udp, socket, readIntervalMs, scheduler);
 
   /** Sends what waits, in one system call for each 64; reports each datagram refused. */
   function flush(): void {
@@ -215,6 +223,7 @@ export function bindBatched(
   function finishIfDone(): void {
     if (!closed || finished || lookups > 0 || sentUpTo < queued) return;
     finished = true;
+    rounds.stop();
     udp.close(socket);
     listeners.complete();
     errors.complete();

@@ -28,6 +28,8 @@ export interface NativeUdp {
     to: number,
   ): number;
   awaitWritable(socket: NativeSocket): void;
+  /** Stops reading the socket (its datagrams wait in its buffer), or reads it again. */
+  pauseReading(socket: NativeSocket, paused: boolean): void;
   lastError(socket: NativeSocket): number;
   /** The name of the network interface numbered `index`, or undefined. */
   interfaceName(index: number): string | undefined;
