@@ -21,6 +21,7 @@ import type { GameState } from '../state/gameState';
 import type { Address, Datagram } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { AddressKeys } from './addressKeys';
+import { Farewells } from './farewells';
 import type { ClientEntry, Handshake } from './clientConnection';
 import type { ClientRegistry } from './clientRegistry';
 import type { Cookies } from './cookies';
@@ -97,6 +98,7 @@ export class Gate<S extends GameState<object>> {
   private lastAdmitted: Admitted | undefined;
   private lastKey = '';
   private readonly keys = new AddressKeys();
+  private readonly farewells = new Farewells();
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -324,8 +326,16 @@ export class Gate<S extends GameState<object>> {
       case 'close': {
         if (known?.handshake !== undefined && sameBytes(packet.token, known.handshake.session)) {
           counts.control++;
+          this.farewells.said(key, packet.token);
           known.connection.close('disconnected');
           // Answered, so the client closes its link knowing it was heard (see farewell.ts).
+          send(encodeClose(packet.token, 'disconnected'));
+          return undefined;
+        }
+        // The same farewell again (said twice, and until answered): answered again, as its first
+        // answer may be lost.
+        if (this.farewells.saidBefore(key, packet.token)) {
+          counts.control++;
           send(encodeClose(packet.token, 'disconnected'));
           return undefined;
         }
@@ -335,6 +345,7 @@ export class Gate<S extends GameState<object>> {
         if (held?.handshake === undefined || !sameBytes(packet.token, held.handshake.session))
           break;
         counts.control++;
+        this.farewells.said(key, packet.token);
         this.context.clients.letGo(key, 'disconnected');
         send(encodeClose(packet.token, 'disconnected'));
         return undefined;

@@ -80,7 +80,10 @@ export interface ServerStats extends Pick<ConnectionStats, SummedKey> {
    */
   readonly refusedFull: number;
   readonly refusedPerAddress: number;
-  /** Handshake and control packets acted on: connect requests, challenge responses, closes. */
+  /**
+   * Handshake and control packets acted on: connect requests, challenge responses, closes (a
+   * farewell's repeats too, answered again).
+   */
   readonly control: number;
   /** Handed to a client's connection, which counts them again below. */
   readonly routed: number;

@@ -62,3 +62,22 @@ describe('a farewell that comes after the server saw its link close', () => {
     await server.shutdown();
   });
 });
+
+describe("a farewell's second CLOSE", () => {
+  it('is counted as control, not refused', async () => {
+    const w = world();
+    await w.server.run(7000, 'server', w.machine);
+    const ann = w.client('ann', { reconnect: false });
+    await w.within(ann.connect(7000, 'server'));
+    await w.pass(100);
+    const before = w.server.stats;
+    // A farewell is two CLOSEs: the first closes the session, the second finds it gone.
+    await ann.disconnect();
+    await w.pass(50);
+    const after = w.server.stats;
+    expect(after.refused - before.refused).toBe(0);
+    expect(after.control - before.control).toBe(2);
+    expect(w.server.connections.size).toBe(0);
+    await w.server.shutdown();
+  });
+});
