@@ -4,7 +4,7 @@ import type { Header } from '../protocol/header';
 import { HEADER_SIZE, LENGTH_PREFIX_SIZE, MAX_PACKAGE_SIZE } from '../protocol/constants';
 import { decodeClientPackage } from '../protocol/decode';
 import { encodeServerPackageWith } from '../protocol/encode';
-import type { SentDictionary } from '../protocol/compactDictionary';
+import type { Definition, SentDictionary } from '../protocol/compactDictionary';
 import { PackageOverflowError } from '../protocol/errors';
 import type { ClientPackage } from '../protocol/packages';
 import { BLOCK_CHANGES, BLOCK_WHOLE_STATE, MAX_DATAGRAM_SIZE } from '../protocol/rxgaseConstants';
@@ -20,6 +20,8 @@ const IN_FLIGHT = { kind: 'in flight' } as const;
 
 /** A package's empty update: its update is in a block. */
 const NO_UPDATE = new Uint8Array(0);
+/** What a package that carries no definitions carried. */
+const NO_DEFINITIONS: readonly Definition[] = [];
 
 /**
  * How an rxgase client gets the updates too large for one datagram: as blocks (see
@@ -151,10 +153,13 @@ export class ServerPackages implements PackageCodec<ClientPackage> {
   /** Whether a block is on its way, and the time_order of the state the last one brought. */
   private inFlight = false;
   private delivered: number | undefined;
-  /** The compact form of the update, for the dictionary as it is: once for baseSize and encode. */
-  private compactMemo:
-    | { readonly update: GameStateUpdate; readonly version: number; readonly result: Compact }
-    | undefined;
+  /**
+   * The compact form of an update, for the dictionary at a version: worked out once for baseSize
+   * and encode, in fields of the codec's own.
+   */
+  private compactUpdate: GameStateUpdate | undefined;
+  private compactVersion = -1;
+  private compactResult: Compact | undefined;
 
   constructor(
     private readonly store: StateSource,
@@ -185,10 +190,10 @@ export class ServerPackages implements PackageCodec<ClientPackage> {
     // The definitions an update carries are known once a package that carried them is acked.
     const compact = this.compact;
     if (compact !== undefined) {
-      const carried = next.kind === 'inline' && this.compactMemo?.result;
+      const carried = next.kind === 'inline' && this.compactResult;
       compact.carried(
         header.sequence,
-        carried && !(carried instanceof Error) ? carried.carried : [],
+        carried && !(carried instanceof Error) ? carried.carried : NO_DEFINITIONS,
       );
     }
     this.client.sent();
@@ -227,13 +232,14 @@ export class ServerPackages implements PackageCodec<ClientPackage> {
   }
 
   private compactOf(update: GameStateUpdate, dictionary: SentDictionary): Compact {
-    const memo = this.compactMemo;
-    if (memo?.update !== update || memo.version !== dictionary.version) {
-      const result = compactFor(update, dictionary, this.room);
-      this.compactMemo = { update, version: dictionary.version, result };
-      return result;
-    }
-    return memo.result;
+    const known = this.compactResult;
+    const same = this.compactUpdate === update && this.compactVersion === dictionary.version;
+    if (known !== undefined && same) return known;
+    const fresh = compactFor(update, dictionary, this.room);
+    this.compactUpdate = update;
+    this.compactVersion = dictionary.version;
+    this.compactResult = fresh;
+    return fresh;
   }
 
   private inlineBytes(update: GameStateUpdate): Uint8Array | Error {
