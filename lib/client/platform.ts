@@ -10,9 +10,13 @@ import { bindUdp } from '../transport/udpTransport';
  * reaches a browser.
  */
 
-/** Opens a client's transport: a UDP socket on a port the system chooses. */
+/**
+ * Opens a client's transport: a UDP socket on a port the system chooses, read as datagrams come. A
+ * client hears a few dozen a second, which reading in rounds would not gather, and each rest would
+ * cost a timer and a wake-up.
+ */
 export function bindClientTransport(): Promise<Transport> {
-  return bindUdp({ host: '0.0.0.0' });
+  return bindUdp({ host: '0.0.0.0', readIntervalMs: 0 });
 }
 
 /**

@@ -48,6 +48,27 @@ export type NativeSocket = { readonly __nativeSocket: never };
 /** @internal */
 export const RECORD_WORDS = 10;
 
+/** What this version calls on the module. */
+const FUNCTIONS: readonly (keyof NativeUdp)[] = [
+  'open',
+  'send',
+  'awaitWritable',
+  'pauseReading',
+  'lastError',
+  'interfaceName',
+  'interfaceIndex',
+  'close',
+];
+
+/**
+ * What `udp`, a module loaded, lacks of what this version of rxgase calls on it.
+ *
+ * @internal
+ */
+export function missingFunctions(udp: object): (keyof NativeUdp)[] {
+  return FUNCTIONS.filter((name) => typeof (udp as Record<string, unknown>)[name] !== 'function');
+}
+
 /** Where `npm install` builds the module (native/build.js), from the package's root. */
 const BUILT = join('native', 'build', 'rxgase_udp.node');
 
@@ -80,10 +101,19 @@ function load(): { readonly udp: NativeUdp } | { readonly reason: string } {
       reason: `the native UDP module is not built (${BUILT}); \`npm rebuild rxgase\` builds it where a C compiler and Node's headers are`,
     };
   }
+  let udp: object;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { udp: require(path) as NativeUdp };
+    udp = require(path) as object;
   } catch (error) {
     return { reason: `the native UDP module did not load: ${(error as Error).message}` };
   }
+  // One built from an older rxgase lacks what this one calls: the whole socket would fail later.
+  const missing = missingFunctions(udp);
+  if (missing.length > 0) {
+    return {
+      reason: `the native UDP module (${path}) was built from another version of rxgase, without ${missing.join(', ')}; \`npm rebuild rxgase\` builds it again`,
+    };
+  }
+  return { udp: udp as NativeUdp };
 }

@@ -21,6 +21,7 @@ export const DEFAULT_READ_INTERVAL_MS = 1;
  */
 export class ReadRounds {
   private resuming: Subscription | undefined;
+  private stopped = false;
 
   constructor(
     private readonly udp: Pick<NativeUdp, 'pauseReading'>,
@@ -31,7 +32,7 @@ export class ReadRounds {
 
   /** A batch was read: the socket rests until the interval is over, unless it rests already. */
   read(): void {
-    if (this.intervalMs === 0 || this.resuming !== undefined) return;
+    if (this.intervalMs === 0 || this.resuming !== undefined || this.stopped) return;
     this.udp.pauseReading(this.socket, true);
     this.resuming = this.scheduler.schedule(resume, this.intervalMs, this);
   }
@@ -42,8 +43,12 @@ export class ReadRounds {
     this.udp.pauseReading(this.socket, false);
   }
 
-  /** Cancels the resume that waits, as the socket closes. */
+  /**
+   * Cancels the resume that waits, as the socket closes, and any later rest: the batch being
+   * handed out as it closes sets no timer.
+   */
   stop(): void {
+    this.stopped = true;
     this.resuming?.unsubscribe();
     this.resuming = undefined;
   }

@@ -46,8 +46,8 @@ export interface UdpTransportOptions {
    * (at 80,000 a second, about 30 to a call into JavaScript where it was 5 or 6) and spends less
    * on each. A datagram waits at
    * most this much more; one that comes to a socket that has rested that long already is read at
-   * once. Default {@link DEFAULT_READ_INTERVAL_MS}; 0 reads each readiness as it comes. A finite
-   * number of at least 0. `node:dgram` reads each datagram as it comes, whatever this says.
+   * once. Default {@link DEFAULT_READ_INTERVAL_MS}; 0 reads each readiness as it comes. A number
+   * from 0 to 2,147,483,647, the longest timer Node sets. `node:dgram` reads each datagram as it comes, whatever this says.
    */
   readonly readIntervalMs?: number;
 }
@@ -58,6 +58,9 @@ export interface UdpTransportOptions {
  * @category Transports
  */
 export const DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
+/** The longest timer Node sets, in ms: a longer one fires at once. */
+const MAX_READ_INTERVAL_MS = 2 ** 31 - 1;
 
 /**
  * A transport over a `node:dgram` socket.
@@ -88,7 +91,7 @@ export interface UdpTransport extends Transport {
  * @return The bound transport; its `address` has the port the system chose.
  * @throws {@link HostNotFoundError} If `host` is a name that does not resolve.
  * @throws {@link NativeUdpUnavailableError} If `socket: 'native'` was asked for and cannot be had.
- * @throws {@link InvalidArgumentError} If `readIntervalMs` is not a finite number of at least 0.
+ * @throws {@link InvalidArgumentError} If `readIntervalMs` is not a number from 0 to 2,147,483,647.
  * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
  *   rejects with the system's error.
  *
@@ -105,11 +108,10 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   } = options;
   if (
     typeof readIntervalMs !== 'number' ||
-    !Number.isFinite(readIntervalMs) ||
-    readIntervalMs < 0
+    !(readIntervalMs >= 0 && readIntervalMs <= MAX_READ_INTERVAL_MS)
   ) {
     throw new InvalidArgumentError(
-      `readIntervalMs must be a finite number of at least 0, got ${String(readIntervalMs)}`,
+      `readIntervalMs must be a number from 0 to ${MAX_READ_INTERVAL_MS}, got ${String(readIntervalMs)}`,
     );
   }
   if (kind !== 'dgram') {

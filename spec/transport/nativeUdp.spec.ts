@@ -9,7 +9,7 @@ import { Server } from '../../lib/server/server';
 import { createGameState } from '../../lib/state/gameState';
 import { parseIp } from '../../lib/transport/ipAddress';
 import { silentLogger } from '../../lib/util/logger';
-import { nativeUdp } from '../../lib/transport/nativeUdp';
+import { missingFunctions, nativeUdp } from '../../lib/transport/nativeUdp';
 import type { NativeSocket, NativeUdp } from '../../lib/transport/nativeUdp';
 
 /*
@@ -58,6 +58,15 @@ onLinux('the native UDP socket', () => {
     const transport = await bindUdp();
     transport.close();
     expect(transport.socket).toBe('native');
+  });
+
+  it('is refused when built from another version, which lacks what this one calls', () => {
+    const found = nativeUdp();
+    if (!('udp' in found)) throw new Error(found.reason);
+    expect(missingFunctions(found.udp)).toEqual([]);
+    const older: Partial<NativeUdp> = { ...found.udp };
+    delete older.pauseReading;
+    expect(missingFunctions(older)).toEqual(['pauseReading']);
   });
 
   it('is what a server says it listens on, or node:dgram and why not', async () => {

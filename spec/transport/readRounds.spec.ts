@@ -166,6 +166,25 @@ onLinux('the native UDP socket read in rounds', () => {
     }
   });
 
+  it('sets no rest when it closes as it hands out a batch', async () => {
+    const found = nativeUdp();
+    if (!('udp' in found)) throw new Error(found.reason);
+    const scheduler = new VirtualTimeScheduler();
+    const transport = bindBatched(found.udp, 4, parseIp('127.0.0.1')!, 0, 65536, 5, scheduler);
+    const sender = createSocket('udp4');
+    await bindSocket(sender, 0, '127.0.0.1');
+    try {
+      const closed = new Promise<void>((resolve) =>
+        transport.datagrams$.subscribe({ next: () => transport.close(), complete: resolve }),
+      );
+      await sendTo(sender, transport.address.port, 1);
+      await closed;
+      expect(scheduler.actions.every((action) => action.closed)).toBe(true);
+    } finally {
+      sender.close();
+    }
+  });
+
   it('cancels its resume as it closes', async () => {
     const scheduler = new VirtualTimeScheduler();
     const { port, sender, taking, close } = await reading(5, scheduler);
@@ -178,10 +197,10 @@ onLinux('the native UDP socket read in rounds', () => {
 });
 
 describe('bindUdp readIntervalMs', () => {
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, '1'])('refuses %p', async (value) => {
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '1'])('refuses %p', async (value) => {
     await expect(bindUdp({ readIntervalMs: value as number })).rejects.toThrow(
       new InvalidArgumentError(
-        `readIntervalMs must be a finite number of at least 0, got ${String(value)}`,
+        `readIntervalMs must be a number from 0 to 2147483647, got ${String(value)}`,
       ),
     );
   });
