@@ -53,6 +53,11 @@ export class RoomGate {
     }
     const room = routes.roomOf(key);
     if (room !== undefined) return room.take({ data, address });
+    // A farewell's repeat: its client left its room, which answers it again.
+    if (isRxgasePacket(data) && data[4] === PacketKind.Close) {
+      const left = this.farewellOf(data, address);
+      if (left !== undefined) return left.take({ data, address });
+    }
     // A PyGaSe client carries no token: it plays only where none is required.
     const pygase =
       !isRxgasePacket(data) &&
@@ -64,6 +69,21 @@ export class RoomGate {
       return defaultRoom.take({ data, address });
     }
     counts.unroutable++;
+  }
+
+  /** The room whose client at `address` said the farewell `data` says again, if any. */
+  private farewellOf(data: Uint8Array, address: Address): Room | undefined {
+    let packet;
+    try {
+      packet = decodeRxgasePacket(data);
+    } catch {
+      return undefined;
+    }
+    if (packet.kind !== 'close') return undefined;
+    const { token } = packet;
+    return [...this.context.rooms.values()].find((room) =>
+      room.server.saidFarewell(address, token),
+    );
   }
 
   /** A connect request: into the room its ticket names, or the default room; else refused. */

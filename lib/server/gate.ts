@@ -21,7 +21,7 @@ import type { GameState } from '../state/gameState';
 import type { Address, Datagram } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import { AddressKeys } from './addressKeys';
-import { Farewells } from './farewells';
+import type { Farewells } from './farewells';
 import type { ClientEntry, Handshake } from './clientConnection';
 import type { ClientRegistry } from './clientRegistry';
 import type { Cookies } from './cookies';
@@ -67,6 +67,8 @@ export interface GateContext<S extends GameState<object>> {
   readonly remoteShutdown: boolean;
   /** Sends a datagram to an address. */
   readonly send: (data: Uint8Array, to: Address) => void;
+  /** The sessions closed by a farewell: the server's, kept across its runs. */
+  readonly farewells: Farewells;
   /**
    * Held while a datagram is taken, and all it sets off: its connection's clock reads, its
    * session budget's, its acks' and its silence timer's, are one (see `TimerWheel.hold`).
@@ -98,7 +100,6 @@ export class Gate<S extends GameState<object>> {
   private lastAdmitted: Admitted | undefined;
   private lastKey = '';
   private readonly keys = new AddressKeys();
-  private readonly farewells = new Farewells();
 
   constructor(private readonly context: GateContext<S>) {
     this.limiter = context.rateLimit === false ? undefined : new RateLimiter(context.rateLimit);
@@ -326,7 +327,8 @@ export class Gate<S extends GameState<object>> {
       case 'close': {
         if (known?.handshake !== undefined && sameBytes(packet.token, known.handshake.session)) {
           counts.control++;
-          this.farewells.said(key, packet.token);
+          // The server's own copy: the token is a view of the datagram, whose buffer may be shared.
+          this.context.farewells.said(key, known.handshake.session);
           known.connection.close('disconnected');
           // Answered, so the client closes its link knowing it was heard (see farewell.ts).
           send(encodeClose(packet.token, 'disconnected'));
@@ -334,7 +336,7 @@ export class Gate<S extends GameState<object>> {
         }
         // The same farewell again (said twice, and until answered): answered again, as its first
         // answer may be lost.
-        if (this.farewells.saidBefore(key, packet.token)) {
+        if (this.context.farewells.saidBefore(key, packet.token)) {
           counts.control++;
           send(encodeClose(packet.token, 'disconnected'));
           return undefined;
@@ -345,7 +347,7 @@ export class Gate<S extends GameState<object>> {
         if (held?.handshake === undefined || !sameBytes(packet.token, held.handshake.session))
           break;
         counts.control++;
-        this.farewells.said(key, packet.token);
+        this.context.farewells.said(key, held.handshake.session);
         this.context.clients.letGo(key, 'disconnected');
         send(encodeClose(packet.token, 'disconnected'));
         return undefined;

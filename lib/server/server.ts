@@ -40,6 +40,7 @@ import type {
 import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
 import { dispatchToClients } from './dispatchToClients';
+import { Farewells } from './farewells';
 import { Gate } from './gate';
 import { GAME_STATE_ERROR } from './serverEvents';
 import type {
@@ -110,6 +111,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   /** Each held client that reconnected: the same client, at a new address. */
   readonly reconnected$: Observable<ClientReconnected>;
 
+  private readonly farewells = new Farewells();
   private readonly clients: ClientRegistry<S>;
   /** The clients' timers, and their clock. */
   private readonly wheel: TimerWheel;
@@ -174,6 +176,16 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    */
   resumes(session: Uint8Array): boolean {
     return this.clients.resumable(session);
+  }
+
+  /**
+   * Whether the client at `address` said farewell for the session `token` names: a room server
+   * hands the farewell's repeats, which it no longer routes, to the room that closed the session.
+   *
+   * @internal
+   */
+  saidFarewell(address: Address, token: Uint8Array): boolean {
+    return this.farewells.saidBefore(addressKey(address), token);
   }
 
   /** How many clients whose link dropped are held now for their reconnection. */
@@ -267,6 +279,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       clients: this.clients,
       cookies: this.cookies,
       counts: this.counts,
+      farewells: this.farewells,
       send: (data, address) => transport.send({ data, address }),
       shutdown: () => void this.shutdown(),
     });

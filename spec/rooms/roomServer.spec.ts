@@ -1,12 +1,14 @@
 import { mergeMap } from 'rxjs';
 import { Client } from '../../lib/client/client';
-import { encodeConnectRequest } from '../../lib/protocol/rxgasePackets';
+import { encodeConnectRequest, isRxgasePacket } from '../../lib/protocol/rxgasePackets';
+import { PacketKind } from '../../lib/protocol/rxgaseConstants';
 import { ticketBytes } from '../../lib/protocol/tickets';
 import type { ClientOptions } from '../../lib/client/clientOptions';
 import { NoSuchRoomError } from '../../lib/protocol/errors';
 import type { RoomDefinition, RoomInfo } from '../../lib/rooms/roomDefinition';
 import type { Room } from '../../lib/rooms/room';
 import { RoomServer } from '../../lib/rooms/roomServer';
+import type { Datagram } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import { SimulationScheduler } from '../../lib/transport/simulationScheduler';
 import { virtualTime } from '../helpers/world';
@@ -325,6 +327,45 @@ describe('RoomServer', () => {
       /PyGaSe client cannot join rooms/,
     );
     await expect(client('ann').join({ ...seat, ticket: '!' })).rejects.toThrow(/base64url/);
+    await rooms.shutdown();
+  });
+});
+
+describe("a farewell's repeated CLOSE to a room server", () => {
+  it('goes to the room its client left, which answers it again; none is unroutable', async () => {
+    const scheduler = new SimulationScheduler();
+    const network = new MemoryNetwork(scheduler);
+    // The kinds of the rxgase packets the server sends to ann.
+    const toAnn: number[] = [];
+    const rooms = new RoomServer({
+      scheduler,
+      bind: async (port, host) => {
+        const transport = network.bind({ host, port: port || 7000 });
+        const send = (datagram: Datagram): void => {
+          if (datagram.address.host === 'ann' && isRxgasePacket(datagram.data)) {
+            toAnn.push(datagram.data[4] ?? -1);
+          }
+          transport.send(datagram);
+        };
+        return { ...transport, send };
+      },
+    }).define('arena', arena);
+    const { within, pass } = virtualTime(scheduler);
+    await rooms.run(7000, 'server');
+    const ann = new Client<Arena>({
+      scheduler,
+      bind: async () => network.bind({ host: 'ann', port: 1 }),
+      resolve: async (host) => host,
+    });
+    await within(ann.join(await rooms.joinOrCreate('arena')));
+    await pass(100);
+    const unroutable = rooms.stats.unroutable;
+    toAnn.length = 0;
+    // Two CLOSEs: the room closes the session at the first and answers each.
+    await ann.disconnect();
+    await pass(2000);
+    expect(toAnn.filter((kind) => kind === PacketKind.Close)).toHaveLength(2);
+    expect(rooms.stats.unroutable).toBe(unroutable);
     await rooms.shutdown();
   });
 });
