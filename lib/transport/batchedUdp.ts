@@ -140,7 +140,8 @@ export function bindBatched(
       const datagram = { data, address: { host: hostOf(i), port } };
       for (const listener of current) listener.next(datagram);
     }
-    rounds.read();
+    // A full batch may leave more waiting: the socket rests once it is read to its last datagram.
+    rounds.read(count < RECEIVE_BATCH);
   };
 
   const [socket, boundPort] = udp.open(

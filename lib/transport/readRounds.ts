@@ -10,12 +10,14 @@ import type { NativeSocket, NativeUdp } from './nativeUdp';
 export const DEFAULT_READ_INTERVAL_MS = 1;
 
 /**
- * Reads a native socket in rounds at least `intervalMs` apart: once a batch is read, the socket is
- * paused, and what comes meanwhile waits in its receive buffer, to be read in one go as the
- * interval ends. A busy server so takes its datagrams many at a time: at 80,000 a second, about
- * 30 to a call into JavaScript where it was 5 or 6, and a wake-up of the event loop, a few system
- * calls and a call into JavaScript for each few datagrams were much of what it spent. A datagram waits at most `intervalMs` more; one that comes to a socket read less
- * recently than that is read at once. With `intervalMs` 0, every readiness is read as it comes.
+ * Reads a native socket in rounds at least `intervalMs` apart: once the socket is read to its last
+ * datagram, it is paused, and what comes meanwhile waits in its receive buffer, to be read in one
+ * go as the interval ends. A busy server so takes its datagrams many at a time: at 80,000 a
+ * second, about 30 to a call into JavaScript where it was 5 or 6. A wake-up of the event loop, a
+ * few system calls and a call into JavaScript for each few datagrams were much of what it spent.
+ * A datagram waits at most `intervalMs` more; one that comes to a socket read less recently than
+ * that is read at once. A backlog (the event loop was held up) is read with no rest until it is
+ * gone. With `intervalMs` 0, every readiness is read as it comes.
  *
  * @internal
  */
@@ -30,9 +32,13 @@ export class ReadRounds {
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {}
 
-  /** A batch was read: the socket rests until the interval is over, unless it rests already. */
-  read(): void {
-    if (this.intervalMs === 0 || this.resuming !== undefined || this.stopped) return;
+  /**
+   * A batch was read. One that `drained` the socket (it held less than a batch) starts a rest until
+   * the interval is over, unless one runs already; a full one, after which more may wait, starts
+   * none: a backlog, after the event loop was held up, is read as fast as it can be.
+   */
+  read(drained: boolean): void {
+    if (!drained || this.intervalMs === 0 || this.resuming !== undefined || this.stopped) return;
     this.udp.pauseReading(this.socket, true);
     this.resuming = this.scheduler.schedule(resume, this.intervalMs, this);
   }

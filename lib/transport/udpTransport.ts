@@ -41,7 +41,7 @@ export interface UdpTransportOptions {
    */
   readonly socket?: 'auto' | 'native' | 'dgram';
   /**
-   * How long the native socket rests after it read a batch, in ms: what comes meanwhile waits in
+   * How long the native socket rests once it is read to its last datagram, in ms: what comes meanwhile waits in
    * its receive buffer and is read in one go, so a busy server takes its datagrams many at a time
    * (at 80,000 a second, about 30 to a call into JavaScript where it was 5 or 6) and spends less
    * on each. A datagram waits at

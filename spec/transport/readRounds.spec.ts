@@ -37,7 +37,7 @@ function pausesOf(
 
 describe('ReadRounds', () => {
   it('rests a socket for the interval after a batch, then reads it again', () => {
-    expect(pausesOf(5, (rounds, at) => at(3, () => rounds.read()))).toEqual([
+    expect(pausesOf(5, (rounds, at) => at(3, () => rounds.read(true)))).toEqual([
       [3, true],
       [8, false],
     ]);
@@ -45,10 +45,10 @@ describe('ReadRounds', () => {
 
   it('takes the batches read while it rests as part of the same round', () => {
     const pauses = pausesOf(5, (rounds, at) => {
-      at(0, () => rounds.read());
-      at(0, () => rounds.read());
-      at(4, () => rounds.read());
-      at(9, () => rounds.read());
+      at(0, () => rounds.read(true));
+      at(0, () => rounds.read(true));
+      at(4, () => rounds.read(true));
+      at(9, () => rounds.read(true));
     });
     expect(pauses).toEqual([
       [0, true],
@@ -58,15 +58,28 @@ describe('ReadRounds', () => {
     ]);
   });
 
+  it('rests a socket only once a batch drained it, not after a full one', () => {
+    const pauses = pausesOf(5, (rounds, at) => {
+      at(0, () => rounds.read(false));
+      at(0, () => rounds.read(false));
+      at(0, () => rounds.read(true));
+    });
+    expect(pauses).toEqual([
+      [0, true],
+      [5, false],
+    ]);
+    expect(pausesOf(5, (rounds, at) => at(0, () => rounds.read(false)))).toEqual([]);
+  });
+
   it('never rests a socket with an interval of 0', () => {
     expect(
-      pausesOf(0, (rounds, at) => [0, 1, 2].forEach((ms) => at(ms, () => rounds.read()))),
+      pausesOf(0, (rounds, at) => [0, 1, 2].forEach((ms) => at(ms, () => rounds.read(true)))),
     ).toEqual([]);
   });
 
   it('cancels the resume that waits when stopped', () => {
     const pauses = pausesOf(5, (rounds, at) => {
-      at(1, () => rounds.read());
+      at(1, () => rounds.read(true));
       at(2, () => rounds.stop());
     });
     expect(pauses).toEqual([[1, true]]);
@@ -107,7 +120,7 @@ onLinux('the native UDP socket read in rounds', () => {
       4,
       parseIp('127.0.0.1')!,
       0,
-      65536,
+      4 * 1024 * 1024,
       intervalMs,
       scheduler,
     );
@@ -146,6 +159,25 @@ onLinux('the native UDP socket read in rounds', () => {
       scheduler.flush();
       await taking(3);
       expect(taken).toEqual([1, 2, 3]);
+    } finally {
+      close();
+    }
+  });
+
+  it('reads a backlog longer than one readiness takes with no rest', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { port, taken, sender, taking, close } = await reading(5, scheduler);
+    try {
+      await sendTo(sender, port, 0);
+      await taking(1);
+      // 300 wait while it rests: more than the 256 one readiness reads.
+      for (let i = 1; i <= 300; i++) await sendTo(sender, port, i % 256);
+      await twoRounds();
+      expect(taken).toHaveLength(1);
+      // The rest ends once: the whole backlog is read, the last of it at the next readiness.
+      scheduler.flush();
+      await taking(301);
+      expect(taken).toHaveLength(301);
     } finally {
       close();
     }
