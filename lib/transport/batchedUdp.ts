@@ -45,7 +45,8 @@ const HOSTS_KEPT = 4096;
  * @param udp The native module.
  * @param family The socket's family.
  * @param local The bytes of the address to bind.
- * @param readIntervalMs How long a socket rests after a batch is read (see {@link ReadRounds}).
+ * @param readIntervalMs How long the socket rests once read to its last datagram (see
+ *   {@link ReadRounds}).
  * @param scheduler Whose timers end the rests.
  */
 export function bindBatched(
