@@ -55,7 +55,7 @@ export class RoomGate {
     if (room !== undefined) return room.take({ data, address });
     // A farewell's repeat: its client left its room, which answers it again.
     if (isRxgasePacket(data) && data[4] === PacketKind.Close) {
-      const left = this.farewellOf(data, address);
+      const left = this.farewellOf(data, key);
       if (left !== undefined) return left.take({ data, address });
     }
     // A PyGaSe client carries no token: it plays only where none is required.
@@ -71,8 +71,8 @@ export class RoomGate {
     counts.unroutable++;
   }
 
-  /** The room whose client at `address` said the farewell `data` says again, if any. */
-  private farewellOf(data: Uint8Array, address: Address): Room | undefined {
+  /** The room whose client at `key` said the farewell `data` says again, if any. */
+  private farewellOf(data: Uint8Array, key: string): Room | undefined {
     let packet;
     try {
       packet = decodeRxgasePacket(data);
@@ -81,9 +81,7 @@ export class RoomGate {
     }
     if (packet.kind !== 'close') return undefined;
     const { token } = packet;
-    return [...this.context.rooms.values()].find((room) =>
-      room.server.saidFarewell(address, token),
-    );
+    return [...this.context.rooms.values()].find((room) => room.server.saidFarewell(key, token));
   }
 
   /** A connect request: into the room its ticket names, or the default room; else refused. */

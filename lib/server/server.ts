@@ -179,13 +179,14 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   }
 
   /**
-   * Whether the client at `address` said farewell for the session `token` names: a room server
-   * hands the farewell's repeats, which it no longer routes, to the room that closed the session.
+   * Whether the client at `key` (its address key, as `addressKey` makes it) said farewell for the
+   * session `token` names: a room server hands the farewell's repeats, which it no longer routes,
+   * to the room that closed the session.
    *
    * @internal
    */
-  saidFarewell(address: Address, token: Uint8Array): boolean {
-    return this.farewells.saidBefore(addressKey(address), token);
+  saidFarewell(key: string, token: Uint8Array): boolean {
+    return this.farewells.saidBefore(key, token);
   }
 
   /** How many clients whose link dropped are held now for their reconnection. */
