@@ -28,7 +28,7 @@ import type {
 } from './clientConnection';
 import { HeldSessions, tokenKey } from './heldSessions';
 import type { HeldClient } from './heldSessions';
-import type { Admitted } from './gate';
+import type { Admitted } from './gateContext';
 import type { Summed } from './serverStats';
 import { addUp, emptySums } from './serverStats';
 import { Views } from './views';
