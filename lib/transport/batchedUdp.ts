@@ -1,5 +1,4 @@
 import { lookup } from 'node:dns';
-import { getSystemErrorName } from 'node:util';
 import { Subject, asapScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import type { Address, Datagram, Route } from './datagram';
@@ -8,7 +7,10 @@ import { formatIp, parseIp } from './ipAddress';
 import type { IpBytes } from './ipAddress';
 import { RECORD_WORDS } from './nativeUdp';
 import type { NativeUdp } from './nativeUdp';
+import { PeerHosts, destination } from './peerHosts';
+import type { Destination } from './peerHosts';
 import { ReadRounds } from './readRounds';
+import { badPort, systemError, validPort } from './systemErrors';
 import type { UdpTransport } from './udpTransport';
 
 /** A receive slot holds any UDP datagram: an IPv4 one is at most 65,507 bytes. */
@@ -28,8 +30,6 @@ const OUTBOX_DATAGRAMS = 64;
 const MSG_TRUNC = 0x20;
 /** The system's code for a send buffer with no room. */
 const EAGAIN = 11;
-/** Hosts whose bytes are kept, at most; past that, the memo starts again. */
-const HOSTS_KEPT = 4096;
 
 /**
  * A UDP transport on rxgase's native socket (native/udp.c): datagrams are read in batches of up
@@ -61,7 +61,6 @@ export function bindBatched(
   const errors = new Subject<Error>();
   const inbox = Buffer.alloc(SLOT_SIZE * RECEIVE_BATCH);
   const inRecords = new Uint32Array(RECORD_WORDS * RECEIVE_BATCH);
-  const inRecordBytes = new Uint8Array(inRecords.buffer);
   let outbox = new Uint8Array(OUTBOX_BYTES);
   let outRecords = new Uint32Array(RECORD_WORDS * OUTBOX_DATAGRAMS);
   let outRecordBytes = new Uint8Array(outRecords.buffer);
@@ -77,41 +76,7 @@ export function bindBatched(
   /** Names being looked up, whose datagrams go when the answer comes, even after `close`. */
   let lookups = 0;
   const listeners = new DatagramListeners(() => closed);
-  /**
-   * Host texts of the peers datagrams come from: IPv4 ones by their address as one number, with
-   * no string made for each datagram to look it up; IPv6 ones by their words and scope.
-   */
-  const hostTexts4 = new Map<number, string>();
-  const hostTexts6 = new Map<string, string>();
-  /** The hosts datagrams went to, as their records take them. */
-  const hostBytes = new Map<string, Destination>();
-
-  const hostOf = (at: number): string => {
-    const word = RECORD_WORDS * at;
-    const bytes = (): Uint8Array => inRecordBytes.subarray(4 * (word + 6), 4 * (word + 10));
-    if (inRecords[word + 2] !== 6) {
-      const key = inRecords[word + 6] ?? 0;
-      let text = hostTexts4.get(key);
-      if (text === undefined) {
-        text = formatIp(4, bytes());
-        if (hostTexts4.size >= HOSTS_KEPT) hostTexts4.clear();
-        hostTexts4.set(key, text);
-      }
-      return text;
-    }
-    const scope = inRecords[word + 4] ?? 0;
-    const key = `${inRecords[word + 6]},${inRecords[word + 7]},${inRecords[word + 8]},${inRecords[word + 9]}%${scope}`;
-    let text = hostTexts6.get(key);
-    if (text === undefined) {
-      text = formatIp(6, bytes());
-      // A link-local peer's interface, by name, as node:dgram says it: fe80::1%eth0.
-      if (scope !== 0) text += `%${udp.interfaceName(scope) ?? scope}`;
-      if (hostTexts6.size >= HOSTS_KEPT) hostTexts6.clear();
-      hostTexts6.set(key, text);
-    }
-    return text;
-  };
-
+  const hosts = new PeerHosts(udp);
   const received = (count: number): void => {
     if (count === 0) {
       blocked = false;
@@ -138,7 +103,7 @@ export function bindBatched(
       if (current.length === 0) continue;
       const data = Buffer.allocUnsafe(length);
       inbox.copy(data, 0, i * SLOT_SIZE, i * SLOT_SIZE + length);
-      const datagram = { data, address: { host: hostOf(i), port } };
+      const datagram = { data, address: { host: hosts.textOf(inRecords, i), port } };
       for (const listener of current) listener.next(datagram);
     }
     // A full batch may leave more waiting: the socket rests once it is read to its last datagram.
@@ -231,19 +196,6 @@ export function bindBatched(
     errors.complete();
   }
 
-  /** The bytes of `host`, an IP address; undefined for a name. */
-  function bytesOf(host: string): Destination | undefined {
-    let ip = hostBytes.get(host);
-    if (ip === undefined) {
-      ip = destination(parseIp(host, udp.interfaceIndex));
-      if (ip !== undefined) {
-        if (hostBytes.size >= HOSTS_KEPT) hostBytes.clear();
-        hostBytes.set(host, ip);
-      }
-    }
-    return ip;
-  }
-
   /** A route's send: the datagram queued, unless the transport is closed. */
   const routed = (data: Uint8Array, route: NativeRoute): void => {
     if (!closed) queue(data, route, route.port);
@@ -260,7 +212,7 @@ export function bindBatched(
         errors.next(badPort(to.port));
         return;
       }
-      const ip = bytesOf(to.host);
+      const ip = hosts.bytesOf(to.host);
       if (ip !== undefined) {
         queue(data, ip, to.port);
         return;
@@ -289,17 +241,13 @@ export function bindBatched(
   Object.defineProperty(transport, 'route', {
     enumerable: false,
     value: (to: Address): Route => {
-      const ip = validPort(to.port) ? bytesOf(to.host) : undefined;
+      const ip = validPort(to.port) ? hosts.bytesOf(to.host) : undefined;
       // A name, or a port out of range: each datagram goes the way `send` takes it.
       if (ip === undefined) return { send: (data) => transport.send({ data, address: to }) };
       return new NativeRoute(routed, ip, to.port);
     },
   });
   return transport;
-}
-
-function validPort(port: number): boolean {
-  return Number.isInteger(port) && port > 0 && port <= 65535;
 }
 
 /**
@@ -327,39 +275,4 @@ class NativeRoute implements Destination, Route {
   send(data: Uint8Array): void {
     this.sendTo(data, this);
   }
-}
-
-/**
- * A host as a send record takes it: an IPv4 address also as the one word its record holds, so
- * that a datagram to it writes a number, not its bytes (the server's hundred thousand sends a
- * second each touch one object fewer).
- */
-interface Destination extends IpBytes {
-  readonly word: number;
-}
-
-function destination(ip: IpBytes | undefined): Destination | undefined {
-  if (ip === undefined) return undefined;
-  const word = new Uint32Array(ip.bytes.buffer, ip.bytes.byteOffset, 1)[0] ?? 0;
-  return { ...ip, word };
-}
-
-/** The error node:dgram would give for a refused system call, with the same fields. */
-export function systemError(syscall: string, errno: number, host?: string, port?: number): Error {
-  const code = getSystemErrorName(-errno);
-  const where = host === undefined ? '' : ` ${host}:${port}`;
-  return Object.assign(new Error(`${syscall} ${code}${where}`), {
-    code,
-    errno: -errno,
-    syscall,
-    ...(host === undefined ? {} : { address: host, port }),
-  });
-}
-
-/** The error node:dgram throws for a port out of range. */
-function badPort(port: number): Error {
-  const received = typeof port === 'number' ? `type number (${port})` : String(port);
-  return Object.assign(new RangeError(`Port should be > 0 and < 65536. Received ${received}.`), {
-    code: 'ERR_SOCKET_BAD_PORT',
-  });
 }
