@@ -65,7 +65,8 @@ export {
 export { decodeClientPackage, decodePackage, decodeServerPackage } from './protocol/decode';
 export { CompactDecoder } from './protocol/compactDecoder';
 export { CompactEncoder } from './protocol/compactEncoder';
-export { FieldKind, ReceivedDictionary, SentDictionary } from './protocol/compactDictionary';
+export { FieldKind, ReceivedDictionary } from './protocol/compactDictionary';
+export { SentDictionary } from './protocol/sentDictionary';
 export type {
   CompactTrace,
   Definition,

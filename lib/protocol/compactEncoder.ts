@@ -1,11 +1,7 @@
 import { isPlainObject } from '../util/plainObject';
 import { FieldKind, MAX_KEY_LENGTH, MAX_SHAPE_FIELDS } from './compactDictionary';
-import type {
-  CompactTrace,
-  Definition,
-  SentDictionary,
-  ShapeDefinition,
-} from './compactDictionary';
+import type { CompactTrace, Definition, ShapeDefinition } from './compactDictionary';
+import type { SentDictionary } from './sentDictionary';
 import { TIME_ORDER_KEY } from './constants';
 import { checkUpdate } from './encode';
 import { MsgpackEncoder } from './msgpackEncoder';

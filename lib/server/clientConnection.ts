@@ -4,7 +4,7 @@ import { Connection, ConnectionStatus } from '../connection/connection';
 import { BudgetMeter } from '../connection/sessionBudget';
 import type { SessionBudget } from '../connection/sessionBudget';
 import type { ReassemblyBudget } from '../operators/joinFragments';
-import { SentDictionary } from '../protocol/compactDictionary';
+import { SentDictionary } from '../protocol/sentDictionary';
 import type { ClientPackage, GameEvent } from '../protocol/packages';
 import { DATA_OVERHEAD } from '../protocol/rxgasePackets';
 import type { CloseReason } from '../protocol/rxgasePackets';

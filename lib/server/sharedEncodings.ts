@@ -1,5 +1,6 @@
 import { sameTrace } from '../protocol/compactDictionary';
-import type { CompactTrace, Definition, SentDictionary } from '../protocol/compactDictionary';
+import type { CompactTrace, Definition } from '../protocol/compactDictionary';
+import type { SentDictionary } from '../protocol/sentDictionary';
 import { CompactEncoder } from '../protocol/compactEncoder';
 import { encodeLargeUpdate, encodeUpdate } from '../protocol/encode';
 import { PackageOverflowError } from '../protocol/errors';

@@ -2,7 +2,7 @@ import { EMPTY, of } from 'rxjs';
 import type { Connection } from '../../lib/connection/connection';
 import { updatesFrom } from '../../lib/client/session';
 import type { Arrival } from '../../lib/client/session';
-import { SentDictionary } from '../../lib/protocol/compactDictionary';
+import { SentDictionary } from '../../lib/protocol/sentDictionary';
 import { CompactDecoder } from '../../lib/protocol/compactDecoder';
 import { CompactEncoder } from '../../lib/protocol/compactEncoder';
 import { encodeLargeUpdate } from '../../lib/protocol/encode';

@@ -1,4 +1,4 @@
-import { SentDictionary } from '../../lib/protocol/compactDictionary';
+import { SentDictionary } from '../../lib/protocol/sentDictionary';
 import { CompactEncoder } from '../../lib/protocol/compactEncoder';
 import { createGameState } from '../../lib/state/gameState';
 import { TO_DELETE } from '../../lib/state/toDelete';

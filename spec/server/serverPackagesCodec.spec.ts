@@ -1,5 +1,5 @@
 import { GameStateStore } from '../../lib/game/gameStateStore';
-import { SentDictionary } from '../../lib/protocol/compactDictionary';
+import { SentDictionary } from '../../lib/protocol/sentDictionary';
 import { decodeServerPackage } from '../../lib/protocol/decode';
 import { PackageOverflowError } from '../../lib/protocol/errors';
 import type { Header } from '../../lib/protocol/header';

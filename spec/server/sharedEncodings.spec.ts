@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ReceivedDictionary, SentDictionary } from '../../lib/protocol/compactDictionary';
+import { ReceivedDictionary } from '../../lib/protocol/compactDictionary';
+import { SentDictionary } from '../../lib/protocol/sentDictionary';
 import type { CompactTrace } from '../../lib/protocol/compactDictionary';
 import { CompactDecoder } from '../../lib/protocol/compactDecoder';
 import { CompactEncoder } from '../../lib/protocol/compactEncoder';
