@@ -45,6 +45,8 @@ export interface LinkedClient<S extends GameState<object>> {
   readonly troubled: (error: Error) => void;
 }
 
+// Past ~300 lines with its documentation: one role, as its doc says; the session's steps, the
+// reconnection, the farewell and the state are files of their own.
 /**
  * A client's link to its server: the transport, the connection over it and what its handshake
  * settled, from connecting (the handshake, then the whole state) through a drop and the

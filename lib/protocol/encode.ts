@@ -22,6 +22,8 @@ import { toSqn } from './sequence';
 import { atPath } from '../util/valuePath';
 import { copyWireTypes } from './wireTypes';
 
+// Past ~300 lines with its documentation: one role, PyGaSe's packages and events written into the
+// one shared buffer below, whose helpers every encoder here uses.
 /**
  * The encoders share one buffer and one msgpack encoder: a package is written in place and copied
  * out once, at the end. Encoding is synchronous, so nothing else can use them meanwhile. The

@@ -24,6 +24,8 @@ import type { RoomServerOptions, RoomServerStats } from './roomServerOptions';
 export { DEFAULT_MAX_ROOMS, DEFAULT_RESERVATION_MS } from './roomServerOptions';
 export type { RoomServerOptions, RoomServerStats } from './roomServerOptions';
 
+// Past ~300 lines with its documentation: one role, the public face of a room server; its options
+// are roomServerOptions.ts, the routing of datagrams to rooms RoomGate's.
 /**
  * A server of many rooms on one socket: room types defined once, rooms made on demand, each with
  * its own game state, loop, clients and limits (a `Server` of its own), and disposed when its last

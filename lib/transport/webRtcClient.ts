@@ -131,6 +131,8 @@ const DRAIN_POLL_MS = 10;
 /** How many datagrams wait for a link to open; more are dropped, as a network would. */
 const MAX_WAITING = 64;
 
+// Past ~300 lines with its documentation: one role, a client's links over data channels, each
+// with its signalling, its wait for the channel and its fallback, sharing one transport's state.
 /**
  * A {@link Transport} over a WebRTC data channel, for a client (a browser): the first datagram
  * sent to an address asks the server at `http://host:port/rxgase/rtc` for a data channel,

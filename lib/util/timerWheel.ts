@@ -9,6 +9,8 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
 const RING_SLOTS = 8192;
 const RING_MASK = RING_SLOTS - 1;
 
+// Past ~300 lines with its documentation: one role, a scheduler, whose ring, heap and actions
+// hold the same slots between them.
 /**
  * A scheduler for thousands of timers: what is scheduled on it is due in slots of
  * `resolutionMs` (1 ms by default), and each slot is one timer of the scheduler beneath, which
