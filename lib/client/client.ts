@@ -43,7 +43,7 @@ export type { ClientStatus } from './clientLink';
  */
 export type ClientEventHandler<P = AnyPayload> = (payload: P, context: EventArgs) => void;
 
-// Past ~300 lines with its documentation, most of it: one role, the public face of a client; its
+// Past ~300 lines with its documentation, two fifths of it: one role, the public face of a client; its
 // link, options, state, session and matchmaking are files of their own.
 /**
  * Connects to a server and keeps a copy of its game state, as `state$`.

@@ -34,8 +34,8 @@ import {
   sliceCount,
 } from './rxgaseConstants';
 
-// Past ~300 lines with its documentation: one role, rxgase's packets written, a dozen encoders of a
-// few lines each sharing the prefix and size checks at the end of the file.
+// Past ~300 lines with its documentation: one role, rxgase's packets written, ten encoders sharing
+// the prefix writers and size checks at the end of the file.
 /**
  * Writes a connect request, padded to {@link CONNECT_REQUEST_SIZE} bytes, or as long as its
  * ticket needs.

@@ -25,8 +25,9 @@ export type PacketOutcome = typeof ROUTE | Opening | undefined;
  * The gate's rxgase packets other than a known session's own data, which the gate passes on
  * before it looks further: the steps of the handshake (a connect request is answered with a
  * challenge, or a close saying why not; a challenge response redeems its cookie and opens the
- * client's connection), farewells, shutdown requests, and data of sessions the server does not
- * know.
+ * client's connection), farewells, shutdown requests, and data that did not carry its address's
+ * session: answered from an address with no client, passed on to the connection of one with a
+ * client, which checks it.
  */
 export class ControlPackets<S extends GameState<object>> {
   private readonly unknownSessions: UnknownSessions;

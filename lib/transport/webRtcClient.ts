@@ -132,7 +132,7 @@ const DRAIN_POLL_MS = 10;
 const MAX_WAITING = 64;
 
 // Past ~300 lines with its documentation: one role, a client's links over data channels, each
-// with its signalling, its wait for the channel and its fallback, sharing one transport's state.
+// with its signaling, its wait for the channel and its fallback, sharing one transport's state.
 /**
  * A {@link Transport} over a WebRTC data channel, for a client (a browser): the first datagram
  * sent to an address asks the server at `http://host:port/rxgase/rtc` for a data channel,
