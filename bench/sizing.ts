@@ -4,11 +4,12 @@
  * server the module builds (see backendModule.ts), each client sending the user's events; the
  * figures of one count of clients, or with `find` of each count the search tries.
  */
-import type { EventLoad, LoadTiming } from './load/loadProcess';
+import type { EventLoad } from './load/behaviours';
+import type { LoadTiming } from './load/loadProcess';
 import { SEND_INTERVAL_MS } from './load/protocolClient';
 import { percentile } from './measure';
-import type { Step } from './scenarios/server';
-import { DELIVERY_NEEDED, loadStep, mostHeld, searchMostHeld } from './scenarios/server';
+import type { Step } from './scenarios/loadSteps';
+import { DELIVERY_NEEDED, loadStep, mostHeld, searchMostHeld } from './scenarios/loadSteps';
 
 /** What to run. */
 export interface SizingPlan {

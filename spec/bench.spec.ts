@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { LoadResult } from '../bench/load/loadProcess';
-import type { Step } from '../bench/scenarios/server';
+import type { Step } from '../bench/scenarios/loadSteps';
 import { movedEntities } from '../bench/scenarios/movedEntities';
 import { roomJoin } from '../bench/scenarios/roomJoin';
 import { largeJoin } from '../bench/scenarios/largeJoin';
@@ -16,7 +16,7 @@ import type { GameState } from '../lib/index';
 import type { Result } from '../bench/measure';
 import { receive } from '../bench/scenarios/receive';
 import { serverCode } from '../bench/scenarios/serverCode';
-import { mostHeld, searchMostHeld } from '../bench/scenarios/server';
+import { mostHeld, searchMostHeld } from '../bench/scenarios/loadSteps';
 import type { SizingReport, SizingStep } from '../bench/sizing';
 import { verdict } from '../bench/sizing';
 

@@ -8,19 +8,15 @@
  * the measurement window once it and the drain after it are over; the sockets close.
  */
 import { performance } from 'node:perf_hooks';
-import type { GameEvent, Reservation } from '../../lib/index';
+import type { Reservation } from '../../lib/index';
 import { answerRequests } from './child';
 import type { LoadSockets } from './loadSockets';
 import { openLoadSockets } from './loadSockets';
+import { chase, eventLoad, quickstart } from './behaviours';
+import type { EventLoad } from './behaviours';
 import { yieldToServer } from './priority';
-import type { Behaviour, LoadCounts, LoadProtocol } from './protocolClient';
+import type { LoadCounts, LoadProtocol } from './protocolClient';
 import { ProtocolClient, SEND_INTERVAL_MS, noCounts } from './protocolClient';
-
-/** Events a game's own clients send: each client sends `events` in turn, `perSecond` a second. */
-export interface EventLoad {
-  readonly events: readonly GameEvent[];
-  readonly perSecond: number;
-}
 
 /** What the clients do. */
 export type LoadMode =
@@ -68,67 +64,9 @@ interface Beating {
   send(now: number): void;
 }
 
-const PING_EVERY_MS = 1000;
-const MOVE_EVERY_MS = 100;
 const BARE_DATAGRAM = new Uint8Array(48);
 /** How many datagrams each flooding socket keeps in flight. */
 const FLOOD_WINDOW = 16;
-
-/** A PING a second, starting at a random phase. */
-const quickstart: Behaviour = {
-  events(client, now) {
-    const due = (client.notes.pingAt as number | undefined) ?? now + Math.random() * PING_EVERY_MS;
-    if (due > now) {
-      client.notes.pingAt = due;
-      return [];
-    }
-    client.notes.pingAt = due + PING_EVERY_MS;
-    return [{ type: 'PING', args: [Math.floor(now)], kwargs: {} }];
-  },
-};
-
-/** The user's events, one after the other, `perSecond` a second, starting at a random phase. */
-function eventLoad({ events, perSecond }: EventLoad): Behaviour {
-  const everyMs = 1000 / perSecond;
-  return {
-    events(client, now) {
-      if (events.length === 0 || perSecond === 0) return [];
-      const due = (client.notes.eventAt as number | undefined) ?? now + Math.random() * everyMs;
-      const next = (client.notes.next as number | undefined) ?? 0;
-      // Faster than the beat, several events share a package.
-      const out: GameEvent[] = [];
-      let at = due;
-      for (; at <= now; at += everyMs)
-        out.push(events[(next + out.length) % events.length] as GameEvent);
-      client.notes.eventAt = at;
-      client.notes.next = (next + out.length) % events.length;
-      return out;
-    },
-  };
-}
-
-/** JOIN until the server names the player, then MOVE ten times a second, on a random walk. */
-const chase: Behaviour = {
-  holdsState: true,
-  events(client, now) {
-    const id = client.notes.id as string | undefined;
-    if (id === undefined) {
-      if (client.notes.joined === true) return [];
-      client.notes.joined = true;
-      return [{ type: 'JOIN', args: [], kwargs: { name: 'bot' } }];
-    }
-    if (((client.notes.moveAt as number | undefined) ?? 0) > now) return [];
-    client.notes.moveAt = now + MOVE_EVERY_MS;
-    const [x, y] = (client.notes.position as [number, number] | undefined) ?? [320, 210];
-    const step = (): number => (Math.random() - 0.5) * 12;
-    const position: [number, number] = [x + step(), y + step()];
-    client.notes.position = position;
-    return [{ type: 'MOVE', args: [], kwargs: { position } }];
-  },
-  onEvent(client, event: GameEvent) {
-    if (event.type === 'PLAYER_CREATED') client.notes.id = event.kwargs.id;
-  },
-};
 
 const counts = noCounts();
 const eventAcksMs: number[] = [];

@@ -106,6 +106,8 @@ interface Pending {
   readonly events: number;
 }
 
+// Past ~300 lines with its documentation: one role, one client of either protocol, whose
+// handshake, packages, acks and events share the same sequence and pending packages.
 /** One simulated client: one socket of its own, as the server tells clients by address. */
 export class ProtocolClient {
   /** When the next package is due, in ms of `performance.now()`; set when the load starts. */

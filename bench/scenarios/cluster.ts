@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import { startChild } from '../load/child';
 import type { LoadTiming } from '../load/loadProcess';
 import type { Result } from '../measure';
-import type { ServerPlan, Step } from './server';
-import { LOAD_PROCESSES, describeStep, measureStep, mostHeld, searchMostHeld } from './server';
+import type { Step } from './loadSteps';
+import { LOAD_PROCESSES, describeStep, measureStep, mostHeld, searchMostHeld } from './loadSteps';
+import type { ServerPlan } from './server';
 
 /**
  * Runs `clients` rxgase quickstart clients against a fresh cluster of `processes` room server

@@ -1,5 +1,5 @@
 import type { Result } from '../measure';
-import { loadStep } from './server';
+import { loadStep } from './loadSteps';
 
 /** Players in the chase game. */
 const PLAYERS = 20;
