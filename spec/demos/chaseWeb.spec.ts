@@ -491,6 +491,29 @@ describe('the web chase demo, in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("says in the lobby while the matchmaker's listing fails, and clears it once rooms come again", async () => {
+    const page = await openLobby('hal');
+    await until(page, 'the lobby never listed the rooms', () => window.rooms !== undefined, null);
+    // The matchmaker's listing cannot be reached: the lobby's client asks again each second.
+    await page.route('**/rooms/**', (route) => route.abort('connectionrefused'));
+    await until(
+      page,
+      'the lobby never said it cannot reach the matchmaker',
+      () =>
+        /cannot reach the matchmaker/.test(document.getElementById('status')!.textContent ?? ''),
+      null,
+    );
+    await page.unroute('**/rooms/**');
+    await until(
+      page,
+      'the lobby kept saying it cannot reach the matchmaker',
+      () => document.getElementById('status')!.textContent === '',
+      null,
+    );
+    expect(await page.locator('#rooms tr', { hasText: 'Main room' }).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('answers LAN discovery with its UDP and WebSocket ports', async () => {
     const found = await firstValueFrom(
       discover({ port: served.discovery!.address.port, address: '127.0.0.1', timeoutMs: WAIT_MS }),

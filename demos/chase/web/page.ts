@@ -19,7 +19,7 @@ import {
   startWith,
   withLatestFrom,
 } from 'rxjs';
-import { Client } from '../../../lib/browser';
+import { Client, ROOMS_ERROR } from '../../../lib/browser';
 import type { RoomInfo } from '../../../lib/browser';
 import type { Chase, ChaseEvents } from '../game';
 import { CHASE_ROOM } from '../game';
@@ -258,11 +258,25 @@ function backToLobby(why: string): void {
   statusView.textContent = why;
 }
 
-new Client({ matchmaker }).rooms$(CHASE_ROOM).subscribe({
-  next: showRooms,
+const lister = new Client({ matchmaker });
+/** What the lobby said of a listing that failed and is asked again, until one comes. */
+let unlisted: string | undefined;
+lister.rooms$(CHASE_ROOM).subscribe({
+  next: (rooms) => {
+    if (unlisted !== undefined && statusView.textContent === unlisted) statusView.textContent = '';
+    unlisted = undefined;
+    showRooms(rooms);
+  },
   error: (error: unknown) => {
     statusView.textContent = `The lobby cannot list the rooms: ${String(error)}`;
   },
+});
+// A listing that failed (the matchmaker restarting, the network gone) is asked again each second:
+// the lobby says meanwhile that its rooms may be stale (a game in play keeps its status line).
+lister.errors$.pipe(filter(({ type }) => type === ROOMS_ERROR)).subscribe(({ error }) => {
+  const why = error instanceof Error ? error.message : String(error);
+  unlisted = `The lobby cannot reach the matchmaker (${why}); it asks again each second.`;
+  if (!lobby.hidden) statusView.textContent = unlisted;
 });
 fromEvent(quickButton, 'click').subscribe(() =>
   enter('Quick play', (client) => client.joinOrCreate(CHASE_ROOM)),
