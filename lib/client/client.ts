@@ -168,8 +168,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default
    *   `resolve`).
    * @throws {@link ConnectionRefusedError} If the server refused: `server full`,
-   *   `version mismatch`; or closed the connection before the state came: `state too large` (the
-   *   state does not fit in a package), `kicked`, `shutdown`.
+   *   `version mismatch`; or closed the connection before the client connected: `state too large`
+   *   (the state does not fit in a package), `kicked`, `shutdown`.
+   * @throws {@link ConnectionClosedError} If the client left ({@link disconnect}) before it
+   *   connected, or its link closed first.
    * @throws {@link WaitTimeoutError} If no state arrives within `timeoutMs`: the client
    *   disconnects.
    */
@@ -323,7 +325,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   /**
    * Closes the connection, and tells an rxgase server so. With `shutdownServer`, first asks the
    * server to shut down, which it does only for its host client. The client is disconnected at
-   * once, and may connect again; its old link stays open until the server answers its farewell
+   * once, and may connect again: a {@link connect} or a reconnection under way stops, its
+   * handshake and its socket with it (the connect fails with a {@link ConnectionClosedError}).
+   * Its old link stays open until the server answers its farewell
    * (saying it again every 250 ms meanwhile), for at most a second, so that a farewell a closing
    * link would throw away (a browser's data channel) still reaches the server.
    */

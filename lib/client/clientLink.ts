@@ -1,7 +1,13 @@
-import type { BehaviorSubject, Subject } from 'rxjs';
+import { Subject } from 'rxjs';
+import type { BehaviorSubject } from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { ConnectionStatus } from '../connection/connection';
-import { ConnectionRefusedError, InvalidArgumentError, WaitTimeoutError } from '../protocol/errors';
+import {
+  ConnectionClosedError,
+  ConnectionRefusedError,
+  InvalidArgumentError,
+  WaitTimeoutError,
+} from '../protocol/errors';
 import { CompactDecoder } from '../protocol/compactDecoder';
 import type { GameEvent, ServerPackage } from '../protocol/packages';
 import type { CloseReason } from '../protocol/rxgasePackets';
@@ -16,7 +22,14 @@ import { linkClosedTo } from './handshake';
 import { HeldTransport } from './heldTransport';
 import { reconnectSession } from './reconnection';
 import { farewell, sayFarewell } from './farewell';
-import { closeOf, closedBeforeState, connectionTo, handshakeWithin, updatesFrom } from './session';
+import {
+  closeOf,
+  closedBeforeState,
+  closedError,
+  connectionTo,
+  handshakeWithin,
+  updatesFrom,
+} from './session';
 
 /**
  * Where a client is: `connecting` (its first connection under way), `connected`, `reconnecting`
@@ -54,8 +67,13 @@ export interface LinkedClient<S extends GameState<object>> {
  * back reconnection.ts'; this wires them to one client: its status, its state, its events.
  */
 export class ClientLink<S extends GameState<object>> {
-  /** One more each time the client connects or disconnects: a reconnection of an older one stops. */
+  /**
+   * One more each time the client starts to connect and each time it disconnects: a connect or a
+   * reconnection of an older one stops.
+   */
   private generation = 0;
+  /** Each time the client disconnects: a handshake under way stops at once. */
+  private readonly leaving = new Subject<void>();
   private accepted: Accepted | undefined;
   private transport: Transport | undefined;
   private current: Connection<ServerPackage> | undefined;
@@ -98,31 +116,44 @@ export class ClientLink<S extends GameState<object>> {
     if (this.current !== undefined || this.connecting) {
       throw new InvalidArgumentError('the client is already connected');
     }
+    const generation = ++this.generation;
     this.connecting = true;
     this.client.status.next('connecting');
     try {
-      await this.connect(port, hostname, timeoutMs, seat);
+      await this.connect(port, hostname, timeoutMs, seat, generation);
       this.client.status.next('connected');
     } catch (error) {
-      this.client.status.next('disconnected');
+      // Left meanwhile (`close`), the client may be connecting anew: its status is not this one's.
+      if (this.generation === generation) this.client.status.next('disconnected');
       throw error;
     } finally {
-      this.connecting = false;
+      if (this.generation === generation) this.connecting = false;
     }
   }
 
   /**
    * Binds a transport, resolves the host, shakes hands (rxgase) and waits for the whole state;
-   * what fails closes what was opened.
+   * what fails closes what was opened. The client leaving meanwhile (`close`, which starts a new
+   * generation) ends it with a {@link ConnectionClosedError}.
    */
   private async connect(
     port: number,
     hostname: string,
     timeoutMs: number,
-    seat?: Seat,
+    seat: Seat | undefined,
+    generation: number,
   ): Promise<void> {
     const { scheduler, logger } = this.client.options;
-    const transport = new HeldTransport(await this.client.options.bind());
+    const left = (): ConnectionClosedError =>
+      new ConnectionClosedError(`the client left before it connected to ${hostname}:${port}`);
+    const bound = await this.client.options.bind();
+    if (this.generation !== generation) {
+      bound.close();
+      throw left();
+    }
+    const transport = new HeldTransport(bound);
+    // What the transport reports from the start, the handshake's sends included.
+    transport.errors$?.subscribe((error) => this.client.troubled(error));
     // A client over WebSocket (a browser) joins a room where its server takes WebSockets.
     const target =
       transport.address.scheme === 'ws' && seat?.webSocket !== undefined
@@ -131,6 +162,7 @@ export class ClientLink<S extends GameState<object>> {
     let host: string;
     try {
       host = await this.client.options.resolve(target.host);
+      if (this.generation !== generation) throw left();
     } catch (error) {
       transport.close();
       throw error;
@@ -152,17 +184,20 @@ export class ClientLink<S extends GameState<object>> {
           scheduler,
           timeoutMs,
           (answer) => this.ignore(answer, from),
+          this.leaving,
           ticket,
         );
       } catch (error) {
-        transport.close();
-        this.transport = undefined;
+        // Unless the client left, whose farewell closes the transport.
+        if (this.transport === transport) {
+          transport.close();
+          this.transport = undefined;
+        }
         throw error;
       }
     }
     this.accepted = accepted;
     this.room = seat?.roomId;
-    const generation = ++this.generation;
     const connection = this.attach(transport, server, accepted, generation);
     transport.release();
     try {
@@ -174,10 +209,16 @@ export class ClientLink<S extends GameState<object>> {
         timeoutMs - (scheduler.now() - started),
         closedBeforeState(connection, from),
       );
+      // The state came, and the server's close right behind it (a kick on joining, say).
+      if (connection.currentStatus === ConnectionStatus.Disconnected) {
+        throw closedError(connection.closeReason, from);
+      }
       logger.info(`Connected to ${from}.`);
     } catch (error) {
       if (this.current === connection) await this.close();
-      if (error instanceof ConnectionRefusedError) throw error;
+      if (error instanceof ConnectionRefusedError || error instanceof ConnectionClosedError) {
+        throw error;
+      }
       throw new WaitTimeoutError(`no game state came from ${from} within ${timeoutMs} ms`, {
         cause: error,
       });
@@ -214,19 +255,6 @@ export class ClientLink<S extends GameState<object>> {
       resumes,
     );
     this.current = connection;
-    if (accepted !== undefined) {
-      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
-        (reason) =>
-          // The server lost the link and holds the client's place: it comes back (where the
-          // connection is resumable: the server gave a resume token, and `reconnect` is on).
-          reason === 'dropped' && connection.isResumable
-            ? connection.drop('timeout')
-            : connection.close(reason),
-      );
-    }
-    // A WebSocket that closed is the end of the connection (or a drop), now, not in 5 s.
-    linkClosedTo(transport, server).subscribe(() => connection.drop('disconnected'));
-    transport.errors$?.subscribe((error) => this.client.troubled(error));
     this.client.known.follow(updatesFrom(connection, logger, updates));
     connection.events$.subscribe((event) => this.client.received(event));
     connection.open();
@@ -251,6 +279,20 @@ export class ClientLink<S extends GameState<object>> {
       logger.info(`Lost the connection to ${from} (${connection.closeReason}).`);
       void this.close();
     });
+    // Last, once the status is followed: a close the server sent right behind its accept, which
+    // the transport held, comes at once, and closes a connection that is open and followed.
+    if (accepted !== undefined) {
+      closeOf(transport, server, accepted.session, (close) => this.ignore(close, from)).subscribe(
+        (reason) =>
+          // The server lost the link and holds the client's place: it comes back (where the
+          // connection is resumable: the server gave a resume token, and `reconnect` is on).
+          reason === 'dropped' && connection.isResumable
+            ? connection.drop('timeout')
+            : connection.close(reason),
+      );
+    }
+    // A WebSocket that closed is the end of the connection (or a drop), now, not in 5 s.
+    linkClosedTo(transport, server).subscribe(() => connection.drop('disconnected'));
     return connection;
   }
 
@@ -280,6 +322,8 @@ export class ClientLink<S extends GameState<object>> {
       accepted,
       (answer) => this.ignore(answer, from),
       () => this.generation !== generation,
+      this.leaving,
+      this.client.troubled,
     );
     // The client left, or connected anew, meanwhile: this reconnection is over.
     if (outcome.kind === 'aborted' || this.generation !== generation) {
@@ -309,6 +353,7 @@ export class ClientLink<S extends GameState<object>> {
     const { current, transport, server, accepted } = this;
     const { scheduler, logger } = this.client.options;
     this.generation++;
+    this.connecting = false;
     // Its dropped connection said Disconnected already: leaving, it is told here.
     if (this.client.status.value === 'reconnecting')
       this.client.disconnections.next('disconnected');
@@ -327,6 +372,8 @@ export class ClientLink<S extends GameState<object>> {
       const datagrams = farewell(accepted, { shutdownServer, connected });
       sayFarewell(transport, server, datagrams, accepted?.session, scheduler);
     }
+    // A handshake under way, the client's first or a reconnection's, stops now.
+    this.leaving.next();
     return Promise.resolve();
   }
 

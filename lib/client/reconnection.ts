@@ -1,4 +1,5 @@
-import { firstValueFrom, timer } from 'rxjs';
+import { firstValueFrom, race, timer } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ConnectionRefusedError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import { sameBytes } from '../protocol/rxgasePackets';
@@ -36,6 +37,8 @@ const FINAL: ReadonlySet<string> = new Set<CloseReason>([
  * server that refuses the session (its window passed, it restarted) ends the attempts at once.
  *
  * @param aborted Whether the client gave up meanwhile (it disconnected): checked after each step.
+ * @param left$ Each time the client leaves: a handshake or a delay under way ends at once.
+ * @param troubled Told what each attempt's transport reports.
  */
 export async function reconnectSession(
   options: ResolvedClientOptions,
@@ -44,6 +47,8 @@ export async function reconnectSession(
   { session, resumeToken }: Accepted,
   ignored: (answer: HandshakeAnswer) => void,
   aborted: () => boolean,
+  left$: Observable<unknown>,
+  troubled: (error: Error) => void,
 ): Promise<Reconnection> {
   // A server that gave no resume token holds no one: there is nothing to come back to.
   if (resumeToken === undefined) return { kind: 'failed', reason: undefined };
@@ -56,6 +61,7 @@ export async function reconnectSession(
     let transport: HeldTransport | undefined;
     try {
       transport = new HeldTransport(await options.bind());
+      transport.errors$?.subscribe(troubled);
       if (aborted()) throw ABORTED;
       logger.info(`Reconnecting to ${from} (attempt ${attempt + 1}) ...`);
       const accepted = await handshakeWithin(
@@ -64,6 +70,7 @@ export async function reconnectSession(
         scheduler,
         left,
         ignored,
+        left$,
         resumeTicket(session),
         resumeToken,
       );
@@ -81,7 +88,7 @@ export async function reconnectSession(
       return { kind: 'resumed', transport, accepted };
     } catch (error) {
       transport?.close();
-      if (error === ABORTED) return { kind: 'aborted' };
+      if (error === ABORTED || aborted()) return { kind: 'aborted' };
       if (error instanceof ConnectionRefusedError && FINAL.has(error.reason)) {
         logger.info(`${from} refused the reconnection: ${error.reason}.`);
         return { kind: 'failed', reason: error.reason as CloseReason };
@@ -89,7 +96,8 @@ export async function reconnectSession(
       logger.debug(`Reconnection to ${from} failed: ${(error as Error).message}`);
     }
     const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt, deadline - scheduler.now());
-    if (delay > 0) await firstValueFrom(timer(delay, scheduler));
+    // The wait ends early if the client leaves.
+    if (delay > 0) await firstValueFrom(race(timer(delay, scheduler), left$), { defaultValue: 0 });
     if (aborted()) return { kind: 'aborted' };
   }
 }

@@ -1,5 +1,6 @@
 import {
   EMPTY,
+  defer,
   filter,
   firstValueFrom,
   map,
@@ -15,6 +16,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { Connection, ConnectionStatus, RXGASE_CLIENT_ACK_EVERY } from '../connection/connection';
 import { clientPackages } from '../connection/packageCodec';
 import {
+  ConnectionClosedError,
   ConnectionRefusedError,
   MalformedPayloadError,
   WaitTimeoutError,
@@ -49,11 +51,13 @@ import type { HeldTransport } from './heldTransport';
  */
 
 /**
- * The handshake with `server`, bounded by `timeoutMs`: resolves with what the server accepted
- * with. From the accept on, `transport` holds what comes in, for the connection to take once
- * attached (and the transport released).
+ * The handshake with `server`, bounded by `timeoutMs` and by `left$`: resolves with what the
+ * server accepted with. From the accept on, `transport` holds what comes in, for the connection
+ * to take once attached (and the transport released). The client leaving (`left$`) ends it at
+ * once, its resends with it.
  *
  * @throws {@link ConnectionRefusedError} If the server refused.
+ * @throws {@link ConnectionClosedError} If the client left first.
  * @throws {@link WaitTimeoutError} If the server did not accept within `timeoutMs`.
  */
 export async function handshakeWithin(
@@ -62,22 +66,35 @@ export async function handshakeWithin(
   scheduler: SchedulerLike,
   timeoutMs: number,
   ignored: (answer: HandshakeAnswer) => void,
+  left$: Observable<unknown>,
   ticket?: Uint8Array,
   resumes?: Uint8Array,
 ): Promise<Accepted> {
+  const leaving$ = left$.pipe(
+    mergeMap(() =>
+      throwError(
+        () => new ConnectionClosedError(`the client left before ${addressKey(server)} accepted it`),
+      ),
+    ),
+  );
   try {
     return await firstValueFrom(
-      handshake(transport.source, server, scheduler, {
-        ignored,
-        ...(ticket && { ticket }),
-        ...(resumes && { resumes }),
-      }).pipe(
-        tap(() => transport.hold()),
-        timeout({ first: timeoutMs, scheduler }),
+      merge(
+        handshake(transport.source, server, scheduler, {
+          ignored,
+          ...(ticket && { ticket }),
+          ...(resumes && { resumes }),
+        }).pipe(
+          tap(() => transport.hold()),
+          timeout({ first: timeoutMs, scheduler }),
+        ),
+        leaving$,
       ),
     );
   } catch (error) {
-    if (error instanceof ConnectionRefusedError) throw error;
+    if (error instanceof ConnectionRefusedError || error instanceof ConnectionClosedError) {
+      throw error;
+    }
     throw new WaitTimeoutError(`${addressKey(server)} did not answer within ${timeoutMs} ms`, {
       cause: error,
     });
@@ -203,29 +220,47 @@ export function closeOf(
 }
 
 /**
- * Errors with a {@link ConnectionRefusedError} if `connection` closes for a reason of the
- * server's (`state too large`, `kicked`, `shutdown`, ...): a client waiting for its first state
- * is told at once, not when its wait times out. It closing on its own (`timeout`,
- * `disconnected`) leaves the wait to its timeout.
+ * Errors once `connection` is closed, now or later, so that a client waiting for its first state
+ * is told at once, not when its wait times out: with a {@link ConnectionRefusedError} for a reason
+ * of the server's (`state too large`, `kicked`, `shutdown`, ...), with a
+ * {@link ConnectionClosedError} for one of its own (the client left, its link closed).
  */
 export function closedBeforeState(
   connection: Connection<ServerPackage>,
   from: string,
 ): Observable<never> {
-  return connection.status$.pipe(
-    filter((status) => status === ConnectionStatus.Disconnected),
-    map(() => connection.closeReason),
-    filter((reason): reason is CloseReason => reason !== undefined && !OWN_REASONS.has(reason)),
-    mergeMap((reason) =>
-      throwError(
-        () =>
-          new ConnectionRefusedError(
-            `the server at ${from} closed the connection before the game state came: ${reason}`,
-            reason,
-          ),
-      ),
-    ),
+  // A close the server sent right behind its accept may have closed the connection already.
+  const closed$ = defer(() =>
+    connection.currentStatus === ConnectionStatus.Disconnected
+      ? of(connection.closeReason)
+      : connection.status$.pipe(
+          filter((status) => status === ConnectionStatus.Disconnected),
+          map(() => connection.closeReason),
+        ),
   );
+  return closed$.pipe(
+    take(1),
+    mergeMap((reason) => throwError(() => closedError(reason, from))),
+  );
+}
+
+/**
+ * Why a connection to `from` closed before the client had the game state, as a named error: a
+ * {@link ConnectionRefusedError} for a reason of the server's, else a
+ * {@link ConnectionClosedError}.
+ */
+export function closedError(
+  reason: CloseReason = 'disconnected',
+  from: string,
+): ConnectionRefusedError | ConnectionClosedError {
+  return OWN_REASONS.has(reason)
+    ? new ConnectionClosedError(
+        `the connection to ${from} closed before the client connected (${reason})`,
+      )
+    : new ConnectionRefusedError(
+        `the server at ${from} closed the connection before the client connected: ${reason}`,
+        reason,
+      );
 }
 
 /** Why a client closes a connection itself, or the server holds it for its return. */
