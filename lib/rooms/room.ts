@@ -4,6 +4,7 @@ import type { GameEventHandler, GameEventHandlers } from '../game/gameHandlers';
 import { GameStateMachine } from '../game/gameStateMachine';
 import { GameStateStore } from '../game/gameStateStore';
 import type { GameEvent } from '../protocol/packages';
+import { NoSuchRoomError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import { Server } from '../server/server';
 import type { GameState } from '../state/gameState';
@@ -122,6 +123,11 @@ export class Room<S extends GameState<object> = GameState> {
       },
     };
     await this.server.run(port, host, wire);
+    if (this.disposed) {
+      // Disposed while its server started (the room server shut down meanwhile): no loop runs.
+      await this.server.shutdown();
+      throw new NoSuchRoomError(`room ${this.roomId} was disposed as it started`, this.roomId);
+    }
     this.machine.runGameLoop(this.definition.tickMs ?? DEFAULT_ROOM_TICK_MS);
     this.running.push(
       this.server.connected$.subscribe(({ client }) => {
@@ -238,10 +244,21 @@ export class Room<S extends GameState<object> = GameState> {
     if (this.reserved > 0) this.reservations.shift();
   }
 
-  /** Once nobody is in the room and no seat is out, it goes after its dispose delay. */
+  /**
+   * Once nobody is in the room and no seat is out, it goes after its dispose delay; with seats
+   * out and nobody in, it looks again once the last of them expires.
+   */
   private whenEmpty(): void {
-    if (this.disposed || this.clients > 0 || this.reserved > 0) return;
+    if (this.disposed || this.clients > 0) return;
     this.disposeTimer?.unsubscribe();
+    if (this.reserved > 0) {
+      const lastExpires = this.reservations[this.reservations.length - 1] as number;
+      this.disposeTimer = this.host.scheduler.schedule(
+        () => this.whenEmpty(),
+        lastExpires - this.host.scheduler.now(),
+      );
+      return;
+    }
     this.disposeTimer = this.host.scheduler.schedule(() => {
       if (this.clients === 0 && this.reserved === 0) this.host.empty(this.roomId);
     }, this.definition.disposeDelayMs ?? 0);

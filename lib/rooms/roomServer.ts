@@ -191,7 +191,13 @@ export class RoomServer {
    */
   async create(type: string, options: RoomOptions = {}, clientId = ''): Promise<Reservation> {
     const room = await this.make(type, options, this.newRoomId());
-    return this.seat(room, clientId);
+    try {
+      return this.seat(room, clientId);
+    } catch (error) {
+      // A room made for a seat that could not be given (its token not signed) is no one's.
+      await this.dispose(room);
+      throw error;
+    }
   }
 
   /**

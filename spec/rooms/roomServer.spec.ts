@@ -168,6 +168,57 @@ describe('RoomServer', () => {
     await rooms.shutdown();
   });
 
+  it('disposes a room once the seat nobody took expires, after its last client left', async () => {
+    const { rooms, client, within, pass } = setUp({ reservationMs: 2000 });
+    await rooms.run(7000, 'server');
+    const seat = await rooms.joinOrCreate('arena');
+    // A second seat in the same room, for a player who never comes.
+    expect((await rooms.joinOrCreate('arena')).roomId).toBe(seat.roomId);
+    const ann = client('ann');
+    await within(ann.join(seat));
+    await ann.disconnect();
+    await pass(500);
+    // Nobody in, a seat still out: the room waits for it.
+    expect(rooms.room(seat.roomId)?.info).toMatchObject({ clients: 0, reserved: 1 });
+    await pass(2000);
+    expect(rooms.room(seat.roomId)).toBeUndefined();
+    expect(rooms.stats.rooms).toBe(0);
+    await rooms.shutdown();
+  });
+
+  it('makes no room for a seat it cannot give: a connect token it cannot sign', async () => {
+    const { rooms } = setUp({
+      maxRooms: 1,
+      tokens: { secret: 'the secret of the rooms, sixteen bytes or more' },
+    });
+    await rooms.run(7000, 'server');
+    const tooLong = 'x'.repeat(300);
+    await expect(rooms.create('arena', {}, tooLong)).rejects.toThrow(/at most 199 bytes/);
+    expect(rooms.stats.rooms).toBe(0);
+    // Its place under maxRooms is free for the next.
+    await expect(rooms.create('arena', {}, 'ann')).resolves.toMatchObject({ address: {} });
+    await rooms.shutdown();
+  });
+
+  it('starts no game loop for a room made as it shuts down, and fails its create', async () => {
+    const { rooms, pass } = setUp();
+    let steps = 0;
+    rooms.define('counted', {
+      ...arena,
+      timeStep: () => {
+        steps++;
+        return {};
+      },
+    });
+    await rooms.run(7000, 'server');
+    const creating = rooms.create('counted');
+    await rooms.shutdown();
+    await expect(creating).rejects.toBeInstanceOf(NoSuchRoomError);
+    await pass(1000);
+    expect(steps).toBe(0);
+    expect(rooms.stats.rooms).toBe(0);
+  });
+
   it('keeps a room its disposeDelayMs after its last client left, for one who comes back', async () => {
     const { rooms, client, within, pass } = setUp();
     rooms.define('lingering', { ...arena, disposeDelayMs: 1000 });
