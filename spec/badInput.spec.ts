@@ -370,6 +370,62 @@ describe('bad input at the API', () => {
     );
   });
 
+  describe('waits that are not waits', () => {
+    it.each([
+      ['Infinity', Infinity],
+      ['NaN', NaN],
+      ['a negative number', -1],
+      ['past the longest timer', 2 ** 31],
+      ['a string', '100'],
+    ])('refuses %s as a timeout at connect, waitUntil and tryTo, saying why', async (_what, ms) => {
+      const { server, machine, client, within } = world();
+      await server.run(7000, 'server', machine);
+      const ann = client('ann');
+      const timeoutMs = ms as number;
+      for (const call of [
+        () => ann.connect(7000, 'server', timeoutMs),
+        () => ann.waitUntil(() => true, timeoutMs),
+        () => ann.tryTo(() => 1, timeoutMs),
+      ]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect((error as Error).message).toMatch(/^timeoutMs must be a number of ms from 0 to/);
+      }
+      // Nothing was started: the client connects as it would have.
+      expect(ann.currentStatus).toBe('disconnected');
+      await within(ann.connect(7000, 'server'));
+      await ann.disconnect();
+      await server.shutdown();
+    });
+
+    it('refuses a predicate that is not a function, at once, not at the timeout', async () => {
+      const { client } = world();
+      const ann = client('ann');
+      const notAFunction = 'x' as unknown as () => boolean;
+      await expect(ann.waitUntil(notAFunction)).rejects.toThrow(
+        new InvalidArgumentError('predicate must be a function, got a string'),
+      );
+      await expect(ann.tryTo(notAFunction)).rejects.toThrow(
+        new InvalidArgumentError('fn must be a function, got a string'),
+      );
+    });
+
+    it('refuses a reservation that is none at join, and asks no matchmaker while connected', async () => {
+      const { server, machine, client, within } = world();
+      await server.run(7000, 'server', machine);
+      const ann = client('ann');
+      for (const bad of [{}, null, { roomId: 'r', address: { host: 'server' }, ticket: 'x' }]) {
+        await expect(ann.join(bad as never)).rejects.toThrow(/a reservation is \{ roomId/);
+      }
+      await within(ann.connect(7000, 'server'));
+      // Connected: no seat is asked for (the client has no matchmaker, which would say so else).
+      await expect(ann.joinOrCreate('arena')).rejects.toThrow(/already connected/);
+      await expect(ann.create('arena')).rejects.toThrow(/already connected/);
+      await ann.disconnect();
+      await server.shutdown();
+    });
+  });
+
   describe('handlers that are not functions', () => {
     const notFunctions: [string, unknown][] = [
       ['a number', 42],

@@ -20,9 +20,10 @@ import type { EventArgs } from '../connection/eventHandlers';
 import type { GameState } from '../state/gameState';
 import type { DiscoverOptions, DiscoveredServer } from '../discovery/discover';
 import { DEFAULT_WAIT_MS, resolveClientOptions } from './clientOptions';
+import { checkTimeout } from '../options/checkOption';
 import { ticketBytes } from '../protocol/tickets';
 import type { Reservation, RoomInfo, RoomOptions } from '../protocol/tickets';
-import { Matchmaking, ROOMS_ERROR } from './matchmaking';
+import { Matchmaking, ROOMS_ERROR, isReservation } from './matchmaking';
 import { ThrottledWarning } from '../util/throttledWarning';
 import type { ClientOptions, ResolvedClientOptions } from './clientOptions';
 import { discoverServers } from './platform';
@@ -164,7 +165,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * `state` is never a state the server did not send.
    *
    * @throws {@link InvalidArgumentError} If the port is not an integer in 1..65535, the hostname
-   *   not an IP address or a DNS name (see `checkHostname`), or the client is connected.
+   *   not an IP address or a DNS name (see `checkHostname`), `timeoutMs` not a number of ms from 0
+   *   to 2,147,483,647, or the client is connected.
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default
    *   `resolve`).
    * @throws {@link ConnectionRefusedError} If the server refused: `server full`,
@@ -176,6 +178,7 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    *   disconnects.
    */
   async connect(port: number, hostname = 'localhost', timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    checkTimeout('timeoutMs', timeoutMs);
     await this.link.open(port, hostname, timeoutMs, undefined);
   }
 
@@ -187,14 +190,18 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    *   (through its matchmaker, or in the same process); or a room's id, for which the client
    *   asks its `matchmaker` a seat.
    * @throws {@link InvalidArgumentError} If the client speaks PyGaSe's protocol, which has no
-   *   rooms, or is connected, or the ticket is not base64url of at most 255 bytes.
+   *   rooms, or is connected; if `room` is neither a reservation nor a room id, or its ticket not
+   *   base64url of at most 255 bytes; or if `timeoutMs` is not a number of ms from 0 to
+   *   2,147,483,647.
    * @throws {@link ConnectionRefusedError} As {@link connect}, and `no such room` if the room is
    *   gone (or full: `server full`).
    */
   async join(room: Reservation | string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-    if (this.options.protocol === 'pygase') {
+    checkTimeout('timeoutMs', timeoutMs);
+    this.canJoin();
+    if (typeof room !== 'string' && !isReservation(room)) {
       throw new InvalidArgumentError(
-        "a PyGaSe client cannot join rooms: PyGaSe's protocol has none",
+        'a reservation is { roomId, address: { host, port }, ticket }, as a room server gives it, or a room id',
       );
     }
     const reservation =
@@ -211,7 +218,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * Asks the `matchmaker` for a seat in a room of `type` with one, or in a new room made with
    * `options`, and joins it.
    *
-   * @throws {@link InvalidArgumentError} If the client has no `matchmaker`, or speaks PyGaSe.
+   * @throws {@link InvalidArgumentError} If the client has no `matchmaker`, speaks PyGaSe, or is
+   *   connected (asked before any seat is), or `timeoutMs` is out of range.
    * @throws {@link NoSuchRoomError} If the type is not defined there.
    * @throws {@link AuthRefusedError} If the matchmaker refused the client's `credentials`.
    * @throws {@link MatchmakingError} If the matchmaker could not be asked.
@@ -222,6 +230,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     options: RoomOptions = {},
     timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<void> {
+    // Asked first, so that no seat (nor a room made for it) is given to a client that cannot join.
+    checkTimeout('timeoutMs', timeoutMs);
+    this.canJoin();
     await this.join(await this.matchmaking.seat('joinOrCreate', type, options), timeoutMs);
   }
 
@@ -231,6 +242,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     options: RoomOptions = {},
     timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<void> {
+    checkTimeout('timeoutMs', timeoutMs);
+    this.canJoin();
     await this.join(await this.matchmaking.seat('create', type, options), timeoutMs);
   }
 
@@ -248,6 +261,16 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     return this.matchmaking.rooms$(type, periodMs);
   }
 
+  /** @throws {@link InvalidArgumentError} If the client speaks PyGaSe, or is connected. */
+  private canJoin(): void {
+    if (this.options.protocol === 'pygase') {
+      throw new InvalidArgumentError(
+        "a PyGaSe client cannot join rooms: PyGaSe's protocol has none",
+      );
+    }
+    this.link.checkIdle();
+  }
+
   /** Leaves the room (or the server): {@link disconnect}. */
   leave(): Promise<void> {
     return this.disconnect();
@@ -256,9 +279,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   /**
    * Resolves with the state once `predicate` holds for it, at once if it holds now.
    *
+   * @throws {@link InvalidArgumentError} If `predicate` is not a function, or `timeoutMs` not a
+   *   number of ms from 0 to 2,147,483,647.
    * @throws {@link WaitTimeoutError} If it does not hold within `timeoutMs`.
    */
-  waitUntil(predicate: (state: S) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<S> {
+  async waitUntil(predicate: (state: S) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<S> {
+    checkFunction('predicate', predicate);
     return this.tryTo((state) => {
       if (!predicate(state)) throw new Error('not yet');
       return state;
@@ -269,9 +295,13 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    * Runs `fn` on the state, and again on each new state while it throws (a key not there yet,
    * say); resolves with what it returns the first time it does not throw.
    *
+   * @throws {@link InvalidArgumentError} If `fn` is not a function, or `timeoutMs` not a number of
+   *   ms from 0 to 2,147,483,647.
    * @throws {@link WaitTimeoutError} If it still throws after `timeoutMs`.
    */
-  tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
+  async tryTo<R>(fn: (state: S) => R, timeoutMs = DEFAULT_WAIT_MS): Promise<R> {
+    checkFunction('fn', fn);
+    checkTimeout('timeoutMs', timeoutMs);
     return this.known.tryTo(fn, timeoutMs);
   }
 
@@ -333,5 +363,12 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    */
   async disconnect(options: { readonly shutdownServer?: boolean } = {}): Promise<void> {
     return this.link.close(options);
+  }
+}
+
+/** @throws {@link InvalidArgumentError} If `value` is not a function. */
+function checkFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') {
+    throw new InvalidArgumentError(`${name} must be a function, got a ${typeof value}`);
   }
 }

@@ -113,9 +113,7 @@ export class ClientLink<S extends GameState<object>> {
   ): Promise<void> {
     checkPort(port, 1);
     checkHostname(hostname);
-    if (this.current !== undefined || this.connecting) {
-      throw new InvalidArgumentError('the client is already connected');
-    }
+    this.checkIdle();
     const generation = ++this.generation;
     this.connecting = true;
     this.client.status.next('connecting');
@@ -128,6 +126,13 @@ export class ClientLink<S extends GameState<object>> {
       throw error;
     } finally {
       if (this.generation === generation) this.connecting = false;
+    }
+  }
+
+  /** @throws {@link InvalidArgumentError} If a connection is open or opening. */
+  checkIdle(): void {
+    if (this.current !== undefined || this.connecting) {
+      throw new InvalidArgumentError('the client is already connected');
     }
   }
 

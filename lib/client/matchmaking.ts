@@ -181,7 +181,8 @@ function trimmed(base: string): string {
   return base.endsWith('/') ? base.slice(0, -1) : base;
 }
 
-function isReservation(value: unknown): value is Reservation {
+/** Whether `value` has a reservation's fields, as a room server gives them. */
+export function isReservation(value: unknown): value is Reservation {
   const seat = value as Partial<Reservation> | null;
   return (
     typeof seat === 'object' &&
