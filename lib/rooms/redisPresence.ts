@@ -101,7 +101,13 @@ export class RedisPresence implements Presence {
         ? new IORedis(target, { maxRetriesPerRequest: 2 })
         : new IORedis({ maxRetriesPerRequest: 2, ...target });
     const presence = new RedisPresence(open(), open(), options);
-    await Promise.all([presence.commands.ping(), presence.subscriber.ping()]);
+    try {
+      await Promise.all([presence.commands.ping(), presence.subscriber.ping()]);
+    } catch (error) {
+      // Its clients would go on reconnecting, and keep the process alive.
+      await presence.close();
+      throw error;
+    }
     return presence;
   }
 

@@ -106,7 +106,14 @@ export async function runCluster(options: ClusterOptions): Promise<RunningCluste
     const matchmaker = new Matchmaker(new ClusterSeats(presence), {
       ...(options.auth && { auth: options.auth }),
     });
-    const address = await matchmaker.listen(options.matchmakerPort ?? 2567, host);
+    let address: Address;
+    try {
+      address = await matchmaker.listen(options.matchmakerPort ?? 2567, host);
+    } catch (error) {
+      // Its port taken, say: the presence, connected, would keep the process alive.
+      await presence.close();
+      throw error;
+    }
     return {
       matchmaker: address,
       processes,

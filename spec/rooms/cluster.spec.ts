@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { Client } from '../../lib/client/client';
@@ -191,4 +193,27 @@ describe('a cluster of room servers on a real Redis', () => {
       await a.stop();
     }
   }, 60_000);
+});
+
+describe('RedisPresence.connect where no Redis answers', () => {
+  it('rejects, and leaves no client of it trying again', async () => {
+    // A port that takes connections and closes them, as no Redis would.
+    let attempts = 0;
+    const refusing = createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const { port } = refusing.address() as AddressInfo;
+    try {
+      await expect(RedisPresence.connect({ redis: `redis://127.0.0.1:${port}` })).rejects.toThrow();
+      const tried = attempts;
+      expect(tried).toBeGreaterThan(0);
+      // A client left open tries again within 50 to 200 ms, and on and on.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(attempts).toBe(tried);
+    } finally {
+      refusing.close();
+    }
+  });
 });
