@@ -1,5 +1,6 @@
-import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { BehaviorSubject, Subject, asyncScheduler } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { transportErrorReporter } from '../transport/transportErrors';
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, InvalidStateError, NoSuchRoomError } from '../protocol/errors';
 import type { Reservation } from '../protocol/tickets';
@@ -51,10 +52,17 @@ export type { RoomServerOptions, RoomServerStats } from './roomServerOptions';
 export class RoomServer {
   /** The rooms now, each time one is made, disposed, joined or left. */
   readonly rooms$: Observable<readonly RoomInfo[]>;
+  /**
+   * What the socket the rooms share reports (`type` `TRANSPORT_ERROR`): a send the system
+   * refused, a socket's error; logged too, at most every 10 s. A room's own `server.errors$`
+   * has what its game does wrong.
+   */
+  readonly errors$: Observable<{ readonly type: string; readonly error: Error }>;
 
   private readonly definitions = new Map<string, RoomType<GameState>>();
   private readonly rooms = new Map<string, Room>();
   private readonly listing = new BehaviorSubject<readonly RoomInfo[]>([]);
+  private readonly troubles = new Subject<{ readonly type: string; readonly error: Error }>();
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private readonly routes: RoomRoutes;
@@ -71,6 +79,7 @@ export class RoomServer {
     this.logger = options.logger ?? silentLogger;
     this.routes = new RoomRoutes(this.scheduler);
     this.rooms$ = this.listing.asObservable();
+    this.errors$ = this.troubles.asObservable();
     this.tokens = options.tokens && new ConnectTokens(options.tokens.secret);
     this.gate = new RoomGate({
       routes: this.routes,
@@ -132,6 +141,10 @@ export class RoomServer {
       error: (error: unknown) =>
         this.logger.error(`The room server's socket failed: ${String(error)}`),
     });
+    const troubled = transportErrorReporter(this.logger, this.scheduler, (failure) =>
+      this.troubles.next(failure),
+    );
+    this.receiving.add(transport.errors$?.subscribe(troubled));
     if (defaults !== undefined) {
       const roomId = defaults.roomId ?? `port-${transport.address.port}`;
       this.defaultRoom = await this.make(defaults.type, defaults.options ?? {}, roomId);

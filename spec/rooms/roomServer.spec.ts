@@ -1,4 +1,6 @@
-import { mergeMap } from 'rxjs';
+import { Subject, mergeMap } from 'rxjs';
+import { TRANSPORT_ERROR } from '../../lib/transport/datagram';
+import { silentLogger } from '../../lib/util/logger';
 import { Client } from '../../lib/client/client';
 import { encodeConnectRequest, isRxgasePacket } from '../../lib/protocol/rxgasePackets';
 import { PacketKind } from '../../lib/protocol/rxgaseConstants';
@@ -217,6 +219,29 @@ describe('RoomServer', () => {
     await pass(1000);
     expect(steps).toBe(0);
     expect(rooms.stats.rooms).toBe(0);
+  });
+
+  it("tells on errors$ what the rooms' shared socket reports, and logs it", async () => {
+    const scheduler = new SimulationScheduler();
+    const network = new MemoryNetwork(scheduler);
+    const reported = new Subject<Error>();
+    const warnings: string[] = [];
+    const rooms = new RoomServer({
+      scheduler,
+      logger: { ...silentLogger, warn: (message) => void warnings.push(message) },
+      bind: async (port, host) => ({
+        ...network.bind({ host, port: port || 7000 }),
+        errors$: reported.asObservable(),
+      }),
+    }).define('arena', arena);
+    const told: { type: string; error: Error }[] = [];
+    rooms.errors$.subscribe((failure) => told.push(failure));
+    await rooms.run(7000, 'server');
+    const refused = new Error('send EACCES 10.0.0.1:9');
+    reported.next(refused);
+    expect(told).toEqual([{ type: TRANSPORT_ERROR, error: refused }]);
+    expect(warnings).toEqual(['The transport reported an error: send EACCES 10.0.0.1:9']);
+    await rooms.shutdown();
   });
 
   it('keeps a room its disposeDelayMs after its last client left, for one who comes back', async () => {
