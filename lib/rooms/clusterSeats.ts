@@ -72,17 +72,18 @@ export class ClusterSeats {
         a.rooms.length - b.rooms.length ||
         a.processId.localeCompare(b.processId),
     );
-    let unanswered: unknown;
+    let failed: unknown;
     for (const entry of entries) {
       try {
         return await this.call(entry, { kind: 'create', type, options, clientId });
       } catch (error) {
-        // A process that died stays in the registry until its entry expires: the next.
-        if (!isUnanswered(error)) throw error;
-        unanswered = error;
+        // A process that died stays in the registry until its entry expires, and one that holds
+        // its `maxRooms` makes no more: the next, which may.
+        if (!(error instanceof NoSuchRoomError || isUnanswered(error))) throw error;
+        failed = error;
       }
     }
-    if (unanswered !== undefined) throw unanswered;
+    if (failed !== undefined) throw failed;
     throw new NoSuchRoomError('no process of the cluster is up', type);
   }
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import {
   AuthRefusedError,
   InvalidArgumentError,
+  InvalidStateError,
+  MatchmakingError,
   NoSuchRoomError,
   RxgaseError,
 } from '../protocol/errors';
@@ -175,6 +177,11 @@ export class Matchmaker {
       }
       return answer(response, 200, seat);
     } catch (error) {
+      // No answer from a process of the cluster (dead, or Redis down), or a room server not
+      // running: the matchmaker cannot serve now, the request was not at fault.
+      const unavailable =
+        (error instanceof MatchmakingError && error.status === 0) ||
+        error instanceof InvalidStateError;
       const status =
         error instanceof AuthRefusedError
           ? 401
@@ -182,9 +189,11 @@ export class Matchmaker {
             ? 404
             : error instanceof BodyTooLarge
               ? 413
-              : error instanceof RxgaseError
-                ? 400
-                : 500;
+              : unavailable
+                ? 503
+                : error instanceof RxgaseError
+                  ? 400
+                  : 500;
       const code =
         error instanceof RxgaseError
           ? error.code
@@ -195,6 +204,9 @@ export class Matchmaker {
       const message =
         status === 500 ? 'the matchmaker failed; its log says why' : (error as Error).message;
       if (status === 500) this.options.logger?.error(`The matchmaker failed: ${String(error)}`);
+      if (status === 503) {
+        this.options.logger?.warn(`The matchmaker could not serve a request: ${String(error)}`);
+      }
       return answer(response, status, { error: message, code });
     }
   }

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Redis } from 'ioredis';
-import { InvalidArgumentError, MatchmakingError, NoSuchRoomError } from '../protocol/errors';
+import {
+  InvalidArgumentError,
+  MatchmakingError,
+  NoSuchRoomError,
+  RxgaseError,
+} from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import type { Presence, ProcessEntry, RemoteCall } from './presence';
@@ -151,6 +156,18 @@ export class RedisPresence implements Presence {
   }
 
   async call(processId: string, call: RemoteCall, timeoutMs: number): Promise<unknown> {
+    try {
+      return await this.send(processId, call, timeoutMs);
+    } catch (error) {
+      if (error instanceof RxgaseError) throw error;
+      // Redis did not take the call (it is down, say): no answer comes, as from a dead process.
+      throw new MatchmakingError(`Redis did not take the call: ${(error as Error).message}`, 0, {
+        cause: error,
+      });
+    }
+  }
+
+  private async send(processId: string, call: RemoteCall, timeoutMs: number): Promise<unknown> {
     this.listening ??= this.subscriber
       .subscribe(`${this.prefix}reply:${this.self}`)
       .catch((error: unknown) => {

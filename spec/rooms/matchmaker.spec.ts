@@ -4,6 +4,7 @@ import { AuthRefusedError, NoSuchRoomError } from '../../lib/protocol/errors';
 import type { Reservation } from '../../lib/protocol/tickets';
 import { Matchmaker } from '../../lib/rooms/matchmaker';
 import { RoomServer } from '../../lib/rooms/roomServer';
+import { silentLogger } from '../../lib/util/logger';
 import { arenaRoom } from '../helpers/arenaRoom';
 import type { ArenaRoom } from '../helpers/arenaRoom';
 
@@ -134,6 +135,27 @@ describe('the matchmaker, over HTTP and UDP on 127.0.0.1', () => {
       expect(Object.keys(seat).sort()).toEqual(['address', 'roomId', 'ticket']);
     } finally {
       await stop();
+    }
+  });
+  it('answers 503, and logs it, when it cannot serve: its room server not running', async () => {
+    const rooms = new RoomServer().define('arena', arenaRoom);
+    const warnings: string[] = [];
+    const matchmaker = new Matchmaker(rooms, {
+      logger: { ...silentLogger, warn: (message) => void warnings.push(message) },
+    });
+    const { port } = await matchmaker.listen(0, '127.0.0.1');
+    try {
+      const answer = await post(`http://127.0.0.1:${port}/matchmake/create/arena`, '{}');
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toEqual({
+        error: 'the room server is not running',
+        code: 'ERR_INVALID_STATE',
+      });
+      expect(warnings).toEqual([
+        'The matchmaker could not serve a request: InvalidStateError: the room server is not running',
+      ]);
+    } finally {
+      await matchmaker.close();
     }
   });
 });

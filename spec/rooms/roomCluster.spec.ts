@@ -9,8 +9,11 @@ import { arenaRoom } from '../helpers/arenaRoom';
 import type { ArenaRoom } from '../helpers/arenaRoom';
 import { virtualTime } from '../helpers/world';
 
-/** Two room servers, processes `one` and `two`, in one cluster on an in-memory presence. */
-async function setUp() {
+/**
+ * Two room servers, processes `one` and `two`, in one cluster on an in-memory presence; `one`
+ * makes at most `oneMaxRooms` rooms.
+ */
+async function setUp(oneMaxRooms?: number) {
   const scheduler = new SimulationScheduler();
   const network = new MemoryNetwork(scheduler);
   const presence = new InMemoryPresence(scheduler);
@@ -18,6 +21,7 @@ async function setUp() {
     const rooms = new RoomServer({
       scheduler,
       bind: async (port) => network.bind({ host, port: port || 7000 }),
+      ...(host === 'one' && oneMaxRooms !== undefined && { maxRooms: oneMaxRooms }),
     }).define('arena', { ...arenaRoom, maxClients: 2 });
     await rooms.run(7000, host);
     const cluster = new RoomCluster(rooms, presence, {
@@ -101,6 +105,23 @@ describe('RoomCluster, on an in-memory presence in virtual time', () => {
     const seat = await two.cluster.create('arena');
     expect(seat.address.host).toBe('one');
     await pass(10);
+    for (const node of [one, two]) {
+      await node.cluster.stop();
+      await node.rooms.shutdown();
+    }
+  });
+
+  it('makes a room on the next process when the least loaded one holds all the rooms it may', async () => {
+    const { one, two, client, within, pass } = await setUp(1);
+    // One has no client and its one room; two has a client: one is the least loaded.
+    await one.rooms.create('arena');
+    const cat = client('cat');
+    await within(cat.join(await two.rooms.create('arena')));
+    await pass(300);
+    const seat = await two.cluster.create('arena');
+    expect(seat.address.host).toBe('two');
+    expect(two.rooms.stats.rooms).toBe(2);
+    await cat.disconnect();
     for (const node of [one, two]) {
       await node.cluster.stop();
       await node.rooms.shutdown();
