@@ -109,8 +109,10 @@ export class RedisPresence implements Presence {
     try {
       await Promise.all([presence.commands.ping(), presence.subscriber.ping()]);
     } catch (error) {
-      // Its clients would go on reconnecting, and keep the process alive.
-      await presence.close();
+      // Its clients would go on reconnecting, and keep the process alive: they stop now, with no
+      // QUIT, which would wait for a connection that never comes.
+      presence.commands.disconnect();
+      presence.subscriber.disconnect();
       throw error;
     }
     return presence;
