@@ -617,6 +617,32 @@ describe('bad input at the API', () => {
   });
 });
 
+describe('server options and clients that are none', () => {
+  it('refuses a logger or a bind that is none at the constructor, before any socket', () => {
+    const store = new GameStateStore(createGameState({}));
+    expect(() => new Server(store, { logger: 'x' as never })).toThrow(
+      new InvalidArgumentError(
+        'logger must have the functions debug, info, warn and error; it lacks debug, info, warn, error',
+      ),
+    );
+    expect(() => new Server(store, { logger: { info: () => undefined } as never })).toThrow(
+      /it lacks debug, warn, error$/,
+    );
+    expect(() => new Server(store, { bind: 5 as never })).toThrow(
+      new InvalidArgumentError('bind must be a function, got a number'),
+    );
+  });
+
+  it('refuses to kick what is no address, naming what it got', () => {
+    const server = new Server(new GameStateStore(createGameState({})));
+    for (const bad of [undefined, null, '127.0.0.1:5000', { host: 'h' }]) {
+      expect(() => server.kick(bad as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => server.kick('127.0.0.1:5000' as never)).toThrow(/got "127.0.0.1:5000"$/);
+    expect(server.kick({ host: '127.0.0.1', port: 5000 })).toBe(false);
+  });
+});
+
 describe('limits that are not limits, at the constructors', () => {
   const notPositive: [string, unknown][] = [
     ['NaN', NaN],

@@ -8,7 +8,7 @@ import type { Address } from '../transport/datagram';
 import type { AnyEvents, GameEvents } from '../protocol/events';
 import type { GameEventHandlers, TimeStep } from '../game/gameHandlers';
 import type { GameStateMachineOptions } from '../game/gameStateMachineOptions';
-import { GameStateMachine } from '../game/gameStateMachine';
+import { GameStateMachine, checkLoopInterval } from '../game/gameStateMachine';
 import { GameStateStore } from '../game/gameStateStore';
 
 /**
@@ -83,10 +83,13 @@ export class Backend<S extends GameState<object> = GameState, E extends GameEven
    * @param port Default 0: a port the system chooses.
    * @param intervalMs Time between game loop ticks; default 20 ms.
    * @return The address the server listens on.
-   * @throws {@link InvalidArgumentError} If the port or the hostname is not one (see `Server.run`).
+   * @throws {@link InvalidArgumentError} If the port or the hostname is not one (see `Server.run`),
+   *   or `intervalMs` is not a number of ms above 0 and at most 2,147,483,647.
    * @throws {@link HostNotFoundError} If the hostname does not resolve.
    */
   async run(hostname = 'localhost', port = 0, intervalMs = 20): Promise<Address> {
+    // Checked first: a bad interval binds no socket.
+    checkLoopInterval(intervalMs);
     const address = await this.server.run(port, hostname, this.gameStateMachine);
     this.gameStateMachine.runGameLoop(intervalMs);
     void this.server.whenShutDown().then(() => this.gameStateMachine.stop());

@@ -1,6 +1,7 @@
 import { Subject, timer } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { EventQueueFullError, InvalidArgumentError } from '../protocol/errors';
+import { MAX_TIMER_MS } from '../options/checkOption';
 import type { Logger } from '../util/logger';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { AnyEvents, EventType, GameEvents, HandlerPayload } from '../protocol/events';
@@ -155,11 +156,7 @@ export class GameStateMachine<
         'the game state machine has no time step: pass timeStep or override it',
       );
     }
-    if (!(intervalMs > 0)) {
-      throw new InvalidArgumentError(
-        `the game loop interval must be a positive number of ms, got ${intervalMs}`,
-      );
-    }
+    checkLoopInterval(intervalMs);
     const state = this.store.getGameState();
     if (state.game_status === GameStatus.Paused) {
       this.store.pushUpdate({
@@ -238,5 +235,19 @@ export class GameStateMachine<
       this.errors.next({ source, error });
       return {};
     }
+  }
+}
+
+/**
+ * Checks a game loop's interval: a number of ms above 0 and at most 2,147,483,647, Node's longest
+ * timer (a longer one, or `Infinity`, would fire every millisecond).
+ *
+ * @throws {@link InvalidArgumentError} If it is not.
+ */
+export function checkLoopInterval(intervalMs: unknown): void {
+  if (typeof intervalMs !== 'number' || !(intervalMs > 0 && intervalMs <= MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(
+      `the game loop interval must be a number of ms above 0 and at most ${MAX_TIMER_MS}, got ${String(intervalMs)}`,
+    );
   }
 }

@@ -122,7 +122,15 @@ export class Room<S extends GameState<object> = GameState> {
         if (!OWN_EVENTS.has(event.type)) this.machine.pushEvent(event, client);
       },
     };
-    await this.server.run(port, host, wire);
+    try {
+      await this.server.run(port, host, wire);
+    } catch (error) {
+      // Its server shut down as it started: the room was disposed meanwhile.
+      if (!this.disposed) throw error;
+      throw new NoSuchRoomError(`room ${this.roomId} was disposed as it started`, this.roomId, {
+        cause: error,
+      });
+    }
     if (this.disposed) {
       // Disposed while its server started (the room server shut down meanwhile): no loop runs.
       await this.server.shutdown();

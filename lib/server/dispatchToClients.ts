@@ -92,7 +92,8 @@ export function dispatchToClients<S extends GameState<object>>(
 const MAX_SERVER_EVENTS_SIZE =
   MAX_PACKAGE_SIZE - HEADER_SIZE - LENGTH_PREFIX_SIZE - encodeUpdate({ time_order: 0xffff }).length;
 
-function isAddress(value: unknown): value is Address {
+/** Whether `value` is an address: a host text and a port number. */
+export function isAddress(value: unknown): value is Address {
   if (typeof value !== 'object' || value === null) return false;
   const { host, port } = value as Partial<Address>;
   return typeof host === 'string' && typeof port === 'number';

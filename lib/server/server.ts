@@ -13,7 +13,7 @@ import type { Observable } from 'rxjs';
 import { dispatchArguments } from '../connection/dispatchArguments';
 import { EventHandlers } from '../connection/eventHandlers';
 import { demultiplex } from '../operators/demultiplex';
-import { InvalidArgumentError } from '../protocol/errors';
+import { InvalidArgumentError, InvalidStateError } from '../protocol/errors';
 import type {
   AnyEvents,
   EventOf,
@@ -39,7 +39,7 @@ import type {
 } from './clientConnection';
 import { ClientRegistry } from './clientRegistry';
 import { Cookies } from './cookies';
-import { dispatchToClients } from './dispatchToClients';
+import { dispatchToClients, isAddress } from './dispatchToClients';
 import { Farewells } from './farewells';
 import { Gate } from './gate';
 import { GAME_STATE_ERROR } from './serverEvents';
@@ -129,6 +129,10 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
   /** Emits when the server shuts down. */
   private readonly stopped = new Subject<void>();
   private starting = false;
+  /** The socket being bound while the server starts. */
+  private binding: Promise<Transport> | undefined;
+  /** Whether `shutdown` came while the server started: `run` then fails. */
+  private shutDownStarting = false;
 
   constructor(
     readonly gameStateStore: StateSource<S>,
@@ -254,6 +258,8 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    * @throws {@link HostNotFoundError} If the hostname does not resolve (with the default `bind`).
    * @throws {@link InvalidArgumentError} If the transport `bind` gave ends its datagrams at once
    *   (a closed transport): the server shuts down again, as on any end of its datagrams.
+   * @throws {@link InvalidStateError} If {@link shutdown} came while the socket was bound: the
+   *   server closes it, and does not run.
    */
   async run(port = 0, hostname = 'localhost', eventWire?: EventWire): Promise<Address> {
     checkPort(port, 0);
@@ -262,11 +268,19 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
       throw new InvalidArgumentError('the server already runs');
     }
     this.starting = true;
+    this.shutDownStarting = false;
     let transport: Transport;
     try {
-      transport = await this.settings.bind(port, hostname);
+      transport = await (this.binding = this.settings.bind(port, hostname));
     } finally {
       this.starting = false;
+      this.binding = undefined;
+    }
+    if (this.shutDownStarting) {
+      // Shut down while its socket was bound: it does not run.
+      transport.close();
+      for (const resolve of this.waiting.splice(0)) resolve();
+      throw new InvalidStateError('the server was shut down as it started');
     }
     this.transport = transport;
     this.eventWire = eventWire;
@@ -337,7 +351,7 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   /** Resolves when the server shuts down: by {@link shutdown} or by its host client. */
   whenShutDown(): Promise<void> {
-    if (this.transport === undefined) return Promise.resolve();
+    if (this.transport === undefined && !this.starting) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -404,8 +418,14 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
    * reconnection (at the address it dropped from) is let go.
    *
    * @return Whether that client was connected.
+   * @throws {@link InvalidArgumentError} If `client` is not an address.
    */
   kick(client: Address): boolean {
+    if (!isAddress(client)) {
+      throw new InvalidArgumentError(
+        `kick takes a client's address, { host, port }, as connected$ gives it; got ${typeof client === 'string' ? JSON.stringify(client) : String(client)}`,
+      );
+    }
     const key = addressKey(client);
     const entry = this.clients.get(key);
     entry?.connection.close('kicked');
@@ -415,9 +435,19 @@ export class Server<S extends GameState<object> = GameState, E extends GameEvent
 
   /**
    * Stops listening and closes every client connection, telling rxgase clients why. The server
-   * can run again afterwards.
+   * can run again afterwards. Called while the server starts, it resolves once `run` gave up (and
+   * closed the socket it bound).
    */
   async shutdown(): Promise<void> {
+    if (this.binding !== undefined) {
+      // Starting: `run` fails once its socket is bound, which it closes; done then.
+      this.shutDownStarting = true;
+      await this.binding.then(
+        () => undefined,
+        () => undefined,
+      );
+      return;
+    }
     if (this.transport === undefined) return;
     const transport = this.transport;
     this.listening?.unsubscribe();

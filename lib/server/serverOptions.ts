@@ -6,7 +6,7 @@ import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
 import { ReassemblyBudget } from '../operators/joinFragments';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { SessionBudget } from '../connection/sessionBudget';
-import { checkBoolean, checkPositive } from '../options/checkOption';
+import { MAX_TIMER_MS, checkBoolean, checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Transport } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
@@ -145,9 +145,6 @@ export interface ServerOptions<S extends GameState<object> = GameState> extends 
   viewKey?(client: ViewClient): string;
 }
 
-/** The longest delay a timer takes: 2^31 - 1 ms, some 24.8 days. */
-const MAX_TIMER_MS = 0x7fffffff;
-
 /** {@link ServerOptions} checked, with every default filled in. */
 export interface ServerSettings<S extends GameState<object> = GameState> {
   readonly scheduler: SchedulerLike;
@@ -203,6 +200,10 @@ export function serverSettings<S extends GameState<object>>(
   if (options.remoteShutdown !== undefined) {
     checkBoolean('remoteShutdown', options.remoteShutdown);
   }
+  if (options.bind !== undefined && typeof options.bind !== 'function') {
+    throw new InvalidArgumentError(`bind must be a function, got a ${typeof options.bind}`);
+  }
+  checkLogger(options.logger);
   const { reconnectGraceMs = 0 } = options;
   if (!(reconnectGraceMs >= 0 && reconnectGraceMs <= MAX_TIMER_MS)) {
     throw new InvalidArgumentError(
@@ -227,4 +228,24 @@ export function serverSettings<S extends GameState<object>>(
     reconnectGraceMs,
     views: options.view === undefined ? undefined : new Views<S>(options.view, options.viewKey),
   };
+}
+
+/**
+ * Checks a `logger` option: undefined, or an object with the four functions of a {@link Logger}.
+ * One without them would fail only once the server runs, with its socket bound.
+ *
+ * @throws {@link InvalidArgumentError} If it is not.
+ */
+export function checkLogger(logger: unknown): void {
+  if (logger === undefined) return;
+  const levels = ['debug', 'info', 'warn', 'error'] as const;
+  const missing =
+    typeof logger === 'object' && logger !== null
+      ? levels.filter((level) => typeof (logger as Record<string, unknown>)[level] !== 'function')
+      : levels;
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      `logger must have the functions debug, info, warn and error; it lacks ${missing.join(', ')}`,
+    );
+  }
 }

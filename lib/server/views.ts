@@ -68,15 +68,19 @@ export class Views<S extends GameState<object>> {
   source(store: StateSource<S>, client: ViewClient): StateSource<S> {
     Views.check(store);
     // Keys of the two kinds apart: a viewKey may be any string, an address key too. A client
-    // back at the same address with the other protocol is another client.
-    const key =
-      this.viewKey === undefined
-        ? `client ${client.protocol} ${client.key}`
-        : `view ${this.viewKey(client)}`;
+    // back at the same address with the other protocol is another client. Worked out with the
+    // first update, where what a game's view throws is the client's failure (reported, and the
+    // client closed), not the server's.
+    let key: string | undefined;
+    const keyOf = (): string =>
+      (key ??=
+        this.viewKey === undefined
+          ? `client ${client.protocol} ${client.key}`
+          : `view ${this.viewKey(client)}`);
     return {
       getGameState: () => store.getGameState(),
       updateSince: (timeOrder, fullSince) =>
-        this.updateSince(store, key, client, timeOrder, fullSince),
+        this.updateSince(store, keyOf(), client, timeOrder, fullSince),
     };
   }
 

@@ -320,6 +320,30 @@ describe('per-client views', () => {
     await table.stop(ann, bob);
   });
 
+  it('reports a viewKey that throws as a view that throws: that client alone is given up', async () => {
+    const table = cardTable({
+      view: ownHand,
+      viewKey: (client) => {
+        if (client.address.host === 'bob') throw new RangeError('no team for bob');
+        return client.address.host;
+      },
+    });
+    const errors: unknown[] = [];
+    table.server.errors$.subscribe(({ error }) => errors.push(error));
+    await table.start();
+    const ann = table.client('ann');
+    const bob = table.client('bob');
+    await table.within(ann.connect(7000, 'server'));
+    await expect(table.within(bob.connect(7000, 'server'))).rejects.toMatchObject({
+      reason: 'error',
+    });
+    await table.within(lastValueFrom(ann.dispatchEvent('TURN', ['cat']), { defaultValue: 0 }));
+    await table.within(ann.waitUntil((s) => s.turn === 'cat'));
+    expect(errors).toEqual([new RangeError('no team for bob')]);
+    expect(table.server.connections.size).toBe(1);
+    await table.stop(ann, bob);
+  });
+
   it('refuses a view with a state source that cannot tell its states since a time_order', () => {
     const source = {
       getGameState: () => createGameState({}),
