@@ -1,4 +1,4 @@
-import { filter, groupBy, mergeMap, pipe } from 'rxjs';
+import { filter, groupBy, mergeMap, pipe, share } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
 import type { Address, Datagram, Transport } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
@@ -42,8 +42,9 @@ export class SimulatedLinks {
   add(name: string, conditions: NetworkConditions | undefined): Link {
     const index = ++this.count;
     const base = conditions?.seed ?? this.seed;
-    // An explicit seed gives the same link whatever other clients there are.
-    const number = conditions?.seed === undefined ? index : 0;
+    // An explicit seed gives the same link whatever other clients there are: numbered by the
+    // client's name, so that clients of one seed (the world's network's) still differ.
+    const number = conditions?.seed === undefined ? index : nameNumber(name);
     return {
       name,
       conditions,
@@ -79,7 +80,9 @@ export class SimulatedLinks {
   clientSide(link: Link, transport: Transport): Transport {
     return {
       ...transport,
-      datagrams$: transport.datagrams$.pipe(this.through(link, link.seeds[1])),
+      // One simulation, whoever listens (a client's handshake, then its connection): each
+      // datagram's fate is the same for all.
+      datagrams$: transport.datagrams$.pipe(this.through(link, link.seeds[1]), share()),
     };
   }
 
@@ -94,4 +97,11 @@ export class SimulatedLinks {
 /** A 32-bit seed for direction `direction` of link `index`, from the world's `seed`. */
 function mix(seed: number, index: number, direction: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + 2 * index + direction) >>> 0;
+}
+
+/** A number for a client's name, the same on every run: FNV-1a of its UTF-16 units. */
+function nameNumber(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../protocol/errors';
 import type { SimulationScheduler } from '../transport/simulationScheduler';
 
 /**
@@ -20,8 +21,17 @@ export class Stepper {
    * clock: each step is taken once, for all of them.
    *
    * @return Whether `done` held.
+   * @throws {@link InvalidArgumentError} If `timeoutMs` is not a finite number of ms, 0 or more:
+   *   a wait of `NaN` would never end, and set the clock to `NaN` for every wait after it.
    */
   passUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `a wait takes a finite number of virtual ms, 0 or more, got ${String(timeoutMs)}`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.waiters.add({ done, deadline: this.scheduler.now() + timeoutMs, resolve, reject });
       void this.drive();

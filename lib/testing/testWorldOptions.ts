@@ -62,7 +62,8 @@ export interface TestWorldOptions<S extends GameState<object> = GameState> {
 export interface TestClientOptions extends Omit<ClientOptions, 'scheduler' | 'bind' | 'resolve'> {
   /**
    * What this client's link does to datagrams, each way; default the world's `network`. With a
-   * `seed`, the link's randomness comes from it alone, whatever the other clients.
+   * `seed`, the link's randomness comes from it and the client's name alone, whatever the other
+   * clients.
    */
   readonly network?: NetworkConditions;
 }

@@ -10,7 +10,7 @@ import type { NativeUdp } from './nativeUdp';
 import { PeerHosts, destination } from './peerHosts';
 import type { Destination } from './peerHosts';
 import { ReadRounds } from './readRounds';
-import { badPort, systemError, validPort } from './systemErrors';
+import { badHost, badPort, systemError, validPort } from './systemErrors';
 import type { UdpTransport } from './udpTransport';
 
 /** A receive slot holds any UDP datagram: an IPv4 one is at most 65,507 bytes. */
@@ -212,7 +212,13 @@ export function bindBatched(
         errors.next(badPort(to.port));
         return;
       }
-      const ip = hosts.bytesOf(to.host);
+      if (typeof to.host !== 'string') {
+        errors.next(badHost(to.host));
+        return;
+      }
+      // No host is the loopback, as node:dgram takes it.
+      const host = to.host === '' ? (family === 4 ? '127.0.0.1' : '::1') : to.host;
+      const ip = hosts.bytesOf(host);
       if (ip !== undefined) {
         queue(data, ip, to.port);
         return;
@@ -220,11 +226,12 @@ export function bindBatched(
       // A name: looked up first, as node:dgram does; its datagram goes when the answer comes.
       const copy = Uint8Array.from(data);
       lookups++;
-      lookup(to.host, { family }, (error, found) => {
+      lookup(host, { family }, (error, found) => {
         lookups--;
-        const resolved = error === null ? destination(parseIp(found)) : undefined;
+        const resolved =
+          error === null && typeof found === 'string' ? destination(parseIp(found)) : undefined;
         if (resolved !== undefined) queue(copy, resolved, to.port);
-        else errors.next(error ?? new Error(`send: ${to.host} gave no IPv${family} address`));
+        else errors.next(error ?? new Error(`send: ${host} gave no IPv${family} address`));
         finishIfDone();
       });
     },

@@ -14,7 +14,8 @@ export interface MergedTransport extends Transport {
 /**
  * One {@link Transport} out of several: datagrams from all of them, and each datagram sent on the
  * transport whose address has the same `scheme` as its target (none for UDP, `'ws'` for a
- * WebSocket peer), the first such. Its `address` is the first transport's; closing it closes all.
+ * WebSocket peer), the first such. Its `address` is the first transport's; closing it closes all;
+ * its `errors$` has what each of them reports.
  *
  * Passed as a {@link Server}'s `bind`, it lets UDP and WebSocket clients play one game.
  *
@@ -37,6 +38,8 @@ export function mergeTransports(first: Transport, ...others: Transport[]): Merge
   return {
     datagrams$: merge(...transports.map((transport) => transport.datagrams$)),
     closed$: merge(...transports.map((transport) => transport.closed$ ?? EMPTY)),
+    // What any of them reports: a server on the merged transport hears of it on its errors$.
+    errors$: merge(...transports.map((transport) => transport.errors$ ?? EMPTY)),
     address: first.address,
     transports,
     send(datagram: Datagram): void {

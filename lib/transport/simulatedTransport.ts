@@ -43,6 +43,7 @@ export function simulatedTransport(
     // One simulation, whoever listens: each datagram's fate is the same for all.
     datagrams$: transport.datagrams$.pipe(simulateNetwork(conditions$, scheduler), share()),
     ...(transport.closed$ !== undefined && { closed$: transport.closed$ }),
+    ...(transport.errors$ !== undefined && { errors$: transport.errors$ }),
     address: transport.address,
     send: (datagram) => outgoing.next(datagram),
     close: () => outgoing.complete(),

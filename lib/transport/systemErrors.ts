@@ -24,3 +24,11 @@ export function badPort(port: number): Error {
     code: 'ERR_SOCKET_BAD_PORT',
   });
 }
+
+/** The error node:dgram throws for a host that is not a string. */
+export function badHost(host: unknown): Error {
+  return Object.assign(
+    new TypeError(`The "address" argument must be of type string. Received ${typeof host}`),
+    { code: 'ERR_INVALID_ARG_TYPE' },
+  );
+}

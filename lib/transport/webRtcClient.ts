@@ -162,6 +162,7 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
   const datagrams = new Subject<Datagram>();
   const linksClosed = new Subject<Address>();
   const links = new Subject<{ readonly address: Address; readonly via: LinkKind }>();
+  const errors = new Subject<Error>();
   const open = new Map<string, Link>();
   let fallback: Transport | undefined;
   let closed = false;
@@ -183,6 +184,8 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
     fallback.closed$?.subscribe((address) => {
       if (!closed) linksClosed.next(address);
     });
+    // What the fallback reports is the transport's to tell.
+    fallback.errors$?.subscribe((error) => errors.next(error));
     return fallback;
   };
 
@@ -310,6 +313,7 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
   return {
     datagrams$: datagrams.asObservable(),
     closed$: linksClosed.asObservable(),
+    errors$: errors.asObservable(),
     links$: links.asObservable(),
     // Where a WebSocket client would go: the server's HTTP port, which signals.
     address: { host: '', port: 0, scheme: 'ws' },
@@ -346,6 +350,7 @@ export function webRtcClientTransport(options: WebRtcClientOptions = {}): WebRtc
       datagrams.complete();
       linksClosed.complete();
       links.complete();
+      errors.complete();
     },
   };
 }

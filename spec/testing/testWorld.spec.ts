@@ -242,7 +242,35 @@ describe('TestWorld', () => {
     const other = new TestWorld(race()).client('bob');
     expect(() => world.cutLink(other)).toThrow(InvalidArgumentError);
     await expect(world.advance(-1)).rejects.toBeInstanceOf(InvalidArgumentError);
+    // A wait of NaN would never end, and leave the clock at NaN for every wait after it.
+    await expect(world.until(() => false, NaN)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(world.settle(Promise.resolve(1), NaN)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await world.advance(10);
+    expect(Number.isFinite(world.now)).toBe(true);
     await expect(world.start()).rejects.toThrow(/runs already/);
+    await world.shutdown();
+  });
+
+  it('loses nothing on a slow clean link: the handshake and the connection see one network', async () => {
+    const world = await TestWorld.start({ ...race(), network: { latencyMs: 100 } });
+    const ann = await world.connect('ann');
+    await world.advance(2000);
+    const server = world.stats(ann).server!;
+    // Whatever the server sent (but the last 100 ms, still on its way) came; none timed out.
+    expect(server.timedOut).toBe(0);
+    expect(world.stats(ann).client!.timedOut).toBe(0);
+    await world.shutdown();
+  });
+
+  it('gives two clients of one seeded network links of their own', async () => {
+    const world = await TestWorld.start({ ...race(), network: { loss: 0.3, seed: 5 } });
+    const [ann, bob] = [await world.connect('ann'), await world.connect('bob')];
+    await world.advance(3000);
+    const lost = (client: Client<Race, RaceEvents>): number => world.stats(client).server!.timedOut;
+    expect(lost(ann)).toBeGreaterThan(0);
+    expect(lost(ann)).not.toBe(lost(bob));
     await world.shutdown();
   });
 });

@@ -1,4 +1,4 @@
-import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import type { Datagram } from '../../lib/transport/datagram';
 import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import { mergeTransports } from '../../lib/transport/mergeTransports';
@@ -65,5 +65,17 @@ describe('mergeTransports', () => {
     wsPeer.send({ data: Uint8Array.of(2), address: { host: 'server', port: 2, scheme: 'ws' } });
     scheduler.flush();
     expect(received).toEqual([]);
+  });
+  it('tells on errors$ what any of its transports reports', () => {
+    const { udp, ws } = setup();
+    const udpErrors = new Subject<Error>();
+    const wsErrors = new Subject<Error>();
+    const merged = mergeTransports({ ...udp, errors$: udpErrors }, { ...ws, errors$: wsErrors });
+    const told: Error[] = [];
+    merged.errors$?.subscribe((error) => told.push(error));
+    const [refused, failed] = [new Error('send EACCES'), new Error('socket failed')];
+    udpErrors.next(refused);
+    wsErrors.next(failed);
+    expect(told).toEqual([refused, failed]);
   });
 });

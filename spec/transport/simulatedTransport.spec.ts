@@ -1,3 +1,4 @@
+import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { Datagram, Transport } from '../../lib/transport/datagram';
@@ -96,5 +97,20 @@ describe('simulatedTransport', () => {
         expect(sent).toEqual([{ at: 11, n: 1 }]);
       }, 30);
     });
+  });
+  it('tells on errors$ what the transport beneath reports', () => {
+    const scheduler = testScheduler();
+    const errors = new Subject<Error>();
+    const { transport } = fakeTransport(scheduler, new Subject<Datagram>());
+    const simulated = simulatedTransport(
+      { ...transport, errors$: errors },
+      new Subject(),
+      scheduler,
+    );
+    const told: Error[] = [];
+    simulated.errors$?.subscribe((error) => told.push(error));
+    const refused = new Error('send EACCES');
+    errors.next(refused);
+    expect(told).toEqual([refused]);
   });
 });

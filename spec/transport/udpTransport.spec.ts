@@ -39,6 +39,28 @@ describe.each(sockets)('bindUdp on the %s socket, over real UDP on 127.0.0.1', (
     }
   });
 
+  it('sends to no host as to the loopback, and reports a host that is no string, as node:dgram does', async () => {
+    const a = await bindUdp({ socket });
+    const b = await bindUdp({ socket });
+    const errors: Error[] = [];
+    a.errors$?.subscribe((error) => errors.push(error));
+    let completed = false;
+    a.datagrams$.subscribe({ complete: () => (completed = true) });
+    try {
+      const arriving = firstValueFrom(b.datagrams$);
+      a.send({ data: Uint8Array.of(7), address: { host: '', port: b.address.port } });
+      expect(Array.from((await arriving).data)).toEqual([7]);
+      a.send({ data: Uint8Array.of(8), address: { host: 123 as never, port: b.address.port } });
+      expect(errors).toEqual([expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' })]);
+    } finally {
+      a.close();
+      b.close();
+    }
+    // Closing still closes: nothing is left waiting.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(completed).toBe(true);
+  });
+
   it('delivers many datagrams in a burst', async () => {
     const a = await bindUdp({ socket });
     const b = await bindUdp({ socket });

@@ -1,7 +1,15 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import {
+  Subject,
+  VirtualAction,
+  VirtualTimeScheduler,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  timeout,
+} from 'rxjs';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { WebSocket } from 'ws';
 import { Backend } from '../../lib/backend/backend';
@@ -9,6 +17,7 @@ import { Client } from '../../lib/client/client';
 import { createGameState } from '../../lib/state/gameState';
 import type { GameState } from '../../lib/state/gameState';
 import type { Transport } from '../../lib/transport/datagram';
+import { MemoryNetwork } from '../../lib/transport/memoryNetwork';
 import { mergeTransports } from '../../lib/transport/mergeTransports';
 import type {
   PeerConnectionConstructor,
@@ -163,5 +172,35 @@ describe('WebRTC data channels', () => {
     } finally {
       await stop();
     }
+  });
+});
+
+describe('a WebRTC client transport falling back', () => {
+  it('tells on errors$ what its fallback reports, and completes them as it closes', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const network = new MemoryNetwork(scheduler);
+    const reported = new Subject<Error>();
+    const transport = webRtcClientTransport({
+      // No WebRTC here: the fallback takes every link.
+      RTCPeerConnection: undefined,
+      fallback: () => ({ ...network.bind({ host: 'me', scheme: 'ws' }), errors$: reported }),
+      scheduler,
+    });
+    const told: Error[] = [];
+    let completed = false;
+    transport.errors$?.subscribe({
+      next: (error) => told.push(error),
+      complete: () => (completed = true),
+    });
+    transport.send({
+      data: Uint8Array.of(1),
+      address: { host: 'server', port: 8000, scheme: 'ws' },
+    });
+    scheduler.flush();
+    const closed = new Error('the WebSocket to server:8000 closed');
+    reported.next(closed);
+    expect(told).toEqual([closed]);
+    transport.close();
+    expect(completed).toBe(true);
   });
 });
