@@ -6,6 +6,7 @@ import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InvalidArgumentError, NativeUdpUnavailableError } from '../protocol/errors';
 import { bindBatched } from './batchedUdp';
+import { checkHostname, checkPort } from './checkAddress';
 import { systemError } from './systemErrors';
 import type { Address, Datagram, Transport } from './datagram';
 import { DatagramListeners } from './datagramListeners';
@@ -92,7 +93,9 @@ export interface UdpTransport extends Transport {
  * @return The bound transport; its `address` has the port the system chose.
  * @throws {@link HostNotFoundError} If `host` is a name that does not resolve.
  * @throws {@link NativeUdpUnavailableError} If `socket: 'native'` was asked for and cannot be had.
- * @throws {@link InvalidArgumentError} If `readIntervalMs` is not a number from 0 to 2,147,483,647.
+ * @throws {@link InvalidArgumentError} If the port is not a whole number from 0 to 65535, the host
+ *   not an IP address or a DNS name, `type` neither `udp4` nor `udp6`, `socket` none of `auto`,
+ *   `native` and `dgram`, or `readIntervalMs` not a number from 0 to 2,147,483,647.
  * @throws If the socket cannot bind (the port is taken, the host is not local): the Promise
  *   rejects with the system's error.
  *
@@ -107,6 +110,14 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
     socket: kind = 'auto',
     readIntervalMs = DEFAULT_READ_INTERVAL_MS,
   } = options;
+  checkPort(port, 0);
+  checkHostname(host);
+  if (type !== 'udp4' && type !== 'udp6') {
+    throw new InvalidArgumentError(`type must be udp4 or udp6, got ${String(type)}`);
+  }
+  if (kind !== 'auto' && kind !== 'native' && kind !== 'dgram') {
+    throw new InvalidArgumentError(`socket must be auto, native or dgram, got ${String(kind)}`);
+  }
   if (
     typeof readIntervalMs !== 'number' ||
     !(readIntervalMs >= 0 && readIntervalMs <= MAX_READ_INTERVAL_MS)

@@ -169,8 +169,13 @@ export function webSocketClientTransport(
     close(): void {
       if (closed) return;
       closed = true;
-      // What was sent before close still goes out: a WebSocket closes after its queued messages.
-      for (const { socket } of sockets.values()) socket.close(1000, 'client closing');
+      // What was sent before close still goes out: a WebSocket closes after its queued messages,
+      // and one still connecting with datagrams waiting closes once it has sent them.
+      for (const { socket, waiting } of sockets.values()) {
+        if (socket.readyState === CONNECTING && waiting.length > 0) {
+          socket.addEventListener('open', () => socket.close(1000, 'client closing'));
+        } else socket.close(1000, 'client closing');
+      }
       sockets.clear();
       datagrams.complete();
       linksClosed.complete();

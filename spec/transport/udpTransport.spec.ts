@@ -1,4 +1,5 @@
 import { Subscription, firstValueFrom, repeat, take, toArray } from 'rxjs';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { bindUdp } from '../../lib/transport/udpTransport';
 
 // The native socket is Linux's; elsewhere bindUdp takes node:dgram, and only it is specified.
@@ -147,5 +148,24 @@ describe.each(sockets)('bindUdp on the %s socket, over real UDP on 127.0.0.1', (
     } finally {
       a.close();
     }
+  });
+});
+
+describe('bindUdp with what is no socket', () => {
+  it.each([
+    ['a port past 65535', { port: 70_000 }, /port/],
+    ['a negative port', { port: -1 }, /port/],
+    ['a fractional port', { port: 1.5 }, /port/],
+    ['no host', { host: '' }, /hostname/],
+    ['a type that is no UDP', { type: 'tcp' }, /^type must be udp4 or udp6, got tcp$/],
+    [
+      'a socket of no kind',
+      { socket: 'bogus' },
+      /^socket must be auto, native or dgram, got bogus$/,
+    ],
+  ])('refuses %s, and binds nothing', async (_what, options, why) => {
+    const error = await bindUdp(options as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(why);
   });
 });

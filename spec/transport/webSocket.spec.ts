@@ -130,6 +130,23 @@ describe('WebSocket transports, over real WebSockets on 127.0.0.1', () => {
     client.close();
   });
 
+  it('sends what was sent while its socket connected, though closed at once after', async () => {
+    const server = await listenWebSocket();
+    const client = webSocketClientTransport({ WebSocket });
+    try {
+      const target = { host: '127.0.0.1', port: server.address.port };
+      const arriving = firstValueFrom(server.datagrams$.pipe(take(2), toArray()));
+      // A farewell said as a page closes: sent, and the transport closed, before the socket opened.
+      client.send({ data: Uint8Array.of(1), address: target });
+      client.send({ data: Uint8Array.of(2), address: target });
+      client.close();
+      expect((await arriving).map(({ data }) => data[0])).toEqual([1, 2]);
+      expect(client.dropped).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
   it('completes its datagrams when closed', async () => {
     const server = await listenWebSocket();
     const client = webSocketClientTransport({ WebSocket });
