@@ -1,39 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Subject, asyncScheduler, timer } from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { Subject, timer } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type * as NodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Address, Datagram, Transport } from './datagram';
 
-import { DEFAULT_WEBRTC_PATH } from './webRtcPath';
+import { resolveWebRtcServerOptions } from './webRtcServerOptions';
+import type { WebRtcServerOptions } from './webRtcServerOptions';
 
-/**
- * How a WebRTC server transport takes data channels. Every field says its default.
- *
- * @category Transports
- */
-export interface WebRtcServerOptions {
-  /** The address ICE binds to and offers browsers; default `127.0.0.1` (a public server gives its own). */
-  readonly host?: string;
-  /** The UDP ports ICE may use, first and last; default any the system gives. */
-  readonly portRange?: readonly [number, number];
-  /** STUN or TURN servers (`stun:host:port`), for a server behind NAT; default none. */
-  readonly iceServers?: readonly string[];
-  /** The path of the signaling requests (`handle`); default {@link DEFAULT_WEBRTC_PATH}. */
-  readonly path?: string;
-  /**
-   * Peer connections at once, open or opening, 1 to 65,535; default 1024. Past it, offers are
-   * refused (503).
-   */
-  readonly maxPeers?: number;
-  /** How long a peer connection may take to open its data channel; default 10,000 ms. */
-  readonly openTimeoutMs?: number;
-  /** The most bytes a channel may have waiting before datagrams to it are dropped; default 1 MiB. */
-  readonly bufferLimit?: number;
-  /** Where the open timeouts run; default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-}
+export type { WebRtcServerOptions } from './webRtcServerOptions';
 
 /**
  * A {@link Transport} over WebRTC data channels, for a server: see {@link listenWebRtc}.
@@ -66,9 +42,6 @@ export interface WebRtcServerTransport extends Transport {
 /** What node-datachannel is loaded as. */
 type DataChannelModule = typeof NodeDataChannel;
 
-/** The most peers a transport numbers at once: each address's port is its number. */
-const MAX_PEERS = 0xffff;
-
 /** The largest offer taken, in bytes: an SDP is a few kilobytes. */
 const MAX_OFFER_SIZE = 64 * 1024;
 
@@ -94,20 +67,9 @@ const MAX_OFFER_SIZE = 64 * 1024;
 export async function listenWebRtc(
   options: WebRtcServerOptions = {},
 ): Promise<WebRtcServerTransport> {
-  const {
-    host = '127.0.0.1',
-    portRange,
-    iceServers = [],
-    path = DEFAULT_WEBRTC_PATH,
-    maxPeers = 1024,
-    openTimeoutMs = 10_000,
-    bufferLimit = 1024 * 1024,
-    scheduler = asyncScheduler,
-  } = options;
+  const { host, portRange, iceServers, path, maxPeers, openTimeoutMs, bufferLimit, scheduler } =
+    resolveWebRtcServerOptions(options);
   const ndc = loadDataChannel();
-  if (!(maxPeers >= 1 && maxPeers <= MAX_PEERS)) {
-    throw new InvalidArgumentError(`maxPeers must be 1 to ${MAX_PEERS}, got ${maxPeers}`);
-  }
   const datagrams = new Subject<Datagram>();
   const linksClosed = new Subject<Address>();
   const peers = new Map<number, Peer>();

@@ -13,6 +13,7 @@ import {
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { WebSocket } from 'ws';
 import { Backend } from '../../lib/backend/backend';
+import { InvalidArgumentError } from '../../lib/protocol/errors';
 import { Client } from '../../lib/client/client';
 import { createGameState } from '../../lib/state/gameState';
 import type { GameState } from '../../lib/state/gameState';
@@ -202,5 +203,20 @@ describe('a WebRTC client transport falling back', () => {
     expect(told).toEqual([closed]);
     transport.close();
     expect(completed).toBe(true);
+  });
+});
+
+describe('listenWebRtc with options that are none', () => {
+  it.each([
+    ['a port range backwards', { portRange: [5000, 4000] }, /^portRange must be/],
+    ['an open timeout below 0', { openTimeoutMs: -5 }, /^openTimeoutMs must be/],
+    ['a buffer limit of NaN', { bufferLimit: NaN }, /^bufferLimit must be/],
+    ['a path not from the root', { path: 'rtc' }, /^path must be a string starting with \//],
+    ['ICE servers as one string', { iceServers: 'stun:x' }, /^iceServers must be an array/],
+    ['no options at all', null, /^the options must be an object/],
+  ])('refuses %s, naming it', async (_what, options, why) => {
+    const error = await listenWebRtc(options as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(why);
   });
 });
