@@ -297,13 +297,15 @@ describe('per-client views', () => {
     });
   });
 
-  it('reports a view that throws, once, and gives up on that client alone', async () => {
-    const table = cardTable({
-      view: (state, client) => {
-        if (client.address.host === 'bob') throw new RangeError('no view for bob');
-        return ownHand(state, client);
-      },
-    });
+  /**
+   * Plays ann and bob at a table of `serverOptions`, whose view fails for bob with `failure`: the
+   * failure is reported once, bob is refused, and ann plays on.
+   */
+  async function givesUpOnBobAlone(
+    serverOptions: ServerOptions<Cards>,
+    failure: Error,
+  ): Promise<void> {
+    const table = cardTable(serverOptions);
     const errors: unknown[] = [];
     table.server.errors$.subscribe(({ error }) => errors.push(error));
     await table.start();
@@ -315,33 +317,34 @@ describe('per-client views', () => {
     });
     await table.within(lastValueFrom(ann.dispatchEvent('TURN', ['cat']), { defaultValue: 0 }));
     await table.within(ann.waitUntil((s) => s.turn === 'cat'));
-    expect(errors).toEqual([new RangeError('no view for bob')]);
+    expect(errors).toEqual([failure]);
     expect(table.server.connections.size).toBe(1);
     await table.stop(ann, bob);
+  }
+
+  it('reports a view that throws, once, and gives up on that client alone', async () => {
+    await givesUpOnBobAlone(
+      {
+        view: (state, client) => {
+          if (client.address.host === 'bob') throw new RangeError('no view for bob');
+          return ownHand(state, client);
+        },
+      },
+      new RangeError('no view for bob'),
+    );
   });
 
   it('reports a viewKey that throws as a view that throws: that client alone is given up', async () => {
-    const table = cardTable({
-      view: ownHand,
-      viewKey: (client) => {
-        if (client.address.host === 'bob') throw new RangeError('no team for bob');
-        return client.address.host;
+    await givesUpOnBobAlone(
+      {
+        view: ownHand,
+        viewKey: (client) => {
+          if (client.address.host === 'bob') throw new RangeError('no team for bob');
+          return client.address.host;
+        },
       },
-    });
-    const errors: unknown[] = [];
-    table.server.errors$.subscribe(({ error }) => errors.push(error));
-    await table.start();
-    const ann = table.client('ann');
-    const bob = table.client('bob');
-    await table.within(ann.connect(7000, 'server'));
-    await expect(table.within(bob.connect(7000, 'server'))).rejects.toMatchObject({
-      reason: 'error',
-    });
-    await table.within(lastValueFrom(ann.dispatchEvent('TURN', ['cat']), { defaultValue: 0 }));
-    await table.within(ann.waitUntil((s) => s.turn === 'cat'));
-    expect(errors).toEqual([new RangeError('no team for bob')]);
-    expect(table.server.connections.size).toBe(1);
-    await table.stop(ann, bob);
+      new RangeError('no team for bob'),
+    );
   });
 
   it('refuses a view with a state source that cannot tell its states since a time_order', () => {
