@@ -69,3 +69,35 @@ export function checkTimeout(name: string, value: unknown): void {
     );
   }
 }
+
+/**
+ * Checks a `logger` option: undefined, or an object with the four functions of a `Logger`.
+ * One without them would fail only once the server runs, with its socket bound.
+ *
+ * @throws {@link InvalidArgumentError} If it is not.
+ */
+export function checkLogger(logger: unknown): void {
+  if (logger === undefined) return;
+  const levels = ['debug', 'info', 'warn', 'error'] as const;
+  const missing =
+    typeof logger === 'object' && logger !== null
+      ? levels.filter((level) => typeof (logger as Record<string, unknown>)[level] !== 'function')
+      : levels;
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      `logger must have the functions debug, info, warn and error; it lacks ${missing.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Checks a `scheduler` option: an RxJS `SchedulerLike`, with `now` and `schedule`.
+ *
+ * @throws {@link InvalidArgumentError} If it is not.
+ */
+export function checkScheduler(scheduler: unknown): void {
+  const given = scheduler as { now?: unknown; schedule?: unknown } | null | undefined;
+  if (typeof given?.now !== 'function' || typeof given.schedule !== 'function') {
+    throw new InvalidArgumentError('scheduler must be an RxJS SchedulerLike');
+  }
+}

@@ -6,7 +6,7 @@ import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
 import { ReassemblyBudget } from '../operators/joinFragments';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { SessionBudget } from '../connection/sessionBudget';
-import { MAX_TIMER_MS, checkBoolean, checkPositive } from '../options/checkOption';
+import { MAX_TIMER_MS, checkBoolean, checkLogger, checkPositive } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Transport } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
@@ -228,24 +228,4 @@ export function serverSettings<S extends GameState<object>>(
     reconnectGraceMs,
     views: options.view === undefined ? undefined : new Views<S>(options.view, options.viewKey),
   };
-}
-
-/**
- * Checks a `logger` option: undefined, or an object with the four functions of a {@link Logger}.
- * One without them would fail only once the server runs, with its socket bound.
- *
- * @throws {@link InvalidArgumentError} If it is not.
- */
-export function checkLogger(logger: unknown): void {
-  if (logger === undefined) return;
-  const levels = ['debug', 'info', 'warn', 'error'] as const;
-  const missing =
-    typeof logger === 'object' && logger !== null
-      ? levels.filter((level) => typeof (logger as Record<string, unknown>)[level] !== 'function')
-      : levels;
-  if (missing.length > 0) {
-    throw new InvalidArgumentError(
-      `logger must have the functions debug, info, warn and error; it lacks ${missing.join(', ')}`,
-    );
-  }
 }

@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import { InvalidArgumentError, NativeUdpUnavailableError } from '../protocol/errors';
 import { bindBatched } from './batchedUdp';
 import { checkHostname, checkPort } from './checkAddress';
+import { MAX_TIMER_MS } from '../options/checkOption';
 import { systemError } from './systemErrors';
 import type { Address, Datagram, Transport } from './datagram';
 import { DatagramListeners } from './datagramListeners';
@@ -60,9 +61,6 @@ export interface UdpTransportOptions {
  * @category Transports
  */
 export const DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
-
-/** The longest timer Node sets, in ms: a longer one fires at once. */
-const MAX_READ_INTERVAL_MS = 2 ** 31 - 1;
 
 /**
  * A transport over a `node:dgram` socket.
@@ -120,10 +118,10 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   }
   if (
     typeof readIntervalMs !== 'number' ||
-    !(readIntervalMs >= 0 && readIntervalMs <= MAX_READ_INTERVAL_MS)
+    !(readIntervalMs >= 0 && readIntervalMs <= MAX_TIMER_MS)
   ) {
     throw new InvalidArgumentError(
-      `readIntervalMs must be a number from 0 to ${MAX_READ_INTERVAL_MS}, got ${String(readIntervalMs)}`,
+      `readIntervalMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(readIntervalMs)}`,
     );
   }
   if (kind !== 'dgram') {

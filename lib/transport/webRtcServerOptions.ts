@@ -1,6 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import { MAX_TIMER_MS } from '../options/checkOption';
+import { MAX_TIMER_MS, checkScheduler } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import { DEFAULT_WEBRTC_PATH } from './webRtcPath';
 
@@ -96,9 +96,7 @@ export function resolveWebRtcServerOptions(
       `bufferLimit must be a finite number of bytes, 0 or more, got ${String(bufferLimit)}`,
     );
   }
-  if (typeof scheduler?.now !== 'function' || typeof scheduler.schedule !== 'function') {
-    throw new InvalidArgumentError('scheduler must be an RxJS SchedulerLike');
-  }
+  checkScheduler(scheduler);
   return {
     host,
     ...(portRange !== undefined && { portRange }),

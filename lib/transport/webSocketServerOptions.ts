@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import { checkPositive } from '../options/checkOption';
+import { checkLogger, checkPositive, checkScheduler } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
@@ -144,13 +144,8 @@ export function resolveWebSocketServerOptions(
   checkPositive('handshakeTimeout', handshakeTimeout);
   checkPositive('heartbeatInterval', heartbeatInterval);
   checkPositive('maxSocketsPerAddress', maxSocketsPerAddress, { whole: true });
-  if (typeof scheduler?.now !== 'function' || typeof scheduler.schedule !== 'function') {
-    throw new InvalidArgumentError('scheduler must be an RxJS SchedulerLike');
-  }
-  const levels = ['debug', 'info', 'warn', 'error'] as const;
-  if (levels.some((level) => typeof (logger as Partial<Logger> | null)?.[level] !== 'function')) {
-    throw new InvalidArgumentError('logger must have debug, info, warn and error functions');
-  }
+  checkScheduler(scheduler);
+  checkLogger(logger);
   return {
     port,
     host,
