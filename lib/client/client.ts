@@ -1,7 +1,7 @@
 import { BehaviorSubject, Subject, distinctUntilChanged, filter, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
-import { InvalidArgumentError } from '../protocol/errors';
+import { ConnectionClosedError, InvalidArgumentError } from '../protocol/errors';
 import type { CloseReason } from '../protocol/rxgasePackets';
 import { EventHandlers } from '../connection/eventHandlers';
 import type { HandlerError } from '../connection/eventHandlers';
@@ -195,6 +195,8 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    *   2,147,483,647.
    * @throws {@link ConnectionRefusedError} As {@link connect}, and `no such room` if the room is
    *   gone (or full: `server full`).
+   * @throws {@link ConnectionClosedError} If the client left ({@link disconnect}) before it joined,
+   *   its seat asked of the matchmaker included.
    */
   async join(room: Reservation | string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     checkTimeout('timeoutMs', timeoutMs);
@@ -205,7 +207,9 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
       );
     }
     const reservation =
-      typeof room === 'string' ? await this.matchmaking.seat('join', room, undefined) : room;
+      typeof room === 'string'
+        ? await this.seated(() => this.matchmaking.seat('join', room, undefined))
+        : room;
     const ticket = ticketBytes(reservation.ticket);
     await this.link.open(reservation.address.port, reservation.address.host, timeoutMs, {
       roomId: reservation.roomId,
@@ -233,7 +237,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
     // Asked first, so that no seat (nor a room made for it) is given to a client that cannot join.
     checkTimeout('timeoutMs', timeoutMs);
     this.canJoin();
-    await this.join(await this.matchmaking.seat('joinOrCreate', type, options), timeoutMs);
+    await this.join(
+      await this.seated(() => this.matchmaking.seat('joinOrCreate', type, options)),
+      timeoutMs,
+    );
   }
 
   /** As {@link joinOrCreate}, always in a new room. */
@@ -244,7 +251,10 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
   ): Promise<void> {
     checkTimeout('timeoutMs', timeoutMs);
     this.canJoin();
-    await this.join(await this.matchmaking.seat('create', type, options), timeoutMs);
+    await this.join(
+      await this.seated(() => this.matchmaking.seat('create', type, options)),
+      timeoutMs,
+    );
   }
 
   /**
@@ -259,6 +269,20 @@ export class Client<S extends GameState<object> = GameState, E extends GameEvent
    */
   rooms$(type?: string, periodMs = 1000): Observable<RoomInfo[]> {
     return this.matchmaking.rooms$(type, periodMs);
+  }
+
+  /**
+   * The seat `ask` gets from the matchmaker.
+   *
+   * @throws {@link ConnectionClosedError} If the client left ({@link disconnect}) meanwhile.
+   */
+  private async seated(ask: () => Promise<Reservation>): Promise<Reservation> {
+    const epoch = this.link.epoch;
+    const seat = await ask();
+    if (this.link.epoch !== epoch) {
+      throw new ConnectionClosedError(`the client left before it joined room ${seat.roomId}`);
+    }
+    return seat;
   }
 
   /** @throws {@link InvalidArgumentError} If the client speaks PyGaSe, or is connected. */

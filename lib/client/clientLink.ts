@@ -119,6 +119,8 @@ export class ClientLink<S extends GameState<object>> {
     this.client.status.next('connecting');
     try {
       await this.connect(port, hostname, timeoutMs, seat, generation);
+      // Left as the connect ended, before this went on: the client is not connected.
+      if (this.generation !== generation) throw leftBefore(hostname, port);
       this.client.status.next('connected');
     } catch (error) {
       // Left meanwhile (`close`), the client may be connecting anew: its status is not this one's.
@@ -127,6 +129,11 @@ export class ClientLink<S extends GameState<object>> {
     } finally {
       if (this.generation === generation) this.connecting = false;
     }
+  }
+
+  /** A number that changes each time the client starts to connect or leaves. */
+  get epoch(): number {
+    return this.generation;
   }
 
   /** @throws {@link InvalidArgumentError} If a connection is open or opening. */
@@ -149,8 +156,7 @@ export class ClientLink<S extends GameState<object>> {
     generation: number,
   ): Promise<void> {
     const { scheduler, logger } = this.client.options;
-    const left = (): ConnectionClosedError =>
-      new ConnectionClosedError(`the client left before it connected to ${hostname}:${port}`);
+    const left = (): ConnectionClosedError => leftBefore(hostname, port);
     const bound = await this.client.options.bind();
     if (this.generation !== generation) {
       bound.close();
@@ -174,8 +180,6 @@ export class ClientLink<S extends GameState<object>> {
     }
     const server: Address = { host, port: target.port };
     const ticket = seat?.ticket;
-    this.transport = transport;
-    this.server = server;
     this.client.known.reset();
     const from = addressKey(server);
     const started = scheduler.now();
@@ -193,14 +197,20 @@ export class ClientLink<S extends GameState<object>> {
           ticket,
         );
       } catch (error) {
-        // Unless the client left, whose farewell closes the transport.
-        if (this.transport === transport) {
-          transport.close();
-          this.transport = undefined;
-        }
+        transport.close();
         throw error;
       }
+      if (this.generation !== generation) {
+        // The server accepted as the client left: it is told the client left after all, and the
+        // transport closes once it answers.
+        const datagrams = farewell(accepted, { shutdownServer: false, connected: true });
+        sayFarewell(transport, server, datagrams, accepted.session, scheduler);
+        throw left();
+      }
     }
+    // The client's from here on: its close says farewell over it, and closes it.
+    this.transport = transport;
+    this.server = server;
     this.accepted = accepted;
     this.room = seat?.roomId;
     const connection = this.attach(transport, server, accepted, generation);
@@ -389,4 +399,9 @@ export class ClientLink<S extends GameState<object>> {
       `Ignored a ${answer.kind} from ${from}: it carries neither this client's nonce nor its session.`,
     );
   }
+}
+
+/** What a connect fails with when the client left before it connected. */
+export function leftBefore(hostname: string, port: number): ConnectionClosedError {
+  return new ConnectionClosedError(`the client left before it connected to ${hostname}:${port}`);
 }

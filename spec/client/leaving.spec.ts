@@ -1,4 +1,4 @@
-import { Subject, filter } from 'rxjs';
+import { Subject, filter, take, timer } from 'rxjs';
 import { Backend, Client, TRANSPORT_ERROR, createGameState } from '../../lib/index';
 import type { ClientStatus, CloseReason, GameState, Transport } from '../../lib/index';
 import { ConnectionClosedError, ConnectionRefusedError } from '../../lib/protocol/errors';
@@ -104,6 +104,49 @@ describe('a client that leaves while it connects', () => {
     expect(bob.currentStatus).toBe('connected');
     expect(bob.state.n).toBe(7);
     await bob.disconnect();
+  });
+
+  it('as the server accepts it: connect() fails, the server is told, and a new connect goes', async () => {
+    const world = await TestWorld.start({ initialState: createGameState({ n: 7 }) });
+    const zed = world.client('zed');
+    const { host, port } = world.server.address!;
+    const first = outcomeOf(zed.connect(port, host, 5000));
+    // In the step the accept comes in, before the connect goes on from it.
+    timer(1, world.scheduler).subscribe(() => void zed.disconnect());
+    await world.advance(10);
+    expect(first.error).toBeInstanceOf(ConnectionClosedError);
+    expect(zed.connection).toBeUndefined();
+    // Told by the farewell, the server holds no connection for it.
+    expect(world.server.connections.size).toBe(0);
+    await world.settle(zed.connect(port, host, 5000));
+    expect(zed.currentStatus).toBe('connected');
+    expect(world.server.connections.size).toBe(1);
+    await zed.disconnect();
+  });
+
+  it('as its state comes in, before connect() returns: it is not connected', async () => {
+    const world = await TestWorld.start({ initialState: createGameState({ n: 7 }) });
+    const zed = world.client('zed');
+    const statuses: ClientStatus[] = [];
+    zed.status$.subscribe((status) => statuses.push(status));
+    const { host, port } = world.server.address!;
+    const first = outcomeOf(zed.connect(port, host, 5000));
+    zed.state$
+      .pipe(
+        filter((state) => state.n === 7),
+        take(1),
+      )
+      .subscribe(() => {
+        // A few turns of promises later: the connect's own work is done, its promise not settled.
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => zed.disconnect());
+      });
+    await world.advance(50);
+    expect(first.error).toBeInstanceOf(ConnectionClosedError);
+    expect(zed.currentStatus).toBe('disconnected');
+    expect(zed.connection).toBeUndefined();
+    expect(statuses).toEqual(['disconnected', 'connecting', 'disconnected']);
   });
 
   it('before its socket is bound, over UDP: connect() fails as closed, and the server never hears of it', async () => {
