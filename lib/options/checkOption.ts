@@ -54,18 +54,16 @@ export function checkBoolean(name: string, value: unknown): void {
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Checks how long a call may wait: a number of ms from 0 to {@link MAX_TIMER_MS}. `Infinity` or a
- * larger number would fire Node's timer at once, and `NaN` or a string would too.
+ * Checks a duration in ms: a number from 0 to {@link MAX_TIMER_MS}. `Infinity` or a larger number
+ * would fire Node's timer at once, and `NaN` or a string would too.
  *
- * @param name The argument's name, for the message (`timeoutMs`).
+ * @param name The argument's or option's name, for the message (`timeoutMs`, `readIntervalMs`).
  * @throws {@link InvalidArgumentError} If it is not.
  */
 export function checkTimeout(name: string, value: unknown): void {
   if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
-    const shown =
-      typeof value === 'number' ? String(value) : value === null ? 'null' : `a ${typeof value}`;
     throw new InvalidArgumentError(
-      `${name} must be a number of ms from 0 to ${MAX_TIMER_MS}, got ${shown}`,
+      `${name} must be a number from 0 to ${MAX_TIMER_MS}, got ${String(value)}`,
     );
   }
 }

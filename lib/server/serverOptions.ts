@@ -6,7 +6,7 @@ import { DEFAULT_SESSION_BUDGET } from '../connection/sessionBudget';
 import { ReassemblyBudget } from '../operators/joinFragments';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/rxgaseConstants';
 import type { SessionBudget } from '../connection/sessionBudget';
-import { MAX_TIMER_MS, checkBoolean, checkLogger, checkPositive } from '../options/checkOption';
+import { checkBoolean, checkLogger, checkPositive, checkTimeout } from '../options/checkOption';
 import { InvalidArgumentError } from '../protocol/errors';
 import type { Transport } from '../transport/datagram';
 import { bindUdp } from '../transport/udpTransport';
@@ -205,11 +205,7 @@ export function serverSettings<S extends GameState<object>>(
   }
   checkLogger(options.logger);
   const { reconnectGraceMs = 0 } = options;
-  if (!(reconnectGraceMs >= 0 && reconnectGraceMs <= MAX_TIMER_MS)) {
-    throw new InvalidArgumentError(
-      `reconnectGraceMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(reconnectGraceMs)}`,
-    );
-  }
+  checkTimeout('reconnectGraceMs', reconnectGraceMs);
   return {
     scheduler: options.scheduler ?? asyncScheduler,
     logger: options.logger ?? silentLogger,

@@ -7,7 +7,7 @@ import type { Observable } from 'rxjs';
 import { InvalidArgumentError, NativeUdpUnavailableError } from '../protocol/errors';
 import { bindBatched } from './batchedUdp';
 import { checkHostname, checkPort } from './checkAddress';
-import { MAX_TIMER_MS } from '../options/checkOption';
+import { checkTimeout } from '../options/checkOption';
 import { systemError } from './systemErrors';
 import type { Address, Datagram, Transport } from './datagram';
 import { DatagramListeners } from './datagramListeners';
@@ -116,14 +116,7 @@ export async function bindUdp(options: UdpTransportOptions = {}): Promise<UdpTra
   if (kind !== 'auto' && kind !== 'native' && kind !== 'dgram') {
     throw new InvalidArgumentError(`socket must be auto, native or dgram, got ${String(kind)}`);
   }
-  if (
-    typeof readIntervalMs !== 'number' ||
-    !(readIntervalMs >= 0 && readIntervalMs <= MAX_TIMER_MS)
-  ) {
-    throw new InvalidArgumentError(
-      `readIntervalMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(readIntervalMs)}`,
-    );
-  }
+  checkTimeout('readIntervalMs', readIntervalMs);
   if (kind !== 'dgram') {
     const native = nativeUdp();
     if ('udp' in native) {
