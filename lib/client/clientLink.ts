@@ -21,7 +21,7 @@ import type { Accepted, HandshakeAnswer } from './handshake';
 import { linkClosedTo } from './handshake';
 import { HeldTransport } from './heldTransport';
 import { reconnectSession } from './reconnection';
-import { farewell, sayFarewell } from './farewell';
+import { farewell, leaveAccepted, sayFarewell } from './farewell';
 import {
   closeOf,
   closedBeforeState,
@@ -201,10 +201,8 @@ export class ClientLink<S extends GameState<object>> {
         throw error;
       }
       if (this.generation !== generation) {
-        // The server accepted as the client left: it is told the client left after all, and the
-        // transport closes once it answers.
-        const datagrams = farewell(accepted, { shutdownServer: false, connected: true });
-        sayFarewell(transport, server, datagrams, accepted.session, scheduler);
+        // The server accepted as the client left: it is told the client left after all.
+        leaveAccepted(transport, server, accepted, scheduler);
         throw left();
       }
     }

@@ -76,3 +76,17 @@ export function sayFarewell(
     .subscribe(send);
   send();
 }
+
+/**
+ * Tells a server that accepted the client as it left (its handshake's accept came after all) that
+ * it left: the farewell of a connected client, over `transport`, which closes once answered.
+ */
+export function leaveAccepted(
+  transport: Transport,
+  server: Address,
+  accepted: Accepted,
+  scheduler: SchedulerLike,
+): void {
+  const datagrams = farewell(accepted, { shutdownServer: false, connected: true });
+  sayFarewell(transport, server, datagrams, accepted.session, scheduler);
+}

@@ -8,7 +8,7 @@ import type { Address } from '../transport/datagram';
 import { addressKey } from '../transport/datagram';
 import type { ReconnectOptions, ResolvedClientOptions } from './clientOptions';
 import type { Accepted, HandshakeAnswer } from './handshake';
-import { farewell, sayFarewell } from './farewell';
+import { leaveAccepted } from './farewell';
 import { HeldTransport } from './heldTransport';
 import { handshakeWithin } from './session';
 
@@ -76,8 +76,7 @@ export async function reconnectSession(
       );
       if (aborted()) {
         // The server took the client back: it is told the client left after all.
-        const datagrams = farewell(accepted, { shutdownServer: false, connected: true });
-        sayFarewell(transport, server, datagrams, accepted.session, scheduler);
+        leaveAccepted(transport, server, accepted, scheduler);
         return { kind: 'aborted' };
       }
       // A server that took the request as a new session's does not hold this client's place.
